@@ -1,0 +1,3 @@
+from provguard.cli import main
+
+raise SystemExit(main())

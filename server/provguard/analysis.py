@@ -1,0 +1,68 @@
+"""The analysis core: one document in, spans and findings out. The LSP and the CLI both call `analyze`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from provguard.documents import Document
+from provguard.findings import Finding
+from provguard.policy.evaluate import evaluate
+from provguard.policy.model import FixKind, Severity
+from provguard.policy.policy import Policy
+from provguard.provenance.markers import MarkerProblem, scan
+from provguard.provenance.origin import Span
+from provguard.provenance.tools import infer_vendor
+
+MARKER_RULES: dict[str, tuple[Severity, str]] = {
+    "marker-invalid": (Severity.ERROR, "A provenance marker cannot be read, so the code it marks escapes the rules."),
+    "marker-unterminated": (Severity.ERROR, "A 'provguard: begin' has no 'provguard: end'."),
+    "marker-unmatched-end": (Severity.WARNING, "A 'provguard: end' closes no block."),
+    "marker-no-unit": (Severity.ERROR, "A next-unit marker is followed by no function, class or method."),
+    "marker-incomplete": (Severity.INFO, "An AI marker names the tool but not the vendor."),
+}
+"""Built-in rules about the markers themselves: (default severity, description)."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    spans: tuple[Span, ...]
+    findings: tuple[Finding, ...]
+
+
+def analyze(doc: Document, relative_path: str, policy: Policy, extra_spans: tuple[Span, ...] = ()) -> Analysis:
+    """Findings for one document under a policy; `extra_spans` come from sources other than markers."""
+    marked = scan(doc)
+    spans = marked.spans + extra_spans
+    findings = [_marker_finding(p, policy) for p in marked.problems]
+    findings += _incomplete_markers(marked.spans, policy)
+    findings += evaluate(doc, relative_path, spans, policy.rules, policy.severity_overrides)
+    visible = [f for f in findings if f.severity is not Severity.OFF]
+    visible.sort(key=lambda f: (f.start, f.end, -f.severity.rank, f.rule_id))
+    return Analysis(spans, tuple(visible))
+
+
+def _severity(rule_id: str, policy: Policy) -> Severity:
+    return policy.severity_overrides.get(rule_id, MARKER_RULES[rule_id][0])
+
+
+def _marker_finding(problem: MarkerProblem, policy: Policy) -> Finding:
+    return Finding(problem.code, _severity(problem.code, policy), problem.start, problem.end,
+                   problem.message, None, None)
+
+
+def _incomplete_markers(spans: tuple[Span, ...], policy: Policy) -> list[Finding]:
+    out: list[Finding] = []
+    for span in spans:
+        origin = span.origin
+        head = span.markers[0] if span.markers else None
+        if head is None or not origin.is_ai or head.field("vendor") is not None:
+            continue
+        vendor = infer_vendor(origin.tool, origin.model)
+        if vendor is None:
+            continue
+        out.append(Finding(
+            "marker-incomplete", _severity("marker-incomplete", policy), head.start, head.end,
+            f"marker names {origin.tool or origin.model} but not its vendor ({vendor}); "
+            "write it so every tool reading the marker sees it",
+            origin, span, (FixKind.COMPLETE_MARKER,)))
+    return out

@@ -1,0 +1,48 @@
+"""Checking files on disk: the CLI's loop around the same `analyze` the language server calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from provguard.analysis import Analysis, analyze
+from provguard.documents import Document
+from provguard.files import SkippedFile, read_document, relative_to_root, walk
+from provguard.findings import Finding
+from provguard.fixes import Fix, fixes_for
+from provguard.policy.policy import Policy
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    """As shown to the user: relative to the project root when inside it."""
+    document: Document
+    analysis: Analysis
+
+    def fixes(self, finding: Finding, reviewer: str | None) -> list[Fix]:
+        return fixes_for(self.document, finding, reviewer)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    files: tuple[FileResult, ...]
+    skipped: tuple[SkippedFile, ...]
+
+    @property
+    def findings(self) -> list[tuple[FileResult, Finding]]:
+        return [(f, finding) for f in self.files for finding in f.analysis.findings]
+
+
+def check_paths(paths: Sequence[Path], root: Path, policy: Policy) -> CheckRun:
+    results: list[FileResult] = []
+    skipped: list[SkippedFile] = []
+    for path in walk(paths):
+        display = relative_to_root(path, root)
+        doc = read_document(path, display)
+        if isinstance(doc, SkippedFile):
+            skipped.append(doc)
+            continue
+        results.append(FileResult(display, doc, analyze(doc, display, policy)))
+    return CheckRun(tuple(results), tuple(skipped))

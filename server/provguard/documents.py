@@ -1,0 +1,65 @@
+"""A document: its text as UTF-8 bytes, its language and tree-sitter tree, kept current edit by edit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from provguard.languages import Language
+from provguard.positions import LineIndex
+
+
+@dataclass
+class Document:
+    path: str
+    """Filesystem path (or the URI's path for unsaved buffers); used for path rules and reports."""
+    language: Language
+    source: bytes
+    version: int | None = None
+    tree: ts.Tree | None = field(default=None, repr=False)
+    lines: LineIndex = field(init=False, repr=False)
+    _parser: ts.Parser | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.lines = LineIndex(self.source)
+        if self.language.has_grammar:
+            self._parser = self.language.parser()
+            self.tree = self._parser.parse(self.source)
+
+    @classmethod
+    def from_text(cls, path: str, language: Language, text: str, version: int | None = None) -> Document:
+        return cls(path, language, text.encode("utf-8", errors="surrogatepass"), version)
+
+    @property
+    def text(self) -> str:
+        return self.source.decode("utf-8", errors="replace")
+
+    def slice(self, start: int, end: int) -> str:
+        return self.source[start:end].decode("utf-8", errors="replace")
+
+    def replace(self, start: int, end: int, new_text: str) -> None:
+        """Replace bytes [start, end) and reparse incrementally from the edited old tree."""
+        new = new_text.encode("utf-8", errors="surrogatepass")
+        old_lines = self.lines
+        start_point = old_lines.point(start)
+        old_end_point = old_lines.point(end)
+        self.source = self.source[:start] + new + self.source[end:]
+        self.lines = LineIndex(self.source)
+        if self._parser is not None and self.tree is not None:
+            self.tree.edit(
+                start_byte=start,
+                old_end_byte=end,
+                new_end_byte=start + len(new),
+                start_point=start_point,
+                old_end_point=old_end_point,
+                new_end_point=self.lines.point(start + len(new)),
+            )
+            self.tree = self._parser.parse(self.source, self.tree)
+
+    def set_text(self, text: str) -> None:
+        """Replace the whole text (full-document sync) with a fresh parse."""
+        self.source = text.encode("utf-8", errors="surrogatepass")
+        self.lines = LineIndex(self.source)
+        if self._parser is not None:
+            self.tree = self._parser.parse(self.source)

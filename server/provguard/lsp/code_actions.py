@@ -1,0 +1,90 @@
+"""Quick fixes from the fix data each diagnostic carries, and a fix-all source action of the safe fixes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lsprotocol import types
+
+from provguard.fixes import fixes_for
+from provguard.lsp.convert import SOURCE, text_edit
+from provguard.lsp.server import ProvguardServer
+from provguard.session import OpenDocument
+
+FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.provguard"
+KINDS: list[types.CodeActionKind | str] = [types.CodeActionKind.QuickFix, FIX_ALL]
+
+
+def register(server: ProvguardServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=KINDS))
+    def code_action(ls: ProvguardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        opened = ls.session.get(params.text_document.uri)
+        if opened is None:
+            return []
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+        if _wanted(types.CodeActionKind.QuickFix, only):
+            for diag in params.context.diagnostics:
+                actions.extend(_quick_fixes(opened, diag))
+        if _wanted(FIX_ALL, only):
+            fix_all = _fix_all(ls, opened)
+            if fix_all is not None:
+                actions.append(fix_all)
+        return actions
+
+
+def _wanted(kind: str, only: Sequence[types.CodeActionKind | str] | None) -> bool:
+    """LSP `only` filters by prefix: asking for `source` includes `source.fixAll.provguard`."""
+    if not only:
+        return kind == types.CodeActionKind.QuickFix
+    return any(kind == str(o) or kind.startswith(f"{o}.") for o in only)
+
+
+def _quick_fixes(opened: OpenDocument, diag: types.Diagnostic) -> list[types.CodeAction]:
+    data: Any = diag.data
+    if diag.source != SOURCE or not isinstance(data, dict):
+        return []
+    if data.get("version") != opened.document.version:
+        return []  # stale: the client pulls or receives fresh diagnostics for the current text
+    actions = []
+    for index, fix in enumerate(data.get("fixes", [])):
+        edits = [types.TextEdit(range=_range(e["range"]), new_text=e["newText"]) for e in fix["edits"]]
+        actions.append(types.CodeAction(
+            title=fix["title"],
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diag],
+            is_preferred=index == 0,
+            edit=_workspace_edit(opened, edits),
+        ))
+    return actions
+
+
+def _fix_all(ls: ProvguardServer, opened: OpenDocument) -> types.CodeAction | None:
+    doc = opened.document
+    chosen: list[tuple[int, int, str]] = []
+    taken_until = -1
+    fixes = (fixes_for(doc, f, ls.session.reviewer) for f in ls.session.analysis(opened).findings)
+    for safe in (next((fix for fix in found if fix.safe), None) for found in fixes):
+        if safe is None:
+            continue
+        edits = sorted((e.start, e.end, e.new_text) for e in safe.edits)
+        if edits[0][0] <= taken_until:
+            continue  # overlaps an earlier fix; the next fix-all run picks it up
+        chosen.extend(edits)
+        taken_until = max(end for _, end, _ in edits)
+    if not chosen:
+        return None
+    enc = ls.position_encoding
+    lsp_edits = [text_edit(doc.lines, s, e, t, enc) for s, e, t in sorted(chosen)]
+    return types.CodeAction(title="provguard: apply all safe fixes", kind=FIX_ALL,
+                            edit=_workspace_edit(opened, lsp_edits))
+
+
+def _workspace_edit(opened: OpenDocument, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
+    identifier = types.OptionalVersionedTextDocumentIdentifier(uri=opened.uri, version=opened.document.version)
+    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=identifier, edits=list(edits))])
+
+
+def _range(raw: dict[str, Any]) -> types.Range:
+    return types.Range(types.Position(**raw["start"]), types.Position(**raw["end"]))

@@ -1,0 +1,80 @@
+"""Core values to and from lsprotocol types, at the edge, in the negotiated position encoding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from provguard.findings import Finding
+from provguard.fixes import Fix
+from provguard.policy.model import Severity
+from provguard.positions import Encoding, LineIndex, Position
+
+SOURCE = "provguard"
+
+_SEVERITY = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+
+_ENCODING = {
+    types.PositionEncodingKind.Utf8: Encoding.UTF8,
+    types.PositionEncodingKind.Utf16: Encoding.UTF16,
+    types.PositionEncodingKind.Utf32: Encoding.UTF32,
+}
+
+
+def encoding(kind: types.PositionEncodingKind | str | None) -> Encoding:
+    return _ENCODING.get(types.PositionEncodingKind(kind), Encoding.UTF16) if kind else Encoding.UTF16
+
+
+def to_range(lines: LineIndex, start: int, end: int, enc: Encoding) -> types.Range:
+    r = lines.range(start, end, enc)
+    return types.Range(types.Position(r.start.line, r.start.character), types.Position(r.end.line, r.end.character))
+
+
+def to_offset(lines: LineIndex, position: types.Position, enc: Encoding) -> int:
+    return lines.offset(Position(position.line, position.character), enc)
+
+
+def text_edit(lines: LineIndex, start: int, end: int, new_text: str, enc: Encoding) -> types.TextEdit:
+    return types.TextEdit(range=to_range(lines, start, end, enc), new_text=new_text)
+
+
+def diagnostic(
+    finding: Finding, fixes: list[Fix], lines: LineIndex, enc: Encoding, version: int | None
+) -> types.Diagnostic:
+    """A diagnostic carrying its fixes in `data` (edits already in client positions), as ruff does."""
+    data: dict[str, Any] = {
+        "version": version,
+        "fixes": [
+            {
+                "kind": fix.kind.value,
+                "title": fix.title,
+                "safe": fix.safe,
+                "edits": [_edit_data(lines, e.start, e.end, e.new_text, enc) for e in fix.edits],
+            }
+            for fix in fixes
+        ],
+    }
+    return types.Diagnostic(
+        range=to_range(lines, finding.start, finding.end, enc),
+        message=finding.message,
+        severity=_SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
+        code=finding.rule_id,
+        code_description=types.CodeDescription(href=finding.url) if finding.url else None,
+        source=SOURCE,
+        data=data,
+    )
+
+
+def _edit_data(lines: LineIndex, start: int, end: int, new_text: str, enc: Encoding) -> dict[str, Any]:
+    r = lines.range(start, end, enc)
+    return {
+        "range": {"start": {"line": r.start.line, "character": r.start.character},
+                  "end": {"line": r.end.line, "character": r.end.character}},
+        "newText": new_text,
+    }

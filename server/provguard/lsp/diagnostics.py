@@ -1,0 +1,68 @@
+"""Diagnostics: pulled (textDocument/diagnostic) when the client can, pushed otherwise, never both."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from provguard.fixes import fixes_for
+from provguard.lsp.convert import diagnostic
+from provguard.lsp.server import ProvguardServer
+from provguard.session import OpenDocument
+
+log = logging.getLogger(__name__)
+
+
+def register(server: ProvguardServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="provguard", inter_file_dependencies=False,
+                                workspace_diagnostics=False),
+    )
+    def pull(ls: ProvguardServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        opened = ls.session.get(params.text_document.uri)
+        if opened is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        result_id = _result_id(ls, opened)
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=for_document(ls, opened), result_id=result_id)
+
+
+def _result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
+    return f"{id(ls.session.policy)}:{opened.document.version}"
+
+
+def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[types.Diagnostic]:
+    doc = opened.document
+    try:
+        analysis = ls.session.analysis(opened)
+    except Exception:  # a bug in one rule must not take the server down with it
+        log.exception("analysis failed for %s", opened.uri)
+        ls.notify_user(f"analysis failed for {opened.relative_path}; see the log", types.MessageType.Error)
+        return []
+    enc = ls.position_encoding
+    reviewer = ls.session.reviewer
+    return [diagnostic(f, fixes_for(doc, f, reviewer), doc.lines, enc, doc.version) for f in analysis.findings]
+
+
+def publish(ls: ProvguardServer, uri: str) -> None:
+    """Push diagnostics for one document, unless the client pulls them."""
+    if ls.pull_diagnostics:
+        return
+    opened = ls.session.get(uri)
+    if opened is not None:
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=for_document(ls, opened), version=opened.document.version))
+
+
+def refresh_all(ls: ProvguardServer) -> None:
+    """After the policy changed: re-push every open document, or ask a pulling client to pull again."""
+    if not ls.pull_diagnostics:
+        for uri in list(ls.session.documents):
+            publish(ls, uri)
+        return
+    workspace = ls.client_capabilities.workspace
+    if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
+        ls.workspace_diagnostic_refresh(None)

@@ -1,0 +1,60 @@
+"""The provguard language server: state, start-up and the list of features it serves."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from provguard import __version__
+from provguard.lsp.convert import encoding
+from provguard.lsp.protocol import ProvguardProtocol
+from provguard.positions import Encoding
+from provguard.session import Session
+
+log = logging.getLogger(__name__)
+
+
+class ProvguardServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("provguard", __version__, protocol_cls=ProvguardProtocol)
+        self.session = Session([])
+        self.pull_diagnostics = False
+
+    @property
+    def position_encoding(self) -> Encoding:
+        return encoding(self.protocol.workspace.position_encoding)
+
+    def uri_path(self, uri: str) -> str:
+        return to_fs_path(uri) or uri
+
+    def notify_user(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        """A message the person sees (window/showMessage) and a line in the server log."""
+        log.warning("%s", message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=f"provguard: {message}"))
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+
+def roots_of(params: types.InitializeParams) -> list[Path]:
+    uris = [folder.uri for folder in params.workspace_folders or []]
+    if not uris and params.root_uri:
+        uris = [params.root_uri]
+    return [Path(p) for p in (to_fs_path(u) for u in uris) if p]
+
+
+def build() -> ProvguardServer:
+    from provguard.lsp import code_actions, configuration, diagnostics, hover, text_sync
+
+    server = ProvguardServer()
+    for feature in (configuration, text_sync, diagnostics, code_actions, hover):
+        feature.register(server)
+    return server
+
+
+def run_stdio() -> None:
+    logging.basicConfig(level=logging.INFO, format="provguard %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    build().start_io()

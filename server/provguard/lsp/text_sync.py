@@ -1,0 +1,51 @@
+"""didOpen, didChange (incremental and full), didSave, didClose: keep the session's documents current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types
+
+from provguard.lsp import diagnostics
+from provguard.lsp.convert import to_offset
+from provguard.lsp.server import ProvguardServer
+
+
+def register(server: ProvguardServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: ProvguardServer, params: types.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        ls.session.open(item.uri, ls.uri_path(item.uri), item.language_id, item.text, item.version)
+        diagnostics.publish(ls, item.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: ProvguardServer, params: types.DidChangeTextDocumentParams) -> None:
+        opened = ls.session.get(params.text_document.uri)
+        if opened is None:
+            ls.notify_user(f"didChange for a document that is not open: {params.text_document.uri}")
+            return
+        doc = opened.document
+        enc = ls.position_encoding
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                start = to_offset(doc.lines, change.range.start, enc)
+                end = to_offset(doc.lines, change.range.end, enc)
+                doc.replace(min(start, end), max(start, end), change.text)
+            else:
+                doc.set_text(change.text)
+        doc.version = params.text_document.version
+        diagnostics.publish(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: ProvguardServer, params: types.DidSaveTextDocumentParams) -> None:
+        from provguard.lsp.configuration import reload_packs
+
+        if ls.session.is_pack_file(Path(ls.uri_path(params.text_document.uri))):
+            reload_packs(ls)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: ProvguardServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.session.close(params.text_document.uri)
+        if not ls.pull_diagnostics:
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))

@@ -1,0 +1,1 @@
+"""Rule packs: loading and validating them, and evaluating their rules against spans."""

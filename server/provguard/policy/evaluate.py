@@ -1,0 +1,94 @@
+"""Rule evaluation: spans with origins, a document and the active rules give findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fnmatch import fnmatchcase
+
+from provguard.documents import Document
+from provguard.findings import Finding
+from provguard.policy.model import OriginSelector, Rule, Severity
+from provguard.policy.scopes import scope_ranges
+from provguard.provenance.origin import Origin, Span
+
+
+def evaluate(
+    doc: Document,
+    relative_path: str,
+    spans: Iterable[Span],
+    rules: Iterable[Rule],
+    severity_overrides: Mapping[str, Severity] | None = None,
+) -> list[Finding]:
+    overrides = severity_overrides or {}
+    spans = tuple(spans)
+    findings: list[Finding] = []
+    for rule in rules:
+        severity = overrides.get(rule.id, rule.severity)
+        if severity is Severity.OFF or not _applies_to_file(rule, doc, relative_path):
+            continue
+        scope_query = dict(rule.scope).get(doc.language.id)
+        for span in spans:
+            if not any(selects(selector, span.origin) for selector in rule.origins):
+                continue
+            if rule.scope:
+                assert scope_query is not None
+                ranges = scope_ranges(doc, doc.language.id, scope_query, span.start, span.end)
+                places = _merged([(max(s, span.start), min(e, span.end)) for s, e in ranges])
+            else:
+                places = [_display_range(span)]
+            for start, end in places:
+                findings.append(Finding(
+                    rule.id, severity, start, end, _message(rule, span.origin, relative_path, doc),
+                    span.origin, span, rule.fixes, rule.note, rule.url))
+    return findings
+
+
+def _applies_to_file(rule: Rule, doc: Document, relative_path: str) -> bool:
+    if rule.languages and doc.language.id not in rule.languages:
+        return False
+    if rule.scope and doc.language.id not in dict(rule.scope):
+        return False
+    return rule.paths.matches(relative_path)
+
+
+def selects(selector: OriginSelector, origin: Origin) -> bool:
+    if selector.kind and origin.kind.value not in selector.kind:
+        return False
+    if selector.evidence and origin.evidence.value not in selector.evidence:
+        return False
+    for patterns, value in ((selector.tool, origin.tool), (selector.vendor, origin.vendor),
+                            (selector.model, origin.model)):
+        if patterns and not any(fnmatchcase((value or "").lower(), p.lower()) for p in patterns):
+            return False
+    return selector.reviewed is None or selector.reviewed == (origin.reviewed_by is not None)
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping ranges joined: nested scopes (a test inside a describe block) give one finding, not two."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _display_range(span: Span) -> tuple[int, int]:
+    """A whole-file marker is reported at the marker, not across every line of the file."""
+    if len(span.markers) == 1 and span.markers[0].verb == "file":
+        return span.markers[0].start, span.markers[0].end
+    return span.start, span.end
+
+
+def _message(rule: Rule, origin: Origin, relative_path: str, doc: Document) -> str:
+    values = {
+        "kind": origin.kind.value,
+        "tool": origin.tool or "an unnamed tool",
+        "vendor": origin.vendor or "an unknown vendor",
+        "model": origin.model or "an unnamed model",
+        "path": relative_path,
+        "language": doc.language.id,
+        "rule": rule.id,
+    }
+    return rule.message.format_map(values)

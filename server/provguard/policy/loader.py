@@ -1,0 +1,398 @@
+"""Loads a rule pack from YAML into plain data, or into a list of errors with exact positions.
+
+Only YAML's safe composer is used: a pack is data and loading one never executes anything. Every problem
+found is reported (not just the first) so a team lead can fix a pack in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+
+from provguard.languages import known_ids
+from provguard.policy.errors import SourceError
+from provguard.policy.model import FixKind, OriginSelector, Pack, Rule, Severity, message_problems
+from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
+from provguard.policy.scopes import ScopeQueryError, compile_scope
+from provguard.provenance.origin import Evidence, Kind
+
+PACK_KEYS = ("pack", "version", "description", "parameters", "rules")
+RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes")
+ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed")
+PATH_KEYS = ("include", "exclude")
+MAX_PACK_BYTES = 1 << 20
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    pack: Pack | None
+    errors: tuple[SourceError, ...]
+
+
+class _Invalid(Exception):
+    """Raised inside one field's reader after its error is recorded, to skip the rest of that field."""
+
+
+def load_pack(path: str | Path) -> LoadResult:
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return LoadResult(None, (SourceError(file, 1, 1, f"cannot read rule pack: {exc.strerror or exc}"),))
+    if len(raw) > MAX_PACK_BYTES:
+        return LoadResult(None, (SourceError(file, 1, 1, f"rule pack is larger than {MAX_PACK_BYTES} bytes"),))
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line = raw[: exc.start].count(b"\n") + 1
+        column = len(raw[line_start : exc.start].decode("utf-8")) + 1  # characters, like every column
+        return LoadResult(None, (SourceError(file, line, column, "rule pack is not valid UTF-8"),))
+    return parse_pack(text, file)
+
+
+def parse_pack(text: str, file: str) -> LoadResult:
+    reader = _PackReader(text, file)
+    pack = reader.read()
+    # A bad value in a parameter is found once per rule using it: report it once.
+    errors = tuple(sorted(dict.fromkeys(reader.errors), key=lambda e: (e.line, e.column)))
+    return LoadResult(None if errors else pack, errors)
+
+
+class _PackReader:
+    def __init__(self, text: str, file: str) -> None:
+        self.text = text
+        self.lines = text.splitlines()
+        self.file = file
+        self.errors: list[SourceError] = []
+        self.parameters: dict[str, tuple[tuple[str, yaml.Node], ...]] = {}
+
+    def add(self, line: int, column: int, message: str) -> None:
+        """An error at 0-based (line, column) of the file."""
+        self.errors.append(SourceError(self.file, line + 1, column + 1, message))
+
+    def error(self, node: yaml.Node | None, message: str) -> None:
+        if node is None:
+            return self.add(0, 0, message)
+        start, end = node.start_mark, node.end_mark
+        self.errors.append(SourceError(self.file, start.line + 1, start.column + 1, message,
+                                       end.line + 1, end.column + 1))
+
+    def error_at(self, node: yaml.Node, row: int, column: int, message: str) -> None:
+        """An error at (row, column) of a scalar's value, placed where that character is in the file."""
+        self.add(*_value_position(node, row, column, self.lines), message)
+
+    def fail(self, node: yaml.Node | None, message: str) -> _Invalid:
+        self.error(node, message)
+        return _Invalid()
+
+    def compose(self) -> yaml.Node | None:
+        try:
+            return yaml.compose(self.text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "invalid YAML"
+            self.add(mark.line if mark else 0, mark.column if mark else 0, f"YAML syntax error: {problem}")
+        except yaml.reader.ReaderError as exc:  # a control character; PyYAML gives its index in the text
+            at, char = exc.position, f"U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
+            self.add(self.text.count("\n", 0, at), at - self.text.rfind("\n", 0, at) - 1,
+                     f"YAML error: {char} is not allowed")
+        except yaml.YAMLError as exc:
+            self.add(0, 0, f"YAML error: {exc}")
+        except RecursionError:
+            self.add(0, 0, "rule pack is nested too deeply")
+        raise _Invalid()
+
+    def read(self) -> Pack | None:
+        try:
+            root = self.compose()
+        except _Invalid:
+            return None
+        if self.has_anchors():
+            return None
+        if root is None:
+            self.error(None, "rule pack is empty; it needs at least 'pack' and 'rules'")
+            return None
+        try:
+            top = self.mapping(root, PACK_KEYS, "rule pack")
+        except _Invalid:
+            return None
+        pack_id = self.optional_str(top, "pack", root, required=True)
+        version = self.optional_str(top, "version", root) or "0"
+        description = self.optional_str(top, "description", root)
+        if "parameters" in top:
+            self.read_parameters(top["parameters"])
+        rules: list[Rule] = []
+        if "rules" not in top:
+            self.error(root, "rule pack has no 'rules' list")
+        else:
+            seen: dict[str, yaml.Node] = {}
+            for rule_node in self.sequence(top["rules"], "rules"):
+                rule = self.rule(rule_node, seen)
+                if rule is not None:
+                    rules.append(rule)
+        if pack_id is None or self.errors:
+            return None
+        return Pack(pack_id, version, self.file, tuple(rules), description)
+
+    def has_anchors(self) -> bool:
+        """Anchors and aliases would let a small file expand to a huge pack; packs are written out in full."""
+        before = len(self.errors)
+        for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                what = f"alias *{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"anchor &{event.anchor}"
+                line, column = (mark.line, mark.column) if (mark := event.start_mark) else (0, 0)
+                self.add(line, column, f"YAML {what}: anchors and aliases are not allowed in rule packs; "
+                                       "write the value out in full")
+        return len(self.errors) > before
+
+    # -- structure helpers -------------------------------------------------------------------------
+
+    def mapping(self, node: yaml.Node, allowed: tuple[str, ...], what: str) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping of keys to values")
+        out: dict[str, yaml.Node] = {}
+        for key_node, value in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.error(key_node, f"{what} keys must be plain names")
+            elif key in out:
+                self.error(key_node, f"{key!r} is given twice in this {what}")
+            elif key not in allowed:
+                self.error(key_node, f"unknown key {key!r} in {what}{_suggest(key, allowed)}")
+            else:
+                out[key] = value
+        return out
+
+    def sequence(self, node: yaml.Node, what: str) -> Iterator[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{what} must be a list")
+            return
+        yield from node.value
+
+    def scalar(self, node: yaml.Node, what: str) -> str:
+        """The text of a single value; `~`, `null` and nothing at all read as the empty string."""
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, f"{what} must be a single value")
+        return "" if node.tag == _NULL else str(node.value)
+
+    def optional_str(self, fields: dict[str, yaml.Node], key: str, parent: yaml.Node,
+                     required: bool = False) -> str | None:
+        if key not in fields or (not required and fields[key].tag == _NULL):
+            if required:
+                self.error(parent, f"missing required key {key!r}")
+            return None
+        try:
+            value = self.scalar(fields[key], repr(key))
+        except _Invalid:
+            return None
+        if required and not value.strip():
+            self.error(fields[key], f"{key!r} may not be empty")
+        return value
+
+    def items(self, node: yaml.Node, what: str) -> tuple[tuple[str, yaml.Node], ...]:
+        """A value or a list of values, each with its node; `$name` expands to a parameter's values and nodes."""
+        entries = [node] if isinstance(node, yaml.ScalarNode) else list(self.sequence(node, what))
+        out: list[tuple[str, yaml.Node]] = []
+        for item in entries:
+            value = self.scalar(item, f"each entry of {what}")
+            if value.startswith("$"):
+                name = value[1:]
+                if name not in self.parameters:
+                    known = ", ".join(sorted(self.parameters)) or "none are defined"
+                    raise self.fail(item, f"unknown parameter {value!r} (parameters: {known})")
+                out.extend(self.parameters[name])
+            else:
+                out.append((value, item))
+        return tuple(out)
+
+    def known(self, items: tuple[tuple[str, yaml.Node], ...], allowed: Collection[str] | None,
+              what: str) -> tuple[str, ...]:
+        """The values, after an error at each one that is not allowed (None allows any)."""
+        bad = [(value, node) for value, node in items if allowed is not None and value not in allowed]
+        for value, node in bad:
+            self.error(node, f"unknown {what} {value!r}{_suggest(value, allowed or ())}")
+        if bad:
+            raise _Invalid()
+        return tuple(value for value, _ in items)
+
+    def read_parameters(self, node: yaml.Node) -> None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, "'parameters' must map names to values or lists of values")
+            return
+        for key_node, value in node.value:
+            try:
+                name = self.scalar(key_node, "a parameter name")
+                if name in self.parameters:
+                    self.error(key_node, f"parameter {name!r} is defined twice")
+                elif value.tag == _NULL:
+                    self.parameters[name] = ()
+                else:
+                    self.parameters[name] = self.items(value, f"parameter {name!r}")
+            except _Invalid:
+                continue
+
+    # -- rules -------------------------------------------------------------------------------------
+
+    def rule(self, node: yaml.Node, seen: dict[str, yaml.Node]) -> Rule | None:
+        try:
+            fields = self.mapping(node, RULE_KEYS, "rule")
+        except _Invalid:
+            return None
+        before = len(self.errors)
+        rule_id = self.optional_str(fields, "id", node, required=True)
+        if rule_id is not None:
+            if rule_id in seen:
+                first = seen[rule_id].start_mark.line + 1
+                self.error(fields["id"], f"duplicate rule id {rule_id!r} (first defined on line {first})")
+            else:
+                seen[rule_id] = fields["id"]
+        severity = self.severity(fields, node)
+        message = self.optional_str(fields, "message", node, required=True)
+        if message is not None:
+            self.check_message(fields["message"], message)
+        origins = self.guard(lambda: self.origins(fields, node)) or ()
+        paths = self.guard(lambda: self.paths(fields["paths"]) if "paths" in fields else None) or GlobSet()
+        languages = self.guard(lambda: self.languages(fields["languages"]) if "languages" in fields else None) or ()
+        scope = self.guard(lambda: self.scope(fields["scope"]) if "scope" in fields else None) or ()
+        fixes = self.guard(lambda: self.fixes(fields["fixes"]) if "fixes" in fields else None) or ()
+        note, url = self.optional_str(fields, "note", node), self.optional_str(fields, "url", node)
+        if len(self.errors) > before or rule_id is None or severity is None or message is None:
+            return None
+        return Rule(rule_id, severity, message, origins, paths, languages, scope, fixes, note, url)
+
+    def guard(self, read: Callable[[], T]) -> T | None:
+        """What `read` returns, or None when it found the value invalid (and recorded why)."""
+        try:
+            return read()
+        except _Invalid:
+            return None
+
+    def severity(self, fields: dict[str, yaml.Node], node: yaml.Node) -> Severity | None:
+        value = self.optional_str(fields, "severity", node, required=True)
+        if value is None:
+            return None
+        return self.guard(lambda: Severity(self.known(((value, fields["severity"]),), list(Severity), "severity")[0]))
+
+    def check_message(self, node: yaml.Node, message: str) -> None:
+        for index, problem in message_problems(message):
+            row = message.count("\n", 0, index)
+            self.error_at(node, row, index - (message.rfind("\n", 0, index) + 1), problem)
+
+    def origins(self, fields: dict[str, yaml.Node], node: yaml.Node) -> tuple[OriginSelector, ...]:
+        if "origins" not in fields:
+            raise self.fail(node, "missing required key 'origins': which provenance the rule is about")
+        value = fields["origins"]
+        items = [value] if isinstance(value, yaml.MappingNode) else list(self.sequence(value, "origins"))
+        if not items and isinstance(value, yaml.SequenceNode):
+            raise self.fail(value, "'origins' is empty, so the rule could never apply; list at least one selector")
+        return tuple(self.origin_selector(item) for item in items)
+
+    def origin_selector(self, node: yaml.Node) -> OriginSelector:
+        before = len(self.errors)
+        fields = self.mapping(node, ORIGIN_KEYS, "origin selector")
+        values: dict[str, tuple[str, ...]] = {}
+        for key in (k for k in ("kind", "tool", "vendor", "model", "evidence") if k in fields):
+            try:
+                values[key] = self.known(self.items(fields[key], repr(key)), _CHOICES.get(key), key)
+            except _Invalid:
+                continue
+        flag = fields.get("reviewed")
+        if flag is not None and not (isinstance(flag, yaml.ScalarNode) and flag.tag == "tag:yaml.org,2002:bool"):
+            self.error(flag, "'reviewed' must be true or false")
+        if len(self.errors) > before:
+            raise _Invalid()
+        reviewed = None if flag is None else str(flag.value).lower() in ("true", "yes", "on")
+        return OriginSelector(values.get("kind", ()), values.get("tool", ()), values.get("vendor", ()),
+                              values.get("model", ()), values.get("evidence", ()), reviewed)
+
+    def paths(self, node: yaml.Node) -> GlobSet:
+        fields = self.mapping(node, PATH_KEYS, "paths")
+        globs: dict[str, tuple[str, ...]] = {}
+        for key in PATH_KEYS:
+            items = self.items(fields[key], repr(key)) if key in fields else ()
+            for pattern, item in items:
+                try:
+                    glob_to_regex(pattern)
+                except GlobError as exc:
+                    raise self.fail(item, f"bad glob {pattern!r}: {exc}") from None
+            globs[key] = tuple(pattern for pattern, _ in items)
+        return GlobSet(globs["include"], globs["exclude"])
+
+    def languages(self, node: yaml.Node) -> tuple[str, ...]:
+        return self.known(self.items(node, "languages"), known_ids(), "language")
+
+    def scope(self, node: yaml.Node) -> tuple[tuple[str, str], ...]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, "'scope' maps a language to a tree-sitter query")
+        out: list[tuple[str, str]] = []
+        for key_node, value in node.value:
+            language = self.scalar(key_node, "a scope language")
+            source = self.scalar(value, f"the {language} scope query")
+            if language not in known_ids():
+                self.error(key_node, f"unknown language {language!r}{_suggest(language, known_ids())}")
+                continue
+            if language in dict(out):
+                self.error(key_node, f"the {language} scope query is given twice")
+                continue
+            try:
+                compile_scope(language, source)
+            except ScopeQueryError as exc:  # at the query's own row and column inside the YAML file
+                self.error_at(value, exc.row, exc.column, str(exc))
+                continue
+            out.append((language, source))
+        return tuple(out)
+
+    def fixes(self, node: yaml.Node) -> tuple[FixKind, ...]:
+        return tuple(FixKind(value) for value in self.known(self.items(node, "fixes"), list(FixKind), "fix"))
+
+
+_NULL = "tag:yaml.org,2002:null"
+_CHOICES: dict[str, list[str]] = {"kind": list(Kind), "evidence": list(Evidence)}
+_DOUBLE_QUOTED_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
+
+
+def _suggest(value: str, allowed: Collection[str]) -> str:
+    choices = [str(a) for a in allowed]
+    hint = difflib.get_close_matches(value, choices, n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(choices)}"
+
+
+def _value_position(node: yaml.Node, row: int, column: int, lines: list[str]) -> tuple[int, int]:
+    """0-based file (line, column) of character (row, column) of a scalar's value.
+
+    Exact for literal block scalars (`|`) and for single-line plain, single- and double-quoted scalars;
+    elsewhere (folded or multi-line flow scalars, where lines are joined) the start of the value."""
+    start = node.start_mark
+    if not isinstance(node, yaml.ScalarNode) or not isinstance(node.value, str):
+        return start.line, start.column
+    value, style, line = node.value, node.style, start.line + 1 + row
+    if style == "|" or (style == ">" and "\n" not in value.rstrip("\n")):
+        if line >= len(lines) or row > value.count("\n"):
+            return start.line, start.column
+        body, text = lines[line], value.split("\n")[row]
+        return line, (len(body) - len(text) if text else len(body) - len(body.lstrip())) + column
+    if row != 0 or node.end_mark.line != start.line or start.line >= len(lines):
+        return start.line, start.column
+    if style is None:
+        return start.line, start.column + column
+    raw = lines[start.line]
+    at = start.column + 1
+    for _ in range(column):
+        if at >= len(raw):
+            break
+        if style == "'" and raw.startswith("''", at):
+            at += 2
+        elif style == '"' and raw[at] == "\\":
+            at += _DOUBLE_QUOTED_ESCAPE_LENGTH.get(raw[at + 1 : at + 2], 2)
+        else:
+            at += 1
+    return start.line, at
+

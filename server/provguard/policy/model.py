@@ -1,0 +1,114 @@
+"""A rule pack as plain data. Loading it (loader.py) never runs code from it."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from provguard.policy.paths import GlobSet
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    HINT = "hint"
+    OFF = "off"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.OFF: 0, Severity.HINT: 1, Severity.INFO: 2, Severity.WARNING: 3, Severity.ERROR: 4}
+
+
+class FixKind(StrEnum):
+    """The quick fixes a rule may offer."""
+
+    MARK_REVIEWED = "mark-reviewed"
+    STRIP = "strip"
+    ADD_MARKER = "add-marker"
+    COMPLETE_MARKER = "complete-marker"
+
+
+@dataclass(frozen=True)
+class OriginSelector:
+    """Matches an origin when every given field matches, each field when any of its values does.
+
+    `kind` and `evidence` list exact values; `tool`, `vendor` and `model` list case-insensitive globs."""
+
+    kind: tuple[str, ...] = ()
+    tool: tuple[str, ...] = ()
+    vendor: tuple[str, ...] = ()
+    model: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    reviewed: bool | None = None
+    """True: only reviewed origins; False: only unreviewed ones; None: either."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    message: str
+    """May use the PLACEHOLDERS, as in "{tool} output in {path}"; {{ and }} are literal braces."""
+    origins: tuple[OriginSelector, ...]
+    """A span is selected when any selector matches its origin."""
+    paths: GlobSet = field(default_factory=GlobSet)
+    languages: tuple[str, ...] = ()
+    scope: tuple[tuple[str, str], ...] = ()
+    """(language id, tree-sitter query) pairs; the @scope captures are the places the rule applies."""
+    fixes: tuple[FixKind, ...] = ()
+    note: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    version: str
+    source: str
+    """File the pack was read from, for error messages and reloading."""
+    rules: tuple[Rule, ...]
+    description: str | None = None
+
+
+PLACEHOLDERS = ("kind", "tool", "vendor", "model", "path", "language", "rule")
+
+
+def message_problems(message: str) -> list[tuple[int, str]]:
+    """(character index, what is wrong) for each problem of a rule's message template; empty when fine."""
+    try:
+        list(string.Formatter().parse(message))
+    except ValueError as exc:
+        return [(0, f"message is not a valid template ({exc}); write {{{{ and }}}} for literal braces")]
+    problems: list[tuple[int, str]] = []
+    for index, text in _replacement_fields(message):
+        _, name, spec, conversion = next(iter(string.Formatter().parse("{" + text + "}")))
+        if name not in PLACEHOLDERS:
+            available = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            problems.append((index, f"unknown placeholder {{{text}}} in message; available: {available}"))
+        elif spec or conversion:
+            problems.append((index, f"placeholder {{{text}}} has a format spec or conversion; "
+                                    f"messages take plain placeholders like {{{name}}}"))
+    return problems
+
+
+def _replacement_fields(message: str) -> Iterator[tuple[int, str]]:
+    """(index of the `{`, text between the braces) of each replacement field of a valid template."""
+    i = 0
+    while i < len(message):
+        if message.startswith(("{{", "}}"), i):
+            i += 2
+        elif message[i] == "{":
+            depth, j = 1, i + 1
+            while j < len(message) and depth:
+                depth += {"{": 1, "}": -1}.get(message[j], 0)
+                j += 1
+            yield i, message[i + 1 : j - 1]
+            i = j
+        else:
+            i += 1

@@ -1,0 +1,1 @@
+"""Where code came from: origins, spans and the sources that report them."""

@@ -1,0 +1,364 @@
+"""Provenance markers: comments that say where the code around them came from.
+
+    # provguard: begin kind=ai-agent tool=claude-code model=claude-sonnet-4 reviewed-by=alice
+    ...
+    # provguard: end
+
+    // provguard: kind=ai-completion tool=copilot        (covers the next function, class or method)
+    /* provguard: file kind=ai-agent tool=codex */       (covers the whole file)
+
+Markers are found only in real comment nodes of the tree-sitter tree, so marker-like text in a string is
+ignored. A malformed marker becomes a problem with an exact byte range, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from provguard.documents import Document
+from provguard.languages import PLAIN_COMMENT_PREFIXES
+from provguard.provenance.origin import Evidence, Kind, MarkerComment, MarkerField, Origin, Span
+from provguard.provenance.tools import infer_vendor
+
+TAG = b"provguard:"
+VERBS = ("begin", "end", "file", "next")
+KNOWN_FIELDS = ("kind", "tool", "vendor", "model", "reviewed-by", "declared-by", "date")
+MARKER_KINDS = tuple(k.value for k in (Kind.AI_COMPLETION, Kind.AI_AGENT, Kind.AI_CHAT_PASTE, Kind.EXTERNAL,
+                                        Kind.HUMAN, Kind.PASTE, Kind.UNKNOWN))
+
+_OPENER = re.compile(
+    r"\A\s*(?P<open>#+|//[/!]?|--(?:\[(?P<level>=*)\[)?|/\*+!?|=begin|<!--|;+|%+)?[\s*]*provguard:")
+_BLOCK_CLOSERS = {"/*": "*/", "=begin": "=end", "<!--": "-->"}
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class MarkerProblem:
+    code: str
+    """marker-invalid, marker-unterminated, marker-unmatched-end or marker-no-unit."""
+    message: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class MarkerScan:
+    spans: tuple[Span, ...]
+    problems: tuple[MarkerProblem, ...]
+
+
+def scan(doc: Document) -> MarkerScan:
+    """All marked spans of a document and every problem with its markers."""
+    spans: list[Span] = []
+    problems: list[MarkerProblem] = []
+    open_begin: tuple[MarkerComment, Origin | None] | None = None
+    for comment_start, comment_end in _marker_comments(doc):
+        parsed = _parse_comment(doc, comment_start, comment_end, problems)
+        if parsed is None:
+            continue
+        marker, origin = parsed
+        if marker.verb == "begin":
+            if open_begin is not None:
+                line = doc.lines.line_of(open_begin[0].start) + 1
+                problems.append(MarkerProblem(
+                    "marker-invalid",
+                    f"provguard: begin inside the block opened on line {line}; close that block with "
+                    "'provguard: end' first (blocks do not nest)",
+                    marker.start, marker.end))
+                continue
+            open_begin = (marker, origin)
+        elif marker.verb == "end":
+            if open_begin is None:
+                problems.append(MarkerProblem(
+                    "marker-unmatched-end", "provguard: end without a matching 'provguard: begin' before it",
+                    marker.start, marker.end))
+                continue
+            begin, begin_origin = open_begin
+            open_begin = None
+            if begin_origin is not None:
+                spans.append(Span(begin.start, marker.end, begin_origin, (begin, marker)))
+        elif origin is not None and marker.verb == "file":
+            spans.append(Span(0, len(doc.source), origin, (marker,)))
+        elif origin is not None:
+            unit_end = _next_unit_end(doc, marker.end)
+            if unit_end is None:
+                problems.append(MarkerProblem(
+                    "marker-no-unit",
+                    "this marker covers the next function, class or method, but none follows it; "
+                    "use 'provguard: begin' ... 'provguard: end' for other code",
+                    marker.start, marker.end))
+            else:
+                spans.append(Span(marker.start, unit_end, origin, (marker,)))
+    if open_begin is not None:
+        begin = open_begin[0]
+        problems.append(MarkerProblem(
+            "marker-unterminated",
+            "provguard: begin is never closed; add 'provguard: end' after the marked code",
+            begin.start, begin.end))
+    return MarkerScan(tuple(spans), tuple(problems))
+
+
+def _marker_comments(doc: Document) -> Iterator[tuple[int, int]]:
+    """Byte ranges of comments that contain the marker tag, in document order, each once."""
+    source = doc.source
+    last_end = -1
+    at = source.find(TAG)
+    while at != -1:
+        found = _comment_around(doc, at) if at >= last_end else None
+        if found is not None:
+            yield found
+            last_end = found[1]
+        at = source.find(TAG, max(at + len(TAG), last_end))
+
+
+def _comment_around(doc: Document, at: int) -> tuple[int, int] | None:
+    if doc.tree is None:
+        line = doc.lines.line_of(at)
+        start, end = doc.lines.line_bounds(line)
+        if doc.source[start:at].decode("utf-8", "replace").lstrip().startswith(PLAIN_COMMENT_PREFIXES):
+            return start, start + len(doc.source[start:end].rstrip())
+        return None
+    node: ts.Node | None = doc.tree.root_node.descendant_for_byte_range(at, at + len(TAG))
+    comment_types = doc.language.comment_nodes
+    while node is not None:
+        if node.type in comment_types:
+            # Some grammars end a comment after its line break (Rust doc comments, "\r" before "\n").
+            return node.start_byte, node.start_byte + len(doc.source[node.start_byte:node.end_byte].rstrip())
+        if node.start_byte < at - 4096:
+            return None
+        node = node.parent
+    return None
+
+
+def _parse_comment(
+    doc: Document, start: int, end: int, problems: list[MarkerProblem]
+) -> tuple[MarkerComment, Origin | None] | None:
+    # surrogateescape keeps one character per invalid byte, so character indexes map back to exact bytes.
+    raw = doc.source[start:end].decode("utf-8", errors="surrogateescape")
+    opener = _OPENER.match(raw)
+    if opener is None:
+        return None  # prose that mentions provguard:, not a marker
+    body_end = len(raw.rstrip())
+    closer = _closer(opener)
+    if closer and raw[:body_end].endswith(closer) and body_end - len(closer) >= opener.end():
+        body_end = len(raw[: body_end - len(closer)].rstrip())
+    offsets = _ByteOffsets(raw, start)
+    tokens = list(_tokens(raw, opener.end(), body_end))
+    verb = "next"
+    verb_end = opener.end()
+    if tokens and tokens[0][2] is None and tokens[0][0] in VERBS:
+        verb = tokens[0][0]
+        verb_end = tokens[0][1][1]
+        tokens = tokens[1:]
+    fields: list[MarkerField] = []
+    errors_before = len(problems)
+    for text, (tok_start, tok_end), value in tokens:
+        if value is None:
+            message = (f"expected key=value, found {_readable(text)!r}" if text not in VERBS
+                       else f"{text!r} must come first, right after 'provguard:'")
+            problems.append(MarkerProblem("marker-invalid", message, offsets(tok_start), offsets(tok_end)))
+            continue
+        value_text, (v_start, v_end), error = value
+        if error:
+            # an empty value is reported on its key, an unterminated one from its opening quote
+            error_start = v_start if v_start < tok_end else tok_start
+            problems.append(MarkerProblem("marker-invalid", error, offsets(error_start), offsets(tok_end)))
+            continue
+        fields.append(MarkerField(text, _readable(value_text), offsets(tok_start), offsets(tok_end),
+                                  offsets(v_start), offsets(v_end)))
+    last = tokens[-1][1][1] if tokens else verb_end
+    line_start, line_end = _line_extent(doc, start, end)
+    marker = MarkerComment(verb, start, end, line_start, line_end, tuple(fields),
+                           offsets(min(last, body_end)))
+    if verb == "end":
+        if fields:
+            problems.append(MarkerProblem("marker-invalid", "provguard: end takes no fields",
+                                          fields[0].start, fields[-1].end))
+        return marker, None
+    origin = _origin(marker, problems)
+    return marker, (origin if len(problems) == errors_before else None)
+
+
+def _origin(marker: MarkerComment, problems: list[MarkerProblem]) -> Origin | None:
+    values: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for f in marker.fields:
+        if f.key in seen:
+            problems.append(MarkerProblem("marker-invalid", f"field {f.key!r} is given twice", f.start, f.end))
+        elif f.key in KNOWN_FIELDS:
+            values[f.key] = f.value
+        else:
+            extra.append((f.key, f.value))
+        seen.add(f.key)
+    kind_field = marker.field("kind")
+    if kind_field is None:
+        problems.append(MarkerProblem(
+            "marker-invalid", f"marker has no kind; add kind= one of {', '.join(MARKER_KINDS)}",
+            marker.start, marker.end))
+        return None
+    if kind_field.value not in MARKER_KINDS:
+        problems.append(MarkerProblem(
+            "marker-invalid", f"unknown kind {kind_field.value!r}; expected one of {', '.join(MARKER_KINDS)}",
+            kind_field.value_start, kind_field.value_end))
+        return None
+    tool = values.get("tool")
+    model = values.get("model")
+    return Origin(
+        kind=Kind(kind_field.value),
+        evidence=Evidence.MARKER,
+        tool=tool,
+        vendor=values.get("vendor") or infer_vendor(tool, model),
+        model=model,
+        reviewed_by=values.get("reviewed-by"),
+        declared_by=values.get("declared-by"),
+        date=values.get("date"),
+        extra=tuple(extra),
+    )
+
+
+_Value = tuple[str, tuple[int, int], str | None]
+_Token = tuple[str, tuple[int, int], _Value | None]
+
+
+def _tokens(raw: str, pos: int, end: int) -> Iterator[_Token]:
+    """Words and key=value fields of a marker body; quoted values may hold spaces and \\" escapes."""
+    while True:
+        while pos < end and (raw[pos].isspace() or (raw[pos] in "*#/-" and _is_decoration(raw, pos))):
+            pos += 1
+        if pos >= end:
+            return
+        key = _KEY.match(raw, pos, end)
+        if key is None or key.end() >= end or raw[key.end()] != "=":
+            word_end = pos
+            while word_end < end and not raw[word_end].isspace():
+                word_end += 1
+            yield raw[pos:word_end], (pos, word_end), None
+            pos = word_end
+            continue
+        value_start = key.end() + 1
+        value, value_end, token_end, error = _value(raw, value_start, end)
+        yield key.group(), (pos, token_end), (value, (value_start, value_end), error)
+        pos = token_end
+
+
+def _value(raw: str, start: int, end: int) -> tuple[str, int, int, str | None]:
+    if start < end and raw[start] in "\"'":
+        quote = raw[start]
+        chars: list[str] = []
+        i = start + 1
+        while i < end:
+            if raw[i] == "\\" and i + 1 < end:
+                chars.append(raw[i + 1])
+                i += 2
+            elif raw[i] == quote:
+                return "".join(chars), i + 1, i + 1, None
+            else:
+                chars.append(raw[i])
+                i += 1
+        return "", end, end, f"unterminated quoted value: add the closing {quote}"
+    i = start
+    while i < end and not raw[i].isspace():
+        i += 1
+    if i == start:
+        return "", i, i, "empty value after '='; quote it to give an empty value on purpose"
+    return raw[start:i], i, i, None
+
+
+def _closer(opener: re.Match[str]) -> str | None:
+    """The delimiter that ends a block comment with this opener; None for line comments."""
+    open_text = opener.group("open") or ""
+    if opener.group("level") is not None:
+        return f"]{opener.group('level')}]"
+    return next((close for start, close in _BLOCK_CLOSERS.items() if open_text.startswith(start)), None)
+
+
+def _readable(text: str) -> str:
+    """Text for values and messages: invalid bytes become U+FFFD instead of lone surrogates."""
+    return text if text.isascii() else text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _is_decoration(raw: str, pos: int) -> bool:
+    """Comment decoration at a line start inside a block comment (leading *, #, // or --)."""
+    line_start = raw.rfind("\n", 0, pos) + 1
+    return raw[line_start:pos].strip() == "" and line_start > 0
+
+
+class _ByteOffsets:
+    """Maps character indexes in a comment's text to absolute byte offsets."""
+
+    def __init__(self, raw: str, base: int) -> None:
+        self._raw = raw
+        self._base = base
+        self._ascii = raw.isascii()
+
+    def __call__(self, index: int) -> int:
+        if self._ascii:
+            return self._base + index
+        return self._base + len(self._raw[:index].encode("utf-8", "surrogateescape"))
+
+
+def _line_extent(doc: Document, start: int, end: int) -> tuple[int, int]:
+    """The comment's whole lines when it stands alone on them, else just the comment."""
+    first = doc.lines.line_of(start)
+    line_start = doc.lines.starts[first]
+    if doc.source[line_start:start].strip():
+        line_start = start
+    last = doc.lines.line_of(end)
+    _, last_text_end = doc.lines.line_bounds(last)
+    if doc.source[end:last_text_end].strip():
+        return line_start, end
+    next_start = doc.lines.starts[last + 1] if last + 1 < doc.lines.line_count else len(doc.source)
+    return line_start, next_start
+
+
+def _next_unit_end(doc: Document, after: int) -> int | None:
+    """End of the function, class or method that follows a next-unit marker.
+
+    Attributes (Rust) and ordinary comments such as doc comments may stand between the marker and the unit;
+    another marker may not: each marker covers its own code.
+    """
+    source = doc.source
+    pos = _skip_space(source, after)
+    if pos >= len(source):
+        return None
+    if doc.tree is None:
+        return _paragraph_end(doc, pos)
+    language = doc.language
+    while pos < len(source):
+        node: ts.Node | None = doc.tree.root_node.named_descendant_for_byte_range(pos, pos)
+        chosen: ts.Node | None = None
+        while node is not None and node.start_byte == pos:
+            is_unit = node.type in language.unit_nodes or node.type in language.unit_prefix_nodes
+            if is_unit or (chosen is None and node.type in language.comment_nodes):
+                chosen = node
+            node = node.parent
+        if chosen is None:
+            return None
+        if chosen.type in language.unit_nodes:
+            return chosen.end_byte
+        if chosen.type in language.comment_nodes and _OPENER.match(
+                source[chosen.start_byte:chosen.end_byte].decode("utf-8", "replace")):
+            return None
+        pos = _skip_space(source, max(chosen.end_byte, pos + 1))
+    return None
+
+
+def _skip_space(source: bytes, pos: int) -> int:
+    while pos < len(source) and source[pos : pos + 1].isspace():
+        pos += 1
+    return pos
+
+
+def _paragraph_end(doc: Document, pos: int) -> int:
+    """Start of the first blank line after pos (the paragraph keeps its last line break), else the end."""
+    lines = doc.lines
+    for line in range(lines.line_of(pos) + 1, lines.line_count):
+        line_start, line_end = lines.line_bounds(line)
+        if not doc.source[line_start:line_end].strip():
+            return line_start
+    return len(doc.source)

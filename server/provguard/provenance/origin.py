@@ -1,0 +1,102 @@
+"""Origins and spans: the vocabulary every provenance source produces and every rule reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    HUMAN = "human"
+    AI_COMPLETION = "ai-completion"
+    AI_AGENT = "ai-agent"
+    AI_CHAT_PASTE = "ai-chat-paste"
+    PASTE = "paste"
+    EXTERNAL = "external"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_ai(self) -> bool:
+        return self in AI_KINDS
+
+
+AI_KINDS = frozenset({Kind.AI_COMPLETION, Kind.AI_AGENT, Kind.AI_CHAT_PASTE})
+
+
+class Evidence(StrEnum):
+    """Which source said where the code came from."""
+
+    MARKER = "marker"
+    EDITOR_EVENT = "editor-event"
+    CLIENT_HINT = "client-hint"
+    TRANSCRIPT = "transcript"
+    HOOK = "hook"
+    GIT_TRAILER = "git-trailer"
+    FINGERPRINT = "fingerprint"
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: Kind
+    evidence: Evidence
+    tool: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    confidence: float = 1.0
+    reviewed_by: str | None = None
+    declared_by: str | None = None
+    date: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+    """Fields a source reported that provguard has no slot for, kept in order."""
+
+    @property
+    def is_ai(self) -> bool:
+        return self.kind.is_ai
+
+    def describe(self) -> str:
+        """One-line human description, e.g. "ai-agent (claude-code, anthropic, claude-sonnet-4)"."""
+        details = ", ".join(v for v in (self.tool, self.vendor, self.model) if v)
+        return f"{self.kind.value} ({details})" if details else self.kind.value
+
+
+@dataclass(frozen=True)
+class MarkerField:
+    """A key=value field of a marker with the byte range of the whole token and of its value."""
+
+    key: str
+    value: str
+    start: int
+    end: int
+    value_start: int
+    value_end: int
+
+
+@dataclass(frozen=True)
+class MarkerComment:
+    """A provenance comment in the text: where it is and what it says."""
+
+    verb: str
+    """begin, end, file, or next (a marker that covers the next syntactic unit)."""
+    start: int
+    end: int
+    line_start: int
+    """Start of the comment's line, for edits that remove or rewrite the whole line."""
+    line_end: int
+    """End of the comment's line including its line break."""
+    fields: tuple[MarkerField, ...] = ()
+    inline_fields_end: int | None = None
+    """Where a new field can be inserted (after the last field, before any closing delimiter)."""
+
+    def field(self, key: str) -> MarkerField | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Bytes [start, end) of a document with one origin."""
+
+    start: int
+    end: int
+    origin: Origin
+    markers: tuple[MarkerComment, ...] = field(default=())
+    """The comments that declare this span (begin and end, or the one next-unit marker)."""

@@ -1,0 +1,88 @@
+"""Helpers for driving the real server over stdio: capabilities, opening files, applying edits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "provguard", "serve"])
+
+
+def capabilities(pull: bool, encodings: list[str] | None = None) -> types.ClientCapabilities:
+    """VS Code's capabilities, as a pull client (textDocument/diagnostic) or a push-only client."""
+    caps = client_capabilities("visual-studio-code")
+    assert caps.text_document is not None
+    caps.text_document.diagnostic = (
+        types.DiagnosticClientCapabilities(dynamic_registration=False, related_document_support=True)
+        if pull else None
+    )
+    caps.general = types.GeneralClientCapabilities(
+        position_encodings=[types.PositionEncodingKind(e) for e in (encodings or ["utf-16"])])
+    return caps
+
+
+async def start(client: LanguageClient, root: Path, pull: bool, options: dict[str, object] | None = None,
+                encodings: list[str] | None = None) -> types.InitializeResult:
+    return await client.initialize_session(types.InitializeParams(
+        capabilities=capabilities(pull, encodings),
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        initialization_options={"reviewer": "tester@example.com", **(options or {})},
+    ))
+
+
+def open_file(client: LanguageClient, path: Path, text: str, language_id: str = "python") -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text)))
+    return uri
+
+
+async def pushed(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
+    """Waits for the diagnostics the server pushes for one document version."""
+    while True:
+        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if params.uri == uri and params.version == version:
+            return list(params.diagnostics)
+
+
+async def pulled(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    report = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+    return list(report.items)
+
+
+def apply(text: str, edits: list[types.TextEdit]) -> str:
+    """Applies LSP edits to ASCII text, last first, as an editor does."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(p: types.Position) -> int:
+        return starts[p.line] + p.character if p.line < len(lines) else len(text)
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+def send_edits(client: LanguageClient, uri: str, version: int, edits: list[types.TextEdit]) -> None:
+    """Tells the server about edits the client applied, as incremental changes (last first)."""
+    ordered = sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(range=e.range, text=e.new_text) for e in ordered]))
+
+
+def edits_of(action: types.CodeAction) -> list[types.TextEdit]:
+    assert action.edit is not None and action.edit.document_changes is not None
+    change = action.edit.document_changes[0]
+    assert isinstance(change, types.TextDocumentEdit)
+    return [e for e in change.edits if isinstance(e, types.TextEdit)]
