@@ -82,6 +82,8 @@ def _missing_fields(origin: Origin, head: MarkerComment | None) -> list[tuple[st
 def _through_line_end(doc: Document, offset: int) -> int:
     """Extends a removal over the rest of its last line, line break included, when only spaces remain."""
     line = doc.lines.line_of(offset)
+    if offset > 0 and doc.lines.starts[line] == offset:
+        return offset  # already at the start of a line: the previous line is over
     _, text_end = doc.lines.line_bounds(line)
     if doc.source[offset:text_end].strip():
         return offset
@@ -94,14 +96,16 @@ def _wrap_in_markers(doc: Document, span: Span) -> tuple[TextEdit, ...]:
     fields += [(k, v) for k, v in (("tool", origin.tool), ("vendor", origin.vendor), ("model", origin.model),
                                    ("reviewed-by", origin.reviewed_by)) if v]
     first_line = doc.lines.line_of(span.start)
-    line_start = doc.lines.starts[first_line]
-    indent_bytes = doc.source[line_start:span.start]
-    indent = indent_bytes.decode("utf-8", "replace") if not indent_bytes.strip() else ""
+    line_start, line_end = doc.lines.line_bounds(first_line)
+    line = doc.source[line_start:line_end]
+    indent_bytes = line[: len(line) - len(line.lstrip())]
+    at_line_start = span.start <= line_start + len(indent_bytes)
+    indent = indent_bytes.decode("utf-8", "replace") if at_line_start else ""
     eol = "\r\n" if b"\r\n" in doc.source[:4096] else "\n"
     begin = f"{indent}{marker_text(doc.language, 'begin', fields)}{eol}"
     end_at = _through_line_end(doc, span.end)
     closing = f"{indent}{marker_text(doc.language, 'end')}{eol}"
-    if end_at == span.end:  # code continues on the span's last line, or no final line break
-        closing = eol + closing
-    begin_at = line_start if not indent_bytes.strip() else span.start
+    if doc.lines.starts[doc.lines.line_of(end_at)] != end_at:
+        closing = eol + closing  # code goes on after the span on its last line, or no final line break
+    begin_at = line_start if at_line_start else span.start
     return (TextEdit(begin_at, begin_at, begin), TextEdit(end_at, end_at, closing))
