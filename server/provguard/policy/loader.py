@@ -374,7 +374,8 @@ def _value_position(node: yaml.Node, row: int, column: int, lines: list[str]) ->
     if not isinstance(node, yaml.ScalarNode) or not isinstance(node.value, str):
         return start.line, start.column
     value, style, line = node.value, node.style, start.line + 1 + row
-    if style == "|" or (style == ">" and "\n" not in value.rstrip("\n")):
+    one_line = line < len(lines) and lines[line].strip() == value.strip()  # a folded scalar joins lines
+    if style == "|" or (style == ">" and one_line):
         if line >= len(lines) or row > value.count("\n"):
             return start.line, start.column
         body, text = lines[line], value.split("\n")[row]

@@ -19,7 +19,9 @@ def glob_to_regex(pattern: str) -> str:
     if not pattern or pattern.strip() != pattern:
         raise GlobError("a glob may not be empty or start or end with spaces")
     anchored = "/" in pattern.rstrip("/")
-    body = pattern.lstrip("/")
+    body = pattern
+    while body.startswith(("/", "./")):  # `/data` and `./data` both mean data at the root
+        body = body[1:] if body.startswith("/") else body[2:]
     dir_only = body.endswith("/")
     body = body.rstrip("/")
     if not body:
