@@ -26,7 +26,7 @@ def register(server: ProvguardServer) -> None:
         actions: list[types.CodeAction] = []
         if _wanted(types.CodeActionKind.QuickFix, only):
             for diag in params.context.diagnostics:
-                actions.extend(_quick_fixes(opened, diag))
+                actions.extend(_quick_fixes(ls, opened, diag))
         if _wanted(FIX_ALL, only):
             fix_all = _fix_all(ls, opened)
             if fix_all is not None:
@@ -41,23 +41,28 @@ def _wanted(kind: str, only: Sequence[types.CodeActionKind | str] | None) -> boo
     return any(kind == str(o) or kind.startswith(f"{o}.") for o in only)
 
 
-def _quick_fixes(opened: OpenDocument, diag: types.Diagnostic) -> list[types.CodeAction]:
+def _quick_fixes(ls: ProvguardServer, opened: OpenDocument, diag: types.Diagnostic) -> list[types.CodeAction]:
     data: Any = diag.data
     if diag.source != SOURCE or not isinstance(data, dict):
         return []
     if data.get("version") != opened.document.version:
         return []  # stale: the client pulls or receives fresh diagnostics for the current text
-    actions = []
-    for index, fix in enumerate(data.get("fixes", [])):
-        edits = [types.TextEdit(range=_range(e["range"]), new_text=e["newText"]) for e in fix["edits"]]
-        actions.append(types.CodeAction(
-            title=fix["title"],
+    findings = ls.session.analysis(opened).findings
+    finding = next((f for f in findings if f.key == data.get("finding")), None)
+    if finding is None:
+        return []
+    doc = opened.document
+    enc = ls.position_encoding
+    return [
+        types.CodeAction(
+            title=fix.title,
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diag],
             is_preferred=index == 0,
-            edit=_workspace_edit(opened, edits),
-        ))
-    return actions
+            edit=_workspace_edit(opened, [text_edit(doc.lines, e.start, e.end, e.new_text, enc) for e in fix.edits]),
+        )
+        for index, fix in enumerate(fixes_for(doc, finding, ls.session.reviewer))
+    ]
 
 
 def _fix_all(ls: ProvguardServer, opened: OpenDocument) -> types.CodeAction | None:
@@ -84,7 +89,3 @@ def _fix_all(ls: ProvguardServer, opened: OpenDocument) -> types.CodeAction | No
 def _workspace_edit(opened: OpenDocument, edits: list[types.TextEdit]) -> types.WorkspaceEdit:
     identifier = types.OptionalVersionedTextDocumentIdentifier(uri=opened.uri, version=opened.document.version)
     return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=identifier, edits=list(edits))])
-
-
-def _range(raw: dict[str, Any]) -> types.Range:
-    return types.Range(types.Position(**raw["start"]), types.Position(**raw["end"]))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lsprotocol import types
 
 from provguard.findings import Finding
-from provguard.fixes import Fix
 from provguard.policy.model import Severity
 from provguard.positions import Encoding, LineIndex, Position
 
@@ -44,22 +41,9 @@ def text_edit(lines: LineIndex, start: int, end: int, new_text: str, enc: Encodi
     return types.TextEdit(range=to_range(lines, start, end, enc), new_text=new_text)
 
 
-def diagnostic(
-    finding: Finding, fixes: list[Fix], lines: LineIndex, enc: Encoding, version: int | None
-) -> types.Diagnostic:
-    """A diagnostic carrying its fixes in `data` (edits already in client positions), as ruff does."""
-    data: dict[str, Any] = {
-        "version": version,
-        "fixes": [
-            {
-                "kind": fix.kind.value,
-                "title": fix.title,
-                "safe": fix.safe,
-                "edits": [_edit_data(lines, e.start, e.end, e.new_text, enc) for e in fix.edits],
-            }
-            for fix in fixes
-        ],
-    }
+def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int | None) -> types.Diagnostic:
+    """A diagnostic whose `data` names its finding and fixes; the code action handler builds the edits
+    for the document version named there (fix edits for every diagnostic would multiply each publish)."""
     return types.Diagnostic(
         range=to_range(lines, finding.start, finding.end, enc),
         message=finding.message,
@@ -67,14 +51,5 @@ def diagnostic(
         code=finding.rule_id,
         code_description=types.CodeDescription(href=finding.url) if finding.url else None,
         source=SOURCE,
-        data=data,
+        data={"version": version, "finding": finding.key, "fixes": [kind.value for kind in finding.fixes]},
     )
-
-
-def _edit_data(lines: LineIndex, start: int, end: int, new_text: str, enc: Encoding) -> dict[str, Any]:
-    r = lines.range(start, end, enc)
-    return {
-        "range": {"start": {"line": r.start.line, "character": r.start.character},
-                  "end": {"line": r.end.line, "character": r.end.character}},
-        "newText": new_text,
-    }

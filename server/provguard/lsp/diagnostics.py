@@ -6,7 +6,6 @@ import logging
 
 from lsprotocol import types
 
-from provguard.fixes import fixes_for
 from provguard.lsp.convert import diagnostic
 from provguard.lsp.server import ProvguardServer
 from provguard.session import OpenDocument
@@ -43,8 +42,7 @@ def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[types.Diagno
         ls.notify_user(f"analysis failed for {opened.relative_path}; see the log", types.MessageType.Error)
         return []
     enc = ls.position_encoding
-    reviewer = ls.session.reviewer
-    return [diagnostic(f, fixes_for(doc, f, reviewer), doc.lines, enc, doc.version) for f in analysis.findings]
+    return [diagnostic(f, doc.lines, enc, doc.version) for f in analysis.findings]
 
 
 def publish(ls: ProvguardServer, uri: str) -> None:

@@ -26,14 +26,18 @@ def evaluate(
         severity = overrides.get(rule.id, rule.severity)
         if severity is Severity.OFF or not _applies_to_file(rule, doc, relative_path):
             continue
-        scope_query = dict(rule.scope).get(doc.language.id)
-        for span in spans:
-            if not any(selects(selector, span.origin) for selector in rule.origins):
-                continue
+        selected = [span for span in spans if any(selects(sel, span.origin) for sel in rule.origins)]
+        if not selected:
+            continue
+        scopes: list[tuple[int, int]] = []
+        if rule.scope:  # one query over the selected spans' extent, not one per span
+            query = dict(rule.scope)[doc.language.id]
+            scopes = scope_ranges(doc, doc.language.id, query, min(s.start for s in selected),
+                                  max(s.end for s in selected))
+        for span in selected:
             if rule.scope:
-                assert scope_query is not None
-                ranges = scope_ranges(doc, doc.language.id, scope_query, span.start, span.end)
-                places = _merged([(max(s, span.start), min(e, span.end)) for s, e in ranges])
+                places = _merged([(max(s, span.start), min(e, span.end)) for s, e in scopes
+                                  if s < span.end and e > span.start])
             else:
                 places = [_display_range(span)]
             for start, end in places:

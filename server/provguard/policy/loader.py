@@ -30,6 +30,10 @@ MAX_PACK_BYTES = 1 << 20
 T = TypeVar("T")
 
 
+_LOADER = yaml.SafeLoader
+"""The pure-Python loader: libyaml's gives other marks for some scalars and errors, which moves positions."""
+
+
 @dataclass(frozen=True)
 class LoadResult:
     pack: Pack | None
@@ -95,7 +99,7 @@ class _PackReader:
 
     def compose(self) -> yaml.Node | None:
         try:
-            return yaml.compose(self.text, Loader=yaml.SafeLoader)
+            return yaml.compose(self.text, Loader=_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
@@ -145,7 +149,7 @@ class _PackReader:
     def has_anchors(self) -> bool:
         """Anchors and aliases would let a small file expand to a huge pack; packs are written out in full."""
         before = len(self.errors)
-        for event in yaml.parse(self.text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(self.text, Loader=_LOADER):
             if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
                 what = f"alias *{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"anchor &{event.anchor}"
                 line, column = (mark.line, mark.column) if (mark := event.start_mark) else (0, 0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import tree_sitter as ts
 
@@ -137,8 +138,26 @@ def _comment_around(doc: Document, at: int) -> tuple[int, int] | None:
 def _parse_comment(
     doc: Document, start: int, end: int, problems: list[MarkerProblem]
 ) -> tuple[MarkerComment, Origin | None] | None:
+    """The marker a comment holds, placed at `start`; comments are parsed once per distinct text."""
+    parsed = _read_comment(doc.source[start:end])
+    if parsed is None:
+        return None
+    marker, origin, found = parsed
+    problems.extend(MarkerProblem(p.code, p.message, p.start + start, p.end + start) for p in found)
+    line_start, line_end = _line_extent(doc, start, end)
+    fields = tuple(MarkerField(f.key, f.value, f.start + start, f.end + start, f.value_start + start,
+                               f.value_end + start) for f in marker.fields)
+    inline_end = None if marker.inline_fields_end is None else marker.inline_fields_end + start
+    return MarkerComment(marker.verb, start, end, line_start, line_end, fields, inline_end), origin
+
+
+@lru_cache(maxsize=8192)
+def _read_comment(comment: bytes) -> tuple[MarkerComment, Origin | None, tuple[MarkerProblem, ...]] | None:
+    """Parses one comment as if it stood at offset 0 (line extent unknown: left as the comment itself)."""
+    start, end = 0, len(comment)
+    problems: list[MarkerProblem] = []
     # surrogateescape keeps one character per invalid byte, so character indexes map back to exact bytes.
-    raw = doc.source[start:end].decode("utf-8", errors="surrogateescape")
+    raw = comment.decode("utf-8", errors="surrogateescape")
     opener = _OPENER.match(raw)
     if opener is None:
         return None  # prose that mentions provguard:, not a marker
@@ -171,16 +190,14 @@ def _parse_comment(
         fields.append(MarkerField(text, _readable(value_text), offsets(tok_start), offsets(tok_end),
                                   offsets(v_start), offsets(v_end)))
     last = tokens[-1][1][1] if tokens else verb_end
-    line_start, line_end = _line_extent(doc, start, end)
-    marker = MarkerComment(verb, start, end, line_start, line_end, tuple(fields),
-                           offsets(min(last, body_end)))
+    marker = MarkerComment(verb, start, end, start, end, tuple(fields), offsets(min(last, body_end)))
     if verb == "end":
         if fields:
             problems.append(MarkerProblem("marker-invalid", "provguard: end takes no fields",
                                           fields[0].start, fields[-1].end))
-        return marker, None
+        return marker, None, tuple(problems)
     origin = _origin(marker, problems)
-    return marker, (origin if len(problems) == errors_before else None)
+    return marker, (origin if len(problems) == errors_before else None), tuple(problems)
 
 
 def _origin(marker: MarkerComment, problems: list[MarkerProblem]) -> Origin | None:
