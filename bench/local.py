@@ -15,13 +15,10 @@ from workload import Edit
 
 from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
-from provguard.fixes import fixes_for
 from provguard.languages import detect
 from provguard.lsp.convert import diagnostic
 from provguard.policy.policy import Policy, load_policy
 from provguard.positions import Encoding
-
-REVIEWER = "bench@example.com"
 
 
 def reparse_times(text: str, edits: list[Edit], warmup: int) -> list[float]:
@@ -81,8 +78,7 @@ class CorePipeline:
 
     def convert(self, analysis: Analysis) -> list[types.Diagnostic]:
         doc = self.doc
-        return [diagnostic(f, fixes_for(doc, f, REVIEWER), doc.lines, Encoding.UTF16, doc.version)
-                for f in analysis.findings]
+        return [diagnostic(f, doc.lines, Encoding.UTF16, doc.version) for f in analysis.findings]
 
     def serialize(self, diagnostics: list[types.Diagnostic]) -> str:
         params = types.PublishDiagnosticsParams(uri="file:///bench.py", diagnostics=diagnostics,

@@ -29,15 +29,11 @@ def evaluate(
         selected = [span for span in spans if any(selects(sel, span.origin) for sel in rule.origins)]
         if not selected:
             continue
-        scopes: list[tuple[int, int]] = []
-        if rule.scope:  # one query over the selected spans' extent, not one per span
-            query = dict(rule.scope)[doc.language.id]
-            scopes = scope_ranges(doc, doc.language.id, query, min(s.start for s in selected),
-                                  max(s.end for s in selected))
+        query = dict(rule.scope).get(doc.language.id) if rule.scope else None
         for span in selected:
-            if rule.scope:
-                places = _merged([(max(s, span.start), min(e, span.end)) for s, e in scopes
-                                  if s < span.end and e > span.start])
+            if query is not None:  # per span: a cursor limited to the span visits far less than the whole tree
+                scopes = scope_ranges(doc, doc.language.id, query, span.start, span.end)
+                places = _merged([(max(s, span.start), min(e, span.end)) for s, e in scopes])
             else:
                 places = [_display_range(span)]
             for start, end in places:
