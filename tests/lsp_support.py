@@ -4,11 +4,34 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Union
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "provguard", "serve"])
+
+
+def record_registrations(client: LanguageClient) -> list[types.Registration]:
+    """Answers client/registerCapability as an editor does, keeping what the server registered.
+
+    Also mends the test client's reading of code actions: lsprotocol takes any action with a `command`
+    key for a bare Command, although a CodeAction's `command` is an object and a Command's a string."""
+    converter = client.protocol._converter
+
+    def code_action_or_command(obj: Any, _: type) -> types.Command | types.CodeAction:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], code_action_or_command)  # noqa: UP007
+    registrations: list[types.Registration] = []
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        registrations.extend(params.registrations)
+
+    return registrations
 
 
 def capabilities(pull: bool, encodings: list[str] | None = None) -> types.ClientCapabilities:

@@ -9,7 +9,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, apply, edits_of, open_file, pulled, pushed, send_edits, start
+from lsp_support import SERVER, apply, edits_of, open_file, pulled, pushed, record_registrations, send_edits, start
 
 UNREVIEWED = """\
 def helper():
@@ -25,12 +25,7 @@ def generated():
 
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient) -> object:
-    lsp_client.registrations = []  # type: ignore[attr-defined]
-
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: types.RegistrationParams) -> None:
-        lsp_client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
-
+    lsp_client.registrations = record_registrations(lsp_client)  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
 
@@ -129,7 +124,7 @@ async def test_incremental_edits_move_diagnostics(client: LanguageClient, tmp_pa
     uri = open_file(client, tmp_path / "gen.py", UNREVIEWED)
     await pushed(client, uri, 1)
     send_edits(client, uri, 2, [types.TextEdit(range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-                                               new_text="import os\nimport sys\n")])
+                                               new_text="import os\n\n")])
     [diag] = await pushed(client, uri, 2)
     assert diag.range.start.line == 6
     client.text_document_did_change(types.DidChangeTextDocumentParams(

@@ -31,6 +31,7 @@ def test_shipped_default_pack_loads_without_errors() -> None:
         "ai-output-in-test-function",
         "ai-output-unreviewed",
         "ai-output-unmarked",
+        "undeclared-insertion",
     ]
 
 

@@ -11,7 +11,10 @@ from provguard.documents import Document
 from provguard.files import SkippedFile, read_document, relative_to_root, walk
 from provguard.findings import Finding
 from provguard.fixes import Fix, fixes_for
+from provguard.ledger.spans import restore
+from provguard.ledger.store import Ledger
 from provguard.policy.policy import Policy
+from provguard.provenance.origin import Span
 
 
 @dataclass(frozen=True)
@@ -29,20 +32,30 @@ class FileResult:
 class CheckRun:
     files: tuple[FileResult, ...]
     skipped: tuple[SkippedFile, ...]
+    notes: tuple[str, ...] = ()
+    """Things a person should know that are not findings: ledger records that no longer match."""
 
     @property
     def findings(self) -> list[tuple[FileResult, Finding]]:
         return [(f, finding) for f in self.files for finding in f.analysis.findings]
 
 
-def check_paths(paths: Sequence[Path], root: Path, policy: Policy) -> CheckRun:
+def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledger | None = None) -> CheckRun:
+    """Findings for every file; spans the ledger recorded count where their exact text is still found."""
     results: list[FileResult] = []
     skipped: list[SkippedFile] = []
+    problems: list[str] = []
     for path in walk(paths):
         display = relative_to_root(path, root)
         doc = read_document(path, display)
         if isinstance(doc, SkippedFile):
             skipped.append(doc)
             continue
-        results.append(FileResult(display, doc, analyze(doc, display, policy)))
-    return CheckRun(tuple(results), tuple(skipped))
+        recorded: tuple[Span, ...] = ()
+        if ledger is not None:
+            restored = restore(ledger, display, doc)
+            recorded = restored.spans()
+            problems += [f"{display}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
+            problems += [restored.error] if restored.error else []
+        results.append(FileResult(display, doc, analyze(doc, display, policy, recorded)))
+    return CheckRun(tuple(results), tuple(skipped), tuple(problems))

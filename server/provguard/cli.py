@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from provguard import __version__
+from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK, load_policy
 
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--root", type=Path, default=Path("."),
                        help="project root that pack path globs are relative to (default: .)")
     check.add_argument("--reviewer", help="name written by the mark-reviewed fix (default: git user)")
+    check.add_argument("--ledger", type=Path, metavar="FILE",
+                       help="ledger of recorded provenance (default: ROOT/.provguard/ledger.sqlite3 if present)")
     check.set_defaults(command="check", run=_check)
 
     rules = commands.add_parser("rules", help="validate rule packs and list their rules")
@@ -100,7 +103,17 @@ def _check(args: argparse.Namespace) -> int:
         print(f"provguard: --severity names unknown rule {unknown[0]!r}; rules: {', '.join(sorted(known))}",
               file=sys.stderr)
         return EXIT_USAGE
-    run = check_paths(args.paths, args.root, loaded.policy)
+    ledger = _read_ledger(args.ledger, args.root)
+    if isinstance(ledger, str):
+        print(f"provguard: {ledger}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        run = check_paths(args.paths, args.root, loaded.policy, ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    for note in run.notes:
+        print(f"provguard: {note}", file=sys.stderr)
     reviewer = args.reviewer or current_person(args.root)
     for skipped in run.skipped:
         print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
@@ -114,6 +127,23 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     threshold = Severity(args.fail_on).rank
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for _, f in run.findings) else EXIT_CLEAN
+
+
+def _read_ledger(given: Path | None, root: Path) -> Ledger | str | None:
+    """The ledger to read spans from: the one named, else the project's if it exists (check never creates
+    one); a named ledger that cannot be opened is an error."""
+    from provguard.ledger.sqlite import SqliteLedger, default_location
+    from provguard.ledger.store import LedgerError
+
+    path = given or default_location(root)
+    if given is None and not path.is_file():
+        return None
+    if given is not None and not path.is_file():
+        return f"no ledger at {path}"
+    try:
+        return SqliteLedger(path)
+    except LedgerError as exc:
+        return f"cannot read the ledger {path}: {exc}"
 
 
 def _rules(args: argparse.Namespace) -> int:

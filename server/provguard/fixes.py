@@ -6,15 +6,19 @@ writes them into SARIF, so both offer exactly the same edits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 
 from provguard.documents import Document
 from provguard.findings import Finding
 from provguard.policy.model import FixKind
 from provguard.positions import TextEdit
 from provguard.provenance.marker_writer import format_fields, marker_text
-from provguard.provenance.origin import MarkerComment, Origin, Span
-from provguard.provenance.tools import infer_vendor
+from provguard.provenance.origin import Kind, MarkerComment, Origin, Span
+from provguard.provenance.tools import display_name, infer_vendor
+
+DECLARABLE_TOOLS = ("claude-code", "codex", "copilot", "cursor", "chatgpt", "claude.ai", "gemini")
 
 
 @dataclass(frozen=True)
@@ -24,15 +28,42 @@ class Fix:
     edits: tuple[TextEdit, ...]
     safe: bool
     """Safe fixes only add information and may be applied in bulk (fix-all); others need a person."""
+    declare: Origin | None = None
+    """For declarations: the origin a person states for the tracked span (no text changes)."""
+    span_id: str | None = None
+    """The tracked span the fix is about: declared, or forgotten once a marker carries its provenance."""
 
 
-def fixes_for(doc: Document, finding: Finding, reviewer: str | None) -> list[Fix]:
+def fixes_for(doc: Document, finding: Finding, reviewer: str | None,
+              ai_tools: Sequence[str] = DECLARABLE_TOOLS) -> list[Fix]:
     out: list[Fix] = []
     for kind in finding.fixes:
+        if kind is FixKind.DECLARE:
+            out.extend(_declarations(finding, reviewer, ai_tools))
+            continue
         fix = _build(doc, finding, kind, reviewer)
         if fix is not None:
             out.append(fix)
     return out
+
+
+def _declarations(finding: Finding, who: str | None, ai_tools: Sequence[str]) -> list[Fix]:
+    span = finding.span
+    if span is None or span.span_id is None:
+        return []
+    today = date.today().isoformat()
+    base = span.origin
+
+    def declared(kind: Kind, tool: str | None = None) -> Origin:
+        return replace(base, kind=kind, tool=tool, vendor=infer_vendor(tool, None) if tool else None,
+                       model=None, declared_by=who or "unknown", date=today)
+
+    fixes = [Fix(FixKind.DECLARE, "Declare: written by me", (), False, declared(Kind.HUMAN), span.span_id)]
+    fixes += [Fix(FixKind.DECLARE, f"Declare: from {display_name(tool)}", (), False,
+                  declared(Kind.AI_CHAT_PASTE, tool), span.span_id) for tool in ai_tools]
+    fixes.append(Fix(FixKind.DECLARE, "Declare: from an external source", (), False, declared(Kind.EXTERNAL),
+                     span.span_id))
+    return fixes
 
 
 def _build(doc: Document, finding: Finding, kind: FixKind, reviewer: str | None) -> Fix | None:
@@ -57,7 +88,9 @@ def _build(doc: Document, finding: Finding, kind: FixKind, reviewer: str | None)
     if kind is FixKind.ADD_MARKER:
         if head is not None:
             return None
-        return Fix(kind, "Add a provenance marker around this code", _wrap_in_markers(doc, span), safe=True)
+        # marking AI code as AI only adds information; marking unknown code writes a person's declaration
+        return Fix(kind, "Mark with a provenance comment", _wrap_in_markers(doc, span, reviewer),
+                   safe=span.origin.is_ai, span_id=span.span_id)
     if kind is FixKind.COMPLETE_MARKER:
         missing = _missing_fields(span.origin, head)
         if head is None or not missing:
@@ -90,11 +123,13 @@ def _through_line_end(doc: Document, offset: int) -> int:
     return doc.lines.starts[line + 1] if line + 1 < doc.lines.line_count else len(doc.source)
 
 
-def _wrap_in_markers(doc: Document, span: Span) -> tuple[TextEdit, ...]:
+def _wrap_in_markers(doc: Document, span: Span, who: str | None) -> tuple[TextEdit, ...]:
     origin = span.origin
     fields = [("kind", origin.kind.value)]
     fields += [(k, v) for k, v in (("tool", origin.tool), ("vendor", origin.vendor), ("model", origin.model),
-                                   ("reviewed-by", origin.reviewed_by)) if v]
+                                   ("reviewed-by", origin.reviewed_by),
+                                   ("declared-by", origin.declared_by or (who if not origin.is_ai else None)),
+                                   ("date", origin.date)) if v]
     first_line = doc.lines.line_of(span.start)
     line_start, line_end = doc.lines.line_bounds(first_line)
     line = doc.source[line_start:line_end]

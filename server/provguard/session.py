@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from provguard.analysis import Analysis, analyze
@@ -15,8 +16,15 @@ from provguard.documents import Document
 from provguard.files import relative_to_root
 from provguard.identity import current_person
 from provguard.languages import detect
+from provguard.ledger.model import Declaration
+from provguard.ledger.spans import restore, stored_spans, track_restored
+from provguard.ledger.sqlite import SqliteLedger, open_ledger
+from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.errors import SourceError
 from provguard.policy.policy import Policy, load_policy
+from provguard.provenance.capture import LiveCapture
+from provguard.provenance.changes import BulkThreshold
+from provguard.provenance.origin import Origin
 from provguard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,8 +35,15 @@ class OpenDocument:
     uri: str
     document: Document
     relative_path: str
+    capture: LiveCapture
+    ledger_error: str | None = None
+    """Set when the ledger could not be read for this file: then nothing is written over its records."""
     _analysis: Analysis | None = field(default=None, repr=False)
     _analysis_version: int | None = field(default=None, repr=False)
+
+    def invalidate(self) -> None:
+        """Spans changed without a new version (a hint, a declaration): analyse again."""
+        self._analysis = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,19 @@ class Session:
         self.policy = Policy()
         self.documents: dict[str, OpenDocument] = {}
         self._reviewer: str | None = None
+        self.ledger: Ledger = SqliteLedger(":memory:")
+        self._ledger_setting: str | None = None
+
+    def open_ledger(self) -> str | None:
+        """(Re)opens the ledger the settings name; returns a warning when it fell back to memory."""
+        self.ledger.close()
+        opened = open_ledger(self.base if self.roots else None, self.settings.ledger)
+        self.ledger, self._ledger_setting = opened.ledger, self.settings.ledger
+        return opened.warning
+
+    @property
+    def ledger_outdated(self) -> bool:
+        return self._ledger_setting != self.settings.ledger
 
     @property
     def base(self) -> Path:
@@ -61,6 +89,8 @@ class Session:
 
     def configure(self, settings: Settings) -> PolicyUpdate:
         self.settings = settings
+        for opened in self.documents.values():
+            opened.capture.threshold = BulkThreshold(chars=settings.bulk_insert_chars)
         return self.reload_policy()
 
     def reload_policy(self) -> PolicyUpdate:
@@ -83,12 +113,35 @@ class Session:
 
     def open(self, uri: str, path: str, language_id: str | None, text: str, version: int | None) -> OpenDocument:
         doc = Document.from_text(path, detect(path, language_id), text, version)
-        opened = OpenDocument(uri, doc, self._relative(Path(path)))
+        capture = LiveCapture(BulkThreshold(chars=self.settings.bulk_insert_chars))
+        opened = OpenDocument(uri, doc, self._relative(Path(path)), capture)
+        restored = restore(self.ledger, opened.relative_path, doc)
+        opened.ledger_error = restored.error
+        track_restored(capture.tracker, restored)
         self.documents[uri] = opened
         return opened
 
     def close(self, uri: str) -> None:
+        self.persist(uri)
         self.documents.pop(uri, None)
+
+    def persist(self, uri: str) -> str | None:
+        """Writes a document's tracked spans to the ledger; returns what went wrong, if anything."""
+        opened = self.get(uri)
+        if opened is None or opened.ledger_error is not None:
+            return None
+        spans = stored_spans(opened.capture.tracker, opened.relative_path, opened.document)
+        try:
+            self.ledger.save_spans(opened.relative_path, spans)
+        except LedgerError as exc:
+            log.warning("could not record spans of %s: %s", opened.relative_path, exc)
+            return f"could not record spans of {opened.relative_path} in {self.ledger.location}: {exc}"
+        return None
+
+    def shutdown(self) -> None:
+        for uri in list(self.documents):
+            self.persist(uri)
+        self.ledger.close()
 
     def get(self, uri: str) -> OpenDocument | None:
         return self.documents.get(uri)
@@ -96,7 +149,8 @@ class Session:
     def analysis(self, opened: OpenDocument) -> Analysis:
         version = opened.document.version
         if opened._analysis is None or opened._analysis_version != version:
-            opened._analysis = analyze(opened.document, opened.relative_path, self.policy)
+            opened._analysis = analyze(opened.document, opened.relative_path, self.policy,
+                                       opened.capture.tracker.spans())
             opened._analysis_version = version
         return opened._analysis
 
@@ -109,3 +163,28 @@ class Session:
             if path.is_relative_to(root):
                 return relative_to_root(path, root)
         return path.as_posix()
+
+    def declare(self, uri: str, span_id: str, origin: Origin) -> bool:
+        """A person states where a tracked span came from; False when the span is gone."""
+        opened = self.get(uri)
+        if opened is None or span_id not in opened.capture.tracker.records():
+            return False
+        opened.capture.tracker.set_origin(span_id, origin)
+        opened.invalidate()
+        declared = Declaration(span_id, opened.relative_path, origin, datetime.now(UTC).isoformat(timespec="seconds"))
+        try:
+            self.ledger.add_declaration(declared)
+        except LedgerError as exc:
+            log.warning("could not record the declaration of %s: %s", span_id, exc)
+        self.persist(uri)
+        log.info("%s declared span %s of %s as %s", origin.declared_by, span_id, opened.relative_path,
+                 origin.describe())
+        return True
+
+    def forget(self, uri: str, span_id: str) -> None:
+        """Drops a tracked span whose provenance a marker in the text now carries."""
+        opened = self.get(uri)
+        if opened is not None:
+            opened.capture.tracker.remove(span_id)
+            opened.invalidate()
+            self.persist(uri)

@@ -12,6 +12,7 @@ from typing import Any
 
 import cattrs
 
+from provguard.fixes import DECLARABLE_TOOLS
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK
 
@@ -23,7 +24,13 @@ class Settings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     """Rule id -> severity, overriding the packs; "off" silences a rule."""
     reviewer: str | None = None
-    """Name written by "mark reviewed"; defaults to git's user.email, then user.name."""
+    """Name written by "mark reviewed" and "declare"; defaults to git's user.email, then user.name."""
+    bulk_insert_chars: int = 40
+    """An insertion of at least this many characters (or code on two or more lines) becomes a tracked span."""
+    ai_tools: tuple[str, ...] = DECLARABLE_TOOLS
+    """Tools offered by "declare: from <tool>"."""
+    ledger: str | None = None
+    """The ledger file (relative to the workspace root); default `.provguard/ledger.sqlite3`."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,8 @@ def parse_settings(raw: object) -> SettingsResult:
         return SettingsResult(Settings(), ())
     if not isinstance(raw, Mapping):
         return SettingsResult(Settings(), (f"provguard settings must be an object, got {type(raw).__name__}",))
-    data: Mapping[str, Any] = raw.get("provguard", raw) if isinstance(raw.get("provguard"), Mapping) else raw
+    section: Mapping[str, Any] = raw.get("provguard", raw) if isinstance(raw.get("provguard"), Mapping) else raw
+    data = {_snake(str(key)): value for key, value in section.items()}  # editors write camelCase
     known = {f.name for f in fields(Settings)}
     problems = [f"unknown setting {key!r} ignored" for key in data if key not in known]
     good: dict[str, Any] = {}
@@ -54,3 +62,7 @@ def parse_settings(raw: object) -> SettingsResult:
             continue
         good[key] = data[key]
     return SettingsResult(_converter.structure(good, Settings), tuple(problems))
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)

@@ -7,7 +7,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from provguard.fixes import fixes_for
+from provguard.fixes import Fix, fixes_for
+from provguard.lsp.commands import DECLARE, FORGET, origin_argument
 from provguard.lsp.convert import SOURCE, text_edit
 from provguard.lsp.server import ProvguardServer
 from provguard.session import OpenDocument
@@ -52,17 +53,24 @@ def _quick_fixes(ls: ProvguardServer, opened: OpenDocument, diag: types.Diagnost
     if finding is None:
         return []
     doc = opened.document
-    enc = ls.position_encoding
-    return [
-        types.CodeAction(
-            title=fix.title,
-            kind=types.CodeActionKind.QuickFix,
-            diagnostics=[diag],
-            is_preferred=index == 0,
-            edit=_workspace_edit(opened, [text_edit(doc.lines, e.start, e.end, e.new_text, enc) for e in fix.edits]),
-        )
-        for index, fix in enumerate(fixes_for(doc, finding, ls.session.reviewer))
-    ]
+    return [_action(ls, opened, diag, fix, index == 0)
+            for index, fix in enumerate(fixes_for(doc, finding, ls.session.reviewer, ls.session.settings.ai_tools))]
+
+
+def _action(ls: ProvguardServer, opened: OpenDocument, diag: types.Diagnostic, fix: Fix,
+            preferred: bool) -> types.CodeAction:
+    """Text edits become a workspace edit; a declaration, or forgetting a span a marker now covers, a command."""
+    doc, enc = opened.document, ls.position_encoding
+    edit = (_workspace_edit(opened, [text_edit(doc.lines, e.start, e.end, e.new_text, enc) for e in fix.edits])
+            if fix.edits else None)
+    command = None
+    if fix.declare is not None and fix.span_id is not None:
+        command = types.Command(title=fix.title, command=DECLARE,
+                                arguments=[opened.uri, fix.span_id, origin_argument(fix.declare)])
+    elif fix.span_id is not None:
+        command = types.Command(title=fix.title, command=FORGET, arguments=[opened.uri, fix.span_id])
+    return types.CodeAction(title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                            is_preferred=preferred, edit=edit, command=command)
 
 
 def _fix_all(ls: ProvguardServer, opened: OpenDocument) -> types.CodeAction | None:

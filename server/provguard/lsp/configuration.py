@@ -39,6 +39,10 @@ def register(server: ProvguardServer) -> None:
             except Exception as exc:  # a client that offers dynamic registration but refuses it
                 log.warning("could not watch rule pack files (%s); save them in the editor to reload", exc)
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: ProvguardServer, params: None) -> None:
+        ls.session.shutdown()
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: ProvguardServer, params: types.DidChangeConfigurationParams) -> None:
         raw: Any = params.settings
@@ -60,7 +64,12 @@ def apply_settings(ls: ProvguardServer, raw: object) -> None:
     parsed = parse_settings(raw)
     for problem in parsed.problems:
         ls.notify_user(problem)
-    report(ls, ls.session.configure(parsed.settings))
+    update = ls.session.configure(parsed.settings)
+    if ls.session.ledger_outdated or not ls.session.ledger.persistent:
+        warning = ls.session.open_ledger()
+        if warning is not None:
+            ls.notify_user(warning)
+    report(ls, update)
 
 
 def reload_packs(ls: ProvguardServer) -> None:

@@ -61,6 +61,18 @@ def refresh_all(ls: ProvguardServer) -> None:
         for uri in list(ls.session.documents):
             publish(ls, uri)
         return
+    _ask_to_pull(ls)
+
+
+def refresh(ls: ProvguardServer, uri: str) -> None:
+    """One document's spans changed without a text change (a hint, a declaration)."""
+    if ls.pull_diagnostics:
+        _ask_to_pull(ls)
+    else:
+        publish(ls, uri)
+
+
+def _ask_to_pull(ls: ProvguardServer) -> None:
     workspace = ls.client_capabilities.workspace
     if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
         ls.workspace_diagnostic_refresh(None)

@@ -36,6 +36,8 @@ def describe(span: Span, line_of: Callable[[int], int]) -> str:
             ("Model", origin.model), ("Date", origin.date), ("Reviewed by", origin.reviewed_by or "*not reviewed*"),
             ("Declared by", origin.declared_by)]
     rows += [(key, value) for key, value in origin.extra]
+    if span.original_share is not None:
+        rows.append(("Still as inserted", f"{span.original_share:.0%}"))
     where = f"{origin.evidence.value}"
     if span.markers:
         where += f" on line {line_of(span.markers[0].start) + 1}"

@@ -15,7 +15,9 @@ def register(server: ProvguardServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ProvguardServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        ls.session.open(item.uri, ls.uri_path(item.uri), item.language_id, item.text, item.version)
+        opened = ls.session.open(item.uri, ls.uri_path(item.uri), item.language_id, item.text, item.version)
+        if opened.ledger_error is not None:
+            ls.notify_user(opened.ledger_error)
         diagnostics.publish(ls, item.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -26,20 +28,25 @@ def register(server: ProvguardServer) -> None:
             return
         doc = opened.document
         enc = ls.position_encoding
+        version = params.text_document.version
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 start = to_offset(doc.lines, change.range.start, enc)
                 end = to_offset(doc.lines, change.range.end, enc)
-                doc.replace(min(start, end), max(start, end), change.text)
+                opened.capture.edit(doc, min(start, end), max(start, end), change.text, version)
             else:
-                doc.set_text(change.text)
-        doc.version = params.text_document.version
+                opened.capture.replace_all(doc, change.text, version)
+        doc.version = version
+        opened.capture.finish(doc, version, enc)
         diagnostics.publish(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: ProvguardServer, params: types.DidSaveTextDocumentParams) -> None:
         from provguard.lsp.configuration import reload_packs
 
+        problem = ls.session.persist(params.text_document.uri)
+        if problem is not None:
+            ls.notify_user(problem)
         if ls.session.is_pack_file(Path(ls.uri_path(params.text_document.uri))):
             reload_packs(ls)
 

@@ -60,6 +60,8 @@ def selects(selector: OriginSelector, origin: Origin) -> bool:
                             (selector.model, origin.model)):
         if patterns and not any(fnmatchcase((value or "").lower(), p.lower()) for p in patterns):
             return False
+    if selector.declared is not None and selector.declared != (origin.declared_by is not None):
+        return False
     return selector.reviewed is None or selector.reviewed == (origin.reviewed_by is not None)
 
 

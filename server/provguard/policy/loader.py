@@ -19,11 +19,12 @@ from provguard.policy.errors import SourceError
 from provguard.policy.model import FixKind, OriginSelector, Pack, Rule, Severity, message_problems
 from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
 from provguard.policy.scopes import ScopeQueryError, compile_scope
+from provguard.policy.yaml_positions import value_position
 from provguard.provenance.origin import Evidence, Kind
 
 PACK_KEYS = ("pack", "version", "description", "parameters", "rules")
 RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes")
-ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed")
+ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared")
 PATH_KEYS = ("include", "exclude")
 MAX_PACK_BYTES = 1 << 20
 
@@ -91,7 +92,7 @@ class _PackReader:
 
     def error_at(self, node: yaml.Node, row: int, column: int, message: str) -> None:
         """An error at (row, column) of a scalar's value, placed where that character is in the file."""
-        self.add(*_value_position(node, row, column, self.lines), message)
+        self.add(*value_position(node, row, column, self.lines), message)
 
     def fail(self, node: yaml.Node | None, message: str) -> _Invalid:
         self.error(node, message)
@@ -308,14 +309,20 @@ class _PackReader:
                 values[key] = self.known(self.items(fields[key], repr(key)), _CHOICES.get(key), key)
             except _Invalid:
                 continue
-        flag = fields.get("reviewed")
-        if flag is not None and not (isinstance(flag, yaml.ScalarNode) and flag.tag == "tag:yaml.org,2002:bool"):
-            self.error(flag, "'reviewed' must be true or false")
+        flags = {key: self.flag(fields.get(key), key) for key in ("reviewed", "declared")}
         if len(self.errors) > before:
             raise _Invalid()
-        reviewed = None if flag is None else str(flag.value).lower() in ("true", "yes", "on")
         return OriginSelector(values.get("kind", ()), values.get("tool", ()), values.get("vendor", ()),
-                              values.get("model", ()), values.get("evidence", ()), reviewed)
+                              values.get("model", ()), values.get("evidence", ()), flags["reviewed"],
+                              flags["declared"])
+
+    def flag(self, node: yaml.Node | None, key: str) -> bool | None:
+        if node is None:
+            return None
+        if not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool"):
+            self.error(node, f"{key!r} must be true or false")
+            return None
+        return str(node.value).lower() in ("true", "yes", "on")
 
     def paths(self, node: yaml.Node) -> GlobSet:
         fields = self.mapping(node, PATH_KEYS, "paths")
@@ -360,44 +367,9 @@ class _PackReader:
 
 _NULL = "tag:yaml.org,2002:null"
 _CHOICES: dict[str, list[str]] = {"kind": list(Kind), "evidence": list(Evidence)}
-_DOUBLE_QUOTED_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
 
 
 def _suggest(value: str, allowed: Collection[str]) -> str:
     choices = [str(a) for a in allowed]
     hint = difflib.get_close_matches(value, choices, n=1)
     return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(choices)}"
-
-
-def _value_position(node: yaml.Node, row: int, column: int, lines: list[str]) -> tuple[int, int]:
-    """0-based file (line, column) of character (row, column) of a scalar's value.
-
-    Exact for literal block scalars (`|`) and for single-line plain, single- and double-quoted scalars;
-    elsewhere (folded or multi-line flow scalars, where lines are joined) the start of the value."""
-    start = node.start_mark
-    if not isinstance(node, yaml.ScalarNode) or not isinstance(node.value, str):
-        return start.line, start.column
-    value, style, line = node.value, node.style, start.line + 1 + row
-    one_line = line < len(lines) and lines[line].strip() == value.strip()  # a folded scalar joins lines
-    if style == "|" or (style == ">" and one_line):
-        if line >= len(lines) or row > value.count("\n"):
-            return start.line, start.column
-        body, text = lines[line], value.split("\n")[row]
-        return line, (len(body) - len(text) if text else len(body) - len(body.lstrip())) + column
-    if row != 0 or node.end_mark.line != start.line or start.line >= len(lines):
-        return start.line, start.column
-    if style is None:
-        return start.line, start.column + column
-    raw = lines[start.line]
-    at = start.column + 1
-    for _ in range(column):
-        if at >= len(raw):
-            break
-        if style == "'" and raw.startswith("''", at):
-            at += 2
-        elif style == '"' and raw[at] == "\\":
-            at += _DOUBLE_QUOTED_ESCAPE_LENGTH.get(raw[at + 1 : at + 2], 2)
-        else:
-            at += 1
-    return start.line, at
-

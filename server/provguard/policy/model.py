@@ -32,6 +32,8 @@ class FixKind(StrEnum):
     STRIP = "strip"
     ADD_MARKER = "add-marker"
     COMPLETE_MARKER = "complete-marker"
+    DECLARE = "declare"
+    """A person says where tracked code came from: written by me, from an AI tool, or external."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class OriginSelector:
     evidence: tuple[str, ...] = ()
     reviewed: bool | None = None
     """True: only reviewed origins; False: only unreviewed ones; None: either."""
+    declared: bool | None = None
+    """True: only origins a person declared; False: only undeclared ones; None: either."""
 
 
 @dataclass(frozen=True)

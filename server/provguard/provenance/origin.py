@@ -100,3 +100,7 @@ class Span:
     origin: Origin
     markers: tuple[MarkerComment, ...] = field(default=())
     """The comments that declare this span (begin and end, or the one next-unit marker)."""
+    span_id: str | None = None
+    """The tracked record this span belongs to (live capture, the ledger); None for markers."""
+    original_share: float | None = None
+    """Share of the first inserted bytes still present, for tracked spans."""

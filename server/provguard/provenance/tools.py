@@ -56,3 +56,20 @@ def infer_vendor(tool: str | None, model: str | None) -> str | None:
     if tool:
         return TOOL_VENDORS.get(tool.lower())
     return None
+
+
+TOOL_NAMES: dict[str, str] = {
+    "claude-code": "Claude Code",
+    "codex": "Codex",
+    "copilot": "Copilot",
+    "cursor": "Cursor",
+    "chatgpt": "ChatGPT",
+    "claude.ai": "Claude.ai",
+    "gemini": "Gemini",
+    "aider": "aider",
+    "windsurf": "Windsurf",
+}
+
+
+def display_name(tool: str) -> str:
+    return TOOL_NAMES.get(tool.lower(), tool)

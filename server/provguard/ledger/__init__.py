@@ -1,0 +1,1 @@
+"""The ledger: the durable store of provenance (tracked spans, declarations). SQLite by default."""

@@ -1,0 +1,241 @@
+"""Spans that follow edits: where inserted text went, and how much of it is still as first inserted.
+
+The contract, in UTF-8 bytes (the property tests check it against a model with one label per byte):
+
+- An edit replaces bytes [a, b) with new bytes. The deletion happens first: a span loses the bytes deleted
+  from it, and a span whose bytes are all deleted is gone.
+- The inserted bytes then get a label:
+  1. a new span, when the caller gives an origin (a bulk insertion, or an insertion a client hint names);
+  2. else the labels they had before, when the same bytes come back at the same place (undo, redo): each
+     deletion of labelled bytes leaves a tombstone there; the newest matching tombstone is used up;
+  3. else the span of the first labelled byte the same edit deleted (typing over a selection of AI code
+     keeps it AI code: no silent laundering);
+  4. else the span the insertion point lies strictly inside (typing inside a span);
+  5. else none: text typed next to a span is not part of it.
+  Only rule 1 and restored original bytes count as original text; everything else is rewritten text.
+- Spans never overlap. A new span inserted inside another splits it; parts with the same record that end
+  up next to each other are one span again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from provguard.provenance.origin import Origin, Span
+
+MAX_TOMBSTONES = 16
+
+Piece = tuple[int, int]
+
+
+@dataclass(eq=False)
+class SpanRecord:
+    """One provenance event: text inserted with an origin. Every part of its text refers to it."""
+
+    origin: Origin
+    original_length: int
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    created_version: int | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+@dataclass(eq=False, slots=True)
+class Interval:
+    record: SpanRecord
+    start: int
+    end: int
+    original: list[Piece]
+    """Absolute ranges of bytes still as first inserted."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    start: int
+    end: int
+    record: SpanRecord
+    original: tuple[Piece, ...]
+    """Relative to the tombstone's point, like start and end."""
+
+
+@dataclass(eq=False, slots=True)
+class _Tombstone:
+    """Compared by identity: two tombstones with the same content are still two (deque.remove uses ==)."""
+
+    point: int
+    digest: bytes
+    length: int
+    segments: tuple[_Segment, ...]
+
+
+class SpanTracker:
+    def __init__(self) -> None:
+        self.intervals: list[Interval] = []
+        self._tombstones: deque[_Tombstone] = deque(maxlen=MAX_TOMBSTONES)
+
+    def spans(self) -> tuple[Span, ...]:
+        remaining: dict[str, int] = {}
+        for iv in self.intervals:
+            remaining[iv.record.id] = remaining.get(iv.record.id, 0) + sum(e - s for s, e in iv.original)
+        return tuple(
+            Span(iv.start, iv.end, iv.record.origin, span_id=iv.record.id,
+                 original_share=remaining[iv.record.id] / iv.record.original_length
+                 if iv.record.original_length else 0.0)
+            for iv in self.intervals
+        )
+
+    def records(self) -> dict[str, SpanRecord]:
+        return {iv.record.id: iv.record for iv in self.intervals}
+
+    def add(self, record: SpanRecord, start: int, end: int, original: list[Piece] | None = None) -> None:
+        """Places an existing record (restored from the ledger) over [start, end); overlapped parts lose."""
+        self._carve(start, end)
+        pieces = [(start, end)] if original is None else original
+        self.intervals.append(Interval(record, start, end, pieces))
+        self._normalise()
+
+    def remove(self, record_id: str) -> None:
+        self.intervals = [iv for iv in self.intervals if iv.record.id != record_id]
+
+    def set_origin(self, record_id: str, origin: Origin) -> None:
+        for iv in self.intervals:
+            if iv.record.id == record_id:
+                iv.record.origin = origin
+
+    def replace(self, start: int, end: int, deleted: bytes, inserted: bytes, origin: Origin | None = None,
+                version: int | None = None) -> SpanRecord | None:
+        """Applies one edit; returns the new record when `origin` labelled the inserted bytes."""
+        inherited = self._delete(start, end, deleted)
+        if not inserted:
+            return None
+        n = len(inserted)
+        segments: tuple[_Segment, ...] = ()
+        created: SpanRecord | None = None
+        if origin is not None:
+            created = SpanRecord(origin, n, created_version=version)
+            segments = (_Segment(0, n, created, ((0, n),)),)
+        elif (tomb := self._take_tombstone(start, inserted)) is not None:
+            segments = tomb.segments
+        elif inherited is not None:
+            segments = (_Segment(0, n, inherited, ()),)
+        elif (around := self._strictly_inside(start)) is not None:
+            segments = (_Segment(0, n, around.record, ()),)
+        self._insert(start, n, segments)
+        return created
+
+    # -- the two halves of an edit ------------------------------------------------------------------
+
+    def _delete(self, a: int, b: int, deleted: bytes) -> SpanRecord | None:
+        if a == b:
+            return None
+        d = b - a
+        touched: list[_Segment] = []
+        kept: list[Interval] = []
+        for iv in self.intervals:
+            if iv.start < b and iv.end > a:
+                lo, hi = max(iv.start, a), min(iv.end, b)
+                pieces = tuple((max(s, lo) - a, min(e, hi) - a) for s, e in iv.original if s < hi and e > lo)
+                touched.append(_Segment(lo - a, hi - a, iv.record, pieces))
+            iv.start, iv.end = _map_delete(iv.start, a, b, d), _map_delete(iv.end, a, b, d)
+            iv.original = [(ms, me) for s, e in iv.original
+                           if (ms := _map_delete(s, a, b, d)) < (me := _map_delete(e, a, b, d))]
+            if iv.start < iv.end:
+                kept.append(iv)
+        self.intervals = kept
+        self._normalise()  # parts of one record that the deleted bytes kept apart now touch
+        for tomb in self._tombstones:
+            tomb.point = _map_delete(tomb.point, a, b, d)
+        if not touched:
+            return None
+        self._tombstones.append(_Tombstone(a, _digest(deleted), d, tuple(touched)))
+        return touched[0].record
+
+    def _insert(self, p: int, n: int, segments: tuple[_Segment, ...]) -> None:
+        shifted: list[Interval] = []
+        for iv in self.intervals:
+            if iv.start >= p:
+                iv.start += n
+                iv.end += n
+                iv.original = [(s + n, e + n) for s, e in iv.original]
+                shifted.append(iv)
+            elif iv.end > p:  # strictly contains the insertion point: split around the new bytes
+                right = Interval(iv.record, p + n, iv.end + n,
+                                 [(max(s, p) + n, e + n) for s, e in iv.original if e > p])
+                iv.end = p
+                iv.original = [(s, min(e, p)) for s, e in iv.original if s < p]
+                shifted.extend((iv, right))
+            else:
+                shifted.append(iv)
+        for seg in segments:
+            shifted.append(Interval(seg.record, p + seg.start, p + seg.end,
+                                    [(p + s, p + e) for s, e in seg.original]))
+        self.intervals = shifted
+        for tomb in self._tombstones:
+            if tomb.point >= p:
+                tomb.point += n
+        self._normalise()
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _take_tombstone(self, point: int, inserted: bytes) -> _Tombstone | None:
+        digest = None
+        for tomb in reversed(self._tombstones):
+            if tomb.point == point and tomb.length == len(inserted):
+                digest = digest or _digest(inserted)
+                if tomb.digest == digest:
+                    self._tombstones.remove(tomb)
+                    return tomb
+        return None
+
+    def _strictly_inside(self, point: int) -> Interval | None:
+        return next((iv for iv in self.intervals if iv.start < point < iv.end), None)
+
+    def _carve(self, start: int, end: int) -> None:
+        out: list[Interval] = []
+        for iv in self.intervals:
+            if iv.end <= start or iv.start >= end:
+                out.append(iv)
+                continue
+            if iv.start < start:
+                out.append(Interval(iv.record, iv.start, start, _clip(iv.original, iv.start, start)))
+            if iv.end > end:
+                out.append(Interval(iv.record, end, iv.end, _clip(iv.original, end, iv.end)))
+        self.intervals = out
+
+    def _normalise(self) -> None:
+        """Sorted by position; touching parts of one record joined into one span."""
+        self.intervals.sort(key=lambda iv: iv.start)
+        merged: list[Interval] = []
+        for iv in self.intervals:
+            last = merged[-1] if merged else None
+            if last is not None and last.record is iv.record and last.end == iv.start:
+                last.end = iv.end
+                last.original = _join(last.original + iv.original)
+            else:
+                merged.append(iv)
+        self.intervals = merged
+
+
+def _map_delete(x: int, a: int, b: int, d: int) -> int:
+    return x if x <= a else (a if x < b else x - d)
+
+
+def _clip(pieces: list[Piece], start: int, end: int) -> list[Piece]:
+    return [(max(s, start), min(e, end)) for s, e in pieces if s < end and e > start]
+
+
+def _join(pieces: list[Piece]) -> list[Piece]:
+    out: list[Piece] = []
+    for s, e in sorted(pieces):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
