@@ -143,3 +143,41 @@ async def test_full_document_changes_are_diffed_like_incremental_ones(client: La
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=reindented)]))
     [diag] = await pushed(client, uri, 3)
     assert diag.code == "undeclared-insertion" and diag.range.start.line == 2
+
+
+async def test_declaring_external_code_records_its_source(client: LanguageClient, tmp_path: Path) -> None:
+    from provguard.ledger.sqlite import SqliteLedger
+
+    await start(client, tmp_path, pull=False)
+    uri = open_file(client, tmp_path / "src" / "e.py", BASE)
+    await pushed(client, uri, 1)
+    insert(client, uri, 2, 2, PASTE)
+    [diag] = await pushed(client, uri, 2)
+    external = next(a for a in await actions_for(client, uri, diag) if a.title == "Declare: from an external source")
+    assert external.command is not None and external.command.arguments is not None
+    source = "https://example.org/snippets/42 (MIT)"
+    assert await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command=external.command.command, arguments=[*external.command.arguments, source])) is True
+    assert list(client.diagnostics[uri]) == [], "external code is not asked about again"
+
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(2, 4)))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "`external`" in hover.contents.value and f"source: {source}" in hover.contents.value
+
+    ledger = SqliteLedger(tmp_path / ".provguard" / "ledger.sqlite3")
+    [declaration] = ledger.declarations(path="src/e.py")
+    assert (declaration.origin.kind.value, declaration.note) == ("external", source)
+    assert declaration.origin.declared_by == "tester@example.com"
+    ledger.close()
+
+
+async def test_a_bad_declare_command_is_refused_and_reported(client: LanguageClient, tmp_path: Path) -> None:
+    await start(client, tmp_path, pull=False)
+    uri = open_file(client, tmp_path / "b.py", BASE)
+    await pushed(client, uri, 1)
+    assert await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="provguard.declare", arguments=[uri, "no-such-span", {"kind": "human"}])) is False
+    assert await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="provguard.declare", arguments=[42])) is False
+    assert any("expected [uri, span id, origin" in m.message for m in client.messages)

@@ -7,7 +7,7 @@ caches one analysis per document version.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -164,14 +164,18 @@ class Session:
                 return relative_to_root(path, root)
         return path.as_posix()
 
-    def declare(self, uri: str, span_id: str, origin: Origin) -> bool:
-        """A person states where a tracked span came from; False when the span is gone."""
+    def declare(self, uri: str, span_id: str, origin: Origin, note: str | None = None) -> bool:
+        """A person states where a tracked span came from (`note`: a URL or licence); False when the span is
+        gone."""
         opened = self.get(uri)
         if opened is None or span_id not in opened.capture.tracker.records():
             return False
+        if note:
+            origin = replace(origin, extra=(*origin.extra, ("source", note)))
         opened.capture.tracker.set_origin(span_id, origin)
         opened.invalidate()
-        declared = Declaration(span_id, opened.relative_path, origin, datetime.now(UTC).isoformat(timespec="seconds"))
+        declared = Declaration(span_id, opened.relative_path, origin, datetime.now(UTC).isoformat(timespec="seconds"),
+                               note)
         try:
             self.ledger.add_declaration(declared)
         except LedgerError as exc:

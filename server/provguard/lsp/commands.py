@@ -17,13 +17,14 @@ FORGET = "provguard.forget"
 def register(server: ProvguardServer) -> None:
     @server.command(DECLARE)
     def declare(ls: ProvguardServer, *args: Any) -> bool:
-        """Args: uri, span id, the declared origin as produced by `origin_argument`."""
-        uri, span_id, raw = _args(args, 3)
+        """Args: uri, span id, the declared origin (see `origin_argument`), and optionally a note: the URL or
+        licence of external code, which an editor plugin asks the person for."""
+        uri, span_id, raw, note = _args(args, 4)
         origin = origin_from_argument(raw)
         if not isinstance(uri, str) or not isinstance(span_id, str) or origin is None:
-            ls.notify_user(f"{DECLARE}: expected [uri, span id, origin], got {args!r}")
+            ls.notify_user(f"{DECLARE}: expected [uri, span id, origin, note?], got {args!r}")
             return False
-        if not ls.session.declare(uri, span_id, origin):
+        if not ls.session.declare(uri, span_id, origin, note if isinstance(note, str) and note else None):
             ls.notify_user("that code is no longer tracked (it was deleted or the file was closed)",
                            types.MessageType.Info)
             return False
