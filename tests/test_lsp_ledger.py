@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from lsp_support import SERVER, open_file, pushed, record_registrations, start
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
+from lsp_support import SERVER, open_file, pushed, record_registrations, start
 
 BASE = "import os\n\n\ndef existing():\n    return os.sep\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
