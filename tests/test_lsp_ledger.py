@@ -50,7 +50,8 @@ async def declare_from_claude(client: LanguageClient, uri: str, diag: types.Diag
     actions = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=diag.range,
         context=types.CodeActionContext(diagnostics=[diag])))
-    action = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Declare: from Claude Code")
+    wanted = "Declare: from Claude Code"
+    action = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == wanted)
     assert action.command is not None
     await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command=action.command.command, arguments=action.command.arguments))
