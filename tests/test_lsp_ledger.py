@@ -107,3 +107,17 @@ def test_the_cli_reports_recorded_spans_of_files_on_disk(tmp_path: Path) -> None
     found = sorted((f["rule"], f["range"]["start"]["line"]) for f in report["findings"])
     assert found == [("ai-output-unmarked", 4), ("ai-output-unreviewed", 4)]
     assert report["findings"][0]["origin"]["tool"] == "claude-code"
+
+
+async def test_a_corrupt_ledger_leaves_the_server_working_in_memory_with_a_warning(tmp_path: Path) -> None:
+    ledger = tmp_path / ".provguard" / "ledger.sqlite3"
+    ledger.parent.mkdir()
+    ledger.write_bytes(b"this is not a database" * 100)
+    async with server(tmp_path) as client:
+        warning = next(m for m in client.messages if "ledger" in m.message)
+        assert str(ledger) in warning.message and "memory" in warning.message
+        uri = open_file(client, tmp_path / "w.py", BASE)
+        await pushed(client, uri, 1)
+        paste(client, uri, 2, 3, PASTE)
+        assert [d.code for d in await pushed(client, uri, 2)] == ["undeclared-insertion"]
+    assert ledger.read_bytes() == b"this is not a database" * 100, "the damaged file is left for a person to look at"
