@@ -92,8 +92,10 @@ class SpanTracker:
 
     def add(self, record: SpanRecord, start: int, end: int, original: list[Piece] | None = None) -> None:
         """Places an existing record (restored from the ledger) over [start, end); overlapped parts lose."""
+        if start >= end:  # an empty interval would be a span of nothing
+            return
         self._carve(start, end)
-        pieces = [(start, end)] if original is None else original
+        pieces = [(start, end)] if original is None else _join(_clip(original, start, end))
         self.intervals.append(Interval(record, start, end, pieces))
         self._normalise()
 

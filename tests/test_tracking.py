@@ -1,0 +1,371 @@
+"""Span tracking: SpanTracker against the one-label-per-byte model of its docstring, plus worked examples."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provguard.provenance.origin import Evidence, Kind, Origin, Span
+from provguard.provenance.tracking import MAX_TOMBSTONES, SpanRecord, SpanTracker
+from tracking_model import NONE, Label, Model, tracker_labels
+
+AI = Origin(Kind.AI_AGENT, Evidence.EDITOR_EVENT, tool="claude-code", vendor="anthropic")
+COMPLETION = Origin(Kind.AI_COMPLETION, Evidence.CLIENT_HINT, tool="copilot", vendor="github")
+PASTE = Origin(Kind.PASTE, Evidence.EDITOR_EVENT)
+
+CHARS = ["a", "b", "x", " ", "(", "\t", "\n", "\r\n", "é", "ß", "中", "文", "😀", "👍🏽"]
+WORDS = [*CHARS, "def f():", "return 1", "\r\n    "]
+
+chars = st.sampled_from(CHARS).map(str.encode)
+texts = st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(lambda ws: "".join(ws).encode())
+insertions = st.one_of(chars, texts, st.binary(min_size=1, max_size=12))
+origins = st.sampled_from([AI, COMPLETION, PASTE])
+documents = st.one_of(st.lists(st.sampled_from(WORDS), max_size=12).map(lambda ws: "".join(ws).encode()),
+                      st.binary(max_size=40))
+
+
+def fuzz(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+class Harness:
+    """The same edits on a SpanTracker and on the model; every edit is followed by a full comparison."""
+
+    def __init__(self, text: bytes = b"") -> None:
+        self.tracker = SpanTracker()
+        self.model = Model.of(text)
+        self.origins: dict[str, Origin] = {}
+
+    @property
+    def text(self) -> bytes:
+        return bytes(self.model.data)
+
+    def edit(self, a: int, b: int, inserted: bytes, origin: Origin | None = None) -> SpanRecord | None:
+        created = self.tracker.replace(a, b, self.text[a:b], inserted, origin)
+        assert (created is not None) == (origin is not None and bool(inserted))
+        if created is not None:
+            assert origin is not None and created.origin == origin and created.original_length == len(inserted)
+            self.origins[created.id] = origin
+        self.model.replace(a, b, inserted, created.id if created else None)
+        self.check()
+        return created
+
+    def insert(self, at: int, inserted: bytes, origin: Origin | None = None) -> SpanRecord | None:
+        return self.edit(at, at, inserted, origin)
+
+    def delete(self, a: int, b: int) -> None:
+        self.edit(a, b, b"")
+
+    def add(self, record: SpanRecord, a: int, b: int, original: list[tuple[int, int]] | None = None) -> None:
+        self.tracker.add(record, a, b, original)
+        self.origins[record.id] = record.origin
+        if a < b:
+            self.model.place(record.id, record.original_length, a, b, original)
+        self.check()
+
+    def check(self) -> None:
+        assert tracker_labels(self.tracker, len(self.model.data)) == self.model.labels
+        spans = self.tracker.spans()
+        assert [(s.start, s.end) for s in spans] == [(iv.start, iv.end) for iv in self.tracker.intervals]
+        shares = self.model.original_shares()
+        for span in spans:
+            assert span.span_id is not None and span.origin == self.origins[span.span_id]
+            assert span.original_share == shares[span.span_id]
+        assert set(self.tracker.records()) == set(shares)
+
+    def labelled(self, a: int, b: int) -> bool:
+        return any(rec is not None for rec, _ in self.model.labels[a:b])
+
+    def edges(self) -> list[int]:
+        return sorted({0, len(self.model.data)} | {p for iv in self.tracker.intervals for p in (iv.start, iv.end)})
+
+    def is_boundary(self, p: int) -> bool:
+        return p in (0, len(self.model.data)) or (self.model.data[p] & 0xC0) != 0x80
+
+
+# -- drawing edits ------------------------------------------------------------------------------------
+
+
+def point(data: st.DataObject, h: Harness, lo: int, hi: int, whole_chars: bool = False) -> int:
+    """A byte offset in [lo, hi], often a span edge; on a character boundary when `whole_chars`."""
+    candidates = [p for p in range(lo, hi + 1) if not whole_chars or h.is_boundary(p)] or [lo]
+    edges = [p for p in h.edges() if p in candidates]
+    if data.draw(st.booleans()) and edges:
+        return data.draw(st.sampled_from(edges))
+    return data.draw(st.sampled_from(candidates))
+
+
+def selection(data: st.DataObject, h: Harness, whole_chars: bool) -> tuple[int, int]:
+    a = point(data, h, 0, len(h.model.data), whole_chars)
+    return a, point(data, h, a, len(h.model.data), whole_chars)
+
+
+def elsewhere(data: st.DataObject, h: Harness, place: int, whole_chars: bool) -> int:
+    """One edit strictly before or strictly after `place`; returns where `place` is afterwards."""
+    size = len(h.model.data)
+    sides = [side for side, ok in (("before", place > 0), ("after", place < size)) if ok]
+    if not sides:
+        return place
+    c, d = (0, place - 1) if data.draw(st.sampled_from(sides)) == "before" else (place + 1, size)
+    c = point(data, h, c, d, whole_chars)
+    d = point(data, h, c, d, whole_chars)
+    typed = st.one_of(chars, texts) if whole_chars else insertions
+    inserted = data.draw(st.one_of(st.just(b""), typed) if c < d else typed)
+    h.edit(c, d, inserted, data.draw(st.one_of(st.none(), origins)))
+    return place if c > place else place - (d - c) + len(inserted)
+
+
+def undo_redo(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
+    """Delete a range, edit elsewhere, put the same bytes back (undo), maybe delete and restore again."""
+    a, b = selection(data, h, whole_chars)
+    deleted, labels = h.text[a:b], h.model.labels[a:b]
+    h.delete(a, b)
+    place = a
+    for _ in range(data.draw(st.integers(0, 4))):
+        place = elsewhere(data, h, place, whole_chars)
+    for again in (False, True):
+        if again and not data.draw(st.booleans()):
+            break
+        if again:
+            h.delete(place, place + len(deleted))  # redo
+        h.insert(place, deleted)  # undo
+        if any(rec is not None for rec, _ in labels):
+            assert h.model.labels[place:place + len(deleted)] == labels
+
+
+def same_bytes(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
+    """Replacing a range by the bytes it already holds changes no label and no span."""
+    a, b = selection(data, h, whole_chars)
+    labels, spans, labelled = list(h.model.labels), h.tracker.spans(), h.labelled(a, b)
+    h.edit(a, b, h.text[a:b])
+    if labelled or a == b:  # unlabelled bytes may take an older tombstone left at a (rule 2)
+        assert h.model.labels == labels
+        assert h.tracker.spans() == spans
+
+
+def multi_cursor(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
+    """One didChange from several cursors: the same change at each, the last cursor first."""
+    size = len(h.model.data)
+    cursors = [p for p in range(1 if size else 0, size + 1) if not whole_chars or h.is_boundary(p)] or [0]
+    cursors = data.draw(st.lists(st.sampled_from(cursors), min_size=1, max_size=min(4, len(cursors)), unique=True))
+    backspace = size > 0 and data.draw(st.booleans())
+    typed = data.draw(chars)
+    for p in sorted(cursors, reverse=True):
+        if backspace:
+            h.delete(previous_char(h, p, whole_chars), p)
+        else:
+            h.insert(p, typed)
+
+
+def previous_char(h: Harness, p: int, whole_chars: bool) -> int:
+    q = p - 1
+    while whole_chars and not h.is_boundary(q):
+        q -= 1
+    return q
+
+
+OPS = ("type", "backspace", "paste", "delete", "type-over", "paste-over", "same", "undo", "multi", "ledger")
+
+
+def step(data: st.DataObject, h: Harness, whole_chars: bool, ops: tuple[str, ...] = OPS) -> None:
+    op = data.draw(st.sampled_from(ops))
+    size = len(h.model.data)
+    if op == "type":
+        h.insert(point(data, h, 0, size, whole_chars), data.draw(chars))
+    elif op == "backspace" and size:
+        p = point(data, h, 1, size, whole_chars)
+        h.delete(previous_char(h, p, whole_chars), p)
+    elif op == "paste":
+        h.insert(point(data, h, 0, size, whole_chars), data.draw(texts), data.draw(origins))
+    elif op == "delete":
+        h.delete(*selection(data, h, whole_chars))
+    elif op in ("type-over", "paste-over"):
+        a, b = selection(data, h, whole_chars)
+        origin = data.draw(origins) if op == "paste-over" else None
+        h.edit(a, b, data.draw(insertions if origin or not whole_chars else st.one_of(chars, texts)), origin)
+    elif op == "same":
+        same_bytes(data, h, whole_chars)
+    elif op == "undo":
+        undo_redo(data, h, whole_chars)
+    elif op == "multi":
+        multi_cursor(data, h, whole_chars)
+    elif op == "ledger":  # a recorded span put back over the text, a new record or one already tracked
+        a, b = selection(data, h, whole_chars)
+        known = list(h.tracker.records().values())
+        record = (data.draw(st.sampled_from(known)) if data.draw(st.booleans()) and known
+                  else SpanRecord(data.draw(origins), data.draw(st.integers(1, 30))))
+        cuts = sorted(data.draw(st.sets(st.integers(max(0, a - 2), min(size, b + 2)), max_size=4)))
+        h.add(record, a, b, data.draw(st.sampled_from([None, list(zip(cuts[::2], cuts[1::2], strict=False))])))
+
+
+# -- properties ---------------------------------------------------------------------------------------
+
+
+@fuzz(700)
+@given(documents, st.data())
+def test_edits_at_any_byte_offset_match_the_model(text: bytes, data: st.DataObject) -> None:
+    h = Harness(text)
+    h.insert(point(data, h, 0, len(text)), data.draw(texts), data.draw(origins))
+    for _ in range(data.draw(st.integers(1, 25))):
+        step(data, h, whole_chars=False)
+
+
+@fuzz(250)
+@given(documents.map(lambda t: t.decode("utf-8", "replace").encode()), st.data())
+def test_long_typing_sessions_at_character_boundaries_match_the_model(text: bytes, data: st.DataObject) -> None:
+    h = Harness(text)
+    for _ in range(data.draw(st.integers(10, 60))):
+        step(data, h, whole_chars=True, ops=("type", "type", "backspace", "paste", "type-over", "undo", "multi"))
+    h.text.decode()  # every edit kept to whole characters
+
+
+@fuzz(400)
+@given(documents, st.data())
+def test_undo_and_redo_restore_labels_and_original_bytes(text: bytes, data: st.DataObject) -> None:
+    h = Harness(text)
+    for _ in range(data.draw(st.integers(1, 3))):
+        h.insert(point(data, h, 0, len(h.model.data)), data.draw(texts), data.draw(origins))
+    for _ in range(data.draw(st.integers(1, 6))):
+        step(data, h, whole_chars=False, ops=("undo", "undo", "same", "type-over", "delete"))
+
+
+@fuzz(400)
+@given(documents, st.data())
+def test_an_undo_stack_of_deletions_undone_newest_first_matches_the_model(text: bytes, data: st.DataObject) -> None:
+    h = Harness(text)
+    for _ in range(data.draw(st.integers(1, 4))):
+        h.insert(point(data, h, 0, len(h.model.data)), data.draw(texts), data.draw(origins))
+    original = h.text
+    undo: list[tuple[int, bytes]] = []
+    for _ in range(data.draw(st.integers(1, MAX_TOMBSTONES + 4))):  # more than the tombstones kept, at times
+        if data.draw(st.booleans()):  # backspace
+            p = point(data, h, 1, len(h.model.data)) if h.model.data else 0
+            a, b = max(0, p - 1), p
+        else:
+            a, b = selection(data, h, whole_chars=False)
+        undo.append((a, h.text[a:b]))
+        h.delete(a, b)
+    for a, deleted in reversed(undo):
+        h.insert(a, deleted)
+    assert h.text == original
+
+
+# -- examples -----------------------------------------------------------------------------------------
+
+
+def only_span(h: Harness) -> Span:
+    (span,) = h.tracker.spans()
+    return span
+
+
+def test_typing_inside_a_pasted_span_keeps_its_origin_and_lowers_its_original_share() -> None:
+    h = Harness(b"x = \n")
+    pasted = h.insert(4, b"compute(a)", PASTE)
+    assert pasted is not None and h.text == b"x = compute(a)\n"
+    h.insert(13, b", b")  # typing inside: the span grows, its original bytes are all still there
+    assert only_span(h) == Span(4, 17, PASTE, span_id=pasted.id, original_share=1.0)
+    h.delete(12, 13)  # fixing "a" to "z": one original byte fewer
+    h.insert(12, b"z")
+    assert h.text == b"x = compute(z, b)\n"
+    assert only_span(h) == Span(4, 17, PASTE, span_id=pasted.id, original_share=0.9)
+
+
+def test_typing_right_before_or_right_after_a_span_is_not_part_of_it() -> None:
+    h = Harness(b"ab")
+    record = h.insert(1, b"AI", AI)
+    assert record is not None
+    h.insert(1, b"x")
+    h.insert(4, b"y")
+    assert h.text == b"axAIyb"
+    assert only_span(h) == Span(2, 4, AI, span_id=record.id, original_share=1.0)
+    assert h.model.labels[1] == h.model.labels[4] == NONE
+
+
+def test_deleting_all_of_a_spans_text_removes_it() -> None:
+    h = Harness(b"a\n")
+    h.insert(2, "# 中文 😀\r\nreturn 1\r\n".encode(), AI)
+    h.insert(4, b"typed")
+    h.delete(1, len(h.text))
+    assert h.tracker.spans() == ()
+    assert h.tracker.records() == {}
+
+
+def test_undo_brings_a_deleted_span_back_with_its_id_origin_and_original_share() -> None:
+    h = Harness(b"def f():\n    pass\n")
+    record = h.insert(9, b"    return g()\n", COMPLETION)
+    assert record is not None
+    h.delete(20, 21)  # one original byte rewritten
+    h.insert(20, b"h")
+    before = h.tracker.spans()
+    h.delete(9, 24)
+    h.insert(0, b"# header\n")  # an unrelated edit above, then undo
+    h.insert(18, b"    return h()\n")
+    assert only_span(h) == Span(18, 33, COMPLETION, span_id=record.id, original_share=14 / 15)
+    h.delete(18, 33)  # redo and undo once more
+    h.insert(18, b"    return h()\n")
+    assert h.tracker.spans() == tuple(Span(s.start + 9, s.end + 9, s.origin, span_id=s.span_id,
+                                           original_share=s.original_share) for s in before)
+
+
+def test_typing_over_a_selection_of_ai_text_keeps_it_ai_text() -> None:
+    h = Harness(b"x = (\n)\n")
+    record = h.insert(6, b"return a + b", AI)
+    assert record is not None
+    h.edit(13, 18, b"x")  # no laundering: the typed text inherits the span it replaced
+    assert h.text == b"x = (\nreturn x)\n"
+    assert only_span(h) == Span(6, 14, AI, span_id=record.id, original_share=7 / 12)
+    h.edit(6, 14, "返回".encode())  # even when all of it goes
+    assert only_span(h) == Span(6, 12, AI, span_id=record.id, original_share=0.0)
+
+
+def test_a_bulk_insert_inside_a_span_splits_it_around_the_new_span() -> None:
+    h = Harness()
+    outer = h.insert(0, b"aaaa", AI)
+    inner = h.insert(2, b"PP", PASTE)
+    assert outer is not None and inner is not None
+    assert h.tracker.spans() == (Span(0, 2, AI, span_id=outer.id, original_share=1.0),
+                                 Span(2, 4, PASTE, span_id=inner.id, original_share=1.0),
+                                 Span(4, 6, AI, span_id=outer.id, original_share=1.0))
+    h.delete(2, 4)  # the parts meet again: one span
+    assert only_span(h) == Span(0, 4, AI, span_id=outer.id, original_share=1.0)
+    h.insert(2, b"x")  # and typing between them is typing inside it
+    assert only_span(h) == Span(0, 5, AI, span_id=outer.id, original_share=1.0)
+
+
+def test_the_newest_matching_tombstone_wins_and_is_used_up() -> None:
+    h = Harness()
+    first = h.insert(0, b"xx", AI)
+    h.delete(1, 2)
+    second = h.insert(1, b"x", PASTE)  # a different span, same byte, same place
+    h.delete(1, 2)
+    assert first is not None and second is not None
+    h.insert(1, b"x")
+    assert h.model.labels == [(first.id, True), (second.id, True)]
+    h.insert(2, b"x")  # the older tombstone moved right with the restored byte: it is not at 1 any more
+    assert h.model.labels[2] == (first.id, True)
+
+
+def test_only_the_newest_tombstones_are_kept() -> None:
+    h = Harness()
+    record = h.insert(0, bytes(range(65, 65 + MAX_TOMBSTONES + 1)), AI)
+    assert record is not None
+    for _ in range(MAX_TOMBSTONES + 1):
+        h.delete(len(h.text) - 1, len(h.text))
+    for i in range(MAX_TOMBSTONES + 1):  # undo them all, newest first: the oldest deletion is forgotten
+        h.insert(i, bytes([65 + i]))
+    labels: list[Label] = [(record.id, True)] * MAX_TOMBSTONES
+    assert h.model.labels == [*labels, NONE]
+
+
+def test_a_used_up_tombstone_is_the_matched_one_even_when_an_older_one_is_equal() -> None:
+    h = Harness()
+    record = h.insert(0, b"xx" + bytes(range(65, 65 + MAX_TOMBSTONES + 1)), AI)
+    assert record is not None
+    h.delete(0, 1)  # tombstone A: "x" at 0
+    h.delete(len(h.text) - 1, len(h.text))
+    h.delete(0, 1)  # tombstone B: "x" at 0, equal to A in every field
+    h.insert(0, b"x")  # B is used up; A, older, stays and moves to 1
+    for _ in range(MAX_TOMBSTONES - 1):  # enough new tombstones to push A (the oldest) out
+        h.delete(len(h.text) - 1, len(h.text))
+    h.insert(1, b"x")  # A is gone: this is typing inside the span, not a restore
+    assert h.model.labels[:2] == [(record.id, True), (record.id, False)]
