@@ -70,6 +70,11 @@ class Session:
         starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
         return [i for i in starts if self.outside(i)]
 
+    def places(self) -> list[int]:
+        """Character offsets outside spans, never between \r and \n."""
+        return [i for i in range(len(self.text) + 1) if self.outside(i)
+                and not (0 < i < len(self.text) and self.text[i - 1] == "\r" and self.text[i] == "\n")]
+
 
 def paste_text(n: int, eol: str, body: str) -> str:
     return eol.join(f"pasted_{n} = {body!r}  # 中文 😀" for _ in range(2)) + eol
@@ -91,11 +96,15 @@ def test_pasted_code_stays_tracked_exactly_while_text_around_it_changes(
             session.change([(at, at, pasted)])
             session.pastes.append(pasted)
         elif op == "type":
-            session.change([(at, at, chars)])
+            places = session.places()
+            where = places[seed % len(places)]
+            session.change([(where, where, chars)])
         elif op == "delete":
-            end = at + 1
-            if end <= len(session.text) and session.outside(end) and session.text[at] not in "\r\n":
-                session.change([(at, end, "")])
+            places = session.places()
+            where = places[seed % len(places)]
+            end = where + 1
+            if end <= len(session.text) and end in places and session.text[where] not in "\r\n":
+                session.change([(where, end, "")])
         elif op == "full":
             session.replace_all(session.text[:at] + f"added_{n} = 1\n" + session.text[at:])
         else:  # several changes in one didChange, each in the coordinates the previous one left
