@@ -1,7 +1,10 @@
-"""Loads a rule pack from YAML into plain data, or into a list of errors with exact positions.
+"""Reads rule-pack files into plain data, or into a list of errors with exact positions.
 
 Only YAML's safe composer is used: a pack is data and loading one never executes anything. Every problem
-found is reported (not just the first) so a team lead can fix a pack in one pass.
+found is reported (not just the first) so a team lead can fix a pack in one pass. This module reads one
+file at a time (its structure and its rules); extends.py reads a pack's whole family (the packs it extends,
+the rule files it includes) and merges parameters before any rule is read, which is why `$name` is looked
+up through a `ParameterLookup` rather than in the file itself.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import difflib
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import yaml
 
@@ -22,13 +25,16 @@ from provguard.policy.scopes import ScopeQueryError, compile_scope
 from provguard.policy.yaml_positions import value_position
 from provguard.provenance.origin import Evidence, Kind
 
-PACK_KEYS = ("pack", "version", "description", "parameters", "rules")
+PACK_KEYS = ("pack", "version", "description", "parameters", "rules",
+             "requires", "owner", "extends", "overrides", "include")
 RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes")
 ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared")
 PATH_KEYS = ("include", "exclude")
 MAX_PACK_BYTES = 1 << 20
 
 T = TypeVar("T")
+Items = tuple[tuple[str, yaml.Node], ...]
+"""Values with the node each was written at, so an error points at the value even through a `$name`."""
 
 
 _LOADER = yaml.SafeLoader
@@ -41,43 +47,72 @@ class LoadResult:
     errors: tuple[SourceError, ...]
 
 
-class _Invalid(Exception):
+class Invalid(Exception):
     """Raised inside one field's reader after its error is recorded, to skip the rest of that field."""
 
 
+class ParameterLookup(Protocol):
+    """Where `$name` finds its values: the parameters merged over a pack's whole extends chain."""
+
+    def lookup(self, name: str, reference: yaml.Node) -> Items | None:
+        """The values of parameter `name`; None when there is no such parameter; raises Invalid when the
+        parameter itself is broken (its error is already recorded)."""
+        ...
+
+    def names(self) -> Collection[str]: ...
+
+
+class _NoParameters:
+    def lookup(self, name: str, reference: yaml.Node) -> Items | None:
+        return None
+
+    def names(self) -> Collection[str]:
+        return ()
+
+
 def load_pack(path: str | Path) -> LoadResult:
+    """A pack with the packs it extends and the files it includes merged in (see extends.py)."""
+    from provguard.policy.extends import load_merged  # extends.py builds on this module
+
+    return load_merged(path)
+
+
+def parse_pack(text: str, file: str) -> LoadResult:
+    """A pack from its text; `extends` and `include` are relative to `file`'s folder."""
+    from provguard.policy.extends import load_merged
+
+    return load_merged(file, text)
+
+
+def read_source(path: str | Path, what: str = "rule pack") -> str | SourceError:
+    """A file's text, or why it cannot be read (unreadable, too large, not UTF-8: at the bad byte)."""
     file = str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        return LoadResult(None, (SourceError(file, 1, 1, f"cannot read rule pack: {exc.strerror or exc}"),))
+        return SourceError(file, 1, 1, f"cannot read {what}: {exc.strerror or exc}")
     if len(raw) > MAX_PACK_BYTES:
-        return LoadResult(None, (SourceError(file, 1, 1, f"rule pack is larger than {MAX_PACK_BYTES} bytes"),))
+        return SourceError(file, 1, 1, f"{what} is larger than {MAX_PACK_BYTES} bytes")
     try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
+        return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line_start = raw.rfind(b"\n", 0, exc.start) + 1
         line = raw[: exc.start].count(b"\n") + 1
         column = len(raw[line_start : exc.start].decode("utf-8")) + 1  # characters, like every column
-        return LoadResult(None, (SourceError(file, line, column, "rule pack is not valid UTF-8"),))
-    return parse_pack(text, file)
+        return SourceError(file, line, column, f"{what} is not valid UTF-8")
 
 
-def parse_pack(text: str, file: str) -> LoadResult:
-    reader = _PackReader(text, file)
-    pack = reader.read()
-    # A bad value in a parameter is found once per rule using it: report it once.
-    errors = tuple(sorted(dict.fromkeys(reader.errors), key=lambda e: (e.line, e.column)))
-    return LoadResult(None if errors else pack, errors)
+class PackReader:
+    """Reads one YAML file of a pack. Its nodes carry the file's name, so an error at any node names the
+    right file even when a parameter of one file is used by a rule of another; readers of one pack share
+    their `errors` list."""
 
-
-class _PackReader:
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, errors: list[SourceError] | None = None) -> None:
         self.text = text
         self.lines = text.splitlines()
         self.file = file
-        self.errors: list[SourceError] = []
-        self.parameters: dict[str, tuple[tuple[str, yaml.Node], ...]] = {}
+        self.errors: list[SourceError] = [] if errors is None else errors
+        self.parameters: ParameterLookup = _NoParameters()
 
     def add(self, line: int, column: int, message: str) -> None:
         """An error at 0-based (line, column) of the file."""
@@ -87,20 +122,33 @@ class _PackReader:
         if node is None:
             return self.add(0, 0, message)
         start, end = node.start_mark, node.end_mark
-        self.errors.append(SourceError(self.file, start.line + 1, start.column + 1, message,
+        self.errors.append(SourceError(_file_of(node) or self.file, start.line + 1, start.column + 1, message,
                                        end.line + 1, end.column + 1))
 
     def error_at(self, node: yaml.Node, row: int, column: int, message: str) -> None:
         """An error at (row, column) of a scalar's value, placed where that character is in the file."""
+        if _file_of(node) not in (None, self.file):  # another file's lines: its start is the best we know
+            return self.error(node, message)
         self.add(*value_position(node, row, column, self.lines), message)
 
-    def fail(self, node: yaml.Node | None, message: str) -> _Invalid:
+    def fail(self, node: yaml.Node | None, message: str) -> Invalid:
         self.error(node, message)
-        return _Invalid()
+        return Invalid()
+
+    def document(self) -> yaml.Node | None:
+        """The file's YAML tree; None when the file is empty; raises Invalid (errors recorded) when it is not
+        valid YAML or uses anchors."""
+        root = self.compose()
+        if self.has_anchors():
+            raise Invalid()
+        return root
 
     def compose(self) -> yaml.Node | None:
+        loader: yaml.SafeLoader | None = None
         try:
-            return yaml.compose(self.text, Loader=_LOADER)
+            loader = _LOADER(self.text)
+            loader.name = self.file  # every mark, so every node, names its file
+            return loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
@@ -113,39 +161,10 @@ class _PackReader:
             self.add(0, 0, f"YAML error: {exc}")
         except RecursionError:
             self.add(0, 0, "rule pack is nested too deeply")
-        raise _Invalid()
-
-    def read(self) -> Pack | None:
-        try:
-            root = self.compose()
-        except _Invalid:
-            return None
-        if self.has_anchors():
-            return None
-        if root is None:
-            self.error(None, "rule pack is empty; it needs at least 'pack' and 'rules'")
-            return None
-        try:
-            top = self.mapping(root, PACK_KEYS, "rule pack")
-        except _Invalid:
-            return None
-        pack_id = self.optional_str(top, "pack", root, required=True)
-        version = self.optional_str(top, "version", root) or "0"
-        description = self.optional_str(top, "description", root)
-        if "parameters" in top:
-            self.read_parameters(top["parameters"])
-        rules: list[Rule] = []
-        if "rules" not in top:
-            self.error(root, "rule pack has no 'rules' list")
-        else:
-            seen: dict[str, yaml.Node] = {}
-            for rule_node in self.sequence(top["rules"], "rules"):
-                rule = self.rule(rule_node, seen)
-                if rule is not None:
-                    rules.append(rule)
-        if pack_id is None or self.errors:
-            return None
-        return Pack(pack_id, version, self.file, tuple(rules), description)
+        finally:
+            if loader is not None:
+                loader.dispose()
+        raise Invalid()
 
     def has_anchors(self) -> bool:
         """Anchors and aliases would let a small file expand to a huge pack; packs are written out in full."""
@@ -171,7 +190,7 @@ class _PackReader:
             elif key in out:
                 self.error(key_node, f"{key!r} is given twice in this {what}")
             elif key not in allowed:
-                self.error(key_node, f"unknown key {key!r} in {what}{_suggest(key, allowed)}")
+                self.error(key_node, f"unknown key {key!r} in {what}{suggest(key, allowed)}")
             else:
                 out[key] = value
         return out
@@ -196,24 +215,25 @@ class _PackReader:
             return None
         try:
             value = self.scalar(fields[key], repr(key))
-        except _Invalid:
+        except Invalid:
             return None
         if required and not value.strip():
             self.error(fields[key], f"{key!r} may not be empty")
         return value
 
-    def items(self, node: yaml.Node, what: str) -> tuple[tuple[str, yaml.Node], ...]:
+    def items(self, node: yaml.Node, what: str, parameters: ParameterLookup | None = None) -> Items:
         """A value or a list of values, each with its node; `$name` expands to a parameter's values and nodes."""
+        parameters = self.parameters if parameters is None else parameters
         entries = [node] if isinstance(node, yaml.ScalarNode) else list(self.sequence(node, what))
         out: list[tuple[str, yaml.Node]] = []
         for item in entries:
             value = self.scalar(item, f"each entry of {what}")
             if value.startswith("$"):
-                name = value[1:]
-                if name not in self.parameters:
-                    known = ", ".join(sorted(self.parameters)) or "none are defined"
+                found = parameters.lookup(value[1:], item)
+                if found is None:
+                    known = ", ".join(sorted(parameters.names())) or "none are defined"
                     raise self.fail(item, f"unknown parameter {value!r} (parameters: {known})")
-                out.extend(self.parameters[name])
+                out.extend(found)
             else:
                 out.append((value, item))
         return tuple(out)
@@ -223,40 +243,25 @@ class _PackReader:
         """The values, after an error at each one that is not allowed (None allows any)."""
         bad = [(value, node) for value, node in items if allowed is not None and value not in allowed]
         for value, node in bad:
-            self.error(node, f"unknown {what} {value!r}{_suggest(value, allowed or ())}")
+            self.error(node, f"unknown {what} {value!r}{suggest(value, allowed or ())}")
         if bad:
-            raise _Invalid()
+            raise Invalid()
         return tuple(value for value, _ in items)
-
-    def read_parameters(self, node: yaml.Node) -> None:
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, "'parameters' must map names to values or lists of values")
-            return
-        for key_node, value in node.value:
-            try:
-                name = self.scalar(key_node, "a parameter name")
-                if name in self.parameters:
-                    self.error(key_node, f"parameter {name!r} is defined twice")
-                elif value.tag == _NULL:
-                    self.parameters[name] = ()
-                else:
-                    self.parameters[name] = self.items(value, f"parameter {name!r}")
-            except _Invalid:
-                continue
 
     # -- rules -------------------------------------------------------------------------------------
 
     def rule(self, node: yaml.Node, seen: dict[str, yaml.Node]) -> Rule | None:
         try:
             fields = self.mapping(node, RULE_KEYS, "rule")
-        except _Invalid:
+        except Invalid:
             return None
         before = len(self.errors)
         rule_id = self.optional_str(fields, "id", node, required=True)
         if rule_id is not None:
             if rule_id in seen:
-                first = seen[rule_id].start_mark.line + 1
-                self.error(fields["id"], f"duplicate rule id {rule_id!r} (first defined on line {first})")
+                first, file = seen[rule_id].start_mark.line + 1, _file_of(seen[rule_id])
+                where = f"on line {first}" if file in (None, self.file) else f"at {file}:{first}"
+                self.error(fields["id"], f"duplicate rule id {rule_id!r} (first defined {where})")
             else:
                 seen[rule_id] = fields["id"]
         severity = self.severity(fields, node)
@@ -277,7 +282,7 @@ class _PackReader:
         """What `read` returns, or None when it found the value invalid (and recorded why)."""
         try:
             return read()
-        except _Invalid:
+        except Invalid:
             return None
 
     def severity(self, fields: dict[str, yaml.Node], node: yaml.Node) -> Severity | None:
@@ -307,11 +312,11 @@ class _PackReader:
         for key in (k for k in ("kind", "tool", "vendor", "model", "evidence") if k in fields):
             try:
                 values[key] = self.known(self.items(fields[key], repr(key)), _CHOICES.get(key), key)
-            except _Invalid:
+            except Invalid:
                 continue
         flags = {key: self.flag(fields.get(key), key) for key in ("reviewed", "declared")}
         if len(self.errors) > before:
-            raise _Invalid()
+            raise Invalid()
         return OriginSelector(values.get("kind", ()), values.get("tool", ()), values.get("vendor", ()),
                               values.get("model", ()), values.get("evidence", ()), flags["reviewed"],
                               flags["declared"])
@@ -348,7 +353,7 @@ class _PackReader:
             language = self.scalar(key_node, "a scope language")
             source = self.scalar(value, f"the {language} scope query")
             if language not in known_ids():
-                self.error(key_node, f"unknown language {language!r}{_suggest(language, known_ids())}")
+                self.error(key_node, f"unknown language {language!r}{suggest(language, known_ids())}")
                 continue
             if language in dict(out):
                 self.error(key_node, f"the {language} scope query is given twice")
@@ -366,10 +371,20 @@ class _PackReader:
 
 
 _NULL = "tag:yaml.org,2002:null"
+
+
+def is_null(node: yaml.Node) -> bool:
+    """`~`, `null` or nothing at all."""
+    return node.tag == _NULL
+
+
+def _file_of(node: yaml.Node) -> str | None:
+    name = node.start_mark.name
+    return name if isinstance(name, str) and not name.startswith("<") else None
 _CHOICES: dict[str, list[str]] = {"kind": list(Kind), "evidence": list(Evidence)}
 
 
-def _suggest(value: str, allowed: Collection[str]) -> str:
+def suggest(value: str, allowed: Collection[str]) -> str:
     choices = [str(a) for a in allowed]
     hint = difflib.get_close_matches(value, choices, n=1)
     return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(choices)}"

@@ -1,4 +1,9 @@
-"""The policy in force: the rules of the selected packs plus severity overrides."""
+"""The policy in force: the rules of the selected packs plus severity overrides.
+
+A pack reference is a shipped name (`default`), the name of a pack an installed Python package provides
+(entry point group `provguard.packs`, see references.py) or a path; extends.py merges each pack with the
+packs it extends. Which packs a project selects, and from where, is project.py's business.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provguard.policy.errors import SourceError
-from provguard.policy.loader import load_pack
+from provguard.policy.extends import LoadedPack
+from provguard.policy.loader import LoadResult, load_pack
 from provguard.policy.model import Pack, Rule, Severity
+from provguard.policy.references import (
+    PACK_ENTRY_POINT_GROUP,
+    missing_pack_message,
+    resolve_pack,
+    shipped_packs_dir,
+)
+
+__all__ = ["DEFAULT_PACK", "PACK_ENTRY_POINT_GROUP", "Policy", "PolicyLoad", "load_policy", "load_reference",
+           "resolve_pack", "shipped_packs_dir"]
 
 DEFAULT_PACK = "default"
-
-
-def shipped_packs_dir() -> Path:
-    """The packs shipped with provguard: inside the wheel, or `rules/` of a source checkout."""
-    installed = Path(__file__).resolve().parent.parent / "rules"
-    return installed if installed.is_dir() else Path(__file__).resolve().parents[3] / "rules"
-
-
-def resolve_pack(reference: str, base: Path | None = None) -> Path:
-    """A pack given by shipped name (`default`) or by path (relative to `base`)."""
-    shipped = shipped_packs_dir() / f"{reference}.yaml"
-    if "/" not in reference and "\\" not in reference and not reference.endswith((".yaml", ".yml")):
-        return shipped
-    path = Path(reference).expanduser()
-    return path if path.is_absolute() or base is None else base / path
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ class Policy:
 
     @property
     def pack_files(self) -> tuple[str, ...]:
-        return tuple(p.source for p in self.packs)
+        """Every file the packs were read from, included and extended ones too: a change to any is a reload."""
+        files = (p.files if isinstance(p, LoadedPack) and p.files else (p.source,) for p in self.packs)
+        return tuple(dict.fromkeys(f for group in files for f in group))
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,17 @@ def load_policy(
     packs: list[Pack] = []
     errors: list[SourceError] = []
     for reference in references:
-        path = resolve_pack(reference, base)
-        if not path.is_file():
-            errors.append(SourceError(str(path), 1, 1, f"rule pack {reference!r} not found at {path}"))
-            continue
-        result = load_pack(path)
+        result = load_reference(reference, base)
         errors.extend(result.errors)
         if result.pack is not None:
             packs.append(result.pack)
     return PolicyLoad(Policy(tuple(packs), dict(severity_overrides)), tuple(errors))
+
+
+def load_reference(reference: str, base: Path | None = None) -> LoadResult:
+    """The pack a reference names, merged with what it extends; a reference that finds no file is an error
+    at that (missing) file, as there is no better place to point at."""
+    path = resolve_pack(reference, base)
+    if not path.is_file():
+        return LoadResult(None, (SourceError(str(path), 1, 1, missing_pack_message(reference, path)),))
+    return load_pack(path)
