@@ -14,7 +14,6 @@ import pytest
 
 from provguard.policy.errors import SourceError
 from provguard.policy.model import Severity
-from provguard.policy.precedence import explicit_settings
 from provguard.policy.project import (
     ProjectConfig,
     find_project_config,
@@ -303,7 +302,7 @@ def test_the_project_file_overrides_the_defaults(project: Path) -> None:
 def test_explicit_editor_settings_override_the_project_file(project: Path) -> None:
     raw = {"provguard": {"packs": ["editor.yaml"], "severity": {"no-agents": "hint"}}}
 
-    loaded = load_project_policy(project, parse_settings(raw).settings, explicit=explicit_settings(raw),
+    loaded = load_project_policy(project, parse_settings(raw).settings, explicit=parse_settings(raw).explicit,
                                  editor_base=project)
 
     assert loaded.errors == ()
@@ -316,15 +315,18 @@ def test_explicit_editor_settings_override_the_project_file(project: Path) -> No
 def test_an_editor_setting_equal_to_the_default_still_overrides_when_it_is_explicit(project: Path) -> None:
     raw = {"packs": ["default"]}
 
-    explicit = load_project_policy(project, parse_settings(raw).settings, explicit=explicit_settings(raw))
+    explicit = load_project_policy(project, parse_settings(raw).settings, explicit=parse_settings(raw).explicit)
     guessed = load_project_policy(project, parse_settings(raw).settings)  # without `explicit`: differs from default?
 
     assert [p.id for p in explicit.policy.packs] == ["default"]
     assert [p.id for p in guessed.policy.packs] == ["team"]
 
 
-def test_explicit_settings_reads_editor_json_like_parse_settings() -> None:
-    assert explicit_settings({"provguard": {"packs": ["a"], "bulkInsertChars": 10}}) == {"packs", "bulk_insert_chars"}
-    assert explicit_settings({"severity": {"r": "loud"}, "packs": ["a"], "unknownThing": 1}) == {"packs"}
-    assert explicit_settings(None) == frozenset()
-    assert explicit_settings(["packs"]) == frozenset()
+def test_explicit_settings_are_the_valid_keys_the_editor_sent() -> None:
+    def explicit(raw: object) -> frozenset[str]:
+        return parse_settings(raw).explicit
+
+    assert explicit({"provguard": {"packs": ["a"], "bulkInsertChars": 10}}) == {"packs", "bulk_insert_chars"}
+    assert explicit({"severity": {"r": "loud"}, "packs": ["a"], "unknownThing": 1}) == {"packs"}
+    assert explicit(None) == frozenset()
+    assert explicit(["packs"]) == frozenset()

@@ -10,7 +10,9 @@ from pathlib import Path
 from provguard import __version__
 from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
-from provguard.policy.policy import DEFAULT_PACK, load_policy
+from provguard.policy.policy import DEFAULT_PACK, PolicyLoad
+from provguard.policy.project import load_project_policy
+from provguard.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "hint", "never")
@@ -52,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(command="check", run=_check)
 
     rules = commands.add_parser("rules", help="validate rule packs and list their rules")
-    rules.add_argument("packs", nargs="*", default=[DEFAULT_PACK], metavar="PACK")
+    rules.add_argument("packs", nargs="*", metavar="PACK", help="default: the project's packs")
     rules.set_defaults(command="rules", run=_rules)
     return parser
 
@@ -92,7 +94,7 @@ def _check(args: argparse.Namespace) -> int:
     if missing:
         print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)
         return EXIT_USAGE
-    loaded = load_policy(args.packs or [DEFAULT_PACK], overrides, base=Path.cwd())
+    loaded = _project_policy(args.paths[0], args.packs, overrides)
     if loaded.errors:
         for error in loaded.errors:
             print(f"provguard: {error}", file=sys.stderr)
@@ -146,8 +148,16 @@ def _read_ledger(given: Path | None, root: Path) -> Ledger | str | None:
         return f"cannot read the ledger {path}: {exc}"
 
 
+def _project_policy(start: Path, packs: list[str] | None, overrides: dict[str, Severity]) -> PolicyLoad:
+    """Flags override the project's configuration file (found from `start` upwards), which overrides the
+    defaults: the same precedence as editor settings."""
+    settings = Settings(packs=tuple(packs or (DEFAULT_PACK,)), severity=overrides)
+    explicit = frozenset(name for name, given in (("packs", packs), ("severity", overrides)) if given)
+    return load_project_policy(start, settings, explicit=explicit, editor_base=Path.cwd())
+
+
 def _rules(args: argparse.Namespace) -> int:
-    loaded = load_policy(args.packs, {}, base=Path.cwd())
+    loaded = _project_policy(Path.cwd(), args.packs, {})
     for error in loaded.errors:
         print(f"provguard: {error}", file=sys.stderr)
     for pack in loaded.policy.packs:

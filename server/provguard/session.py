@@ -21,7 +21,8 @@ from provguard.ledger.spans import restore, stored_spans, track_restored
 from provguard.ledger.sqlite import SqliteLedger, open_ledger
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.errors import SourceError
-from provguard.policy.policy import Policy, load_policy
+from provguard.policy.policy import Policy
+from provguard.policy.project import CONFIG_FILES, load_project_policy
 from provguard.provenance.capture import LiveCapture
 from provguard.provenance.changes import BulkThreshold
 from provguard.provenance.origin import Origin
@@ -58,6 +59,8 @@ class Session:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = sorted(roots, key=lambda p: len(p.parts), reverse=True)
         self.settings = Settings()
+        self.explicit: frozenset[str] = frozenset()
+        self.project_config: Path | None = None
         self.policy = Policy()
         self.documents: dict[str, OpenDocument] = {}
         self._reviewer: str | None = None
@@ -87,15 +90,18 @@ class Session:
             self._reviewer = current_person(self.base) or ""
         return self._reviewer or None
 
-    def configure(self, settings: Settings) -> PolicyUpdate:
+    def configure(self, settings: Settings, explicit: frozenset[str] = frozenset()) -> PolicyUpdate:
+        """`explicit`: the settings the editor gave (they override the project file)."""
         self.settings = settings
+        self.explicit = explicit
         for opened in self.documents.values():
             opened.capture.threshold = BulkThreshold(chars=settings.bulk_insert_chars)
         return self.reload_policy()
 
     def reload_policy(self) -> PolicyUpdate:
         """Loads the selected packs; on any error the last good policy stays in force."""
-        loaded = load_policy(self.settings.packs, self.settings.severity, base=self.base)
+        loaded = load_project_policy(self.base, self.settings, explicit=self.explicit, editor_base=self.base)
+        self.project_config = loaded.config.file if loaded.config else None
         if loaded.errors:
             log.warning("rule packs not reloaded: %s", "; ".join(map(str, loaded.errors)))
             return PolicyUpdate(loaded.errors, kept_previous=True)
@@ -108,6 +114,8 @@ class Session:
             resolved = path.resolve()
         except OSError:
             return False
+        if resolved.name in CONFIG_FILES:  # a config file may appear, vanish or change
+            return True
         return any(Path(p).resolve() == resolved for p in self.policy.pack_files) or any(
             (self.base / p).resolve() == resolved for p in self.settings.packs if p.endswith((".yaml", ".yml")))
 

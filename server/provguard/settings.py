@@ -37,6 +37,8 @@ class Settings:
 class SettingsResult:
     settings: Settings
     problems: tuple[str, ...]
+    explicit: frozenset[str] = frozenset()
+    """Fields the client set to a valid value: they override the project file even when equal to a default."""
 
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
@@ -61,7 +63,7 @@ def parse_settings(raw: object) -> SettingsResult:
             problems.append(f"setting {key!r} is invalid ({detail}); using the default")
             continue
         good[key] = data[key]
-    return SettingsResult(_converter.structure(good, Settings), tuple(problems))
+    return SettingsResult(_converter.structure(good, Settings), tuple(problems), frozenset(good))
 
 
 def _snake(key: str) -> str:

@@ -32,7 +32,8 @@ def register(server: ProvguardServer) -> None:
         watched = workspace.did_change_watched_files if workspace else None
         if watched is not None and watched.dynamic_registration:
             options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
-                types.FileSystemWatcher(glob_pattern="**/*.{yaml,yml}")])
+                types.FileSystemWatcher(glob_pattern="**/*.{yaml,yml}"),
+                types.FileSystemWatcher(glob_pattern="**/{pyproject,provguard}.toml")])
             try:
                 await ls.client_register_capability_async(types.RegistrationParams(registrations=[
                     types.Registration(PACK_WATCH_ID, types.WORKSPACE_DID_CHANGE_WATCHED_FILES, options)]))
@@ -64,7 +65,7 @@ def apply_settings(ls: ProvguardServer, raw: object) -> None:
     parsed = parse_settings(raw)
     for problem in parsed.problems:
         ls.notify_user(problem)
-    update = ls.session.configure(parsed.settings)
+    update = ls.session.configure(parsed.settings, parsed.explicit)
     if ls.session.ledger_outdated or not ls.session.ledger.persistent:
         warning = ls.session.open_ledger()
         if warning is not None:

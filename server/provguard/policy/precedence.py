@@ -7,8 +7,8 @@ merged: selecting packs in the editor means exactly those packs); `severity` is 
 
 "Explicitly set" is the catch: settings.Settings fills every field with its default, so a Settings value
 cannot tell "packs = ['default'] because the user chose it" from "packs = ['default'] because nothing was
-said". `explicit_settings(raw)` answers it from the client's raw settings (the same JSON parse_settings
-reads); without it, a field counts as set when it differs from its default.
+said". `parse_settings(raw).explicit` answers it; without it, a field counts as set when it differs from its
+default.
 """
 
 from __future__ import annotations
@@ -16,26 +16,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK
-from provguard.settings import Settings, parse_settings
+from provguard.settings import Settings
 
 Source = Literal["editor", "project", "default"]
-
-
-def explicit_settings(raw: object) -> frozenset[str]:
-    """The Settings fields the client's raw settings set to a valid value (camelCase keys, an optional
-    `provguard` section, as parse_settings reads them). An invalid value is not explicit: parse_settings falls
-    back to the default for it, so the project file should decide."""
-    if not isinstance(raw, Mapping):
-        return frozenset()
-    section: Mapping[str, Any] = raw["provguard"] if isinstance(raw.get("provguard"), Mapping) else raw
-    known = {f.name for f in fields(Settings)}
-    given = {_snake(str(key)): value for key, value in section.items()}
-    return frozenset(name for name, value in given.items()
-                     if name in known and not parse_settings({name: value}).problems)
 
 
 @dataclass(frozen=True)
@@ -80,8 +67,3 @@ def _given(editor: Settings | None, explicit: Collection[str] | None) -> Collect
         return explicit
     defaults = Settings()
     return {f.name for f in fields(Settings) if getattr(editor, f.name) != getattr(defaults, f.name)}
-
-
-def _snake(key: str) -> str:
-    """camelCase to snake_case, as settings.py reads editor settings."""
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)

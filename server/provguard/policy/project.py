@@ -185,7 +185,7 @@ class _Reader:
 def load_project_policy(start: Path, editor_settings: Settings | None = None, *,
                         explicit: Collection[str] | None = None, editor_base: Path | None = None) -> ProjectPolicyLoad:
     """The policy for the project around `start`: its configuration file, overridden by explicit editor
-    settings (see precedence.py; `explicit` from precedence.explicit_settings, `editor_base` the folder the
+    settings (see precedence.py; `explicit` from parse_settings(raw).explicit, `editor_base` the folder the
     editor's pack paths are relative to: the workspace root). Errors are in `errors`; the policy then holds
     what did load, and a caller keeping the last good policy should keep it."""
     config = find_project_config(start)

@@ -6,8 +6,13 @@ The contract, in UTF-8 bytes (the property tests check it against a model with o
   from it, and a span whose bytes are all deleted is gone.
 - The inserted bytes then get a label:
   1. a new span, when the caller gives an origin (a bulk insertion, or an insertion a client hint names);
-  2. else the labels they had before, when the same bytes come back at the same place (undo, redo): each
-     deletion of labelled bytes leaves a tombstone there; the newest matching tombstone is used up;
+  2. else the labels they had before, when the same bytes come back at the same place (undo, redo). Each
+     deletion leaves a tombstone at its point with the deleted bytes' labels; a deletion right next to the
+     previous one (backspacing, deleting forward) also leaves one tombstone for the whole run, so an undo
+     that puts the run back at once is recognised too. Tombstones move like zero-width points (an insertion
+     at or before one moves it right; a deletion around one moves it to the deletion's start), except that
+     a tombstone put back returns the tombstones its deletion swallowed to their places inside it. The
+     newest matching tombstone is used up, with the run it belongs to or the deletions it consists of;
   3. else the span of the first labelled byte the same edit deleted (typing over a selection of AI code
      keeps it AI code: no silent laundering);
   4. else the span the insertion point lies strictly inside (typing inside a span);
@@ -27,7 +32,9 @@ from datetime import UTC, datetime
 
 from provguard.provenance.origin import Origin, Span
 
-MAX_TOMBSTONES = 16
+MAX_TOMBSTONES = 64
+MAX_RUN_BYTES = 1 << 20
+"""Deleted bytes kept to join runs of deletions; larger deletions keep only a digest."""
 
 Piece = tuple[int, int]
 
@@ -66,9 +73,14 @@ class _Tombstone:
     """Compared by identity: two tombstones with the same content are still two (deque.remove uses ==)."""
 
     point: int
+    data: bytes | None
     digest: bytes
     length: int
     segments: tuple[_Segment, ...]
+    nested: tuple[tuple[int, _Tombstone], ...] = ()
+    """Tombstones whose point lay inside this deletion, with their offset in it."""
+    parts: tuple[_Tombstone, ...] = ()
+    """For a run of adjacent deletions: the deletions it joins."""
 
 
 class SpanTracker:
@@ -125,7 +137,7 @@ class SpanTracker:
             segments = (_Segment(0, n, inherited, ()),)
         elif (around := self._strictly_inside(start)) is not None:
             segments = (_Segment(0, n, around.record, ()),)
-        self._insert(start, n, segments)
+        self._insert(start, n, segments, tomb if origin is None else None)
         return created
 
     # -- the two halves of an edit ------------------------------------------------------------------
@@ -148,14 +160,45 @@ class SpanTracker:
                 kept.append(iv)
         self.intervals = kept
         self._normalise()  # parts of one record that the deleted bytes kept apart now touch
+        before = {id(t): t.point for t in self._tombstones}
+        nested = tuple((t.point - a, t) for t in self._tombstones if a <= t.point < b)
         for tomb in self._tombstones:
             tomb.point = _map_delete(tomb.point, a, b, d)
-        if not touched:
-            return None
-        self._tombstones.append(_Tombstone(a, _digest(deleted), d, tuple(touched)))
-        return touched[0].record
+        previous = self._tombstones[-1] if self._tombstones else None
+        data = deleted if d <= MAX_RUN_BYTES else None
+        tomb = _Tombstone(a, data, _digest(deleted), d, tuple(touched), nested)
+        self._tombstones.append(tomb)
+        if previous is not None:
+            self._join_run(previous, before[id(previous)], tomb, a, b)
+        return touched[0].record if touched else None
 
-    def _insert(self, p: int, n: int, segments: tuple[_Segment, ...]) -> None:
+    def _join_run(self, previous: _Tombstone, was: int, new: _Tombstone, a: int, b: int) -> None:
+        """One tombstone for a deletion and the one before it when they were adjacent."""
+        if previous.data is None or new.data is None or len(previous.data) + len(new.data) > MAX_RUN_BYTES:
+            return
+        if was == b:  # backspacing: the new bytes stood before the previous ones
+            first, second = new, previous
+        elif was == a:  # deleting forward: they stood after
+            first, second = previous, new
+        else:
+            return
+        shift = first.length
+        # A tombstone both put back goes where the previous deletion puts it, as when the two are undone one at a
+        # time (newest first). Deleting forward, the ones the previous deletion swallowed sit at the new start too.
+        placed = {id(previous), *(id(t) for _, t in previous.nested)}
+        inner = tuple((rel, t) for rel, t in new.nested if id(t) not in placed)
+        nested = (first.nested if first is previous else inner) + tuple(
+            (rel + shift, t) for rel, t in (second.nested if second is previous else inner))
+        segments = first.segments + tuple(
+            _Segment(g.start + shift, g.end + shift, g.record, tuple((s + shift, e + shift) for s, e in g.original))
+            for g in second.segments)
+        data = first.data + second.data  # type: ignore[operator]
+        parts = (previous.parts or (previous,)) + (new,)
+        if previous.parts:
+            self._tombstones.remove(previous)  # the longer run replaces the shorter one
+        self._tombstones.append(_Tombstone(a, data, _digest(data), len(data), segments, nested, parts))
+
+    def _insert(self, p: int, n: int, segments: tuple[_Segment, ...], restored: _Tombstone | None) -> None:
         shifted: list[Interval] = []
         for iv in self.intervals:
             if iv.start >= p:
@@ -178,6 +221,9 @@ class SpanTracker:
         for tomb in self._tombstones:
             if tomb.point >= p:
                 tomb.point += n
+        if restored is not None:
+            for rel, tomb in restored.nested:
+                tomb.point = p + rel
         self._normalise()
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -188,7 +234,10 @@ class SpanTracker:
             if tomb.point == point and tomb.length == len(inserted):
                 digest = digest or _digest(inserted)
                 if tomb.digest == digest:
-                    self._tombstones.remove(tomb)
+                    used = {id(tomb), *(id(part) for part in tomb.parts)}
+                    self._tombstones = deque((t for t in self._tombstones if id(t) not in used
+                                              and not any(id(part) in used for part in t.parts)),
+                                             maxlen=MAX_TOMBSTONES)
                     return tomb
         return None
 
