@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest_lsp
-from lsp_support import SERVER, open_file, pulled, record_registrations, start
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
+from lsp_support import SERVER, open_file, pulled, record_registrations, start
 
 TEAM_PACK = """\
 pack: team
