@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from provguard.provenance import tracking
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
-from provguard.provenance.tracking import MAX_TOMBSTONES, SpanRecord, SpanTracker
-from tracking_model import NONE, Label, Model, tracker_labels
+from provguard.provenance.tracking import MAX_TOMBSTONES, SpanRecord
+from tracking_model import NONE, Harness, UndoStack
 
 AI = Origin(Kind.AI_AGENT, Evidence.EDITOR_EVENT, tool="claude-code", vendor="anthropic")
 COMPLETION = Origin(Kind.AI_COMPLETION, Evidence.CLIENT_HINT, tool="copilot", vendor="github")
@@ -22,65 +25,11 @@ insertions = st.one_of(chars, texts, st.binary(min_size=1, max_size=12))
 origins = st.sampled_from([AI, COMPLETION, PASTE])
 documents = st.one_of(st.lists(st.sampled_from(WORDS), max_size=12).map(lambda ws: "".join(ws).encode()),
                       st.binary(max_size=40))
+deletions = st.sampled_from(["backspace", "forward", "select", "backspace again", "forward again"])
 
 
 def fuzz(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-class Harness:
-    """The same edits on a SpanTracker and on the model; every edit is followed by a full comparison."""
-
-    def __init__(self, text: bytes = b"") -> None:
-        self.tracker = SpanTracker()
-        self.model = Model.of(text)
-        self.origins: dict[str, Origin] = {}
-
-    @property
-    def text(self) -> bytes:
-        return bytes(self.model.data)
-
-    def edit(self, a: int, b: int, inserted: bytes, origin: Origin | None = None) -> SpanRecord | None:
-        created = self.tracker.replace(a, b, self.text[a:b], inserted, origin)
-        assert (created is not None) == (origin is not None and bool(inserted))
-        if created is not None:
-            assert origin is not None and created.origin == origin and created.original_length == len(inserted)
-            self.origins[created.id] = origin
-        self.model.replace(a, b, inserted, created.id if created else None)
-        self.check()
-        return created
-
-    def insert(self, at: int, inserted: bytes, origin: Origin | None = None) -> SpanRecord | None:
-        return self.edit(at, at, inserted, origin)
-
-    def delete(self, a: int, b: int) -> None:
-        self.edit(a, b, b"")
-
-    def add(self, record: SpanRecord, a: int, b: int, original: list[tuple[int, int]] | None = None) -> None:
-        self.tracker.add(record, a, b, original)
-        self.origins[record.id] = record.origin
-        if a < b:
-            self.model.place(record.id, record.original_length, a, b, original)
-        self.check()
-
-    def check(self) -> None:
-        assert tracker_labels(self.tracker, len(self.model.data)) == self.model.labels
-        spans = self.tracker.spans()
-        assert [(s.start, s.end) for s in spans] == [(iv.start, iv.end) for iv in self.tracker.intervals]
-        shares = self.model.original_shares()
-        for span in spans:
-            assert span.span_id is not None and span.origin == self.origins[span.span_id]
-            assert span.original_share == shares[span.span_id]
-        assert set(self.tracker.records()) == set(shares)
-
-    def labelled(self, a: int, b: int) -> bool:
-        return any(rec is not None for rec, _ in self.model.labels[a:b])
-
-    def edges(self) -> list[int]:
-        return sorted({0, len(self.model.data)} | {p for iv in self.tracker.intervals for p in (iv.start, iv.end)})
-
-    def is_boundary(self, p: int) -> bool:
-        return p in (0, len(self.model.data)) or (self.model.data[p] & 0xC0) != 0x80
 
 
 # -- drawing edits ------------------------------------------------------------------------------------
@@ -90,9 +39,8 @@ def point(data: st.DataObject, h: Harness, lo: int, hi: int, whole_chars: bool =
     """A byte offset in [lo, hi], often a span edge; on a character boundary when `whole_chars`."""
     candidates = [p for p in range(lo, hi + 1) if not whole_chars or h.is_boundary(p)] or [lo]
     edges = [p for p in h.edges() if p in candidates]
-    if data.draw(st.booleans()) and edges:
-        return data.draw(st.sampled_from(edges))
-    return data.draw(st.sampled_from(candidates))
+    pool = edges if data.draw(st.booleans()) and edges else candidates
+    return pool[data.draw(st.integers(0, len(pool) - 1))]  # cheaper to draw than st.sampled_from(pool)
 
 
 def selection(data: st.DataObject, h: Harness, whole_chars: bool) -> tuple[int, int]:
@@ -128,19 +76,17 @@ def undo_redo(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
             break
         if again:
             h.delete(place, place + len(deleted))  # redo
-        h.insert(place, deleted)  # undo
-        if any(rec is not None for rec, _ in labels):
-            assert h.model.labels[place:place + len(deleted)] == labels
+        h.insert(place, deleted)  # undo: every deletion left a tombstone, labelled or not
+        assert h.model.labels[place:place + len(deleted)] == labels
 
 
 def same_bytes(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
     """Replacing a range by the bytes it already holds changes no label and no span."""
     a, b = selection(data, h, whole_chars)
-    labels, spans, labelled = list(h.model.labels), h.tracker.spans(), h.labelled(a, b)
-    h.edit(a, b, h.text[a:b])
-    if labelled or a == b:  # unlabelled bytes may take an older tombstone left at a (rule 2)
-        assert h.model.labels == labels
-        assert h.tracker.spans() == spans
+    labels, spans = list(h.model.labels), h.tracker.spans()
+    h.edit(a, b, h.text[a:b])  # the deletion's own tombstone is the newest match (rule 2)
+    assert h.model.labels == labels
+    assert h.tracker.spans() == spans
 
 
 def multi_cursor(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
@@ -152,19 +98,33 @@ def multi_cursor(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
     typed = data.draw(chars)
     for p in sorted(cursors, reverse=True):
         if backspace:
-            h.delete(previous_char(h, p, whole_chars), p)
+            h.delete(h.char_before(p, whole_chars), p)
         else:
             h.insert(p, typed)
 
 
-def previous_char(h: Harness, p: int, whole_chars: bool) -> int:
-    q = p - 1
-    while whole_chars and not h.is_boundary(q):
-        q -= 1
-    return q
+def deletion_run(data: st.DataObject, h: Harness, whole_chars: bool) -> None:
+    """Backspacing or deleting forward from one cursor, then maybe undone: at once or a deletion at a time."""
+    cursor = point(data, h, 0, len(h.model.data), whole_chars)
+    text, labels, stack = h.text, list(h.model.labels), UndoStack(h)
+    forward = data.draw(st.booleans())
+    for _ in range(data.draw(st.integers(1, 5))):
+        width = 1 if whole_chars else data.draw(st.integers(1, 3))
+        if forward and cursor < len(h.model.data):
+            stack.delete(cursor, h.char_after(cursor, whole_chars, width))
+        elif not forward and cursor > 0:
+            stack.delete(a := h.char_before(cursor, whole_chars, width), cursor)
+            cursor = a
+        else:
+            break
+    if data.draw(st.booleans()):
+        restores = stack.undo(lambda: data.draw(st.booleans()))
+        assert h.text == text
+        if restores:
+            assert h.model.labels == labels
 
 
-OPS = ("type", "backspace", "paste", "delete", "type-over", "paste-over", "same", "undo", "multi", "ledger")
+OPS = ("type", "backspace", "paste", "delete", "type-over", "paste-over", "same", "undo", "run", "multi", "ledger")
 
 
 def step(data: st.DataObject, h: Harness, whole_chars: bool, ops: tuple[str, ...] = OPS) -> None:
@@ -174,7 +134,7 @@ def step(data: st.DataObject, h: Harness, whole_chars: bool, ops: tuple[str, ...
         h.insert(point(data, h, 0, size, whole_chars), data.draw(chars))
     elif op == "backspace" and size:
         p = point(data, h, 1, size, whole_chars)
-        h.delete(previous_char(h, p, whole_chars), p)
+        h.delete(h.char_before(p, whole_chars), p)
     elif op == "paste":
         h.insert(point(data, h, 0, size, whole_chars), data.draw(texts), data.draw(origins))
     elif op == "delete":
@@ -187,6 +147,8 @@ def step(data: st.DataObject, h: Harness, whole_chars: bool, ops: tuple[str, ...
         same_bytes(data, h, whole_chars)
     elif op == "undo":
         undo_redo(data, h, whole_chars)
+    elif op == "run":
+        deletion_run(data, h, whole_chars)
     elif op == "multi":
         multi_cursor(data, h, whole_chars)
     elif op == "ledger":  # a recorded span put back over the text, a new record or one already tracked
@@ -215,7 +177,7 @@ def test_edits_at_any_byte_offset_match_the_model(text: bytes, data: st.DataObje
 def test_long_typing_sessions_at_character_boundaries_match_the_model(text: bytes, data: st.DataObject) -> None:
     h = Harness(text)
     for _ in range(data.draw(st.integers(10, 60))):
-        step(data, h, whole_chars=True, ops=("type", "type", "backspace", "paste", "type-over", "undo", "multi"))
+        step(data, h, whole_chars=True, ops=("type", "type", "backspace", "paste", "type-over", "undo", "run", "multi"))
     h.text.decode()  # every edit kept to whole characters
 
 
@@ -230,24 +192,30 @@ def test_undo_and_redo_restore_labels_and_original_bytes(text: bytes, data: st.D
 
 
 @fuzz(400)
-@given(documents, st.data())
-def test_an_undo_stack_of_deletions_undone_newest_first_matches_the_model(text: bytes, data: st.DataObject) -> None:
-    h = Harness(text)
-    for _ in range(data.draw(st.integers(1, 4))):
-        h.insert(point(data, h, 0, len(h.model.data)), data.draw(texts), data.draw(origins))
-    original = h.text
-    undo: list[tuple[int, bytes]] = []
-    for _ in range(data.draw(st.integers(1, MAX_TOMBSTONES + 4))):  # more than the tombstones kept, at times
-        if data.draw(st.booleans()):  # backspace
-            p = point(data, h, 1, len(h.model.data)) if h.model.data else 0
-            a, b = max(0, p - 1), p
-        else:
-            a, b = selection(data, h, whole_chars=False)
-        undo.append((a, h.text[a:b]))
-        h.delete(a, b)
-    for a, deleted in reversed(undo):
-        h.insert(a, deleted)
+@given(documents, st.sampled_from([tracking.MAX_RUN_BYTES, 2, 5]), st.data())
+def test_an_undo_stack_of_deletions_undone_newest_first_restores_every_label(text: bytes, limit: int,
+                                                                             data: st.DataObject) -> None:
+    with patch.object(tracking, "MAX_RUN_BYTES", limit):  # small limits: long runs are cut, long deletions digested
+        h = Harness(text)
+        for _ in range(data.draw(st.integers(1, 4))):
+            h.insert(point(data, h, 0, len(h.model.data)), data.draw(texts), data.draw(origins))
+        original, labels = h.text, list(h.model.labels)
+        stack = UndoStack(h)
+        for _ in range(data.draw(st.integers(1, MAX_TOMBSTONES + 4))):  # more than the tombstones kept, at times
+            kind, size = data.draw(deletions), len(h.model.data)
+            again = stack.runs[-1].point if stack.runs and kind.endswith("again") else None  # the last deletion's
+            if kind.startswith("backspace") and size:
+                p = again or point(data, h, 1, size)
+                stack.delete(max(0, p - data.draw(st.integers(1, 3))), p)
+            elif kind.startswith("forward") and size:
+                p = again if again is not None and again < size else point(data, h, 0, size - 1)
+                stack.delete(p, min(size, p + data.draw(st.integers(1, 3))))
+            else:
+                stack.delete(*selection(data, h, whole_chars=False))
+        restores = stack.undo(lambda: data.draw(st.booleans()))
     assert h.text == original
+    if restores and not h.model.forgotten:
+        assert h.model.labels == labels
 
 
 # -- examples -----------------------------------------------------------------------------------------
@@ -346,26 +314,86 @@ def test_the_newest_matching_tombstone_wins_and_is_used_up() -> None:
 
 
 def test_only_the_newest_tombstones_are_kept() -> None:
+    n = MAX_TOMBSTONES + 1
     h = Harness()
-    record = h.insert(0, bytes(range(65, 65 + MAX_TOMBSTONES + 1)), AI)
-    assert record is not None
-    for _ in range(MAX_TOMBSTONES + 1):
-        h.delete(len(h.text) - 1, len(h.text))
-    for i in range(MAX_TOMBSTONES + 1):  # undo them all, newest first: the oldest deletion is forgotten
-        h.insert(i, bytes([65 + i]))
-    labels: list[Label] = [(record.id, True)] * MAX_TOMBSTONES
-    assert h.model.labels == [*labels, NONE]
+    record = h.new_span(0, b"ab" * n, AI)
+    for i in range(n):  # every other byte from the end: no deletion next to the one before, so no runs
+        h.delete(2 * (n - i) - 1, 2 * (n - i))
+    for i in range(n):  # undo them all, newest first: the oldest deletion is forgotten
+        h.insert(2 * i + 1, b"b")
+    assert h.model.labels == [*[(record.id, True)] * (2 * n - 1), NONE]
 
 
 def test_a_used_up_tombstone_is_the_matched_one_even_when_an_older_one_is_equal() -> None:
     h = Harness()
-    record = h.insert(0, b"xx" + bytes(range(65, 65 + MAX_TOMBSTONES + 1)), AI)
-    assert record is not None
+    record = h.new_span(0, b"xx" + b"ab" * MAX_TOMBSTONES, AI)
     h.delete(0, 1)  # tombstone A: "x" at 0
     h.delete(len(h.text) - 1, len(h.text))
-    h.delete(0, 1)  # tombstone B: "x" at 0, equal to A in every field
-    h.insert(0, b"x")  # B is used up; A, older, stays and moves to 1
-    for _ in range(MAX_TOMBSTONES - 1):  # enough new tombstones to push A (the oldest) out
-        h.delete(len(h.text) - 1, len(h.text))
+    h.delete(0, 1)  # tombstone B: "x" at 0, with A at its start
+    h.insert(0, b"x")  # B is used up and puts A back at 0 (were A used up instead, B would now be at 1)
+    end = len(h.text) - 2
+    for i in range(MAX_TOMBSTONES - 1):  # enough new tombstones, none next to the one before, to push A out
+        h.delete(end - 2 * i, end - 2 * i + 1)
     h.insert(1, b"x")  # A is gone: this is typing inside the span, not a restore
     assert h.model.labels[:2] == [(record.id, True), (record.id, False)]
+
+
+def test_deletions_undone_one_at_a_time_restore_every_byte_when_deleting_forward() -> None:
+    h = Harness(b"f()\n")
+    record = h.new_span(2, b"a, b", AI)
+    h.delete(3, 4)  # Delete twice after "a": the second deletion swallows the first one's tombstone
+    h.delete(3, 4)
+    h.insert(3, b" ")  # and puts it back at 3 when undone
+    h.insert(3, b",")
+    assert h.text == b"f(a, b)\n"
+    assert only_span(h) == Span(2, 6, AI, span_id=record.id, original_share=1.0)
+
+
+def test_a_deletion_inside_a_range_then_one_around_it_undone_in_reverse() -> None:
+    h = Harness()
+    record = h.new_span(0, b"return a + b\n", AI)
+    h.delete(9, 10)  # "+"
+    h.delete(7, 11)  # "a  b", around where "+" was
+    h.insert(7, b"a  b")  # the "+" tombstone goes back between the spaces
+    h.insert(9, b"+")
+    assert only_span(h) == Span(0, 13, AI, span_id=record.id, original_share=1.0)
+
+
+def test_several_backspaces_undone_as_one_insertion_restore_every_byte() -> None:
+    h = Harness(b"x = ")
+    record = h.new_span(4, "f(中文)".encode(), AI)
+    backspaces = [(12, 13), (9, 12), (6, 9)]  # ")", "文", "中": one run
+    for a, b in backspaces:
+        h.delete(a, b)
+    h.insert(6, "中文)".encode())  # undone at once
+    assert only_span(h) == Span(4, 13, AI, span_id=record.id, original_share=1.0)
+    for a, b in backspaces:
+        h.delete(a, b)
+    h.insert(6, "中".encode())  # undoing the last backspace alone uses up the run (the longest one) with it,
+    h.insert(9, "文)".encode())  # so the other two are no longer undone at once: this is typing next to the span
+    assert only_span(h) == Span(4, 9, AI, span_id=record.id, original_share=5 / 9)
+
+
+def test_a_run_undone_at_once_puts_a_tombstone_back_where_its_first_deletion_swallowed_it() -> None:
+    h = Harness()
+    record = h.new_span(0, b"abcde", AI)
+    h.delete(1, 2)  # "b"
+    h.delete(3, 4)  # "e", so that deleting "c" starts no run with "b"
+    h.delete(1, 2)  # "c", with the "b" tombstone at its start
+    h.delete(1, 2)  # "d", deleting forward: a run "cd"; the "b" tombstone is at its start too
+    h.insert(1, b"cd")  # undone at once: "b" goes back before "c", as when undone one at a time
+    h.insert(3, b"e")
+    h.insert(1, b"b")
+    assert only_span(h) == Span(0, 5, AI, span_id=record.id, original_share=1.0)
+
+
+def test_deletions_over_the_run_limit_keep_only_a_digest_and_join_no_run() -> None:
+    for undo in ([(4, b"4"), (5, b"56789")], [(4, b"456789")]):  # one at a time, or at once
+        with patch.object(tracking, "MAX_RUN_BYTES", 4):
+            h = Harness()
+            h.new_span(0, b"0123456789", AI)
+            h.delete(5, 10)  # five bytes: over the limit
+            h.delete(4, 5)  # backspacing next to them joins no run
+            for at, deleted in undo:  # each is still undone on its own, the long one by its digest
+                h.insert(at, deleted)
+            assert only_span(h).original_share == (1.0 if len(undo) == 2 else 0.4)
