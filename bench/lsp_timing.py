@@ -17,8 +17,12 @@ from pathlib import Path
 from time import perf_counter
 
 from lsprotocol import types
+from polyglot import File
 from pygls.lsp.client import LanguageClient
+from spans import SpanPlan
 from workload import Edit
+
+from provguard.lsp.hints import DID_INSERT
 
 SERVER_COMMAND = (sys.executable, "-m", "provguard", "serve")
 REVIEWER = "bench@example.com"
@@ -78,15 +82,20 @@ class BenchClient(LanguageClient):
         self._time_bodies(server.stdout)
         self._drainer = asyncio.create_task(self._drain(server.stderr))
 
-    async def initialize_for(self, root: Path, pull: bool) -> None:
+    async def initialize_for(self, root: Path, pull: bool, **settings: object) -> None:
         await self.initialize_async(types.InitializeParams(
             capabilities=capabilities(pull),
             process_id=os.getpid(),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-            initialization_options={"reviewer": REVIEWER},
+            initialization_options={"reviewer": REVIEWER, **settings},
         ))
         self.initialized(types.InitializedParams())
+
+    @property
+    def server_pid(self) -> int:
+        assert self._server is not None
+        return self._server.pid
 
     async def close(self) -> None:
         if self._server is not None and self._server.returncode is None:
@@ -140,9 +149,9 @@ class BenchClient(LanguageClient):
             return None
 
 
-def _open(client: BenchClient, uri: str, text: str) -> None:
+def _open(client: BenchClient, uri: str, text: str, language_id: str = "python") -> None:
     client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+        text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text)))
 
 
 def _change(client: BenchClient, uri: str, version: int, edit: Edit) -> None:
@@ -235,20 +244,159 @@ class ColdStart:
     """Spawn to the initialize response."""
     first_diagnostics: float
     """Spawn to the first publishDiagnostics for the opened file."""
+    open: float = 0.0
+    """didOpen to those diagnostics."""
+    diagnostics: int = 0
 
 
-async def cold_start(root: Path, path: Path, text: str, timeout: float) -> ColdStart:
-    """Spawn the server, initialize, open one small file, and wait for its diagnostics."""
+async def cold_start(root: Path, path: Path, text: str, timeout: float, **settings: object) -> ColdStart:
+    """Spawn the server, initialize, open one file, and wait for its diagnostics."""
     client = BenchClient()
     uri = path.as_uri()
     spawned_at = perf_counter()
     await client.launch(SERVER_COMMAND)
     try:
-        await asyncio.wait_for(client.initialize_for(root, pull=False), timeout)
+        await asyncio.wait_for(client.initialize_for(root, pull=False, **settings), timeout)
         initialized = perf_counter() - spawned_at
         pending = client.expect_push(uri, 1)
+        sent_at = perf_counter()
         _open(client, uri, text)
         arrival = await _await(client, pending, timeout, "didOpen at cold start")
     finally:
         await client.close()
-    return ColdStart(initialized, arrival.received_at - spawned_at)
+    return ColdStart(initialized, arrival.received_at - spawned_at, arrival.received_at - sent_at,
+                     arrival.diagnostics)
+
+
+# ---------------------------------------------------------------------------------------- tracked spans
+
+
+@dataclass
+class SpanRun:
+    edits: Latencies = field(default_factory=Latencies)
+    """The measured typing and line edits, with the spans in place; open_seconds is the base file's."""
+    insertions: Latencies = field(default_factory=Latencies)
+    """Each bulk insertion (didChange) to its diagnostics."""
+    hints: Latencies = field(default_factory=Latencies)
+    """Each provguard/didInsert to the diagnostics it republishes."""
+    after_insertions: int = 0
+    """Diagnostics once every insertion and hint is in."""
+    close_seconds: float = 0.0
+    """didSave + didClose (both persist the spans) to the emptied diagnostics."""
+    edits_cpu_seconds: float = 0.0
+    """CPU time the server process used over the measured edits: next to their wall time, it tells whether
+    the server waited for a CPU (other load on the machine) rather than worked."""
+
+
+async def span_latencies(root: Path, path: Path, plan: SpanPlan, warmup: int, timeout: float,
+                         command: Sequence[str] = SERVER_COMMAND) -> SpanRun:
+    """A push client grows the file by bulk insertions (some named by hints), edits it, saves and closes it."""
+    client = BenchClient()
+    await client.launch(command)
+    run = SpanRun()
+    uri = path.as_uri()
+    try:
+        await client.initialize_for(root, pull=False)
+        pending = client.expect_push(uri, 1)
+        sent_at = perf_counter()
+        _open(client, uri, plan.base_text)
+        arrival = await _await(client, pending, timeout, "didOpen")
+        run.edits.open_seconds = arrival.received_at - sent_at
+        version = 1
+        for insertion in plan.insertions:
+            version += 1
+            pending = client.expect_push(uri, version)
+            sent_at = perf_counter()
+            _change(client, uri, version, insertion.edit)
+            arrival = await _await(client, pending, timeout, f"the insertion didChange #{version}")
+            run.insertions.add(sent_at, arrival)
+            if insertion.hint is not None:
+                pending = client.expect_push(uri, version)
+                sent_at = perf_counter()
+                client.protocol.notify(DID_INSERT, insertion.hint.params(uri, version))
+                arrival = await _await(client, pending, timeout, f"the {DID_INSERT} hint for version {version} "
+                                       "(a hint that matches no insertion is dropped without a publish)")
+                run.hints.add(sent_at, arrival)
+        run.after_insertions = arrival.diagnostics
+        cpu_before = 0.0
+        for i, edit in enumerate(plan.edits):
+            version += 1
+            if i == warmup:
+                cpu_before = cpu_seconds(client.server_pid)
+            pending = client.expect_push(uri, version)
+            sent_at = perf_counter()
+            _change(client, uri, version, edit)
+            arrival = await _await(client, pending, timeout, f"didChange #{version}")
+            if i >= warmup:
+                run.edits.add(sent_at, arrival)
+            run.edits.final_diagnostics = arrival.diagnostics
+        run.edits_cpu_seconds = cpu_seconds(client.server_pid) - cpu_before
+        path.write_text(plan.final_text)
+        pending = client.expect_push(uri, None)
+        sent_at = perf_counter()
+        document = types.TextDocumentIdentifier(uri=uri)
+        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=document))
+        client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=document))
+        arrival = await _await(client, pending, timeout, "didClose")
+        run.close_seconds = arrival.received_at - sent_at
+    finally:
+        await client.close()
+    return run
+
+
+# ---------------------------------------------------------------------------------------------- memory
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/PID/stat, in clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS, VmHWM and the other Vm* lines of /proc/PID/status, in kB."""
+    found: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key.startswith("Vm") and value.strip().endswith("kB"):
+            found[key] = int(value.split()[0])
+    return found
+
+
+@dataclass
+class MemoryRun:
+    baseline: dict[str, int] = field(default_factory=dict)
+    """/proc status after initialize (kB)."""
+    checkpoints: list[tuple[int, dict[str, int]]] = field(default_factory=list)
+    """(files open, /proc status) as the files are opened."""
+    open_seconds: list[float] = field(default_factory=list)
+    diagnostics: int = 0
+
+
+async def memory_profile(root: Path, files: Sequence[File], checkpoints: set[int], timeout: float) -> MemoryRun:
+    """Opens every file over the protocol, one after the other, reading the server's memory as it goes."""
+    client = BenchClient()
+    await client.launch(SERVER_COMMAND)
+    run = MemoryRun()
+    try:
+        await client.initialize_for(root, pull=False)
+        # A request answered after `initialized` was handled: the server is idle when it is read.
+        await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=(root / "none.py").as_uri())))
+        run.baseline = proc_status(client.server_pid)
+        for count, file in enumerate(files, start=1):
+            path = root / file.relative_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(file.text)
+            uri = path.as_uri()
+            pending = client.expect_push(uri, 1)
+            sent_at = perf_counter()
+            _open(client, uri, file.text, file.language_id)
+            arrival = await _await(client, pending, timeout, f"didOpen of {file.relative_path}")
+            run.open_seconds.append(arrival.received_at - sent_at)
+            run.diagnostics += arrival.diagnostics
+            if count in checkpoints:
+                run.checkpoints.append((count, proc_status(client.server_pid)))
+    finally:
+        await client.close()
+    return run
