@@ -112,18 +112,11 @@ class Model:
             elif tomb.point > b:
                 tomb.point -= b - a
         self._push(new)
-        if previous is None or len(previous.data) + len(new.data) > tracking.MAX_RUN_BYTES:
-            return
-        if was == b:  # backspacing: the new bytes stood before the previous ones
-            run = _run(new, previous, previous)
-        elif was == a:  # deleting forward: they stood after them
-            run = _run(previous, new, previous)
-        else:
+        if previous is None or was not in (a, b) or len(previous.data) + len(new.data) > tracking.MAX_RUN_BYTES:
             return
         if previous.parts:  # the longer run replaces the shorter one
             self.tombs.remove(previous)
-        run.parts = [*(previous.parts or [previous]), new]
-        self._push(run)
+        self._push(_run(previous, new, backspacing=was == b))
 
     def _push(self, tomb: Tomb) -> None:
         self.tombs.append(tomb)
@@ -142,17 +135,18 @@ class Model:
         return None
 
 
-def _run(first: Tomb, second: Tomb, previous: Tomb) -> Tomb:
-    """`first`'s bytes then `second`'s, at `first`'s point. Undoing the run at once is undoing its deletions
-    newest first, so where both put back the same tombstone, the earlier deletion (`previous`) says where."""
-    shift = len(first.data)
+def _run(previous: Tomb, new: Tomb, backspacing: bool) -> Tomb:
+    """One tombstone for both: backspacing, the new bytes stood before the previous ones; deleting forward, after.
+    Undoing the run at once is undoing both newest first, so where both put the same tombstone back (deleting
+    forward, the ones `previous` swallowed sit at the new deletion's start too), `previous` says where."""
+    first, second = (new, previous) if backspacing else (previous, new)
 
     def places(tomb: Tomb) -> list[tuple[int, Tomb]]:
-        return tomb.nested if tomb is first else [(offset + shift, t) for offset, t in tomb.nested]
+        return tomb.nested if tomb is first else [(offset + len(first.data), t) for offset, t in tomb.nested]
 
-    later = second if first is previous else first
-    nested = [(offset, t) for offset, t in places(later) if t is not previous] + places(previous)
-    return Tomb(first.point, first.data + second.data, first.labels + second.labels, nested)
+    nested = [(offset, t) for offset, t in places(new) if t is not previous] + places(previous)
+    return Tomb(new.point, first.data + second.data, first.labels + second.labels, nested,
+                [*(previous.parts or [previous]), new])
 
 
 def tracker_labels(tracker: SpanTracker, size: int) -> list[Label]:

@@ -160,16 +160,16 @@ class SpanTracker:
                 kept.append(iv)
         self.intervals = kept
         self._normalise()  # parts of one record that the deleted bytes kept apart now touch
-        before = {id(t): t.point for t in self._tombstones}
+        previous = self._tombstones[-1] if self._tombstones else None
+        was = previous.point if previous is not None else -1
         nested = tuple((t.point - a, t) for t in self._tombstones if a <= t.point < b)
         for tomb in self._tombstones:
             tomb.point = _map_delete(tomb.point, a, b, d)
-        previous = self._tombstones[-1] if self._tombstones else None
         data = deleted if d <= MAX_RUN_BYTES else None
         tomb = _Tombstone(a, data, _digest(deleted), d, tuple(touched), nested)
         self._tombstones.append(tomb)
         if previous is not None:
-            self._join_run(previous, before[id(previous)], tomb, a, b)
+            self._join_run(previous, was, tomb, a, b)
         return touched[0].record if touched else None
 
     def _join_run(self, previous: _Tombstone, was: int, new: _Tombstone, a: int, b: int) -> None:
