@@ -170,6 +170,7 @@ def test_edits_at_any_byte_offset_match_the_model(text: bytes, data: st.DataObje
     h.insert(point(data, h, 0, len(text)), data.draw(texts), data.draw(origins))
     for _ in range(data.draw(st.integers(1, 25))):
         step(data, h, whole_chars=False)
+    h.check()  # as after every step: tracker == model
 
 
 @fuzz(250)
@@ -178,6 +179,7 @@ def test_long_typing_sessions_at_character_boundaries_match_the_model(text: byte
     h = Harness(text)
     for _ in range(data.draw(st.integers(10, 60))):
         step(data, h, whole_chars=True, ops=("type", "type", "backspace", "paste", "type-over", "undo", "run", "multi"))
+    h.check()
     h.text.decode()  # every edit kept to whole characters
 
 
@@ -189,6 +191,7 @@ def test_undo_and_redo_restore_labels_and_original_bytes(text: bytes, data: st.D
         h.insert(point(data, h, 0, len(h.model.data)), data.draw(texts), data.draw(origins))
     for _ in range(data.draw(st.integers(1, 6))):
         step(data, h, whole_chars=False, ops=("undo", "undo", "same", "type-over", "delete"))
+    h.check()  # as after every step: tracker == model
 
 
 @fuzz(400)
