@@ -109,3 +109,11 @@ def edits_of(action: types.CodeAction) -> list[types.TextEdit]:
     change = action.edit.document_changes[0]
     assert isinstance(change, types.TextDocumentEdit)
     return [e for e in change.edits if isinstance(e, types.TextEdit)]
+
+
+async def quick_fixes(client: LanguageClient, uri: str, diag: types.Diagnostic) -> list[types.CodeAction]:
+    """The code actions the server offers for one diagnostic, as an editor's light bulb asks for them."""
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diag.range,
+        context=types.CodeActionContext(diagnostics=[diag])))
+    return [a for a in actions or [] if isinstance(a, types.CodeAction)]

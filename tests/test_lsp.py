@@ -9,7 +9,18 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, apply, edits_of, open_file, pulled, pushed, record_registrations, send_edits, start
+from lsp_support import (
+    SERVER,
+    apply,
+    edits_of,
+    open_file,
+    pulled,
+    pushed,
+    quick_fixes,
+    record_registrations,
+    send_edits,
+    start,
+)
 
 UNREVIEWED = """\
 def helper():
@@ -32,13 +43,6 @@ async def client(lsp_client: LanguageClient) -> object:
 
 def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
-
-
-async def quick_fixes(client: LanguageClient, uri: str, diag: types.Diagnostic) -> list[types.CodeAction]:
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=diag.range,
-        context=types.CodeActionContext(diagnostics=[diag])))
-    return [a for a in actions or [] if isinstance(a, types.CodeAction)]
 
 
 async def test_push_client_gets_diagnostic_and_mark_reviewed_fix_removes_it(

@@ -8,7 +8,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pulled, pushed, record_registrations, start
+from lsp_support import SERVER, open_file, pulled, pushed, quick_fixes, record_registrations, start
 
 BASE = "def existing():\n    return 0\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
@@ -36,13 +36,6 @@ def hint(client: LanguageClient, uri: str, version: int, start: tuple[int, int],
         "kind": kind, **fields})
 
 
-async def actions_for(client: LanguageClient, uri: str, diag: types.Diagnostic) -> list[types.CodeAction]:
-    found = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=diag.range,
-        context=types.CodeActionContext(diagnostics=[diag])))
-    return [a for a in found or [] if isinstance(a, types.CodeAction)]
-
-
 async def test_a_paste_without_hint_asks_where_it_came_from_and_declaring_removes_it(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -54,7 +47,7 @@ async def test_a_paste_without_hint_asks_where_it_came_from_and_declaring_remove
     assert diag.code == "undeclared-insertion"
     assert (diag.range.start, diag.range.end) == (types.Position(2, 0), types.Position(4, 0))
 
-    actions = await actions_for(client, uri, diag)
+    actions = await quick_fixes(client, uri, diag)
     titles = [a.title for a in actions]
     assert titles[:3] == ["Declare: written by me", "Declare: from Claude Code", "Declare: from Codex"]
     assert "Declare: from an external source" in titles and "Mark with a provenance comment" in titles
@@ -92,7 +85,7 @@ async def test_an_inline_completion_hint_names_the_tool_and_the_ai_rules_apply(
     assert all("copilot" in d.message for d in diagnostics)
 
     unmarked = next(d for d in diagnostics if d.code == "ai-output-unmarked")
-    [marked] = await actions_for(client, uri, unmarked)
+    [marked] = await quick_fixes(client, uri, unmarked)
     assert marked.title == "Mark with a provenance comment" and marked.edit is not None
     assert marked.command is not None and marked.command.command == "provguard.forget"
 
@@ -153,7 +146,7 @@ async def test_declaring_external_code_records_its_source(client: LanguageClient
     await pushed(client, uri, 1)
     insert(client, uri, 2, 2, PASTE)
     [diag] = await pushed(client, uri, 2)
-    external = next(a for a in await actions_for(client, uri, diag) if a.title == "Declare: from an external source")
+    external = next(a for a in await quick_fixes(client, uri, diag) if a.title == "Declare: from an external source")
     assert external.command is not None and external.command.arguments is not None
     source = "https://example.org/snippets/42 (MIT)"
     assert await client.workspace_execute_command_async(types.ExecuteCommandParams(

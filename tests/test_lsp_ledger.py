@@ -12,7 +12,7 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pushed, record_registrations, start
+from lsp_support import SERVER, open_file, pushed, quick_fixes, record_registrations, start
 
 BASE = "import os\n\n\ndef existing():\n    return os.sep\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
@@ -47,11 +47,7 @@ def save_and_close(client: LanguageClient, path: Path, text: str) -> None:
 
 
 async def declare_from_claude(client: LanguageClient, uri: str, diag: types.Diagnostic) -> None:
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=diag.range,
-        context=types.CodeActionContext(diagnostics=[diag])))
-    wanted = "Declare: from Claude Code"
-    action = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == wanted)
+    action = next(a for a in await quick_fixes(client, uri, diag) if a.title == "Declare: from Claude Code")
     assert action.command is not None
     await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command=action.command.command, arguments=action.command.arguments))
