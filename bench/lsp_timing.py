@@ -46,6 +46,9 @@ class Latencies:
     open_seconds: float = 0.0
     """didOpen of the whole file to its first diagnostics."""
     final_diagnostics: int = 0
+    server_cpu_seconds: float = 0.0
+    """CPU time the server process used over the measured edits: next to their wall time, it tells whether
+    the server waited for a CPU (other load on the machine) rather than worked."""
 
     def add(self, sent_at: float, arrival: Arrival) -> None:
         self.received.append(arrival.received_at - sent_at)
@@ -191,7 +194,10 @@ async def push_latencies(root: Path, path: Path, text: str, edits: list[Edit], w
         _open(client, uri, text)
         arrival = await _await(client, pending, timeout, "didOpen")
         result.open_seconds = arrival.received_at - sent_at
+        cpu_before = 0.0
         for i, edit in enumerate(edits):
+            if i == warmup:
+                cpu_before = cpu_seconds(client.server_pid)
             pending = client.expect_push(uri, i + 2)
             sent_at = perf_counter()
             _change(client, uri, i + 2, edit)
@@ -199,6 +205,7 @@ async def push_latencies(root: Path, path: Path, text: str, edits: list[Edit], w
             if i >= warmup:
                 result.add(sent_at, arrival)
             result.final_diagnostics = arrival.diagnostics
+        result.server_cpu_seconds = cpu_seconds(client.server_pid) - cpu_before
     finally:
         await client.close()
     return result
@@ -225,7 +232,10 @@ async def pull_latencies(root: Path, path: Path, text: str, edits: list[Edit], w
         _open(client, uri, text)
         arrival = await _await(client, asyncio.create_task(_pull(client, uri)), timeout, "the first pull")
         result.open_seconds = arrival.received_at - sent_at
+        cpu_before = 0.0
         for i, edit in enumerate(edits):
+            if i == warmup:
+                cpu_before = cpu_seconds(client.server_pid)
             sent_at = perf_counter()
             _change(client, uri, i + 2, edit)
             arrival = await _await(client, asyncio.create_task(_pull(client, uri)), timeout,
@@ -233,6 +243,7 @@ async def pull_latencies(root: Path, path: Path, text: str, edits: list[Edit], w
             if i >= warmup:
                 result.add(sent_at, arrival)
             result.final_diagnostics = arrival.diagnostics
+        result.server_cpu_seconds = cpu_seconds(client.server_pid) - cpu_before
     finally:
         await client.close()
     return result
@@ -283,9 +294,6 @@ class SpanRun:
     """Diagnostics once every insertion and hint is in."""
     close_seconds: float = 0.0
     """didSave + didClose (both persist the spans) to the emptied diagnostics."""
-    edits_cpu_seconds: float = 0.0
-    """CPU time the server process used over the measured edits: next to their wall time, it tells whether
-    the server waited for a CPU (other load on the machine) rather than worked."""
 
 
 async def span_latencies(root: Path, path: Path, plan: SpanPlan, warmup: int, timeout: float,
@@ -330,7 +338,7 @@ async def span_latencies(root: Path, path: Path, plan: SpanPlan, warmup: int, ti
             if i >= warmup:
                 run.edits.add(sent_at, arrival)
             run.edits.final_diagnostics = arrival.diagnostics
-        run.edits_cpu_seconds = cpu_seconds(client.server_pid) - cpu_before
+        run.edits.server_cpu_seconds = cpu_seconds(client.server_pid) - cpu_before
         path.write_text(plan.final_text)
         pending = client.expect_push(uri, None)
         sent_at = perf_counter()

@@ -72,31 +72,34 @@ def profile_memory(root: Path, files: Sequence[File], top: int, out: Out) -> Non
         session.analysis(opened)
         held.setdefault(file.language_id, []).append(tracemalloc.get_traced_memory()[0] - traced_before)
     snapshot = tracemalloc.take_snapshot()
-    tracemalloc.stop()
     traced = sum(stat.size for stat in snapshot.statistics("filename"))
-    after = _rss_kb()
+    after = (tracemalloc.get_traced_memory()[0], _rss_kb())
     docs = [o.document for o in session.documents.values()]
     source_kb = sum(len(d.source) for d in docs) / 1024
-    for opened in session.documents.values():
-        opened._analysis = None
-    analyses_gone = _rss_kb()
-    for doc in docs:
-        doc.tree = None
-    trees_gone = _rss_kb()
-    for doc in docs:
-        doc._parser = None
-    parsers_gone = _rss_kb()
+    drops: list[tuple[str, Callable[[], None]]] = [
+        ("the cached analyses", lambda: [setattr(o, "_analysis", None) for o in session.documents.values()]),
+        ("then the trees", lambda: [setattr(d, "tree", None) for d in docs]),
+        ("then the per-document parsers", lambda: [setattr(d, "_parser", None) for d in docs]),
+    ]
+    freed: list[tuple[str, int, int]] = []
+    for label, drop in drops:
+        drop()
+        now = (tracemalloc.get_traced_memory()[0], _rss_kb())
+        freed.append((label, (after[0] - now[0]) // 1024, after[1] - now[1]))
+        after = now
+    tracemalloc.stop()
     n = len(files)
-    out(f"\n--- memory of {n} documents opened in process through Session (VmRSS kB; tracemalloc frames: 12) ---")
-    out(f"  RSS growth {after - before:,} kB = {(after - before) / n:,.0f} kB per document (tracemalloc's own "
-        "bookkeeping included)")
+    rss_growth = sum(f[2] for f in freed) + after[1] - before
+    out(f"\n--- memory of {n} documents opened in process through Session (kB; tracemalloc frames: 12) ---")
+    out(f"  RSS growth {rss_growth:,} kB = {rss_growth / n:,.0f} kB per document (tracemalloc's own bookkeeping "
+        "included)")
     out("  traced memory held per document after didOpen + analysis, by language: " + ", ".join(
         f"{language} {sum(sizes) / len(sizes) / 1024:,.0f} kB" for language, sizes in held.items()))
     out(f"  traced by tracemalloc (Python objects, and tree-sitter's trees: it allocates through PyMem) "
         f"{traced / 1024:,.0f} kB; document source bytes {source_kb:,.0f} kB")
-    for label, freed in (("the cached analyses", after - analyses_gone), ("then the trees", analyses_gone - trees_gone),
-                         ("then the per-document parsers", trees_gone - parsers_gone)):
-        out(f"  RSS given back dropping {label:<31}{freed:>8,} kB ({freed / n:,.0f} per document)")
+    out(f"  {'dropping':<40}{'traced freed':>14}{'RSS given back':>16}")
+    for label, traced_kb, rss_kb in freed:
+        out(f"  {label:<40}{traced_kb:>14,}{rss_kb:>16,}   ({traced_kb / n:,.0f} kB traced per document)")
     out("\n  top Python holders, by the innermost provguard line on the allocation's stack (kB, blocks):")
     by_line: Counter[str] = Counter()
     blocks: Counter[str] = Counter()

@@ -352,6 +352,7 @@ async def _measure_protocol(results: Results, workspace: Path, path: Path, text:
         results.series[f"{mode}.received"] = Summary.of_seconds(latencies.received)
         results.series[f"{mode}.on_wire"] = Summary.of_seconds(latencies.on_wire)
         results.figures[f"{mode}.open_ms"] = latencies.open_seconds * 1000
+        results.figures[f"{mode}.server_cpu_ms"] = latencies.server_cpu_seconds * 1000
         results.final_diagnostics[mode] = latencies.final_diagnostics
 
 
@@ -446,6 +447,7 @@ def _measure_spans(results: Results, root: Path, out: Callable[[str], None]) -> 
     f = results.figures
     f["spans.open_ms"] = protocol.edits.open_seconds * 1000
     f["spans.close_ms"] = protocol.close_seconds * 1000
+    f["spans.server_cpu_ms"] = protocol.edits.server_cpu_seconds * 1000
     f.update(_starts_figures("spans.reopen", reopened))
     f.update(_starts_figures("spans.reopen_empty", empty))
 
@@ -583,13 +585,13 @@ def render(results: Results) -> str:
              f"sections: {', '.join(o.sections)}",
              "load average (1 min) as each section started: "
              + ", ".join(f"{k} {v:.2f}" for k, v in results.load.items())
-             + "  (above ~0.3, other work shares the CPUs the server and client need)"]
+             + "  (a trailing average: the previous section counts in it)"]
     if results.latency is not None:
         lines += ["", "== latency", *_mix_lines(results), ""]
         lines += _table(results, "latency per edit (ms)", ROWS)
         f = results.figures
         lines += ["", f"didOpen of the whole file -> diagnostics: push {f['push.open_ms']:.1f} ms, "
-                  f"pull {f['pull.open_ms']:.1f} ms"]
+                  f"pull {f['pull.open_ms']:.1f} ms", _cpu_line(results, "push"), _cpu_line(results, "pull")]
     if "cold.first_diagnostics_ms" in results.figures:
         lines += ["", "== startup", *_start_up_lines(results)]
     if results.spans is not None:
@@ -601,6 +603,15 @@ def render(results: Results) -> str:
     if results.latency is not None:
         lines += _ratios(results)
     return "\n".join(lines)
+
+
+def _cpu_line(results: Results, name: str) -> str:
+    """The server's CPU time per measured edit beside the wall-clock time: equal when it had a CPU to itself."""
+    on_wire = results.series[f"{name}.on_wire"]
+    cpu = results.figures[f"{name}.server_cpu_ms"] / max(1, on_wire.n)
+    waited = cpu < 0.8 * on_wire.mean
+    return (f"{name}: server CPU per measured edit {cpu:.1f} ms, wall-clock to the last byte {on_wire.mean:.1f} ms "
+            "(means)" + ("  (the server waited for a CPU: other load skews these)" if waited else ""))
 
 
 def _start_up_lines(results: Results) -> list[str]:
@@ -659,10 +670,7 @@ def _span_lines(results: Results) -> list[str]:
         + f"; after reopening {c['diagnostics_reopened']:,}"
         + ("  (every span restored)" if restored else "  (DIFFERENT: spans lost or changed on the way)"),
     ]
-    on_wire = results.series["spans.on_wire"]
-    cpu = r.protocol.edits_cpu_seconds * 1000 / max(1, on_wire.n)
-    lines.append(f"server CPU per measured edit {cpu:.1f} ms, wall-clock to the last byte {on_wire.mean:.1f} ms (means)"
-                 + ("" if cpu >= 0.8 * on_wire.mean else "  (the server waited for a CPU: other load skews these)"))
+    lines.append(_cpu_line(results, "spans"))
     core = results.series["spans.core.total"].p50
     got = results.series["spans.received"].p50
     lines.append(f"spans: protocol p50 / reparse p50 = {got / results.series['spans.reparse'].p50:,.0f}x;  "
@@ -770,7 +778,6 @@ def to_json(results: Results) -> dict[str, Any]:
     if results.spans is not None:
         plan = results.spans.plan
         data["spans"] = {**results.spans.counts(), "shapes": plan.shapes, "hinted": plan.hinted,
-                         "server_cpu_ms_over_measured_edits": results.spans.protocol.edits_cpu_seconds * 1000,
                          "edits": dict(Counter(e.kind for e in plan.edits[o.warmup:]))}
     if results.memory is not None:
         memory = results.memory
