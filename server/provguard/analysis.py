@@ -31,6 +31,7 @@ class Analysis:
 
 def analyze(doc: Document, relative_path: str, policy: Policy, extra_spans: tuple[Span, ...] = ()) -> Analysis:
     """Findings for one document under a policy; `extra_spans` come from sources other than markers."""
+    doc.ensure_tree()
     marked = scan(doc)
     spans = marked.spans + extra_spans
     findings = [_marker_finding(p, policy) for p in marked.problems]

@@ -7,6 +7,7 @@ caches one analysis per document version.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,9 @@ from provguard.provenance.origin import Origin
 from provguard.settings import Settings
 
 log = logging.getLogger(__name__)
+
+MAX_TREES = 16
+"""Documents that keep a tree-sitter tree between edits (the rest re-parse when next edited or analysed)."""
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Session:
         self.project_config: Path | None = None
         self.policy = Policy()
         self.documents: dict[str, OpenDocument] = {}
+        self._trees: OrderedDict[str, OpenDocument] = OrderedDict()
         self._reviewer: str | None = None
         self.ledger: Ledger = SqliteLedger(":memory:")
         self._ledger_setting: str | None = None
@@ -132,6 +137,7 @@ class Session:
     def close(self, uri: str) -> None:
         self.persist(uri)
         self.documents.pop(uri, None)
+        self._trees.pop(uri, None)
 
     def persist(self, uri: str) -> str | None:
         """Writes a document's tracked spans to the ledger; returns what went wrong, if anything."""
@@ -160,7 +166,16 @@ class Session:
             opened._analysis = analyze(opened.document, opened.relative_path, self.policy,
                                        opened.capture.tracker.spans())
             opened._analysis_version = version
+            self._keep_tree(opened)
         return opened._analysis
+
+    def _keep_tree(self, opened: OpenDocument) -> None:
+        """Only the most recently analysed documents keep their trees; the others parse again on demand."""
+        self._trees.pop(opened.uri, None)
+        self._trees[opened.uri] = opened
+        while len(self._trees) > MAX_TREES:
+            _, idle = self._trees.popitem(last=False)
+            idle.document.release_tree()
 
     def _invalidate(self) -> None:
         for opened in self.documents.values():
