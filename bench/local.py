@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
+from typing import Any
 
 import tree_sitter as ts
 import tree_sitter_python
 from lsprotocol import types
-from pygls.protocol import default_converter
 from workload import Edit
 
 from provguard.analysis import Analysis, analyze
@@ -71,21 +71,18 @@ class CorePipeline:
         self.doc = Document.from_text(path, detect(path, "python"), text, 1)
         self.relative_path = relative_path
         self.policy = policy
-        self.converter = default_converter()
 
     def analysis(self) -> Analysis:
         return analyze(self.doc, self.relative_path, self.policy)
 
-    def convert(self, analysis: Analysis) -> list[types.Diagnostic]:
+    def convert(self, analysis: Analysis) -> list[dict[str, Any]]:
         doc = self.doc
         return [diagnostic(f, doc.lines, Encoding.UTF16, doc.version) for f in analysis.findings]
 
-    def serialize(self, diagnostics: list[types.Diagnostic]) -> str:
-        params = types.PublishDiagnosticsParams(uri="file:///bench.py", diagnostics=diagnostics,
-                                                version=self.doc.version)
-        message = {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                   "params": self.converter.unstructure(params)}
-        return json.dumps(message)
+    def serialize(self, diagnostics: list[dict[str, Any]]) -> str:
+        """As lsp/diagnostics.publish sends them: plain JSON."""
+        params = {"uri": "file:///bench.py", "diagnostics": diagnostics, "version": self.doc.version}
+        return json.dumps({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
 
     def step(self, edit: Edit, version: int, times: CoreTimes | None) -> int:
         """Applies one edit through every stage; records the stage times when `times` is given."""

@@ -519,8 +519,8 @@ ROWS = (
     ("core.replace", "core: Document.replace (bytes, LineIndex, reparse)"),
     ("core.analyze", "core: analyze (markers, rules, findings)"),
     ("core", "core: replace + analyze"),
-    ("core.convert", "lsp: fixes + lsprotocol Diagnostics"),
-    ("core.serialize", "lsp: cattrs unstructure + json.dumps"),
+    ("core.convert", "lsp: findings -> diagnostic JSON objects"),
+    ("core.serialize", "lsp: json.dumps of the notification"),
     ("core.through_serialize", "in-process total: core + convert + serialize"),
 )
 SPAN_ROWS = (
@@ -530,8 +530,8 @@ SPAN_ROWS = (
     ("spans.core.replace", "Session: Document.replace (bytes, LineIndex, reparse)"),
     ("spans.core.tracking", "Session: span tracking (capture.edit + finish)"),
     ("spans.core.analyze", "Session: analysis (markers, tracked spans, rules)"),
-    ("spans.core.convert", "lsp: lsprotocol Diagnostics"),
-    ("spans.core.serialize", "lsp: cattrs unstructure + json.dumps"),
+    ("spans.core.convert", "lsp: findings -> diagnostic JSON objects"),
+    ("spans.core.serialize", "lsp: json.dumps of the notification"),
     ("spans.core.total", "in-process total: Session + convert + serialize"),
 )
 GROWTH_ROWS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from lsprotocol import types
 
@@ -19,21 +20,22 @@ def register(server: ProvguardServer) -> None:
         types.DiagnosticOptions(identifier="provguard", inter_file_dependencies=False,
                                 workspace_diagnostics=False),
     )
-    def pull(ls: ProvguardServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+    def pull(ls: ProvguardServer, params: types.DocumentDiagnosticParams) -> dict[str, Any]:
+        """The report as plain JSON (see convert.diagnostic for why)."""
         opened = ls.session.get(params.text_document.uri)
         if opened is None:
-            return types.RelatedFullDocumentDiagnosticReport(items=[])
+            return {"kind": "full", "items": []}
         result_id = _result_id(ls, opened)
         if params.previous_result_id == result_id:
-            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        return types.RelatedFullDocumentDiagnosticReport(items=for_document(ls, opened), result_id=result_id)
+            return {"kind": "unchanged", "resultId": result_id}
+        return {"kind": "full", "items": for_document(ls, opened), "resultId": result_id}
 
 
 def _result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
     return f"{id(ls.session.policy)}:{opened.document.version}"
 
 
-def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[types.Diagnostic]:
+def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any]]:
     doc = opened.document
     try:
         analysis = ls.session.analysis(opened)
@@ -51,8 +53,9 @@ def publish(ls: ProvguardServer, uri: str) -> None:
         return
     opened = ls.session.get(uri)
     if opened is not None:
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, diagnostics=for_document(ls, opened), version=opened.document.version))
+        params = {"uri": uri, "diagnostics": for_document(ls, opened), "version": opened.document.version}
+        # plain JSON straight to the transport: the protocol's typed notification would need lsprotocol objects
+        ls.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
 
 
 def refresh_all(ls: ProvguardServer) -> None:
