@@ -117,3 +117,11 @@ async def quick_fixes(client: LanguageClient, uri: str, diag: types.Diagnostic) 
         text_document=types.TextDocumentIdentifier(uri=uri), range=diag.range,
         context=types.CodeActionContext(diagnostics=[diag])))
     return [a for a in actions or [] if isinstance(a, types.CodeAction)]
+
+
+def insert_at_line(client: LanguageClient, uri: str, version: int, line: int, text: str) -> None:
+    """One didChange inserting `text` at the start of `line`, as a paste there would."""
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(line, 0), types.Position(line, 0)), text=text)]))

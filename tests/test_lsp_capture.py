@@ -8,7 +8,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pulled, pushed, quick_fixes, record_registrations, start
+from lsp_support import SERVER, insert_at_line, open_file, pulled, pushed, quick_fixes, record_registrations, start
 
 BASE = "def existing():\n    return 0\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
@@ -19,13 +19,6 @@ async def client(lsp_client: LanguageClient) -> object:
     record_registrations(lsp_client)
     yield
     await lsp_client.shutdown_session()
-
-
-def insert(client: LanguageClient, uri: str, version: int, line: int, text: str) -> None:
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(line, 0), types.Position(line, 0)), text=text)]))
 
 
 def hint(client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int],
@@ -42,7 +35,7 @@ async def test_a_paste_without_hint_asks_where_it_came_from_and_declaring_remove
     await start(client, tmp_path, pull=False)
     uri = open_file(client, tmp_path / "src" / "app.py", BASE)
     assert await pushed(client, uri, 1) == []
-    insert(client, uri, 2, 2, PASTE)
+    insert_at_line(client, uri, 2, 2, PASTE)
     [diag] = await pushed(client, uri, 2)
     assert diag.code == "undeclared-insertion"
     assert (diag.range.start, diag.range.end) == (types.Position(2, 0), types.Position(4, 0))
@@ -69,7 +62,7 @@ async def test_typing_is_not_tracked(client: LanguageClient, tmp_path: Path) -> 
     uri = open_file(client, tmp_path / "t.py", BASE)
     await pushed(client, uri, 1)
     for version, text in enumerate(["x", " = 1", "\n    "], start=2):
-        insert(client, uri, version, 2, text)
+        insert_at_line(client, uri, version, 2, text)
         assert await pushed(client, uri, version) == []
 
 
@@ -78,7 +71,7 @@ async def test_an_inline_completion_hint_names_the_tool_and_the_ai_rules_apply(
 ) -> None:
     await start(client, tmp_path, pull=True)
     uri = open_file(client, tmp_path / "src" / "c.py", BASE)
-    insert(client, uri, 2, 2, "x = compute()\n")  # small: no span without a hint
+    insert_at_line(client, uri, 2, 2, "x = compute()\n")  # small: no span without a hint
     hint(client, uri, 2, (2, 0), (2, 13), "inline-completion", tool="copilot")
     diagnostics = await pulled(client, uri)
     assert sorted(str(d.code) for d in diagnostics) == ["ai-output-unmarked", "ai-output-unreviewed"]
@@ -95,7 +88,7 @@ async def test_a_hint_before_its_change_waits_for_it(client: LanguageClient, tmp
     uri = open_file(client, tmp_path / "src" / "h.py", BASE)
     await pushed(client, uri, 1)
     hint(client, uri, 2, (2, 0), (4, 0), "agent-edit", tool="codex", model="gpt-5-codex")
-    insert(client, uri, 2, 2, PASTE)
+    insert_at_line(client, uri, 2, 2, PASTE)
     codes = sorted(str(d.code) for d in await pushed(client, uri, 2))
     assert codes == ["ai-output-unmarked", "ai-output-unreviewed"]
 
@@ -103,7 +96,7 @@ async def test_a_hint_before_its_change_waits_for_it(client: LanguageClient, tmp
 async def test_a_hint_for_other_text_is_dropped(client: LanguageClient, tmp_path: Path) -> None:
     await start(client, tmp_path, pull=True)
     uri = open_file(client, tmp_path / "src" / "d.py", BASE)
-    insert(client, uri, 2, 2, "y = 2\n")
+    insert_at_line(client, uri, 2, 2, "y = 2\n")
     hint(client, uri, 2, (0, 0), (1, 0), "paste")  # names text this version did not insert
     hint(client, uri, 1, (0, 0), (0, 3), "paste")  # an old version
     assert await pulled(client, uri) == []
@@ -115,7 +108,7 @@ async def test_a_malformed_hint_is_reported_and_the_server_keeps_serving(
     await start(client, tmp_path, pull=True)
     uri = open_file(client, tmp_path / "m.py", BASE)
     client.protocol.notify("provguard/didInsert", {"textDocument": {"uri": uri}, "kind": "teleport"})
-    insert(client, uri, 2, 2, PASTE)
+    insert_at_line(client, uri, 2, 2, PASTE)
     assert [d.code for d in await pulled(client, uri)] == ["undeclared-insertion"]
     assert any("provguard/didInsert ignored" in m.message for m in client.log_messages)
 
@@ -144,7 +137,7 @@ async def test_declaring_external_code_records_its_source(client: LanguageClient
     await start(client, tmp_path, pull=False)
     uri = open_file(client, tmp_path / "src" / "e.py", BASE)
     await pushed(client, uri, 1)
-    insert(client, uri, 2, 2, PASTE)
+    insert_at_line(client, uri, 2, 2, PASTE)
     [diag] = await pushed(client, uri, 2)
     external = next(a for a in await quick_fixes(client, uri, diag) if a.title == "Declare: from an external source")
     assert external.command is not None and external.command.arguments is not None

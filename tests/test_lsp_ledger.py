@@ -12,7 +12,7 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pushed, quick_fixes, record_registrations, start
+from lsp_support import SERVER, insert_at_line, open_file, pushed, quick_fixes, record_registrations, start
 
 BASE = "import os\n\n\ndef existing():\n    return os.sep\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
@@ -30,13 +30,6 @@ async def server(root: Path) -> AsyncIterator[LanguageClient]:
     finally:
         await client.shutdown_session()
         await client.stop()
-
-
-def paste(client: LanguageClient, uri: str, version: int, line: int, text: str) -> None:
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(line, 0), types.Position(line, 0)), text=text)]))
 
 
 def save_and_close(client: LanguageClient, path: Path, text: str) -> None:
@@ -58,7 +51,7 @@ async def record_a_declared_paste(root: Path) -> Path:
     async with server(root) as client:
         uri = open_file(client, path, BASE)
         await pushed(client, uri, 1)
-        paste(client, uri, 2, 3, PASTE)
+        insert_at_line(client, uri, 2, 3, PASTE)
         [diag] = await pushed(client, uri, 2)
         assert diag.code == "undeclared-insertion"
         await declare_from_claude(client, uri, diag)
@@ -114,6 +107,6 @@ async def test_a_corrupt_ledger_leaves_the_server_working_in_memory_with_a_warni
         assert str(ledger) in warning.message and "memory" in warning.message
         uri = open_file(client, tmp_path / "w.py", BASE)
         await pushed(client, uri, 1)
-        paste(client, uri, 2, 3, PASTE)
+        insert_at_line(client, uri, 2, 3, PASTE)
         assert [d.code for d in await pushed(client, uri, 2)] == ["undeclared-insertion"]
     assert ledger.read_bytes() == b"this is not a database" * 100, "the damaged file is left for a person to look at"
