@@ -64,10 +64,12 @@ def restore(ledger: Ledger, path: str, doc: Document) -> Restored:
 def track_restored(tracker: SpanTracker, restored: Restored) -> None:
     """Puts placed spans back under live tracking, with their ids, origins and original text."""
     records: dict[str, SpanRecord] = {}
+    items = []
     for p in restored.placed:
         record = records.setdefault(p.stored.id, SpanRecord(
             p.stored.origin, p.stored.original_length, id=p.stored.id, created_at=p.stored.created_at))
-        tracker.add(record, p.start, p.end, [(p.start + s, p.start + e) for s, e in p.stored.original])
+        items.append((record, p.start, p.end, [(p.start + s, p.start + e) for s, e in p.stored.original]))
+    tracker.add_many(items)
 
 
 def stored_spans(tracker: SpanTracker, path: str, doc: Document) -> list[StoredSpan]:

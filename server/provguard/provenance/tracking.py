@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -109,6 +110,23 @@ class SpanTracker:
         self._carve(start, end)
         pieces = [(start, end)] if original is None else _join(_clip(original, start, end))
         self.intervals.append(Interval(record, start, end, pieces))
+        self._normalise()
+
+    def add_many(self, items: Sequence[tuple[SpanRecord, int, int, list[Piece] | None]]) -> None:
+        """Places many records at once, as restoring a file's spans from the ledger does: one sort instead of
+        one per record. Into an empty tracker only; where two overlap, the one that starts first keeps it."""
+        if self.intervals:
+            for item in items:
+                self.add(*item)
+            return
+        taken = -1
+        for record, start, end, original in sorted(items, key=lambda item: (item[1], item[2])):
+            start = max(start, taken)
+            if start >= end:
+                continue
+            pieces = [(start, end)] if original is None else _join(_clip(original, start, end))
+            self.intervals.append(Interval(record, start, end, pieces))
+            taken = end
         self._normalise()
 
     def remove(self, record_id: str) -> None:
