@@ -180,6 +180,16 @@ def profiled_server(output: Path) -> tuple[str, ...]:
     return (sys.executable, "-m", "cProfile", "-o", str(output), *SERVER_COMMAND[1:])
 
 
+async def _open_pushed(client: BenchClient, root: Path, uri: str, text: str, timeout: float) -> float:
+    """Initializes a push client, opens the file and returns seconds from didOpen to its diagnostics."""
+    await client.initialize_for(root, pull=False)
+    pending = client.expect_push(uri, 1)
+    sent_at = perf_counter()
+    _open(client, uri, text)
+    arrival = await _await(client, pending, timeout, "didOpen")
+    return arrival.received_at - sent_at
+
+
 async def push_latencies(root: Path, path: Path, text: str, edits: list[Edit], warmup: int,
                          timeout: float, command: Sequence[str] = SERVER_COMMAND) -> Latencies:
     """A push client: didChange, then wait for publishDiagnostics carrying that version."""
@@ -188,12 +198,7 @@ async def push_latencies(root: Path, path: Path, text: str, edits: list[Edit], w
     result = Latencies()
     uri = path.as_uri()
     try:
-        await client.initialize_for(root, pull=False)
-        pending = client.expect_push(uri, 1)
-        sent_at = perf_counter()
-        _open(client, uri, text)
-        arrival = await _await(client, pending, timeout, "didOpen")
-        result.open_seconds = arrival.received_at - sent_at
+        result.open_seconds = await _open_pushed(client, root, uri, text, timeout)
         cpu_before = 0.0
         for i, edit in enumerate(edits):
             if i == warmup:
@@ -304,12 +309,7 @@ async def span_latencies(root: Path, path: Path, plan: SpanPlan, warmup: int, ti
     run = SpanRun()
     uri = path.as_uri()
     try:
-        await client.initialize_for(root, pull=False)
-        pending = client.expect_push(uri, 1)
-        sent_at = perf_counter()
-        _open(client, uri, plan.base_text)
-        arrival = await _await(client, pending, timeout, "didOpen")
-        run.edits.open_seconds = arrival.received_at - sent_at
+        run.edits.open_seconds = await _open_pushed(client, root, uri, plan.base_text, timeout)
         version = 1
         for insertion in plan.insertions:
             version += 1
