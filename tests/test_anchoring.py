@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provguard.ledger.fingerprint import TEXT_CHANGED, Unanchored, anchor, fingerprint
+from provguard.ledger.anchor import TEXT_CHANGED, Unanchored, anchor, fingerprint
 from provguard.ledger.model import Fingerprint
 from provguard.positions import LineIndex
 

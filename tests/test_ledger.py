@@ -11,15 +11,16 @@ import sys
 import textwrap
 import threading
 import time
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from provguard.ledger import sqlite as ledger_sqlite
-from provguard.ledger.model import Declaration, Fingerprint, StoredSpan
-from provguard.ledger.sqlite import SCHEMA_VERSION, LedgerOpen, SqliteLedger, open_ledger
+from provguard.ledger.location import LedgerOpen, open_ledger
+from provguard.ledger.model import AgentEdit, Declaration, Fingerprint, ImportCursor, StoredSpan
+from provguard.ledger.sqlite import SCHEMA_VERSION, SqliteLedger
 from provguard.ledger.store import Ledger, LedgerError, origin_from_json, origin_to_json
 from provguard.provenance.origin import Evidence, Kind, Origin
 
@@ -165,7 +166,7 @@ def test_concurrent_writers_in_threads(tmp_path: Path) -> None:
 WRITER = textwrap.dedent("""
     import sys
     from provguard.ledger.model import Declaration
-    from provguard.ledger.sqlite import open_ledger
+    from provguard.ledger.location import open_ledger
     from provguard.provenance.origin import Evidence, Kind, Origin
     from pathlib import Path
 
@@ -375,3 +376,30 @@ def test_origin_json_covers_every_origin_field() -> None:
     """A field added to Origin later must be added to the JSON too, or the ledger would silently drop it."""
     assert set(json.loads(origin_to_json(FULL_ORIGIN))) == {f.name for f in fields(Origin)}
     assert origin_from_json(origin_to_json(FULL_ORIGIN)) == FULL_ORIGIN
+
+
+def agent_edit(edit_id: str, path: str = "src/a.py", prints: tuple[int, ...] = (1, 2, 3)) -> AgentEdit:
+    return AgentEdit(id=edit_id, tool="claude-code", path=path, time="2026-11-25T10:00:00Z",
+                     evidence=Evidence.HOOK, vendor="anthropic", model="claude-sonnet-4-5", session_id="s1",
+                     tool_call_id="toolu_1", lines=9, fingerprints=prints, line_hashes=(-5, 2**63 - 1, -(2**63)))
+
+
+def test_agent_edits_are_stored_once_and_read_back_with_their_fingerprints(tmp_path: Path) -> None:
+    ledger = SqliteLedger(tmp_path / "l.db")
+    first = agent_edit("e1", prints=(7, -3, 2**62))
+    assert ledger.add_agent_edits([first, agent_edit("e2", "src/b.py", (7, 8))]) == 2
+    assert ledger.add_agent_edits([first]) == 0  # the hook and a later transcript import agree on the id
+    ledger.close()
+    reopened = SqliteLedger(tmp_path / "l.db")
+    (stored,) = reopened.agent_edits(path="src/a.py")
+    assert stored == replace(first, fingerprints=tuple(sorted(first.fingerprints)))
+    assert [e.id for e in reopened.agent_edits(ids=["e2", "missing"])] == ["e2"]
+    assert reopened.match_fingerprints([7, 8, 99]) == {"e1": 1, "e2": 2}
+
+
+def test_import_cursors_remember_where_a_transcript_stopped(tmp_path: Path) -> None:
+    ledger = SqliteLedger(tmp_path / "l.db")
+    assert ledger.import_cursor("/t/a.jsonl") is None
+    ledger.save_import_cursor("/t/a.jsonl", ImportCursor(120, "abc"))
+    ledger.save_import_cursor("/t/a.jsonl", ImportCursor(360, "abc"))
+    assert ledger.import_cursor("/t/a.jsonl") == ImportCursor(360, "abc")

@@ -17,9 +17,10 @@ from provguard.documents import Document
 from provguard.files import relative_to_root
 from provguard.identity import current_person
 from provguard.languages import detect
+from provguard.ledger.location import open_ledger
 from provguard.ledger.model import Declaration
 from provguard.ledger.spans import restore, stored_spans, track_restored
-from provguard.ledger.sqlite import SqliteLedger, open_ledger
+from provguard.ledger.sqlite import SqliteLedger
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.errors import SourceError
 from provguard.policy.policy import Policy

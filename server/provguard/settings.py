@@ -31,6 +31,8 @@ class Settings:
     """Tools offered by "declare: from <tool>"."""
     ledger: str | None = None
     """The ledger file (relative to the workspace root); default `.provguard/ledger.sqlite3`."""
+    store_text: bool = False
+    """Keep the text of agent edits in the ledger, not only fingerprints (off: a shared ledger leaks no code)."""
 
 
 @dataclass(frozen=True)

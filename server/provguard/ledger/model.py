@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provguard.provenance.origin import Origin
+from provguard.provenance.origin import Evidence, Kind, Origin
 
 Piece = tuple[int, int]
 
@@ -59,3 +59,54 @@ class Declaration:
     declared_at: str
     note: str | None = None
     """A URL or licence for external code, or a free comment."""
+
+
+@dataclass(frozen=True)
+class AgentEdit:
+    """One write by an AI agent, learnt from a hook or a session transcript.
+
+    Only metadata and fingerprints are kept unless the user opts in to storing text: a team ledger must not
+    become a copy of everyone's code. `id` is derived from the tool, session, tool call, path and the
+    edit's index within the call, so the hook and a later transcript import of the same call agree, and
+    importing twice stores nothing new.
+    """
+
+    id: str
+    tool: str
+    """claude-code, codex, ..."""
+    path: str
+    """Relative to the project root with forward slashes when inside it; otherwise absolute, as the agent wrote it."""
+    time: str
+    """ISO 8601, UTC."""
+    evidence: Evidence
+    """HOOK or TRANSCRIPT."""
+    vendor: str | None = None
+    model: str | None = None
+    session_id: str | None = None
+    tool_call_id: str | None = None
+    lines: int = 0
+    """Lines of text the edit inserted."""
+    fingerprints: tuple[int, ...] = ()
+    """Winnowed k-gram hashes of the inserted text (signed 64-bit), see `provguard.provenance.fingerprints`."""
+    line_hashes: tuple[int, ...] = ()
+    """Hashes of the inserted text's normalised lines, for finding short edits in their own file."""
+    text: str | None = None
+    """The inserted text itself: only with the opt-in setting."""
+    source: str | None = None
+    """Where it was learnt: "transcript FILE:LINE" or "hook"."""
+
+    def origin(self) -> Origin:
+        return Origin(kind=Kind.AI_AGENT, evidence=self.evidence, tool=self.tool, vendor=self.vendor,
+                      model=self.model, date=self.time,
+                      extra=tuple((k, v) for k, v in (("session", self.session_id), ("tool-call", self.tool_call_id))
+                                  if v))
+
+
+@dataclass(frozen=True)
+class ImportCursor:
+    """How far a transcript file was read, so the next import reads only what was appended."""
+
+    offset: int
+    """Bytes of the file already read (always at a line boundary)."""
+    identity: str
+    """Digest of the file's first bytes: a different value means the file was replaced, read it again."""

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from provguard.documents import Document
-from provguard.ledger.fingerprint import Unanchored, anchor, fingerprint
+from provguard.ledger.anchor import Unanchored, anchor, fingerprint
 from provguard.ledger.model import StoredSpan
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.provenance.origin import Span

@@ -8,28 +8,30 @@ timeout is several seconds.
 The schema is versioned: `MIGRATIONS` is an ordered list, each applied in its own transaction and
 recorded in `schema_version`. A later feature adds tables by appending a migration, never by editing one.
 
-A ledger that cannot be used must not stop provguard from working: `open_ledger` falls back to an
-in-memory ledger and returns a warning saying which file and why, for the caller to show.
+A ledger that cannot be used must not stop provguard from working: `provguard.ledger.location.open_ledger`
+falls back to an in-memory ledger and returns a warning saying which file and why, for the caller to show.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .model import Declaration, Fingerprint, StoredSpan
-from .store import Ledger, LedgerError, origin_from_json, origin_to_json
+from provguard.provenance.origin import Evidence
+
+from .model import AgentEdit, Declaration, Fingerprint, ImportCursor, StoredSpan
+from .store import LedgerError, origin_from_json, origin_to_json
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another process's transaction before giving up."""
 
-LEDGER_DIR = ".provguard"
-LEDGER_FILE = "ledger.sqlite3"
 MEMORY = ":memory:"
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -66,6 +68,38 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX declarations_span ON declarations (span_id)",
         "CREATE INDEX declarations_path ON declarations (path)",
+    ),
+    # 2: agent edits, their fingerprint index, and how far each transcript was imported.
+    (
+        """CREATE TABLE agent_edits (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            tool TEXT NOT NULL,
+            path TEXT NOT NULL,
+            time TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            vendor TEXT,
+            model TEXT,
+            session_id TEXT,
+            tool_call_id TEXT,
+            lines INTEGER NOT NULL,
+            print_count INTEGER NOT NULL,
+            line_hashes BLOB NOT NULL,
+            text TEXT,
+            source TEXT
+        )""",
+        "CREATE INDEX agent_edits_path ON agent_edits (path)",
+        # One row per (fingerprint, edit): the lookup reads only this b-tree.
+        """CREATE TABLE edit_prints (
+            hash INTEGER NOT NULL,
+            edit INTEGER NOT NULL,
+            PRIMARY KEY (hash, edit)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE import_cursors (
+            key TEXT PRIMARY KEY,
+            offset INTEGER NOT NULL,
+            identity TEXT NOT NULL
+        )""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -142,6 +176,72 @@ class SqliteLedger:
                 f"SELECT span_id, path, origin, declared_at, note FROM declarations{clause} ORDER BY seq", args
             ).fetchall()
         return [Declaration(row[0], row[1], origin_from_json(row[2]), row[3], row[4]) for row in rows]
+
+    def add_agent_edits(self, edits: Sequence[AgentEdit]) -> int:
+        added = 0
+        with self._write() as conn:
+            for edit in edits:
+                cursor = conn.execute(
+                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                    _edit_to_row(edit),
+                )
+                if cursor.rowcount == 1:
+                    added += 1
+                    seq = cursor.lastrowid
+                    conn.executemany("INSERT OR IGNORE INTO edit_prints (hash, edit) VALUES (?, ?)",
+                                     [(h, seq) for h in set(edit.fingerprints)])
+        return added
+
+    def agent_edits(self, path: str | None = None, ids: Sequence[str] | None = None) -> list[AgentEdit]:
+        where, args = [], []
+        if path is not None:
+            where.append("path = ?")
+            args.append(path)
+        if ids is not None:
+            if not ids:
+                return []
+            where.append(f"id IN ({', '.join('?' * len(ids))})")
+            args += list(ids)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT seq, {_EDIT_COLUMNS} FROM agent_edits{clause} ORDER BY time, id",
+                                args).fetchall()
+            prints: dict[int, list[int]] = {row[0]: [] for row in rows}
+            if prints:
+                for hash_, seq in conn.execute(
+                        f"SELECT hash, edit FROM edit_prints WHERE edit IN ({', '.join('?' * len(prints))})",
+                        list(prints)):
+                    prints[seq].append(hash_)
+        return [_edit_from_row(row[1:], tuple(sorted(prints[row[0]]))) for row in rows]
+
+    def match_fingerprints(self, hashes: Collection[int]) -> dict[str, int]:
+        unique = list(set(hashes))
+        counts: dict[int, int] = {}
+        with self._read() as conn:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start:start + _CHUNK]
+                for (seq,) in conn.execute(
+                        f"SELECT edit FROM edit_prints WHERE hash IN ({', '.join('?' * len(chunk))})", chunk):
+                    counts[seq] = counts.get(seq, 0) + 1
+            ids: dict[str, int] = {}
+            seqs = list(counts)
+            for start in range(0, len(seqs), _CHUNK):
+                chunk = seqs[start:start + _CHUNK]
+                for seq, edit_id in conn.execute(
+                        f"SELECT seq, id FROM agent_edits WHERE seq IN ({', '.join('?' * len(chunk))})", chunk):
+                    ids[edit_id] = counts[seq]
+        return ids
+
+    def import_cursor(self, key: str) -> ImportCursor | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT offset, identity FROM import_cursors WHERE key = ?", (key,)).fetchone()
+        return ImportCursor(row[0], row[1]) if row else None
+
+    def save_import_cursor(self, key: str, cursor: ImportCursor) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT INTO import_cursors (key, offset, identity) VALUES (?, ?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET offset = excluded.offset, identity = excluded.identity",
+                         (key, cursor.offset, cursor.identity))
 
     def close(self) -> None:
         with self._lock:
@@ -238,62 +338,47 @@ def _span_from_row(row: Row) -> StoredSpan:
     )
 
 
-# -- opening with a fallback -----------------------------------------------------------------------------
+_EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
+                 "line_hashes, text, source")
+_CHUNK = 500
+"""Parameters per IN (...) list: well under SQLite's limit, few round trips."""
 
 
-@dataclass(frozen=True)
-class LedgerOpen:
-    ledger: Ledger
-    warning: str | None = None
-    """Why the configured file is not used (the caller shows it); None when all is well."""
+def _edit_to_row(edit: AgentEdit) -> tuple[object, ...]:
+    return (edit.id, edit.tool, edit.path, edit.time, edit.evidence.value, edit.vendor, edit.model, edit.session_id,
+            edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), pack_hashes(edit.line_hashes), edit.text,
+            edit.source)
 
 
-def default_location(root: Path) -> Path:
-    return root / LEDGER_DIR / LEDGER_FILE
-
-
-def open_ledger(root: Path | None, setting: str | None = None,
-                busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> LedgerOpen:
-    """The project's ledger, or an in-memory one with a warning when the file cannot be used.
-
-    `setting` names another file (relative to `root`, `~` expanded) or ":memory:". With no root and no
-    absolute setting there is nowhere to keep a file: memory, without a warning, since nothing failed.
-    Never raises for a bad file: provenance for this session matters less than the editor working.
-    """
-    if setting == MEMORY:
-        return LedgerOpen(SqliteLedger(MEMORY))
-    if setting:
-        target = Path(setting).expanduser()
-        if not target.is_absolute():
-            if root is None:
-                return _fallback(target, "a relative ledger path needs a workspace folder")
-            target = root / target
-    elif root is None:
-        return LedgerOpen(SqliteLedger(MEMORY))
-    else:
-        target = default_location(root)
-        try:
-            _make_ledger_dir(target.parent)
-        except OSError as exc:
-            return _fallback(target, f"cannot create {target.parent} ({exc.strerror or exc})")
+def _edit_from_row(row: Sequence[Any], prints: tuple[int, ...]) -> AgentEdit:
+    (edit_id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, _count,
+     line_hashes, text, source) = row
     try:
-        return LedgerOpen(SqliteLedger(target, busy_timeout))
-    except LedgerError as exc:
-        return _fallback(target, str(exc))
+        kind = Evidence(evidence)
+    except ValueError as exc:
+        raise LedgerError(f"agent edit {edit_id}: unknown evidence {evidence!r}") from exc
+    return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=kind, vendor=vendor, model=model,
+                     session_id=session_id, tool_call_id=tool_call_id, lines=lines, fingerprints=prints,
+                     line_hashes=unpack_hashes(line_hashes), text=text, source=source)
 
 
-def _make_ledger_dir(folder: Path) -> None:
-    """The default folder, with a .gitignore of `*` so the ledger (and itself) is never committed."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
+def pack_hashes(hashes: Sequence[int]) -> bytes:
+    """Signed 64-bit hashes as little-endian bytes: 8 bytes each, the same in every backend."""
+    return array("q", hashes).tobytes() if sys.byteorder == "little" else _swapped(hashes)
 
 
-def _fallback(target: Path, reason: str) -> LedgerOpen:
-    warning = (f"provguard cannot use the ledger {target}: {reason}. "
-               "Provenance is kept in memory for this session only.")
-    return LedgerOpen(SqliteLedger(MEMORY), warning)
+def unpack_hashes(blob: bytes) -> tuple[int, ...]:
+    values = array("q")
+    values.frombytes(blob)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return tuple(values)
+
+
+def _swapped(hashes: Sequence[int]) -> bytes:
+    values = array("q", hashes)
+    values.byteswap()
+    return values.tobytes()
 
 
 def _reason(exc: sqlite3.Error, busy_timeout: float) -> str:

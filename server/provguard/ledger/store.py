@@ -9,12 +9,12 @@ from one can be read by the other.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
 from provguard.provenance.origin import Evidence, Kind, Origin
 
-from .model import Declaration, StoredSpan
+from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
 
 
 class LedgerError(Exception):
@@ -59,6 +59,25 @@ class Ledger(Protocol):
     def declarations(self, span_id: str | None = None, path: str | None = None) -> list[Declaration]:
         """Declarations matching every given filter (all when none), oldest first."""
         ...
+
+    def add_agent_edits(self, edits: Sequence[AgentEdit]) -> int:
+        """Stores edits not yet known (by id) with their fingerprints, in one transaction; returns how many
+        were new."""
+        ...
+
+    def agent_edits(self, path: str | None = None, ids: Sequence[str] | None = None) -> list[AgentEdit]:
+        """Edits matching every given filter (all when none), oldest first (by time, then id)."""
+        ...
+
+    def match_fingerprints(self, hashes: Collection[int]) -> dict[str, int]:
+        """Edit id -> how many of `hashes` that edit's fingerprints contain, for edits with at least one."""
+        ...
+
+    def import_cursor(self, key: str) -> ImportCursor | None:
+        """Where the last import of `key` (a transcript file) stopped, or None when it was never read."""
+        ...
+
+    def save_import_cursor(self, key: str, cursor: ImportCursor) -> None: ...
 
     def close(self) -> None: ...
 

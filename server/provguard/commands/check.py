@@ -1,0 +1,85 @@
+"""`provguard check`: apply the rule packs to files and folders, report as text, JSON or SARIF."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from provguard.policy.model import Severity
+from provguard.policy.policy import DEFAULT_PACK
+
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, add_parser, parse_overrides, project_policy, read_ledger
+
+FAIL_ON = ("error", "warning", "info", "hint", "never")
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "check", "apply the rule packs to files and folders")
+    parser.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    parser.add_argument("--pack", action="append", dest="packs", metavar="PACK",
+                        help=f"rule pack name or path; repeatable (default: {DEFAULT_PACK})")
+    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                        help="override a rule's severity (error, warning, info, hint, off)")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                        help="exit 1 when a finding is at or above this severity (default: error)")
+    parser.add_argument("--root", type=Path, default=Path("."),
+                        help="project root that pack path globs are relative to (default: .)")
+    parser.add_argument("--reviewer", help="name written by the mark-reviewed fix (default: git user)")
+    parser.add_argument("--ledger", type=Path, metavar="FILE",
+                        help="ledger of recorded provenance (default: ROOT/.provguard/ledger.sqlite3 if present)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from provguard.analysis import MARKER_RULES
+    from provguard.check import check_paths
+    from provguard.identity import current_person
+    from provguard.report import json as json_report
+    from provguard.report import sarif, text
+
+    overrides = parse_overrides(args.severity)
+    if isinstance(overrides, str):
+        print(f"provguard: {overrides}", file=sys.stderr)
+        return EXIT_USAGE
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    loaded = project_policy(args.paths[0], args.packs, overrides)
+    if loaded.errors:
+        for error in loaded.errors:
+            print(f"provguard: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    known = {rule.id for rule in loaded.policy.rules} | set(MARKER_RULES)
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        print(f"provguard: --severity names unknown rule {unknown[0]!r}; rules: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    ledger = read_ledger(args.ledger, args.root)
+    if isinstance(ledger, str):
+        print(f"provguard: {ledger}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        run = check_paths(args.paths, args.root, loaded.policy, ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    for note in run.notes:
+        print(f"provguard: {note}", file=sys.stderr)
+    reviewer = args.reviewer or current_person(args.root)
+    for skipped in run.skipped:
+        print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(json_report.render(run, reviewer))
+    elif args.format == "sarif":
+        sys.stdout.write(sarif.render(run, loaded.policy, reviewer, root=args.root))
+    else:
+        sys.stdout.write(text.render(run))
+    if args.fail_on == "never":
+        return EXIT_CLEAN
+    threshold = Severity(args.fail_on).rank
+    return EXIT_FINDINGS if any(f.severity.rank >= threshold for _, f in run.findings) else EXIT_CLEAN

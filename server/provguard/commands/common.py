@@ -1,0 +1,60 @@
+"""What several commands share: exit codes, severity overrides, the project's policy, the ledger to read."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from provguard.ledger.store import Ledger
+from provguard.policy.model import Severity
+from provguard.policy.policy import DEFAULT_PACK, PolicyLoad
+from provguard.policy.project import load_project_policy
+from provguard.settings import Settings
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+def add_parser(subparsers: Any, name: str, help: str) -> argparse.ArgumentParser:
+    """A command's parser; typed loosely because argparse's subparsers action is private."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=help)
+    return parser
+
+def parse_overrides(values: Sequence[str]) -> dict[str, Severity] | str:
+    """`RULE=LEVEL` flags as a mapping, or the message for the first bad one."""
+    overrides: dict[str, Severity] = {}
+    for value in values:
+        rule, sep, level = value.partition("=")
+        try:
+            if not sep or not rule:
+                raise ValueError
+            overrides[rule] = Severity(level)
+        except ValueError:
+            return f"--severity expects RULE=LEVEL with LEVEL one of {', '.join(s.value for s in Severity)}: {value!r}"
+    return overrides
+
+def project_policy(start: Path, packs: list[str] | None, overrides: dict[str, Severity]) -> PolicyLoad:
+    """Flags override the project's configuration file (found from `start` upwards), which overrides the
+    defaults: the same precedence as editor settings."""
+    settings = Settings(packs=tuple(packs or (DEFAULT_PACK,)), severity=overrides)
+    explicit = frozenset(name for name, given in (("packs", packs), ("severity", overrides)) if given)
+    return load_project_policy(start, settings, explicit=explicit, editor_base=Path.cwd())
+
+def read_ledger(given: Path | None, root: Path) -> Ledger | str | None:
+    """The ledger to read spans from: the one named, else the project's if it exists (reading never creates
+    one); a named ledger that cannot be opened is an error."""
+    from provguard.ledger.location import default_location
+    from provguard.ledger.sqlite import SqliteLedger
+    from provguard.ledger.store import LedgerError
+
+    path = given or default_location(root)
+    if given is None and not path.is_file():
+        return None
+    if given is not None and not path.is_file():
+        return f"no ledger at {path}"
+    try:
+        return SqliteLedger(path)
+    except LedgerError as exc:
+        return f"cannot read the ledger {path}: {exc}"

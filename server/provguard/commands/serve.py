@@ -1,0 +1,20 @@
+"""`provguard serve`: the language server on stdin/stdout."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .common import EXIT_CLEAN, add_parser
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "serve", "run the language server on stdin/stdout")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from provguard.lsp.server import run_stdio  # imported late: other commands need no protocol stack
+
+    run_stdio()
+    return EXIT_CLEAN
