@@ -71,18 +71,19 @@ class Session:
         self._trees: OrderedDict[str, OpenDocument] = OrderedDict()
         self._reviewer: str | None = None
         self.ledger: Ledger = SqliteLedger(":memory:")
-        self._ledger_setting: str | None = None
+        self._ledger_setting: tuple[str | None, bool] = (None, False)
 
     def open_ledger(self) -> str | None:
         """(Re)opens the ledger the settings name; returns a warning when it fell back to memory."""
         self.ledger.close()
-        opened = open_ledger(self.base if self.roots else None, self.settings.ledger)
-        self.ledger, self._ledger_setting = opened.ledger, self.settings.ledger
+        opened = open_ledger(self.base if self.roots else None, self.settings.ledger,
+                             store_text=self.settings.store_text)
+        self.ledger, self._ledger_setting = opened.ledger, (self.settings.ledger, self.settings.store_text)
         return opened.warning
 
     @property
     def ledger_outdated(self) -> bool:
-        return self._ledger_setting != self.settings.ledger
+        return self._ledger_setting != (self.settings.ledger, self.settings.store_text)
 
     @property
     def base(self) -> Path:

@@ -28,8 +28,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--root", type=Path, default=Path("."),
                         help="project root that pack path globs are relative to (default: .)")
     parser.add_argument("--reviewer", help="name written by the mark-reviewed fix (default: git user)")
-    parser.add_argument("--ledger", type=Path, metavar="FILE",
-                        help="ledger of recorded provenance (default: ROOT/.provguard/ledger.sqlite3 if present)")
+    parser.add_argument("--ledger", metavar="FILE|URL",
+                        help="ledger of recorded provenance: a file or a postgresql:// URL (default: "
+                             "$PROVGUARD_LEDGER_URL, else ROOT/.provguard/ledger.sqlite3 if present)")
     parser.set_defaults(run=run)
 
 

@@ -42,14 +42,21 @@ def project_policy(start: Path, packs: list[str] | None, overrides: dict[str, Se
     explicit = frozenset(name for name, given in (("packs", packs), ("severity", overrides)) if given)
     return load_project_policy(start, settings, explicit=explicit, editor_base=Path.cwd())
 
-def read_ledger(given: Path | None, root: Path) -> Ledger | str | None:
-    """The ledger to read spans from: the one named, else the project's if it exists (reading never creates
-    one); a named ledger that cannot be opened is an error."""
-    from provguard.ledger.location import default_location
+def read_ledger(given: str | None, root: Path) -> Ledger | str | None:
+    """The ledger to read spans from: the one named (a file or a PostgreSQL URL), else PROVGUARD_LEDGER_URL,
+    else the project's file if it exists (reading never creates a file); a named ledger that cannot be
+    opened is an error."""
+    from provguard.ledger.location import default_location, ledger_url, open_postgres, redact
     from provguard.ledger.sqlite import SqliteLedger
     from provguard.ledger.store import LedgerError
 
-    path = given or default_location(root)
+    url = ledger_url(given)
+    if url is not None:
+        try:
+            return open_postgres(url)
+        except LedgerError as exc:
+            return f"cannot read the ledger {redact(url)}: {exc}"
+    path = Path(given) if given else default_location(root)
     if given is None and not path.is_file():
         return None
     if given is not None and not path.is_file():

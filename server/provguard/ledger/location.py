@@ -1,56 +1,109 @@
-"""Which ledger a project uses: the settings' choice, the default file, or memory when neither can be used."""
+"""Which ledger a project uses: a PostgreSQL URL, the settings' file, the default file, or memory when the
+chosen one cannot be used.
+
+The choice, first match wins: the `ledger` setting (a `postgresql://` URL, a file, or ":memory:"), then the
+environment variable PROVGUARD_LEDGER_URL (a team ledger for every project on the machine), then the
+project's default file. An explicit setting beats the environment because it is the more specific choice.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .sqlite import DEFAULT_BUSY_TIMEOUT, MEMORY, SqliteLedger
 from .store import Ledger, LedgerError
 
 LEDGER_DIR = ".provguard"
 LEDGER_FILE = "ledger.sqlite3"
+URL_ENV = "PROVGUARD_LEDGER_URL"
+URL_SCHEMES = ("postgresql", "postgres")
 
 
 @dataclass(frozen=True)
 class LedgerOpen:
     ledger: Ledger
     warning: str | None = None
-    """Why the configured file is not used (the caller shows it); None when all is well."""
+    """Why the configured ledger is not used (the caller shows it); None when all is well."""
 
 
 def default_location(root: Path) -> Path:
     return root / LEDGER_DIR / LEDGER_FILE
 
 
-def open_ledger(root: Path | None, setting: str | None = None,
-                busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> LedgerOpen:
-    """The project's ledger, or an in-memory one with a warning when the file cannot be used.
+def is_url(value: str | None) -> bool:
+    return bool(value) and urlsplit(value or "").scheme.lower() in URL_SCHEMES
 
-    `setting` names another file (relative to `root`, `~` expanded) or ":memory:". With no root and no
-    absolute setting there is nowhere to keep a file: memory, without a warning, since nothing failed.
-    Never raises for a bad file: provenance for this session matters less than the editor working.
+
+def ledger_url(setting: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The PostgreSQL URL to use: the setting's when it is one, else the environment's unless the setting
+    names a file (or memory). An environment value that is not such a URL is returned too, to be refused
+    with a message by `open_postgres`, not silently ignored."""
+    if setting:
+        return setting if is_url(setting) else None
+    return (os.environ if environ is None else environ).get(URL_ENV) or None
+
+
+def open_postgres(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, store_text: bool = False) -> Ledger:
+    """A `PostgresLedger` for `url`; raises `LedgerError` saying why it cannot be used."""
+    if not is_url(url):
+        raise LedgerError(f"{URL_ENV} must be a postgresql:// or postgres:// URL")
+    try:
+        from .postgres import PostgresLedger
+    except ImportError as exc:
+        raise LedgerError(f"a PostgreSQL ledger needs psycopg 3, which is not installed ({exc}); "
+                          "install it with: pip install 'provguard[postgres]'") from exc
+    return PostgresLedger(url, busy_timeout, store_text)
+
+
+def open_ledger(root: Path | None, setting: str | None = None, busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+                store_text: bool = False, environ: Mapping[str, str] | None = None) -> LedgerOpen:
+    """The project's ledger, or an in-memory one with a warning when the chosen one cannot be used.
+
+    `setting` is a PostgreSQL URL, another file (relative to `root`, `~` expanded) or ":memory:". With no
+    root and no absolute setting there is nowhere to keep a file: memory, without a warning, since nothing
+    failed. `store_text` is the user's opt-in to keeping agent edits' text. Never raises for a bad ledger:
+    provenance for this session matters less than the editor working.
     """
     if setting == MEMORY:
-        return LedgerOpen(SqliteLedger(MEMORY))
+        return LedgerOpen(SqliteLedger(MEMORY, store_text=store_text))
+    url = ledger_url(setting, environ)
+    if url is not None:
+        try:
+            return LedgerOpen(open_postgres(url, busy_timeout, store_text))
+        except LedgerError as exc:
+            return _fallback(redact(url), str(exc), store_text)
     if setting:
         target = Path(setting).expanduser()
         if not target.is_absolute():
             if root is None:
-                return _fallback(target, "a relative ledger path needs a workspace folder")
+                return _fallback(str(target), "a relative ledger path needs a workspace folder", store_text)
             target = root / target
     elif root is None:
-        return LedgerOpen(SqliteLedger(MEMORY))
+        return LedgerOpen(SqliteLedger(MEMORY, store_text=store_text))
     else:
         target = default_location(root)
         try:
             _make_ledger_dir(target.parent)
         except OSError as exc:
-            return _fallback(target, f"cannot create {target.parent} ({exc.strerror or exc})")
+            return _fallback(str(target), f"cannot create {target.parent} ({exc.strerror or exc})", store_text)
     try:
-        return LedgerOpen(SqliteLedger(target, busy_timeout))
+        return LedgerOpen(SqliteLedger(target, busy_timeout, store_text))
     except LedgerError as exc:
-        return _fallback(target, str(exc))
+        return _fallback(str(target), str(exc), store_text)
+
+
+def redact(url: str) -> str:
+    """`url` without its password and query (which may hold one): what messages may show."""
+    if not is_url(url):
+        return f"named by {URL_ENV}"  # not a URL: may be a key=value string with a password, so not shown
+    parts = urlsplit(url)
+    credentials, at, hosts = parts.netloc.rpartition("@")
+    user = credentials.partition(":")[0] + "@" if at and credentials.partition(":")[0] else ""
+    return f"{parts.scheme}://{user}{hosts}{parts.path}"
 
 
 def _make_ledger_dir(folder: Path) -> None:
@@ -61,7 +114,7 @@ def _make_ledger_dir(folder: Path) -> None:
         ignore.write_text("*\n", encoding="utf-8")
 
 
-def _fallback(target: Path, reason: str) -> LedgerOpen:
+def _fallback(target: str, reason: str, store_text: bool) -> LedgerOpen:
     warning = (f"provguard cannot use the ledger {target}: {reason}. "
                "Provenance is kept in memory for this session only.")
-    return LedgerOpen(SqliteLedger(MEMORY), warning)
+    return LedgerOpen(SqliteLedger(MEMORY, store_text=store_text), warning)

@@ -14,7 +14,6 @@ falls back to an in-memory ledger and returns a warning saying which file and wh
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 import threading
@@ -24,9 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from provguard.provenance.origin import Evidence
-
-from .model import AgentEdit, Declaration, Fingerprint, ImportCursor, StoredSpan
+from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
+from .rows import SPAN_COLUMNS, evidence, span_from_row, span_to_row, stored_text
 from .store import LedgerError, origin_from_json, origin_to_json
 
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -104,19 +102,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_SPAN_COLUMNS = ("path, seq, id, origin, original_length, original, created_at, fp_length, fp_digest, fp_head, "
-                 "fp_before, fp_after, fp_line, fp_column, fp_offset")
-
 
 class SqliteLedger:
     """A `Ledger` in a SQLite file, or in memory for `":memory:"`.
 
     The constructor raises `LedgerError` when the file cannot be used for writing: not a database,
     not writable, locked beyond the busy timeout, or written by a newer provguard. `open_ledger` turns
-    that into a fallback; code that opens a ledger itself must handle it.
+    that into a fallback; code that opens a ledger itself must handle it. Agent edits keep their text only
+    with `store_text` (the user's opt-in).
     """
 
-    def __init__(self, path: Path | str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(self, path: Path | str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, store_text: bool = False) -> None:
+        self.store_text = store_text
         self.persistent = str(path) != MEMORY
         self.location = str(path) if self.persistent else "memory"
         self._busy_timeout = busy_timeout
@@ -144,14 +141,14 @@ class SqliteLedger:
 
     def load_spans(self, path: str) -> list[StoredSpan]:
         with self._read() as conn:
-            rows = conn.execute(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE path = ? ORDER BY seq", (path,)).fetchall()
-        return [_span_from_row(row) for row in rows]
+            rows = conn.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE path = ? ORDER BY seq", (path,)).fetchall()
+        return [span_from_row(row) for row in rows]
 
     def save_spans(self, path: str, spans: Sequence[StoredSpan]) -> None:
-        rows = [_span_to_row(path, seq, span) for seq, span in enumerate(spans)]
+        rows = [span_to_row(path, seq, span) for seq, span in enumerate(spans)]
         with self._write() as conn:
             conn.execute("DELETE FROM spans WHERE path = ?", (path,))
-            conn.executemany(f"INSERT INTO spans ({_SPAN_COLUMNS}) VALUES ({', '.join('?' * 15)})", rows)
+            conn.executemany(f"INSERT INTO spans ({SPAN_COLUMNS}) VALUES ({', '.join('?' * 15)})", rows)
 
     def all_paths(self) -> list[str]:
         with self._read() as conn:
@@ -183,7 +180,7 @@ class SqliteLedger:
             for edit in edits:
                 cursor = conn.execute(
                     f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join('?' * 14)})",
-                    _edit_to_row(edit),
+                    _edit_to_row(edit, self.store_text),
                 )
                 if cursor.rowcount == 1:
                     added += 1
@@ -314,51 +311,23 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 # -- rows ------------------------------------------------------------------------------------------------
 
-Row = tuple[str, int, str, str, int, str, str, int, str, str, str, str, int, int, int]
-
-
-def _span_to_row(path: str, seq: int, span: StoredSpan) -> Row:
-    fp = span.fingerprint
-    return (path, seq, span.id, origin_to_json(span.origin), span.original_length,
-            json.dumps([list(piece) for piece in span.original]), span.created_at,
-            fp.length, fp.digest, fp.head, fp.before, fp.after, fp.line, fp.column, fp.offset)
-
-
-def _span_from_row(row: Row) -> StoredSpan:
-    (path, _seq, span_id, origin, original_length, original, created_at,
-     length, digest, head, before, after, line, column, offset) = row
-    try:
-        pieces = tuple((int(s), int(e)) for s, e in json.loads(original))
-    except (ValueError, TypeError) as exc:
-        raise LedgerError(f"span {span_id} in {path}: unreadable original ranges {original[:200]!r}") from exc
-    return StoredSpan(
-        id=span_id, path=path, origin=origin_from_json(origin), original_length=original_length,
-        original=pieces, created_at=created_at,
-        fingerprint=Fingerprint(length, digest, head, before, after, line, column, offset),
-    )
-
-
 _EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
                  "line_hashes, text, source")
 _CHUNK = 500
 """Parameters per IN (...) list: well under SQLite's limit, few round trips."""
 
 
-def _edit_to_row(edit: AgentEdit) -> tuple[object, ...]:
+def _edit_to_row(edit: AgentEdit, store_text: bool) -> tuple[object, ...]:
     return (edit.id, edit.tool, edit.path, edit.time, edit.evidence.value, edit.vendor, edit.model, edit.session_id,
-            edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), pack_hashes(edit.line_hashes), edit.text,
-            edit.source)
+            edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), pack_hashes(edit.line_hashes),
+            stored_text(edit, store_text), edit.source)
 
 
 def _edit_from_row(row: Sequence[Any], prints: tuple[int, ...]) -> AgentEdit:
-    (edit_id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, _count,
+    (edit_id, tool, path, time, kind, vendor, model, session_id, tool_call_id, lines, _count,
      line_hashes, text, source) = row
-    try:
-        kind = Evidence(evidence)
-    except ValueError as exc:
-        raise LedgerError(f"agent edit {edit_id}: unknown evidence {evidence!r}") from exc
-    return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=kind, vendor=vendor, model=model,
-                     session_id=session_id, tool_call_id=tool_call_id, lines=lines, fingerprints=prints,
+    return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=evidence(edit_id, kind), vendor=vendor,
+                     model=model, session_id=session_id, tool_call_id=tool_call_id, lines=lines, fingerprints=prints,
                      line_hashes=unpack_hashes(line_hashes), text=text, source=source)
 
 

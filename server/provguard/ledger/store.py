@@ -1,7 +1,7 @@
 """The one interface the rest of provguard uses to store provenance, whatever the backend.
 
-SQLite (`provguard.ledger.sqlite`) is the default; a PostgreSQL backend for a team-shared ledger is to
-follow with this same interface, so nothing outside `ledger/` may depend on SQLite. The JSON encoding of
+SQLite (`provguard.ledger.sqlite`) is the default; PostgreSQL (`provguard.ledger.postgres`) holds a
+team-shared ledger behind this same interface, so nothing outside `ledger/` may depend on either. The JSON encoding of
 origins lives here for the same reason: every backend stores an origin the same way, and a ledger exported
 from one can be read by the other.
 """
@@ -62,7 +62,7 @@ class Ledger(Protocol):
 
     def add_agent_edits(self, edits: Sequence[AgentEdit]) -> int:
         """Stores edits not yet known (by id) with their fingerprints, in one transaction; returns how many
-        were new."""
+        were new. An edit's text is dropped unless the ledger was opened with `store_text`."""
         ...
 
     def agent_edits(self, path: str | None = None, ids: Sequence[str] | None = None) -> list[AgentEdit]:

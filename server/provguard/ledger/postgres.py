@@ -1,0 +1,368 @@
+"""A team ledger on PostgreSQL: the same `Ledger` as the SQLite file, shared by everyone's editors, CLI runs
+and agent hooks through one server.
+
+Chosen by a `postgresql://` URL (see `provguard.ledger.location`). Tables live in the connection's current
+schema, so one database can hold several ledgers (`?options=-csearch_path%3Dteam_a`).
+
+Every operation is one short transaction on an autocommit connection: nothing holds a snapshot or a lock
+between calls, so a session left open all day blocks nobody. Lock waits give up after the busy timeout,
+like SQLite's. Replacing a file's spans first takes a transaction-scoped advisory lock on the path: two
+concurrent replacements of one file then queue, where READ COMMITTED alone would let the second one's
+DELETE miss the first one's new rows and its INSERT collide with them.
+
+The schema is versioned like SQLite's (`MIGRATIONS`, `schema_version`), with its own list: the two
+backends' DDL differs. Migrations run under a transaction-scoped advisory lock, so processes opening an
+empty database at once apply each migration exactly once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import errors
+from psycopg.conninfo import conninfo_to_dict
+
+from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
+from .rows import SPAN_COLUMNS, SpanRow, evidence, span_from_row, span_to_row, stored_text
+from .sqlite import DEFAULT_BUSY_TIMEOUT
+from .store import LedgerError, origin_from_json, origin_to_json
+
+CONNECT_TIMEOUT = 5
+"""Seconds to wait for the server when connecting (libpq's minimum is 2)."""
+
+STATEMENT_TIMEOUT = 60.0
+"""Seconds one statement may run before the server cancels it: a stuck ledger must not hang an editor."""
+
+_LOCK_CLASS = 0x70726F76
+"""First key of provguard's advisory locks ("prov"), so they do not collide with other applications'."""
+
+# Text columns that are sorted or compared use the "C" collation: the same byte order as SQLite, whatever
+# the database's locale, and b-tree indexes usable for prefix searches.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: spans, declarations, agent edits with their fingerprint index, import cursors.
+    (
+        """CREATE TABLE spans (
+            path text COLLATE "C" NOT NULL,
+            seq integer NOT NULL,
+            id text COLLATE "C" NOT NULL,
+            origin text NOT NULL,
+            original_length integer NOT NULL,
+            original text NOT NULL,
+            created_at text NOT NULL,
+            fp_length integer NOT NULL,
+            fp_digest text COLLATE "C" NOT NULL,
+            fp_head text NOT NULL,
+            fp_before text NOT NULL,
+            fp_after text NOT NULL,
+            fp_line integer NOT NULL,
+            fp_column integer NOT NULL,
+            fp_offset bigint NOT NULL,
+            PRIMARY KEY (path, seq)
+        )""",
+        "CREATE INDEX spans_id ON spans (id)",
+        "CREATE INDEX spans_digest ON spans (fp_digest)",
+        """CREATE TABLE declarations (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            span_id text COLLATE "C" NOT NULL,
+            path text COLLATE "C" NOT NULL,
+            origin text NOT NULL,
+            declared_at text NOT NULL,
+            note text
+        )""",
+        "CREATE INDEX declarations_span ON declarations (span_id)",
+        "CREATE INDEX declarations_path ON declarations (path)",
+        """CREATE TABLE agent_edits (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id text COLLATE "C" NOT NULL UNIQUE,
+            tool text NOT NULL,
+            path text COLLATE "C" NOT NULL,
+            time text COLLATE "C" NOT NULL,
+            evidence text NOT NULL,
+            vendor text,
+            model text,
+            session_id text,
+            tool_call_id text,
+            lines integer NOT NULL,
+            print_count integer NOT NULL,
+            line_hashes bigint[] NOT NULL,
+            text text,
+            source text
+        )""",
+        "CREATE INDEX agent_edits_path ON agent_edits (path)",
+        # One row per (fingerprint, edit). Matching reads only the primary key's b-tree: `hash = ANY(...)`
+        # becomes an index-only scan on (hash, edit); see test_match_fingerprints_uses_the_index.
+        """CREATE TABLE edit_prints (
+            hash bigint NOT NULL,
+            edit bigint NOT NULL REFERENCES agent_edits (seq) ON DELETE CASCADE,
+            PRIMARY KEY (hash, edit)
+        )""",
+        # The foreign key's own side: reading an edit's prints back, and cascading deletes.
+        "CREATE INDEX edit_prints_edit ON edit_prints (edit)",
+        """CREATE TABLE import_cursors (
+            key text COLLATE "C" PRIMARY KEY,
+            byte_offset bigint NOT NULL,
+            identity text NOT NULL
+        )""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
+                 "line_hashes, text, source")
+
+MATCH_SQL = """SELECT e.id, m.n
+    FROM (SELECT edit, count(*) AS n FROM edit_prints WHERE hash = ANY(%s::bigint[]) GROUP BY edit) AS m
+    JOIN agent_edits AS e ON e.seq = m.edit"""
+"""Edit id and how many of the given hashes it has, in one round trip whatever the number of hashes."""
+
+
+class PostgresLedger:
+    """A `Ledger` in a PostgreSQL database, addressed by a libpq URL or connection string.
+
+    The constructor raises `LedgerError` when the database cannot be used: unreachable, authentication
+    refused, no right to create or write the tables, or a schema written by a newer provguard. Messages
+    name the server as `location` does, never the password.
+    """
+
+    persistent = True
+
+    def __init__(self, conninfo: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, store_text: bool = False) -> None:
+        self.store_text = store_text
+        self.location = describe(conninfo)
+        self._conninfo = conninfo
+        self._busy_timeout = busy_timeout
+        self._lock = threading.Lock()  # one connection, possibly used from the server's worker threads
+        try:
+            self._conn = self._connect()
+        except psycopg.Error as exc:
+            raise LedgerError(self._reason(exc)) from exc
+        try:
+            _migrate(self._conn)
+        except (psycopg.Error, LedgerError) as exc:
+            self._conn.close()
+            if isinstance(exc, LedgerError):
+                raise
+            raise LedgerError(self._reason(exc)) from exc
+
+    def __repr__(self) -> str:
+        return f"PostgresLedger({self.location!r})"
+
+    # -- Ledger ------------------------------------------------------------------------------------------
+
+    def load_spans(self, path: str) -> list[StoredSpan]:
+        with self._transaction() as cur:
+            cur.execute(f"SELECT {SPAN_COLUMNS} FROM spans WHERE path = %s ORDER BY seq", (path,))
+            rows: list[SpanRow] = cur.fetchall()
+        return [span_from_row(row) for row in rows]
+
+    def save_spans(self, path: str, spans: Sequence[StoredSpan]) -> None:
+        rows = [span_to_row(path, seq, span) for seq, span in enumerate(spans)]
+        with self._transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema() || '/' || %s))",
+                        (_LOCK_CLASS + 1, path))
+            cur.execute("DELETE FROM spans WHERE path = %s", (path,))
+            if rows:
+                cur.executemany(f"INSERT INTO spans ({SPAN_COLUMNS}) VALUES ({', '.join(['%s'] * 15)})", rows)
+
+    def all_paths(self) -> list[str]:
+        with self._transaction() as cur:
+            cur.execute("SELECT DISTINCT path FROM spans ORDER BY path")
+            return [row[0] for row in cur.fetchall()]
+
+    def add_declaration(self, decl: Declaration) -> None:
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO declarations (span_id, path, origin, declared_at, note) VALUES (%s, %s, %s, %s, %s)",
+                (decl.span_id, decl.path, origin_to_json(decl.origin), decl.declared_at, decl.note),
+            )
+
+    def declarations(self, span_id: str | None = None, path: str | None = None) -> list[Declaration]:
+        where, args = [], []
+        for column, value in (("span_id", span_id), ("path", path)):
+            if value is not None:
+                where.append(f"{column} = %s")
+                args.append(value)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._transaction() as cur:
+            cur.execute(f"SELECT span_id, path, origin, declared_at, note FROM declarations{clause} ORDER BY seq",
+                        args)
+            rows = cur.fetchall()
+        return [Declaration(row[0], row[1], origin_from_json(row[2]), row[3], row[4]) for row in rows]
+
+    def add_agent_edits(self, edits: Sequence[AgentEdit]) -> int:
+        if not edits:
+            return 0
+        rows = [self._edit_to_row(edit) for edit in edits]
+        new: list[tuple[int, AgentEdit]] = []
+        with self._transaction() as cur:
+            # An id already stored (by this or a concurrent writer) returns no row: it is not new.
+            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join(['%s'] * 14)}) "
+                            "ON CONFLICT (id) DO NOTHING RETURNING seq", rows, returning=True)
+            for edit in edits:
+                row = cur.fetchone()
+                if row is not None:
+                    new.append((row[0], edit))
+                cur.nextset()
+            if new:
+                with cur.copy("COPY edit_prints (hash, edit) FROM STDIN") as copy:
+                    for seq, edit in new:
+                        for hash_ in set(edit.fingerprints):
+                            copy.write_row((hash_, seq))
+        return len(new)
+
+    def agent_edits(self, path: str | None = None, ids: Sequence[str] | None = None) -> list[AgentEdit]:
+        where: list[str] = []
+        args: list[Any] = []
+        if path is not None:
+            where.append("path = %s")
+            args.append(path)
+        if ids is not None:
+            if not ids:
+                return []
+            where.append("id = ANY(%s::text[])")
+            args.append(list(ids))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._transaction() as cur:
+            cur.execute(f"SELECT {_EDIT_COLUMNS}, "
+                        "ARRAY(SELECT hash FROM edit_prints AS p WHERE p.edit = e.seq ORDER BY hash) "
+                        f"FROM agent_edits AS e{clause} ORDER BY time, id", args)
+            rows = cur.fetchall()
+        return [_edit_from_row(row) for row in rows]
+
+    def match_fingerprints(self, hashes: Collection[int]) -> dict[str, int]:
+        unique = list(set(hashes))
+        if not unique:
+            return {}
+        with self._transaction() as cur:
+            cur.execute(MATCH_SQL, (unique,))
+            return {edit_id: count for edit_id, count in cur.fetchall()}
+
+    def import_cursor(self, key: str) -> ImportCursor | None:
+        with self._transaction() as cur:
+            cur.execute("SELECT byte_offset, identity FROM import_cursors WHERE key = %s", (key,))
+            row = cur.fetchone()
+        return ImportCursor(row[0], row[1]) if row else None
+
+    def save_import_cursor(self, key: str, cursor: ImportCursor) -> None:
+        with self._transaction() as cur:
+            cur.execute("INSERT INTO import_cursors (key, byte_offset, identity) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (key) DO UPDATE "
+                        "SET byte_offset = excluded.byte_offset, identity = excluded.identity",
+                        (key, cursor.offset, cursor.identity))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- connection and transactions ---------------------------------------------------------------------
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
+                               application_name="provguard")
+        try:
+            # SET rather than libpq `options`, which would replace any `options` the URL itself gives.
+            conn.execute(f"SET lock_timeout = {int(self._busy_timeout * 1000)}")
+            conn.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT * 1000)}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Cursor[Any]]:
+        """One transaction, committed on success and rolled back on any exception.
+
+        A connection the server dropped (restart, idle timeout, network) is replaced before the next
+        operation, so a long editor session survives a database restart; the operation that met the
+        broken connection itself fails with `LedgerError`.
+        """
+        with self._lock:
+            try:
+                if self._conn.closed or self._conn.broken:
+                    self._conn = self._connect()
+                with self._conn.transaction(), self._conn.cursor() as cur:
+                    yield cur
+            except psycopg.Error as exc:
+                raise LedgerError(f"{self.location}: {self._reason(exc)}") from exc
+
+    def _edit_to_row(self, edit: AgentEdit) -> tuple[object, ...]:
+        return (edit.id, edit.tool, edit.path, edit.time, edit.evidence.value, edit.vendor, edit.model,
+                edit.session_id, edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), list(edit.line_hashes),
+                stored_text(edit, self.store_text), edit.source)
+
+    def _reason(self, exc: psycopg.Error) -> str:
+        return reason(exc, self._busy_timeout)
+
+
+class _UpToDate(Exception):
+    """Ends the migration without error once the schema is current."""
+
+
+def _migrate(conn: psycopg.Connection[Any]) -> None:
+    """Brings the schema to SCHEMA_VERSION in one transaction, under an advisory lock on the schema.
+
+    PostgreSQL's DDL is transactional, so a failed migration leaves nothing behind. The version row is
+    updated even when nothing is due: the write probe, so a read-only role or standby fails here, when
+    the ledger is opened, and not in the middle of a session.
+    """
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(current_schema(), '')))", (_LOCK_CLASS,))
+        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+        cur.execute("SELECT max(version), count(*) FROM schema_version")
+        found = cur.fetchone()
+        assert found is not None  # an aggregate always returns a row
+        if found[1] == 0:
+            cur.execute("INSERT INTO schema_version (version) VALUES (0)")
+        version: int = found[0] or 0
+        cur.execute("UPDATE schema_version SET version = version")
+        if version > SCHEMA_VERSION:
+            raise LedgerError(f"schema version {version} is newer than this provguard knows "
+                              f"({SCHEMA_VERSION}); upgrade provguard to use it")
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number]:
+                cur.execute(statement)
+            cur.execute("UPDATE schema_version SET version = %s", (number + 1,))
+
+
+def _edit_from_row(row: Sequence[Any]) -> AgentEdit:
+    (edit_id, tool, path, time, kind, vendor, model, session_id, tool_call_id, lines, _count,
+     line_hashes, text, source, prints) = row
+    return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=evidence(edit_id, kind), vendor=vendor,
+                     model=model, session_id=session_id, tool_call_id=tool_call_id, lines=lines,
+                     fingerprints=tuple(prints), line_hashes=tuple(line_hashes), text=text, source=source)
+
+
+def describe(conninfo: str) -> str:
+    """The server and database as a URL without password or options, for messages and `location`."""
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        return "postgresql://(unparsable connection URL)"
+    user = f"{params['user']}@" if params.get("user") else ""
+    host = str(params.get("host") or params.get("hostaddr") or "localhost")
+    if "/" in host:  # a Unix socket folder
+        host = f"[{host}]"
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{user}{host}{port}/{params.get('dbname') or ''}"
+
+
+def reason(exc: psycopg.Error, busy_timeout: float) -> str:
+    """A sentence for a person from the server's or libpq's message, without the connection string."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, errors.LockNotAvailable):
+        return f"the ledger stayed locked by another process for more than {busy_timeout:g} s ({text})"
+    if isinstance(exc, errors.QueryCanceled):
+        return f"the server cancelled a statement that ran too long ({text})"
+    if isinstance(exc, errors.ReadOnlySqlTransaction):
+        return f"the database is read-only ({text})"
+    if isinstance(exc, errors.InsufficientPrivilege):
+        return f"the database user may not create or write the ledger's tables ({text})"
+    if isinstance(exc, errors.InvalidSchemaName) or "no schema has been selected" in text:
+        return f"the schema named by search_path does not exist ({text})"
+    if isinstance(exc, psycopg.OperationalError):
+        return f"the server cannot be reached ({text})"
+    return text

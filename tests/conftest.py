@@ -1,0 +1,23 @@
+"""Settings every test starts from, whatever the developer's shell exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ledger_support import Store, make_store
+
+
+@pytest.fixture(autouse=True)
+def _no_team_ledger_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's PROVGUARD_LEDGER_URL would send every test's ledger to their team's server."""
+    monkeypatch.delenv("PROVGUARD_LEDGER_URL", raising=False)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty ledger on each backend: the contract tests run once per backend."""
+    with make_store(request.param, tmp_path) as made:
+        yield made

@@ -1,0 +1,251 @@
+"""What every ledger backend promises, run once on a real SQLite file and once on a real PostgreSQL server.
+
+A behaviour belongs here, not in a backend's own tests, when the rest of provguard relies on it: callers
+see one `Ledger`, so the backends must not differ in anything a caller could notice.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from ledger_support import FULL_ORIGIN, Store, agent_edit, declaration, span
+from provguard.ledger import postgres as ledger_postgres
+from provguard.ledger import sqlite as ledger_sqlite
+from provguard.ledger.location import open_ledger
+from provguard.ledger.model import Fingerprint, ImportCursor, StoredSpan
+from provguard.ledger.store import LedgerError
+from provguard.provenance.origin import Evidence, Kind, Origin
+
+BACKENDS: dict[str, ModuleType] = {"sqlite": ledger_sqlite, "postgres": ledger_postgres}
+
+# -- spans and declarations ----------------------------------------------------------------------------
+
+
+def test_spans_and_declarations_round_trip(store: Store) -> None:
+    ledger = store.open()
+    app = "src/app.py"
+    spans = [span(1, app), span(2, app, origin=Origin(Kind.HUMAN, Evidence.EDITOR_EVENT)), span(3, app)]
+    ledger.save_spans(app, spans)
+    ledger.save_spans("lib/ü.py", [span(4, path="lib/ü.py")])
+    ledger.save_spans("Z.py", [span(5, path="Z.py")])
+    decls = [declaration(1, note="https://example.com/snippet (MIT)"), declaration(2), declaration(3, "lib/ü.py")]
+    for decl in decls:
+        ledger.add_declaration(decl)
+    ledger.close()
+
+    again = store.open()
+    assert again.load_spans(app) == spans  # order kept, every Origin field incl. extra
+    assert again.load_spans("lib/ü.py") == [span(4, path="lib/ü.py")]
+    assert again.load_spans("missing.py") == []
+    assert again.all_paths() == ["Z.py", "lib/ü.py", "src/app.py"]  # byte order, whatever the locale
+    assert again.declarations() == decls
+    assert again.declarations(span_id="span-2") == [decls[1]]
+    assert again.declarations(path="src/app.py") == decls[:2]
+    assert again.declarations(span_id="span-3", path="src/app.py") == []
+    assert again.persistent is True
+    again.close()
+
+
+def test_save_spans_replaces_only_that_path(store: Store) -> None:
+    ledger = store.open()
+    ledger.save_spans("a.py", [span(1), span(2)])
+    ledger.save_spans("b.py", [span(3, "b.py")])
+    ledger.save_spans("a.py", [span(5)])
+    assert ledger.load_spans("a.py") == [span(5)]
+    assert ledger.load_spans("b.py") == [span(3, "b.py")]
+    ledger.save_spans("a.py", [])
+    assert ledger.all_paths() == ["b.py"]
+
+
+def test_one_record_split_in_two_spans_keeps_both(store: Store) -> None:
+    ledger = store.open()
+    first, second = span(1, "src/app.py"), span(2, "src/app.py")
+    second = replace(second, id=first.id)
+    ledger.save_spans("src/app.py", [first, second])
+    assert ledger.load_spans("src/app.py") == [first, second]
+
+
+def test_failed_save_leaves_the_old_spans(store: Store) -> None:
+    ledger = store.open()
+    ledger.save_spans("a.py", [span(1)])
+    unbindable = Fingerprint(1, "d", "h", "b", "a", [1], 0, 0)  # type: ignore[arg-type]
+    bad = StoredSpan("x", "a.py", FULL_ORIGIN, 1, (), "now", unbindable)
+    with pytest.raises(LedgerError):  # fails inside the transaction, after the old rows were deleted
+        ledger.save_spans("a.py", [span(2), bad])
+    assert ledger.load_spans("a.py") == [span(1)]
+    ledger.save_spans("a.py", [span(3)])  # and the ledger is usable again
+    assert ledger.load_spans("a.py") == [span(3)]
+
+
+def test_unknown_origin_value_is_an_error_not_a_guess(store: Store) -> None:
+    ledger = store.open()
+    ledger.save_spans("a.py", [span(1)])
+    store.query("UPDATE spans SET origin = replace(origin, 'ai-agent', 'ai-future')")
+    with pytest.raises(LedgerError, match="ai-future"):
+        ledger.load_spans("a.py")
+
+
+# -- agent edits -----------------------------------------------------------------------------------------
+
+
+def test_agent_edits_are_stored_once_and_read_back_with_their_fingerprints(store: Store) -> None:
+    ledger = store.open()
+    first = agent_edit("e1", prints=(7, -3, 2**62, -(2**63), 7))
+    second = agent_edit("e2", "src/b.py", (7, 8), time="2026-11-25T09:00:00Z")
+    assert ledger.add_agent_edits([first, second]) == 2
+    assert ledger.add_agent_edits([first, agent_edit("e3", "src/b.py", ())]) == 1  # the hook and a later
+    assert ledger.add_agent_edits([]) == 0  # transcript import agree on the id: stored once
+    ledger.close()
+
+    again = store.open()
+    assert again.agent_edits(path="src/a.py") == [replace(first, fingerprints=(-(2**63), -3, 7, 2**62))]
+    assert [e.id for e in again.agent_edits()] == ["e2", "e1", "e3"]  # by time, then id
+    assert [e.id for e in again.agent_edits(ids=["e2", "missing"])] == ["e2"]
+    assert [e.id for e in again.agent_edits(path="src/b.py", ids=["e1", "e3"])] == ["e3"]
+    assert again.agent_edits(ids=[]) == []
+    assert again.agent_edits(path="nowhere.py") == []
+
+
+def test_fingerprints_match_the_edits_that_contain_them(store: Store) -> None:
+    ledger = store.open()
+    ledger.add_agent_edits([agent_edit("e1", prints=(7, -3, 2**63 - 1)), agent_edit("e2", prints=(7, 8)),
+                            agent_edit("e3", prints=(100,))])
+    assert ledger.match_fingerprints([7, 8, 99, 8, -3, 2**63 - 1]) == {"e1": 3, "e2": 2}
+    assert ledger.match_fingerprints([99]) == {}
+    assert ledger.match_fingerprints([]) == {}
+    many = list(range(1000, 3000))  # more than one statement's worth of parameters in SQLite
+    ledger.add_agent_edits([agent_edit("big", prints=tuple(many))])
+    assert ledger.match_fingerprints([*many, 7]) == {"big": 2000, "e1": 1, "e2": 1}
+
+
+def test_agent_edit_text_is_not_stored_unless_the_user_opts_in(store: Store, tmp_path: Path) -> None:
+    """A shared ledger must not become a copy of everyone's code: the ledger itself drops the text, so no
+    caller can leak it by forgetting the setting."""
+    default = store.open()
+    default.add_agent_edits([agent_edit("e1", text="def secret(): return 42\n")])
+    assert default.agent_edits()[0].text is None
+    assert store.query("SELECT count(*) FROM agent_edits WHERE text IS NOT NULL") == [(0,)]
+
+    via_settings = open_ledger(tmp_path, store.setting)
+    assert via_settings.warning is None
+    via_settings.ledger.add_agent_edits([agent_edit("e2", text="def also_secret(): pass\n")])
+    assert store.query("SELECT count(*) FROM agent_edits WHERE text IS NOT NULL") == [(0,)]
+
+    opted_in = open_ledger(tmp_path, store.setting, store_text=True).ledger
+    opted_in.add_agent_edits([agent_edit("e3", text="print('shared on purpose')\n")])
+    assert [e.text for e in store.open().agent_edits()] == [None, None, "print('shared on purpose')\n"]
+
+
+def test_import_cursors_remember_where_a_transcript_stopped(store: Store) -> None:
+    ledger = store.open()
+    assert ledger.import_cursor("/t/a.jsonl") is None
+    ledger.save_import_cursor("/t/a.jsonl", ImportCursor(120, "abc"))
+    ledger.save_import_cursor("/t/a.jsonl", ImportCursor(2**40, "abc"))
+    ledger.save_import_cursor("/t/b.jsonl", ImportCursor(7, "def"))
+    assert store.open().import_cursor("/t/a.jsonl") == ImportCursor(2**40, "abc")
+    assert ledger.import_cursor("/t/b.jsonl") == ImportCursor(7, "def")
+
+
+# -- schema versions -------------------------------------------------------------------------------------
+
+
+def test_fresh_store_gets_the_current_schema_once(store: Store) -> None:
+    store.open().close()
+    store.open().close()  # reopening applies nothing twice
+    assert store.query("SELECT version FROM schema_version") == [(BACKENDS[store.backend].SCHEMA_VERSION,)]
+
+
+def test_appended_migration_is_applied_to_an_existing_store(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = BACKENDS[store.backend]
+    old = store.open()
+    old.save_spans("a.py", [span(1)])
+    old.close()
+    migrations = (*module.MIGRATIONS, ("CREATE TABLE known_output (digest TEXT PRIMARY KEY)",))
+    monkeypatch.setattr(module, "MIGRATIONS", migrations)
+    monkeypatch.setattr(module, "SCHEMA_VERSION", len(migrations))
+    assert store.open().load_spans("a.py") == [span(1)]
+    assert store.query("SELECT version FROM schema_version") == [(len(migrations),)]
+    assert store.query("SELECT count(*) FROM known_output") == [(0,)]
+
+
+def test_newer_schema_is_refused_with_a_clear_error(store: Store, tmp_path: Path) -> None:
+    newer = BACKENDS[store.backend].SCHEMA_VERSION + 1
+    store.open().close()
+    store.query(f"UPDATE schema_version SET version = {newer}")
+    with pytest.raises(LedgerError, match=f"schema version {newer} is newer than this provguard knows"):
+        store.open()
+    fallback = open_ledger(tmp_path, store.setting)
+    assert fallback.ledger.persistent is False
+    assert fallback.warning is not None and "upgrade provguard" in fallback.warning
+    assert store.query("SELECT version FROM schema_version") == [(newer,)]  # left as it was
+
+
+# -- several processes at once ---------------------------------------------------------------------------
+
+WRITER = textwrap.dedent("""
+    import sys
+    from provguard.ledger.location import open_ledger
+    from provguard.ledger.model import AgentEdit, Declaration, Fingerprint, ImportCursor, StoredSpan
+    from provguard.provenance.origin import Evidence, Kind, Origin
+
+    setting, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    result = open_ledger(None, setting)  # every writer migrates an empty store at once
+    assert result.warning is None, result.warning
+    ledger = result.ledger
+    origin = Origin(Kind.HUMAN, Evidence.MARKER, declared_by=name)
+
+    def spans(path, i, count):
+        return [StoredSpan(f"{name}-{i}-{n}", path, origin, 1, (), "now", Fingerprint(1, "d", "h", "b", "a", n, 0, n))
+                for n in range(count)]
+
+    def edit(edit_id, prints):
+        return AgentEdit(edit_id, "codex", "x.py", "2026-01-01T00:00:00Z", Evidence.TRANSCRIPT, fingerprints=prints)
+
+    for i in range(rounds):
+        ledger.add_declaration(Declaration(f"s{i}", name + ".py", origin, "2026-01-01"))
+        ledger.save_spans(name + ".py", spans(name + ".py", i, 2))
+        ledger.save_spans("shared.py", spans("shared.py", i, 3))
+        ledger.add_agent_edits([edit(f"{name}-{i}", (i, -i - 1)), edit(f"shared-{i}", (10_000 + i, 20_000 + i))])
+        ledger.save_import_cursor("shared.jsonl", ImportCursor(i, name))
+    ledger.close()
+""")
+
+
+def test_concurrent_writers_in_processes_lose_nothing(store: Store) -> None:
+    """Servers, CLI runs and hooks are separate processes writing one ledger at once."""
+    writers, rounds = [f"p{n}" for n in range(4)], 25
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, store.setting, name, str(rounds)],
+                              stderr=subprocess.PIPE) for name in writers]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+
+    ledger = store.open()
+    decls = {(d.origin.declared_by, d.span_id) for d in ledger.declarations()}
+    assert decls == {(name, f"s{i}") for name in writers for i in range(rounds)}
+    assert len(ledger.declarations()) == len(writers) * rounds
+    for name in writers:
+        assert [s.id for s in ledger.load_spans(f"{name}.py")] == [f"{name}-{rounds - 1}-{n}" for n in range(2)]
+    shared = [s.id.rsplit("-", 1)[0] for s in ledger.load_spans("shared.py")]
+    assert len(shared) == 3 and len(set(shared)) == 1  # one writer's whole list, never a mix
+    edits = ledger.agent_edits()
+    assert len(edits) == len({e.id for e in edits}) == len(writers) * rounds + rounds
+    assert ledger.match_fingerprints([10_000 + i for i in range(rounds)]) == {f"shared-{i}": 1 for i in range(rounds)}
+    cursor = ledger.import_cursor("shared.jsonl")
+    assert cursor is not None and cursor.offset == rounds - 1 and cursor.identity in writers
+
+
+def test_records_are_plain_json_in_both_backends(store: Store) -> None:
+    """An origin is stored as the same JSON everywhere, so a ledger can be exported from one and read by the other."""
+    ledger = store.open()
+    ledger.save_spans("a.py", [span(1)])
+    [(origin,)] = store.query("SELECT origin FROM spans")
+    assert json.loads(origin)["extra"] == [["session", "abc"], ["ticket", "ÜBER-1"], ["session", "repeated keys kept"]]
