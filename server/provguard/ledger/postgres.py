@@ -24,7 +24,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
 from .rows import SPAN_COLUMNS, SpanRow, evidence, span_from_row, span_to_row, stored_text
@@ -261,8 +261,11 @@ class PostgresLedger:
     # -- connection and transactions ---------------------------------------------------------------------
 
     def _connect(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                               application_name="provguard")
+        # Named "provguard" in pg_stat_activity unless the URL names it (a team may tag its hosts).
+        conninfo = self._conninfo
+        if "application_name" not in conninfo_to_dict(conninfo):
+            conninfo = make_conninfo(conninfo, application_name="provguard")
+        conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         try:
             # SET rather than libpq `options`, which would replace any `options` the URL itself gives.
             conn.execute(f"SET lock_timeout = {int(self._busy_timeout * 1000)}")
