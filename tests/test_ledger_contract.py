@@ -23,6 +23,8 @@ from provguard.ledger.location import open_ledger
 from provguard.ledger.model import Fingerprint, ImportCursor, StoredSpan
 from provguard.ledger.store import LedgerError
 from provguard.provenance.origin import Evidence, Kind, Origin
+from provguard.session import Session
+from provguard.settings import Settings
 
 BACKENDS: dict[str, ModuleType] = {"sqlite": ledger_sqlite, "postgres": ledger_postgres}
 
@@ -142,6 +144,18 @@ def test_agent_edit_text_is_not_stored_unless_the_user_opts_in(store: Store, tmp
     opted_in = open_ledger(tmp_path, store.setting, store_text=True).ledger
     opted_in.add_agent_edits([agent_edit("e3", text="print('shared on purpose')\n")])
     assert [e.text for e in store.open().agent_edits()] == [None, None, "print('shared on purpose')\n"]
+
+
+def test_the_editors_store_text_setting_reaches_its_ledger(store: Store, tmp_path: Path) -> None:
+    session = Session([tmp_path])
+    session.configure(Settings(ledger=store.setting))
+    assert session.open_ledger() is None
+    session.ledger.add_agent_edits([agent_edit("e1", text="kept private\n")])
+    session.configure(Settings(ledger=store.setting, store_text=True))
+    assert session.ledger_outdated  # turning the opt-in on reopens the ledger
+    assert session.open_ledger() is None
+    session.ledger.add_agent_edits([agent_edit("e2", text="shared on purpose\n")])
+    assert [e.text for e in store.open().agent_edits()] == [None, "shared on purpose\n"]
 
 
 def test_import_cursors_remember_where_a_transcript_stopped(store: Store) -> None:

@@ -162,11 +162,23 @@ def test_unreachable_server_falls_back_to_memory_naming_host_and_database(tmp_pa
     assert result.ledger.persistent is False
     assert result.warning is not None
     assert "postgresql://alice@127.0.0.1:" in result.warning and "/teamdb:" in result.warning
-    assert "the server cannot be reached" in result.warning and "Connection refused" in result.warning
+    assert "the connection to the server failed" in result.warning and "Connection refused" in result.warning
     assert "s3cret" not in result.warning
     result.ledger.save_spans("a.py", [span(1)])  # the fallback works
     assert result.ledger.load_spans("a.py") == [span(1)]
     assert not (tmp_path / ".provguard").exists()  # no file ledger created behind the team's back
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://alice:s3cret@[::1/teamdb",  # libpq quotes a URL it cannot parse
+    "postgresql://alice:s3cret@127.0.0.1:1/teamdb?no_such_option=1",
+    "postgresql://alice:s3cret@127.0.0.1:not-a-port/teamdb",
+])
+def test_a_malformed_url_is_refused_without_showing_its_password(url: str, tmp_path: Path) -> None:
+    result = open_ledger(tmp_path, url)
+    assert result.ledger.persistent is False
+    assert result.warning is not None and "alice@" in result.warning and "teamdb" in result.warning
+    assert "s3cret" not in result.warning
 
 
 def test_the_environment_names_the_ledger_unless_the_setting_does(tmp_path: Path) -> None:

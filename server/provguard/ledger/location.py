@@ -12,7 +12,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .sqlite import DEFAULT_BUSY_TIMEOUT, MEMORY, SqliteLedger
 from .store import Ledger, LedgerError
@@ -35,7 +34,8 @@ def default_location(root: Path) -> Path:
 
 
 def is_url(value: str | None) -> bool:
-    return bool(value) and urlsplit(value or "").scheme.lower() in URL_SCHEMES
+    scheme, sep, _ = (value or "").partition("://")
+    return bool(sep) and scheme.lower() in URL_SCHEMES
 
 
 def ledger_url(setting: str | None, environ: Mapping[str, str] | None = None) -> str | None:
@@ -100,10 +100,12 @@ def redact(url: str) -> str:
     """`url` without its password and query (which may hold one): what messages may show."""
     if not is_url(url):
         return f"named by {URL_ENV}"  # not a URL: may be a key=value string with a password, so not shown
-    parts = urlsplit(url)
-    credentials, at, hosts = parts.netloc.rpartition("@")
-    user = credentials.partition(":")[0] + "@" if at and credentials.partition(":")[0] else ""
-    return f"{parts.scheme}://{user}{hosts}{parts.path}"
+    scheme, _, rest = url.partition("://")
+    address = rest.partition("?")[0]  # split by hand: urllib rejects some URLs libpq accepts
+    netloc, slash, database = address.partition("/")
+    credentials, at, hosts = netloc.rpartition("@")
+    user = credentials.partition(":")[0]
+    return f"{scheme}://{user + '@' if at and user else ''}{hosts}{slash}{database}"
 
 
 def _make_ledger_dir(folder: Path) -> None:

@@ -17,6 +17,7 @@ empty database at once apply each migration exactly once.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -298,7 +299,7 @@ class PostgresLedger:
                 stored_text(edit, self.store_text), edit.source)
 
     def _reason(self, exc: psycopg.Error) -> str:
-        return reason(exc, self._busy_timeout)
+        return reason(exc, self._busy_timeout, self._conninfo)
 
 
 class _UpToDate(Exception):
@@ -353,9 +354,15 @@ def describe(conninfo: str) -> str:
     return f"postgresql://{user}{host}{port}/{params.get('dbname') or ''}"
 
 
-def reason(exc: psycopg.Error, busy_timeout: float) -> str:
-    """A sentence for a person from the server's or libpq's message, without the connection string."""
-    text = " ".join(str(exc).split())
+def reason(exc: psycopg.Error, busy_timeout: float, conninfo: str) -> str:
+    """A sentence for a person from the server's or libpq's message, with no password in it.
+
+    libpq quotes a URL it cannot parse, password included: the URL is replaced by its description, and
+    anything else that looks like a password is blanked too.
+    """
+    text = " ".join(str(exc).replace(conninfo, describe(conninfo)).split())
+    text = re.sub(r"(://[^\s:/@\[]*):[^\s@]*@", r"\1@", text)
+    text = re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.IGNORECASE)
     if isinstance(exc, errors.LockNotAvailable):
         return f"the ledger stayed locked by another process for more than {busy_timeout:g} s ({text})"
     if isinstance(exc, errors.QueryCanceled):
@@ -367,5 +374,5 @@ def reason(exc: psycopg.Error, busy_timeout: float) -> str:
     if isinstance(exc, errors.InvalidSchemaName) or "no schema has been selected" in text:
         return f"the schema named by search_path does not exist ({text})"
     if isinstance(exc, psycopg.OperationalError):
-        return f"the server cannot be reached ({text})"
+        return f"the connection to the server failed ({text})"
     return text
