@@ -32,7 +32,8 @@ class Ledger(Protocol):
 
     @property
     def location(self) -> str:
-        """Where the data lives, for messages ("/repo/.provguard/ledger.sqlite3", "memory")."""
+        """Where the data lives, for messages ("/repo/.provguard/ledger.sqlite3", "postgresql://bo@db/team",
+        "memory"); never a password."""
         ...
 
     @property
