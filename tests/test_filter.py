@@ -4,15 +4,22 @@ reported, with exact counts, in input order, and bad lines never lost."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import os
 import pickle
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from corpus_support import jsonl, provguard, read_jsonl
+from corpus_support import REPO, jsonl, provguard, read_jsonl
 from provguard.corpus.judge import Action, Judge, Record
 from provguard.corpus.ledger_spans import RecordedSpans
+from provguard.corpus.pipeline import FilterConfig, Outcome, run_filter
+from provguard.corpus.samples import Fields
 from provguard.documents import Document
 from provguard.languages import by_id
 from provguard.ledger.anchor import fingerprint
@@ -238,3 +245,48 @@ def test_spans_from_another_source_decide_like_markers(judge: Judge, tmp_path: P
     assert recorded.judge(Record(HUMAN, "src/add.py")).action is Action.DROP
     assert recorded.judge(Record(HUMAN, "src/other.py")).action is Action.KEEP
     assert recorded.judge(Record(HUMAN.replace("a + b", "b + a"), "src/add.py")).action is Action.KEEP
+
+
+def explode_on_boom(doc: Document, path: str | None) -> tuple[Span, ...]:
+    if b"boom" in doc.source:
+        raise ValueError("provider failed")
+    return ()
+
+
+def test_a_sample_the_judge_fails_on_is_dropped_with_the_error_and_the_rest_go_on(judge: Judge) -> None:
+    failing = Judge(judge.policy, judge.placements, extra_spans=explode_on_boom)
+    config = FilterConfig(failing, Fields())
+    corpus = jsonl({"content": HUMAN}, {"content": "boom = 1\n"}, {"content": RIVAL_BLOCK}, {"content": "x = 2\n"})
+    sink = io.BytesIO()
+    outcomes: list[Outcome] = []
+    run_filter(config, io.BytesIO(corpus), sink, 1, outcomes.append)
+    assert sink.getvalue() == jsonl({"content": HUMAN}, {"content": "x = 2\n"})
+    assert [(o.line, o.action, o.written) for o in outcomes] == [
+        (1, Action.KEEP, True), (2, None, False), (3, Action.DROP, False), (4, Action.KEEP, True)]
+    assert outcomes[1].problem is not None
+    assert outcomes[1].problem.problem == "cannot be judged (ValueError: provider failed)"
+
+
+def test_a_progress_line_is_drawn_only_when_stderr_is_a_terminal(tmp_path: Path) -> None:
+    (tmp_path / "c.jsonl").write_bytes(jsonl(*({"content": HUMAN} for _ in range(10))))
+    controller, terminal = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(REPO / "server"))
+    with subprocess.Popen([sys.executable, "-m", "provguard", "filter", "c.jsonl", "out.jsonl", "--workers", "1"],
+                          cwd=tmp_path, env=env, stderr=terminal) as process:
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed when the command ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(controller)
+    assert process.returncode == 0
+    assert b"\r[" + b"#" * 30 + b"] 100%" in shown
+    assert b"10 lines: 10 kept, 0 dropped" in shown
+
+    piped = provguard(tmp_path, "filter", "c.jsonl", "out.jsonl")
+    assert b"\r" not in piped.stderr and b"10 lines: 10 kept" in piped.stderr

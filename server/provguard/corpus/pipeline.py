@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
-from .judge import Action, Judge, Reason
+from .judge import Action, Judge, Reason, Verdict
 from .samples import BadLine, Fields, Sample, parse_line
 
 BATCH_LINES = 256
@@ -106,7 +106,7 @@ def judge_lines(config: FilterConfig, batch: list[Line]) -> list[Outcome]:
         else:
             parsed.append((line, parse_line(line.raw, config.fields)))
     samples = [p for _, p in parsed if isinstance(p, Sample)]
-    verdicts = iter(config.judge.judge_batch([s.record for s in samples]))
+    verdicts = iter(_verdicts(config.judge, samples))
     out: list[Outcome] = []
     for line, item in parsed:
         if isinstance(item, BadLine):
@@ -114,6 +114,9 @@ def judge_lines(config: FilterConfig, batch: list[Line]) -> list[Outcome]:
             out.append(Outcome(line.number, None, problem=item, written=passed))
             continue
         verdict = next(verdicts)
+        if isinstance(verdict, BadLine):
+            out.append(Outcome(line.number, None, problem=verdict, path=item.record.path, written=False))
+            continue
         replacement = None
         if verdict.action is Action.REDACT:
             data = dict(item.data)
@@ -122,6 +125,21 @@ def judge_lines(config: FilterConfig, batch: list[Line]) -> list[Outcome]:
         out.append(Outcome(line.number, verdict.action, verdict.reasons, replacement, path=item.record.path,
                            written=verdict.action is not Action.DROP))
     return out
+
+
+def _verdicts(judge: Judge, samples: list[Sample]) -> list[Verdict | BadLine]:
+    """The batch's verdicts; when judging fails (a bug, not bad input), each sample is judged alone so only the
+    one that fails is lost, dropped with the error as its problem: never written unjudged."""
+    try:
+        return list(judge.judge_batch([s.record for s in samples]))
+    except Exception:
+        out: list[Verdict | BadLine] = []
+        for sample in samples:
+            try:
+                out.append(judge.judge(sample.record))
+            except Exception as exc:
+                out.append(BadLine(f"cannot be judged ({type(exc).__name__}: {exc})"))
+        return out
 
 
 _CONFIG: FilterConfig | None = None

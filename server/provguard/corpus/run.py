@@ -7,6 +7,7 @@ import gzip
 import sys
 import zlib
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,10 @@ class FilterRun:
             try:
                 run_filter(self.config, source, sink, self.workers, on_outcome,
                            progress.advance if progress is not None else None)
-            except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            except BrokenProcessPool as exc:
+                raise StreamError(f"a worker process died (out of memory?) while filtering {self.input_label}; "
+                                  f"{counts.lines} lines were done") from exc
+            except (OSError, EOFError, zlib.error) as exc:
                 raise StreamError(f"{self.input_label} or {output_name}: {exc}") from exc
             finally:
                 if progress is not None:
