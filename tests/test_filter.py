@@ -199,6 +199,9 @@ def test_usage_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     (tmp_path / "c.jsonl").write_bytes(jsonl({"content": HUMAN}))
     done = provguard(tmp_path, "filter", "c.jsonl", "--workers", "0")
     assert done.returncode == 2 and b"--workers" in done.stderr
+    done = provguard(tmp_path, "filter", "c.jsonl", "./c.jsonl")
+    assert done.returncode == 2 and b"OUTPUT is INPUT" in done.stderr
+    assert (tmp_path / "c.jsonl").read_bytes() == jsonl({"content": HUMAN})
     done = provguard(tmp_path, "filter", "c.jsonl", "--pack", "nope.yaml")
     assert done.returncode == 2 and b"nope.yaml" in done.stderr
 

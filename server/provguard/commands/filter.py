@@ -78,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
         return fail("--code-field must name a field")
     if args.input != "-" and not Path(args.input).is_file():
         return fail(f"no such file: {args.input}")
+    if args.output != "-" and Path(args.output).exists() and args.input != "-" \
+            and Path(args.output).samefile(args.input):
+        return fail(f"OUTPUT is INPUT ({args.input}): writing would destroy the corpus before it is read")
     if args.ledger is not None and not args.ledger.is_file():
         return fail(f"no ledger at {args.ledger}")
     loaded = project_policy(args.root, args.packs, overrides)
