@@ -11,11 +11,13 @@ Sections (`--only`, comma-separated; all by default):
            insertions over the protocol (half named by provguard/didInsert hints); then the file is saved,
            closed and reopened in a new server, its spans coming back from the ledger
   memory   the server's resident memory after opening 200 distinct 5,000-line files (Python, TypeScript, Go)
+  corpus   `provguard filter` over a generated 1 GB JSONL corpus (MB/s, resident memory over time), and
+           `check` over 300 files beside tree-sitter parse-only (see bench/corpus.py)
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
 start to first diagnostics <= 400 ms, and the same for the reopened file with its spans; resident memory
-with the 200 files open <= 200 MB.
+with the 200 files open <= 200 MB; filter memory flat over the corpus; check >= half of parse-only speed.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+import corpus
 import local
 import lsp_timing
 import polyglot
@@ -53,7 +56,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory")
+SECTIONS = ("latency", "startup", "spans", "memory", "corpus")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -89,6 +92,8 @@ class Options:
     hinted_share: float = 0.5
     files: int = 200
     file_lines: int = 5000
+    corpus_mb: int = 1000
+    corpus_files: int = 300
 
     def runs(self, section: str) -> bool:
         return section in self.sections
@@ -124,6 +129,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
                         help="share of the bulk insertions named by a provguard/didInsert hint (default 0.5)")
     parser.add_argument("--files", type=int, help="files the memory section opens (default 200)")
     parser.add_argument("--file-lines", type=int, help="lines of each of those files (default 5000)")
+    parser.add_argument("--corpus-mb", type=int, help="size of the corpus section's JSONL corpus (default 1000)")
+    parser.add_argument("--corpus-files", type=int, help="files of the corpus section's check tree (default 300)")
     args = parser.parse_args(argv)
     quick = args.quick
     return Options(
@@ -144,6 +151,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         hinted_share=args.hinted_share,
         files=args.files or (20 if quick else 200),
         file_lines=args.file_lines or (1000 if quick else 5000),
+        corpus_mb=args.corpus_mb or (50 if quick else 1000),
+        corpus_files=args.corpus_files or (60 if quick else 300),
     )
 
 
@@ -266,6 +275,7 @@ class Results:
     final_diagnostics: dict[str, int] = field(default_factory=dict)
     spans: SpanResults | None = None
     memory: MemoryResults | None = None
+    corpus: corpus.CorpusResults | None = None
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -279,7 +289,8 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
         _measure_start_up(results, out)
 
     measures = {"latency": (_measure_latency, workspace), "startup": (startup_section, workspace),
-                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory")}
+                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory"),
+                "corpus": (_measure_corpus, workspace / "corpus")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -482,6 +493,11 @@ def _measure_memory(results: Results, root: Path, out: Callable[[str], None]) ->
     results.series["memory.open"] = Summary.of_seconds(protocol.open_seconds)
 
 
+def _measure_corpus(results: Results, root: Path, out: Callable[[str], None]) -> None:
+    o = results.options
+    results.corpus = corpus.measure(root, o.corpus_mb, o.corpus_files, len(os.sched_getaffinity(0)), out, o.seed)
+
+
 def _check_targets(results: Results) -> None:
     s, f, add = results.series, results.figures, results.targets.append
     if results.latency is not None:
@@ -499,6 +515,8 @@ def _check_targets(results: Results) -> None:
         m = results.memory.figures()
         add((f"memory: VmRSS with {m['files']:.0f} files open <= {MEMORY_TARGET_MB:g} MB",
              m["rss_mb"] <= MEMORY_TARGET_MB, f"{m['rss_mb']:.1f} MB (peak {m['hwm_mb']:.1f})"))
+    if results.corpus is not None:
+        results.targets += results.corpus.targets()
 
 
 def _latency_targets(results: Results, name: str, got: Summary, reparse: Summary) -> None:
@@ -598,6 +616,8 @@ def render(results: Results) -> str:
         lines += ["", "== tracked spans", *_span_lines(results)]
     if results.memory is not None:
         lines += ["", "== memory", *_memory_lines(results)]
+    if results.corpus is not None:
+        lines += ["", "== corpus", *results.corpus.lines()]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:
@@ -775,6 +795,8 @@ def to_json(results: Results) -> dict[str, Any]:
     data["load_average_at_start"] = results.load
     data["latency_ms"] = {k: asdict(v) for k, v in results.series.items()}
     data["figures_ms"] = results.figures
+    if results.corpus is not None:
+        data["corpus"] = results.corpus.figures()
     if results.spans is not None:
         plan = results.spans.plan
         data["spans"] = {**results.spans.counts(), "shapes": plan.shapes, "hinted": plan.hinted,

@@ -42,24 +42,36 @@ def project_policy(start: Path, packs: list[str] | None, overrides: dict[str, Se
     explicit = frozenset(name for name, given in (("packs", packs), ("severity", overrides)) if given)
     return load_project_policy(start, settings, explicit=explicit, editor_base=Path.cwd())
 
-def read_ledger(given: str | None, root: Path) -> Ledger | str | None:
-    """The ledger to read spans from: the one named (a file or a PostgreSQL URL), else PROVGUARD_LEDGER_URL,
-    else the project's file if it exists (reading never creates a file); a named ledger that cannot be
-    opened is an error."""
-    from provguard.ledger.location import default_location, ledger_url, open_postgres, redact
-    from provguard.ledger.sqlite import SqliteLedger
-    from provguard.ledger.store import LedgerError
+def ledger_source(given: str | None, root: Path) -> str | None:
+    """What `read_ledger` opens: the ledger named (a file or a PostgreSQL URL), else PROVGUARD_LEDGER_URL, else
+    the project's file if it exists (reading never creates a file); None when there is none."""
+    from provguard.ledger.location import default_location, ledger_url
 
     url = ledger_url(given)
     if url is not None:
-        try:
-            return open_postgres(url)
-        except LedgerError as exc:
-            return f"cannot read the ledger {redact(url)}: {exc}"
-    path = Path(given) if given else default_location(root)
-    if given is None and not path.is_file():
+        return url
+    if given:
+        return given
+    path = default_location(root)
+    return str(path) if path.is_file() else None
+
+
+def read_ledger(given: str | None, root: Path) -> Ledger | str | None:
+    """The ledger `ledger_source` names, open; a ledger that cannot be opened is an error message."""
+    from provguard.ledger.location import is_url, open_postgres, redact
+    from provguard.ledger.sqlite import SqliteLedger
+    from provguard.ledger.store import LedgerError
+
+    source = ledger_source(given, root)
+    if source is None:
         return None
-    if given is not None and not path.is_file():
+    if is_url(source):
+        try:
+            return open_postgres(source)
+        except LedgerError as exc:
+            return f"cannot read the ledger {redact(source)}: {exc}"
+    path = Path(source)
+    if not path.is_file():
         return f"no ledger at {path}"
     try:
         return SqliteLedger(path)

@@ -1,0 +1,80 @@
+"""`provguard export`: flagged spans as JSON Lines and flagged files as a plain list, for data pipelines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from provguard.policy.model import Severity
+from provguard.policy.policy import DEFAULT_PACK
+
+from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, ledger_source, parse_overrides, project_policy, read_ledger
+
+LEVELS = ("error", "warning", "info", "hint")
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "export", "write what must not enter a training set or a test-task set: "
+                        "flagged spans (JSON Lines) and the files that hold them")
+    parser.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
+    parser.add_argument("--jsonl", default="-", metavar="FILE",
+                        help="one record per flagged span (default: - for stdout)")
+    parser.add_argument("--paths", type=Path, metavar="FILE",
+                        help="the flagged files, one path a line, for tools that exclude by path")
+    parser.add_argument("--min-severity", choices=LEVELS, default="error",
+                        help="findings at or above this severity flag a span (default: error)")
+    parser.add_argument("--pack", action="append", dest="packs", metavar="PACK",
+                        help=f"rule pack name or path; repeatable (default: the project's, else {DEFAULT_PACK})")
+    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                        help="override a rule's severity (error, warning, info, hint, off)")
+    parser.add_argument("--root", type=Path, default=Path("."),
+                        help="project root that paths and pack globs are relative to (default: .)")
+    parser.add_argument("--ledger", metavar="FILE|URL",
+                        help="ledger of recorded provenance (default: ROOT/.provguard/ledger.sqlite3 if present)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from provguard.corpus.export import export_paths
+    from provguard.corpus.judge import Judge
+    from provguard.corpus.ledger_spans import RecordedSpans
+
+    def fail(message: str) -> int:
+        print(f"provguard: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    overrides = parse_overrides(args.severity)
+    if isinstance(overrides, str):
+        return fail(overrides)
+    if not args.path.exists():
+        return fail(f"no such file or folder: {args.path}")
+    loaded = project_policy(args.path, args.packs, overrides)
+    if loaded.errors:
+        for error in loaded.errors:
+            print(f"provguard: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    ledger = read_ledger(args.ledger, args.root)
+    if isinstance(ledger, str):
+        return fail(ledger)
+    spans = None
+    if ledger is not None:  # opened once to fail early with a clear message; each worker opens its own
+        ledger.close()
+        source = ledger_source(args.ledger, args.root)
+        spans = RecordedSpans(source) if source else None
+    judge = Judge(loaded.policy, min_severity=Severity(args.min_severity), extra_spans=spans)
+    result = export_paths([args.path], args.root, judge)
+    for skipped in result.skipped:
+        print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    try:
+        if args.jsonl == "-":
+            sys.stdout.write(result.jsonl())
+        else:
+            Path(args.jsonl).write_text(result.jsonl(), encoding="utf-8")
+        if args.paths is not None:
+            args.paths.write_text("".join(f"{p}\n" for p in result.files), encoding="utf-8")
+    except OSError as exc:
+        return fail(f"cannot write {exc.filename}: {exc.strerror or exc}")
+    print(f"provguard export: {result.summary()}", file=sys.stderr)
+    return EXIT_CLEAN

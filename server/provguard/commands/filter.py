@@ -1,0 +1,106 @@
+"""`provguard filter`: a JSONL corpus written back without flagged samples, or with flagged code redacted."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from provguard.policy.model import Severity
+from provguard.policy.policy import DEFAULT_PACK
+
+from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, ledger_source, parse_overrides, project_policy, read_ledger
+
+MAX_BAD_LINES_SHOWN = 20
+LEVELS = ("error", "warning", "info", "hint")
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "filter", "write a JSONL corpus back without samples the rule packs flag "
+                        "(or with their flagged code redacted)")
+    parser.add_argument("input", nargs="?", default="-", metavar="INPUT",
+                        help="JSONL corpus, one sample per line; .gz is read compressed; - for stdin (default)")
+    parser.add_argument("output", nargs="?", default="-", metavar="OUTPUT",
+                        help="where the kept samples go; .gz is written compressed; - for stdout (default)")
+    parser.add_argument("--code-field", default="content", metavar="NAME", help="field holding the code "
+                        "(default: content)")
+    parser.add_argument("--path-field", metavar="NAME", help="field holding the sample's original path")
+    parser.add_argument("--language-field", metavar="NAME", help="field holding the sample's language")
+    parser.add_argument("--redact", action="store_true",
+                        help="replace flagged code with a placeholder comment instead of dropping the sample")
+    parser.add_argument("--on-bad-line", choices=("pass", "drop"), default="pass",
+                        help="what to do with lines that are not samples (default: pass them through)")
+    parser.add_argument("--report", type=Path, metavar="FILE",
+                        help="side report (JSON Lines): every dropped, redacted or bad line and why, then counts")
+    parser.add_argument("--workers", type=int, default=_cores(), metavar="N",
+                        help=f"worker processes (default: the cores available, {_cores()})")
+    parser.add_argument("--as", dest="placements", action="append", metavar="PATH",
+                        help="judge every sample as placed at this corpus path too; repeatable (default: OUTPUT, "
+                        "else INPUT, without .gz, else corpus.jsonl)")
+    parser.add_argument("--min-severity", choices=LEVELS, default="error",
+                        help="findings at or above this severity flag a sample (default: error)")
+    parser.add_argument("--max-sample-bytes", type=int, default=64 << 20, metavar="N",
+                        help="longer lines are dropped and reported unread (default: 64 MiB)")
+    parser.add_argument("--pack", action="append", dest="packs", metavar="PACK",
+                        help=f"rule pack name or path; repeatable (default: the project's, else {DEFAULT_PACK})")
+    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                        help="override a rule's severity (error, warning, info, hint, off)")
+    parser.add_argument("--root", type=Path, default=Path("."),
+                        help="project root that pack path globs are relative to (default: .)")
+    parser.add_argument("--ledger", metavar="FILE|URL",
+                        help="also judge spans this ledger recorded for a sample's path (needs --path-field)")
+    parser.set_defaults(run=run)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run(args: argparse.Namespace) -> int:
+    from provguard.corpus.judge import Judge
+    from provguard.corpus.ledger_spans import RecordedSpans
+    from provguard.corpus.pipeline import FilterConfig, OnBadLine
+    from provguard.corpus.run import FilterRun, StreamError, corpus_placement
+    from provguard.corpus.samples import Fields
+
+    def fail(message: str) -> int:
+        print(f"provguard: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    overrides = parse_overrides(args.severity)
+    if isinstance(overrides, str):
+        return fail(overrides)
+    if args.workers < 1 or args.max_sample_bytes < 1:
+        return fail("--workers and --max-sample-bytes must be at least 1")
+    if not args.code_field:
+        return fail("--code-field must name a field")
+    if args.input != "-" and not Path(args.input).is_file():
+        return fail(f"no such file: {args.input}")
+    if args.output != "-" and Path(args.output).exists() and args.input != "-" \
+            and Path(args.output).samefile(args.input):
+        return fail(f"OUTPUT is INPUT ({args.input}): writing would destroy the corpus before it is read")
+    if args.ledger is not None:  # opened once to fail early with a clear message; each worker opens its own
+        ledger = read_ledger(args.ledger, args.root)
+        if isinstance(ledger, str):
+            return fail(ledger)
+        if ledger is not None:
+            ledger.close()
+    loaded = project_policy(args.root, args.packs, overrides)
+    if loaded.errors:
+        for error in loaded.errors:
+            print(f"provguard: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    placements = tuple(args.placements or (corpus_placement(args.input, args.output, args.root),))
+    judge = Judge(loaded.policy, placements, Severity(args.min_severity), args.redact,
+                  RecordedSpans(ledger_source(args.ledger, args.root) or "") if args.ledger is not None else None)
+    config = FilterConfig(judge, Fields(args.code_field, args.path_field, args.language_field),
+                          OnBadLine(args.on_bad_line), args.max_sample_bytes)
+    name = "<stdin>" if args.input == "-" else args.input
+    try:
+        counts = FilterRun(config, args.workers, name, MAX_BAD_LINES_SHOWN).run(args.input, args.output, args.report)
+    except StreamError as exc:
+        return fail(str(exc))
+    print(f"provguard filter: {counts.summary()}", file=sys.stderr)
+    return EXIT_CLEAN
