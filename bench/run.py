@@ -11,6 +11,7 @@ Sections (`--only`, comma-separated; all by default):
            insertions over the protocol (half named by provguard/didInsert hints); then the file is saved,
            closed and reopened in a new server, its spans coming back from the ledger
   memory   the server's resident memory after opening 200 distinct 5,000-line files (Python, TypeScript, Go)
+  git      git history of a 5,000-line file last changed by 200 commits: provguard beside `git blame` alone
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
@@ -39,6 +40,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+import git_history
 import local
 import lsp_timing
 import polyglot
@@ -53,7 +55,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory")
+SECTIONS = ("latency", "startup", "spans", "memory", "git")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -266,6 +268,7 @@ class Results:
     final_diagnostics: dict[str, int] = field(default_factory=dict)
     spans: SpanResults | None = None
     memory: MemoryResults | None = None
+    git: git_history.GitFigures | None = None
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -279,7 +282,8 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
         _measure_start_up(results, out)
 
     measures = {"latency": (_measure_latency, workspace), "startup": (startup_section, workspace),
-                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory")}
+                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory"),
+                "git": (_measure_git, workspace / "git")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -482,6 +486,15 @@ def _measure_memory(results: Results, root: Path, out: Callable[[str], None]) ->
     results.series["memory.open"] = Summary.of_seconds(protocol.open_seconds)
 
 
+def _measure_git(results: Results, root: Path, out: Callable[[str], None]) -> None:
+    o = results.options
+    lines, commits = o.file_lines, (30 if o.file_lines < 5000 else 200)
+    out(f"git: workspace {root}: a {lines:,}-line file over {commits} commits; blaming it ...")
+    done = _timed("git history", out)
+    results.git = git_history.measure(root, lines, commits, runs=max(3, o.cold_runs), seed=o.seed)
+    done()
+
+
 def _check_targets(results: Results) -> None:
     s, f, add = results.series, results.figures, results.targets.append
     if results.latency is not None:
@@ -598,6 +611,8 @@ def render(results: Results) -> str:
         lines += ["", "== tracked spans", *_span_lines(results)]
     if results.memory is not None:
         lines += ["", "== memory", *_memory_lines(results)]
+    if results.git is not None:
+        lines += ["", "== git history", *results.git.render()]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:
@@ -788,6 +803,8 @@ def to_json(results: Results) -> dict[str, Any]:
             "checkpoints_kb": {str(count): status for count, status in memory.protocol.checkpoints},
             "diagnostics": memory.protocol.diagnostics,
         }
+    if results.git is not None:
+        data["git_ms"] = asdict(results.git)
     data["targets"] = [{"target": name, "pass": ok, "measured": got} for name, ok, got in results.targets]
     return data
 

@@ -14,7 +14,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from git_support import CLAUDE_FOOTER, PERSON, Repo
-from lsp_support import SERVER, open_file, pushed, record_registrations, start
+from lsp_support import SERVER, insert_at_line, open_file, pushed, record_registrations, start
 from provguard.analysis import analyze
 from provguard.documents import Document
 from provguard.languages import detect
@@ -344,17 +344,21 @@ async def client(lsp_client: LanguageClient) -> object:
     await lsp_client.shutdown_session()
 
 
+async def git_diagnostics(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
+    """The diagnostics of a version once git history is in: the first push comes before git answers."""
+    found = await pushed(client, uri, version)
+    while not found:
+        found = await pushed(client, uri, version)
+    return found
+
+
 async def test_opening_a_file_from_a_claude_commit_shows_the_finding_and_hover_names_the_commit(
         client: LanguageClient, tmp_path: Path) -> None:
     sha = claude_repo(tmp_path)
     await start(client, tmp_path, pull=False)
     uri = open_file(client, tmp_path / "tests" / "test_lib.py", TEST_FILE)
 
-    first = await pushed(client, uri, 1)
-    while not first:  # the first push comes before git answers
-        first = await pushed(client, uri, 1)
-
-    [diag] = first
+    [diag] = await git_diagnostics(client, uri, 1)
     assert (diag.code, diag.severity) == ("ai-commit-in-test-task-file", types.DiagnosticSeverity.Warning)
     assert (diag.range.start.line, diag.range.end.line) == (0, 1)
     hover = await client.text_document_hover_async(types.HoverParams(
@@ -364,3 +368,33 @@ async def test_opening_a_file_from_a_claude_commit_shows_the_finding_and_hover_n
     assert "- Confidence: 50%" in hover.contents.value
     assert "- scope: whole-commit" in hover.contents.value
 
+
+
+async def test_history_follows_edits_and_saving_reads_it_again(client: LanguageClient, tmp_path: Path) -> None:
+    claude_repo(tmp_path)
+    await start(client, tmp_path, pull=False)
+    path = tmp_path / "tests" / "test_lib.py"
+    uri = open_file(client, path, TEST_FILE)
+    await git_diagnostics(client, uri, 1)
+
+    insert_at_line(client, uri, 2, 0, "import pytest\n\n")
+    [moved] = await pushed(client, uri, 2)
+    path.write_text("import pytest\n\n" + TEST_FILE)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    [after_save] = await pushed(client, uri, 2)  # read again: the new lines are not committed
+
+    assert (moved.range.start.line, moved.range.end.line) == (2, 3)
+    assert (after_save.range.start.line, after_save.range.end.line) == (2, 3)
+
+
+async def test_the_git_setting_turns_history_off(client: LanguageClient, tmp_path: Path) -> None:
+    claude_repo(tmp_path)
+    await start(client, tmp_path, pull=False, options={"git": False})
+    uri = open_file(client, tmp_path / "tests" / "test_lib.py", TEST_FILE)
+    assert await pushed(client, uri, 1) == []
+
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"git": True}))
+
+    [diag] = await git_diagnostics(client, uri, 1)
+    assert diag.code == "ai-commit-in-test-task-file"
