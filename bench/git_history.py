@@ -40,7 +40,10 @@ PERSON = {"GIT_AUTHOR_NAME": "Dana Reyes", "GIT_AUTHOR_EMAIL": "dana@example.com
 class GitFigures:
     lines: int
     commits: int
+    """In the file's history."""
     ai_commits: int
+    blamed_commits: int
+    """The commits its lines were last changed by."""
     spans: int
     runs: int
     blame_ms: float
@@ -50,8 +53,9 @@ class GitFigures:
 
     def render(self) -> list[str]:
         return [
-            f"file      {self.lines:,} lines, last changed by {self.commits} commits "
-            f"({self.ai_commits} with a Claude Code trailer); {self.spans} spans; median of {self.runs} runs",
+            f"file      {self.lines:,} lines, {self.commits} commits in its history ({self.ai_commits} with a Claude "
+            f"Code trailer), its lines last changed by {self.blamed_commits} of them; {self.spans} spans",
+            f"          median of {self.runs} runs, the measures taking turns",
             f"  git blame --porcelain --contents - alone          {self.blame_ms:8.1f} ms",
             f"  GitHistory.spans, cold commit cache               {self.cold_ms:8.1f} ms"
             f"  ({self.cold_ms / self.blame_ms:.2f} x blame)",
@@ -115,7 +119,7 @@ def measure(root: Path, lines: int = 5000, commits: int = 200, runs: int = 5, se
     blamed = subprocess.run(blame_args, cwd=path.parent, input=source, env=blame_env, capture_output=True,
                             check=True).stdout
     lines_by, _ = parse_blame(blamed)
-    return GitFigures(lines, len(set(lines_by)), sum(n % 3 == 1 for n in range(commits)), len(spans),
+    return GitFigures(lines, commits, sum(n % 3 == 1 for n in range(commits)), len(set(lines_by)), len(spans),
                       runs, timings["blame"], timings["cold"], timings["warm"], timings["analyze"])
 
 

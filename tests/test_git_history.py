@@ -14,7 +14,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from git_support import CLAUDE_FOOTER, PERSON, Repo
-from lsp_support import SERVER, insert_at_line, open_file, pushed, record_registrations, start
+from lsp_support import SERVER, insert_at_line, open_file, pushed, quick_fixes, record_registrations, start
 from provguard.analysis import analyze
 from provguard.documents import Document
 from provguard.languages import detect
@@ -367,6 +367,7 @@ async def test_opening_a_file_from_a_claude_commit_shows_the_finding_and_hover_n
     assert f"- commit: {sha}" in hover.contents.value
     assert "- Confidence: 50%" in hover.contents.value
     assert "- scope: whole-commit" in hover.contents.value
+    assert [a.title for a in await quick_fixes(client, uri, diag)] == ["Mark with a provenance comment"]
 
 
 

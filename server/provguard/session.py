@@ -124,8 +124,9 @@ class Session:
         self.explicit = explicit
         for opened in self.documents.values():
             opened.capture.threshold = BulkThreshold(chars=settings.bulk_insert_chars)
-            if not settings.git:
+            if not settings.git and opened.capture.history.intervals:
                 opened.capture.history = SpanTracker()
+                opened.invalidate()
         return self.reload_policy()
 
     def reload_policy(self) -> PolicyUpdate:
