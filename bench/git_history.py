@@ -92,7 +92,7 @@ def make_repo(root: Path, lines: int, commits: int, seed: int) -> Path:
 def measure(root: Path, lines: int = 5000, commits: int = 200, runs: int = 5, seed: int = 1) -> GitFigures:
     path = make_repo(root, lines, commits, seed)
     source = path.read_bytes()
-    blame_args = ["git", "blame", "--porcelain", "--root", "--contents", "-", "--", path.name]
+    blame_args = ["git", "blame", "--porcelain", "--contents", "-", "--", path.name]
 
     blame_env = {**os.environ, "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}  # as provguard runs it
 

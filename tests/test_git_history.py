@@ -187,6 +187,29 @@ def test_a_merge_commit_claims_only_lines_it_wrote_itself(tmp_path: Path) -> Non
     assert spans_of(GitHistory(), tmp_path / "lib.py") == []
 
 
+def test_a_shallow_clone_does_not_give_older_lines_to_its_oldest_commit(tmp_path: Path) -> None:
+    """Blame gives every line older than a shallow clone's boundary to the boundary commit: it says nothing."""
+    origin = Repo(tmp_path / "origin")
+    origin.commit({"lib.py": HUMAN}, "Add parse")
+    origin.commit({"lib.py": HUMAN + AGENT}, "Add tokens\n\n" + CLAUDE_FOOTER)
+    clone = tmp_path / "clone"
+    origin.git("clone", "-q", "--depth", "1", (tmp_path / "origin").as_uri(), str(clone))
+
+    assert spans_of(GitHistory(), clone / "lib.py") == []
+    assert len(spans_of(GitHistory(), origin.root / "lib.py")) == 1
+
+
+def test_windows_line_endings_leave_the_line_break_out_of_the_span(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    repo.git("config", "core.autocrlf", "false")
+    repo.commit({"lib.py": "a = 1\r\n"}, "Start")
+    repo.commit({"lib.py": "a = 1\r\nb = 2\r\nc = 3\r\n"}, "More\n\nMade-with: Cursor")
+
+    [(text, _)] = spans_of(GitHistory(), tmp_path / "lib.py", "a = 1\r\nb = 2\r\nc = 3\r\n")
+
+    assert text == "b = 2\r\nc = 3"
+
+
 def test_outside_a_repository_untracked_or_before_the_first_commit_there_is_no_history(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()

@@ -27,18 +27,22 @@ class Commit:
     """The author date, ISO 8601 in UTC."""
     subject: str
     attribution: Attribution | None
+    parents: int
+    """0 for a root commit; a shallow clone's oldest commits name parents the clone does not have."""
 
 
 def parse_commit(sha: str, raw: bytes) -> Commit:
     """A raw commit object: header lines (continuations start with a space), a blank line, the message."""
     head, _, body = raw.partition(b"\n\n")
-    author, date = "", None
+    author, date, parents = "", None, 0
     for line in head.split(b"\n"):
         if line.startswith(b"author "):
             author, date = _person(line[len(b"author "):].decode("utf-8", "replace"))
+        elif line.startswith(b"parent "):
+            parents += 1
     message = body.decode("utf-8", "replace")
     subject = message.split("\n", 1)[0].strip()
-    return Commit(sha, author, date, subject, attribute(author, message))
+    return Commit(sha, author, date, subject, attribute(author, message), parents)
 
 
 def _person(value: str) -> tuple[str, str | None]:

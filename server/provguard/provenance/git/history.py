@@ -68,12 +68,12 @@ class GitHistory:
             return self._failed(name, root)
         if root is None:
             return History()
-        out = run_git(path.parent, ["blame", "--porcelain", "--root", "--contents", "-", "--", path.name],
-                      source, self.timeout)
+        out = run_git(path.parent, ["blame", "--porcelain", "--contents", "-", "--", path.name], source,
+                      self.timeout)
         if isinstance(out, GitFailure):
             return self._failed(name, out)
         lines, boundary = parse_blame(out)
-        shas = {sha for sha in lines if sha not in _UNCOMMITTED and sha not in boundary}
+        shas = {sha for sha in lines if sha not in _UNCOMMITTED}
         commits = self.commits.get(root, shas, self.timeout) if shas else {}
         if isinstance(commits, GitFailure):
             return self._failed(name, commits)
@@ -111,8 +111,8 @@ def _nothing_to_say(failure: GitFailure) -> bool:
 
 
 def parse_blame(out: bytes) -> tuple[list[str], set[str]]:
-    """The commit of each final line (index 0 is line 1), and the boundary commits (a shallow clone's
-    oldest commits, which blame also gives every older line)."""
+    """The commit of each final line (index 0 is line 1), and the boundary commits: root commits, and a
+    shallow clone's oldest commits, to which blame also gives every line older than the clone."""
     by_line: dict[int, str] = {}
     boundary: set[str] = set()
     current: str | None = None
@@ -142,8 +142,9 @@ def _spans(lines: list[str], boundary: set[str], commits: dict[str, Commit], sou
         if run_start < index:
             first = lines[run_start]
             if first not in origins:
-                commit = commits.get(first) if first not in boundary else None
-                origins[first] = history_origin(commit) if commit is not None else None
+                commit = commits.get(first)
+                shallow_edge = commit is not None and first in boundary and commit.parents > 0
+                origins[first] = history_origin(commit) if commit is not None and not shallow_edge else None
             origin = origins[first]
             start, end = trimmed(source, starts[run_start], _line_end(source, starts, index - 1))
             if origin is not None and start < end:
