@@ -13,6 +13,7 @@ Sections (`--only`, comma-separated; all by default):
   memory   the server's resident memory after opening 200 distinct 5,000-line files (Python, TypeScript, Go)
   corpus   `provguard filter` over a generated 1 GB JSONL corpus (MB/s, resident memory over time), and
            `check` over 300 files beside tree-sitter parse-only (see bench/corpus.py)
+  git      git history of a 5,000-line file last changed by 200 commits: provguard beside `git blame` alone
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
@@ -42,6 +43,7 @@ from time import perf_counter
 from typing import Any
 
 import corpus
+import git_history
 import local
 import lsp_timing
 import polyglot
@@ -56,7 +58,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory", "corpus")
+SECTIONS = ("latency", "startup", "spans", "memory", "corpus", "git")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -276,6 +278,7 @@ class Results:
     spans: SpanResults | None = None
     memory: MemoryResults | None = None
     corpus: corpus.CorpusResults | None = None
+    git: git_history.GitFigures | None = None
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -290,7 +293,8 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
 
     measures = {"latency": (_measure_latency, workspace), "startup": (startup_section, workspace),
                 "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory"),
-                "corpus": (_measure_corpus, workspace / "corpus")}
+                "corpus": (_measure_corpus, workspace / "corpus"),
+                "git": (_measure_git, workspace / "git")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -498,6 +502,15 @@ def _measure_corpus(results: Results, root: Path, out: Callable[[str], None]) ->
     results.corpus = corpus.measure(root, o.corpus_mb, o.corpus_files, len(os.sched_getaffinity(0)), out, o.seed)
 
 
+def _measure_git(results: Results, root: Path, out: Callable[[str], None]) -> None:
+    o = results.options
+    lines, commits = o.file_lines, (30 if o.file_lines < 5000 else 200)
+    out(f"git: workspace {root}: a {lines:,}-line file over {commits} commits; blaming it ...")
+    done = _timed("git history", out)
+    results.git = git_history.measure(root, lines, commits, runs=max(3, o.cold_runs), seed=o.seed)
+    done()
+
+
 def _check_targets(results: Results) -> None:
     s, f, add = results.series, results.figures, results.targets.append
     if results.latency is not None:
@@ -618,6 +631,8 @@ def render(results: Results) -> str:
         lines += ["", "== memory", *_memory_lines(results)]
     if results.corpus is not None:
         lines += ["", "== corpus", *results.corpus.lines()]
+    if results.git is not None:
+        lines += ["", "== git history", *results.git.render()]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:
@@ -810,6 +825,8 @@ def to_json(results: Results) -> dict[str, Any]:
             "checkpoints_kb": {str(count): status for count, status in memory.protocol.checkpoints},
             "diagnostics": memory.protocol.diagnostics,
         }
+    if results.git is not None:
+        data["git_ms"] = asdict(results.git)
     data["targets"] = [{"target": name, "pass": ok, "measured": got} for name, ok, got in results.targets]
     return data
 

@@ -32,6 +32,8 @@ def test_shipped_default_pack_loads_without_errors() -> None:
         "ai-output-unreviewed",
         "ai-output-unmarked",
         "undeclared-insertion",
+        "rival-ai-commit-in-training-data",
+        "ai-commit-in-test-task-file",
     ]
 
 

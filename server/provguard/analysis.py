@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from provguard.documents import Document
 from provguard.findings import Finding
 from provguard.policy.evaluate import evaluate
 from provguard.policy.model import FixKind, Severity
 from provguard.policy.policy import Policy
+from provguard.positions import trimmed
 from provguard.provenance.markers import MarkerProblem, scan
 from provguard.provenance.origin import Span
 from provguard.provenance.tools import infer_vendor
@@ -29,17 +30,44 @@ class Analysis:
     findings: tuple[Finding, ...]
 
 
-def analyze(doc: Document, relative_path: str, policy: Policy, extra_spans: tuple[Span, ...] = ()) -> Analysis:
-    """Findings for one document under a policy; `extra_spans` come from sources other than markers."""
+def analyze(doc: Document, relative_path: str, policy: Policy, extra_spans: tuple[Span, ...] = (),
+            history: tuple[Span, ...] = ()) -> Analysis:
+    """Findings for one document under a policy; `extra_spans` come from sources other than markers,
+    `history` from git, which speaks only where no marker or recorded span does."""
     doc.ensure_tree()
     marked = scan(doc)
     spans = marked.spans + extra_spans
+    spans += uncovered(history, spans, doc.source)
     findings = [_marker_finding(p, policy) for p in marked.problems]
     findings += _incomplete_markers(marked.spans, policy)
     findings += evaluate(doc, relative_path, spans, policy.rules, policy.severity_overrides)
     visible = [f for f in findings if f.severity is not Severity.OFF]
     visible.sort(key=lambda f: (f.start, f.end, -f.severity.rank, f.rule_id))
     return Analysis(spans, tuple(visible))
+
+
+def uncovered(weak: tuple[Span, ...], strong: tuple[Span, ...], source: bytes) -> tuple[Span, ...]:
+    """The parts of `weak` spans no `strong` span covers, without the blank space at their edges: whole-commit
+    evidence yields to a marker or a recorded span, which say more precisely where the code came from."""
+    taken = sorted((s.start, s.end) for s in strong if s.start < s.end)
+    pieces: list[tuple[Span, int, int]] = []
+    for span in weak:
+        at = span.start
+        for start, end in taken:
+            if end <= at or start >= span.end:
+                continue
+            if start > at:
+                pieces.append((span, at, start))
+            at = max(at, end)
+        if at < span.end:
+            pieces.append((span, at, span.end))
+    out: list[Span] = []
+    for span, start, end in pieces:
+        start, end = trimmed(source, start, end)
+        if start < end:
+            out.append(span if (start, end) == (span.start, span.end) else replace(span, start=start, end=end))
+    return tuple(out)
+
 
 
 def _severity(rule_id: str, policy: Policy) -> Severity:

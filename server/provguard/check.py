@@ -14,6 +14,7 @@ from provguard.fixes import Fix, fixes_for
 from provguard.ledger.spans import restore
 from provguard.ledger.store import Ledger
 from provguard.policy.policy import Policy
+from provguard.provenance.git import GitHistory
 from provguard.provenance.origin import Span
 
 
@@ -40,8 +41,10 @@ class CheckRun:
         return [(f, finding) for f in self.files for finding in f.analysis.findings]
 
 
-def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledger | None = None) -> CheckRun:
-    """Findings for every file; spans the ledger recorded count where their exact text is still found."""
+def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledger | None = None,
+                git: GitHistory | None = None) -> CheckRun:
+    """Findings for every file; spans the ledger recorded count where their exact text is still found;
+    with `git`, lines of commits that name an AI tool count too (see provenance/git)."""
     results: list[FileResult] = []
     skipped: list[SkippedFile] = []
     problems: list[str] = []
@@ -57,5 +60,10 @@ def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledge
             recorded = restored.spans()
             problems += [f"{display}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
             problems += [restored.error] if restored.error else []
-        results.append(FileResult(display, doc, analyze(doc, display, policy, recorded)))
+        history: tuple[Span, ...] = ()
+        if git is not None:
+            found = git.spans(path, doc.source, display)
+            history = found.spans
+            problems += [str(found.problem)] if found.problem else []
+        results.append(FileResult(display, doc, analyze(doc, display, policy, recorded, history)))
     return CheckRun(tuple(results), tuple(skipped), tuple(problems))

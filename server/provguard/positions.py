@@ -43,6 +43,14 @@ class TextEdit:
     new_text: str
 
 
+def trimmed(source: bytes, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the spaces and line breaks at either edge."""
+    piece = source[start:end]
+    stripped = piece.lstrip()
+    start += len(piece) - len(stripped)
+    return start, start + len(stripped.rstrip())
+
+
 class LineIndex:
     """Start offsets of the lines of a UTF-8 text (LSP line breaks: \\n, \\r\\n, \\r)."""
 

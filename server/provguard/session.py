@@ -10,6 +10,7 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from provguard.analysis import Analysis, analyze
@@ -27,7 +28,9 @@ from provguard.policy.policy import Policy
 from provguard.policy.project import CONFIG_FILES, load_project_policy
 from provguard.provenance.capture import LiveCapture
 from provguard.provenance.changes import BulkThreshold
-from provguard.provenance.origin import Origin
+from provguard.provenance.git import GitHistory, History
+from provguard.provenance.origin import Origin, Span
+from provguard.provenance.tracking import SpanRecord, SpanTracker
 from provguard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,24 @@ class OpenDocument:
         self._analysis = None
 
 
+class HistoryApplied(StrEnum):
+    STALE = "stale"
+    """The document changed while git ran: read again."""
+    UNCHANGED = "unchanged"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class HistoryJob:
+    """Git history to read for one version of a document (in a worker thread: blame may take a while)."""
+
+    uri: str
+    path: Path
+    shown_as: str
+    source: bytes
+    version: int | None
+
+
 @dataclass(frozen=True)
 class PolicyUpdate:
     """The outcome of (re)loading packs: errors mean the previous policy stayed in force."""
@@ -72,6 +93,7 @@ class Session:
         self._reviewer: str | None = None
         self.ledger: Ledger = SqliteLedger(":memory:")
         self._ledger_setting: tuple[str | None, bool] = (None, False)
+        self.git = GitHistory()
 
     def open_ledger(self) -> str | None:
         """(Re)opens the ledger the settings name; returns a warning when it fell back to memory."""
@@ -103,6 +125,9 @@ class Session:
         self.explicit = explicit
         for opened in self.documents.values():
             opened.capture.threshold = BulkThreshold(chars=settings.bulk_insert_chars)
+            if not settings.git and opened.capture.history.intervals:
+                opened.capture.history = SpanTracker()
+                opened.invalidate()
         return self.reload_policy()
 
     def reload_policy(self) -> PolicyUpdate:
@@ -165,11 +190,40 @@ class Session:
     def analysis(self, opened: OpenDocument) -> Analysis:
         version = opened.document.version
         if opened._analysis is None or opened._analysis_version != version:
+            history = tuple(Span(s.start, s.end, s.origin) for s in opened.capture.history.spans())
             opened._analysis = analyze(opened.document, opened.relative_path, self.policy,
-                                       opened.capture.tracker.spans())
+                                       opened.capture.tracker.spans(), history)
             opened._analysis_version = version
             self._keep_tree(opened)
         return opened._analysis
+
+    def history_job(self, uri: str) -> HistoryJob | None:
+        """What to blame for a document as it is now; None when git is off or the document is not open."""
+        opened = self.get(uri)
+        if opened is None or not self.settings.git:
+            return None
+        doc = opened.document
+        return HistoryJob(uri, Path(doc.path), opened.relative_path, doc.source, doc.version)
+
+    def read_history(self, job: HistoryJob) -> History:
+        """Blocking (runs git); safe in a worker thread."""
+        return self.git.spans(job.path, job.source, job.shown_as)
+
+    def apply_history(self, job: HistoryJob, history: History) -> HistoryApplied:
+        """Puts a document's git spans in place, unless it changed since `job` (then its lines moved)."""
+        opened = self.get(job.uri)
+        if opened is None or not self.settings.git:
+            return HistoryApplied.UNCHANGED
+        if opened.document.version != job.version or opened.document.source != job.source:
+            return HistoryApplied.STALE
+        had = bool(opened.capture.history.intervals)
+        tracker = SpanTracker()
+        tracker.add_many([(SpanRecord(s.origin, s.end - s.start), s.start, s.end, None) for s in history.spans])
+        opened.capture.history = tracker
+        if not had and not history.spans:
+            return HistoryApplied.UNCHANGED
+        opened.invalidate()
+        return HistoryApplied.CHANGED
 
     def _keep_tree(self, opened: OpenDocument) -> None:
         """Only the most recently analysed documents keep their trees; the others parse again on demand."""

@@ -33,6 +33,8 @@ class Settings:
     """The ledger file (relative to the workspace root); default `.provguard/ledger.sqlite3`."""
     store_text: bool = False
     """Keep the text of agent edits in the ledger, not only fingerprints (off: a shared ledger leaks no code)."""
+    git: bool = True
+    """Read git history: lines of commits whose trailers or author name an AI tool (whole-commit evidence)."""
 
 
 @dataclass(frozen=True)

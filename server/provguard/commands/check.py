@@ -31,6 +31,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--ledger", metavar="FILE|URL",
                         help="ledger of recorded provenance: a file or a postgresql:// URL (default: "
                              "$PROVGUARD_LEDGER_URL, else ROOT/.provguard/ledger.sqlite3 if present)")
+    parser.add_argument("--no-git", dest="git", action="store_false",
+                        help="do not read git history (by default, lines of commits whose trailers name an AI "
+                             "tool count as whole-commit evidence)")
     parser.set_defaults(run=run)
 
 
@@ -38,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from provguard.analysis import MARKER_RULES
     from provguard.check import check_paths
     from provguard.identity import current_person
+    from provguard.provenance.git import GitHistory
     from provguard.report import json as json_report
     from provguard.report import sarif, text
 
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"provguard: {ledger}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        run = check_paths(args.paths, args.root, loaded.policy, ledger)
+        run = check_paths(args.paths, args.root, loaded.policy, ledger, GitHistory() if args.git else None)
     finally:
         if ledger is not None:
             ledger.close()

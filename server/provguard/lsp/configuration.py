@@ -8,7 +8,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics
+from provguard.lsp import diagnostics, history
 from provguard.lsp.server import ProvguardServer, roots_of
 from provguard.session import PolicyUpdate, Session
 from provguard.settings import parse_settings
@@ -65,7 +65,10 @@ def apply_settings(ls: ProvguardServer, raw: object) -> None:
     parsed = parse_settings(raw)
     for problem in parsed.problems:
         ls.notify_user(problem)
+    git_turned_on = parsed.settings.git and not ls.session.settings.git
     update = ls.session.configure(parsed.settings, parsed.explicit)
+    if git_turned_on:
+        history.schedule_all(ls)
     if ls.session.ledger_outdated or not ls.session.ledger.persistent:
         warning = ls.session.open_ledger()
         if warning is not None:

@@ -35,6 +35,8 @@ def describe(span: Span, line_of: Callable[[int], int]) -> str:
     rows = [("Origin", f"`{origin.kind.value}`"), ("Tool", origin.tool), ("Vendor", origin.vendor),
             ("Model", origin.model), ("Date", origin.date), ("Reviewed by", origin.reviewed_by or "*not reviewed*"),
             ("Declared by", origin.declared_by)]
+    if origin.confidence < 1:
+        rows.append(("Confidence", f"{origin.confidence:.0%}"))
     rows += [(key, value) for key, value in origin.extra]
     if span.original_share is not None:
         rows.append(("Still as inserted", f"{span.original_share:.0%}"))

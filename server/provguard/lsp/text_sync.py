@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics
+from provguard.lsp import diagnostics, history
 from provguard.lsp.convert import to_offset
 from provguard.lsp.server import ProvguardServer
 
@@ -19,6 +19,7 @@ def register(server: ProvguardServer) -> None:
         if opened.ledger_error is not None:
             ls.notify_user(opened.ledger_error)
         diagnostics.publish(ls, item.uri)
+        history.schedule(ls, item.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ProvguardServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -47,6 +48,7 @@ def register(server: ProvguardServer) -> None:
         problem = ls.session.persist(params.text_document.uri)
         if problem is not None:
             ls.notify_user(problem)
+        history.schedule(ls, params.text_document.uri)
         if ls.session.is_pack_file(Path(ls.uri_path(params.text_document.uri))):
             reload_packs(ls)
 

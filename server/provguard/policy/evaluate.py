@@ -62,6 +62,8 @@ def selects(selector: OriginSelector, origin: Origin) -> bool:
             return False
     if selector.declared is not None and selector.declared != (origin.declared_by is not None):
         return False
+    if selector.min_confidence is not None and origin.confidence < selector.min_confidence:
+        return False
     return selector.reviewed is None or selector.reviewed == (origin.reviewed_by is not None)
 
 

@@ -28,7 +28,7 @@ from provguard.provenance.origin import Evidence, Kind
 PACK_KEYS = ("pack", "version", "description", "parameters", "rules",
              "requires", "owner", "extends", "overrides", "include")
 RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes")
-ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared")
+ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared", "min-confidence")
 PATH_KEYS = ("include", "exclude")
 MAX_PACK_BYTES = 1 << 20
 
@@ -315,11 +315,27 @@ class PackReader:
             except Invalid:
                 continue
         flags = {key: self.flag(fields.get(key), key) for key in ("reviewed", "declared")}
+        least = self.guard(lambda: self.confidence(fields["min-confidence"])) if "min-confidence" in fields else None
         if len(self.errors) > before:
             raise Invalid()
         return OriginSelector(values.get("kind", ()), values.get("tool", ()), values.get("vendor", ()),
                               values.get("model", ()), values.get("evidence", ()), flags["reviewed"],
-                              flags["declared"])
+                              flags["declared"], least)
+
+    def confidence(self, node: yaml.Node) -> float:
+        """A number from 0 to 1, written as is or as a `$name` parameter holding one number."""
+        items = self.items(node, "'min-confidence'")
+        if len(items) != 1:
+            raise self.fail(node, f"'min-confidence' is one number from 0 to 1, got {len(items)} values")
+        value, at = items[0]
+        try:
+            number = float(value) if at.tag in (_INT, _FLOAT) else None
+        except ValueError:
+            number = None
+        if number is None or not 0 <= number <= 1:
+            raise self.fail(at, f"'min-confidence' must be a number from 0 to 1 (0.8 leaves out whole-commit "
+                                f"git evidence), got {value!r}")
+        return number
 
     def flag(self, node: yaml.Node | None, key: str) -> bool | None:
         if node is None:
@@ -371,6 +387,8 @@ class PackReader:
 
 
 _NULL = "tag:yaml.org,2002:null"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
 
 
 def is_null(node: yaml.Node) -> bool:

@@ -51,6 +51,8 @@ class OriginSelector:
     """True: only reviewed origins; False: only unreviewed ones; None: either."""
     declared: bool | None = None
     """True: only origins a person declared; False: only undeclared ones; None: either."""
+    min_confidence: float | None = None
+    """Only origins at least this sure (0 to 1): 0.8 leaves out whole-commit git evidence (0.5)."""
 
 
 @dataclass(frozen=True)

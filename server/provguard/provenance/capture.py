@@ -80,6 +80,8 @@ class LiveCapture:
     def __init__(self, threshold: BulkThreshold) -> None:
         self.threshold = threshold
         self.tracker = SpanTracker()
+        self.history = SpanTracker()
+        """Spans from git history: they follow edits as tracked spans do, but are never recorded (git has them)."""
         self._recent = SpanTracker()
         self._insertions: list[_Insertion] = []
         self._waiting: list[InsertionHint] = []
@@ -145,6 +147,7 @@ class LiveCapture:
         origin = (Origin(Kind.UNKNOWN, Evidence.EDITOR_EVENT, date=_now())
                   if kind is ChangeKind.BULK_INSERTION else None)
         span = self.tracker.replace(start, end, deleted, inserted, origin, version)
+        self.history.replace(start, end, deleted, inserted)
         marker = Origin(Kind.UNKNOWN, Evidence.EDITOR_EVENT)
         recent = self._recent.replace(start, end, deleted, inserted, marker if inserted else None, version)
         if recent is not None:

@@ -1,0 +1,57 @@
+"""Git history for open documents: read on open and on save (never per keystroke), in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from provguard.lsp import diagnostics
+from provguard.lsp.server import ProvguardServer
+from provguard.session import HistoryApplied, HistoryJob
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+"""Reads of one document's history before giving up until its next save: each is thrown away when the
+document changed while git ran, since its line numbers are those of the text it was given."""
+
+_running: set[asyncio.Task[None]] = set()
+"""Tasks in flight, kept referenced so they finish."""
+
+
+def schedule(ls: ProvguardServer, uri: str) -> None:
+    job = ls.session.history_job(uri)
+    if job is None:
+        return
+    task = asyncio.get_running_loop().create_task(_load(ls, job))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+
+
+def schedule_all(ls: ProvguardServer) -> None:
+    for uri in list(ls.session.documents):
+        schedule(ls, uri)
+
+
+async def _load(ls: ProvguardServer, job: HistoryJob) -> None:
+    for _ in range(ATTEMPTS):
+        try:
+            history = await asyncio.to_thread(ls.session.read_history, job)
+        except Exception:  # a bug here must not take the server down with it
+            log.exception("reading git history of %s failed", job.shown_as)
+            return
+        if history.problem is not None:
+            log.warning("%s", history.problem)
+            ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=str(history.problem)))
+        applied = ls.session.apply_history(job, history)
+        if applied is HistoryApplied.CHANGED:
+            diagnostics.refresh(ls, job.uri)
+        if applied is not HistoryApplied.STALE:
+            return
+        next_job = ls.session.history_job(job.uri)
+        if next_job is None:
+            return
+        job = next_job
+    log.info("git history of %s not applied: the document kept changing; it is read again on save", job.shown_as)
