@@ -33,6 +33,10 @@ class Settings:
     """The ledger file (relative to the workspace root); default `.provguard/ledger.sqlite3`."""
     store_text: bool = False
     """Keep the text of agent edits in the ledger, not only fingerprints (off: a shared ledger leaks no code)."""
+    import_agents: tuple[str, ...] = ()
+    """Agents whose own session records the server imports into the ledger: "claude-code", "codex"."""
+    import_interval_seconds: float = 60.0
+    """Seconds between imports after the one at start; 0 imports only at start."""
 
 
 @dataclass(frozen=True)
