@@ -11,11 +11,13 @@ Sections (`--only`, comma-separated; all by default):
            insertions over the protocol (half named by provguard/didInsert hints); then the file is saved,
            closed and reopened in a new server, its spans coming back from the ledger
   memory   the server's resident memory after opening 200 distinct 5,000-line files (Python, TypeScript, Go)
+  imports  transcript import throughput (MB/s) per agent, and one `provguard hook` call beside `python -c pass`
+           (bench/imports.py, also runnable alone)
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
 start to first diagnostics <= 400 ms, and the same for the reopened file with its spans; resident memory
-with the 200 files open <= 200 MB.
+with the 200 files open <= 200 MB; a hook call < 100 ms.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+import imports
 import local
 import lsp_timing
 import polyglot
@@ -53,7 +56,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory")
+SECTIONS = ("latency", "startup", "spans", "memory", "imports")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -266,6 +269,7 @@ class Results:
     final_diagnostics: dict[str, int] = field(default_factory=dict)
     spans: SpanResults | None = None
     memory: MemoryResults | None = None
+    imports: imports.Figures | None = None
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -278,8 +282,15 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
         _measure_cold_starts(results, workspace, out)
         _measure_start_up(results, out)
 
+    def imports_section(results: Results, workspace: Path, out: Callable[[str], None]) -> None:
+        quick = results.options.lines < 10_000
+        out("imports: transcript import throughput and hook calls ...")
+        workspace.mkdir(parents=True, exist_ok=True)
+        results.imports = imports.run(8 if quick else 64, 10 if quick else 30, workspace)
+
     measures = {"latency": (_measure_latency, workspace), "startup": (startup_section, workspace),
-                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory")}
+                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory"),
+                "imports": (imports_section, workspace / "imports")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -499,6 +510,8 @@ def _check_targets(results: Results) -> None:
         m = results.memory.figures()
         add((f"memory: VmRSS with {m['files']:.0f} files open <= {MEMORY_TARGET_MB:g} MB",
              m["rss_mb"] <= MEMORY_TARGET_MB, f"{m['rss_mb']:.1f} MB (peak {m['hwm_mb']:.1f})"))
+    if results.imports is not None:
+        add(imports.hook_target(results.imports))
 
 
 def _latency_targets(results: Results, name: str, got: Summary, reparse: Summary) -> None:
@@ -598,6 +611,8 @@ def render(results: Results) -> str:
         lines += ["", "== tracked spans", *_span_lines(results)]
     if results.memory is not None:
         lines += ["", "== memory", *_memory_lines(results)]
+    if results.imports is not None:
+        lines += ["", "== imports", *imports.render(results.imports)]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:
@@ -788,6 +803,8 @@ def to_json(results: Results) -> dict[str, Any]:
             "checkpoints_kb": {str(count): status for count, status in memory.protocol.checkpoints},
             "diagnostics": memory.protocol.diagnostics,
         }
+    if results.imports is not None:
+        data["imports"] = imports.to_json(results.imports)
     data["targets"] = [{"target": name, "pass": ok, "measured": got} for name, ok, got in results.targets]
     return data
 

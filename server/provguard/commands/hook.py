@@ -58,7 +58,7 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
     """Records the hook's edits; returns what the user should hear about (None when all went well)."""
     from provguard.ledger.location import open_ledger
     from provguard.provenance.hooks import hook_edits, parse_payload, project_root
-    from provguard.provenance.transcripts.importer import project_roots
+    from provguard.provenance.transcripts.paths import project_roots
 
     payload = parse_payload(data)
     if isinstance(payload, str):

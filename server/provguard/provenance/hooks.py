@@ -15,12 +15,10 @@ from typing import Any
 
 from provguard.ledger.model import AgentEdit
 from provguard.provenance.origin import Evidence
-from provguard.provenance.transcripts import claude_code, codex, paths
-from provguard.provenance.transcripts.apply_patch import contains_patch, parse_patch
+from provguard.provenance.transcripts import paths
 from provguard.provenance.transcripts.reader import field, text
 from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, now
 
-AGENTS = (claude_code.TOOL, codex.TOOL)
 PROJECT_MARKERS = (".provguard", ".git")
 
 
@@ -61,13 +59,15 @@ def hook_edits(agent: str, payload: dict[str, Any], roots: tuple[str, ...], stor
     if not isinstance(tool_input, dict):
         return HookEdits([], cwd, "no tool_input object in the hook input")
     name = str(payload.get("tool_name"))
-    if agent == claude_code.TOOL:
+    if agent == "claude-code":
         return _claude(recorder, payload, name, tool_input, cwd)
     return _codex(recorder, payload, tool_input, cwd)
 
 
 def _claude(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: dict[str, Any],
             cwd: str | None) -> HookEdits:
+    from provguard.provenance.transcripts import claude_code  # each agent's hook loads only its own format
+
     if name not in claude_code.EDIT_TOOLS:
         return HookEdits([], cwd)
     call_id, model = text(payload.get("tool_use_id")), None
@@ -85,6 +85,8 @@ def _claude(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: 
 
 
 def _codex(recorder: Recorder, payload: dict[str, Any], tool_input: dict[str, Any], cwd: str | None) -> HookEdits:
+    from provguard.provenance.transcripts.apply_patch import contains_patch, parse_patch
+
     command = tool_input.get("command")
     patch_text = next((part for part in (command if isinstance(command, list) else [command])
                        if isinstance(part, str) and contains_patch(part)), None)

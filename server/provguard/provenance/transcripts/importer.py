@@ -38,16 +38,6 @@ class ImportReport:
     sources: tuple[Path, ...] = ()
 
 
-def project_roots(root: Path) -> tuple[str, ...]:
-    """The root as given and with symlinks resolved: agents record whichever they were started in."""
-    given = paths.clean(str(root.absolute()))
-    try:
-        resolved = paths.clean(str(root.resolve()))
-    except OSError:
-        resolved = given
-    return (given,) if resolved == given else (given, resolved)
-
-
 def default_sources(agent: str, roots: Sequence[str]) -> list[Path]:
     if agent == claude_code.TOOL:
         return discovery.claude_project_folders(discovery.claude_projects(), roots)
@@ -59,7 +49,7 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
     """Reads `agent`'s transcripts under `sources` (files or folders), or under its default folder keeping
     only sessions run inside `root`. Unreadable files and lines are problems in the report, never raised;
     the ledger's own errors (`LedgerError`) propagate."""
-    roots = project_roots(root)
+    roots = paths.project_roots(root)
     discovered = sources is None
     recorder = Recorder(agent, Evidence.TRANSCRIPT, roots, store_text, within=roots[-1] if discovered else None)
     chosen = default_sources(agent, roots) if sources is None else list(sources)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 
 _DRIVE = re.compile(r"^([A-Za-z]):(?:[\\/]|$)")
 _UNC = re.compile(r"^(?:\\\\|//)[^\\/]")
@@ -62,3 +63,13 @@ def project_path(path: str, roots: tuple[str, ...]) -> str:
         if inside(path, root):
             return clean(path)[len(clean(root).rstrip("/")) + 1:] or "."
     return clean(path)
+
+
+def project_roots(root: Path) -> tuple[str, ...]:
+    """The root as given and with symlinks resolved, cleaned: agents record whichever they were started in."""
+    given = clean(str(root.absolute()))
+    try:
+        resolved = clean(str(root.resolve()))
+    except OSError:
+        resolved = given
+    return (given,) if resolved == given else (given, resolved)

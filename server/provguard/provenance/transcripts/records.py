@@ -9,10 +9,10 @@ cannot turn one edit into two.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from provguard.ledger.model import AgentEdit
 from provguard.provenance.fingerprints import insertion_prints
@@ -86,6 +86,8 @@ def agent_edits(recorder: Recorder, call: Call, writes: Iterable[Write]) -> list
 
 def utc_time(value: object) -> str | None:
     """An ISO 8601 timestamp from a record, in UTC; None when absent or unreadable."""
+    from datetime import UTC, datetime  # only transcripts need it: the hook's start-up time counts
+
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -98,7 +100,8 @@ def utc_time(value: object) -> str | None:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current time as `utc_time` writes times."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 def added_lines(hunk_lines: Iterable[object]) -> str:
