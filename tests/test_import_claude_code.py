@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from provguard.cli import main
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.origin import Evidence, Kind
 from provguard.provenance.transcripts.importer import import_agent
-from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, SAMPLE_ROOT, WINDOWS_FIXTURE, moved
+from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, SAMPLE_ROOT, WINDOWS_FIXTURE, fresh, moved
 
 ROOT = Path(SAMPLE_ROOT)
 
@@ -20,9 +22,19 @@ def ledger(tmp_path: Path) -> SqliteLedger:
     return SqliteLedger(tmp_path / "ledger.sqlite3")
 
 
+@pytest.fixture
+def session(tmp_path: Path) -> Path:
+    return fresh(CLAUDE_FIXTURE, tmp_path)
+
+
+@pytest.fixture
+def windows_session(tmp_path: Path) -> Path:
+    return fresh(WINDOWS_FIXTURE, tmp_path)
+
+
 def test_successful_write_edit_and_multiedit_calls_become_edits_with_model_session_and_project_paths(
-        ledger: SqliteLedger) -> None:
-    report = import_agent(ledger, "claude-code", ROOT, [CLAUDE_FIXTURE])
+        ledger: SqliteLedger, session: Path) -> None:
+    report = import_agent(ledger, "claude-code", ROOT, [session])
 
     edits = {e.tool_call_id: e for e in ledger.agent_edits()}
     assert {call: (e.path, e.model) for call, e in edits.items()} == {
@@ -37,14 +49,14 @@ def test_successful_write_edit_and_multiedit_calls_become_edits_with_model_sessi
         "claude-code", "anthropic", CLAUDE_SESSION, Evidence.TRANSCRIPT)
     assert write.time == "2026-11-20T09:00:05+00:00"  # when the result line says the file was written
     assert write.lines == 5 and write.text is None  # text only with the opt-in
-    assert write.source == f"transcript {CLAUDE_FIXTURE}:4"
+    assert write.source == f"transcript {session}:4"
     assert write.origin().kind is Kind.AI_AGENT
     assert edits["toolu_01EditCartTotal2Hm"].lines == 2  # the patch's added lines, not the whole file
     assert (report.files, report.edits_found, report.edits_new) == (1, 4, 4)
 
 
-def test_failed_calls_and_tools_that_are_not_file_writes_record_nothing(ledger: SqliteLedger) -> None:
-    import_agent(ledger, "claude-code", ROOT, [CLAUDE_FIXTURE])
+def test_failed_calls_and_tools_that_are_not_file_writes_record_nothing(ledger: SqliteLedger, session: Path) -> None:
+    import_agent(ledger, "claude-code", ROOT, [session])
 
     calls = {e.tool_call_id for e in ledger.agent_edits()}
     assert "toolu_01EditMissing3Vb" not in calls  # its result is an error
@@ -53,10 +65,10 @@ def test_failed_calls_and_tools_that_are_not_file_writes_record_nothing(ledger: 
 
 
 def test_malformed_and_unknown_lines_are_reported_with_file_and_line_and_the_rest_is_imported(
-        ledger: SqliteLedger) -> None:
-    report = import_agent(ledger, "claude-code", ROOT, [CLAUDE_FIXTURE])
+        ledger: SqliteLedger, session: Path) -> None:
+    report = import_agent(ledger, "claude-code", ROOT, [session])
 
-    assert [(p.file, p.line) for p in report.problems] == [(str(CLAUDE_FIXTURE), 15), (str(CLAUDE_FIXTURE), 16)]
+    assert [(p.file, p.line) for p in report.problems] == [(str(session), 15), (str(session), 16)]
     assert report.problems[0].reason.startswith("not JSON")
     assert report.problems[1].reason == "unknown line type 'telemetry-beacon'"
     assert len(ledger.agent_edits()) == 4
@@ -81,6 +93,18 @@ def test_a_second_import_adds_nothing_and_a_truncated_last_line_is_read_once_it_
     assert (rename.path, rename.lines, rename.source) == ("src/cart.py", 1, f"transcript {transcript}:21")
 
 
+def test_a_transcript_untouched_for_an_hour_is_finished_its_cut_line_reported_and_never_read_again(
+        tmp_path: Path, ledger: SqliteLedger) -> None:
+    transcript = moved(CLAUDE_FIXTURE, tmp_path / "session.jsonl", ROOT)
+    os.utime(transcript, (time.time() - 7200, time.time() - 7200))  # the session ended two hours ago
+
+    first = import_agent(ledger, "claude-code", ROOT, [transcript])
+    again = import_agent(ledger, "claude-code", ROOT, [transcript])
+
+    assert [(p.line, p.reason.split(":")[0]) for p in first.problems][-1] == (21, "not JSON")
+    assert (first.edits_new, again.lines, again.problems) == (4, 0, [])  # the unanswered rename was abandoned
+
+
 def test_a_replaced_transcript_is_read_again_from_its_start(tmp_path: Path, ledger: SqliteLedger) -> None:
     transcript = moved(CLAUDE_FIXTURE, tmp_path / "session.jsonl", ROOT)
     import_agent(ledger, "claude-code", ROOT, [transcript])
@@ -92,8 +116,9 @@ def test_a_replaced_transcript_is_read_again_from_its_start(tmp_path: Path, ledg
     assert report.lines == 20 and report.edits_new == 0  # every line read again; the edits were known
 
 
-def test_a_transcript_from_windows_keeps_drive_paths_with_forward_slashes(ledger: SqliteLedger) -> None:
-    report = import_agent(ledger, "claude-code", ROOT, [WINDOWS_FIXTURE])
+def test_a_transcript_from_windows_keeps_drive_paths_with_forward_slashes(ledger: SqliteLedger,
+                                                                          windows_session: Path) -> None:
+    report = import_agent(ledger, "claude-code", ROOT, [windows_session])
 
     assert sorted(e.path for e in ledger.agent_edits()) == [
         "C:/Users/dana/.config/shop/settings.toml",
@@ -104,8 +129,8 @@ def test_a_transcript_from_windows_keeps_drive_paths_with_forward_slashes(ledger
     assert [p.line for p in report.problems] == [15, 16]  # CRLF line ends count as one break
 
 
-def test_text_is_stored_only_when_asked(ledger: SqliteLedger, tmp_path: Path) -> None:
-    import_agent(ledger, "claude-code", ROOT, [CLAUDE_FIXTURE], store_text=True)
+def test_text_is_stored_only_when_asked(ledger: SqliteLedger, tmp_path: Path, session: Path) -> None:
+    import_agent(ledger, "claude-code", ROOT, [session], store_text=True)
 
     edits = {e.tool_call_id: e for e in ledger.agent_edits()}
     assert edits["toolu_01EditCartTotal2Hm"].text == (

@@ -9,8 +9,9 @@ import pytest
 from provguard.cli import main
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.origin import Evidence
+from provguard.provenance.transcripts import reader
 from provguard.provenance.transcripts.importer import import_agent
-from transcript_support import CODEX_FIXTURE, CODEX_SESSION, SAMPLE_ROOT, moved
+from transcript_support import CODEX_FIXTURE, CODEX_SESSION, SAMPLE_ROOT, fresh, moved
 
 ROOT = Path(SAMPLE_ROOT)
 
@@ -20,8 +21,14 @@ def ledger(tmp_path: Path) -> SqliteLedger:
     return SqliteLedger(tmp_path / "ledger.sqlite3")
 
 
-def test_applied_patches_become_one_edit_per_file_with_the_turns_model(ledger: SqliteLedger) -> None:
-    report = import_agent(ledger, "codex", ROOT, [CODEX_FIXTURE])
+@pytest.fixture
+def rollout(tmp_path: Path) -> Path:
+    return fresh(CODEX_FIXTURE, tmp_path)
+
+
+def test_applied_patches_become_one_edit_per_file_with_the_turns_model(ledger: SqliteLedger,
+                                                                        rollout: Path) -> None:
+    report = import_agent(ledger, "codex", ROOT, [rollout])
 
     assert {(e.tool_call_id, e.path, e.model, e.lines) for e in ledger.agent_edits()} == {
         # custom tool call; its patch_apply_end and its output both say it applied: one edit per file
@@ -42,22 +49,24 @@ def test_applied_patches_become_one_edit_per_file_with_the_turns_model(ledger: S
     assert report.edits_found == 6
 
 
-def test_a_patch_that_failed_to_apply_records_nothing(ledger: SqliteLedger) -> None:
-    import_agent(ledger, "codex", ROOT, [CODEX_FIXTURE])
+def test_a_patch_that_failed_to_apply_records_nothing(ledger: SqliteLedger, rollout: Path) -> None:
+    import_agent(ledger, "codex", ROOT, [rollout])
 
     assert "call_Fx7Lk2Pq9Wm4Zs0A" not in {e.tool_call_id for e in ledger.agent_edits()}
 
 
-def test_malformed_and_unknown_lines_are_reported_with_file_and_line(ledger: SqliteLedger) -> None:
-    report = import_agent(ledger, "codex", ROOT, [CODEX_FIXTURE])
+def test_malformed_and_unknown_lines_are_reported_with_file_and_line(ledger: SqliteLedger,
+                                                                     rollout: Path) -> None:
+    report = import_agent(ledger, "codex", ROOT, [rollout])
 
-    assert [(p.file, p.line) for p in report.problems] == [(str(CODEX_FIXTURE), 16), (str(CODEX_FIXTURE), 17)]
+    assert [(p.file, p.line) for p in report.problems] == [(str(rollout), 16), (str(rollout), 17)]
     assert report.problems[1].reason == "unknown line type 'ghost_commit'"
 
 
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
 def test_an_unfinished_call_is_read_again_with_its_session_and_model_once_its_output_is_complete(
-        tmp_path: Path, ledger: SqliteLedger) -> None:
-    rollout = moved(CODEX_FIXTURE, tmp_path / "rollout.jsonl", ROOT)
+        ledger: SqliteLedger, monkeypatch: pytest.MonkeyPatch, chunk: int, rollout: Path) -> None:
+    monkeypatch.setattr(reader, "CHUNK_BYTES", chunk)  # lines cut by chunk boundaries everywhere
     assert import_agent(ledger, "codex", ROOT, [rollout]).edits_new == 6
     assert import_agent(ledger, "codex", ROOT, [rollout]).edits_new == 0
 
@@ -81,7 +90,7 @@ def test_the_command_reads_codex_home_and_keeps_only_sessions_run_in_the_project
 
     assert main(["import", "codex", "--root", str(project)]) == 0
 
-    assert "codex: 2 of 2 transcript files had new lines" in capsys.readouterr().out
+    assert "codex: 2 of 2 transcript files read" in capsys.readouterr().out
     ledger = SqliteLedger(project / ".provguard" / "ledger.sqlite3")
     assert len(ledger.agent_edits()) == 6
     assert not [e for e in ledger.agent_edits() if "elsewhere" in e.path]

@@ -29,6 +29,12 @@ def moved(fixture: Path, target: Path, root: Path) -> Path:
     return target
 
 
+def fresh(fixture: Path, folder: Path) -> Path:
+    """A copy of `fixture` written just now: a transcript untouched for an hour counts as finished (its cut
+    last line is then reported, not left for later), and checked-out fixtures age."""
+    return moved(fixture, folder / fixture.parent.name / fixture.name, Path(SAMPLE_ROOT))
+
+
 def payload(name: str, root: Path, transcript: Path | None = None) -> bytes:
     """A recorded hook payload for a project at `root`, its transcript_path pointing at `transcript`."""
     data = json.loads(HOOKS.joinpath(name).read_text(encoding="utf-8").replace(SAMPLE_ROOT, str(root)))

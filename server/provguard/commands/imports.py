@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths and report.files == 0:
         where = ", ".join(str(s) for s in report.sources) or "its default folder"
         print(f"provguard: no {args.agent} transcripts for {args.root} in {where}", file=sys.stderr)
-    print(f"{args.agent}: {report.files_read} of {report.files} transcript files had new lines "
+    print(f"{args.agent}: {report.files_read} of {report.files} transcript files read "
           f"({report.lines} lines); {report.edits_new} new edits recorded "
           f"({report.edits_found - report.edits_new} already known); {len(report.problems)} lines skipped")
     for problem in report.problems[:SHOWN_PROBLEMS]:

@@ -24,13 +24,15 @@ from provguard.ledger.model import AgentEdit
 
 from . import paths
 from .apply_patch import Patch, contains_patch, parse_patch
-from .reader import Line, field, text
+from .reader import Line, field, last_line_with, text
 from .records import Call, Recorder, Write, agent_edits, now, unified_added, utc_time
 
 TOOL = "codex"
 TOP_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
 CALL_TYPES = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
 OUTPUT_TYPES = frozenset({"function_call_output", "custom_tool_call_output"})
+ABANDONING_EVENTS = frozenset({"user_message", "turn_aborted"})
+"""A new prompt or an interrupted turn: calls still without an outcome never get one."""
 LEGACY_ITEM_TYPES = CALL_TYPES | OUTPUT_TYPES | {"message", "reasoning"}
 """Rollouts from before the `{"type", "payload"}` envelope hold response items directly."""
 
@@ -58,15 +60,8 @@ class CodexParser:
     def resume(self, file: BinaryIO, offset: int) -> None:
         """The session is on the first line, the model and folder on the last turn_context before `offset`."""
         file.seek(0)
-        prefix = file.read(offset)
-        first = prefix.split(b"\n", 1)[0]
-        context = prefix.rfind(b'"type":"turn_context"')
-        lines = [first]
-        if context > 0:
-            begin = prefix.rfind(b"\n", 0, context) + 1
-            end = prefix.find(b"\n", context)
-            lines.append(prefix[begin:end if end >= 0 else len(prefix)])
-        for data in lines:
+        first = file.readline(min(offset, 1 << 20))
+        for data in (first, last_line_with(file, offset, b'"type":"turn_context"')):
             try:
                 record = json.loads(data)
             except ValueError:
@@ -95,12 +90,12 @@ class CodexParser:
             return
         if kind in ("session_meta", "turn_context"):
             self._context(record)
-            if kind == "turn_context":
-                self._pending.clear()  # a new turn: calls still unanswered were abandoned
         elif kind == "response_item":
             self._item(line, record, payload)
         elif kind == "event_msg" and payload.get("type") == "patch_apply_end":
             self._patch_end(line, record, payload)
+        elif kind == "event_msg" and payload.get("type") in ABANDONING_EVENTS:
+            self._pending.clear()
 
     def _context(self, record: dict[str, Any]) -> None:
         payload = record.get("payload", record)

@@ -4,6 +4,7 @@ import stopped (a cursor per file in the ledger), so a periodic import costs wha
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from .reader import LineParser, Problem, read_transcript
 from .records import Recorder
 
 AGENTS = (claude_code.TOOL, codex.TOOL)
+SETTLED_SECONDS = 3600.0
+"""A transcript unchanged this long belongs to a session that is over: nothing in it waits for more."""
 PARSERS: dict[str, Callable[[Recorder, str], LineParser]] = {
     claude_code.TOOL: claude_code.ClaudeCodeParser,
     codex.TOOL: codex.CodexParser,
@@ -51,7 +54,7 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
     the ledger's own errors (`LedgerError`) propagate."""
     roots = paths.project_roots(root)
     discovered = sources is None
-    recorder = Recorder(agent, Evidence.TRANSCRIPT, roots, store_text, within=roots[-1] if discovered else None)
+    recorder = Recorder(agent, Evidence.TRANSCRIPT, roots, store_text, within=roots if discovered else None)
     chosen = default_sources(agent, roots) if sources is None else list(sources)
     report = ImportReport(agent, sources=tuple(chosen))
     for file in discovery.jsonl_files(chosen):
@@ -59,7 +62,7 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
         key = str(file.absolute())
         cursor = ledger.import_cursor(key)
         try:
-            read = read_transcript(file, PARSERS[agent](recorder, str(file)), cursor)
+            read = read_transcript(file, PARSERS[agent](recorder, str(file)), cursor, settled=_settled(file))
         except OSError as exc:
             report.problems.append(Problem(str(file), 0, f"cannot read: {exc.strerror or exc}"))
             continue
@@ -74,3 +77,10 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
         if read.cursor != cursor:
             ledger.save_import_cursor(key, read.cursor)
     return report
+
+
+def _settled(file: Path) -> bool:
+    try:
+        return time.time() - file.stat().st_mtime > SETTLED_SECONDS
+    except OSError:
+        return False

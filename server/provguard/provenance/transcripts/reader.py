@@ -77,8 +77,13 @@ def identity(file: BinaryIO, length: int) -> str:
     return hashlib.blake2b(file.read(min(length, IDENTITY_BYTES)), digest_size=16).hexdigest()
 
 
-def read_transcript(path: Path, parser: LineParser, cursor: ImportCursor | None) -> FileRead:
-    """Feeds the lines after `cursor` to `parser`; raises OSError when the file cannot be read."""
+def read_transcript(path: Path, parser: LineParser, cursor: ImportCursor | None,
+                    settled: bool = False) -> FileRead:
+    """Feeds the lines after `cursor` to `parser`; raises OSError when the file cannot be read.
+
+    `settled`: the agent is done with the file, so an unterminated last line is all there will ever be (read,
+    or reported when it is not JSON) and calls without an outcome are abandoned: the cursor goes to the end
+    and the file costs nothing in later imports."""
     with path.open("rb") as file:
         size = file.seek(0, 2)
         start = 0
@@ -91,14 +96,14 @@ def read_transcript(path: Path, parser: LineParser, cursor: ImportCursor | None)
             first += _count_breaks(file, start)
         consumed, count = start, 0
         for line in _lines(file, start, first):
-            if line.terminated:
+            if line.terminated or settled:
                 consumed, count = line.end, count + 1
             record = _decode(line, parser)
             if record is not None:
                 parser.feed(line, record)
-            elif not line.terminated:
+            elif not (line.terminated or settled):
                 parser.problems.pop()  # a half-written last line is not a problem: it is read again later
-        held = parser.hold()
+        held = None if settled else parser.hold()
         offset = consumed if held is None else min(held, consumed)
         new_cursor = ImportCursor(offset, identity(file, offset))
         problems = [Problem(str(path), number, reason) for number, reason in sorted(parser.problems)]
@@ -150,6 +155,25 @@ def _decode(line: Line, parser: LineParser) -> dict[str, Any] | None:
         parser.problems.append((line.number, f"a JSON {type(record).__name__}, not an object"))
         return None
     return record
+
+
+def last_line_with(file: BinaryIO, end: int, needle: bytes) -> bytes:
+    """The last line before byte `end` (a line boundary) containing `needle`, or b"": read backwards in
+    chunks, so a long file costs only the tail after that line."""
+    position, carry = end, b""
+    while position > 0:
+        start = max(0, position - CHUNK_BYTES)
+        file.seek(start)
+        block = file.read(position - start) + carry
+        first_break = block.find(b"\n")
+        whole_from = 0 if start == 0 else first_break + 1 if first_break >= 0 else len(block)
+        found = block.rfind(needle, whole_from)
+        if found >= 0:
+            line_end = block.find(b"\n", found)
+            return block[block.rfind(b"\n", 0, found) + 1:line_end if line_end >= 0 else len(block)]
+        carry = block[:whole_from]  # a line cut by the chunk's start: its beginning is in the previous chunk
+        position = start
+    return b""
 
 
 def field(record: dict[str, Any], *keys: str) -> Any:

@@ -31,11 +31,12 @@ class Recorder:
     roots: tuple[str, ...] = ()
     """The project root as given and as resolved (symlinks), cleaned; the first holding a path wins."""
     store_text: bool = False
-    within: str | None = None
-    """Only sessions whose working folder is inside this one count (discovered transcripts of all projects)."""
+    within: tuple[str, ...] | None = None
+    """Only sessions whose working folder is inside one of these count (discovered transcripts of all
+    projects); None: every session."""
 
     def in_scope(self, cwd: str | None) -> bool:
-        return self.within is None or (cwd is not None and paths.inside(cwd, self.within))
+        return self.within is None or (cwd is not None and any(paths.inside(cwd, f) for f in self.within))
 
 
 @dataclass(frozen=True)
