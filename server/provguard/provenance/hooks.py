@@ -16,8 +16,7 @@ from typing import Any
 from provguard.ledger.model import AgentEdit
 from provguard.provenance.origin import Evidence
 from provguard.provenance.transcripts import paths
-from provguard.provenance.transcripts.reader import field, text
-from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, now
+from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, field, now, text
 
 PROJECT_MARKERS = (".provguard", ".git")
 

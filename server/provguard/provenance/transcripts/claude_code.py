@@ -18,13 +18,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from provguard.ledger.model import AgentEdit
 
 from . import paths
-from .reader import Line, field, text
-from .records import Call, Recorder, Write, added_lines, agent_edits, now, utc_time
+from .records import Call, Recorder, Write, added_lines, agent_edits, field, now, text, utc_time
+
+if TYPE_CHECKING:
+    from .reader import Line
 
 TOOL = "claude-code"
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})

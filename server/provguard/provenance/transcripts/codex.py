@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from provguard.ledger.model import AgentEdit
 
 from . import paths
 from .apply_patch import Patch, contains_patch, parse_patch
-from .reader import Line, field, last_line_with, text
-from .records import Call, Recorder, Write, agent_edits, now, unified_added, utc_time
+from .reader import last_line_with
+from .records import Call, Recorder, Write, agent_edits, field, now, text, unified_added, utc_time
+
+if TYPE_CHECKING:
+    from .reader import Line
 
 TOOL = "codex"
 TOP_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})

@@ -174,17 +174,3 @@ def last_line_with(file: BinaryIO, end: int, needle: bytes) -> bytes:
         carry = block[:whole_from]  # a line cut by the chunk's start: its beginning is in the previous chunk
         position = start
     return b""
-
-
-def field(record: dict[str, Any], *keys: str) -> Any:
-    """`record[k1][k2]...`, or None when a step is missing or not an object."""
-    value: Any = record
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from provguard.ledger.model import AgentEdit
 from provguard.provenance.fingerprints import insertion_prints
@@ -116,3 +117,17 @@ def unified_added(diff: str) -> str:
     lines = diff.splitlines()
     first = next((i for i, line in enumerate(lines) if line.startswith("@@")), 0)
     return added_lines(lines[first:])
+
+
+def field(record: dict[str, Any], *keys: str) -> Any:
+    """`record[k1][k2]...`, or None when a step is missing or not an object."""
+    value: Any = record
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
