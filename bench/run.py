@@ -14,11 +14,14 @@ Sections (`--only`, comma-separated; all by default):
   corpus   `provguard filter` over a generated 1 GB JSONL corpus (MB/s, resident memory over time), and
            `check` over 300 files beside tree-sitter parse-only (see bench/corpus.py)
   git      git history of a 5,000-line file last changed by 200 commits: provguard beside `git blame` alone
+  imports  transcript import throughput (MB/s) per agent, and one `provguard hook` call beside `python -c pass`
+           (bench/imports.py, also runnable alone)
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
 start to first diagnostics <= 400 ms, and the same for the reopened file with its spans; resident memory
-with the 200 files open <= 200 MB; filter memory flat over the corpus; check >= half of parse-only speed.
+with the 200 files open <= 200 MB; filter memory flat over the corpus; check >= half of parse-only speed;
+a hook call < 100 ms.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from typing import Any
 
 import corpus
 import git_history
+import imports
 import local
 import lsp_timing
 import polyglot
@@ -58,7 +62,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory", "corpus", "git")
+SECTIONS = ("latency", "startup", "spans", "memory", "corpus", "git", "imports")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -279,6 +283,7 @@ class Results:
     memory: MemoryResults | None = None
     corpus: corpus.CorpusResults | None = None
     git: git_history.GitFigures | None = None
+    imports: imports.Figures | None = None
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -291,10 +296,17 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
         _measure_cold_starts(results, workspace, out)
         _measure_start_up(results, out)
 
+    def imports_section(results: Results, workspace: Path, out: Callable[[str], None]) -> None:
+        quick = results.options.lines < 10_000
+        out("imports: transcript import throughput and hook calls ...")
+        workspace.mkdir(parents=True, exist_ok=True)
+        results.imports = imports.run(8 if quick else 64, 10 if quick else 30, workspace)
+
     measures = {"latency": (_measure_latency, workspace), "startup": (startup_section, workspace),
                 "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory"),
                 "corpus": (_measure_corpus, workspace / "corpus"),
-                "git": (_measure_git, workspace / "git")}
+                "git": (_measure_git, workspace / "git"),
+                "imports": (imports_section, workspace / "imports")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -530,6 +542,8 @@ def _check_targets(results: Results) -> None:
              m["rss_mb"] <= MEMORY_TARGET_MB, f"{m['rss_mb']:.1f} MB (peak {m['hwm_mb']:.1f})"))
     if results.corpus is not None:
         results.targets += results.corpus.targets()
+    if results.imports is not None:
+        add(imports.hook_target(results.imports))
 
 
 def _latency_targets(results: Results, name: str, got: Summary, reparse: Summary) -> None:
@@ -633,6 +647,8 @@ def render(results: Results) -> str:
         lines += ["", "== corpus", *results.corpus.lines()]
     if results.git is not None:
         lines += ["", "== git history", *results.git.render()]
+    if results.imports is not None:
+        lines += ["", "== imports", *imports.render(results.imports)]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:
@@ -827,6 +843,8 @@ def to_json(results: Results) -> dict[str, Any]:
         }
     if results.git is not None:
         data["git_ms"] = asdict(results.git)
+    if results.imports is not None:
+        data["imports"] = imports.to_json(results.imports)
     data["targets"] = [{"target": name, "pass": ok, "measured": got} for name, ok, got in results.targets]
     return data
 

@@ -13,15 +13,21 @@ import sys
 from collections.abc import Sequence
 
 from provguard import __version__
-from provguard.commands.common import EXIT_USAGE
 
-COMMANDS = ("serve", "check", "export", "filter", "rules")
+COMMANDS = ("serve", "check", "rules", "imports", "hook", "export", "filter")
 """Modules under `provguard.commands`, in the order `--help` lists them."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["hook"]:  # agents wait for every hook call: skip the other commands' imports
+        from provguard.commands import hook
+
+        return hook.main(arguments[1:])
+    from provguard.commands.common import EXIT_USAGE
+
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if getattr(args, "run", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

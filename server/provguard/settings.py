@@ -35,6 +35,10 @@ class Settings:
     """Keep the text of agent edits in the ledger, not only fingerprints (off: a shared ledger leaks no code)."""
     git: bool = True
     """Read git history: lines of commits whose trailers or author name an AI tool (whole-commit evidence)."""
+    import_agents: tuple[str, ...] = ()
+    """Agents whose own session records the server imports into the ledger: "claude-code", "codex"."""
+    import_interval_seconds: float = 60.0
+    """Seconds between imports after the one at start; 0 imports only at start."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics, history
+from provguard.lsp import diagnostics, history, imports
 from provguard.lsp.server import ProvguardServer, roots_of
 from provguard.session import PolicyUpdate, Session
 from provguard.settings import parse_settings
@@ -42,6 +42,7 @@ def register(server: ProvguardServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: ProvguardServer, params: None) -> None:
+        imports.stop(ls)
         ls.session.shutdown()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -73,6 +74,7 @@ def apply_settings(ls: ProvguardServer, raw: object) -> None:
         warning = ls.session.open_ledger()
         if warning is not None:
             ls.notify_user(warning)
+    imports.configure(ls)
     report(ls, update)
 
 

@@ -1,0 +1,78 @@
+"""`provguard hook claude-code|codex`: record the edit an agent's PostToolUse hook reports on stdin.
+
+The agent waits for this command after every edit, so it imports only what recording needs (no policy, no
+grammars, no protocol stack) and never fails the agent's call: whatever goes wrong, it says so on stderr
+and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+HOOK_AGENTS = ("claude-code", "codex")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("hook", help="record an agent's edit from its PostToolUse hook (stdin)",
+                                   description="Record the edit an agent's PostToolUse hook reports on stdin. "
+                                   "Always exits 0; problems go to stderr.")
+    add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("agent", choices=HOOK_AGENTS)
+    parser.add_argument("--root", type=Path,
+                        help="project root (default: the nearest folder above the agent's cwd holding .provguard "
+                        "or .git)")
+    parser.add_argument("--ledger", metavar="FILE", help="ledger file (default: ROOT/.provguard/ledger.sqlite3)")
+    parser.add_argument("--store-text", action="store_true",
+                        help="keep the inserted text in the ledger, not only its fingerprints")
+
+
+def main(argv: list[str]) -> int:
+    """The fast path `provguard.cli` takes for `provguard hook`, skipping the other commands' imports."""
+    parser = argparse.ArgumentParser(prog="provguard hook")
+    add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:
+        return 0  # argparse printed the usage; a misconfigured hook still must not block the agent
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        message = record(args.agent, sys.stdin.buffer.read(), args.root, args.ledger, args.store_text)
+    except Exception as exc:  # the agent must never be blocked by provguard
+        message = f"could not record the edit: {type(exc).__name__}: {exc}"
+    if message:
+        print(f"provguard hook: {message}", file=sys.stderr)
+    return 0
+
+
+def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | None, store_text: bool) -> str | None:
+    """Records the hook's edits; returns what the user should hear about (None when all went well)."""
+    from provguard.ledger.location import open_ledger
+    from provguard.provenance.hooks import hook_edits, parse_payload, project_root
+    from provguard.provenance.transcripts.paths import project_roots
+
+    payload = parse_payload(data)
+    if isinstance(payload, str):
+        return payload
+    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
+    project = root or project_root(cwd)
+    found = hook_edits(agent, payload, project_roots(project))
+    if not found.edits:
+        return found.note
+    opened = open_ledger(project, ledger_setting, store_text=store_text)
+    try:
+        if opened.warning is not None:
+            return opened.warning.replace("for this session only", "nowhere: the edit is not recorded")
+        opened.ledger.add_agent_edits(found.edits)
+    finally:
+        opened.ledger.close()
+    return found.note

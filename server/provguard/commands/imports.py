@@ -1,0 +1,62 @@
+"""`provguard import claude-code|codex [PATH...]`: record agent edits from session transcripts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .common import EXIT_CLEAN, EXIT_USAGE, add_parser
+
+IMPORT_AGENTS = ("claude-code", "codex")
+SHOWN_PROBLEMS = 20
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "import", "record agent edits from Claude Code or Codex session transcripts")
+    parser.add_argument("agent", choices=IMPORT_AGENTS)
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="transcript files or folders (default: the agent's own folder, keeping sessions "
+                        "run inside ROOT)")
+    parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
+    parser.add_argument("--ledger", metavar="FILE", help="ledger file (default: ROOT/.provguard/ledger.sqlite3)")
+    parser.add_argument("--store-text", action="store_true",
+                        help="keep the inserted text in the ledger, not only its fingerprints")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from provguard.ledger.location import open_ledger
+    from provguard.ledger.store import LedgerError
+    from provguard.provenance.transcripts.importer import import_agent
+
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    opened = open_ledger(args.root, args.ledger, store_text=args.store_text)
+    try:
+        if opened.warning is not None:
+            print(f"provguard: {opened.warning.split('. ')[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        report = import_agent(opened.ledger, args.agent, args.root, args.paths or None)
+    except LedgerError as exc:
+        print(f"provguard: the ledger {opened.ledger.location} failed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        opened.ledger.close()
+    if not args.paths and report.files == 0:
+        where = ", ".join(str(s) for s in report.sources) or "its default folder"
+        print(f"provguard: no {args.agent} transcripts for {args.root} in {where}", file=sys.stderr)
+    print(f"{args.agent}: {report.files_read} of {report.files} transcript files read "
+          f"({report.lines} lines); {report.edits_new} new edits recorded "
+          f"({report.edits_found - report.edits_new} already known); {len(report.problems)} lines skipped")
+    for problem in report.problems[:SHOWN_PROBLEMS]:
+        print(f"  skipped {problem}")
+    if len(report.problems) > SHOWN_PROBLEMS:
+        reasons = Counter(p.reason for p in report.problems[SHOWN_PROBLEMS:])
+        print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more: "
+              + ", ".join(f"{n} x {reason}" for reason, n in reasons.most_common(5)))
+    return EXIT_CLEAN

@@ -1,0 +1,89 @@
+"""Importing agent transcripts while the editor runs: once at start, then every few seconds (settings
+`importAgents`, `importIntervalSeconds`).
+
+Reading transcripts is file I/O and JSON parsing, so it runs on a worker thread, never on the event loop
+that answers keystrokes; the ledger is safe to share with it. When new edits land, diagnostics are
+refreshed so findings that depend on them appear without an edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+from provguard.ledger.store import Ledger, LedgerError
+from provguard.lsp import diagnostics
+from provguard.lsp.server import ProvguardServer
+from provguard.provenance.transcripts.importer import AGENTS, import_agent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Plan:
+    agents: tuple[str, ...]
+    interval: float
+    root: Path
+    ledger: Ledger
+    """Opened with the `store_text` setting: the ledger decides whether edits keep their text."""
+
+
+_running: weakref.WeakKeyDictionary[ProvguardServer, tuple[Plan, asyncio.Task[None]]] = weakref.WeakKeyDictionary()
+
+
+def configure(ls: ProvguardServer) -> None:
+    """(Re)starts the schedule after settings or the ledger changed; a schedule already matching them runs on."""
+    settings = ls.session.settings
+    unknown = [a for a in settings.import_agents if a not in AGENTS]
+    if unknown:
+        ls.notify_user(f"importAgents: unknown agent {unknown[0]!r} ignored; known: {', '.join(AGENTS)}")
+    agents = tuple(a for a in settings.import_agents if a in AGENTS)
+    plan = Plan(agents, settings.import_interval_seconds, ls.session.base, ls.session.ledger)
+    current = _running.get(ls)
+    if current is not None:
+        if current[0] == plan and not current[1].done():
+            return
+        current[1].cancel()
+        del _running[ls]
+    if not agents:
+        return
+    if not plan.ledger.persistent:
+        log.info("agent transcripts are not imported: the ledger is in memory")
+        return
+    _running[ls] = (plan, asyncio.get_running_loop().create_task(_run(ls, plan)))
+
+
+def stop(ls: ProvguardServer) -> None:
+    current = _running.pop(ls, None)
+    if current is not None:
+        current[1].cancel()
+
+
+async def _run(ls: ProvguardServer, plan: Plan) -> None:
+    while True:
+        new = await asyncio.to_thread(import_once, plan)
+        if new:
+            diagnostics.refresh_all(ls)
+        if plan.interval <= 0:
+            return
+        await asyncio.sleep(plan.interval)
+
+
+def import_once(plan: Plan) -> int:
+    """New edits recorded from every agent; problems go to the log, where a person looking for them is."""
+    new = 0
+    for agent in plan.agents:
+        try:
+            report = import_agent(plan.ledger, agent, plan.root)
+        except LedgerError as exc:  # the ledger was closed or replaced meanwhile: the next round uses the new one
+            log.warning("%s transcripts not imported: %s", agent, exc)
+            continue
+        for problem in report.problems[:20]:
+            log.info("%s transcript line skipped: %s", agent, problem)
+        if report.edits_new:
+            log.info("%s: %d new agent edits from %d transcript files", agent, report.edits_new, report.files_read)
+        new += report.edits_new
+    return new

@@ -1,0 +1,86 @@
+"""Importing agents' transcripts into the ledger, incrementally: each file is read from where the last
+import stopped (a cursor per file in the ledger), so a periodic import costs what was appended since.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provguard.ledger.store import Ledger
+from provguard.provenance.origin import Evidence
+
+from . import claude_code, codex, discovery, paths
+from .reader import LineParser, Problem, read_transcript
+from .records import Recorder
+
+AGENTS = (claude_code.TOOL, codex.TOOL)
+SETTLED_SECONDS = 3600.0
+"""A transcript unchanged this long belongs to a session that is over: nothing in it waits for more."""
+PARSERS: dict[str, Callable[[Recorder, str], LineParser]] = {
+    claude_code.TOOL: claude_code.ClaudeCodeParser,
+    codex.TOOL: codex.CodexParser,
+}
+
+
+@dataclass
+class ImportReport:
+    agent: str
+    files: int = 0
+    """Transcript files looked at."""
+    files_read: int = 0
+    """Files that had new lines."""
+    lines: int = 0
+    bytes: int = 0
+    edits_found: int = 0
+    edits_new: int = 0
+    """Edits the ledger did not know yet (the others came from a hook or an earlier import)."""
+    problems: list[Problem] = field(default_factory=list)
+    sources: tuple[Path, ...] = ()
+
+
+def default_sources(agent: str, roots: Sequence[str]) -> list[Path]:
+    if agent == claude_code.TOOL:
+        return discovery.claude_project_folders(discovery.claude_projects(), roots)
+    return [discovery.codex_sessions()]
+
+
+def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path] | None = None) -> ImportReport:
+    """Reads `agent`'s transcripts under `sources` (files or folders), or under its default folder keeping
+    only sessions run inside `root`. Unreadable files and lines are problems in the report, never raised;
+    the ledger's own errors (`LedgerError`) propagate. Edits keep their text only in a ledger opened with
+    `store_text`: the ledger is the one place that decides."""
+    roots = paths.project_roots(root)
+    discovered = sources is None
+    recorder = Recorder(agent, Evidence.TRANSCRIPT, roots, within=roots if discovered else None)
+    chosen = default_sources(agent, roots) if sources is None else list(sources)
+    report = ImportReport(agent, sources=tuple(chosen))
+    for file in discovery.jsonl_files(chosen):
+        report.files += 1
+        key = str(file.absolute())
+        cursor = ledger.import_cursor(key)
+        try:
+            read = read_transcript(file, PARSERS[agent](recorder, str(file)), cursor, settled=_settled(file))
+        except OSError as exc:
+            report.problems.append(Problem(str(file), 0, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if read.bytes or read.restarted:
+            report.files_read += 1
+        report.lines += read.lines
+        report.bytes += read.bytes
+        report.edits_found += len(read.edits)
+        report.problems.extend(read.problems)
+        if read.edits:
+            report.edits_new += ledger.add_agent_edits(read.edits)
+        if read.cursor != cursor:
+            ledger.save_import_cursor(key, read.cursor)
+    return report
+
+
+def _settled(file: Path) -> bool:
+    try:
+        return time.time() - file.stat().st_mtime > SETTLED_SECONDS
+    except OSError:
+        return False

@@ -1,0 +1,143 @@
+"""`provguard hook claude-code|codex`: run as the agents run it, a process with the payload on stdin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from provguard.ledger.sqlite import SqliteLedger
+from provguard.provenance.origin import Evidence
+from provguard.provenance.transcripts.importer import import_agent
+from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, CODEX_FIXTURE, CODEX_SESSION, moved, payload
+
+
+def hook(agent: str, stdin: bytes, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "provguard", "hook", agent, *args], input=stdin.decode(),
+                          capture_output=True, text=True, cwd=cwd, timeout=60, check=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    (root / ".git").mkdir(parents=True)
+    return root
+
+
+def ledger_of(project: Path) -> SqliteLedger:
+    return SqliteLedger(project / ".provguard" / "ledger.sqlite3")
+
+
+@pytest.fixture
+def transcript(tmp_path: Path, project: Path) -> Path:
+    return moved(CLAUDE_FIXTURE, tmp_path / "claude" / f"{CLAUDE_SESSION}.jsonl", project)
+
+
+@pytest.mark.parametrize(("name", "call", "path", "lines"), [
+    ("claude-code-write.json", "toolu_01WriteDiscount7Qk", "src/discount.py", 5),
+    ("claude-code-edit.json", "toolu_01EditCartTotal2Hm", "src/cart.py", 2),
+    ("claude-code-multiedit.json", "toolu_01MultiEditTests9Zp", "tests/test_cart.py", 4),
+])
+def test_a_claude_code_edit_is_recorded_at_once_with_the_model_from_the_transcript(
+        project: Path, transcript: Path, name: str, call: str, path: str, lines: int) -> None:
+    done = hook("claude-code", payload(name, project, transcript))
+
+    assert (done.returncode, done.stderr, done.stdout) == (0, "", "")
+    (edit,) = ledger_of(project).agent_edits()
+    assert (edit.tool_call_id, edit.path, edit.lines, edit.evidence, edit.source) == (call, path, lines,
+                                                                                     Evidence.HOOK, "hook")
+    assert (edit.session_id, edit.model, edit.vendor) == (CLAUDE_SESSION, "claude-sonnet-4-5-20250929", "anthropic")
+
+
+def test_importing_the_transcript_after_the_hook_adds_only_the_calls_the_hook_did_not_see(
+        project: Path, transcript: Path) -> None:
+    hook("claude-code", payload("claude-code-edit.json", project, transcript))
+    ledger = ledger_of(project)
+
+    report = import_agent(ledger, "claude-code", project, [transcript])
+
+    assert (report.edits_found, report.edits_new) == (4, 3)
+    (edit,) = ledger.agent_edits(path="src/cart.py")
+    assert edit.evidence is Evidence.HOOK  # the first record of the call stays
+
+
+def test_without_a_tool_use_id_the_call_is_found_in_the_transcript(project: Path, transcript: Path) -> None:
+    data = json.loads(payload("claude-code-write.json", project, transcript))
+    del data["tool_use_id"]  # older Claude Code versions do not send it
+
+    assert hook("claude-code", json.dumps(data).encode()).returncode == 0
+
+    assert [e.tool_call_id for e in ledger_of(project).agent_edits()] == ["toolu_01WriteDiscount7Qk"]
+
+
+def test_a_tool_that_writes_no_file_is_ignored_quietly(project: Path, transcript: Path) -> None:
+    done = hook("claude-code", payload("claude-code-bash.json", project, transcript))
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert not (project / ".provguard").exists()
+
+
+@pytest.mark.parametrize("stdin", [b"", b"{not json", b"[1, 2]", b"\xff\xfe"])
+def test_bad_input_never_blocks_the_agent(project: Path, stdin: bytes) -> None:
+    done = subprocess.run([sys.executable, "-m", "provguard", "hook", "claude-code"], input=stdin,
+                          capture_output=True, timeout=60, check=False, cwd=project)
+
+    assert done.returncode == 0
+    assert done.stderr.decode().startswith("provguard hook: the hook input is not")
+
+
+def test_a_ledger_that_cannot_be_written_is_reported_and_the_agent_goes_on(project: Path, transcript: Path) -> None:
+    (project / "blocker").write_text("a file, not a folder")
+
+    done = hook("claude-code", payload("claude-code-write.json", project, transcript),
+                "--ledger", str(project / "blocker" / "ledger.sqlite3"))
+
+    assert done.returncode == 0
+    assert "provguard hook: provguard cannot use the ledger" in done.stderr
+    assert "the edit is not recorded" in done.stderr
+
+
+def test_a_bad_command_line_does_not_block_the_agent_either(project: Path) -> None:
+    done = hook("cursor", b"{}")
+
+    assert done.returncode == 0 and "invalid choice" in done.stderr
+
+
+def test_a_codex_apply_patch_is_recorded_per_file_and_a_later_import_agrees(tmp_path: Path, project: Path) -> None:
+    rollout = moved(CODEX_FIXTURE, tmp_path / "codex" / CODEX_FIXTURE.name, project)
+
+    done = hook("codex", payload("codex-apply-patch.json", project, rollout))
+
+    assert (done.returncode, done.stderr) == (0, "")
+    ledger = ledger_of(project)
+    assert sorted((e.path, e.model, e.session_id, e.evidence) for e in ledger.agent_edits()) == [
+        ("src/cart.py", "gpt-5-codex", CODEX_SESSION, Evidence.HOOK),
+        ("src/shipping.py", "gpt-5-codex", CODEX_SESSION, Evidence.HOOK),
+    ]
+    assert import_agent(ledger, "codex", project, [rollout]).edits_new == 4
+
+
+def test_a_codex_shell_command_applying_a_patch_is_recorded_and_a_failed_one_is_not(project: Path) -> None:
+    data = json.loads(payload("codex-apply-patch.json", project))
+    patch = data["tool_input"]["command"]
+    shell = {**data, "tool_name": "Bash", "tool_use_id": "call_shell1",
+             "tool_input": {"command": f"apply_patch <<'EOF'\n{patch}\nEOF\n"}}
+    failed = {**data, "tool_use_id": "call_failed", "tool_response": "apply_patch verification failed: no such file"}
+
+    assert hook("codex", json.dumps(shell).encode()).returncode == 0
+    done = hook("codex", json.dumps(failed).encode())
+
+    assert "did not apply" in done.stderr
+    assert {e.tool_call_id for e in ledger_of(project).agent_edits()} == {"call_shell1"}
+
+
+def test_the_project_is_found_from_the_agents_working_folder(project: Path, transcript: Path) -> None:
+    data = json.loads(payload("claude-code-write.json", project, transcript))
+    data["cwd"] = str(project / "src")  # the agent was started in a subfolder
+
+    hook("claude-code", json.dumps(data).encode())
+
+    assert [e.path for e in ledger_of(project).agent_edits()] == ["src/discount.py"]

@@ -1,0 +1,43 @@
+"""Fixture transcripts and hook payloads, moved into a test's own project folder.
+
+The fixtures are written for a project at SAMPLE_ROOT; tests that need the files inside a real folder (to
+append to them, or to have the hook find the project) copy them with that path replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TRANSCRIPTS = FIXTURES / "transcripts"
+HOOKS = FIXTURES / "hooks"
+SAMPLE_ROOT = "/home/dana/work/shop"
+CLAUDE_SESSION = "7d3c1f2e-5b8a-4e61-9f0d-3a2b1c4d5e6f"
+CLAUDE_FIXTURE = TRANSCRIPTS / "claude-code" / "-home-dana-work-shop" / f"{CLAUDE_SESSION}.jsonl"
+WINDOWS_FIXTURE = TRANSCRIPTS / "claude-code" / "C--Users-dana-work-shop" / "1a9e4b6c-0d2f-4c8b-a3e5-7f6d8c9b0a1e.jsonl"
+CODEX_SESSION = "0199a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"
+CODEX_FIXTURE = (TRANSCRIPTS / "codex" / "sessions" / "2026" / "11" / "20"
+                 / f"rollout-2026-11-20T09-14-03-{CODEX_SESSION}.jsonl")
+
+
+def moved(fixture: Path, target: Path, root: Path) -> Path:
+    """`fixture` copied to `target` with the sample project's path replaced by `root`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = fixture.read_bytes().replace(SAMPLE_ROOT.encode(), str(root).encode())
+    target.write_bytes(text)
+    return target
+
+
+def fresh(fixture: Path, folder: Path) -> Path:
+    """A copy of `fixture` written just now: a transcript untouched for an hour counts as finished (its cut
+    last line is then reported, not left for later), and checked-out fixtures age."""
+    return moved(fixture, folder / fixture.parent.name / fixture.name, Path(SAMPLE_ROOT))
+
+
+def payload(name: str, root: Path, transcript: Path | None = None) -> bytes:
+    """A recorded hook payload for a project at `root`, its transcript_path pointing at `transcript`."""
+    data = json.loads(HOOKS.joinpath(name).read_text(encoding="utf-8").replace(SAMPLE_ROOT, str(root)))
+    if transcript is not None:
+        data["transcript_path"] = str(transcript)
+    return json.dumps(data).encode()
