@@ -27,7 +27,8 @@ from provguard.provenance.origin import Evidence, Kind
 
 PACK_KEYS = ("pack", "version", "description", "parameters", "rules",
              "requires", "owner", "extends", "overrides", "include")
-RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes")
+RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes",
+             "suppressible")
 ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared")
 PATH_KEYS = ("include", "exclude")
 MAX_PACK_BYTES = 1 << 20
@@ -274,9 +275,11 @@ class PackReader:
         scope = self.guard(lambda: self.scope(fields["scope"]) if "scope" in fields else None) or ()
         fixes = self.guard(lambda: self.fixes(fields["fixes"]) if "fixes" in fields else None) or ()
         note, url = self.optional_str(fields, "note", node), self.optional_str(fields, "url", node)
+        suppressible = self.flag(fields.get("suppressible"), "suppressible")
         if len(self.errors) > before or rule_id is None or severity is None or message is None:
             return None
-        return Rule(rule_id, severity, message, origins, paths, languages, scope, fixes, note, url)
+        return Rule(rule_id, severity, message, origins, paths, languages, scope, fixes, note, url,
+                    suppressible is not False)
 
     def guard(self, read: Callable[[], T]) -> T | None:
         """What `read` returns, or None when it found the value invalid (and recorded why)."""
@@ -367,7 +370,8 @@ class PackReader:
         return tuple(out)
 
     def fixes(self, node: yaml.Node) -> tuple[FixKind, ...]:
-        return tuple(FixKind(value) for value in self.known(self.items(node, "fixes"), list(FixKind), "fix"))
+        listed = [k for k in FixKind if k is not FixKind.SUPPRESS]  # offered by every suppressible rule
+        return tuple(FixKind(value) for value in self.known(self.items(node, "fixes"), listed, "fix"))
 
 
 _NULL = "tag:yaml.org,2002:null"
