@@ -20,6 +20,7 @@ import yaml
 from provguard.languages import known_ids
 from provguard.policy.errors import SourceError
 from provguard.policy.model import FixKind, OriginSelector, Pack, Rule, Severity, message_problems
+from provguard.policy.open_texts import text_of
 from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
 from provguard.policy.scopes import ScopeQueryError, compile_scope
 from provguard.policy.yaml_positions import value_position
@@ -86,8 +87,11 @@ def parse_pack(text: str, file: str) -> LoadResult:
 
 
 def read_source(path: str | Path, what: str = "rule pack") -> str | SourceError:
-    """A file's text, or why it cannot be read (unreadable, too large, not UTF-8: at the bad byte)."""
+    """A file's text (the editor's, when it is being edited: open_texts.py), or why it cannot be read
+    (unreadable, too large, not UTF-8: at the bad byte)."""
     file = str(path)
+    if (edited := text_of(path)) is not None:
+        return edited.removeprefix("\ufeff")
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
