@@ -11,15 +11,19 @@ test("rounds", () => {
   expect(format(1.5)).toBe("2");
 });
 
-// todo-expect: ai-output-in-test-function
+// expect: ai-output-in-test-function
 it.each([1, 2])("formats %d", (n) => {
   expect(format(n)).toBeDefined();
 });
 
-// todo-expect: ai-output-in-test-function
+// expect: ai-output-in-test-function
 test.only("focused", () => {
   expect(format(0)).toBe("0");
 });
+
+// Not a test call: only it, test and describe (and their modifiers) are.
+// ok: ai-output-in-test-function
+expect(format(1)).toBe("01");
 
 // ok: ai-output-in-test-function
 export function format(n: number): string {
