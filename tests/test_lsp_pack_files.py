@@ -172,3 +172,22 @@ async def test_saving_reloads_the_pack_and_a_broken_save_keeps_the_last_good_one
     [error] = await pulled(client, pack_uri)
     assert error.code == "pack-error" and at(error) == (4, 14, 4, 18)
     assert "unknown severity 'loud'" in error.message
+
+
+async def test_an_unsaved_edit_of_a_base_pack_updates_the_errors_of_the_open_pack_extending_it(
+        client: LanguageClient, tmp_path: Path) -> None:
+    base = "pack: base\nparameters:\n  kinds: [ai-agent]\nrules:\n" \
+           "  - {id: a, severity: error, message: m, origins: {kind: $kinds}}\n"
+    team = "pack: team\nextends: base.yaml\nparameters:\n  kinds: [paste]\n"
+    (tmp_path / "base.yaml").write_text(base, encoding="utf-8")
+    (tmp_path / "team.yaml").write_text(team, encoding="utf-8")
+    await start(client, tmp_path, pull=False, options={"packs": ["team.yaml"]})
+    team_uri = open_file(client, tmp_path / "team.yaml", team, "yaml")
+    assert await pushed(client, team_uri, 1) == []
+    base_uri = open_file(client, tmp_path / "base.yaml", base, "yaml")
+    assert await pushed(client, base_uri, 1) == []
+
+    change(client, base_uri, 2, base.replace("kinds", "agent_kinds"))
+
+    [diag] = await pushed(client, team_uri, 1)
+    assert at(diag)[:2] == (3, 2) and "kinds" in diag.message

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     for pack in loaded.policy.packs:
         print(f"{pack.id} {pack.version} ({pack.source})")
         for rule in pack.rules:
-            print(f"  {rule.id} [{rule.severity.value}] {rule.note or ''}".rstrip())
+            locked = ", not suppressible" if not rule.suppressible else ""
+            print(f"  {rule.id} [{rule.severity.value}{locked}] {rule.note or ''}".rstrip())
     return EXIT_USAGE if loaded.errors else EXIT_CLEAN
 
 

@@ -43,6 +43,19 @@ def is_policy_file(ls: ProvguardServer, opened: OpenDocument) -> bool:
     return ls.session.is_pack_file(path) or _LOOKS_LIKE_PACK.search(opened.document.source[:65536]) is not None
 
 
+def refresh_others(ls: ProvguardServer, changed: OpenDocument) -> None:
+    """After an unsaved edit of one policy file: the other open ones may have gained or lost errors (a
+    derived pack using a parameter the edited base pack no longer has)."""
+    from provguard.lsp import diagnostics as published  # that module builds on this one
+
+    others = [o.uri for o in ls.session.documents.values() if o is not changed and is_policy_file(ls, o)]
+    if ls.pull_diagnostics and others:
+        published.refresh(ls, others[0])  # a pulling client is asked to pull everything again
+        return
+    for uri in others:
+        published.publish(ls, uri)
+
+
 def diagnostics(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any]]:
     """The errors of one open pack or configuration file, as plain JSON diagnostics (like convert.diagnostic)."""
     if not is_policy_file(ls, opened):
