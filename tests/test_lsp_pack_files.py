@@ -141,6 +141,16 @@ async def test_the_project_configuration_shows_its_errors(
     assert diag.code == "config-error" and message in diag.message and diag.range.start.line == line
 
 
+async def test_a_configuration_in_a_subfolder_shows_its_own_errors(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    await start(client, tmp_path, pull=False)
+    uri = open_file(client, tmp_path / "sub" / "provguard.toml", 'packs = "default"\n', "toml")
+
+    [diag] = await pushed(client, uri, 1)
+
+    assert at(diag)[:2] == (0, 8) and "'packs' must be a list" in diag.message
+
+
 async def test_a_yaml_file_that_is_no_pack_gets_no_pack_errors(client: LanguageClient, tmp_path: Path) -> None:
     await start(client, tmp_path, pull=False)
     uri = open_file(client, tmp_path / "ci.yaml", "jobs:\n  build: {runs-on: ubuntu}\n", "yaml")

@@ -22,7 +22,7 @@ from provguard.lsp.server import ProvguardServer
 from provguard.policy.errors import SourceError
 from provguard.policy.loader import parse_pack
 from provguard.policy.open_texts import editing
-from provguard.policy.project import CONFIG_FILES, load_project_policy
+from provguard.policy.project import CONFIG_FILES, load_project_policy, read_project_config
 from provguard.positions import Encoding, LineIndex, Position
 from provguard.session import OpenDocument
 
@@ -84,6 +84,10 @@ def _errors(ls: ProvguardServer, opened: OpenDocument, path: Path) -> list[Sourc
         loaded_files = {_same(f) for f in loaded.policy.pack_files}
         if path.suffix.lower() in PACK_SUFFIXES and _same(path) not in loaded_files and _is_pack(opened):
             found.extend(parse_pack(opened.document.text, str(path)).errors)  # a pack no one selected (yet)
+        in_force = loaded.config.file if loaded.config is not None else None
+        if path.name in CONFIG_FILES and (in_force is None or _same(in_force) != _same(path)):
+            config = read_project_config(path)  # another folder's configuration: its own errors
+            found.extend(config.errors if config is not None else ())
     mine = _same(path)
     return sorted(dict.fromkeys(e for e in found if _same(Path(e.file)) == mine),
                   key=lambda e: (e.line, e.column))
