@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Union
 
@@ -72,6 +74,19 @@ async def pushed(client: LanguageClient, uri: str, version: int) -> list[types.D
         params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         if params.uri == uri and params.version == version:
             return list(params.diagnostics)
+
+
+async def published_until(client: LanguageClient, uri: str,
+                          settled: Callable[[list[types.Diagnostic]], bool]) -> list[types.Diagnostic]:
+    """The document's latest pushed diagnostics once `settled` holds for them.
+
+    Reads what the client recorded instead of waiting for the next notification, so a push that arrives while
+    the test is not awaiting (a busy machine delivers several at once) is not missed. Fails after a minute.
+    """
+    async with asyncio.timeout(60):
+        while not settled(current := list(client.diagnostics.get(uri, ()))):
+            await asyncio.sleep(0.02)
+    return current
 
 
 async def pulled(client: LanguageClient, uri: str) -> list[types.Diagnostic]:

@@ -206,7 +206,7 @@ def test_json_has_findings_origins_and_fixes(tmp_path: Path) -> None:
     assert finding["origin"] == {"kind": "ai-agent", "evidence": "marker", "tool": "claude-code",
                                  "vendor": "anthropic", "confidence": 1.0}
     fixes = {fix["kind"]: fix for fix in finding["fixes"]}
-    assert set(fixes) == {"mark-reviewed", "strip"}
+    assert set(fixes) == {"mark-reviewed", "strip", "suppress"}
     [edit] = fixes["mark-reviewed"]["edits"]
     assert edit["newText"] == " reviewed-by=rita@example.com"
     marker_end = UNREVIEWED_PY.index("anthropic") + len("anthropic")

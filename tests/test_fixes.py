@@ -121,5 +121,5 @@ def test_no_strip_is_offered_for_a_whole_file_marker(default_policy: Policy) -> 
     doc = doc_of("src/w.py", "# provguard: file kind=ai-agent tool=codex vendor=openai\nx = 1\n")
     finding = next(f for f in analyze(doc, "src/w.py", default_policy).findings if f.rule_id == "ai-output-unreviewed")
     kinds = [f.kind for f in fixes_for(doc, finding, "me")]
-    assert kinds == [FixKind.MARK_REVIEWED]
+    assert kinds == [FixKind.MARK_REVIEWED, FixKind.SUPPRESS]
     assert (finding.start, finding.end) == (0, doc.source.index(b"\n")), "reported at the marker, not the file"

@@ -14,7 +14,16 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from git_support import CLAUDE_FOOTER, PERSON, Repo
-from lsp_support import SERVER, insert_at_line, open_file, pushed, quick_fixes, record_registrations, start
+from lsp_support import (
+    SERVER,
+    insert_at_line,
+    open_file,
+    published_until,
+    pushed,
+    quick_fixes,
+    record_registrations,
+    start,
+)
 from provguard.analysis import analyze
 from provguard.documents import Document
 from provguard.languages import detect
@@ -390,7 +399,8 @@ async def test_opening_a_file_from_a_claude_commit_shows_the_finding_and_hover_n
     assert f"- commit: {sha}" in hover.contents.value
     assert "- Confidence: 50%" in hover.contents.value
     assert "- scope: whole-commit" in hover.contents.value
-    assert [a.title for a in await quick_fixes(client, uri, diag)] == ["Mark with a provenance comment"]
+    assert [a.title for a in await quick_fixes(client, uri, diag)] == [
+        "Mark with a provenance comment", "Suppress ai-commit-in-test-task-file here (write the reason)"]
 
 
 
@@ -403,13 +413,13 @@ async def test_history_follows_edits_and_saving_reads_it_again(client: LanguageC
 
     insert_at_line(client, uri, 2, 0, "import pytest\n\n")
     [moved] = await pushed(client, uri, 2)
-    path.write_text("import pytest\n\n" + TEST_FILE)
+    Repo(tmp_path).commit({"tests/test_lib.py": "import pytest\n\n" + TEST_FILE}, "Import pytest\n\n" + CLAUDE_FOOTER)
     client.text_document_did_save(types.DidSaveTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
-    [after_save] = await pushed(client, uri, 2)  # read again: the new lines are not committed
+    after_save = await published_until(client, uri, lambda found: any(d.range.start.line == 0 for d in found))
 
-    assert (moved.range.start.line, moved.range.end.line) == (2, 3)
-    assert (after_save.range.start.line, after_save.range.end.line) == (2, 3)
+    assert (moved.range.start.line, moved.range.end.line) == (2, 3)  # the edit moved the span
+    assert sorted((d.range.start.line, d.range.end.line) for d in after_save) == [(0, 0), (2, 3)]
 
 
 async def test_the_git_setting_turns_history_off(client: LanguageClient, tmp_path: Path) -> None:

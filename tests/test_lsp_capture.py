@@ -78,9 +78,10 @@ async def test_an_inline_completion_hint_names_the_tool_and_the_ai_rules_apply(
     assert all("copilot" in d.message for d in diagnostics)
 
     unmarked = next(d for d in diagnostics if d.code == "ai-output-unmarked")
-    [marked] = await quick_fixes(client, uri, unmarked)
+    marked, suppress = await quick_fixes(client, uri, unmarked)
     assert marked.title == "Mark with a provenance comment" and marked.edit is not None
     assert marked.command is not None and marked.command.command == "provguard.forget"
+    assert suppress.title == "Suppress ai-output-unmarked here (write the reason)" and not suppress.is_preferred
 
 
 async def test_a_hint_before_its_change_waits_for_it(client: LanguageClient, tmp_path: Path) -> None:

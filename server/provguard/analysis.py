@@ -13,6 +13,8 @@ from provguard.positions import trimmed
 from provguard.provenance.markers import MarkerProblem, scan
 from provguard.provenance.origin import Span
 from provguard.provenance.tools import infer_vendor
+from provguard.suppressions import SUPPRESSION_RULES
+from provguard.suppressions import apply as apply_suppressions
 
 MARKER_RULES: dict[str, tuple[Severity, str]] = {
     "marker-invalid": (Severity.ERROR, "A provenance marker cannot be read, so the code it marks escapes the rules."),
@@ -23,11 +25,17 @@ MARKER_RULES: dict[str, tuple[Severity, str]] = {
 }
 """Built-in rules about the markers themselves: (default severity, description)."""
 
+BUILTIN_RULES: dict[str, tuple[Severity, str]] = {**MARKER_RULES, **SUPPRESSION_RULES}
+"""Every rule no pack defines: about markers and about suppression comments."""
+
 
 @dataclass(frozen=True)
 class Analysis:
     spans: tuple[Span, ...]
     findings: tuple[Finding, ...]
+    """What the editor shows and reports count; suppressed findings are not among them."""
+    suppressed: tuple[Finding, ...] = ()
+    """Findings a `provguard: allow[...]` comment silenced, each with its justification."""
 
 
 def analyze(doc: Document, relative_path: str, policy: Policy, extra_spans: tuple[Span, ...] = (),
@@ -42,8 +50,21 @@ def analyze(doc: Document, relative_path: str, policy: Policy, extra_spans: tupl
     findings += _incomplete_markers(marked.spans, policy)
     findings += evaluate(doc, relative_path, spans, policy.rules, policy.severity_overrides)
     visible = [f for f in findings if f.severity is not Severity.OFF]
-    visible.sort(key=lambda f: (f.start, f.end, -f.severity.rank, f.rule_id))
-    return Analysis(spans, tuple(visible))
+    suppressed: list[Finding] = []
+    if marked.directives:
+        suppressible = {**dict.fromkeys(MARKER_RULES, True), **{r.id: r.suppressible for r in policy.rules}}
+        applied = apply_suppressions(doc, marked.directives, visible, suppressible)
+        visible, suppressed = applied.visible, applied.suppressed
+        problems = (Finding(p.code, _severity(p.code, policy), p.start, p.end, p.message, None, None)
+                    for p in applied.problems)
+        visible += (f for f in problems if f.severity is not Severity.OFF)
+    visible.sort(key=_order)
+    suppressed.sort(key=_order)
+    return Analysis(spans, tuple(visible), tuple(suppressed))
+
+
+def _order(finding: Finding) -> tuple[int, int, int, str]:
+    return finding.start, finding.end, -finding.severity.rank, finding.rule_id
 
 
 def uncovered(weak: tuple[Span, ...], strong: tuple[Span, ...], source: bytes) -> tuple[Span, ...]:
@@ -71,7 +92,7 @@ def uncovered(weak: tuple[Span, ...], strong: tuple[Span, ...], source: bytes) -
 
 
 def _severity(rule_id: str, policy: Policy) -> Severity:
-    return policy.severity_overrides.get(rule_id, MARKER_RULES[rule_id][0])
+    return policy.severity_overrides.get(rule_id, BUILTIN_RULES[rule_id][0])
 
 
 def _marker_finding(problem: MarkerProblem, policy: Policy) -> Finding:

@@ -40,6 +40,11 @@ class CheckRun:
     def findings(self) -> list[tuple[FileResult, Finding]]:
         return [(f, finding) for f in self.files for finding in f.analysis.findings]
 
+    @property
+    def suppressed(self) -> list[tuple[FileResult, Finding]]:
+        """Findings silenced by suppression comments: SARIF lists them, other reports only count them."""
+        return [(f, finding) for f in self.files for finding in f.analysis.suppressed]
+
 
 def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledger | None = None,
                 git: GitHistory | None = None) -> CheckRun:

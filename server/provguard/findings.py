@@ -9,6 +9,15 @@ from provguard.provenance.origin import Origin, Span
 
 
 @dataclass(frozen=True)
+class Justification:
+    """Why a person allowed a finding: the reason of the `provguard: allow[...]` comment, and where it is."""
+
+    reason: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     severity: Severity
@@ -22,6 +31,8 @@ class Finding:
     fixes: tuple[FixKind, ...] = ()
     note: str | None = None
     url: str | None = None
+    suppressed: Justification | None = None
+    """Set on findings an in-source suppression silences: reports list them apart (SARIF `suppressions`)."""
 
     @property
     def key(self) -> str:

@@ -17,6 +17,7 @@ from provguard.positions import TextEdit
 from provguard.provenance.marker_writer import format_fields, marker_text
 from provguard.provenance.origin import Kind, MarkerComment, Origin, Span
 from provguard.provenance.tools import display_name, infer_vendor
+from provguard.suppressions import suppression_edit
 
 DECLARABLE_TOOLS = ("claude-code", "codex", "copilot", "cursor", "chatgpt", "claude.ai", "gemini")
 
@@ -67,6 +68,9 @@ def _declarations(finding: Finding, who: str | None, ai_tools: Sequence[str]) ->
 
 
 def _build(doc: Document, finding: Finding, kind: FixKind, reviewer: str | None) -> Fix | None:
+    if kind is FixKind.SUPPRESS:  # a person has to write the reason, so never part of fix-all
+        return Fix(kind, f"Suppress {finding.rule_id} here (write the reason)", (suppression_edit(doc, finding),),
+                   safe=False)
     span = finding.span
     if span is None:
         return None

@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from provguard.analysis import MARKER_RULES
+    from provguard.analysis import BUILTIN_RULES
     from provguard.check import check_paths
     from provguard.identity import current_person
     from provguard.provenance.git import GitHistory
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         for error in loaded.errors:
             print(f"provguard: {error}", file=sys.stderr)
         return EXIT_USAGE
-    known = {rule.id for rule in loaded.policy.rules} | set(MARKER_RULES)
+    known = {rule.id for rule in loaded.policy.rules} | set(BUILTIN_RULES)
     unknown = sorted(set(overrides) - known)
     if unknown:
         print(f"provguard: --severity names unknown rule {unknown[0]!r}; rules: {', '.join(sorted(known))}",

@@ -7,6 +7,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from provguard.lsp import pack_files
 from provguard.lsp.convert import diagnostic
 from provguard.lsp.server import ProvguardServer
 from provguard.session import OpenDocument
@@ -44,7 +45,7 @@ def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, An
         ls.notify_user(f"analysis failed for {opened.relative_path}; see the log", types.MessageType.Error)
         return []
     enc = ls.position_encoding
-    return [diagnostic(f, doc.lines, enc, doc.version) for f in analysis.findings]
+    return [diagnostic(f, doc.lines, enc, doc.version) for f in analysis.findings] + pack_files.diagnostics(ls, opened)
 
 
 def publish(ls: ProvguardServer, uri: str) -> None:

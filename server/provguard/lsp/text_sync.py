@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics, history
+from provguard.lsp import diagnostics, history, pack_files
 from provguard.lsp.convert import to_offset
 from provguard.lsp.server import ProvguardServer
 
@@ -40,6 +40,8 @@ def register(server: ProvguardServer) -> None:
         doc.version = version
         opened.capture.finish(doc, version, enc)
         diagnostics.publish(ls, params.text_document.uri)
+        if pack_files.is_policy_file(ls, opened):
+            pack_files.refresh_others(ls, opened)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: ProvguardServer, params: types.DidSaveTextDocumentParams) -> None:

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 
 from provguard.documents import Document
 from provguard.findings import Finding
-from provguard.policy.model import OriginSelector, Rule, Severity
+from provguard.policy.model import FixKind, OriginSelector, Rule, Severity
 from provguard.policy.scopes import scope_ranges
 from provguard.provenance.origin import Origin, Span
 
@@ -30,6 +30,7 @@ def evaluate(
         if not selected:
             continue
         query = dict(rule.scope).get(doc.language.id) if rule.scope else None
+        fixes = (*rule.fixes, FixKind.SUPPRESS) if rule.suppressible else rule.fixes
         for span in selected:
             if query is not None:  # per span: a cursor limited to the span visits far less than the whole tree
                 scopes = scope_ranges(doc, doc.language.id, query, span.start, span.end)
@@ -39,7 +40,7 @@ def evaluate(
             for start, end in places:
                 findings.append(Finding(
                     rule.id, severity, start, end, _message(rule, span.origin, relative_path, doc),
-                    span.origin, span, rule.fixes, rule.note, rule.url))
+                    span.origin, span, fixes, rule.note, rule.url))
     return findings
 
 

@@ -24,7 +24,7 @@ from provguard.policy.parameters import Parameters, references
 from provguard.policy.references import missing_pack_message, resolve_pack
 from provguard.policy.versions import RangeError, parse_range, parse_version
 
-OVERRIDE_KEYS = ("severity", "disabled")
+OVERRIDE_KEYS = ("severity", "disabled", "suppressible")
 PROVGUARD_VERSION = __version__
 
 
@@ -264,13 +264,16 @@ class _Family:
                 changes = reader.mapping(value, OVERRIDE_KEYS, f"override of {rule_id!r}")
                 if isinstance(value, yaml.MappingNode) and not value.value:
                     raise reader.fail(value, f"the override of {rule_id!r} changes nothing; "
-                                             "give 'severity' or 'disabled'")
+                                             "give 'severity', 'disabled' or 'suppressible'")
             except Invalid:
                 continue
             severity = self.severity(reader, changes.get("severity"))
             off = reader.flag(changes.get("disabled"), "disabled")
+            suppressible = reader.flag(changes.get("suppressible"), "suppressible")
             if rule_id in rules and severity is not None:
                 rules[rule_id] = dataclasses.replace(rules[rule_id], severity=severity)
+            if rule_id in rules and suppressible is not None:
+                rules[rule_id] = dataclasses.replace(rules[rule_id], suppressible=suppressible)
             if off is not None:
                 (disabled.add if off else disabled.discard)(rule_id)
 

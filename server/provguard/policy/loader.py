@@ -20,6 +20,7 @@ import yaml
 from provguard.languages import known_ids
 from provguard.policy.errors import SourceError
 from provguard.policy.model import FixKind, OriginSelector, Pack, Rule, Severity, message_problems
+from provguard.policy.open_texts import text_of
 from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
 from provguard.policy.scopes import ScopeQueryError, compile_scope
 from provguard.policy.yaml_positions import value_position
@@ -27,7 +28,8 @@ from provguard.provenance.origin import Evidence, Kind
 
 PACK_KEYS = ("pack", "version", "description", "parameters", "rules",
              "requires", "owner", "extends", "overrides", "include")
-RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes")
+RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes",
+             "suppressible")
 ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared", "min-confidence")
 PATH_KEYS = ("include", "exclude")
 MAX_PACK_BYTES = 1 << 20
@@ -85,8 +87,11 @@ def parse_pack(text: str, file: str) -> LoadResult:
 
 
 def read_source(path: str | Path, what: str = "rule pack") -> str | SourceError:
-    """A file's text, or why it cannot be read (unreadable, too large, not UTF-8: at the bad byte)."""
+    """A file's text (the editor's, when it is being edited: open_texts.py), or why it cannot be read
+    (unreadable, too large, not UTF-8: at the bad byte)."""
     file = str(path)
+    if (edited := text_of(path)) is not None:
+        return edited.removeprefix("\ufeff")
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -274,9 +279,11 @@ class PackReader:
         scope = self.guard(lambda: self.scope(fields["scope"]) if "scope" in fields else None) or ()
         fixes = self.guard(lambda: self.fixes(fields["fixes"]) if "fixes" in fields else None) or ()
         note, url = self.optional_str(fields, "note", node), self.optional_str(fields, "url", node)
+        suppressible = self.flag(fields.get("suppressible"), "suppressible")
         if len(self.errors) > before or rule_id is None or severity is None or message is None:
             return None
-        return Rule(rule_id, severity, message, origins, paths, languages, scope, fixes, note, url)
+        return Rule(rule_id, severity, message, origins, paths, languages, scope, fixes, note, url,
+                    suppressible is not False)
 
     def guard(self, read: Callable[[], T]) -> T | None:
         """What `read` returns, or None when it found the value invalid (and recorded why)."""
@@ -383,7 +390,8 @@ class PackReader:
         return tuple(out)
 
     def fixes(self, node: yaml.Node) -> tuple[FixKind, ...]:
-        return tuple(FixKind(value) for value in self.known(self.items(node, "fixes"), list(FixKind), "fix"))
+        listed = [k for k in FixKind if k is not FixKind.SUPPRESS]  # offered by every suppressible rule
+        return tuple(FixKind(value) for value in self.known(self.items(node, "fixes"), listed, "fix"))
 
 
 _NULL = "tag:yaml.org,2002:null"

@@ -34,6 +34,9 @@ class FixKind(StrEnum):
     COMPLETE_MARKER = "complete-marker"
     DECLARE = "declare"
     """A person says where tracked code came from: written by me, from an AI tool, or external."""
+    SUPPRESS = "suppress"
+    """A `provguard: allow[rule] reason: <why>` comment above the finding; offered for every rule that allows
+    suppression, without being listed in the rule's `fixes`."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Rule:
     fixes: tuple[FixKind, ...] = ()
     note: str | None = None
     url: str | None = None
+    suppressible: bool = True
+    """False: no `provguard: allow[...]` comment silences the rule (training-data rules: no reason is enough)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from provguard.analysis import MARKER_RULES
+from provguard.analysis import BUILTIN_RULES
 from provguard.policy.errors import SourceError
 from provguard.policy.extends import LoadedPack
 from provguard.policy.loader import read_source, suggest
@@ -239,6 +239,6 @@ def _check_severity(config: ProjectConfig, selection: Selection, packs: list[Pac
     packs than the project file, whose rules the project file cannot be expected to name."""
     if any(choice.source == "editor" for choice in selection.packs):
         return []
-    known = sorted({rule.id for pack in packs for rule in pack.rules} | set(MARKER_RULES))
+    known = sorted({rule.id for pack in packs for rule in pack.rules} | set(BUILTIN_RULES))
     return [config.at_key(("severity", rule), f"'severity' names unknown rule {rule!r}{suggest(rule, known)}")
             for rule, source in selection.severity_sources.items() if source == "project" and rule not in known]

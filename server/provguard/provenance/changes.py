@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from provguard.provenance.markers import comment_body
+
 
 class ChangeKind(StrEnum):
     TYPING = "typing"
@@ -47,9 +49,15 @@ def classify(deleted: int, inserted: bytes, threshold: BulkThreshold) -> ChangeK
 
 def is_bulk(inserted: bytes, threshold: BulkThreshold) -> bool:
     text = inserted.decode("utf-8", errors="replace").strip()
+    if _only_provguard_comments(text):  # a marker or suppression a quick fix (or a person) wrote: not code
+        return False
     if len(text) >= threshold.chars:
         return True
     return sum(1 for line in text.splitlines() if line.strip()) >= threshold.lines
+
+
+def _only_provguard_comments(text: str) -> bool:
+    return bool(text) and all(comment_body(line) is not None for line in text.splitlines() if line.strip())
 
 
 _REFINE_LIMIT = 64 * 1024

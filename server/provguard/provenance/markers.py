@@ -24,6 +24,7 @@ from provguard.documents import Document
 from provguard.languages import PLAIN_COMMENT_PREFIXES
 from provguard.provenance.origin import Evidence, Kind, MarkerComment, MarkerField, Origin, Span
 from provguard.provenance.tools import infer_vendor
+from provguard.provenance.units import next_unit_end
 
 TAG = b"provguard:"
 VERBS = ("begin", "end", "file", "next")
@@ -35,6 +36,7 @@ _OPENER = re.compile(
     r"\A\s*(?P<open>#+|//[/!]?|--(?:\[(?P<level>=*)\[)?|/\*+!?|=begin|<!--|;+|%+)?[\s*]*provguard:")
 _BLOCK_CLOSERS = {"/*": "*/", "=begin": "=end", "<!--": "-->"}
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+_DIRECTIVE = re.compile(r"allow(?![A-Za-z0-9_.=-])")
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,20 @@ class MarkerProblem:
 class MarkerScan:
     spans: tuple[Span, ...]
     problems: tuple[MarkerProblem, ...]
+    directives: tuple[tuple[int, int], ...] = ()
+    """Byte ranges of `provguard: allow[...]` comments: not markers, read by suppressions.py."""
 
 
 def scan(doc: Document) -> MarkerScan:
     """All marked spans of a document and every problem with its markers."""
     spans: list[Span] = []
     problems: list[MarkerProblem] = []
+    directives: list[tuple[int, int]] = []
     open_begin: tuple[MarkerComment, Origin | None] | None = None
     for comment_start, comment_end in _marker_comments(doc):
+        if is_directive(doc.source[comment_start:comment_end]):
+            directives.append((comment_start, comment_end))
+            continue
         parsed = _parse_comment(doc, comment_start, comment_end, problems)
         if parsed is None:
             continue
@@ -85,7 +93,7 @@ def scan(doc: Document) -> MarkerScan:
         elif origin is not None and marker.verb == "file":
             spans.append(Span(0, len(doc.source), origin, (marker,)))
         elif origin is not None:
-            unit_end = _next_unit_end(doc, marker.end)
+            unit_end = next_unit_end(doc, marker.end, _is_marker)
             if unit_end is None:
                 problems.append(MarkerProblem(
                     "marker-no-unit",
@@ -100,7 +108,27 @@ def scan(doc: Document) -> MarkerScan:
             "marker-unterminated",
             "provguard: begin is never closed; add 'provguard: end' after the marked code",
             begin.start, begin.end))
-    return MarkerScan(tuple(spans), tuple(problems))
+    return MarkerScan(tuple(spans), tuple(problems), tuple(directives))
+
+
+def comment_body(raw: str) -> tuple[int, int] | None:
+    """Character range of what follows `provguard:` in a comment's text, block closer excluded; None for prose."""
+    opener = _OPENER.match(raw)
+    if opener is None:
+        return None
+    end = len(raw.rstrip())
+    closer = _closer(opener)
+    if closer and raw[:end].endswith(closer) and end - len(closer) >= opener.end():
+        end = len(raw[: end - len(closer)].rstrip())
+    return opener.end(), end
+
+
+@lru_cache(maxsize=4096)
+def is_directive(comment: bytes) -> bool:
+    """A `provguard: allow[...]` comment (suppressions.py reads it), which is not a marker."""
+    raw = comment.decode("utf-8", errors="surrogateescape")
+    body = comment_body(raw)
+    return body is not None and _DIRECTIVE.match(raw[body[0]:].lstrip()) is not None
 
 
 def _marker_comments(doc: Document) -> Iterator[tuple[int, int]]:
@@ -158,17 +186,14 @@ def _read_comment(comment: bytes) -> tuple[MarkerComment, Origin | None, tuple[M
     problems: list[MarkerProblem] = []
     # surrogateescape keeps one character per invalid byte, so character indexes map back to exact bytes.
     raw = comment.decode("utf-8", errors="surrogateescape")
-    opener = _OPENER.match(raw)
-    if opener is None:
+    body = comment_body(raw)
+    if body is None:
         return None  # prose that mentions provguard:, not a marker
-    body_end = len(raw.rstrip())
-    closer = _closer(opener)
-    if closer and raw[:body_end].endswith(closer) and body_end - len(closer) >= opener.end():
-        body_end = len(raw[: body_end - len(closer)].rstrip())
+    body_start, body_end = body
     offsets = _ByteOffsets(raw, start)
-    tokens = list(_tokens(raw, opener.end(), body_end))
+    tokens = list(_tokens(raw, body_start, body_end))
     verb = "next"
-    verb_end = opener.end()
+    verb_end = body_start
     if tokens and tokens[0][2] is None and tokens[0][0] in VERBS:
         verb = tokens[0][0]
         verb_end = tokens[0][1][1]
@@ -333,49 +358,6 @@ def _line_extent(doc: Document, start: int, end: int) -> tuple[int, int]:
     return line_start, next_start
 
 
-def _next_unit_end(doc: Document, after: int) -> int | None:
-    """End of the function, class or method that follows a next-unit marker.
-
-    Attributes (Rust) and ordinary comments such as doc comments may stand between the marker and the unit;
-    another marker may not: each marker covers its own code.
-    """
-    source = doc.source
-    pos = _skip_space(source, after)
-    if pos >= len(source):
-        return None
-    if doc.tree is None:
-        return _paragraph_end(doc, pos)
-    language = doc.language
-    while pos < len(source):
-        node: ts.Node | None = doc.tree.root_node.named_descendant_for_byte_range(pos, pos)
-        chosen: ts.Node | None = None
-        while node is not None and node.start_byte == pos:
-            is_unit = node.type in language.unit_nodes or node.type in language.unit_prefix_nodes
-            if is_unit or (chosen is None and node.type in language.comment_nodes):
-                chosen = node
-            node = node.parent
-        if chosen is None:
-            return None
-        if chosen.type in language.unit_nodes:
-            return chosen.end_byte
-        if chosen.type in language.comment_nodes and _OPENER.match(
-                source[chosen.start_byte:chosen.end_byte].decode("utf-8", "replace")):
-            return None
-        pos = _skip_space(source, max(chosen.end_byte, pos + 1))
-    return None
-
-
-def _skip_space(source: bytes, pos: int) -> int:
-    while pos < len(source) and source[pos : pos + 1].isspace():
-        pos += 1
-    return pos
-
-
-def _paragraph_end(doc: Document, pos: int) -> int:
-    """Start of the first blank line after pos (the paragraph keeps its last line break), else the end."""
-    lines = doc.lines
-    for line in range(lines.line_of(pos) + 1, lines.line_count):
-        line_start, line_end = lines.line_bounds(line)
-        if not doc.source[line_start:line_end].strip():
-            return line_start
-    return len(doc.source)
+def _is_marker(comment: bytes) -> bool:
+    """Another marker stops a next-unit marker's search for its unit: each marker covers its own code."""
+    return _OPENER.match(comment.decode("utf-8", "replace")) is not None and not is_directive(comment)

@@ -20,7 +20,8 @@ def render(run: CheckRun, reviewer: str | None) -> str:
     findings = [_finding(result, finding, reviewer) for result, finding in run.findings]
     skipped = [{"path": s.path, "reason": s.reason} for s in run.skipped]
     report = {"version": 1, "tool": {"name": "provguard", "version": __version__},
-              "filesChecked": len(run.files), "findings": findings, "skipped": skipped}
+              "filesChecked": len(run.files), "findings": findings, "suppressed": len(run.suppressed),
+              "skipped": skipped}
     return json.dumps(report, indent=2) + "\n"
 
 

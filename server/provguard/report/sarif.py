@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from provguard import __version__
-from provguard.analysis import MARKER_RULES
+from provguard.analysis import BUILTIN_RULES
 from provguard.check import CheckRun, FileResult
 from provguard.documents import Document
 from provguard.findings import Finding
@@ -48,11 +48,12 @@ def render(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path | 
 
 
 def sarif_log(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path | None = None) -> Json:
-    rules = _rule_descriptors(policy, (finding.rule_id for _, finding in run.findings))
+    reported = run.findings + run.suppressed  # suppressed last: the others keep their fingerprints' counters
+    rules = _rule_descriptors(policy, (finding.rule_id for _, finding in reported))
     rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
     artifacts = _Artifacts()
     results = [_result(file, finding, rule_index[finding.rule_id], fingerprint, reviewer, artifacts)
-               for (file, finding), fingerprint in zip(run.findings, _fingerprints(run), strict=True)]
+               for (file, finding), fingerprint in zip(reported, _fingerprints(reported), strict=True)]
     driver: Json = {
         "name": "provguard",
         "version": __version__,
@@ -110,7 +111,7 @@ def _rule_descriptors(policy: Policy, used: Iterable[str]) -> list[Json]:
         pack = pack_of[rule.id]
         out.append(_pack_rule(rule, {"pack": pack.id, "packVersion": pack.version}))
         seen.add(rule.id)
-    for rule_id, (severity, description) in MARKER_RULES.items():
+    for rule_id, (severity, description) in BUILTIN_RULES.items():
         if rule_id not in seen:
             out.append(_descriptor(rule_id, severity, description, description, None, {"builtin": True}))
             seen.add(rule_id)
@@ -209,6 +210,13 @@ def _result(file: FileResult, finding: Finding, rule_index: int, fingerprint: st
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": properties,
     }
+    if finding.suppressed is not None:
+        why = finding.suppressed
+        result["suppressions"] = [{
+            "kind": "inSource", "status": "accepted", "justification": why.reason,
+            "location": {"physicalLocation": {"artifactLocation": location, "region": region(doc, why.start, why.end)}},
+        }]
+        return result  # nothing to fix: a person has allowed it
     fixes = file.fixes(finding, reviewer)
     if fixes:
         result["fixes"] = [_fix(doc, fix, location) for fix in fixes]
@@ -240,7 +248,7 @@ def _fix(doc: Document, fix: Fix, location: Json) -> Json:
 # --- fingerprints ------------------------------------------------------------------------------------
 
 
-def _fingerprints(run: CheckRun) -> list[str]:
+def _fingerprints(findings: list[tuple[FileResult, Finding]]) -> list[str]:
     """One per finding, in run order: hash of rule, path and flagged text, then `:n` for the n-th repeat.
 
     The flagged text is taken without the span's marker comments (so adding `reviewed-by` or `vendor` to a
@@ -249,7 +257,7 @@ def _fingerprints(run: CheckRun) -> list[str]:
     """
     seen: dict[tuple[str, str], int] = {}
     out: list[str] = []
-    for file, finding in run.findings:
+    for file, finding in findings:
         digest = _digest(file.path, file.document, finding)
         count = seen[file.path, digest] = seen.get((file.path, digest), 0) + 1
         out.append(f"{digest}:{count}")

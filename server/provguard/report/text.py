@@ -34,7 +34,8 @@ def summary(run: CheckRun) -> str:
     checked = _count(len(run.files), "file", "files") + " checked"
     if run.skipped:
         checked += f", {len(run.skipped)} skipped"
-    return f"{checked}: {', '.join(parts) or 'no findings'}"
+    suppressed = f" ({len(run.suppressed)} suppressed)" if run.suppressed else ""
+    return f"{checked}: {', '.join(parts) or 'no findings'}{suppressed}"
 
 
 def _count(n: int, singular: str, plural: str) -> str:

@@ -1,0 +1,10 @@
+# AI output known from the editor (a completion hint, see completed.py.provenance.yaml) but not marked.
+# expect: ai-output-unmarked fix: add-marker
+def mean(values):
+    return sum(values) / len(values)
+
+
+# Known from the editor too, but typed by a person.
+# ok: ai-output-unmarked
+def median(values):
+    return sorted(values)[len(values) // 2]

@@ -1,0 +1,1 @@
+"""`provguard rules test`: a pack's rules checked against annotated fixtures, like a test runner."""
