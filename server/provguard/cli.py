@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from provguard import __version__
 from provguard.commands.common import EXIT_USAGE
 
-COMMANDS = ("serve", "check", "rules")
+COMMANDS = ("serve", "check", "rules", "health")
 """Modules under `provguard.commands`, in the order `--help` lists them."""
 
 
