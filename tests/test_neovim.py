@@ -223,3 +223,47 @@ def test_declare_command_without_a_finding_says_so(editor: Any, project: Path) -
     wait_for_diagnostics(editor, "true")
     editor.command("ProvguardDeclare me")
     assert "no provguard finding on this line" in editor.exec_lua("return vim.fn.execute('messages')")
+
+
+def checkhealth(nvim: Any) -> list[str]:
+    nvim.command("checkhealth provguard")
+    lines: list[str] = nvim.current.buffer[:]
+    return lines
+
+
+def reported(lines: list[str], level: str, text: str) -> bool:
+    return any(level in line and text in line for line in lines)
+
+
+def test_checkhealth_reports_server_version_grammars_ledger_and_packs(editor: Any, project: Path) -> None:
+    setup(editor)
+    open_file(editor, project / "src" / "app.py", BASE)
+    wait_for_diagnostics(editor, "true")
+    lines = checkhealth(editor)
+    version = subprocess.run([sys.executable, "-m", "provguard", "--version"], capture_output=True, text=True,
+                             check=True).stdout.split()[1]
+    expected = [f"provguard {version} (Python", "grammars: all 12 loaded (python, javascript",
+                f"ledger writable: {project / '.provguard' / 'ledger.sqlite3'}", "pack default ",
+                f"running in {project}: 1 buffer(s), utf-8 positions", "paste hints: vim.paste is wrapped",
+                "server command: provguard serve"]
+    missing = [text for text in expected if not reported(lines, "OK", text)]
+    assert not missing, "\n".join(lines)
+    assert not any("ERROR" in line or "WARNING" in line for line in lines), "\n".join(lines)
+
+
+def test_checkhealth_shows_a_broken_pack_where_the_project_names_it(editor: Any, project: Path) -> None:
+    (project / "provguard.toml").write_text('packs = ["default", "rules/team.yaml"]\n')
+    setup(editor)
+    open_file(editor, project / "src" / "app.py", BASE)
+    lines = checkhealth(editor)
+    config = project / "provguard.toml"
+    assert reported(lines, "ERROR", f"pack error: {config}:1:21: rule pack 'rules/team.yaml' not found"), \
+        "\n".join(lines)
+    assert reported(lines, "OK", "pack default "), "the packs that did load are listed"
+
+
+def test_checkhealth_without_a_server_says_how_to_install_it(editor: Any, project: Path) -> None:
+    setup(editor, cmd=["provguard-not-installed", "serve"])
+    lines = checkhealth(editor)
+    assert reported(lines, "ERROR", "server command not found: provguard-not-installed"), "\n".join(lines)
+    assert any("pip install provguard" in line for line in lines)

@@ -38,6 +38,9 @@ M.defaults = {
 ---@type provguard.Config
 M.config = vim.deepcopy(M.defaults)
 
+--- Whether setup() ran (for :checkhealth).
+M.did_setup = false
+
 --- The project root for a buffer: the nearest folder holding the first marker found, in the order of
 --- `root_markers` (a provguard.toml beats the repository root, which beats a nested pyproject.toml), else
 --- the file's own folder.
@@ -167,6 +170,7 @@ function M.setup(opts)
     end
   end
 
+  M.did_setup = true
   require("provguard.paste").setup(M.config)
   if M.config.commands then
     require("provguard.commands").setup()
