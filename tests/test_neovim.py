@@ -217,6 +217,45 @@ def test_declare_command_names_the_tool_and_the_ai_rules_take_over(editor: Any, 
     assert sorted(listed) == sorted(d["message"] for d in found)
 
 
+def test_a_paste_after_non_ascii_text_is_placed_where_it_lies(editor: Any, project: Path) -> None:
+    setup(editor)
+    open_file(editor, project / "src" / "app.py", 'greeting = "héllo, wörld" + \n')
+    wait_for_diagnostics(editor, "true")
+    editor.command("normal! gg")
+    editor.command("startinsert!")
+    editor.eval("1")
+    inline = "compute_the_remaining_total(rows, accumulator=0)"
+    paste(editor, inline)
+    [finding] = wait_for_diagnostics(editor, UNDECLARED)
+    assert "arrived as a paste insertion" in finding["message"]
+    columns = editor.exec_lua("local d = vim.diagnostic.get(0)[1]; return {d.col, d.end_col}")
+    start = len('greeting = "héllo, wörld" + '.encode())
+    assert columns == [start, start + len(inline)], "Neovim's byte columns, converted both ways"
+
+
+def test_declaring_external_code_asks_for_its_source_and_keeps_it(editor: Any, project: Path) -> None:
+    setup(editor)
+    open_file(editor, project / "src" / "app.py", BASE)
+    wait_for_diagnostics(editor, "true")
+    go_to_end_in_insert_mode(editor)
+    paste(editor, PASTE)
+    wait_for_diagnostics(editor, UNDECLARED)
+    editor.command("stopinsert")
+    editor.command("normal! 3G")
+    editor.exec_lua("""vim.ui.input = function(opts, on_confirm)
+        vim.g.asked = opts.prompt
+        on_confirm('https://example.com/snippets/42 (MIT)')
+      end""")
+    editor.command("ProvguardDeclare external")
+    assert wait_for_diagnostics(editor, "#ds == 0") == []
+    assert editor.vars["asked"] == "Source (URL or licence): "
+    hover = editor.exec_lua("""
+        local client = vim.lsp.get_clients({name = 'provguard', bufnr = 0})[1]
+        local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+        return client:request_sync('textDocument/hover', params, 10000, 0).result.contents.value""")
+    assert "`external`" in hover and "https://example.com/snippets/42 (MIT)" in hover
+
+
 def test_declare_command_without_a_finding_says_so(editor: Any, project: Path) -> None:
     setup(editor)
     open_file(editor, project / "src" / "app.py", BASE)

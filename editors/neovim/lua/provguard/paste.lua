@@ -72,13 +72,12 @@ function M.hint(bufnr, sr, sc, er, ec, kind, fields)
   for _, client in ipairs(clients(bufnr)) do
     flush(client, bufnr)
     local encoding = client.offset_encoding or "utf-16"
-    local start_line = vim.api.nvim_buf_get_lines(bufnr, r1, r1 + 1, false)[1] or ""
-    local end_line = vim.api.nvim_buf_get_lines(bufnr, r2, r2 + 1, false)[1] or ""
+    local character = vim.lsp.util.character_offset -- byte column -> the negotiated encoding's units
     local params = vim.tbl_extend("force", fields or {}, {
       textDocument = { uri = vim.uri_from_bufnr(bufnr), version = vim.lsp.util.buf_versions[bufnr] },
       range = {
-        start = { line = r1, character = vim.str_utfindex(start_line, encoding, c1, false) },
-        ["end"] = { line = r2, character = vim.str_utfindex(end_line, encoding, c2, false) },
+        start = { line = r1, character = character(bufnr, r1, c1, encoding) },
+        ["end"] = { line = r2, character = character(bufnr, r2, c2, encoding) },
       },
       kind = kind,
     })
