@@ -54,8 +54,8 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A headless Neovim with the plugin on its runtimepath and nothing of the user's configuration."""
+def nvim_binary_in_tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The nvim to run, with configuration, data and state folders of its own and this environment's server."""
     binary = nvim_binary()
     if binary is None:
         if os.environ.get("CI") == "true":
@@ -67,7 +67,13 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(name, str(tmp_path / "xdg" / name.lower()))
     # the real server of this environment: `provguard` resolves to the venv's console script
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    nvim = pynvim.attach("child", argv=[binary, "--embed", "--headless", "--clean"])
+    return binary
+
+
+@pytest.fixture
+def editor(nvim_binary_in_tmp_home: str) -> Iterator[Any]:
+    """A headless Neovim with the plugin on its runtimepath and nothing of the user's configuration."""
+    nvim = pynvim.attach("child", argv=[nvim_binary_in_tmp_home, "--embed", "--headless", "--clean"])
     nvim.exec_lua("vim.opt.runtimepath:prepend(...)", str(PLUGIN))
     try:
         yield nvim
@@ -306,3 +312,37 @@ def test_checkhealth_without_a_server_says_how_to_install_it(editor: Any, projec
     lines = checkhealth(editor)
     assert reported(lines, "ERROR", "server command not found: provguard-not-installed"), "\n".join(lines)
     assert any("pip install provguard" in line for line in lines)
+
+
+def test_the_help_file_has_its_tags(editor: Any, tmp_path: Path) -> None:
+    docs = tmp_path / "plugin-copy" / "doc"  # helptags writes a tags file: not into the repository
+    docs.mkdir(parents=True)
+    shutil.copy(PLUGIN / "doc" / "provguard.txt", docs)
+    editor.command(f"helptags {docs}")
+    editor.exec_lua("vim.opt.runtimepath:prepend(...)", str(docs.parent))
+    for tag in ("provguard-setup", "provguard-settings", "provguard-paste", ":ProvguardDeclare", "provguard-health"):
+        editor.command(f"help {tag}")
+        assert editor.current.buffer.name.endswith("provguard.txt")
+
+
+def test_installed_as_a_package_on_the_packpath_it_works_from_init_lua(
+    nvim_binary_in_tmp_home: str, project: Path
+) -> None:
+    """The README's plain install: a link in pack/*/start and setup() in init.lua (no --clean here)."""
+    data = Path(os.environ["XDG_DATA_HOME"])
+    start = data / "nvim" / "site" / "pack" / "provguard" / "start"
+    start.mkdir(parents=True)
+    (start / "provguard").symlink_to(PLUGIN, target_is_directory=True)
+    init = Path(os.environ["XDG_CONFIG_HOME"]) / "nvim" / "init.lua"
+    init.parent.mkdir(parents=True)
+    init.write_text('require("provguard").setup({ settings = { reviewer = "tester@example.com" } })\n')
+    nvim = pynvim.attach("child", argv=[nvim_binary_in_tmp_home, "--embed", "--headless", "-i", "NONE"])
+    try:
+        assert Path(nvim.eval("$MYVIMRC")) == init
+        open_file(nvim, project / "src" / "gen.py", MARKED)
+        found = wait_for_diagnostics(nvim, "#ds >= 2")
+        assert {d["code"] for d in found} == {"ai-output-unreviewed", "marker-incomplete"}
+        assert nvim.exec_lua("return vim.fn.exists(':ProvguardDeclare')") == 2
+    finally:
+        nvim.exec_lua("for _, c in ipairs(vim.lsp.get_clients()) do c:stop(true) end")
+        nvim.close()
