@@ -157,20 +157,31 @@ def test_opening_a_marked_file_shows_its_findings_with_the_settings_passed_to_th
     assert "Mark as reviewed by tester@example.com" in titles, "the reviewer setting reached the server"
 
 
-def test_a_paste_is_reported_as_one_and_declaring_it_removes_the_finding(editor: Any, project: Path) -> None:
+@pytest.mark.parametrize("mode", ["insert", "normal", "visual-line"])
+def test_a_paste_is_reported_as_one_and_declaring_it_removes_the_finding(
+    editor: Any, project: Path, mode: str
+) -> None:
     setup(editor)
     open_file(editor, project / "src" / "app.py", BASE)
     wait_for_diagnostics(editor, "true")
-    go_to_end_in_insert_mode(editor)
+    kept = ["def existing():", "    return 0"]
+    if mode == "insert":
+        go_to_end_in_insert_mode(editor)
+    elif mode == "normal":
+        editor.command("normal! G")  # vim.paste puts after the cursor, on the empty last line
+    else:
+        editor.feedkeys("2GV", "nx!", False)  # the paste replaces the selected line
+        assert editor.api.get_mode()["mode"] == "V"
+        kept = ["def existing():"]
     paste(editor, PASTE)
-    assert editor.current.buffer[:] == ["def existing():", "    return 0", *PASTE.splitlines(), ""]
+    assert editor.current.buffer[:] == [*kept, *PASTE.splitlines(), ""]
 
     [finding] = wait_for_diagnostics(editor, UNDECLARED)
     assert "arrived as a paste insertion" in finding["message"], "the plugin's hint named the insertion a paste"
-    assert (finding["line"], finding["end_line"]) == (2, 4)
+    assert (finding["line"], finding["end_line"]) == (len(kept), len(kept) + 2)
 
     editor.command("stopinsert")
-    editor.command("normal! 3G")
+    editor.command(f"normal! {len(kept) + 1}G")
     editor.exec_lua("""vim.lsp.buf.code_action({
         apply = true, filter = function(action) return action.title == 'Declare: written by me' end})""")
     assert wait_for_diagnostics(editor, "#ds == 0") == []
