@@ -234,6 +234,23 @@ def test_declare_command_names_the_tool_and_the_ai_rules_take_over(editor: Any, 
     assert sorted(listed) == sorted(d["message"] for d in found)
 
 
+def test_a_one_word_server_command_and_settings_changed_while_running(
+    editor: Any, project: Path, tmp_path: Path
+) -> None:
+    wrapper = tmp_path / "bin" / "provguard-wrapper"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m provguard serve "$@"\n')
+    wrapper.chmod(0o755)
+    setup(editor, cmd=[str(wrapper)])
+    open_file(editor, project / "src" / "gen.py", MARKED)
+    found = wait_for_diagnostics(editor, "#ds >= 2")
+    assert {d["code"] for d in found} == {"ai-output-unreviewed", "marker-incomplete"}
+
+    editor.exec_lua("require('provguard').update_settings({severity = {['ai-output-unreviewed'] = 'off'}})")
+    [left] = wait_for_diagnostics(editor, "#ds == 1")
+    assert left["code"] == "marker-incomplete"
+
+
 def test_a_paste_after_non_ascii_text_is_placed_where_it_lies(editor: Any, project: Path) -> None:
     setup(editor)
     open_file(editor, project / "src" / "app.py", 'greeting = "héllo, wörld" + \n')

@@ -117,10 +117,11 @@ function M.clients(bufnr)
   return vim.lsp.get_clients({ name = M.NAME, bufnr = bufnr })
 end
 
---- Sends the new settings to running servers (workspace/didChangeConfiguration).
+--- Replaces the given settings (each key whole) and sends them to running servers
+--- (workspace/didChangeConfiguration).
 ---@param settings table
 function M.update_settings(settings)
-  M.config.settings = vim.tbl_deep_extend("force", M.config.settings, settings)
+  M.config.settings = vim.tbl_extend("force", M.config.settings, settings)
   for _, client in ipairs(M.clients()) do
     client.settings = { provguard = M.config.settings }
     if vim.fn.has("nvim-0.11") == 1 then
@@ -137,13 +138,8 @@ function M.setup(opts)
     vim.notify("provguard needs Neovim 0.10 or later", vim.log.levels.ERROR)
     return
   end
-  M.config = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
-  if opts and opts.filetypes then
-    M.config.filetypes = opts.filetypes -- a list replaces the default, it does not merge with it
-  end
-  if opts and opts.root_markers then
-    M.config.root_markers = opts.root_markers
-  end
+  -- each option given replaces its default whole
+  M.config = vim.tbl_extend("force", vim.deepcopy(M.defaults), opts or {})
 
   if vim.fn.has("nvim-0.11") == 1 then
     local config = client_config()
