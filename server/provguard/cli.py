@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from provguard import __version__
 
-COMMANDS = ("serve", "check", "rules", "imports", "hook", "export", "filter")
+COMMANDS = ("serve", "check", "rules", "imports", "hook", "export", "filter", "health")
 """Modules under `provguard.commands`, in the order `--help` lists them."""
 
 
