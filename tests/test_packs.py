@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pack_support import RULE, errors, load, only_error, rule_pack
-from provguard.policy import loader
+from provguard.policy import loader, yaml_reader
 from provguard.policy.model import FixKind, OriginSelector, Severity
 from provguard.policy.policy import shipped_packs_dir
 
@@ -235,7 +235,7 @@ def test_non_utf8_file_reports_the_bad_byte_in_characters(tmp_path: Path) -> Non
 
 def test_oversized_file_is_not_parsed(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
-    path.write_text("pack: p\nrules: []\n" + "#" * (loader.MAX_PACK_BYTES + 1), encoding="utf-8")
+    path.write_text("pack: p\nrules: []\n" + "#" * (yaml_reader.MAX_PACK_BYTES + 1), encoding="utf-8")
 
     (error,) = loader.load_pack(path).errors
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from provguard.policy.loader import Invalid, Items, PackReader, is_null, suggest
+from provguard.policy.loader import PackReader
+from provguard.policy.yaml_reader import Invalid, Items, is_null, suggest
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,13 @@ from typing import TypeVar
 from provguard.analysis import BUILTIN_RULES
 from provguard.policy.errors import SourceError
 from provguard.policy.extends import LoadedPack
-from provguard.policy.loader import read_source, suggest
 from provguard.policy.model import Pack, Severity
 from provguard.policy.policy import Policy, PolicyLoad, load_reference, resolve_pack
 from provguard.policy.precedence import Selection, select
 from provguard.policy.references import missing_pack_message
 from provguard.policy.toml_positions import TomlPositions, toml_positions
 from provguard.policy.versions import RangeError, VersionRange, parse_range, parse_version
+from provguard.policy.yaml_reader import read_source, suggest
 from provguard.settings import Settings
 
 CONFIG_FILES = ("provguard.toml", "pyproject.toml")

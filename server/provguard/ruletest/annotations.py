@@ -23,8 +23,8 @@ import tree_sitter as ts
 
 from provguard.documents import Document
 from provguard.policy.errors import SourceError
-from provguard.policy.loader import suggest
 from provguard.policy.model import FixKind
+from provguard.policy.yaml_reader import suggest
 
 
 class Verb(StrEnum):

@@ -31,7 +31,7 @@ import yaml
 
 from provguard.documents import Document
 from provguard.policy.errors import SourceError
-from provguard.policy.loader import read_source, suggest
+from provguard.policy.yaml_reader import read_source, suggest
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
 from provguard.provenance.tools import infer_vendor
 
