@@ -1,0 +1,254 @@
+// End-to-end check of the extension in a real VS Code: code-server in headless Chromium (playwright-core).
+//
+// node e2e/run.mjs --code-server BIN --vsix FILE --python PYTHON --workspace DIR --artifacts DIR
+//
+// The workspace must hold src/app.py with an AI marker block (see tests/test_vscode_e2e.py). The script opens
+// it, waits for the marker's squiggle, the Problems rows and the status bar summary, pastes a block through
+// the clipboard and waits for the paste's own diagnostic (which says "paste", so the hint reached the server),
+// applies "Mark as reviewed" from the quick-fix menu, and saves. It prints one line per step, keeps
+// screenshots in the artifacts folder, and exits 1 with the reason when a step does not happen in time.
+
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { chromium } from 'playwright-core';
+
+const { values: opts } = parseArgs({
+  options: {
+    'code-server': { type: 'string' },
+    vsix: { type: 'string' },
+    python: { type: 'string' },
+    workspace: { type: 'string' },
+    artifacts: { type: 'string' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+for (const name of ['code-server', 'vsix', 'python', 'workspace', 'artifacts']) {
+  if (!opts[name]) {
+    console.error(`e2e: --${name} is required`);
+    process.exit(2);
+  }
+}
+
+export const PASTED = 'def pasted(rows):\n    return sorted(set(rows), key=len)\n';
+const REVIEWER = 'e2e@example.com';
+const started = Date.now();
+const log = (message) => console.log(`e2e [${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+
+const state = mkdtempSync(join(tmpdir(), 'provguard-e2e-'));
+const dirs = {
+  user: join(state, 'user-data'),
+  extensions: join(state, 'extensions'),
+  xdg: join(state, 'xdg'),
+};
+Object.values(dirs).forEach((dir) => mkdirSync(dir, { recursive: true }));
+mkdirSync(opts.artifacts, { recursive: true });
+// code-server's window is a remote one: machine-scoped settings (the server's interpreter) are read from the
+// Machine settings, the rest from the User settings.
+mkdirSync(join(dirs.user, 'User'), { recursive: true });
+mkdirSync(join(dirs.user, 'Machine'), { recursive: true });
+writeFileSync(
+  join(dirs.user, 'Machine', 'settings.json'),
+  JSON.stringify({ 'provguard.server.pythonPath': opts.python }, null, 2),
+);
+writeFileSync(
+  join(dirs.user, 'User', 'settings.json'),
+  JSON.stringify(
+    {
+      'workbench.startupEditor': 'none',
+      'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoUpdate': false,
+      'security.workspace.trust.enabled': false,
+      'git.enabled': false,
+      'editor.minimap.enabled': false,
+      'workbench.tips.enabled': false,
+      'provguard.reviewer': REVIEWER,
+    },
+    null,
+    2,
+  ),
+);
+const config = join(state, 'config.yaml');
+writeFileSync(config, 'auth: none\ncert: false\n');
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: join(dirs.xdg, 'config'),
+  XDG_DATA_HOME: join(dirs.xdg, 'data'),
+  XDG_CACHE_HOME: join(dirs.xdg, 'cache'),
+};
+const common = ['--config', config, '--user-data-dir', dirs.user, '--extensions-dir', dirs.extensions];
+
+let server;
+let browser;
+let page;
+try {
+  await run(opts['code-server'], [...common, '--install-extension', opts.vsix, '--force']);
+  log('extension installed');
+  const port = await freePort();
+  server = spawn(
+    opts['code-server'],
+    [
+      ...common,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      opts.workspace,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const serverLog = [];
+  server.stdout.on('data', (d) => serverLog.push(String(d)));
+  server.stderr.on('data', (d) => serverLog.push(String(d)));
+  const origin = `http://127.0.0.1:${port}`;
+  await until(async () => (await fetch(`${origin}/healthz`).catch(() => undefined))?.ok, 'code-server to answer /healthz', 60_000, 250);
+  log('code-server is up');
+
+  browser = await chromium.launch({
+    executablePath: opts.chromium,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  page = await context.newPage();
+  await page.goto(`${origin}/?folder=${encodeURIComponent(opts.workspace)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  log('workbench loaded');
+
+  await openFile('app.py');
+  await page.waitForSelector('.squiggly-warning, .squiggly-info', { timeout: 60_000 });
+  log('marker squiggle shown');
+  await status(/AI 4 lines/);
+  log('status bar shows the AI lines');
+
+  await page.keyboard.press('Control+Shift+M');
+  await problemRow(/has not been reviewed/);
+  log('Problems lists the unreviewed AI block');
+
+  await focusEditor();
+  await page.keyboard.press('Control+End');
+  await page.evaluate((text) => navigator.clipboard.writeText(text), PASTED);
+  await page.keyboard.press('Control+V');
+  await until(async () => (await editorText()).includes('def pasted(rows)'), 'the pasted text in the editor');
+  await problemRow(/arrived as a paste insertion/);
+  log('the paste is tracked as a paste');
+  await status(/1 undeclared/);
+  await page.screenshot({ path: join(opts.artifacts, 'vscode-diagnostics.png') });
+
+  await focusEditor();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('Control+.');
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: `Mark as reviewed by ${REVIEWER}` });
+  await fix.first().waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: join(opts.artifacts, 'vscode-quick-fix-menu.png') });
+  await fix.first().click();
+  await until(async () => (await editorText()).includes(`reviewed-by=${REVIEWER}`), 'the quick fix to change the marker');
+  log('quick fix applied');
+  await until(async () => !(await problemTexts()).some((t) => /has not been reviewed/.test(t)), 'the unreviewed diagnostic to go');
+  log('its diagnostic is gone');
+  await problemRow(/arrived as a paste insertion/);
+  await page.screenshot({ path: join(opts.artifacts, 'vscode-after-fix.png') });
+  await focusEditor();
+  await page.keyboard.press('Control+S');
+  const file = join(opts.workspace, 'src', 'app.py');
+  await until(async () => readFileSync(file, 'utf8').includes(`reviewed-by=${REVIEWER}`), `${file} to be saved`);
+  log('saved');
+  console.log('e2e: passed');
+} catch (error) {
+  console.error(`e2e: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  if (page) {
+    await page.screenshot({ path: join(opts.artifacts, 'vscode-failure.png') }).catch(() => undefined);
+    console.error(`e2e: problems at failure: ${JSON.stringify(await problemTexts().catch(() => []))}`);
+  }
+  console.error(`e2e: state (logs) kept in ${state}`);
+  opts.keep = true;
+  process.exitCode = 1;
+} finally {
+  await browser?.close().catch(() => undefined);
+  server?.kill('SIGTERM');
+  if (!opts.keep) {
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+async function openFile(name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await until(async () => (await editorText()).includes('def generated'), `${name} to open`);
+  log(`${name} opened`);
+}
+
+async function focusEditor() {
+  await page.locator('.editor-instance .view-lines').first().click();
+}
+
+async function editorText() {
+  return (await page.locator('.editor-instance .view-lines').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+}
+
+async function problemTexts() {
+  return page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+}
+
+async function problemRow(pattern) {
+  await until(async () => (await problemTexts()).some((t) => pattern.test(t)), `a Problems row matching ${pattern}`);
+}
+
+async function status(pattern) {
+  await until(
+    async () => (await page.locator('.statusbar-item').allInnerTexts()).some((t) => pattern.test(t)),
+    `the status bar to show ${pattern}`,
+  );
+}
+
+async function until(check, what, timeout = 30_000, every = 200) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await check()) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+  throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}`);
+}
+
+function run(command, args) {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { env, timeout: 120_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')} failed: ${stderr || stdout || error.message}`)) : resolve(stdout),
+    );
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
