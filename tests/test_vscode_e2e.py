@@ -1,6 +1,7 @@
 """The VS Code extension in a real VS Code: code-server in headless Chromium, driven like a person would.
 
-Needs what `.ci/services/30-vscode.sh` sets up (Node 24, code-server, Chromium, the built .vsix), named by
+Needs what `.ci/services/30-vscode.sh` sets up (Node 24, code-server, Chromium, the built .vsix and the
+extension's npm packages, which the lint and unit-test run below uses too), named by
 PROVGUARD_VSCODE_E2E. Without it the test is skipped, except under CI=true, where that is a failure. The
 browser steps are in editors/vscode/e2e/run.mjs; screenshots are kept in test-artifacts/vscode/.
 """
@@ -47,6 +48,21 @@ def e2e_setup() -> Path:
     if missing:
         pytest.fail(f"{VARIABLE}={folder} lacks {', '.join(missing)}; run .ci/services/30-vscode.sh again")
     return folder
+
+
+def npm(setup: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{setup / 'node24' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run(["npm", "run", "--silent", *args], capture_output=True, text=True, timeout=300,
+                          cwd=EXTENSION, env=env)
+
+
+def test_the_extension_lints_clean_and_passes_its_unit_tests() -> None:
+    setup = e2e_setup()
+    lint = npm(setup, "lint")
+    assert lint.returncode == 0, f"eslint:\n{lint.stdout}{lint.stderr}"
+    unit = npm(setup, "test")
+    assert unit.returncode == 0, f"unit tests:\n{unit.stdout}{unit.stderr}"
+    assert " passing" in unit.stdout and " failing" not in unit.stdout, unit.stdout
 
 
 def test_marker_squiggle_paste_hint_and_quick_fix_in_a_real_vscode(tmp_path: Path) -> None:
