@@ -65,25 +65,33 @@ def test_the_extension_lints_clean_and_passes_its_unit_tests() -> None:
     assert " passing" in unit.stdout and " failing" not in unit.stdout, unit.stdout
 
 
-def test_marker_squiggle_paste_hint_and_quick_fix_in_a_real_vscode(tmp_path: Path) -> None:
-    setup = e2e_setup()
-    project = tmp_path / "project"
-    (project / "src").mkdir(parents=True)
-    app = project / "src" / "app.py"
-    app.write_text(APP)
-
+def run_e2e(setup: Path, scenario: str, project: Path, python: str) -> str:
+    """Runs one scenario of editors/vscode/e2e/run.mjs; returns its report, failing the test when it failed."""
     result = subprocess.run(
-        [str(setup / "node24" / "bin" / "node"), str(EXTENSION / "e2e" / "run.mjs"),
+        [str(setup / "node24" / "bin" / "node"), str(EXTENSION / "e2e" / "run.mjs"), "--scenario", scenario,
          "--code-server", str(setup / "bin" / "code-server"), "--vsix", str(setup / "provguard.vsix"),
-         "--python", sys.executable, "--workspace", str(project), "--artifacts", str(ARTIFACTS)],
+         "--python", python, "--workspace", str(project), "--artifacts", str(ARTIFACTS)],
         capture_output=True, text=True, timeout=300, cwd=EXTENSION,
     )
     report = f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    assert result.returncode == 0, report
-    assert "e2e: passed" in result.stdout, report
+    assert result.returncode == 0 and "e2e: passed" in result.stdout, report
+    return report
+
+
+def project_with_app(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "app.py").write_text(APP)
+    return project
+
+
+def test_marker_squiggle_paste_hint_and_quick_fix_in_a_real_vscode(tmp_path: Path) -> None:
+    setup = e2e_setup()
+    project = project_with_app(tmp_path)
+    run_e2e(setup, "edit", project, sys.executable)  # the worktree's own interpreter runs the server
     assert (ARTIFACTS / "vscode-after-fix.png").stat().st_size > 0
 
-    saved = app.read_text()
+    saved = (project / "src" / "app.py").read_text()
     first_line = saved.splitlines()[0]
     assert first_line == "# provguard: begin kind=ai-agent tool=claude-code reviewed-by=e2e@example.com", saved
     assert PASTED in saved
@@ -95,3 +103,11 @@ def test_marker_squiggle_paste_hint_and_quick_fix_in_a_real_vscode(tmp_path: Pat
         ledger.close()
     assert [(s.origin.kind, s.origin.evidence) for s in spans] == [(Kind.PASTE, Evidence.CLIENT_HINT)], (
         "the paste hint reached the server and was recorded")
+
+
+def test_a_python_without_provguard_gets_a_message_that_says_how_to_fix_it(tmp_path: Path) -> None:
+    setup = e2e_setup()
+    bare = tmp_path / "bare-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    run_e2e(setup, "broken-server", project_with_app(tmp_path), str(bare / "bin" / "python"))
+    assert (ARTIFACTS / "vscode-broken-server.png").stat().st_size > 0

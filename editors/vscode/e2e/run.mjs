@@ -1,12 +1,14 @@
 // End-to-end check of the extension in a real VS Code: code-server in headless Chromium (playwright-core).
 //
-// node e2e/run.mjs --code-server BIN --vsix FILE --python PYTHON --workspace DIR --artifacts DIR
+// node e2e/run.mjs --code-server BIN --vsix FILE --python PYTHON --workspace DIR --artifacts DIR [--scenario S]
 //
-// The workspace must hold src/app.py with an AI marker block (see tests/test_vscode_e2e.py). The script opens
-// it, waits for the marker's squiggle, the Problems rows and the status bar summary, pastes a block through
-// the clipboard and waits for the paste's own diagnostic (which says "paste", so the hint reached the server),
-// applies "Mark as reviewed" from the quick-fix menu, and saves. It prints one line per step, keeps
-// screenshots in the artifacts folder, and exits 1 with the reason when a step does not happen in time.
+// The workspace must hold src/app.py with an AI marker block (see tests/test_vscode_e2e.py).
+// Scenario `edit` (the default) opens it, waits for the marker's squiggle, the Problems rows and the status
+// bar summary, pastes a block through the clipboard and waits for the paste's own diagnostic (which says
+// "paste", so the hint reached the server), applies "Mark as reviewed" from the quick-fix menu, and saves.
+// Scenario `broken-server` is given a Python without provguard and waits for the message that says how to fix
+// it. The script prints one line per step, keeps screenshots in the artifacts folder, and exits 1 with the
+// reason when a step does not happen in time.
 
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const { values: opts } = parseArgs({
     workspace: { type: 'string' },
     artifacts: { type: 'string' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    scenario: { type: 'string', default: 'edit' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -133,6 +136,30 @@ try {
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   log('workbench loaded');
 
+  if (opts.scenario === 'broken-server') {
+    await brokenServer();
+  } else {
+    await edit();
+  }
+  console.log('e2e: passed');
+} catch (error) {
+  console.error(`e2e: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  if (page) {
+    await page.screenshot({ path: join(opts.artifacts, `vscode-${opts.scenario}-failure.png`) }).catch(() => undefined);
+    console.error(`e2e: problems at failure: ${JSON.stringify(await problemTexts().catch(() => []))}`);
+  }
+  console.error(`e2e: state (logs) kept in ${state}`);
+  opts.keep = true;
+  process.exitCode = 1;
+} finally {
+  await browser?.close().catch(() => undefined);
+  server?.kill('SIGTERM');
+  if (!opts.keep) {
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+async function edit() {
   await openFile('app.py');
   await page.waitForSelector('.squiggly-warning, .squiggly-info', { timeout: 60_000 });
   log('marker squiggle shown');
@@ -171,22 +198,21 @@ try {
   const file = join(opts.workspace, 'src', 'app.py');
   await until(async () => readFileSync(file, 'utf8').includes(`reviewed-by=${REVIEWER}`), `${file} to be saved`);
   log('saved');
-  console.log('e2e: passed');
-} catch (error) {
-  console.error(`e2e: FAILED: ${error instanceof Error ? error.message : String(error)}`);
-  if (page) {
-    await page.screenshot({ path: join(opts.artifacts, 'vscode-failure.png') }).catch(() => undefined);
-    console.error(`e2e: problems at failure: ${JSON.stringify(await problemTexts().catch(() => []))}`);
+}
+
+async function brokenServer() {
+  const toast = page.locator('.notification-toast', { hasText: 'could not start' });
+  await toast.first().waitFor({ timeout: 60_000 });
+  const text = await toast.first().innerText();
+  for (const expected of [opts.python, 'pip install provguard', 'provguard.server.pythonPath', 'Open Settings', 'Show Log']) {
+    if (!text.includes(expected)) {
+      throw new Error(`the start failure message lacks ${JSON.stringify(expected)}: ${JSON.stringify(text)}`);
+    }
   }
-  console.error(`e2e: state (logs) kept in ${state}`);
-  opts.keep = true;
-  process.exitCode = 1;
-} finally {
-  await browser?.close().catch(() => undefined);
-  server?.kill('SIGTERM');
-  if (!opts.keep) {
-    rmSync(state, { recursive: true, force: true });
-  }
+  log('the start failure says how to fix it');
+  await status(/^\s*provguard\s*$/);
+  log('the status bar shows the server is not running');
+  await page.screenshot({ path: join(opts.artifacts, 'vscode-broken-server.png') });
 }
 
 async function openFile(name) {

@@ -3,6 +3,9 @@
  * accepted inline suggestions) and shows the active file's provenance in the status bar.
  */
 
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -23,6 +26,7 @@ import { StatusBar } from './statusBar';
 import { findingItems } from './status';
 
 const DID_INSERT = 'provguard/didInsert';
+const run = promisify(execFile);
 const SOURCE = 'provguard';
 
 let controller: Controller | undefined;
@@ -108,7 +112,7 @@ class Controller {
       return;
     }
     const server = resolved.server;
-    const missing = missingExecutable(server.command);
+    const missing = missingExecutable(server.command) ?? (await missingModule(server));
     if (missing !== undefined) {
       this.fail(startFailure(server, missing));
       return;
@@ -123,7 +127,7 @@ class Controller {
     try {
       await client.start();
     } catch (error) {
-      this.fail(startFailure(server, error instanceof Error ? error.message : String(error)));
+      this.fail(startFailure(server, errorText(error)));
     }
     this.onStateChange();
   }
@@ -169,11 +173,16 @@ class Controller {
       documentSelector: [{ scheme: 'file' }],
       outputChannel: this.output,
       initializationOptions: serverSettings(vscode.workspace.getConfiguration('provguard')),
+      initializationFailedHandler: (error) => {
+        this.fail(startFailure(server, `initialization failed: ${errorText(error)}`));
+        return false;
+      },
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
           if (!this.reachedRunning) {
-            return { action: CloseAction.DoNotRestart, handled: true }; // start() reports why
+            this.fail(startFailure(server, 'it exited while starting; the log (Show Log) says why'));
+            return { action: CloseAction.DoNotRestart, handled: true };
           }
           const now = Date.now();
           restarts = restarts.filter((t) => now - t < 180_000);
@@ -207,6 +216,25 @@ class Controller {
         this.output.show(true);
       }
     });
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** For an interpreter: whether it can import provguard, so "not installed there" is said plainly. */
+async function missingModule(server: ServerCommand): Promise<string | undefined> {
+  if (server.from !== 'provguard.server.pythonPath') {
+    return undefined;
+  }
+  try {
+    await run(server.command, ['-c', 'import provguard'], { timeout: 30_000 });
+    return undefined;
+  } catch (error) {
+    const stderr = (error as { stderr?: unknown }).stderr;
+    const last = typeof stderr === 'string' ? stderr.trim().split('\n').pop() : undefined;
+    return last !== undefined && last !== '' ? last : errorText(error);
   }
 }
 
