@@ -34,6 +34,7 @@ APP = (
     "    return 2\n"
 )
 PASTED = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"  # the text run.mjs pastes
+COMPLETED = "def completed(rows):\n    return sorted(rows, reverse=True)"  # typed, then the accepted suggestion
 
 
 def e2e_setup() -> Path:
@@ -85,7 +86,7 @@ def project_with_app(tmp_path: Path) -> Path:
     return project
 
 
-def test_marker_squiggle_paste_hint_and_quick_fix_in_a_real_vscode(tmp_path: Path) -> None:
+def test_marker_squiggle_paste_and_completion_hints_and_quick_fix_in_a_real_vscode(tmp_path: Path) -> None:
     setup = e2e_setup()
     project = project_with_app(tmp_path)
     run_e2e(setup, "edit", project, sys.executable)  # the worktree's own interpreter runs the server
@@ -94,15 +95,16 @@ def test_marker_squiggle_paste_hint_and_quick_fix_in_a_real_vscode(tmp_path: Pat
     saved = (project / "src" / "app.py").read_text()
     first_line = saved.splitlines()[0]
     assert first_line == "# provguard: begin kind=ai-agent tool=claude-code reviewed-by=e2e@example.com", saved
-    assert PASTED in saved
+    assert PASTED in saved and COMPLETED in saved
 
     ledger = SqliteLedger(project / ".provguard" / "ledger.sqlite3")
     try:
         spans = ledger.load_spans("src/app.py")
     finally:
         ledger.close()
-    assert [(s.origin.kind, s.origin.evidence) for s in spans] == [(Kind.PASTE, Evidence.CLIENT_HINT)], (
-        "the paste hint reached the server and was recorded")
+    recorded = sorted((s.origin.kind.value, s.origin.evidence.value) for s in spans)
+    assert recorded == [(Kind.AI_COMPLETION, Evidence.CLIENT_HINT), (Kind.PASTE, Evidence.CLIENT_HINT)], (
+        "both hints reached the server and were recorded")
 
 
 def test_a_python_without_provguard_gets_a_message_that_says_how_to_fix_it(tmp_path: Path) -> None:

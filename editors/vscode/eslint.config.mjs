@@ -18,6 +18,11 @@ export default tseslint.config(
     languageOptions: { globals: { navigator: 'readonly' } },
   },
   {
+    // the stand-in completion extension is a CommonJS VS Code extension
+    files: ['e2e/fake-completions/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable' } },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly', fetch: 'readonly' },

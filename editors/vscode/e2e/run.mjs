@@ -5,7 +5,9 @@
 // The workspace must hold src/app.py with an AI marker block (see tests/test_vscode_e2e.py).
 // Scenario `edit` (the default) opens it, waits for the marker's squiggle, the Problems rows and the status
 // bar summary, pastes a block through the clipboard and waits for the paste's own diagnostic (which says
-// "paste", so the hint reached the server), applies "Mark as reviewed" from the quick-fix menu, and saves.
+// "paste", so the hint reached the server), accepts an inline suggestion from a stand-in completion extension
+// (e2e/fake-completions) with Tab and waits for its AI-completion diagnostics, applies "Mark as reviewed" from
+// the quick-fix menu, and saves.
 // Scenario `broken-server` is given a Python without provguard and waits for the message that says how to fix
 // it. The script prints one line per step, keeps screenshots in the artifacts folder, and exits 1 with the
 // reason when a step does not happen in time.
@@ -14,11 +16,13 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { chromium } from 'playwright-core';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({
   options: {
     'code-server': { type: 'string' },
@@ -93,8 +97,17 @@ let server;
 let browser;
 let page;
 try {
-  await run(opts['code-server'], [...common, '--install-extension', opts.vsix, '--force']);
-  log('extension installed');
+  // a stand-in for a completion extension such as Copilot: offers one inline suggestion
+  const fakeVsix = join(state, 'fake-completions.vsix');
+  await run(
+    process.execPath,
+    [join(here, '..', 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--out', fakeVsix],
+    { cwd: join(here, 'fake-completions') },
+  );
+  for (const vsix of [opts.vsix, fakeVsix]) {
+    await run(opts['code-server'], [...common, '--install-extension', vsix, '--force']);
+  }
+  log('extensions installed');
   const port = await freePort();
   server = spawn(
     opts['code-server'],
@@ -167,7 +180,7 @@ async function edit() {
   log('status bar shows the AI lines');
 
   await page.keyboard.press('Control+Shift+M');
-  await problemRow(/has not been reviewed/);
+  await problemRow(/ai-agent code from claude-code has not been reviewed/);
   log('Problems lists the unreviewed AI block');
 
   await focusEditor();
@@ -178,6 +191,19 @@ async function edit() {
   await problemRow(/arrived as a paste insertion/);
   log('the paste is tracked as a paste');
   await status(/1 undeclared/);
+
+  // an inline suggestion accepted with Tab goes through provguard's wrapper of the accept command
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('def completed(rows):');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('return');
+  await page.locator('.ghost-text-decoration, .ghost-text').first().waitFor({ timeout: 30_000 });
+  log('inline suggestion shown');
+  await page.keyboard.press('Tab');
+  await until(async () => (await editorText()).includes('return sorted(rows, reverse=True)'), 'the suggestion to be accepted');
+  await problemRow(/ai-completion code/);
+  await status(/AI 5 lines/);
+  log('the accepted suggestion is tracked as an AI completion');
   await page.screenshot({ path: join(opts.artifacts, 'vscode-diagnostics.png') });
 
   await focusEditor();
@@ -189,7 +215,7 @@ async function edit() {
   await fix.first().click();
   await until(async () => (await editorText()).includes(`reviewed-by=${REVIEWER}`), 'the quick fix to change the marker');
   log('quick fix applied');
-  await until(async () => !(await problemTexts()).some((t) => /has not been reviewed/.test(t)), 'the unreviewed diagnostic to go');
+  await until(async () => !(await problemTexts()).some((t) => /ai-agent code from claude-code has not been reviewed/.test(t)), 'the unreviewed diagnostic to go');
   log('its diagnostic is gone');
   await problemRow(/arrived as a paste insertion/);
   await page.screenshot({ path: join(opts.artifacts, 'vscode-after-fix.png') });
@@ -260,9 +286,9 @@ async function until(check, what, timeout = 30_000, every = 200) {
   throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}`);
 }
 
-function run(command, args) {
+function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { env, timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(command, args, { env, timeout: 120_000, ...options }, (error, stdout, stderr) =>
       error ? reject(new Error(`${command} ${args.join(' ')} failed: ${stderr || stdout || error.message}`)) : resolve(stdout),
     );
   });
