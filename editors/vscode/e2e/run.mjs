@@ -63,26 +63,19 @@ writeFileSync(
   join(dirs.user, 'Machine', 'settings.json'),
   JSON.stringify({ 'provguard.server.pythonPath': opts.python }, null, 2),
 );
-writeFileSync(
-  join(dirs.user, 'User', 'settings.json'),
-  JSON.stringify(
-    {
-      'workbench.startupEditor': 'none',
-      'chat.disableAIFeatures': true,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'telemetry.telemetryLevel': 'off',
-      'update.mode': 'none',
-      'extensions.autoUpdate': false,
-      'security.workspace.trust.enabled': false,
-      'git.enabled': false,
-      'editor.minimap.enabled': false,
-      'workbench.tips.enabled': false,
-      'provguard.reviewer': REVIEWER,
-    },
-    null,
-    2,
-  ),
-);
+writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
+  'workbench.startupEditor': 'none',
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'security.workspace.trust.enabled': false,
+  'git.enabled': false,
+  'editor.minimap.enabled': false,
+  'workbench.tips.enabled': false,
+  'provguard.reviewer': REVIEWER,
+}));
 const config = join(state, 'config.yaml');
 writeFileSync(config, 'auth: none\ncert: false\n');
 const env = {
@@ -224,6 +217,15 @@ async function edit() {
   const file = join(opts.workspace, 'src', 'app.py');
   await until(async () => readFileSync(file, 'utf8').includes(`reviewed-by=${REVIEWER}`), `${file} to be saved`);
   log('saved');
+
+  // a changed setting reaches the running server: silencing a rule takes its diagnostic away
+  mkdirSync(join(opts.workspace, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(opts.workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'provguard.severity': { 'undeclared-insertion': 'off' } }),
+  );
+  await until(async () => !(await problemTexts()).some((t) => /arrived as a paste insertion/.test(t)), 'the silenced rule to go');
+  log('a settings change reached the server');
 }
 
 async function brokenServer() {

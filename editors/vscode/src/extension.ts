@@ -163,6 +163,7 @@ class Controller {
       await this.restart();
     } else if (event.affectsConfiguration('provguard') && this.running) {
       const settings = serverSettings(vscode.workspace.getConfiguration('provguard'));
+      this.output.appendLine(`Settings changed; the server now has ${JSON.stringify(settings)}`);
       await this.client?.sendNotification('workspace/didChangeConfiguration', { settings: { provguard: settings } });
     }
   }
