@@ -199,6 +199,11 @@ async function edit() {
   log('the accepted suggestion is tracked as an AI completion');
   await page.screenshot({ path: join(opts.artifacts, 'vscode-diagnostics.png') });
 
+  await page.locator('.statusbar-item', { hasText: 'AI 5 lines' }).first().click();
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'arrived as a paste insertion' }).first().waitFor({ timeout: 30_000 });
+  log('the status bar lists the findings');
+  await page.keyboard.press('Escape');
+
   await focusEditor();
   await page.keyboard.press('Control+Home');
   await page.keyboard.press('Control+.');
