@@ -36,7 +36,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   controller = new Controller(output);
   const tracker = new HintTracker((hint) => controller?.sendHint(hint));
   const status = new StatusBar(() => controller?.running);
-  controller.onStateChange = () => { status.refresh(); };
+  controller.onStateChange = () => {
+    status.refresh();
+  };
   context.subscriptions.push(
     output,
     status,
@@ -76,7 +78,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ),
     ),
     vscode.commands.registerCommand('provguard.restartServer', () => controller?.restart()),
-    vscode.commands.registerCommand('provguard.showLog', () => { output.show(true); }),
+    vscode.commands.registerCommand('provguard.showLog', () => {
+      output.show(true);
+    }),
     vscode.commands.registerCommand('provguard.showFindings', showFindings),
     vscode.workspace.onDidChangeConfiguration((event) => controller?.configurationChanged(event)),
   );
@@ -136,7 +140,9 @@ class Controller {
     const client = this.client;
     this.client = undefined;
     if (client !== undefined && client.state !== State.Stopped) {
-      await client.stop().catch((error: unknown) => { this.output.appendLine(`Stopping the server failed: ${String(error)}`); });
+      await client.stop().catch((error: unknown) => {
+        this.output.appendLine(`Stopping the server failed: ${String(error)}`);
+      });
     }
   }
 

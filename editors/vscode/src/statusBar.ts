@@ -16,7 +16,9 @@ export class StatusBar implements vscode.Disposable {
   bind(subscriptions: vscode.ExtensionContext['subscriptions'], fetch: (uri: vscode.Uri) => Promise<unknown>): void {
     this.fetch = fetch;
     subscriptions.push(
-      vscode.window.onDidChangeActiveTextEditor(() => { this.refresh(); }),
+      vscode.window.onDidChangeActiveTextEditor(() => {
+        this.refresh();
+      }),
       vscode.languages.onDidChangeDiagnostics((event) => {
         const active = vscode.window.activeTextEditor?.document.uri.toString();
         if (active !== undefined && event.uris.some((uri) => uri.toString() === active)) {

@@ -97,7 +97,9 @@ export class HintTracker {
       kind: match.kind,
       ...(match.tool !== undefined ? { tool: match.tool } : {}),
     }));
-    hints.forEach((hint) => { this.send(hint); });
+    for (const hint of hints) {
+      this.send(hint);
+    }
     return hints;
   }
 
