@@ -47,10 +47,10 @@ def roots_of(params: types.InitializeParams) -> list[Path]:
 
 
 def build() -> ProvguardServer:
-    from provguard.lsp import code_actions, commands, configuration, diagnostics, hints, hover, text_sync
+    from provguard.lsp import code_actions, commands, configuration, diagnostics, hints, hover, summary, text_sync
 
     server = ProvguardServer()
-    for feature in (configuration, text_sync, diagnostics, code_actions, commands, hints, hover):
+    for feature in (configuration, text_sync, diagnostics, code_actions, commands, hints, hover, summary):
         feature.register(server)
     return server
 

@@ -1,0 +1,290 @@
+/**
+ * The provguard extension: starts `provguard serve`, passes the settings, sends insertion hints (pastes,
+ * accepted inline suggestions) and shows the active file's provenance in the status bar.
+ */
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+
+import { ACCEPT_COMMANDS, acceptInlineSuggestion, completionTool } from './hints/completion';
+import { PASTE_MIME, PasteObserver } from './hints/paste';
+import { HintTracker, type InsertHint } from './hints/tracker';
+import { missingExecutable } from './executable';
+import { resolveServer, startFailure, type ServerCommand } from './server';
+import { serverSettings } from './settings';
+import { StatusBar } from './statusBar';
+import { findingItems } from './status';
+
+const DID_INSERT = 'provguard/didInsert';
+const run = promisify(execFile);
+const SOURCE = 'provguard';
+
+let controller: Controller | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('provguard');
+  controller = new Controller(output);
+  const tracker = new HintTracker((hint) => controller?.sendHint(hint));
+  const status = new StatusBar(() => controller?.running);
+  controller.onStateChange = () => {
+    status.refresh();
+  };
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.workspace.onDidChangeTextDocument((event) =>
+      tracker.onDidChange({
+        document: {
+          uri: event.document.uri.toString(),
+          version: event.document.version,
+          positionAt: (offset) => {
+            const p = event.document.positionAt(offset);
+            return { line: p.line, character: p.character };
+          },
+        },
+        contentChanges: event.contentChanges,
+        reason: event.reason,
+      }),
+    ),
+    vscode.languages.registerDocumentPasteEditProvider({ scheme: 'file' }, new PasteObserver(tracker), {
+      providedPasteEditKinds: [vscode.DocumentDropOrPasteEditKind.Text],
+      pasteMimeTypes: [PASTE_MIME],
+    }),
+    ...Object.entries(ACCEPT_COMMANDS).map(([ours, original]) =>
+      vscode.commands.registerCommand(ours, () =>
+        acceptInlineSuggestion(
+          tracker,
+          {
+            activeUri: () => vscode.window.activeTextEditor?.document.uri.toString(),
+            tool: () =>
+              completionTool(
+                vscode.env.appName,
+                vscode.extensions.all.filter((e) => e.isActive).map((e) => e.id),
+              ),
+            execute: (command) => vscode.commands.executeCommand(command),
+          },
+          original,
+        ),
+      ),
+    ),
+    vscode.commands.registerCommand('provguard.restartServer', () => controller?.restart()),
+    vscode.commands.registerCommand('provguard.showLog', () => {
+      output.show(true);
+    }),
+    vscode.commands.registerCommand('provguard.showFindings', showFindings),
+    vscode.workspace.onDidChangeConfiguration((event) => controller?.configurationChanged(event)),
+  );
+  status.bind(context.subscriptions, (uri) => controller?.summary(uri) ?? Promise.resolve(undefined));
+  await controller.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await controller?.stop();
+  controller = undefined;
+}
+
+class Controller {
+  private client: LanguageClient | undefined;
+  /** Whether this start reached Running, and whether its failure was already shown. */
+  private reachedRunning = false;
+  private failureShown = false;
+  onStateChange: () => void = () => undefined;
+
+  constructor(private readonly output: vscode.OutputChannel) {}
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  async start(): Promise<void> {
+    this.reachedRunning = false;
+    this.failureShown = false;
+    const config = vscode.workspace.getConfiguration('provguard');
+    const resolved = resolveServer(config.get('server.command'), config.get('server.pythonPath'));
+    if (!resolved.ok) {
+      this.fail(`provguard: ${resolved.problem}.`);
+      return;
+    }
+    const server = resolved.server;
+    const missing = missingExecutable(server.command) ?? (await missingModule(server));
+    if (missing !== undefined) {
+      this.fail(startFailure(server, missing));
+      return;
+    }
+    this.output.appendLine(`Starting ${[server.command, ...server.args].join(' ')} (from ${server.from})`);
+    const client = new LanguageClient('provguard', 'provguard', serverOptions(server), this.clientOptions(server));
+    this.client = client;
+    client.onDidChangeState((event) => {
+      this.reachedRunning ||= event.newState === State.Running;
+      this.onStateChange();
+    });
+    try {
+      await client.start();
+    } catch (error) {
+      this.fail(startFailure(server, errorText(error)));
+    }
+    this.onStateChange();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client !== undefined && client.state !== State.Stopped) {
+      await client.stop().catch((error: unknown) => {
+        this.output.appendLine(`Stopping the server failed: ${String(error)}`);
+      });
+    }
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  sendHint(hint: InsertHint): void {
+    if (this.running) {
+      void this.client?.sendNotification(DID_INSERT, hint);
+    }
+  }
+
+  async summary(uri: vscode.Uri): Promise<unknown> {
+    if (!this.running || this.client === undefined) {
+      return undefined;
+    }
+    return this.client.sendRequest('provguard/summary', { textDocument: { uri: uri.toString() } });
+  }
+
+  async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (event.affectsConfiguration('provguard.server')) {
+      await this.restart();
+    } else if (event.affectsConfiguration('provguard') && this.running) {
+      const settings = serverSettings(vscode.workspace.getConfiguration('provguard'));
+      this.output.appendLine(`Settings changed; the server now has ${JSON.stringify(settings)}`);
+      await this.client?.sendNotification('workspace/didChangeConfiguration', { settings: { provguard: settings } });
+    }
+  }
+
+  private clientOptions(server: ServerCommand): LanguageClientOptions {
+    let restarts: number[] = [];
+    return {
+      documentSelector: [{ scheme: 'file' }],
+      outputChannel: this.output,
+      initializationOptions: serverSettings(vscode.workspace.getConfiguration('provguard')),
+      initializationFailedHandler: (error) => {
+        this.fail(startFailure(server, `initialization failed: ${errorText(error)}`));
+        return false;
+      },
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => {
+          if (!this.reachedRunning) {
+            this.fail(startFailure(server, 'it exited while starting; the log (Show Log) says why'));
+            return { action: CloseAction.DoNotRestart, handled: true };
+          }
+          const now = Date.now();
+          restarts = restarts.filter((t) => now - t < 180_000);
+          if (restarts.length >= 3) {
+            this.fail(startFailure(server, 'the server stopped 4 times in 3 minutes; not restarting it'));
+            return { action: CloseAction.DoNotRestart, handled: true };
+          }
+          restarts.push(now);
+          this.output.appendLine('The server stopped; restarting it.');
+          return { action: CloseAction.Restart, handled: true };
+        },
+      },
+      middleware: {
+        executeCommand: async (command, args, next): Promise<unknown> =>
+          (await next(command, await withExternalSource(command, args))) as unknown,
+      },
+    };
+  }
+
+  private fail(message: string): void {
+    if (this.failureShown) {
+      return;
+    }
+    this.failureShown = true;
+    this.output.appendLine(message);
+    this.onStateChange();
+    void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((choice) => {
+      if (choice === 'Open Settings') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'provguard.server');
+      } else if (choice === 'Show Log') {
+        this.output.show(true);
+      }
+    });
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** For an interpreter: whether it can import provguard, so "not installed there" is said plainly. */
+async function missingModule(server: ServerCommand): Promise<string | undefined> {
+  if (server.from !== 'provguard.server.pythonPath') {
+    return undefined;
+  }
+  try {
+    await run(server.command, ['-c', 'import provguard'], { timeout: 30_000 });
+    return undefined;
+  } catch (error) {
+    const stderr = (error as { stderr?: unknown }).stderr;
+    const last = typeof stderr === 'string' ? stderr.trim().split('\n').pop() : undefined;
+    return last !== undefined && last !== '' ? last : errorText(error);
+  }
+}
+
+function serverOptions(server: ServerCommand): ServerOptions {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return {
+    command: server.command,
+    args: [...server.args],
+    // stdio without TransportKind.stdio, which would append a `--stdio` flag `provguard serve` does not take
+    options: folder !== undefined ? { cwd: folder } : {},
+  };
+}
+
+/** "Declare: from an external source" records where the code came from: ask the person for its URL or licence. */
+async function withExternalSource(command: string, args: unknown[]): Promise<unknown[]> {
+  const origin = args[2] as { kind?: unknown } | undefined;
+  if (command !== 'provguard.declare' || origin?.kind !== 'external' || args.length > 3) {
+    return args;
+  }
+  const note = await vscode.window.showInputBox({
+    title: 'provguard: where does this code come from?',
+    prompt: 'A URL, a package and version, or a licence (optional)',
+    ignoreFocusOut: true,
+  });
+  return note === undefined || note.trim() === '' ? args : [...args.slice(0, 3), note.trim()];
+}
+
+async function showFindings(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (editor === undefined) {
+    return;
+  }
+  const findings = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === SOURCE);
+  if (findings.length === 0) {
+    void vscode.window.showInformationMessage('provguard: no findings in this file.');
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(findingItems(findings), {
+    title: `provguard: ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${vscode.workspace.asRelativePath(editor.document.uri)}`,
+    matchOnDescription: true,
+  });
+  if (picked !== undefined) {
+    editor.selection = new vscode.Selection(picked.finding.range.start, picked.finding.range.end);
+    editor.revealRange(picked.finding.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+}
