@@ -254,3 +254,17 @@ async def test_other_languages_get_the_same_diagnostics(
     await start(client, tmp_path, pull=False)
     uri = open_file(client, tmp_path / name, text, language_id)
     assert codes(await pushed(client, uri, 1)) == ["ai-output-unreviewed"]
+
+
+@pytest_lsp.fixture(config=pytest_lsp.ClientServerConfig(server_command=[*SERVER.server_command, "--stdio"]))
+async def stdio_flag_client(lsp_client: LanguageClient) -> object:
+    lsp_client.registrations = record_registrations(lsp_client)  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_clients_that_always_pass_stdio_start_the_server_all_the_same(
+        stdio_flag_client: LanguageClient, tmp_path: Path) -> None:
+    await start(stdio_flag_client, tmp_path, pull=False)
+    uri = open_file(stdio_flag_client, tmp_path / "src" / "gen.py", UNREVIEWED)
+    assert codes(await pushed(stdio_flag_client, uri, 1)) == ["ai-output-unreviewed"]

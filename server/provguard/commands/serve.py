@@ -10,6 +10,8 @@ from .common import EXIT_CLEAN, add_parser
 
 def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "serve", "run the language server on stdin/stdout")
+    parser.add_argument("--stdio", action="store_true",
+                        help="accepted for clients that always pass it: stdin/stdout is the only transport")
     parser.set_defaults(run=run)
 
 
