@@ -25,7 +25,7 @@ from provguard.policy.references import missing_pack_message, resolve_pack
 from provguard.policy.versions import RangeError, parse_range, parse_version
 from provguard.policy.yaml_reader import Invalid, is_null, read_source, suggest
 
-OVERRIDE_KEYS = ("severity", "disabled", "suppressible")
+OVERRIDE_KEYS = ("severity", "disabled", "suppressible", "agent-write")
 PROVGUARD_VERSION = __version__
 
 
@@ -265,7 +265,7 @@ class _Family:
                 changes = reader.mapping(value, OVERRIDE_KEYS, f"override of {rule_id!r}")
                 if isinstance(value, yaml.MappingNode) and not value.value:
                     raise reader.fail(value, f"the override of {rule_id!r} changes nothing; "
-                                             "give 'severity', 'disabled' or 'suppressible'")
+                                             "give 'severity', 'disabled', 'suppressible' or 'agent-write'")
             except Invalid:
                 continue
             severity = self.severity(reader, changes.get("severity"))
@@ -275,6 +275,9 @@ class _Family:
                 rules[rule_id] = dataclasses.replace(rules[rule_id], severity=severity)
             if rule_id in rules and suppressible is not None:
                 rules[rule_id] = dataclasses.replace(rules[rule_id], suppressible=suppressible)
+            agent_write = reader.agent_write(changes.get("agent-write"))
+            if rule_id in rules and agent_write is not None:
+                rules[rule_id] = dataclasses.replace(rules[rule_id], agent_write=agent_write)
             if off is not None:
                 (disabled.add if off else disabled.discard)(rule_id)
 
