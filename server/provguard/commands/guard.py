@@ -1,0 +1,74 @@
+"""`provguard guard <agent>`: judge the write an agent is about to make (its pre-tool-use payload on stdin)
+and answer in the agent's protocol; `provguard guard install|uninstall <agent>` sets the hooks up.
+
+The agent waits for every call, so the judging path imports only what judging needs, and it is bounded in
+time: past `--timeout` seconds the call is let through with a note on stderr. It always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from typing import Any
+
+GUARD_AGENTS = ("claude-code", "codex")
+DEFAULT_TIMEOUT = 5.0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "guard", help="refuse an agent's write that breaks the rule packs (pre-tool-use payload on stdin)",
+        description="Judge the write in an agent's pre-tool-use payload (stdin) and answer in the agent's "
+        "protocol: nothing to allow, a deny or ask naming the rule otherwise. Always exits 0.")
+    add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("agent", choices=GUARD_AGENTS)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"let the call through after this long (default: {DEFAULT_TIMEOUT:g})")
+
+
+def main(argv: list[str]) -> int:
+    """The fast path `provguard.cli` takes for `provguard guard`, skipping the other commands' imports."""
+    parser = argparse.ArgumentParser(prog="provguard guard")
+    add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:
+        return 0  # argparse printed the usage; a misconfigured hook must not block the agent
+    return run(args)
+
+
+class _TimedOut(Exception):
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    def expire(signum: int, frame: object) -> None:
+        raise _TimedOut()
+
+    notes: list[str] = []
+    answer = ""
+    bounded = hasattr(signal, "setitimer") and args.timeout > 0
+    if bounded:
+        signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, args.timeout)
+    try:
+        from provguard.guard.run import decide
+
+        outcome = decide(args.agent, sys.stdin.buffer.read())
+        answer, notes = outcome.stdout, outcome.notes
+    except _TimedOut:
+        notes = [f"no decision within {args.timeout:g} s; the call is let through"]
+    except Exception as exc:  # the agent must not be blocked by provguard's own fault
+        notes = [f"internal error, the call is let through: {type(exc).__name__}: {exc}"]
+    finally:
+        if bounded:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    for note in notes:
+        print(f"provguard guard: {note}", file=sys.stderr)
+    sys.stdout.write(answer)
+    return 0

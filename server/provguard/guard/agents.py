@@ -1,0 +1,105 @@
+"""The agents the guard serves: how each one's pre-tool-use payload names the writes, who the agent is, and
+how it wants the answer. An allowed call gets no output at all from any of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provguard.guard import reasons
+from provguard.guard.judge import Verdict
+from provguard.guard.proposed import ProposedWrite, Skipped
+from provguard.policy.model import AgentWrite
+from provguard.provenance.transcripts.records import text
+
+
+@dataclass(frozen=True)
+class Call:
+    """A tool call the guard is asked about."""
+
+    writes: list[ProposedWrite | Skipped]
+    cwd: str | None
+    model: str | None = None
+    notes: tuple[str, ...] = ()
+    """Problems with the payload worth a line on stderr (the call is still judged)."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    tool: str
+    """The Origin's tool."""
+    read: Callable[[dict[str, Any]], Call | str]
+    """The call's writes, or why the payload cannot be read."""
+    answer: Callable[[Verdict], str]
+    """stdout for a deny or ask."""
+
+
+def _event_problem(payload: dict[str, Any], event: str) -> str | None:
+    name = payload.get("hook_event_name")
+    return None if name in (None, event) else f"a {name} event, not {event}: nothing to judge"
+
+
+def _claude_code(payload: dict[str, Any]) -> Call | str:
+    from provguard.guard import claude_code
+    from provguard.provenance.transcripts.claude_code import find_call
+
+    cwd = text(payload.get("cwd"))
+    if (problem := _event_problem(payload, "PreToolUse")) is not None:
+        return problem
+    tool, tool_input = payload.get("tool_name"), payload.get("tool_input")
+    if tool not in claude_code.TOOLS:
+        return Call([], cwd)  # a tool that writes no file
+    if not isinstance(tool_input, dict):
+        return "no tool_input object in the payload"
+    found = claude_code.writes(str(tool), tool_input, cwd)
+    if isinstance(found, str):
+        return found
+    model = None
+    transcript = text(payload.get("transcript_path"))
+    if found and transcript:  # the assistant line holding the call is written before the hook runs
+        call = find_call(Path(transcript), text(payload.get("tool_use_id")), str(tool), tool_input)
+        model = call[1] if call else None
+    return Call(found, cwd, model)
+
+
+def _codex(payload: dict[str, Any]) -> Call | str:
+    from provguard.guard import codex
+
+    cwd = text(payload.get("cwd"))
+    if (problem := _event_problem(payload, "PreToolUse")) is not None:
+        return problem
+    tool_input = payload.get("tool_input")
+    if payload.get("tool_name") not in codex.TOOLS:
+        return Call([], cwd)
+    if not isinstance(tool_input, dict):
+        return "no tool_input object in the payload"
+    found, notes = codex.writes(tool_input, cwd)
+    return Call(found, cwd, text(payload.get("model")), tuple(notes))
+
+
+def _pre_tool_use(decision: str, reason: str) -> str:
+    """Claude Code's and Codex's PreToolUse answer: `hookSpecificOutput` with the permission decision."""
+    return json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": decision,
+                                              "permissionDecisionReason": reason}})
+
+
+def _claude_code_answer(verdict: Verdict) -> str:
+    return _pre_tool_use(verdict.decision.value, reasons.reason(verdict))
+
+
+def _codex_answer(verdict: Verdict) -> str:
+    """Codex refuses `permissionDecision: ask` in PreToolUse (it treats the output as invalid and runs the
+    call), so an ask is a deny that tells the agent to ask the user."""
+    if verdict.decision is AgentWrite.ASK:
+        return _pre_tool_use("deny", reasons.ask_as_deny(verdict))
+    return _pre_tool_use("deny", reasons.reason(verdict))
+
+
+AGENTS: dict[str, Agent] = {
+    "claude-code": Agent("claude-code", "claude-code", _claude_code, _claude_code_answer),
+    "codex": Agent("codex", "codex", _codex, _codex_answer),
+}
