@@ -28,9 +28,10 @@ def payload(name: str, root: Path, elsewhere: Path | None = None, **changes: Any
     return json.dumps(data).encode()
 
 
-def guard(agent: str, stdin: bytes, *args: str) -> subprocess.CompletedProcess[str]:
+def guard(agent: str, stdin: bytes, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The guard as the agent runs it (in the project's folder, as Claude Code and Codex do)."""
     return subprocess.run([sys.executable, "-m", "provguard", "guard", agent, *args], input=stdin.decode(),
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=60, check=False, cwd=cwd)
 
 
 def answer(agent: str, done: subprocess.CompletedProcess[str]) -> dict[str, Any]:

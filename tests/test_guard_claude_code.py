@@ -154,7 +154,7 @@ def test_a_binary_file_is_not_judged_and_the_reason_goes_to_stderr(project: Path
 
     stderr = allowed(guard("claude-code", payload("claude-code-edit-binary.json", project)))
 
-    assert stderr == f"provguard guard: {logo}: not judged: binary file\n"
+    assert stderr == f"provguard guard: {logo}: not judged: binary file; the call is let through\n"
 
 
 def test_a_malformed_payload_is_let_through_with_the_reason_on_stderr(project: Path) -> None:
@@ -166,8 +166,8 @@ def test_a_malformed_payload_is_let_through_with_the_reason_on_stderr(project: P
 
 @pytest.mark.parametrize(("change", "note"), [
     ({"hook_event_name": "PostToolUse"}, "a PostToolUse event, not PreToolUse: nothing to judge"),
-    ({"tool_input": "tests/test_discount.py"}, "no tool_input object in the payload"),
-    ({"tool_input": {"content": "x = 1\n"}}, "Write call without a file_path"),
+    ({"tool_input": "tests/test_discount.py"}, "no tool_input object in the payload; the call is let through"),
+    ({"tool_input": {"content": "x = 1\n"}}, "Write call without a file_path; the call is let through"),
 ])
 def test_a_payload_without_a_readable_write_is_let_through_saying_why(project: Path, change: dict[str, object],
                                                                        note: str) -> None:

@@ -50,25 +50,26 @@ def run(args: argparse.Namespace) -> int:
     def expire(signum: int, frame: object) -> None:
         raise _TimedOut()
 
-    notes: list[str] = []
-    answer = ""
-    bounded = hasattr(signal, "setitimer") and args.timeout > 0
-    if bounded:
-        signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, args.timeout)
-    try:
-        from provguard.guard.run import decide
+    from provguard.guard.outcome import Outcome
 
-        outcome = decide(args.agent, sys.stdin.buffer.read())
-        answer, notes = outcome.stdout, outcome.notes
+    outcome = Outcome()
+    bounded = hasattr(signal, "setitimer") and args.timeout > 0
+    try:
+        try:  # the timer is off again before any handler below runs, so it cannot interrupt one
+            if bounded:
+                signal.signal(signal.SIGALRM, expire)
+                signal.setitimer(signal.ITIMER_REAL, args.timeout)
+            from provguard.guard.run import decide
+
+            decide(args.agent, sys.stdin.buffer.read(), outcome)
+        finally:
+            if bounded:
+                signal.setitimer(signal.ITIMER_REAL, 0)
     except _TimedOut:
-        notes = [f"no decision within {args.timeout:g} s; the call is let through"]
+        outcome.cannot_judge(args.agent, f"no decision within {args.timeout:g} s")
     except Exception as exc:  # the agent must not be blocked by provguard's own fault
-        notes = [f"internal error, the call is let through: {type(exc).__name__}: {exc}"]
-    finally:
-        if bounded:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    for note in notes:
+        outcome.cannot_judge(args.agent, f"internal error: {type(exc).__name__}: {exc}")
+    for note in outcome.notes:
         print(f"provguard guard: {note}", file=sys.stderr)
-    sys.stdout.write(answer)
+    sys.stdout.write(outcome.stdout)
     return 0

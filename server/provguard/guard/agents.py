@@ -3,7 +3,6 @@ how it wants the answer. An allowed call gets no output at all from any of them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from provguard.guard import reasons
 from provguard.guard.judge import Verdict
+from provguard.guard.outcome import pre_tool_use
 from provguard.guard.proposed import ProposedWrite, Skipped
 from provguard.policy.model import AgentWrite
 from provguard.provenance.transcripts.records import text
@@ -38,9 +38,12 @@ class Agent:
     """stdout for a deny or ask."""
 
 
-def _event_problem(payload: dict[str, Any], event: str) -> str | None:
+def _other_event(payload: dict[str, Any], event: str) -> Call | None:
+    """A call with nothing to judge when the hook is installed on another event (a mistake worth a note)."""
     name = payload.get("hook_event_name")
-    return None if name in (None, event) else f"a {name} event, not {event}: nothing to judge"
+    if name in (None, event):
+        return None
+    return Call([], text(payload.get("cwd")), notes=(f"a {name} event, not {event}: nothing to judge",))
 
 
 def _claude_code(payload: dict[str, Any]) -> Call | str:
@@ -48,8 +51,8 @@ def _claude_code(payload: dict[str, Any]) -> Call | str:
     from provguard.provenance.transcripts.claude_code import find_call
 
     cwd = text(payload.get("cwd"))
-    if (problem := _event_problem(payload, "PreToolUse")) is not None:
-        return problem
+    if (other := _other_event(payload, "PreToolUse")) is not None:
+        return other
     tool, tool_input = payload.get("tool_name"), payload.get("tool_input")
     if tool not in claude_code.TOOLS:
         return Call([], cwd)  # a tool that writes no file
@@ -70,8 +73,8 @@ def _codex(payload: dict[str, Any]) -> Call | str:
     from provguard.guard import codex
 
     cwd = text(payload.get("cwd"))
-    if (problem := _event_problem(payload, "PreToolUse")) is not None:
-        return problem
+    if (other := _other_event(payload, "PreToolUse")) is not None:
+        return other
     tool_input = payload.get("tool_input")
     if payload.get("tool_name") not in codex.TOOLS:
         return Call([], cwd)
@@ -81,22 +84,20 @@ def _codex(payload: dict[str, Any]) -> Call | str:
     return Call(found, cwd, text(payload.get("model")), tuple(notes))
 
 
-def _pre_tool_use(decision: str, reason: str) -> str:
-    """Claude Code's and Codex's PreToolUse answer: `hookSpecificOutput` with the permission decision."""
-    return json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": decision,
-                                              "permissionDecisionReason": reason}})
-
-
 def _claude_code_answer(verdict: Verdict) -> str:
-    return _pre_tool_use(verdict.decision.value, reasons.reason(verdict))
+    return pre_tool_use(verdict.decision.value, reasons.reason(verdict))
 
 
 def _codex_answer(verdict: Verdict) -> str:
     """Codex refuses `permissionDecision: ask` in PreToolUse (it treats the output as invalid and runs the
     call), so an ask is a deny that tells the agent to ask the user."""
     if verdict.decision is AgentWrite.ASK:
-        return _pre_tool_use("deny", reasons.ask_as_deny(verdict))
-    return _pre_tool_use("deny", reasons.reason(verdict))
+        return pre_tool_use("deny", reasons.ask_as_deny(verdict))
+    return pre_tool_use("deny", reasons.reason(verdict))
+
+
+def _pre_tool_use_deny(reason: str) -> str:
+    return pre_tool_use("deny", reason)
 
 
 AGENTS: dict[str, Agent] = {

@@ -66,6 +66,7 @@ class _Level:
     description: str | None = None
     owner: str | None = None
     requires: str | None = None
+    fails_closed: bool | None = None
     rules: list[tuple[PackReader, yaml.Node]] = field(default_factory=list)
 
 
@@ -118,6 +119,8 @@ class _Family:
                        reader.optional_str(fields, "description", root), reader.optional_str(fields, "owner", root))
         if "requires" in fields and not is_null(fields["requires"]):
             level.requires = self.check_requires(reader, fields["requires"], pack_id or file)
+        if "agent-write-on-error" in fields:
+            level.fails_closed = reader.on_error(fields["agent-write-on-error"])
         if "rules" in fields:
             level.rules.extend((reader, node) for node in reader.sequence(fields["rules"], "rules"))
         if "include" in fields:
@@ -227,6 +230,7 @@ class _Family:
         return LoadedPack(
             top.identity.id, top.identity.version, top.identity.source,
             tuple(rule for rule in rules.values() if rule.id not in disabled), top.description,
+            fails_closed=next((lv.fails_closed for lv in reversed(self.levels) if lv.fails_closed is not None), False),
             owner=top.owner, requires=top.requires,
             bases=tuple(level.identity for level in reversed(self.levels[:-1]) if level.identity is not None),
             files=tuple(dict.fromkeys(self.files)))

@@ -22,7 +22,7 @@ from provguard.policy.yaml_reader import FLOAT_TAG, INT_TAG, Invalid, YamlReader
 from provguard.provenance.origin import Evidence, Kind
 
 PACK_KEYS = ("pack", "version", "description", "parameters", "rules",
-             "requires", "owner", "extends", "overrides", "include")
+             "requires", "owner", "extends", "overrides", "include", "agent-write-on-error")
 RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes",
              "suppressible", "agent-write")
 ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared", "min-confidence")
@@ -101,6 +101,13 @@ class PackReader(YamlReader):
         if value is None:
             return None
         return self.guard(lambda: AgentWrite(self.known(((value, node),), list(AgentWrite), "agent-write")[0]))
+
+    def on_error(self, node: yaml.Node) -> bool | None:
+        """`agent-write-on-error: allow|deny` of a pack: True when the guard fails closed."""
+        value = self.guard(lambda: self.scalar(node, "'agent-write-on-error'"))
+        if value is None:
+            return None
+        return self.guard(lambda: self.known(((value, node),), ON_ERROR, "agent-write-on-error")[0] == "deny")
 
     def check_message(self, node: yaml.Node, message: str) -> None:
         for index, problem in message_problems(message):
@@ -190,4 +197,5 @@ class PackReader(YamlReader):
         return tuple(FixKind(value) for value in self.known(self.items(node, "fixes"), listed, "fix"))
 
 
+ON_ERROR = ("allow", "deny")
 _CHOICES: dict[str, list[str]] = {"kind": list(Kind), "evidence": list(Evidence)}

@@ -98,6 +98,9 @@ class Pack:
     """File the pack was read from, for error messages and reloading."""
     rules: tuple[Rule, ...]
     description: str | None = None
+    fails_closed: bool = False
+    """`agent-write-on-error: deny`: a guard that cannot judge a write (a malformed payload, an internal error,
+    no answer in time) refuses it instead of letting it through."""
 
 
 PLACEHOLDERS = ("kind", "tool", "vendor", "model", "path", "language", "rule")
