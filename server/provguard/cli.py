@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from provguard import __version__
 
-COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "filter", "health")
+COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "filter", "health", "doctor")
 """Modules under `provguard.commands`, in the order `--help` lists them."""
 
 
@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provguard.commands import hook
 
         return hook.main(arguments[1:])
-    if arguments[:1] == ["guard"] and arguments[1:2] not in (["install"], ["uninstall"]):
+    if arguments[:1] == ["guard"]:
         from provguard.commands import guard  # the agent waits for this one too
 
         return guard.main(arguments[1:])

@@ -18,11 +18,12 @@ DEFAULT_TIMEOUT = 5.0
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "guard", help="refuse an agent's write that breaks the rule packs (pre-tool-use payload on stdin)",
-        description="Judge the write in an agent's pre-tool-use payload (stdin) and answer in the agent's "
-        "protocol: nothing to allow, a deny or ask naming the rule otherwise. Always exits 0.")
-    add_arguments(parser)
-    parser.set_defaults(run=run)
+        "guard", help="refuse an agent's write that breaks the rule packs; install|uninstall the hooks",
+        description="`provguard guard AGENT` judges the write in the agent's pre-tool-use payload (stdin). "
+        "`provguard guard install|uninstall AGENT` sets up its hooks. See `provguard guard AGENT --help`.",
+        add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.set_defaults(run=lambda args: main(args.rest))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,8 +33,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """The fast path `provguard.cli` takes for `provguard guard`, skipping the other commands' imports."""
-    parser = argparse.ArgumentParser(prog="provguard guard")
+    """`provguard guard ...`; `provguard.cli` comes here first thing, skipping the other commands' imports."""
+    if argv[:1] in (["install"], ["uninstall"]):
+        from provguard.commands.guard_install import main as install_main
+
+        return install_main(argv)
+    parser = argparse.ArgumentParser(
+        prog="provguard guard", description="Judge the write in an agent's pre-tool-use payload (stdin) and "
+        "answer in the agent's protocol: nothing to allow, a deny or ask naming the rule otherwise. Always "
+        "exits 0. `provguard guard install|uninstall AGENT` sets the hooks up.")
     add_arguments(parser)
     try:
         args = parser.parse_args(argv)
