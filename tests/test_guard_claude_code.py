@@ -167,7 +167,7 @@ def test_a_malformed_payload_is_let_through_with_the_reason_on_stderr(project: P
 @pytest.mark.parametrize(("change", "note"), [
     ({"hook_event_name": "PostToolUse"}, "a PostToolUse event, not PreToolUse: nothing to judge"),
     ({"tool_input": "tests/test_discount.py"}, "no tool_input object in the payload; the call is let through"),
-    ({"tool_input": {"content": "x = 1\n"}}, "Write call without a file_path; the call is let through"),
+    ({"tool_input": {"content": "x = 1\n"}}, "Write call without file_path; the call is let through"),
 ])
 def test_a_payload_without_a_readable_write_is_let_through_saying_why(project: Path, change: dict[str, object],
                                                                        note: str) -> None:

@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import Any
 
-GUARD_AGENTS = ("claude-code", "codex")
+GUARD_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 DEFAULT_TIMEOUT = 5.0
 
 

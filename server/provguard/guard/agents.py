@@ -10,7 +10,7 @@ from typing import Any
 
 from provguard.guard import reasons
 from provguard.guard.judge import Verdict
-from provguard.guard.outcome import pre_tool_use
+from provguard.guard.outcome import copilot_permission, cursor_permission, pre_tool_use
 from provguard.guard.proposed import ProposedWrite, Skipped
 from provguard.policy.model import AgentWrite
 from provguard.provenance.transcripts.records import text
@@ -100,7 +100,59 @@ def _pre_tool_use_deny(reason: str) -> str:
     return pre_tool_use("deny", reason)
 
 
+def _cursor(payload: dict[str, Any]) -> Call | str:
+    from provguard.guard import cursor
+
+    roots = payload.get("workspace_roots")
+    cwd = text(payload.get("cwd")) or (text(roots[0]) if isinstance(roots, list) and roots else None)
+    if (other := _other_event(payload, "preToolUse")) is not None:
+        return other
+    tool = payload.get("tool_name")
+    if tool not in cursor.TOOLS:
+        return Call([], cwd)
+    arguments = cursor.tool_input(payload)
+    if isinstance(arguments, str):
+        return arguments
+    found = cursor.writes(str(tool), arguments, cwd)
+    return found if isinstance(found, str) else Call(found, cwd, text(payload.get("model")))
+
+
+def _copilot(payload: dict[str, Any]) -> Call | str:
+    from provguard.guard import copilot
+
+    cwd = text(payload.get("cwd"))
+    event = payload.get("hook_event_name", payload.get("hookEventName"))
+    if event not in (None, "PreToolUse", "preToolUse"):
+        return Call([], cwd, notes=(f"a {event} event, not preToolUse: nothing to judge",))
+    tool, arguments = copilot.call(payload)
+    if tool not in copilot.TOOLS:
+        return Call([], cwd)
+    if isinstance(arguments, str):
+        return arguments
+    found = copilot.writes(str(tool), arguments, cwd)
+    if isinstance(found, str):
+        return found
+    writes, notes = found
+    return Call(writes, cwd, notes=tuple(notes))
+
+
+def _cursor_answer(verdict: Verdict) -> str:
+    finding = verdict.finding
+    assert finding is not None
+    told = reasons.reason(verdict)
+    if verdict.decision is AgentWrite.ASK:
+        return cursor_permission("ask", told, told)
+    return cursor_permission("deny", told, f"provguard refused a write to {verdict.path} ({finding.rule_id}): "
+                                           f"{finding.message}")
+
+
+def _copilot_answer(verdict: Verdict) -> str:
+    return copilot_permission(verdict.decision.value, reasons.reason(verdict))
+
+
 AGENTS: dict[str, Agent] = {
     "claude-code": Agent("claude-code", "claude-code", _claude_code, _claude_code_answer),
     "codex": Agent("codex", "codex", _codex, _codex_answer),
+    "cursor": Agent("cursor", "cursor", _cursor, _cursor_answer),
+    "copilot": Agent("copilot", "copilot", _copilot, _copilot_answer),
 }

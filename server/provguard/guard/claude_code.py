@@ -18,69 +18,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from provguard.guard.proposed import Current, ProposedWrite, Skipped, proposed, read_current
+from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
+from provguard.guard.proposed import proposed
 from provguard.provenance.transcripts import paths
 
 TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 
-Writes = list[ProposedWrite | Skipped]
-
 
 def writes(tool: str, tool_input: dict[str, Any], cwd: str | None) -> Writes | str:
     """The write the call would make, or why the payload cannot be read; [] for a call that writes nothing."""
-    key = "notebook_path" if tool == "NotebookEdit" else "file_path"
-    path = tool_input.get(key)
-    if not isinstance(path, str) or not path:
-        return f"{tool} call without a {key}"
-    path = paths.resolve(path, cwd)
-    if tool == "NotebookEdit":
-        return _notebook(path, tool_input)
-    current = read_current(path)
-    if isinstance(current, Skipped):
-        return [current]
-    if tool == "Write":
-        content = tool_input.get("content")
-        if not isinstance(content, str):
-            return "Write call without a content string"
-        return [proposed(path, current.text, content)]
-    edits = [tool_input] if tool == "Edit" else tool_input.get("edits")
-    if not isinstance(edits, list) or not edits:
-        return "MultiEdit call without a list of edits"
     try:
-        new = _apply(current, edits)
-    except _Unreadable as exc:
+        if tool == "NotebookEdit":
+            return _notebook(tool_input, cwd)
+        path = string(tool_input, "file_path", what=f"{tool} call")
+        if tool == "Write":
+            return whole_file(path, string(tool_input, "content", what="Write call"), cwd)
+        edits = [tool_input] if tool == "Edit" else tool_input.get("edits")
+        if not isinstance(edits, list) or not edits:
+            return "MultiEdit call without a list of edits"
+        return replaced(path, [_replacement(edit, number) for number, edit in enumerate(edits, 1)], cwd)
+    except Unreadable as exc:
         return str(exc)
-    return [] if new is None else [proposed(path, current.text, new)]
 
 
-class _Unreadable(Exception):
-    """An edit the payload does not spell out."""
+def _replacement(edit: Any, number: int) -> Replacement:
+    if not isinstance(edit, dict):
+        raise Unreadable(f"edit {number} is not an object")
+    old, new = edit.get("old_string"), edit.get("new_string")
+    if not isinstance(old, str) or not isinstance(new, str):
+        raise Unreadable(f"edit {number} without old_string and new_string strings")
+    return Replacement(old, new, edit.get("replace_all") is True)
 
 
-def _apply(current: Current, edits: list[Any]) -> str | None:
-    """The text after the edits; None when one would fail (so the call writes nothing)."""
-    text = current.text
-    for number, edit in enumerate(edits, 1):
-        if not isinstance(edit, dict):
-            raise _Unreadable(f"edit {number} is not an object")
-        old, new = edit.get("old_string"), edit.get("new_string")
-        if not isinstance(old, str) or not isinstance(new, str):
-            raise _Unreadable(f"edit {number} without old_string and new_string strings")
-        if text is None:
-            if old:
-                return None  # editing a file that does not exist: the tool fails
-            text = new
-            continue
-        if not old or old not in text:
-            return None
-        text = text.replace(old, new) if edit.get("replace_all") is True else text.replace(old, new, 1)
-    return text
-
-
-def _notebook(path: str, tool_input: dict[str, Any]) -> Writes | str:
+def _notebook(tool_input: dict[str, Any], cwd: str | None) -> Writes:
+    path = string(tool_input, "notebook_path", what="NotebookEdit call")
     if tool_input.get("edit_mode") == "delete" or tool_input.get("cell_type") == "markdown":
         return []
-    source = tool_input.get("new_source")
-    if not isinstance(source, str):
-        return "NotebookEdit call without a new_source string"
-    return [proposed(path, None, source)]
+    source = string(tool_input, "new_source", what="NotebookEdit call")
+    return [proposed(paths.resolve(path, cwd), None, source)]

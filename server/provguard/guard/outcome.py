@@ -11,12 +11,30 @@ from dataclasses import dataclass, field
 
 def pre_tool_use(decision: str, reason: str) -> str:
     """Claude Code's and Codex's PreToolUse answer: `hookSpecificOutput` with the permission decision."""
-    return json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": decision,
-                                              "permissionDecisionReason": reason}})
+    return json.dumps({"hookSpecificOutput": _hook_specific(decision, reason)})
+
+
+def cursor_permission(decision: str, agent_message: str, user_message: str) -> str:
+    """Cursor's answer to `preToolUse`: the agent reads `agent_message`, the person `user_message`."""
+    return json.dumps({"permission": decision, "user_message": user_message, "agent_message": agent_message})
+
+
+def copilot_permission(decision: str, reason: str) -> str:
+    """The Copilot CLI reads the decision at the top level, VS Code in `hookSpecificOutput`: both are given."""
+    return json.dumps({"permissionDecision": decision, "permissionDecisionReason": reason,
+                       "hookSpecificOutput": _hook_specific(decision, reason)})
+
+
+def _hook_specific(decision: str, reason: str) -> dict[str, str]:
+    return {"hookEventName": "PreToolUse", "permissionDecision": decision, "permissionDecisionReason": reason}
 
 
 def refusal(agent: str, reason: str) -> str:
     """The agent's answer refusing the call for `reason`."""
+    if agent == "cursor":
+        return cursor_permission("deny", reason, reason)
+    if agent == "copilot":
+        return copilot_permission("deny", reason)
     return pre_tool_use("deny", reason)
 
 
