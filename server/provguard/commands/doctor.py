@@ -10,7 +10,7 @@ from typing import Any
 
 from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser
 
-DOCTOR_AGENTS = ("claude-code", "codex")
+DOCTOR_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
 
 def register(subparsers: Any) -> None:
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     broken = False
     for agent in DOCTOR_AGENTS:
         hooks = agent_hooks(agent)
-        guard, record = hooks.entries
+        guard, record = hooks.guard, hooks.recording
         found: list[str] = []
         guarded = recorded = False
         for scope in ("project", "user"):
@@ -40,16 +40,18 @@ def run(args: argparse.Namespace) -> int:
                 broken = True
                 continue
             _, data = read
-            has_guard, has_record = installed(data, guard), installed(data, record)
+            has_guard, has_record = installed(data, guard), record is not None and installed(data, record)
             guarded, recorded = guarded or has_guard, recorded or has_record
             if has_guard or has_record:
                 what = " and ".join(w for w, on in (("guard", has_guard), ("recording", has_record)) if on)
                 found.append(f"{what} in {file} ({scope})")
         state = "guarded" if guarded else "NOT guarded"
-        state += ", edits recorded" if recorded else ", edits not recorded"
+        if record is not None:
+            state += ", edits recorded" if recorded else ", edits not recorded"
         print(f"{agent:<12} {state}" + (f": {'; '.join(found)}" if found else ""))
-        if not (guarded and recorded):
-            print(f"{'':<12} to guard and record it: provguard guard install {agent} [--user]")
+        if not guarded or (record is not None and not recorded):
+            what = "guard and record it" if record is not None else "guard it"
+            print(f"{'':<12} to {what}: provguard guard install {agent} [--user]")
     executable = shutil.which("provguard")
     print(f"provguard on PATH: {executable}" if executable else
           "provguard is NOT on PATH: the agents' hooks run `provguard`; install it where they can find it, or "

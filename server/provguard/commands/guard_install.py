@@ -10,13 +10,13 @@ from pathlib import Path
 from provguard.commands.common import EXIT_CLEAN, EXIT_USAGE
 from provguard.guard.install import FileError, agent_hooks, install, uninstall
 
-INSTALL_AGENTS = ("claude-code", "codex")
+INSTALL_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog=f"provguard guard {argv[0]}", description=(
-        "Add provguard's hooks (the guard before each write, the recording hook after it) to the agent's hooks "
-        "file, merged with the hooks already there." if argv[0] == "install" else
+        "Add provguard's hooks (the guard before each write; for Claude Code and Codex the recording hook after "
+        "it too) to the agent's hooks file, merged with the hooks already there." if argv[0] == "install" else
         "Remove provguard's hooks from the agent's hooks file, leaving every other hook as it is."))
     parser.add_argument("agent", choices=INSTALL_AGENTS)
     scope = parser.add_mutually_exclusive_group()

@@ -1,12 +1,18 @@
-"""Installing the guard into an agent's hooks file: the pre-tool-use guard and the post-tool-use recording
-hook (`provguard hook`) together, merged into what is there.
+"""Installing the guard into an agent's hooks file: the pre-tool-use guard, with the post-tool-use recording
+hook (`provguard hook`) for the agents it records, merged into what is there.
 
-Claude Code reads `.claude/settings.json` (project) and `~/.claude/settings.json` (user); Codex reads
-`.codex/hooks.json` (project) and `~/.codex/hooks.json` (user, `$CODEX_HOME` when set). Both hold
-`{"hooks": {"<Event>": [{"matcher": "<tool regex>", "hooks": [{"type": "command", "command": "...",
-"timeout": <seconds>}]}]}}`. Installing adds a matcher group for each of provguard's hooks that is not there
-yet and touches nothing else; uninstalling removes provguard's hook entries (found by their exact command)
-and the groups, events and `hooks` object that only they filled.
+- Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
+  `{"hooks": {"<Event>": [{"matcher", "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
+- Codex: `.codex/hooks.json`, `~/.codex/hooks.json` (`$CODEX_HOME`); the same layout.
+- Cursor: `.cursor/hooks.json`, `~/.cursor/hooks.json`; hooks directly in the event's list,
+  `{"version": 1, "hooks": {"preToolUse": [{"command", "matcher", "timeout"}]}}`.
+- Copilot: `.github/hooks/provguard.json`, `~/.copilot/hooks/provguard.json` (`$COPILOT_HOME`);
+  `{"version": 1, "hooks": {"PreToolUse": [{"type": "command", "command", "bash", "powershell", ...}]}}`.
+
+Copilot's entry names the command three ways (`command` for VS Code, `bash` and `powershell` for the Copilot
+CLI) under the VS Code compatible event name, which both read. Installing adds each of provguard's hooks that
+is not there yet and touches nothing else; uninstalling removes provguard's hook entries (found by their
+command) and the groups, events and `hooks` object that only they filled.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import difflib
 import json
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +32,10 @@ GUARD_TIMEOUT_SECONDS = 10
 @dataclass(frozen=True)
 class HookEntry:
     event: str
-    matcher: str
     command: str
-    timeout: int = GUARD_TIMEOUT_SECONDS
+    hook: dict[str, Any]
+    """The JSON of the hook itself: inside a matcher group (`matcher` set) or directly in the event's list."""
+    matcher: str | None = None
 
     @property
     def arguments(self) -> list[str]:
@@ -36,35 +43,58 @@ class HookEntry:
         arguments is this one."""
         return self.command.split()[-2:]
 
+    def new_item(self) -> dict[str, Any]:
+        return {"matcher": self.matcher, "hooks": [self.hook]} if self.matcher is not None else self.hook
+
 
 @dataclass(frozen=True)
 class AgentHooks:
     agent: str
     project_file: str
     """Relative to the project root."""
-    user_file: str
-    """Relative to the user's configuration folder (`home()`)."""
+    user_file: Path
     entries: tuple[HookEntry, ...]
-
-    def home(self) -> Path:
-        if self.agent == "codex" and os.environ.get("CODEX_HOME"):
-            return Path(os.environ["CODEX_HOME"])
-        return Path.home()
+    skeleton: dict[str, Any] = field(default_factory=dict)
+    """What a new hooks file starts with besides `hooks`."""
 
     def file(self, scope: str, root: Path) -> Path:
-        return root / self.project_file if scope == "project" else self.home() / self.user_file
+        return root / self.project_file if scope == "project" else self.user_file
+
+    @property
+    def guard(self) -> HookEntry:
+        return self.entries[0]
+
+    @property
+    def recording(self) -> HookEntry | None:
+        return self.entries[1] if len(self.entries) > 1 else None
+
+
+def _command_hook(command: str) -> dict[str, Any]:
+    return {"type": "command", "command": command, "timeout": GUARD_TIMEOUT_SECONDS}
 
 
 def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
+    guard, hook = f"{executable} guard {agent}", f"{executable} hook {agent}"
+    home = Path.home()
     if agent == "claude-code":
-        return AgentHooks(agent, ".claude/settings.json", ".claude/settings.json", (
-            HookEntry("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit", f"{executable} guard claude-code"),
-            HookEntry("PostToolUse", "Write|Edit|MultiEdit", f"{executable} hook claude-code")))
+        return AgentHooks(agent, ".claude/settings.json", home / ".claude" / "settings.json", (
+            HookEntry("PreToolUse", guard, _command_hook(guard), "Write|Edit|MultiEdit|NotebookEdit"),
+            HookEntry("PostToolUse", hook, _command_hook(hook), "Write|Edit|MultiEdit")))
     if agent == "codex":
-        user = ".codex/hooks.json" if not os.environ.get("CODEX_HOME") else "hooks.json"
-        return AgentHooks(agent, ".codex/hooks.json", user, (
-            HookEntry("PreToolUse", "apply_patch", f"{executable} guard codex"),
-            HookEntry("PostToolUse", "apply_patch", f"{executable} hook codex")))
+        codex_home = Path(os.environ["CODEX_HOME"]) if os.environ.get("CODEX_HOME") else home / ".codex"
+        return AgentHooks(agent, ".codex/hooks.json", codex_home / "hooks.json", (
+            HookEntry("PreToolUse", guard, _command_hook(guard), "apply_patch"),
+            HookEntry("PostToolUse", hook, _command_hook(hook), "apply_patch")))
+    if agent == "cursor":
+        entry = {"command": guard, "matcher": "Write|StrReplace|Edit|MultiEdit", "timeout": GUARD_TIMEOUT_SECONDS}
+        return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json",
+                          (HookEntry("preToolUse", guard, entry),), {"version": 1})
+    if agent == "copilot":
+        copilot_home = Path(os.environ["COPILOT_HOME"]) if os.environ.get("COPILOT_HOME") else home / ".copilot"
+        entry = {"type": "command", "command": guard, "bash": guard, "powershell": guard,
+                 "timeout": GUARD_TIMEOUT_SECONDS, "timeoutSec": GUARD_TIMEOUT_SECONDS}
+        return AgentHooks(agent, ".github/hooks/provguard.json", copilot_home / "hooks" / "provguard.json",
+                          (HookEntry("PreToolUse", guard, entry),), {"version": 1})
     raise ValueError(f"no hooks file known for {agent}")
 
 
@@ -136,8 +166,8 @@ def read_hooks_file(file: Path) -> tuple[str | None, dict[str, Any]] | FileError
 
 
 def installed(data: dict[str, Any], entry: HookEntry) -> bool:
-    return any(_ours(hook, entry) for group in data.get("hooks", {}).get(entry.event, [])
-               for hook in _hooks_of(group))
+    return any(_ours(hook, entry) for item in data.get("hooks", {}).get(entry.event, [])
+               for hook in _hooks_of(item, entry))
 
 
 def install(hooks: AgentHooks, file: Path) -> Change | FileError:
@@ -150,9 +180,9 @@ def install(hooks: AgentHooks, file: Path) -> Change | FileError:
         if installed(data, entry):
             summary.append(f"{entry.event} `{entry.command}` is already installed")
             continue
-        group = {"matcher": entry.matcher,
-                 "hooks": [{"type": "command", "command": entry.command, "timeout": entry.timeout}]}
-        data.setdefault("hooks", {}).setdefault(entry.event, []).append(group)
+        if before is None and not data:
+            data.update(hooks.skeleton)
+        data.setdefault("hooks", {}).setdefault(entry.event, []).append(entry.new_item())
         summary.append(f"{entry.event} `{entry.command}` added")
     return Change(file, before, _text(data) if summary_changed(summary) else before, tuple(summary))
 
@@ -171,8 +201,12 @@ def uninstall(hooks: AgentHooks, file: Path) -> Change | FileError:
             continue
         kept_groups = []
         for group in groups:
-            kept = [hook for hook in _hooks_of(group) if not _ours(hook, entry)]
-            if kept or len(kept) == len(_hooks_of(group)):
+            if entry.matcher is None:  # hooks directly in the event's list
+                if not _ours(group, entry):
+                    kept_groups.append(group)
+                continue
+            kept = [hook for hook in _hooks_of(group, entry) if not _ours(hook, entry)]
+            if kept or len(kept) == len(_hooks_of(group, entry)):
                 kept_groups.append({**group, "hooks": kept} if "hooks" in group else group)
         if kept_groups:
             events[entry.event] = kept_groups
@@ -183,6 +217,8 @@ def uninstall(hooks: AgentHooks, file: Path) -> Change | FileError:
         return Change(file, before, before, tuple(summary))
     if not events:
         del data["hooks"]
+    if data == hooks.skeleton:
+        data = {}  # only what provguard put in a new file is left
     return Change(file, before, _text(data) if data else None, tuple(summary))
 
 
@@ -190,16 +226,22 @@ def summary_changed(summary: list[str]) -> bool:
     return any(line.endswith(("added", "removed")) for line in summary)
 
 
-def _hooks_of(group: dict[str, Any]) -> list[Any]:
-    hooks = group.get("hooks")
+def _hooks_of(item: dict[str, Any], entry: HookEntry) -> list[Any]:
+    """The hooks of an item of an event's list: a matcher group's `hooks`, or the item itself."""
+    if entry.matcher is None:
+        return [item]
+    hooks = item.get("hooks")
     return hooks if isinstance(hooks, list) else []
 
 
 def _ours(hook: Any, entry: HookEntry) -> bool:
-    if not isinstance(hook, dict) or hook.get("type") != "command" or not isinstance(hook.get("command"), str):
+    if not isinstance(hook, dict) or hook.get("type", "command") != "command":
+        return False
+    command = hook.get("command", hook.get("bash"))
+    if not isinstance(command, str):
         return False
     try:
-        words = shlex.split(hook["command"])
+        words = shlex.split(command)
     except ValueError:
         return False
     return words[-2:] == entry.arguments and any("provguard" in word for word in words[:-2])
