@@ -4,8 +4,10 @@ against the agent's documented output schema."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +30,17 @@ def payload(name: str, root: Path, elsewhere: Path | None = None, **changes: Any
     return json.dumps(data).encode()
 
 
-def guard(agent: str, stdin: bytes, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+CACHE = Path(tempfile.mkdtemp(prefix="provguard-test-cache-"))
+"""The guard's policy cache for the tests' runs: not the user's own."""
+
+
+def guard(agent: str, stdin: bytes, *args: str, cwd: Path | None = None,
+          cache: Path = CACHE) -> subprocess.CompletedProcess[str]:
     """The guard as the agent runs it (in the project's folder, as Claude Code and Codex do)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("PROVGUARD_GUARD_CACHE", None)
     return subprocess.run([sys.executable, "-m", "provguard", "guard", agent, *args], input=stdin.decode(),
-                          capture_output=True, text=True, timeout=60, check=False, cwd=cwd)
+                          capture_output=True, text=True, timeout=60, check=False, cwd=cwd, env=env)
 
 
 def answer(agent: str, done: subprocess.CompletedProcess[str]) -> dict[str, Any]:

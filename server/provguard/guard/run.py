@@ -36,12 +36,21 @@ class _Policies:
         return self.loaded[root]
 
     def load(self, root: Path) -> Policy | None:
-        from provguard.policy.project import load_project_policy
+        from provguard.guard import policy_cache
 
-        loaded = load_project_policy(root)
-        self.outcome.notes.extend(str(error) for error in loaded.errors)
-        self.outcome.fails_closed |= any(pack.fails_closed for pack in loaded.policy.packs)
-        return None if loaded.errors and not loaded.policy.packs else loaded.policy
+        policy = policy_cache.load(root)
+        if policy is None:
+            from provguard.policy.project import load_project_policy  # slow: YAML, every scope query
+
+            loaded = load_project_policy(root)
+            self.outcome.notes.extend(str(error) for error in loaded.errors)
+            if loaded.errors and not loaded.policy.packs:
+                return None
+            policy = loaded.policy
+            if not loaded.errors:
+                policy_cache.save(root, policy)
+        self.outcome.fails_closed |= any(pack.fails_closed for pack in policy.packs)
+        return policy
 
 
 def decide(agent_name: str, data: bytes, outcome: Outcome) -> None:
