@@ -201,3 +201,13 @@ def test_the_model_is_read_from_the_session_transcript_so_rules_can_select_it(pr
 
     assert verdict == "deny"
     assert reason.startswith("provguard refused this write to src/discount.py: claude-opus-4-1 in src/discount.py ")
+
+
+def test_a_tool_the_guard_does_not_know_is_let_through_with_a_note(project: Path) -> None:
+    unknown = payload("claude-code-write-test-file.json", project, tool_name="WriteEverywhere",
+                      tool_input={"file_path": str(project / "tests" / "test_x.py")})
+
+    stderr = allowed(guard("claude-code", unknown))
+
+    assert stderr == ("provguard guard: WriteEverywhere is not a tool provguard knows how to judge; the call is "
+                      "let through\n")

@@ -38,6 +38,28 @@ class Agent:
     """stdout for a deny or ask."""
 
 
+READ_ONLY_TOOLS: dict[str, frozenset[str]] = {
+    "claude-code": frozenset({"Read", "Bash", "BashOutput", "KillShell", "Glob", "Grep", "LS", "WebFetch",
+                              "WebSearch", "Task", "TodoWrite", "ExitPlanMode", "SlashCommand", "Skill"}),
+    "codex": frozenset(),  # its hooks see Bash (judged for a patch), apply_patch and MCP tools
+    "cursor": frozenset({"Read", "Shell", "Grep", "Glob", "LS", "Delete", "Task", "CodebaseSearch", "WebSearch",
+                         "ReadLints", "TodoWrite"}),
+    "copilot": frozenset({"ask_user", "bash", "glob", "grep", "powershell", "task", "view", "web_fetch",
+                          "read_file", "list_dir", "file_search", "grep_search", "semantic_search",
+                          "run_in_terminal", "get_terminal_output", "get_errors", "fetch_webpage",
+                          "manage_todo_list", "runSubagent"}),
+}
+"""Tools each agent documents that write no file: let through without a word. Any other tool the guard does not
+know is let through with a note, since it might write a file provguard cannot see."""
+
+
+def _not_a_write(agent: str, tool: object, cwd: str | None) -> Call:
+    name = str(tool)
+    if name in READ_ONLY_TOOLS[agent] or name.startswith("mcp__") or "/" in name:  # MCP tools: mcp__s__t, s/t
+        return Call([], cwd)
+    return Call([], cwd, notes=(f"{name} is not a tool provguard knows how to judge; the call is let through",))
+
+
 def _other_event(payload: dict[str, Any], event: str) -> Call | None:
     """A call with nothing to judge when the hook is installed on another event (a mistake worth a note)."""
     name = payload.get("hook_event_name")
@@ -55,7 +77,7 @@ def _claude_code(payload: dict[str, Any]) -> Call | str:
         return other
     tool, tool_input = payload.get("tool_name"), payload.get("tool_input")
     if tool not in claude_code.TOOLS:
-        return Call([], cwd)  # a tool that writes no file
+        return _not_a_write("claude-code", tool, cwd)
     if not isinstance(tool_input, dict):
         return "no tool_input object in the payload"
     found = claude_code.writes(str(tool), tool_input, cwd)
@@ -77,7 +99,7 @@ def _codex(payload: dict[str, Any]) -> Call | str:
         return other
     tool_input = payload.get("tool_input")
     if payload.get("tool_name") not in codex.TOOLS:
-        return Call([], cwd)
+        return _not_a_write("codex", payload.get("tool_name"), cwd)
     if not isinstance(tool_input, dict):
         return "no tool_input object in the payload"
     found, notes = codex.writes(tool_input, cwd)
@@ -109,7 +131,7 @@ def _cursor(payload: dict[str, Any]) -> Call | str:
         return other
     tool = payload.get("tool_name")
     if tool not in cursor.TOOLS:
-        return Call([], cwd)
+        return _not_a_write("cursor", tool, cwd)
     arguments = cursor.tool_input(payload)
     if isinstance(arguments, str):
         return arguments
@@ -126,7 +148,7 @@ def _copilot(payload: dict[str, Any]) -> Call | str:
         return Call([], cwd, notes=(f"a {event} event, not preToolUse: nothing to judge",))
     tool, arguments = copilot.call(payload)
     if tool not in copilot.TOOLS:
-        return Call([], cwd)
+        return _not_a_write("copilot", tool, cwd)
     if isinstance(arguments, str):
         return arguments
     found = copilot.writes(str(tool), arguments, cwd)
