@@ -16,12 +16,14 @@ Sections (`--only`, comma-separated; all by default):
   git      git history of a 5,000-line file last changed by 200 commits: provguard beside `git blame` alone
   imports  transcript import throughput (MB/s) per agent, and one `provguard hook` call beside `python -c pass`
            (bench/imports.py, also runnable alone)
+  guard    `provguard guard claude-code` deciding on a 200-line Write (allowed and denied), p50/p99 spawn to
+           exit beside `python -c pass`, and the same decision in-process (bench/guard.py, also runnable alone)
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
 start to first diagnostics <= 400 ms, and the same for the reopened file with its spans; resident memory
 with the 200 files open <= 200 MB; filter memory flat over the corpus; check >= half of parse-only speed;
-a hook call < 100 ms.
+a hook call < 100 ms; a guard decision < 100 ms.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from typing import Any
 
 import corpus
 import git_history
+import guard
 import imports
 import local
 import lsp_timing
@@ -62,7 +65,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory", "corpus", "git", "imports")
+SECTIONS = ("latency", "startup", "spans", "memory", "corpus", "git", "imports", "guard")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -284,6 +287,7 @@ class Results:
     corpus: corpus.CorpusResults | None = None
     git: git_history.GitFigures | None = None
     imports: imports.Figures | None = None
+    guard: guard.Figures | None = None
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -302,11 +306,17 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
         workspace.mkdir(parents=True, exist_ok=True)
         results.imports = imports.run(8 if quick else 64, 10 if quick else 30, workspace)
 
+    def guard_section(results: Results, workspace: Path, out: Callable[[str], None]) -> None:
+        out("guard: decisions on a 200-line Write ...")
+        workspace.mkdir(parents=True, exist_ok=True)
+        results.guard = guard.run(10 if results.options.lines < 10_000 else 40, workspace)
+
     measures = {"latency": (_measure_latency, workspace), "startup": (startup_section, workspace),
                 "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory"),
                 "corpus": (_measure_corpus, workspace / "corpus"),
                 "git": (_measure_git, workspace / "git"),
-                "imports": (imports_section, workspace / "imports")}
+                "imports": (imports_section, workspace / "imports"),
+                "guard": (guard_section, workspace / "guard")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -544,6 +554,8 @@ def _check_targets(results: Results) -> None:
         results.targets += results.corpus.targets()
     if results.imports is not None:
         add(imports.hook_target(results.imports))
+    if results.guard is not None:
+        add(guard.target(results.guard))
 
 
 def _latency_targets(results: Results, name: str, got: Summary, reparse: Summary) -> None:
@@ -649,6 +661,8 @@ def render(results: Results) -> str:
         lines += ["", "== git history", *results.git.render()]
     if results.imports is not None:
         lines += ["", "== imports", *imports.render(results.imports)]
+    if results.guard is not None:
+        lines += ["", "== guard", *guard.render(results.guard)]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:
@@ -845,6 +859,8 @@ def to_json(results: Results) -> dict[str, Any]:
         data["git_ms"] = asdict(results.git)
     if results.imports is not None:
         data["imports"] = imports.to_json(results.imports)
+    if results.guard is not None:
+        data["guard"] = guard.to_json(results.guard)
     data["targets"] = [{"target": name, "pass": ok, "measured": got} for name, ok, got in results.targets]
     return data
 

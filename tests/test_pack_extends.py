@@ -224,7 +224,8 @@ def test_overriding_an_unknown_rule_suggests_the_close_one(tmp_path: Path) -> No
         ("{severity: erorr}", 22, "unknown severity 'erorr'; did you mean 'error'?"),
         ("{disabled: maybe}", 22, "'disabled' must be true or false"),
         ("{severty: error}", 12, "unknown key 'severty' in override of 'pastes'; did you mean 'severity'?"),
-        ("{}", 11, "the override of 'pastes' changes nothing; give 'severity', 'disabled' or 'suppressible'"),
+        ("{}", 11, "the override of 'pastes' changes nothing; give 'severity', 'disabled', 'suppressible' or "
+              "'agent-write'"),
         ("error", 11, "override of 'pastes' must be a mapping"),
     ],
 )

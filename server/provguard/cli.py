@@ -2,7 +2,7 @@
 
 Each command module has `register(subparsers)`, which adds its parser and sets `run` to a function taking
 the parsed arguments and returning the exit code. Modules import their heavy dependencies inside `run`, so
-`provguard hook` does not pay for the language server's imports.
+`provguard hook` and `provguard guard` do not pay for the language server's imports.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from provguard import __version__
 
-COMMANDS = ("serve", "check", "rules", "imports", "hook", "export", "filter", "health")
+COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "filter", "health", "doctor")
 """Modules under `provguard.commands`, in the order `--help` lists them."""
 
 
@@ -24,6 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provguard.commands import hook
 
         return hook.main(arguments[1:])
+    if arguments[:1] == ["guard"]:
+        from provguard.commands import guard  # the agent waits for this one too
+
+        return guard.main(arguments[1:])
     from provguard.commands.common import EXIT_USAGE
 
     parser = _parser()

@@ -25,7 +25,7 @@ from provguard.policy.references import missing_pack_message, resolve_pack
 from provguard.policy.versions import RangeError, parse_range, parse_version
 from provguard.policy.yaml_reader import Invalid, is_null, read_source, suggest
 
-OVERRIDE_KEYS = ("severity", "disabled", "suppressible")
+OVERRIDE_KEYS = ("severity", "disabled", "suppressible", "agent-write")
 PROVGUARD_VERSION = __version__
 
 
@@ -66,6 +66,7 @@ class _Level:
     description: str | None = None
     owner: str | None = None
     requires: str | None = None
+    fails_closed: bool | None = None
     rules: list[tuple[PackReader, yaml.Node]] = field(default_factory=list)
 
 
@@ -118,6 +119,8 @@ class _Family:
                        reader.optional_str(fields, "description", root), reader.optional_str(fields, "owner", root))
         if "requires" in fields and not is_null(fields["requires"]):
             level.requires = self.check_requires(reader, fields["requires"], pack_id or file)
+        if "agent-write-on-error" in fields:
+            level.fails_closed = reader.on_error(fields["agent-write-on-error"])
         if "rules" in fields:
             level.rules.extend((reader, node) for node in reader.sequence(fields["rules"], "rules"))
         if "include" in fields:
@@ -227,6 +230,7 @@ class _Family:
         return LoadedPack(
             top.identity.id, top.identity.version, top.identity.source,
             tuple(rule for rule in rules.values() if rule.id not in disabled), top.description,
+            fails_closed=next((lv.fails_closed for lv in reversed(self.levels) if lv.fails_closed is not None), False),
             owner=top.owner, requires=top.requires,
             bases=tuple(level.identity for level in reversed(self.levels[:-1]) if level.identity is not None),
             files=tuple(dict.fromkeys(self.files)))
@@ -265,7 +269,7 @@ class _Family:
                 changes = reader.mapping(value, OVERRIDE_KEYS, f"override of {rule_id!r}")
                 if isinstance(value, yaml.MappingNode) and not value.value:
                     raise reader.fail(value, f"the override of {rule_id!r} changes nothing; "
-                                             "give 'severity', 'disabled' or 'suppressible'")
+                                             "give 'severity', 'disabled', 'suppressible' or 'agent-write'")
             except Invalid:
                 continue
             severity = self.severity(reader, changes.get("severity"))
@@ -275,6 +279,9 @@ class _Family:
                 rules[rule_id] = dataclasses.replace(rules[rule_id], severity=severity)
             if rule_id in rules and suppressible is not None:
                 rules[rule_id] = dataclasses.replace(rules[rule_id], suppressible=suppressible)
+            agent_write = reader.agent_write(changes.get("agent-write"))
+            if rule_id in rules and agent_write is not None:
+                rules[rule_id] = dataclasses.replace(rules[rule_id], agent_write=agent_write)
             if off is not None:
                 (disabled.add if off else disabled.discard)(rule_id)
 

@@ -15,16 +15,16 @@ import yaml
 
 from provguard.languages import known_ids
 from provguard.policy.errors import SourceError
-from provguard.policy.model import FixKind, OriginSelector, Pack, Rule, Severity, message_problems
+from provguard.policy.model import AgentWrite, FixKind, OriginSelector, Pack, Rule, Severity, message_problems
 from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
 from provguard.policy.scopes import ScopeQueryError, compile_scope
 from provguard.policy.yaml_reader import FLOAT_TAG, INT_TAG, Invalid, YamlReader, file_of, suggest
 from provguard.provenance.origin import Evidence, Kind
 
 PACK_KEYS = ("pack", "version", "description", "parameters", "rules",
-             "requires", "owner", "extends", "overrides", "include")
+             "requires", "owner", "extends", "overrides", "include", "agent-write-on-error")
 RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes",
-             "suppressible")
+             "suppressible", "agent-write")
 ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared", "min-confidence")
 PATH_KEYS = ("include", "exclude")
 
@@ -81,16 +81,33 @@ class PackReader(YamlReader):
         fixes = self.guard(lambda: self.fixes(fields["fixes"]) if "fixes" in fields else None) or ()
         note, url = self.optional_str(fields, "note", node), self.optional_str(fields, "url", node)
         suppressible = self.flag(fields.get("suppressible"), "suppressible")
+        agent_write = self.agent_write(fields.get("agent-write"))
         if len(self.errors) > before or rule_id is None or severity is None or message is None:
             return None
         return Rule(rule_id, severity, message, origins, paths, languages, scope, fixes, note, url,
-                    suppressible is not False)
+                    suppressible is not False, agent_write or AgentWrite.RECORD)
 
     def severity(self, fields: dict[str, yaml.Node], node: yaml.Node) -> Severity | None:
         value = self.optional_str(fields, "severity", node, required=True)
         if value is None:
             return None
         return self.guard(lambda: Severity(self.known(((value, fields["severity"]),), list(Severity), "severity")[0]))
+
+    def agent_write(self, node: yaml.Node | None) -> AgentWrite | None:
+        """`agent-write: deny|ask|record`; None when not given (or invalid, with the error recorded)."""
+        if node is None:
+            return None
+        value = self.guard(lambda: self.scalar(node, "'agent-write'"))
+        if value is None:
+            return None
+        return self.guard(lambda: AgentWrite(self.known(((value, node),), list(AgentWrite), "agent-write")[0]))
+
+    def on_error(self, node: yaml.Node) -> bool | None:
+        """`agent-write-on-error: allow|deny` of a pack: True when the guard fails closed."""
+        value = self.guard(lambda: self.scalar(node, "'agent-write-on-error'"))
+        if value is None:
+            return None
+        return self.guard(lambda: self.known(((value, node),), ON_ERROR, "agent-write-on-error")[0] == "deny")
 
     def check_message(self, node: yaml.Node, message: str) -> None:
         for index, problem in message_problems(message):
@@ -180,4 +197,5 @@ class PackReader(YamlReader):
         return tuple(FixKind(value) for value in self.known(self.items(node, "fixes"), listed, "fix"))
 
 
+ON_ERROR = ("allow", "deny")
 _CHOICES: dict[str, list[str]] = {"kind": list(Kind), "evidence": list(Evidence)}

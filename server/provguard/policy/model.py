@@ -25,6 +25,17 @@ class Severity(StrEnum):
 _RANK = {Severity.OFF: 0, Severity.HINT: 1, Severity.INFO: 2, Severity.WARNING: 3, Severity.ERROR: 4}
 
 
+class AgentWrite(StrEnum):
+    """What a guard does when an agent's write would violate a rule, before the write lands."""
+
+    DENY = "deny"
+    """Refuse the write; the agent reads the rule's message and what to do instead."""
+    ASK = "ask"
+    """Let the user decide (agents that cannot ask refuse, saying to ask the user)."""
+    RECORD = "record"
+    """Let the write through; the PostToolUse hook records it and the rule reports it afterwards."""
+
+
 class FixKind(StrEnum):
     """The quick fixes a rule may offer."""
 
@@ -75,6 +86,8 @@ class Rule:
     url: str | None = None
     suppressible: bool = True
     """False: no `provguard: allow[...]` comment silences the rule (training-data rules: no reason is enough)."""
+    agent_write: AgentWrite = AgentWrite.RECORD
+    """What `provguard guard` answers when an agent's write would violate the rule."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,9 @@ class Pack:
     """File the pack was read from, for error messages and reloading."""
     rules: tuple[Rule, ...]
     description: str | None = None
+    fails_closed: bool = False
+    """`agent-write-on-error: deny`: a guard that cannot judge a write (a malformed payload, an internal error,
+    no answer in time) refuses it instead of letting it through."""
 
 
 PLACEHOLDERS = ("kind", "tool", "vendor", "model", "path", "language", "rule")

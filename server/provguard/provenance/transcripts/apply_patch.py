@@ -9,13 +9,14 @@
     *** Delete File: src/gone.py
     *** End Patch
 
-Only what provenance needs is kept (paths and added text); the patch is never applied. Like Codex's own
-parser, marker lines may carry surrounding white space and the patch may sit inside a shell heredoc.
+Provenance needs the paths and the added text; the guard (provguard.guard.patches) also needs each update's
+hunks, to work out the text a file would have. Nothing here applies a patch. Like Codex's own parser, marker
+lines may carry surrounding white space and the patch may sit inside a shell heredoc.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 BEGIN = "*** Begin Patch"
 END = "*** End Patch"
@@ -27,6 +28,18 @@ END_OF_FILE = "*** End of File"
 
 
 @dataclass(frozen=True)
+class Hunk:
+    """One `@@` section of an update: the lines it expects (context and removed) and what replaces them."""
+
+    context: str
+    """The text after `@@` (a line to find first, such as `def f():`); empty when none is given."""
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    end_of_file: bool = False
+    """The hunk must match at the end of the file (`*** End of File`)."""
+
+
+@dataclass(frozen=True)
 class FilePatch:
     op: str
     """add, update or delete."""
@@ -35,6 +48,8 @@ class FilePatch:
     added: str = ""
     """The added lines, each ending with a line break."""
     move_to: str | None = None
+    hunks: tuple[Hunk, ...] = field(default=(), compare=False)
+    """The update's hunks, in order (empty for add and delete)."""
 
     @property
     def target(self) -> str:
@@ -98,8 +113,13 @@ def parse_patch(text: str) -> Patch:
             current.move_to = marker[len(MOVE.strip()):].strip() or None
         elif raw.startswith("+"):
             current.added.append(raw[1:])
-        elif marker == END_OF_FILE or raw.startswith(("@@", "-", " ")) or raw == "":
-            pass  # context, removed lines, hunk headers: nothing is added
+            current.line(None, raw[1:])
+        elif raw.startswith("@@"):
+            current.start_hunk(raw[2:].strip())
+        elif marker == END_OF_FILE:
+            current.end_of_file = True
+        elif raw.startswith(("-", " ")) or raw == "":
+            current.line(raw[1:], None if raw.startswith("-") else raw[1:])
         else:
             problems.append(PatchProblem(number, f"unexpected line in {current.op} of {current.path}"))
     if current is not None:
@@ -121,7 +141,31 @@ class _Building:
         self.op, self.path = op, path
         self.added: list[str] = []
         self.move_to: str | None = None
+        self.hunks: list[Hunk] = []
+        self.context: str | None = None
+        self.old: list[str] = []
+        self.new: list[str] = []
+        self.end_of_file = False
+
+    def start_hunk(self, context: str) -> None:
+        self.close_hunk()
+        self.context = context
+
+    def line(self, old: str | None, new: str | None) -> None:
+        """A line of the current hunk (a hunk without `@@` starts at the first line): context has both."""
+        if self.context is None:
+            self.context = ""
+        if old is not None:
+            self.old.append(old)
+        if new is not None:
+            self.new.append(new)
+
+    def close_hunk(self) -> None:
+        if self.context is not None and self.op == "update":
+            self.hunks.append(Hunk(self.context, tuple(self.old), tuple(self.new), self.end_of_file))
+        self.context, self.old, self.new, self.end_of_file = None, [], [], False
 
     def done(self) -> FilePatch:
+        self.close_hunk()
         added = "".join(line + "\n" for line in self.added)
-        return FilePatch(self.op, self.path, added, self.move_to)
+        return FilePatch(self.op, self.path, added, self.move_to, tuple(self.hunks))

@@ -1,0 +1,50 @@
+"""`provguard guard install|uninstall AGENT [--project|--user] [--dry-run]`: put the guard and the recording
+hook into the agent's hooks file, or take them out again."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from provguard.commands.common import EXIT_CLEAN, EXIT_USAGE
+from provguard.guard.install import FileError, agent_hooks, install, uninstall
+
+INSTALL_AGENTS = ("claude-code", "codex", "cursor", "copilot")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog=f"provguard guard {argv[0]}", description=(
+        "Add provguard's hooks (the guard before each write; for Claude Code and Codex the recording hook after "
+        "it too) to the agent's hooks file, merged with the hooks already there." if argv[0] == "install" else
+        "Remove provguard's hooks from the agent's hooks file, leaving every other hook as it is."))
+    parser.add_argument("agent", choices=INSTALL_AGENTS)
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--project", dest="scope", action="store_const", const="project",
+                       help="the project's hooks file, shared with the team (default)")
+    scope.add_argument("--user", dest="scope", action="store_const", const="user",
+                       help="your own hooks file, for every project")
+    parser.add_argument("--root", type=Path,
+                        help="project root (default: the nearest folder above this one holding .provguard or .git)")
+    parser.add_argument("--dry-run", action="store_true", help="show the change as a diff; write nothing")
+    parser.add_argument("--executable", default="provguard",
+                        help="the command the hooks run (default: provguard, found on the agent's PATH)")
+    args = parser.parse_args(argv[1:])
+    from provguard.provenance.hooks import project_root
+
+    root = args.root or project_root(None)
+    hooks = agent_hooks(args.agent, args.executable)
+    file = hooks.file(args.scope or "project", root)
+    change = (install if argv[0] == "install" else uninstall)(hooks, file)
+    if isinstance(change, FileError):
+        print(f"provguard: {change}; nothing changed", file=sys.stderr)
+        return EXIT_USAGE
+    for line in change.summary:
+        print(f"{file}: {line}")
+    if args.dry_run:
+        sys.stdout.write(change.diff())
+        return EXIT_CLEAN
+    change.apply()
+    if change.changed and change.after is None:
+        print(f"{file}: removed (only provguard's hooks were in it)")
+    return EXIT_CLEAN

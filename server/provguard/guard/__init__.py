@@ -1,0 +1,4 @@
+"""Guarding agent writes: judge the text a coding agent is about to write, before it lands, and answer in the
+agent's own pre-tool-use protocol (`provguard guard <agent>`), plus installing that hook into each agent's
+configuration. The judging is the analysis core's (`provguard.analysis.analyze`), with the write's new lines as
+a span of the agent's origin."""

@@ -1,0 +1,100 @@
+"""Codex's PreToolUse payload for `apply_patch`: the files a patch would add, change or move, with their text.
+
+The payload is `{session_id, turn_id, transcript_path, cwd, hook_event_name: "PreToolUse", model,
+permission_mode, tool_name, tool_input: {command}, tool_use_id}`; `tool_name` is "apply_patch" (or "Bash" for a
+shell command, which may hold a patch in a heredoc) and `tool_input.command` the patch text. The patch is read
+by the transcript import's parser (provenance/transcripts/apply_patch.py).
+
+An update's new text comes from applying its hunks to the file the way Codex matches them: a hunk's `@@` line
+first, then its old lines from there on, exactly, then ignoring trailing, then surrounding white space. When a
+hunk cannot be placed, the added lines are judged on their own at the target path, so that path rules still
+hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from provguard.guard.proposed import ProposedWrite, Skipped, proposed, read_current
+from provguard.provenance.transcripts import paths
+from provguard.provenance.transcripts.apply_patch import Hunk, contains_patch, parse_patch
+
+TOOLS = ("apply_patch", "Bash")
+
+
+def patch_text(tool_input: dict[str, Any]) -> str | None:
+    command = tool_input.get("command")
+    parts = command if isinstance(command, list) else [command]
+    return next((p for p in parts if isinstance(p, str) and contains_patch(p)), None)
+
+
+def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWrite | Skipped], list[str]]:
+    """The writes of the patch in the call (none for a command without one), and notes about its problems."""
+    text = patch_text(tool_input)
+    if text is None:
+        return [], []
+    patch = parse_patch(text)
+    notes = [str(problem) for problem in patch.problems]
+    workdir = tool_input.get("workdir")
+    base = paths.resolve(workdir, cwd) if isinstance(workdir, str) and workdir else cwd
+    out: list[ProposedWrite | Skipped] = []
+    for file in patch.files:
+        if file.op == "delete":
+            continue
+        target = paths.resolve(file.target, base)
+        if file.op == "add":
+            out.append(proposed(target, None, file.added))
+            continue
+        current = read_current(paths.resolve(file.path, base))
+        if isinstance(current, Skipped):
+            out.append(Skipped(target, current.reason))
+            continue
+        new = apply_hunks(current.text or "", file.hunks) if current.text is not None else None
+        if new is None:
+            notes.append(f"{file.path}: the patch's hunks do not fit the file; judged its added lines alone")
+            out.append(proposed(target, None, file.added))
+        else:
+            out.append(proposed(target, current.text, new))
+    return out, notes
+
+
+_MATCHERS: tuple[Callable[[str], str], ...] = (lambda s: s, str.rstrip, str.strip)
+
+
+def apply_hunks(text: str, hunks: tuple[Hunk, ...]) -> str | None:
+    """The file's text with the hunks applied in order, or None when one does not fit."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    at = 0
+    for hunk in hunks:
+        if hunk.context:
+            found = _find(lines, (hunk.context,), at, False)
+            if found is None:
+                return None
+            at = found + 1
+        old, new = list(hunk.old), list(hunk.new)
+        if not old:
+            lines[len(lines):] = new
+            at = len(lines)
+            continue
+        found = _find(lines, tuple(old), at, hunk.end_of_file)
+        if found is None and old[-1] == "":
+            old, new = old[:-1], new[:-1] if new and new[-1] == "" else new
+            found = _find(lines, tuple(old), at, hunk.end_of_file) if old else None
+        if found is None:
+            return None
+        lines[found:found + len(old)] = new
+        at = found + len(new)
+    return "\n".join(lines) + "\n"
+
+
+def _find(lines: list[str], wanted: tuple[str, ...], start: int, at_end: bool) -> int | None:
+    for normal in _MATCHERS:
+        goal = [normal(line) for line in wanted]
+        first = len(lines) - len(wanted) if at_end else start
+        for i in range(max(first, 0), len(lines) - len(wanted) + 1):
+            if [normal(line) for line in lines[i:i + len(wanted)]] == goal:
+                return i
+    return None

@@ -1,0 +1,86 @@
+"""GitHub Copilot's `preToolUse` hook payload, from the Copilot CLI and from VS Code's agent mode.
+
+Both read hooks from `.github/hooks/*.json`. Two payload styles exist:
+
+- The Copilot CLI's own (event `preToolUse`): `{sessionId, timestamp, cwd, toolName, toolArgs}`, `toolArgs`
+  a JSON string (or an object). Its file tools: `create {path, file_text}` and `edit {path, old_str, new_str}`.
+- The VS Code compatible one (event `PreToolUse`, also what the Copilot CLI sends for that event name):
+  `{hook_event_name: "PreToolUse", session_id, timestamp, cwd, tool_name, tool_input, tool_use_id}`. VS Code's
+  file tools: `create_file {filePath, content}`, `replace_string_in_file {filePath, oldString, newString}`,
+  `multi_replace_string_in_file {replacements: [{filePath, oldString, newString}]}`, `insert_edit_into_file
+  {filePath, code}` (an edit sketched with "...existing code..." lines: its code is judged on its own at the
+  file's path) and `apply_patch {input}` (the patch format Codex uses).
+
+The answer (outcome.py) carries the decision both ways: the CLI reads `permissionDecision` and
+`permissionDecisionReason` at the top level, VS Code reads them in `hookSpecificOutput`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
+from provguard.guard.proposed import proposed
+from provguard.provenance.transcripts import paths
+
+TOOLS = ("create", "edit", "create_file", "replace_string_in_file", "multi_replace_string_in_file",
+         "insert_edit_into_file", "apply_patch")
+
+
+def call(payload: dict[str, Any]) -> tuple[str | None, dict[str, Any] | str]:
+    """The tool name and its arguments, from either payload style."""
+    tool = payload.get("tool_name", payload.get("toolName"))
+    arguments = payload.get("tool_input", payload.get("toolArgs"))
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return str(tool), "the tool arguments are a string but not JSON"
+    if not isinstance(arguments, dict):
+        return (tool if isinstance(tool, str) else None), "no tool arguments object in the payload"
+    return (tool if isinstance(tool, str) else None), arguments
+
+
+def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> tuple[Writes, list[str]] | str:
+    try:
+        if tool in ("create", "create_file"):
+            path = string(arguments, "path", "filePath", what=f"{tool} call")
+            return whole_file(path, string(arguments, "file_text", "content", what=f"{tool} call"), cwd), []
+        if tool in ("edit", "replace_string_in_file"):
+            path = string(arguments, "path", "filePath", what=f"{tool} call")
+            return replaced(path, [_replacement(arguments, tool)], cwd), []
+        if tool == "multi_replace_string_in_file":
+            return _multi(arguments, cwd), []
+        if tool == "insert_edit_into_file":
+            path = paths.resolve(string(arguments, "filePath", "path", what=f"{tool} call"), cwd)
+            code = string(arguments, "code", what=f"{tool} call")
+            return [proposed(path, None, code)], [f"{path}: an insert_edit_into_file sketch; judged its code alone"]
+        if tool == "apply_patch":
+            from provguard.guard import codex
+
+            found, notes = codex.writes({"command": string(arguments, "input", "patch", what=f"{tool} call")}, cwd)
+            return found, notes
+    except Unreadable as exc:
+        return str(exc)
+    return [], []
+
+
+def _replacement(arguments: dict[str, Any], tool: str) -> Replacement:
+    return Replacement(string(arguments, "old_str", "oldString", what=f"{tool} call"),
+                       string(arguments, "new_str", "newString", what=f"{tool} call"))
+
+
+def _multi(arguments: dict[str, Any], cwd: str | None) -> Writes:
+    """Replacements grouped by file, in order; each file judged after all of its replacements."""
+    items = arguments.get("replacements")
+    if not isinstance(items, list) or not items:
+        raise Unreadable("multi_replace_string_in_file call without a list of replacements")
+    by_file: dict[str, list[Replacement]] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            raise Unreadable("multi_replace_string_in_file call with a replacement that is not an object")
+        path = string(item, "filePath", "path", what="a replacement")
+        by_file.setdefault(path, []).append(_replacement(item, "multi_replace_string_in_file"))
+    return [write for path, steps in by_file.items() for write in replaced(path, steps, cwd)]
+

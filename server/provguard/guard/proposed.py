@@ -1,0 +1,87 @@
+"""What an agent's tool call would write: a file's text after the call, and which of its lines are the agent's.
+
+Every agent's payload (a whole file, string replacements, a patch) becomes the same `ProposedWrite`, so the
+judging is the same for all of them. The agent's lines are the lines of the new text that the old text does
+not have, found by a line diff: a rewrite that keeps most of a file leaves the kept lines to whoever wrote them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_BYTES = 8 << 20
+"""Larger files are not judged (the same limit `provguard check` uses)."""
+
+
+@dataclass(frozen=True)
+class ProposedWrite:
+    path: str
+    """Absolute path the text would be written to."""
+    text: bytes
+    """The whole file after the call."""
+    agent_ranges: tuple[tuple[int, int], ...]
+    """Byte ranges of `text` the agent wrote."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A write the guard cannot judge, and why: it is let through, and the reason goes to stderr."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: not judged: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Current:
+    """A file's text before the call (None when the file does not exist)."""
+
+    text: str | None
+
+
+def read_current(path: str) -> Current | Skipped:
+    """The file as text (bytes that are not UTF-8 survive as surrogates), or why it cannot be judged."""
+    file = Path(path)
+    try:
+        if not file.exists():
+            return Current(None)
+        if file.stat().st_size > MAX_FILE_BYTES:
+            return Skipped(path, f"larger than {MAX_FILE_BYTES >> 20} MiB")
+        data = file.read_bytes()
+    except OSError as exc:
+        return Skipped(path, f"cannot read it: {exc.strerror or exc}")
+    if b"\0" in data[:8192]:
+        return Skipped(path, "binary file")
+    return Current(data.decode("utf-8", errors="surrogateescape"))
+
+
+def proposed(path: str, old: str | None, new: str) -> ProposedWrite | Skipped:
+    """The write of `new` over `old` (None: a new file): the agent's ranges are the lines `old` lacks."""
+    if "\0" in new[:8192]:
+        return Skipped(path, "binary content")
+    data = _encode(new)
+    if len(data) > MAX_FILE_BYTES:
+        return Skipped(path, f"larger than {MAX_FILE_BYTES >> 20} MiB")
+    new_lines = new.splitlines(keepends=True)
+    starts = [0]
+    for line in new_lines:
+        starts.append(starts[-1] + len(_encode(line)))
+    if old is None:
+        changed = [(0, len(new_lines))]
+    else:
+        matcher = difflib.SequenceMatcher(None, old.splitlines(keepends=True), new_lines, autojunk=False)
+        changed = [(j1, j2) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag in ("replace", "insert")]
+    ranges = tuple((starts[j1], starts[j2]) for j1, j2 in changed if starts[j1] < starts[j2])
+    return ProposedWrite(path, data, ranges)
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8, with the file's own undecodable bytes restored; a lone surrogate from JSON becomes U+FFFD."""
+    try:
+        return text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="replace")
