@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 
 from provguard.documents import Document
 from provguard.findings import Finding, Justification
+from provguard.policy.errors import suggest
 from provguard.policy.model import Severity
-from provguard.policy.yaml_reader import suggest
 from provguard.positions import TextEdit
 from provguard.provenance.markers import comment_body
 from provguard.provenance.units import next_unit_end

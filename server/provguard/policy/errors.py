@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -18,3 +20,10 @@ class SourceError:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+def suggest(value: str, allowed: Collection[str]) -> str:
+    """The "did you mean" tail of an error message: the closest allowed value, else the list of them."""
+    choices = [str(a) for a in allowed]
+    hint = difflib.get_close_matches(value, choices, n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(choices)}"

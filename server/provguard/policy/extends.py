@@ -17,13 +17,13 @@ from pathlib import Path
 import yaml
 
 from provguard import __version__
-from provguard.policy.errors import SourceError
+from provguard.policy.errors import SourceError, suggest
 from provguard.policy.loader import PACK_KEYS, LoadResult, PackReader
 from provguard.policy.model import Pack, Rule, Severity
 from provguard.policy.parameters import Parameters, references
 from provguard.policy.references import missing_pack_message, resolve_pack
 from provguard.policy.versions import RangeError, parse_range, parse_version
-from provguard.policy.yaml_reader import Invalid, is_null, read_source, suggest
+from provguard.policy.yaml_reader import Invalid, is_null, read_source
 
 OVERRIDE_KEYS = ("severity", "disabled", "suppressible", "agent-write")
 PROVGUARD_VERSION = __version__

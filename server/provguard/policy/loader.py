@@ -14,11 +14,11 @@ from pathlib import Path
 import yaml
 
 from provguard.languages import known_ids
-from provguard.policy.errors import SourceError
+from provguard.policy.errors import SourceError, suggest
 from provguard.policy.model import AgentWrite, FixKind, OriginSelector, Pack, Rule, Severity, message_problems
 from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
 from provguard.policy.scopes import ScopeQueryError, compile_scope
-from provguard.policy.yaml_reader import FLOAT_TAG, INT_TAG, Invalid, YamlReader, file_of, suggest
+from provguard.policy.yaml_reader import FLOAT_TAG, INT_TAG, Invalid, YamlReader, file_of
 from provguard.provenance.origin import Evidence, Kind
 
 PACK_KEYS = ("pack", "version", "description", "parameters", "rules",

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import yaml
 
+from provguard.policy.errors import suggest
 from provguard.policy.loader import PackReader
-from provguard.policy.yaml_reader import Invalid, Items, is_null, suggest
+from provguard.policy.yaml_reader import Invalid, Items, is_null
 
 
 @dataclass(frozen=True)

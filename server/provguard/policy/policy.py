@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provguard.policy.errors import SourceError
-from provguard.policy.extends import LoadedPack
-from provguard.policy.loader import LoadResult, load_pack
 from provguard.policy.model import Pack, Rule, Severity
 from provguard.policy.references import (
     PACK_ENTRY_POINT_GROUP,
@@ -21,6 +20,9 @@ from provguard.policy.references import (
     resolve_pack,
     shipped_packs_dir,
 )
+
+if TYPE_CHECKING:  # loading packs (YAML, the loader) is imported when a pack is loaded: `guard` seldom does
+    from provguard.policy.loader import LoadResult
 
 __all__ = ["DEFAULT_PACK", "PACK_ENTRY_POINT_GROUP", "Policy", "PolicyLoad", "load_policy", "load_reference",
            "resolve_pack", "shipped_packs_dir"]
@@ -45,7 +47,7 @@ class Policy:
     @property
     def pack_files(self) -> tuple[str, ...]:
         """Every file the packs were read from, included and extended ones too: a change to any is a reload."""
-        files = (p.files if isinstance(p, LoadedPack) and p.files else (p.source,) for p in self.packs)
+        files = (getattr(p, "files", ()) or (p.source,) for p in self.packs)  # extends.LoadedPack has files
         return tuple(dict.fromkeys(f for group in files for f in group))
 
 
@@ -71,6 +73,8 @@ def load_policy(
 def load_reference(reference: str, base: Path | None = None) -> LoadResult:
     """The pack a reference names, merged with what it extends; a reference that finds no file is an error
     at that (missing) file, as there is no better place to point at."""
+    from provguard.policy.loader import LoadResult, load_pack
+
     path = resolve_pack(reference, base)
     if not path.is_file():
         return LoadResult(None, (SourceError(str(path), 1, 1, missing_pack_message(reference, path)),))

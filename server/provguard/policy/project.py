@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from provguard.analysis import BUILTIN_RULES
-from provguard.policy.errors import SourceError
+from provguard.policy.errors import SourceError, suggest
 from provguard.policy.extends import LoadedPack
 from provguard.policy.model import Pack, Severity
 from provguard.policy.policy import Policy, PolicyLoad, load_reference, resolve_pack
@@ -33,7 +33,7 @@ from provguard.policy.precedence import Selection, select
 from provguard.policy.references import missing_pack_message
 from provguard.policy.toml_positions import TomlPositions, toml_positions
 from provguard.policy.versions import RangeError, VersionRange, parse_range, parse_version
-from provguard.policy.yaml_reader import read_source, suggest
+from provguard.policy.yaml_reader import read_source
 from provguard.settings import Settings
 
 CONFIG_FILES = ("provguard.toml", "pyproject.toml")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-from importlib import metadata
 from pathlib import Path
 
 PACK_ENTRY_POINT_GROUP = "provguard.packs"
@@ -47,11 +46,15 @@ def shipped_pack_names() -> list[str]:
 
 
 def installed_pack_names() -> list[str]:
+    from importlib import metadata  # slow to import; only looked at when a name is not a shipped pack
+
     return sorted({entry.name for entry in metadata.entry_points(group=PACK_ENTRY_POINT_GROUP)})
 
 
 def installed_pack(name: str) -> Path | None:
     """The pack file an installed distribution provides under `name`; the first one that has it wins."""
+    from importlib import metadata
+
     for entry in metadata.entry_points(group=PACK_ENTRY_POINT_GROUP):
         if entry.name != name:
             continue

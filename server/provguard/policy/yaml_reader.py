@@ -9,14 +9,13 @@ of that field.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 import yaml
 
-from provguard.policy.errors import SourceError
+from provguard.policy.errors import SourceError, suggest
 from provguard.policy.open_texts import text_of
 from provguard.policy.yaml_positions import value_position
 
@@ -248,7 +247,3 @@ def is_null(node: yaml.Node) -> bool:
 def file_of(node: yaml.Node) -> str | None:
     name = node.start_mark.name
     return name if isinstance(name, str) and not name.startswith("<") else None
-def suggest(value: str, allowed: Collection[str]) -> str:
-    choices = [str(a) for a in allowed]
-    hint = difflib.get_close_matches(value, choices, n=1)
-    return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(choices)}"

@@ -22,9 +22,8 @@ from enum import StrEnum
 import tree_sitter as ts
 
 from provguard.documents import Document
-from provguard.policy.errors import SourceError
+from provguard.policy.errors import SourceError, suggest
 from provguard.policy.model import FixKind
-from provguard.policy.yaml_reader import suggest
 
 
 class Verb(StrEnum):

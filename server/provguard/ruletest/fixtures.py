@@ -30,8 +30,8 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from provguard.documents import Document
-from provguard.policy.errors import SourceError
-from provguard.policy.yaml_reader import read_source, suggest
+from provguard.policy.errors import SourceError, suggest
+from provguard.policy.yaml_reader import read_source
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
 from provguard.provenance.tools import infer_vendor
 
