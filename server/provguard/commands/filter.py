@@ -57,6 +57,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--snapshot", type=Path, metavar="FILE",
                         help="judge by a policy snapshot (provguard export --snapshot) instead of the project's "
                         "packs; not with --pack, --severity or --ledger")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: worker processes on this machine (default); ray: a Ray Data stage, INPUT and "
+                        "OUTPUT being files or folders, local or any URI pyarrow reads (needs provguard[ray])")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="Ray cluster to run on (default: RAY_ADDRESS, else a local cluster)")
+    parser.add_argument("--concurrency", type=int, metavar="N",
+                        help="with --engine ray: judging actors (default: the cluster's CPUs)")
+    parser.add_argument("--batch-rows", type=int, default=1024, metavar="N",
+                        help="with --engine ray: Parquet rows judged per call (default: 1024)")
     parser.set_defaults(run=run)
 
 
@@ -80,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("--workers and --max-sample-bytes must be at least 1")
     if not args.code_field:
         return fail("--code-field must name a field")
+    if args.engine == "ray":
+        from .filter_ray import run_ray
+
+        return run_ray(args, overrides)
     if args.input != "-" and not Path(args.input).is_file():
         return fail(f"no such file: {args.input}")
     if args.output != "-" and Path(args.output).exists() and args.input != "-" \
