@@ -143,7 +143,7 @@ def _judge_table(config: FilterConfig, table: pa.Table, first_row: int, report: 
     import pyarrow as pa
 
     fields = config.fields
-    items = [_row_record(table, fields.code, fields.path, fields.language, i) for i in range(table.num_rows)]
+    items = [row_record(table, fields.code, fields.path, fields.language, i) for i in range(table.num_rows)]
     records = [item for item in items if isinstance(item, Record)]
     verdicts = iter(judge_records(config.judge, records))
     keep: list[bool] = []
@@ -171,7 +171,8 @@ def _judge_table(config: FilterConfig, table: pa.Table, first_row: int, report: 
     return table.filter(pa.array(keep, pa.bool_()))
 
 
-def _row_record(table: pa.Table, code: str, path: str | None, language: str | None, i: int) -> Record | BadLine:
+def row_record(table: pa.Table, code: str, path: str | None, language: str | None, i: int) -> Record | BadLine:
+    """Row `i` of a table as a record, or why it is not one (no code column, null or non-text code)."""
     if code not in table.column_names:
         return BadLine(f"no {code!r} column (the code field; see --code-field)")
     value = table.column(code)[i].as_py()
