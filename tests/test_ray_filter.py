@@ -224,3 +224,33 @@ def test_without_ray_the_engine_names_the_extra_to_install(tmp_path: Path) -> No
     assert done.stderr.decode() == ("provguard: --engine ray needs Ray, which is not installed: "
                                     "pip install 'provguard[ray]'\n")
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_snapshot_on_ray_judges_each_file_at_its_output_path_like_one_machine(tmp_path: Path,
+                                                                                 ray_address: str) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "team.yaml").write_text("pack: team\nversion: '1'\nextends: default\noverrides:\n"
+                                       "  ai-output-in-test-task-file: {disabled: true}\n", encoding="utf-8")
+    (project / "provguard.toml").write_text('packs = ["team.yaml"]\n', encoding="utf-8")
+    assert provguard(project, "export", "--snapshot", str(tmp_path / "policy.pgsnap")).returncode == 0
+    data = b"\n".join(corpus_lines(11, 400)) + b"\n"
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "train.jsonl").write_bytes(data)
+    (tmp_path / "corpus" / "notes.md.jsonl").write_bytes(data)
+    done = provguard(tmp_path, "filter", "corpus", "out", "--engine", "ray", "--ray-address", ray_address,
+                     "--snapshot", "policy.pgsnap", "--path-field", "path", "--report", "report.jsonl")
+    assert done.returncode == 0, done.stderr.decode()
+    report = read_jsonl(tmp_path / "report.jsonl")
+    assert "ai-output-in-test-task-file" not in report[-1]["summary"]["rules"]  # the snapshot's override
+    for name in ("train.jsonl", "notes.md.jsonl"):
+        single = tmp_path / "single"
+        (single / "out").mkdir(parents=True, exist_ok=True)
+        (single / name).write_bytes(data)
+        expected = provguard(single, "filter", name, f"out/{name}", "--snapshot", str(tmp_path / "policy.pgsnap"),
+                             "--path-field", "path", "--workers", "1")
+        assert expected.returncode == 0, expected.stderr.decode()
+        assert (tmp_path / "out" / name).read_bytes() == (single / "out" / name).read_bytes()
+        placements = {reason["placement"] for r in report if r.get("file") == name for reason in r.get("reasons", [])}
+        assert f"out/{name}" in placements
