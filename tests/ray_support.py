@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from corpus_support import REPO
 
 RIVAL = """\
@@ -89,22 +91,24 @@ def ray_temp_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="pgr", dir="/tmp"))
 
 
-def start_ray() -> Iterator[str]:
-    """A local 2-CPU cluster for the module; yields its address for `--ray-address`. Workers import the
-    test modules (for the fault-injection stage) through PYTHONPATH."""
+def start_ray(**environment: str) -> Iterator[str]:
+    """A local 2-CPU cluster for the module; yields its address for `--ray-address`. Workers start with this
+    process's environment, plus `environment` and a PYTHONPATH reaching the test modules (for the
+    fault-injection stage); the environment is restored afterwards."""
     import ray
 
-    os.environ["RAY_AUTH_MODE"] = "disabled"
     tests = str(Path(__file__).resolve().parent)
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tests, str(REPO / "server"),
-                                                             os.environ.get("PYTHONPATH")]))
+    path = os.pathsep.join(filter(None, [tests, str(REPO / "server"), os.environ.get("PYTHONPATH")]))
     temp = ray_temp_dir()
-    try:
-        context = ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp), configure_logging=False,
-                           log_to_driver=False)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {"RAY_AUTH_MODE": "disabled", "PYTHONPATH": path, **environment}.items():
+            patch.setenv(name, value)
         try:
-            yield str(context.address_info["gcs_address"])
+            context = ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp), configure_logging=False,
+                               log_to_driver=False)
+            try:
+                yield str(context.address_info["gcs_address"])
+            finally:
+                ray.shutdown()
         finally:
-            ray.shutdown()
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
+            shutil.rmtree(temp, ignore_errors=True)

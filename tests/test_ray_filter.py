@@ -33,8 +33,7 @@ FLAGS = ("--as", "train.jsonl", "--path-field", "path", "--language-field", "lan
 @pytest.fixture(scope="module")
 def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # Ray's workers start with the environment the cluster started with: say now where a crash is recorded.
-    os.environ[CRASH_MARKER] = str(tmp_path_factory.mktemp("faults") / "crashed")
-    yield from start_ray()
+    yield from start_ray(**{CRASH_MARKER: str(tmp_path_factory.mktemp("faults") / "crashed")})
 
 
 def write_corpus(folder: Path) -> dict[str, bytes]:
@@ -200,11 +199,14 @@ def test_an_unreadable_parquet_file_fails_the_run_naming_it_and_the_others_are_w
 def test_usage_errors_of_the_ray_engine(tmp_path: Path, ray_address: str) -> None:
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "notes.txt").write_text("not a corpus\n", encoding="utf-8")
+    (tmp_path / "part.parquet").write_bytes(b"PAR1")
     cases = [
+        (("corpus/notes.txt", "out.txt"), "corpus/notes.txt: not a corpus file (.jsonl, .jsonl.gz, .parquet)"),
         (("corpus", "out"), "corpus: no corpus files (.jsonl, .jsonl.gz, .parquet) in the folder"),
         (("missing", "out"), "no such file or folder: missing"),
         (("corpus", "corpus/out"), "the output folder corpus/out is inside the input folder corpus"),
         (("-", "out"), "not stdin or stdout: give INPUT and OUTPUT"),
+        (("part.parquet", "out.jsonl"), "out.jsonl: the output is written in the input's format"),
         (("corpus", "out", "--ledger", "x.sqlite3"), "--ledger cannot be used with --engine ray"),
     ]
     for args, message in cases:

@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="side report (JSON Lines): every dropped, redacted or bad line and why, then counts")
     parser.add_argument("--workers", type=int, default=_cores(), metavar="N",
-                        help=f"worker processes (default: the cores available, {_cores()})")
+                        help=f"worker processes of the local engine (default: the cores available, {_cores()})")
     parser.add_argument("--as", dest="placements", action="append", metavar="PATH",
                         help="judge every sample as placed at this corpus path too; repeatable (default: OUTPUT, "
                         "else INPUT, without .gz, else corpus.jsonl)")

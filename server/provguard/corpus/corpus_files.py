@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, cast
 from .judge import Action, Record
 from .pipeline import FilterConfig, OnBadLine, Outcome, judge_records, run_filter
 from .samples import BadLine
-from .side_report import Counts, SideReport
+from .side_report import Counts, report_entry
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -80,26 +80,21 @@ def filter_file(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem
 
 
 class _FileReport:
-    """Counts and side-report lines of one file; each line names the file first."""
+    """Counts and side-report lines of one file; each line names the file first, then the line (JSONL) or
+    the 0-based row (Parquet)."""
 
     def __init__(self, name: str, result: FileResult, position: str = "line") -> None:
         self.name = name
         self.result = result
         self.position = position
-        self._buffer = io.StringIO()
-        self._side = SideReport(self._buffer)
 
     def add(self, outcome: Outcome) -> None:
         self.result.counts.add(outcome)
-        self._side.add(outcome)
-        text = self._buffer.getvalue()
-        if text:
-            record = json.loads(text)
+        record = report_entry(outcome)
+        if record is not None:
             at = record.pop("line")
             self.result.report.append(json.dumps({"file": self.name, self.position: at, **record},
                                                  ensure_ascii=False))
-            self._buffer.seek(0)
-            self._buffer.truncate()
 
 
 def _filter_jsonl(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
@@ -143,7 +138,7 @@ def _judge_table(config: FilterConfig, table: pa.Table, first_row: int, report: 
     import pyarrow as pa
 
     fields = config.fields
-    items = [row_record(table, fields.code, fields.path, fields.language, i) for i in range(table.num_rows)]
+    items = table_records(table, fields.code, fields.path, fields.language)
     records = [item for item in items if isinstance(item, Record)]
     verdicts = iter(judge_records(config.judge, records))
     keep: list[bool] = []
@@ -171,11 +166,21 @@ def _judge_table(config: FilterConfig, table: pa.Table, first_row: int, report: 
     return table.filter(pa.array(keep, pa.bool_()))
 
 
-def row_record(table: pa.Table, code: str, path: str | None, language: str | None, i: int) -> Record | BadLine:
-    """Row `i` of a table as a record, or why it is not one (no code column, null or non-text code)."""
+def table_records(table: pa.Table, code: str, path: str | None, language: str | None) -> list[Record | BadLine]:
+    """Each row of a table as a record, or why it is not one (no code column, null or non-text code)."""
     if code not in table.column_names:
-        return BadLine(f"no {code!r} column (the code field; see --code-field)")
-    value = table.column(code)[i].as_py()
+        return [BadLine(f"no {code!r} column (the code field; see --code-field)")] * table.num_rows
+    codes = table.column(code).to_pylist()
+    optional = [table.column(name).to_pylist() if name is not None and name in table.column_names
+                else [None] * table.num_rows for name in (path, language)]
+    out: list[Record | BadLine] = []
+    for i, value in enumerate(codes):
+        out.append(_record(table, code, (path, language), value, optional[0][i], optional[1][i]))
+    return out
+
+
+def _record(table: pa.Table, code: str, names: tuple[str | None, str | None], value: Any, path: Any,
+            language: Any) -> Record | BadLine:
     if value is None:
         return BadLine(f"{code!r} is null")
     if isinstance(value, bytes):
@@ -185,16 +190,10 @@ def row_record(table: pa.Table, code: str, path: str | None, language: str | Non
             return BadLine(f"{code!r} is not valid UTF-8 ({exc.reason} at byte {exc.start})")
     if not isinstance(value, str):
         return BadLine(f"{code!r} is a {table.schema.field(code).type} column, not text")
-    optional: list[str | None] = []
-    for name in (path, language):
-        if name is None or name not in table.column_names:
-            optional.append(None)
-            continue
-        found = table.column(name)[i].as_py()
+    for name, found in zip(names, (path, language), strict=True):
         if found is not None and not isinstance(found, str):
             return BadLine(f"{name!r} is a {table.schema.field(name).type} column, not text")
-        optional.append(found or None)
-    return Record(value, optional[0], optional[1])
+    return Record(value, path or None, language or None)
 
 
 # -- streams on pyarrow file systems ---------------------------------------------------------------------

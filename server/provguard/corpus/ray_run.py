@@ -82,6 +82,9 @@ def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
     if info.type == pafs.FileType.File:
         if file_format(source) is None:
             raise RayRunError(f"{input_uri}: not a corpus file (.jsonl, .jsonl.gz, .parquet)")
+        if file_format(target) != file_format(source):
+            raise RayRunError(f"{output_uri}: the output is written in the input's format, so it needs the "
+                              f"input's suffix ({file_format(source)})")
         return source_fs, target_fs, [FileTask(source, target, input_uri)]
     if _inside(target, source) and type(source_fs) is type(target_fs):
         raise RayRunError(f"the output folder {output_uri} is inside the input folder {input_uri}")

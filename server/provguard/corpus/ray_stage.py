@@ -31,7 +31,7 @@ from typing import Any
 
 from provguard.policy.model import Severity
 
-from .corpus_files import row_record
+from .corpus_files import table_records
 from .judge import Action, Judge, Record
 from .pipeline import judge_records
 from .samples import BadLine
@@ -75,8 +75,7 @@ class JudgeStage:
     def judge_table(self, table: Any) -> Any:
         import pyarrow as pa
 
-        items = [row_record(table, self.code_field, self.path_field, self.language_field, i)
-                 for i in range(table.num_rows)]
+        items = table_records(table, self.code_field, self.path_field, self.language_field)
         verdicts = iter(judge_records(self.judge, [item for item in items if isinstance(item, Record)]))
         actions: list[str] = []
         rules: list[list[str]] = []
