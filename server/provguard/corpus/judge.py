@@ -115,11 +115,13 @@ class Judge:
                       min_severity: Severity = Severity.ERROR, redact: bool = False,
                       matcher: IndexMatcher | None = None) -> Judge:
         """A judge with a snapshot's policy (a path, loaded here, or a loaded `Snapshot`), for workers that
-        reach neither the project nor the ledger. With `matcher`, samples are also matched against the
-        snapshot's fingerprint index. Raises `snapshot.SnapshotError` naming the file."""
-        from .snapshot import IndexedSpans, Snapshot, open_snapshot
+        reach neither the project nor the ledger. Samples are also matched against the snapshot's fingerprint
+        index by `matcher` (default: `snapshot.default_matcher()`). Raises `snapshot.SnapshotError` naming the
+        file."""
+        from .snapshot import IndexedSpans, Snapshot, default_matcher, open_snapshot
 
         loaded = snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
+        matcher = matcher if matcher is not None else default_matcher()
         spans = IndexedSpans.loaded(loaded, matcher) if matcher is not None and len(loaded.index) else None
         return Judge(loaded.policy, placements, min_severity, redact, spans)
 

@@ -49,6 +49,13 @@ IndexMatcher = Callable[[Document, "str | None", FingerprintIndex], tuple[Span, 
 module-level function, so a judge holding it can be sent to worker processes."""
 
 
+def default_matcher() -> IndexMatcher | None:
+    """The fingerprint matching judges built from a snapshot use when not given one: every engine (filter
+    --snapshot, --engine ray, JudgeStage) goes through here. None until provenance/matching.py provides a
+    matcher; then this returns it, and snapshots' indexes take part in every verdict."""
+    return None
+
+
 class SnapshotError(Exception):
     """A snapshot cannot be written or used; the message names the file and says why."""
 
