@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
-from provguard.policy.policy import DEFAULT_PACK
+from provguard.policy.policy import DEFAULT_PACK, Policy
 
 from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, ledger_source, parse_overrides, project_policy, read_ledger
 
@@ -33,6 +34,9 @@ def register(subparsers: Any) -> None:
                         help="project root that paths and pack globs are relative to (default: .)")
     parser.add_argument("--ledger", metavar="FILE|URL",
                         help="ledger of recorded provenance (default: ROOT/.provguard/ledger.sqlite3 if present)")
+    parser.add_argument("--snapshot", type=Path, metavar="FILE",
+                        help="instead of judging PATH, write a policy snapshot for pipeline workers: the resolved "
+                        "packs and the ledger's agent edits as a fingerprint index (see provguard filter --snapshot)")
     parser.set_defaults(run=run)
 
 
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     ledger = read_ledger(args.ledger, args.root)
     if isinstance(ledger, str):
         return fail(ledger)
+    if args.snapshot is not None:
+        return _write_snapshot(args.snapshot, loaded.policy, ledger)
     spans = None
     if ledger is not None:  # opened once to fail early with a clear message; each worker opens its own
         ledger.close()
@@ -77,4 +83,25 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot write {exc.filename}: {exc.strerror or exc}")
     print(f"provguard export: {result.summary()}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
+    from provguard.corpus.snapshot import SnapshotError, snapshot_bytes, write_snapshot
+    from provguard.ledger.store import LedgerError
+
+    try:
+        edits = ledger.agent_edits() if ledger is not None else []
+        data = snapshot_bytes(policy, edits, ledger.location if ledger is not None else None)
+        write_snapshot(path, data)
+    except (SnapshotError, LedgerError) as exc:
+        print(f"provguard: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        if ledger is not None:
+            ledger.close()
+    prints = len({h for e in edits for h in e.fingerprints})
+    print(f"provguard export: snapshot {path}: {len(policy.packs)} {'pack' if len(policy.packs) == 1 else 'packs'}, "
+          f"{len(policy.rules)} rules, {len(edits)} agent {'edit' if len(edits) == 1 else 'edits'} "
+          f"({prints} distinct fingerprints), {len(data)} bytes", file=sys.stderr)
     return EXIT_CLEAN

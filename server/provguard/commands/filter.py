@@ -6,12 +6,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK
 
 from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, ledger_source, parse_overrides, project_policy, read_ledger
+
+if TYPE_CHECKING:
+    from provguard.corpus.judge import Judge
 
 MAX_BAD_LINES_SHOWN = 20
 LEVELS = ("error", "warning", "info", "hint")
@@ -35,7 +38,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="side report (JSON Lines): every dropped, redacted or bad line and why, then counts")
     parser.add_argument("--workers", type=int, default=_cores(), metavar="N",
-                        help=f"worker processes (default: the cores available, {_cores()})")
+                        help=f"worker processes of the local engine (default: the cores available, {_cores()})")
     parser.add_argument("--as", dest="placements", action="append", metavar="PATH",
                         help="judge every sample as placed at this corpus path too; repeatable (default: OUTPUT, "
                         "else INPUT, without .gz, else corpus.jsonl)")
@@ -51,6 +54,18 @@ def register(subparsers: Any) -> None:
                         help="project root that pack path globs are relative to (default: .)")
     parser.add_argument("--ledger", metavar="FILE|URL",
                         help="also judge spans this ledger recorded for a sample's path (needs --path-field)")
+    parser.add_argument("--snapshot", type=Path, metavar="FILE",
+                        help="judge by a policy snapshot (provguard export --snapshot) instead of the project's "
+                        "packs; not with --pack, --severity or --ledger")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: worker processes on this machine (default); ray: a Ray Data stage, INPUT and "
+                        "OUTPUT being files or folders, local or any URI pyarrow reads (needs provguard[ray])")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="Ray cluster to run on (default: RAY_ADDRESS, else a local cluster)")
+    parser.add_argument("--concurrency", type=int, metavar="N",
+                        help="with --engine ray: judging actors (default: the cluster's CPUs)")
+    parser.add_argument("--batch-rows", type=int, default=1024, metavar="N",
+                        help="with --engine ray: Parquet rows judged per call (default: 1024)")
     parser.set_defaults(run=run)
 
 
@@ -59,8 +74,6 @@ def _cores() -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from provguard.corpus.judge import Judge
-    from provguard.corpus.ledger_spans import RecordedSpans
     from provguard.corpus.pipeline import FilterConfig, OnBadLine
     from provguard.corpus.run import FilterRun, StreamError, corpus_placement
     from provguard.corpus.samples import Fields
@@ -76,25 +89,21 @@ def run(args: argparse.Namespace) -> int:
         return fail("--workers and --max-sample-bytes must be at least 1")
     if not args.code_field:
         return fail("--code-field must name a field")
+    if args.engine == "ray":
+        from .filter_ray import run_ray
+
+        return run_ray(args, overrides)
     if args.input != "-" and not Path(args.input).is_file():
         return fail(f"no such file: {args.input}")
     if args.output != "-" and Path(args.output).exists() and args.input != "-" \
             and Path(args.output).samefile(args.input):
         return fail(f"OUTPUT is INPUT ({args.input}): writing would destroy the corpus before it is read")
-    if args.ledger is not None:  # opened once to fail early with a clear message; each worker opens its own
-        ledger = read_ledger(args.ledger, args.root)
-        if isinstance(ledger, str):
-            return fail(ledger)
-        if ledger is not None:
-            ledger.close()
-    loaded = project_policy(args.root, args.packs, overrides)
-    if loaded.errors:
-        for error in loaded.errors:
-            print(f"provguard: {error}", file=sys.stderr)
-        return EXIT_USAGE
     placements = tuple(args.placements or (corpus_placement(args.input, args.output, args.root),))
-    judge = Judge(loaded.policy, placements, Severity(args.min_severity), args.redact,
-                  RecordedSpans(ledger_source(args.ledger, args.root) or "") if args.ledger is not None else None)
+    judge = _judge(args, overrides, placements)
+    if isinstance(judge, str):
+        return fail(judge)
+    if judge is None:
+        return EXIT_USAGE
     config = FilterConfig(judge, Fields(args.code_field, args.path_field, args.language_field),
                           OnBadLine(args.on_bad_line), args.max_sample_bytes)
     name = "<stdin>" if args.input == "-" else args.input
@@ -104,3 +113,34 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     print(f"provguard filter: {counts.summary()}", file=sys.stderr)
     return EXIT_CLEAN
+
+
+def _judge(args: argparse.Namespace, overrides: dict[str, Severity], placements: tuple[str, ...]) -> Judge | str | None:
+    """The judge the flags ask for: from a snapshot, or from the project's packs (and ledger); an error
+    message, or None once the policy's own errors are printed."""
+    from provguard.corpus.judge import Judge
+    from provguard.corpus.ledger_spans import RecordedSpans
+    from provguard.corpus.snapshot import SnapshotError
+
+    if args.snapshot is not None:
+        given = [flag for flag, value in (("--pack", args.packs), ("--severity", args.severity),
+                                          ("--ledger", args.ledger)) if value]
+        if given:
+            return f"{', '.join(given)} cannot be used with --snapshot: the snapshot holds the policy and the ledger"
+        try:
+            return Judge.from_snapshot(args.snapshot, placements, Severity(args.min_severity), args.redact)
+        except SnapshotError as exc:
+            return str(exc)
+    if args.ledger is not None:  # opened once to fail early with a clear message; each worker opens its own
+        ledger = read_ledger(args.ledger, args.root)
+        if isinstance(ledger, str):
+            return ledger
+        if ledger is not None:
+            ledger.close()
+    loaded = project_policy(args.root, args.packs, overrides)
+    if loaded.errors:
+        for error in loaded.errors:
+            print(f"provguard: {error}", file=sys.stderr)
+        return None
+    return Judge(loaded.policy, placements, Severity(args.min_severity), args.redact,
+                 RecordedSpans(ledger_source(args.ledger, args.root) or "") if args.ledger is not None else None)

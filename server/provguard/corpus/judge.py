@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provguard.analysis import analyze
 from provguard.documents import Document
@@ -27,6 +27,11 @@ from provguard.provenance.markers import TAG
 from provguard.provenance.origin import Origin, Span
 
 from .redaction import redact
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .snapshot import IndexMatcher, Snapshot
 
 SpanProvider = Callable[[Document, str | None], tuple[Span, ...]]
 """Spans from sources other than markers for a document and the path it came from (None when unknown): the
@@ -104,6 +109,21 @@ class Judge:
     """Redact flagged ranges instead of dropping the sample. A sample whose markers cannot be read is still
     dropped: nobody can tell which of its code the broken marker meant."""
     extra_spans: SpanProvider | None = None
+
+    @staticmethod
+    def from_snapshot(snapshot: str | Path | Snapshot, placements: tuple[str, ...] = (),
+                      min_severity: Severity = Severity.ERROR, redact: bool = False,
+                      matcher: IndexMatcher | None = None) -> Judge:
+        """A judge with a snapshot's policy (a path, loaded here, or a loaded `Snapshot`), for workers that
+        reach neither the project nor the ledger. Samples are also matched against the snapshot's fingerprint
+        index by `matcher` (default: `snapshot.default_matcher()`). Raises `snapshot.SnapshotError` naming the
+        file."""
+        from .snapshot import IndexedSpans, Snapshot, default_matcher, open_snapshot
+
+        loaded = snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
+        matcher = matcher if matcher is not None else default_matcher()
+        spans = IndexedSpans.loaded(loaded, matcher) if matcher is not None and len(loaded.index) else None
+        return Judge(loaded.policy, placements, min_severity, redact, spans)
 
     def judge_batch(self, records: Iterable[Record]) -> list[Verdict]:
         return [self.judge(record) for record in records]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
-from .judge import Action, Judge, Reason, Verdict
+from .judge import Action, Judge, Reason, Record, Verdict
 from .samples import BadLine, Fields, Sample, parse_line
 
 BATCH_LINES = 256
@@ -106,7 +106,7 @@ def judge_lines(config: FilterConfig, batch: list[Line]) -> list[Outcome]:
         else:
             parsed.append((line, parse_line(line.raw, config.fields)))
     samples = [p for _, p in parsed if isinstance(p, Sample)]
-    verdicts = iter(_verdicts(config.judge, samples))
+    verdicts = iter(judge_records(config.judge, [s.record for s in samples]))
     out: list[Outcome] = []
     for line, item in parsed:
         if isinstance(item, BadLine):
@@ -127,16 +127,16 @@ def judge_lines(config: FilterConfig, batch: list[Line]) -> list[Outcome]:
     return out
 
 
-def _verdicts(judge: Judge, samples: list[Sample]) -> list[Verdict | BadLine]:
-    """The batch's verdicts; when judging fails (a bug, not bad input), each sample is judged alone so only the
+def judge_records(judge: Judge, records: list[Record]) -> list[Verdict | BadLine]:
+    """The batch's verdicts; when judging fails (a bug, not bad input), each record is judged alone so only the
     one that fails is lost, dropped with the error as its problem: never written unjudged."""
     try:
-        return list(judge.judge_batch([s.record for s in samples]))
+        return list(judge.judge_batch(records))
     except Exception:
         out: list[Verdict | BadLine] = []
-        for sample in samples:
+        for record in records:
             try:
-                out.append(judge.judge(sample.record))
+                out.append(judge.judge(record))
             except Exception as exc:
                 out.append(BadLine(f"cannot be judged ({type(exc).__name__}: {exc})"))
         return out

@@ -77,23 +77,27 @@ def reason_json(reason: Reason) -> dict[str, Any]:
             "message": reason.message}
 
 
+def report_entry(outcome: Outcome) -> dict[str, Any] | None:
+    """The side-report record of a line not kept as it was; None for a kept line."""
+    if outcome.action is Action.KEEP:
+        return None
+    if outcome.action is None:
+        assert outcome.problem is not None
+        return {"line": outcome.line, "action": "bad-line", "problem": outcome.problem.problem,
+                "column": outcome.problem.column, "written": outcome.written}
+    return {"line": outcome.line, "action": outcome.action.value, "path": outcome.path,
+            "rules": sorted({r.rule_id for r in outcome.reasons}),
+            "reasons": [reason_json(r) for r in outcome.reasons]}
+
+
 class SideReport:
     def __init__(self, out: TextIO) -> None:
         self._out = out
 
     def add(self, outcome: Outcome) -> None:
-        if outcome.action is Action.KEEP:
-            return
-        record: dict[str, Any]
-        if outcome.action is None:
-            assert outcome.problem is not None
-            record = {"line": outcome.line, "action": "bad-line", "problem": outcome.problem.problem,
-                      "column": outcome.problem.column, "written": outcome.written}
-        else:
-            record = {"line": outcome.line, "action": outcome.action.value, "path": outcome.path,
-                      "rules": sorted({r.rule_id for r in outcome.reasons}),
-                      "reasons": [reason_json(r) for r in outcome.reasons]}
-        self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        record = report_entry(outcome)
+        if record is not None:
+            self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def finish(self, counts: Counts) -> None:
         self._out.write(json.dumps({"summary": counts.as_json()}) + "\n")

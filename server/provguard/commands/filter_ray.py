@@ -1,0 +1,126 @@
+"""`provguard filter --engine ray`: the checks and messages around corpus/ray_run.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from provguard.policy.model import Severity
+
+from .common import EXIT_CLEAN, EXIT_USAGE, project_policy
+
+if TYPE_CHECKING:
+    from provguard.corpus.corpus_files import FileResult
+    from provguard.corpus.ray_run import RayRun
+
+MAX_BAD_LINES_SHOWN = 20
+
+
+def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
+    from provguard.corpus.judge import Judge
+    from provguard.corpus.pipeline import FilterConfig, OnBadLine
+    from provguard.corpus.ray_run import JudgeSettings, RayOptions, RayRunError, require_ray, run_on_ray
+    from provguard.corpus.run import corpus_placement
+    from provguard.corpus.samples import Fields
+    from provguard.corpus.snapshot import SnapshotError, snapshot_bytes, snapshot_from_buffer
+
+    def fail(message: str) -> int:
+        print(f"provguard: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    try:
+        require_ray()
+    except RayRunError as exc:
+        return fail(str(exc))
+    if args.input == "-" or args.output == "-":
+        return fail("--engine ray reads and writes files or folders (local, or any URI pyarrow knows), "
+                    "not stdin or stdout: give INPUT and OUTPUT")
+    if args.ledger is not None:
+        return fail("--ledger cannot be used with --engine ray: workers cannot reach a ledger; pass its agent "
+                    "edits in a snapshot (provguard export --snapshot FILE --ledger ...) with --snapshot FILE")
+    if (args.concurrency is not None and args.concurrency < 1) or args.batch_rows < 1:
+        return fail("--concurrency and --batch-rows must be at least 1")
+    if args.snapshot is not None:
+        given = [flag for flag, value in (("--pack", args.packs), ("--severity", args.severity)) if value]
+        if given:
+            return fail(f"{', '.join(given)} cannot be used with --snapshot: the snapshot holds the policy")
+        try:
+            data = args.snapshot.read_bytes()
+        except OSError as exc:
+            return fail(f"cannot read the snapshot {args.snapshot}: {exc.strerror or exc}")
+    else:
+        loaded = project_policy(args.root, args.packs, overrides)
+        if loaded.errors:
+            for error in loaded.errors:
+                print(f"provguard: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            data = snapshot_bytes(loaded.policy, [], None)
+        except SnapshotError as exc:
+            return fail(str(exc))
+    try:  # checked here, once, so a bad snapshot is one clear error rather than one per worker
+        snapshot = snapshot_from_buffer(data, str(args.snapshot or "the policy snapshot"))
+    except SnapshotError as exc:
+        return fail(str(exc))
+    settings = JudgeSettings(tuple(args.placements) if args.placements else None, args.min_severity, args.redact)
+    config = FilterConfig(Judge(snapshot.policy), Fields(args.code_field, args.path_field, args.language_field),
+                          OnBadLine(args.on_bad_line), args.max_sample_bytes)
+    root = args.root
+
+    def placement(target: str) -> str:
+        if "://" in args.output:
+            return target.removesuffix(".gz")
+        return corpus_placement("-", target, root)
+
+    try:
+        run = run_on_ray(data, settings, config, args.input, args.output,
+                         RayOptions(args.ray_address, args.concurrency, args.batch_rows), placement)
+    except RayRunError as exc:
+        return fail(str(exc))
+    _show_bad_lines(run.results)
+    if args.report is not None:
+        try:
+            _write_report(args.report, run)
+        except OSError as exc:
+            return fail(f"cannot write the report {args.report}: {exc.strerror or exc}")
+    for failed in run.failed:
+        print(f"provguard: {failed.error}", file=sys.stderr)
+    files = len(run.results)
+    print(f"provguard filter: {run.counts.summary()} ({files} {'file' if files == 1 else 'files'} on Ray)",
+          file=sys.stderr)
+    if run.failed:
+        return fail(f"{len(run.failed)} of {files} files could not be filtered; their outputs were not written")
+    return EXIT_CLEAN
+
+
+def _show_bad_lines(results: list[FileResult]) -> None:
+    shown = 0
+    for result in results:
+        for line in result.report:
+            record = json.loads(line)
+            if record["action"] != "bad-line":
+                continue
+            shown += 1
+            if shown > MAX_BAD_LINES_SHOWN:
+                print("provguard: more bad lines: see the report (--report FILE)", file=sys.stderr)
+                return
+            where = f"{record['file']}:{record.get('line', record.get('row'))}"
+            column = f"column {record['column']}: " if record.get("column") is not None else ""
+            what = "passed through" if record["written"] else "dropped"
+            print(f"provguard: {where}: {column}{record['problem']} ({what})", file=sys.stderr)
+
+
+def _write_report(path: Path, run: RayRun) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for result in run.results:
+            for line in result.report:
+                out.write(line + "\n")
+            if result.error is not None:
+                out.write(json.dumps({"file": result.name, "action": "file-error", "problem": result.error}) + "\n")
+        summary = run.counts.as_json()
+        summary["files"] = len(run.results)
+        summary["failedFiles"] = len(run.failed)
+        out.write(json.dumps({"summary": summary}) + "\n")

@@ -1,0 +1,264 @@
+"""One corpus file filtered by one worker: JSONL (plain or gzip) or Parquet, on any pyarrow file system.
+
+This is the unit of work of the Ray engine (ray_run.py) and it needs no Ray: a worker reads the file,
+judges its records with the same judge and the same line handling as `provguard filter` on one machine
+(pipeline.run_filter for JSONL, so the outputs are the same bytes), and writes the output file under a
+temporary name renamed into place at the end. A worker that dies mid-file leaves no output under the final
+name, and the retried task writes the whole file again: every record appears exactly once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+from .judge import Action, Record
+from .pipeline import FilterConfig, OnBadLine, Outcome, judge_records, run_filter
+from .samples import BadLine
+from .side_report import Counts, report_entry
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.fs as pafs
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+PARTIAL = ".provguard-partial"
+
+
+class CorpusFileError(Exception):
+    """A corpus file cannot be read or written; the message names it."""
+
+
+def file_format(name: str) -> str | None:
+    """"jsonl" or "parquet" by the file's name (`.gz` for compressed JSONL), None for other files."""
+    lower = name.lower()
+    bare = lower.removesuffix(".gz")
+    if bare.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if lower.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return None
+
+
+@dataclass(frozen=True)
+class FileTask:
+    source: str
+    """Path of the input on the file system."""
+    target: str
+    """Path of the output on its file system."""
+    name: str
+    """How reports name the file: its path relative to the input folder (or the input as given)."""
+
+
+@dataclass
+class FileResult:
+    name: str
+    counts: Counts = field(default_factory=Counts)
+    report: list[str] = field(default_factory=list)
+    """Side-report lines (JSON, without line breaks) for records not kept as they were, in file order."""
+    error: str | None = None
+
+
+def filter_file(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
+                batch_rows: int = 1024) -> FileResult:
+    result = FileResult(task.name)
+    report = _FileReport(task.name, result)
+    try:
+        if file_format(task.source) == "parquet":
+            _filter_parquet(config, task, source_fs, target_fs, batch_rows, report)
+        else:
+            _filter_jsonl(config, task, source_fs, target_fs, report)
+    except CorpusFileError as exc:
+        return FileResult(task.name, error=str(exc))
+    return result
+
+
+class _FileReport:
+    """Counts and side-report lines of one file; each line names the file first, then the line (JSONL) or
+    the 0-based row (Parquet)."""
+
+    def __init__(self, name: str, result: FileResult, position: str = "line") -> None:
+        self.name = name
+        self.result = result
+        self.position = position
+
+    def add(self, outcome: Outcome) -> None:
+        self.result.counts.add(outcome)
+        record = report_entry(outcome)
+        if record is not None:
+            at = record.pop("line")
+            self.result.report.append(json.dumps({"file": self.name, self.position: at, **record},
+                                                 ensure_ascii=False))
+
+
+def _filter_jsonl(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
+                  report: _FileReport) -> None:
+    with _input(source_fs, task.source) as source, _output(target_fs, task.target) as sink:
+        try:
+            run_filter(config, source, sink, 1, report.add)
+        except (OSError, EOFError) as exc:
+            raise CorpusFileError(f"{task.name}: {exc}") from exc
+
+
+def _filter_parquet(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
+                    batch_rows: int, report: _FileReport) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    report.position = "row"
+    try:
+        stream = source_fs.open_input_file(task.source)
+        parquet = pq.ParquetFile(stream)
+        schema = parquet.schema_arrow
+    except (OSError, pa.ArrowException) as exc:
+        raise CorpusFileError(f"{task.name}: not a readable Parquet file ({exc})") from exc
+    with _output(target_fs, task.target) as sink:
+        writer = pq.ParquetWriter(sink, schema)
+        row = 0
+        try:
+            for batch in parquet.iter_batches(batch_size=batch_rows):
+                table = pa.Table.from_batches([batch], schema)
+                writer.write_table(_judge_table(config, table, row, report))
+                row += table.num_rows
+        except (OSError, pa.ArrowException) as exc:
+            raise CorpusFileError(f"{task.name}: cannot read row {row} onwards ({exc})") from exc
+        finally:
+            writer.close()
+
+
+def _judge_table(config: FilterConfig, table: pa.Table, first_row: int, report: _FileReport) -> pa.Table:
+    """The rows of `table` to write (redacted where judged so), reporting each row's outcome; rows are
+    numbered from 0 in the file."""
+    import pyarrow as pa
+
+    fields = config.fields
+    items = table_records(table, fields.code, fields.path, fields.language)
+    records = [item for item in items if isinstance(item, Record)]
+    verdicts = iter(judge_records(config.judge, records))
+    keep: list[bool] = []
+    codes: list[Any] = table.column(fields.code).to_pylist() if fields.code in table.column_names else []
+    for i, item in enumerate(items):
+        number = first_row + i
+        if isinstance(item, BadLine):
+            written = config.on_bad_line is OnBadLine.PASS
+            report.add(Outcome(number, None, problem=item, written=written))
+            keep.append(written)
+            continue
+        verdict = next(verdicts)
+        if isinstance(verdict, BadLine):
+            report.add(Outcome(number, None, problem=verdict, path=item.path, written=False))
+            keep.append(False)
+            continue
+        if verdict.action is Action.REDACT:
+            codes[i] = verdict.redacted
+        report.add(Outcome(number, verdict.action, verdict.reasons, path=item.path,
+                           written=verdict.action is not Action.DROP))
+        keep.append(verdict.action is not Action.DROP)
+    if codes:
+        at = table.column_names.index(fields.code)
+        table = table.set_column(at, table.schema.field(at), pa.array(codes, table.schema.field(at).type))
+    return table.filter(pa.array(keep, pa.bool_()))
+
+
+def table_records(table: pa.Table, code: str, path: str | None, language: str | None) -> list[Record | BadLine]:
+    """Each row of a table as a record, or why it is not one (no code column, null or non-text code)."""
+    if code not in table.column_names:
+        return [BadLine(f"no {code!r} column (the code field; see --code-field)")] * table.num_rows
+    codes = table.column(code).to_pylist()
+    optional = [table.column(name).to_pylist() if name is not None and name in table.column_names
+                else [None] * table.num_rows for name in (path, language)]
+    out: list[Record | BadLine] = []
+    for i, value in enumerate(codes):
+        out.append(_record(table, code, (path, language), value, optional[0][i], optional[1][i]))
+    return out
+
+
+def _record(table: pa.Table, code: str, names: tuple[str | None, str | None], value: Any, path: Any,
+            language: Any) -> Record | BadLine:
+    if value is None:
+        return BadLine(f"{code!r} is null")
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return BadLine(f"{code!r} is not valid UTF-8 ({exc.reason} at byte {exc.start})")
+    if not isinstance(value, str):
+        return BadLine(f"{code!r} is a {table.schema.field(code).type} column, not text")
+    for name, found in zip(names, (path, language), strict=True):
+        if found is not None and not isinstance(found, str):
+            return BadLine(f"{name!r} is a {table.schema.field(name).type} column, not text")
+    return Record(value, path or None, language or None)
+
+
+# -- streams on pyarrow file systems ---------------------------------------------------------------------
+
+
+class _Raw(io.RawIOBase):
+    """A pyarrow stream as a Python raw stream, so it can be buffered (pyarrow's streams lack `readline`)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def write(self, data: Any) -> int:
+        self._stream.write(data)
+        return len(memoryview(data))
+
+
+@contextmanager
+def _input(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
+    try:
+        stream = fs.open_input_stream(path, compression=None)
+    except OSError as exc:
+        raise CorpusFileError(f"cannot read {path}: {exc}") from exc
+    with stream:
+        buffered = io.BufferedReader(_Raw(stream), 1 << 20)
+        if path.endswith(".gz"):
+            with gzip.GzipFile(fileobj=buffered, mode="rb") as unpacked:
+                yield cast(BinaryIO, unpacked)
+        else:
+            yield cast(BinaryIO, buffered)
+
+
+@contextmanager
+def _output(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
+    """A stream to `path + PARTIAL`, moved to `path` when the block ends without an error."""
+    partial = path + PARTIAL
+    try:
+        parent = path.rpartition("/")[0]
+        if parent:
+            fs.create_dir(parent, recursive=True)
+        stream = fs.open_output_stream(partial, compression=None)
+    except OSError as exc:
+        raise CorpusFileError(f"cannot write {path}: {exc}") from exc
+    try:
+        buffered = io.BufferedWriter(_Raw(stream), 1 << 20)
+        if path.endswith(".gz"):
+            with gzip.GzipFile(fileobj=buffered, mode="wb", compresslevel=6) as packed:
+                yield cast(BinaryIO, packed)
+        else:
+            yield cast(BinaryIO, buffered)
+        buffered.flush()
+        stream.close()
+        fs.move(partial, path)
+    except BaseException:
+        stream.close()
+        with suppress(OSError):
+            fs.delete_file(partial)
+        raise

@@ -1,0 +1,234 @@
+"""`provguard filter --engine ray`: the filter run as a Ray Data stage over a folder of corpus files.
+
+The dataset is the list of input files; `map_batches` sends them, one at a time, to a pool of `FileStage`
+actors (as many as the cluster has CPUs unless told), each of which loads the policy snapshot once, from
+Ray's shared object store (zero-copy: one copy per machine), and filters whole files with corpus_files.py.
+The unit of parallel work is a file, which is how large corpora are stored (shards of 100 MB to a few GB);
+it keeps each output file the exact counterpart of its input, written once, whatever Ray retries. The
+driver receives only counts and side-report lines, and writes the report in input order.
+
+Ray is imported only here and only when this engine is chosen: the base install does not include it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .corpus_files import FileResult, FileTask, file_format, filter_file
+from .judge import Judge
+from .pipeline import FilterConfig
+from .side_report import Counts
+from .snapshot import snapshot_from_buffer
+
+RAY_EXTRA = "pip install 'provguard[ray]'"
+
+
+class RayRunError(Exception):
+    """The run cannot start or finish: no Ray, no input files, a cluster that cannot be reached."""
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    address: str | None = None
+    """A running cluster (`ray://...` or `host:port`); None starts a local one (or uses RAY_ADDRESS)."""
+    concurrency: int | None = None
+    """Actors; None: one per CPU of the cluster."""
+    batch_rows: int = 1024
+    """Parquet rows judged per call."""
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """What the actors build their judge from, besides the snapshot (plain data, sent to every actor)."""
+
+    placements: tuple[str, ...] | None
+    """None: each file is judged at its output path (as the one-machine filter judges at OUTPUT)."""
+    min_severity: str
+    redact: bool
+
+
+@dataclass
+class RayRun:
+    results: list[FileResult]
+    counts: Counts = field(default_factory=Counts)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.error is not None]
+
+
+def require_ray() -> None:
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise RayRunError(f"--engine ray needs Ray, which is not installed: {RAY_EXTRA}") from exc
+
+
+def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
+    """Input and output file systems and one task per corpus file. A folder is read recursively and mirrored
+    into the output folder; a single file is written to the output path."""
+    import pyarrow.fs as pafs
+
+    source_fs, source = _file_system(input_uri)
+    target_fs, target = _file_system(output_uri)
+    info = source_fs.get_file_info(source)
+    if info.type == pafs.FileType.NotFound:
+        raise RayRunError(f"no such file or folder: {input_uri}")
+    if info.type == pafs.FileType.File:
+        if file_format(source) is None:
+            raise RayRunError(f"{input_uri}: not a corpus file (.jsonl, .jsonl.gz, .parquet)")
+        if file_format(target) != file_format(source):
+            raise RayRunError(f"{output_uri}: the output is written in the input's format, so it needs the "
+                              f"input's suffix ({file_format(source)})")
+        return source_fs, target_fs, [FileTask(source, target, input_uri)]
+    if _inside(target, source) and type(source_fs) is type(target_fs):
+        raise RayRunError(f"the output folder {output_uri} is inside the input folder {input_uri}")
+    files = source_fs.get_file_info(pafs.FileSelector(source, recursive=True))
+    tasks = []
+    for file in sorted(files, key=lambda f: f.path):
+        relative = file.path[len(source.rstrip("/")) + 1:]
+        if file.type == pafs.FileType.File and file_format(file.path) is not None \
+                and not relative.endswith(".provguard-partial"):
+            tasks.append(FileTask(file.path, f"{target.rstrip('/')}/{relative}", relative))
+    if not tasks:
+        raise RayRunError(f"{input_uri}: no corpus files (.jsonl, .jsonl.gz, .parquet) in the folder")
+    return source_fs, target_fs, tasks
+
+
+def _file_system(uri: str) -> tuple[Any, str]:
+    import pyarrow.fs as pafs
+
+    if "://" in uri:
+        try:
+            return pafs.FileSystem.from_uri(uri)  # type: ignore[no-any-return]
+        except Exception as exc:  # pyarrow raises several types for unknown schemes and bad URIs
+            raise RayRunError(f"{uri}: {exc}") from exc
+    return pafs.LocalFileSystem(), os.path.abspath(uri)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return (path.rstrip("/") + "/").startswith(folder.rstrip("/") + "/")
+
+
+class FileStage:
+    """The callable class `map_batches` runs: one judge per actor, built from the snapshot in the object store."""
+
+    def __init__(self, snapshot: bytes, settings: JudgeSettings, config: dict[str, Any], filesystems: list[Any],
+                 batch_rows: int) -> None:
+        import ray
+
+        from provguard.policy.model import Severity
+
+        from .pipeline import OnBadLine
+        from .samples import Fields
+
+        buffer = ray.get(ray.cloudpickle.loads(snapshot))  # a read-only NumPy array in shared memory: no copy
+        loaded = snapshot_from_buffer(buffer, "the policy snapshot")
+        judge = Judge.from_snapshot(loaded, settings.placements or (), Severity(settings.min_severity), settings.redact)
+        self.config = FilterConfig(judge, Fields(**config["fields"]), OnBadLine(config["on_bad_line"]),
+                                   config["max_sample_bytes"])
+        self.source_fs, self.target_fs = filesystems
+        self.batch_rows = batch_rows
+        self.per_file_placement = settings.placements is None
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"name": [], "counts": [], "report": [], "error": []}
+        for source, target, name, placement in zip(batch["source"], batch["target"], batch["name"],
+                                                   batch["placement"], strict=True):
+            config = self.config
+            if self.per_file_placement:
+                config = replace(config, judge=replace(config.judge, placements=(str(placement),)))
+            result = filter_file(config, FileTask(str(source), str(target), str(name)), self.source_fs,
+                                 self.target_fs, self.batch_rows)
+            out["name"].append(result.name)
+            out["counts"].append(_counts_json(result.counts))
+            out["report"].append("\n".join(result.report))
+            out["error"].append(result.error or "")
+        return out
+
+
+def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, input_uri: str, output_uri: str,
+               options: RayOptions, placement: Callable[[str], str], stage: type[FileStage] = FileStage) -> RayRun:
+    """Filters every corpus file under `input_uri` into `output_uri` on Ray. `config.judge` is not sent: the
+    actors build theirs from `snapshot` and `settings`. `placement` gives an output file's corpus path, for
+    `settings.placements` None."""
+    import json
+
+    import numpy as np
+    import ray
+    import ray.data
+
+    source_fs, target_fs, tasks = plan(input_uri, output_uri)
+    started_here = not ray.is_initialized()
+    if started_here:
+        try:
+            ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = f"the Ray cluster at {options.address}" if options.address else "a local Ray cluster"
+            raise RayRunError(f"cannot start or reach {where}: {exc}") from exc
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # the summary line says what the run did
+        ref = ray.put(np.frombuffer(snapshot, dtype=np.uint8))
+        cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+        actors = max(1, min(options.concurrency or cpus, len(tasks)))
+        items = [{"source": t.source, "target": t.target, "name": t.name, "placement": placement(t.target)}
+                 for t in tasks]
+        # Files differ in size: an actor takes the next file only when it is done with its current one.
+        pool = ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1)
+        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            stage, batch_size=1, batch_format="numpy", compute=pool, num_cpus=1,
+            fn_constructor_kwargs={
+                # Sent as a pickled reference rather than an argument: Ray keeps the snapshot pinned while this
+                # driver runs, so an actor restarted after a crash can still read it.
+                "snapshot": ray.cloudpickle.dumps(ref),  # type: ignore[no-untyped-call]
+                "settings": settings, "filesystems": [source_fs, target_fs],
+                "batch_rows": options.batch_rows,
+                "config": {"fields": {"code": config.fields.code, "path": config.fields.path,
+                                      "language": config.fields.language},
+                           "on_bad_line": config.on_bad_line.value, "max_sample_bytes": config.max_sample_bytes}})
+        by_name: dict[str, FileResult] = {}
+        for row in dataset.iter_rows():
+            counts = _counts_from_json(json.loads(row["counts"]))
+            result = FileResult(str(row["name"]), counts, [line for line in str(row["report"]).split("\n") if line],
+                                str(row["error"]) or None)
+            by_name[result.name] = result
+    finally:
+        if started_here:
+            ray.shutdown()
+    run = RayRun([by_name[t.name] for t in tasks])
+    for result in run.results:
+        _merge(run.counts, result.counts)
+    return run
+
+
+def _counts_json(counts: Counts) -> str:
+    import json
+
+    return json.dumps({"lines": counts.lines, "kept": counts.kept, "dropped": counts.dropped,
+                       "redacted": counts.redacted, "bad": counts.bad, "bad_written": counts.bad_written,
+                       "rules": dict(counts.rules)})
+
+
+def _counts_from_json(data: dict[str, Any]) -> Counts:
+    counts = Counts(data["lines"], data["kept"], data["dropped"], data["redacted"], data["bad"], data["bad_written"])
+    counts.rules.update(data["rules"])
+    return counts
+
+
+def _merge(total: Counts, part: Counts) -> None:
+    total.lines += part.lines
+    total.kept += part.kept
+    total.dropped += part.dropped
+    total.redacted += part.redacted
+    total.bad += part.bad
+    total.bad_written += part.bad_written
+    total.rules.update(part.rules)

@@ -1,0 +1,114 @@
+"""A local Ray cluster shared by a test module, and a generated corpus with planted AI code.
+
+The cluster gets 2 CPUs and a temporary folder with a short path under /tmp (Ray's AF_UNIX sockets live
+there, and their paths are limited to ~107 bytes, which pytest's tmp_path exceeds), removed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus_support import REPO
+
+RIVAL = """\
+import os
+
+# provguard: begin kind=ai-agent tool=claude-code vendor=anthropic
+def generated_{n}():
+    return os.getcwd()
+# provguard: end
+
+
+def kept_{n}():
+    return {n}
+"""
+HOUSE = "# provguard: kind=ai-agent tool=house-bot vendor=acme\ndef ours_{n}():\n    return {n}\n"
+COPILOT_GO = """\
+package calc
+
+// provguard: kind=ai-completion tool=copilot vendor=github
+func Twice{n}(x int) int {{ return 2 * x }}
+
+func Thrice{n}(x int) int {{ return 3 * x }}
+"""
+HUMAN = "def add_{n}(a, b):\n    return a + b + {n}\n"
+BROKEN_MARKER = "# provguard: begin kind=robot\ndef odd_{n}():\n    pass\n# provguard: end\n"
+FINGERPRINTED = "def generated_{n}():\n    return os.getcwd()\n"
+"""The rival snippet without its markers: what fingerprint matching (provenance/matching.py) will find."""
+
+
+def renamed_reindented(n: int) -> str:
+    """A marked rival snippet moved into a class, re-indented and renamed: markers travel with the code."""
+    return ("class Tools:\n    # provguard: begin kind=ai-agent tool=claude-code vendor=anthropic\n"
+            f"    def renamed_{n}(self):\n        return 42\n    # provguard: end\n")
+
+
+def sample(rng: random.Random, n: int) -> dict[str, Any]:
+    kind = rng.choices(["human", "rival", "house", "go", "broken", "print", "moved"],
+                       [60, 10, 8, 6, 3, 8, 5])[0]
+    code, path, language = {
+        "human": (HUMAN, f"src/m{n}.py", "Python"),
+        "rival": (RIVAL, f"src/gen{n}.py", "python"),
+        "house": (HOUSE, f"tests/test_{n}.py", None),
+        "go": (COPILOT_GO, f"calc/c{n}.go", "go"),
+        "broken": (BROKEN_MARKER, f"src/odd{n}.py", None),
+        "print": (FINGERPRINTED, f"src/p{n}.py", "python"),
+        "moved": ("", f"src/tools{n}.py", "python"),
+    }[kind]
+    text = renamed_reindented(n) if kind == "moved" else code.format(n=n)
+    record: dict[str, Any] = {"id": n, "content": text, "path": path, "stars": rng.randint(0, 500)}
+    if language is not None:
+        record["lang"] = language
+    return record
+
+
+BAD_LINES = [b"{not json", b"", b"[1, 2]", b'{"path": "no-content.py"}', b'{"content": 7}',
+             b'{"content": "\xff\xfe bad utf-8"}', b'"just a string"']
+
+
+def corpus_lines(seed: int, count: int, bad_every: int = 97) -> list[bytes]:
+    """`count` JSONL lines: generated samples, with a malformed line every `bad_every` lines."""
+    rng = random.Random(seed)
+    lines = []
+    for n in range(count):
+        if n % bad_every == bad_every - 1:
+            lines.append(BAD_LINES[(n // bad_every) % len(BAD_LINES)])
+        else:
+            lines.append(json.dumps(sample(rng, seed * 100_000 + n), ensure_ascii=False).encode("utf-8"))
+    return lines
+
+
+def ray_temp_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="pgr", dir="/tmp"))
+
+
+def start_ray(**environment: str) -> Iterator[str]:
+    """A local 2-CPU cluster for the module; yields its address for `--ray-address`. Workers start with this
+    process's environment, plus `environment` and a PYTHONPATH reaching the test modules (for the
+    fault-injection stage); the environment is restored afterwards."""
+    import ray
+
+    tests = str(Path(__file__).resolve().parent)
+    path = os.pathsep.join(filter(None, [tests, str(REPO / "server"), os.environ.get("PYTHONPATH")]))
+    temp = ray_temp_dir()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {"RAY_AUTH_MODE": "disabled", "PYTHONPATH": path, **environment}.items():
+            patch.setenv(name, value)
+        try:
+            context = ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp), configure_logging=False,
+                               log_to_driver=False)
+            try:
+                yield str(context.address_info["gcs_address"])
+            finally:
+                ray.shutdown()
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
