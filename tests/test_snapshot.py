@@ -17,12 +17,13 @@ from corpus_support import REPO, jsonl, provguard
 from ledger_support import agent_edit
 from provguard import __version__
 from provguard.commands.common import project_policy as policy_of_project
+from provguard.corpus.frozen_policy import freeze, thaw
 from provguard.corpus.judge import Action, Judge, Record
 from provguard.corpus.snapshot import FORMAT_VERSION, SnapshotError, open_snapshot, snapshot_bytes, snapshot_from_buffer
 from provguard.documents import Document
 from provguard.ledger.sqlite import SqliteLedger
-from provguard.policy.model import Severity
-from provguard.policy.policy import Policy
+from provguard.policy.model import AgentWrite, Severity
+from provguard.policy.policy import Policy, load_policy
 from provguard.provenance.fingerprint_index import FingerprintIndex
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
 
@@ -260,3 +261,21 @@ def test_filter_refuses_a_damaged_snapshot_or_mixed_policy_flags(tmp_path: Path,
     done = provguard(tmp_path, "filter", "in.jsonl", "out.jsonl", "--snapshot", "ok.pgsnap", "--pack", "default")
     assert done.returncode == 2
     assert "--pack cannot be used with --snapshot" in done.stderr.decode()
+
+
+def test_every_rule_and_pack_setting_survives_freezing_the_policy(tmp_path: Path) -> None:
+    pack = tmp_path / "team.yaml"
+    pack.write_text(
+        "pack: team\nversion: 1.2.0\nagent-write-on-error: deny\nrules:\n"
+        "  - id: no-agents-in-tests\n    severity: warning\n    message: agents stay out of {path}\n"
+        "    agent-write: ask\n    suppressible: false\n    origins:\n      - kind: ai-agent\n"
+        "        min-confidence: 0.8\n    paths:\n      include: ['tests/**']\n")
+    loaded = load_policy([str(pack)], {"no-agents-in-tests": Severity.ERROR})
+    assert loaded.errors == ()
+
+    thawed = thaw(freeze(loaded.policy))
+
+    [rule] = thawed.rules
+    assert (rule.agent_write, rule.suppressible, rule.origins[0].min_confidence) == (AgentWrite.ASK, False, 0.8)
+    assert thawed.packs[0].fails_closed is True
+    assert thawed.severity_overrides == {"no-agents-in-tests": Severity.ERROR}

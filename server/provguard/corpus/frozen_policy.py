@@ -18,7 +18,7 @@ import yaml
 
 from provguard.policy.extends import LoadedPack
 from provguard.policy.loader import parse_pack
-from provguard.policy.model import OriginSelector, Pack, Rule, Severity
+from provguard.policy.model import AgentWrite, OriginSelector, Pack, Rule, Severity
 from provguard.policy.policy import Policy
 
 
@@ -52,7 +52,7 @@ def freeze(policy: Policy) -> FrozenPolicy:
     for pack in policy.packs:
         text = pack_yaml(pack)
         back = _parse(pack.source, text)
-        if back.rules != pack.rules:
+        if back.rules != pack.rules or back.fails_closed != pack.fails_closed:
             changed = sorted({r.id for r in back.rules} ^ {r.id for r in pack.rules}
                              | {a.id for a, b in zip(back.rules, pack.rules, strict=False) if a != b})
             raise FrozenPolicyError(f"pack {pack.id!r} ({pack.source}) does not load back equal once frozen "
@@ -78,7 +78,7 @@ def _parse(source: str, text: str) -> Pack:
         where = f" at line {first.line}, column {first.column}: {first.message}" if first is not None else ""
         raise FrozenPolicyError(f"the frozen pack from {source} does not load{where}")
     pack = result.pack
-    return Pack(pack.id, pack.version, source, pack.rules, pack.description)
+    return Pack(pack.id, pack.version, source, pack.rules, pack.description, fails_closed=pack.fails_closed)
 
 
 def pack_yaml(pack: Pack) -> str:
@@ -87,6 +87,8 @@ def pack_yaml(pack: Pack) -> str:
         data["description"] = pack.description
     if isinstance(pack, LoadedPack) and pack.requires is not None:
         data["requires"] = pack.requires
+    if pack.fails_closed:
+        data["agent-write-on-error"] = "deny"
     data["rules"] = [_rule(rule) for rule in pack.rules]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1 << 16)
 
@@ -109,6 +111,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
         out["url"] = rule.url
     if not rule.suppressible:
         out["suppressible"] = False
+    if rule.agent_write is not AgentWrite.RECORD:
+        out["agent-write"] = rule.agent_write.value
     return out
 
 
