@@ -12,8 +12,10 @@ from provguard.files import SkippedFile, read_document, relative_to_root, walk
 from provguard.findings import Finding
 from provguard.fixes import Fix, fixes_for
 from provguard.ledger.spans import restore
-from provguard.ledger.store import Ledger
+from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.policy import Policy
+from provguard.provenance import matching
+from provguard.provenance.fingerprints import document_prints
 from provguard.provenance.origin import Span
 
 
@@ -57,5 +59,16 @@ def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledge
             recorded = restored.spans()
             problems += [f"{display}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
             problems += [restored.error] if restored.error else []
+            recorded += _matched(ledger, display, doc, problems)
         results.append(FileResult(display, doc, analyze(doc, display, policy, recorded)))
     return CheckRun(tuple(results), tuple(skipped), tuple(problems))
+
+
+def _matched(ledger: Ledger, path: str, doc: Document, problems: list[str]) -> tuple[Span, ...]:
+    """Code the ledger's recorded agent edits account for: in this file, or copied from anywhere."""
+    try:
+        regions = matching.find_regions(ledger, path, doc, document_prints(doc))
+    except LedgerError as exc:
+        problems.append(f"{path}: cannot look up recorded agent edits in {ledger.location}: {exc}")
+        return ()
+    return matching.spans(doc, regions)
