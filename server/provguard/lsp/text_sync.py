@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics
+from provguard.lsp import diagnostics, matches
 from provguard.lsp.convert import to_offset
 from provguard.lsp.server import ProvguardServer
 
@@ -33,12 +33,13 @@ def register(server: ProvguardServer) -> None:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 start = to_offset(doc.lines, change.range.start, enc)
                 end = to_offset(doc.lines, change.range.end, enc)
-                opened.capture.edit(doc, min(start, end), max(start, end), change.text, version)
+                ls.session.edit(opened, min(start, end), max(start, end), change.text, version)
             else:
-                opened.capture.replace_all(doc, change.text, version)
+                ls.session.replace_all(opened, change.text, version)
         doc.version = version
         opened.capture.finish(doc, version, enc)
         diagnostics.publish(ls, params.text_document.uri)
+        matches.later(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: ProvguardServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -47,11 +48,13 @@ def register(server: ProvguardServer) -> None:
         problem = ls.session.persist(params.text_document.uri)
         if problem is not None:
             ls.notify_user(problem)
+        matches.now(ls, params.text_document.uri)
         if ls.session.is_pack_file(Path(ls.uri_path(params.text_document.uri))):
             reload_packs(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ProvguardServer, params: types.DidCloseTextDocumentParams) -> None:
+        matches.cancel(ls, params.text_document.uri)
         ls.session.close(params.text_document.uri)
         if not ls.pull_diagnostics:
             ls.text_document_publish_diagnostics(

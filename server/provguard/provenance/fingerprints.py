@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+from array import array
 from dataclasses import dataclass
 
 import tree_sitter as ts
@@ -77,8 +78,9 @@ class LineTokens:
     """An open document's normalised tokens, line by line, re-read only where it was edited."""
 
     def __init__(self) -> None:
-        self._rows: list[tuple[tuple[int, int], ...] | None] = []
-        """(token id, name) of the tokens starting on each line; None for a line not read since it changed."""
+        self._rows: list[bytes | None] = []
+        """The tokens starting on each line as packed unsigned 64-bit (token id, name) pairs, 16 bytes a token
+        (a tuple of Python ints would take ten times that); None for a line not read since it changed."""
 
     def edited(self, first_line: int, old_last_line: int, new_last_line: int, doc: Document,
                old_tree: ts.Tree | None) -> None:
@@ -115,25 +117,25 @@ class LineTokens:
         for first, last in _runs(dirty):
             start = doc.lines.line_bounds(first)[0]
             end = doc.lines.starts[last + 1] if last + 1 < count else len(doc.source)
-            found: dict[int, list[tuple[int, int]]] = {row: [] for row in range(first, last + 1)}
+            found: dict[int, array[int]] = {}
             for row, token, name in _tokens(doc.source, doc.language, doc, start, end, first):
-                found[min(max(row, first), last)].append((token, name))
+                packed = found.setdefault(min(max(row, first), last), array("Q"))
+                packed.append(token)
+                packed.append(name & _MASK)
             for row in range(first, last + 1):
-                self._rows[row] = tuple(found[row])
+                on_row = found.get(row)
+                self._rows[row] = on_row.tobytes() if on_row else b""
         return len(dirty)
 
     def prints(self) -> list[Print]:
         """The document's fingerprints as of the last refresh, in text order."""
-        ids: list[int] = []
-        names: list[int] = []
+        packed = array("Q")
+        packed.frombytes(b"".join(row for row in self._rows if row))
         rows: list[int] = []
         for row, tokens in enumerate(self._rows):
             if tokens:
-                for token, name in tokens:
-                    ids.append(token)
-                    names.append(name)
-                rows.extend([row] * len(tokens))
-        hashes = kgram_hashes(ids, names)
+                rows.extend([row] * (len(tokens) // 16))
+        hashes = kgram_hashes(packed[0::2], packed[1::2])
         chosen = winnow(hashes, skip=background.common_hashes().__contains__)
         return [Print(hashes[i], rows[i], rows[i + K - 1]) for i in chosen]
 
@@ -146,6 +148,9 @@ def _tokens(source: bytes, language: Language, doc: Document | None = None, star
     if tree is None:
         tree = language.parser().parse(source)
     return list(tree_tokens(tree, language, start, end))
+
+
+_MASK = (1 << 64) - 1
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
