@@ -11,6 +11,8 @@ Sections (`--only`, comma-separated; all by default):
            insertions over the protocol (half named by provguard/didInsert hints); then the file is saved,
            closed and reopened in a new server, its spans coming back from the ledger
   memory   the server's resident memory after opening 200 distinct 5,000-line files (Python, TypeScript, Go)
+  fingerprints  index bytes per recorded line; lookup of a 1,000-line file against ledgers of 10^4, 10^5 and
+           10^6 recorded snippets (bench/fingerprints.py; --quick: 10^4 only)
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
@@ -39,6 +41,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+import fingerprints
 import local
 import lsp_timing
 import polyglot
@@ -53,7 +56,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory")
+SECTIONS = ("latency", "startup", "spans", "memory", "fingerprints")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -89,6 +92,7 @@ class Options:
     hinted_share: float = 0.5
     files: int = 200
     file_lines: int = 5000
+    snippet_sizes: tuple[int, ...] = fingerprints.SIZES
 
     def runs(self, section: str) -> bool:
         return section in self.sections
@@ -144,6 +148,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         hinted_share=args.hinted_share,
         files=args.files or (20 if quick else 200),
         file_lines=args.file_lines or (1000 if quick else 5000),
+        snippet_sizes=(10_000,) if quick else fingerprints.SIZES,
     )
 
 
@@ -266,6 +271,8 @@ class Results:
     final_diagnostics: dict[str, int] = field(default_factory=dict)
     spans: SpanResults | None = None
     memory: MemoryResults | None = None
+    fingerprints: list[str] = field(default_factory=list)
+    """The fingerprint section's report lines."""
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -279,7 +286,8 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
         _measure_start_up(results, out)
 
     measures = {"latency": (_measure_latency, workspace), "startup": (startup_section, workspace),
-                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory")}
+                "spans": (_measure_spans, workspace / "spans"), "memory": (_measure_memory, workspace / "memory"),
+                "fingerprints": (_measure_fingerprints, workspace / "fingerprints")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -302,6 +310,11 @@ def _client_gc_frozen() -> Iterator[None]:
 def _timed(label: str, out: Callable[[str], None]) -> Callable[[], None]:
     started = perf_counter()
     return lambda: out(f"  {label}: {perf_counter() - started:.1f} s")
+
+
+def _measure_fingerprints(results: Results, workspace: Path, out: Callable[[str], None]) -> None:
+    o = results.options
+    results.fingerprints = fingerprints.run(o.snippet_sizes, 2000, 15, workspace, o.seed, out)
 
 
 def _measure_latency(results: Results, workspace: Path, out: Callable[[str], None]) -> None:
@@ -598,6 +611,8 @@ def render(results: Results) -> str:
         lines += ["", "== tracked spans", *_span_lines(results)]
     if results.memory is not None:
         lines += ["", "== memory", *_memory_lines(results)]
+    if results.fingerprints:
+        lines += ["", "== fingerprints", *results.fingerprints]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:

@@ -64,3 +64,13 @@ async def test_a_renamed_reindented_paste_is_flagged_once_typing_pauses(tmp_path
         assert diag.range.start.line == 6 and diag.range.end.line == 15, "sorted() line to the return"
         assert diag.message == ("ai-agent code from claude-code is not marked; add a provenance marker so every "
                                 "tool can see it")
+
+
+async def test_a_flagged_copy_moves_with_lines_inserted_above_it_at_once(tmp_path: Path) -> None:
+    record_snippet(tmp_path)
+    async with server(tmp_path) as client:
+        uri = open_file(client, tmp_path / "app" / "calendar.py", DISGUISED)
+        await pushed(client, uri, 1)
+        insert_at_line(client, uri, 2, 0, "import math\nimport os\n")
+        [diag] = fingerprinted(await pushed(client, uri, 2))
+        assert (diag.range.start.line, diag.range.end.line) == (10, 19)

@@ -4,11 +4,11 @@
     python tools/build_background.py --dry-run  # the counts only, no file written
 
 The corpus is code shipped with the machine that no AI tool wrote for this project: the Python standard
-library (without site-packages), the JavaScript of node's bundled npm, the C headers under /usr/include, and
-Java sources of an installed JDK (src.zip, the first MAX_JAVA_FILES in name order). Every k-gram hash of
-every file is counted once per file; a hash found in at least MIN_FILES files is "common" and is never
-chosen as a fingerprint (see provguard.provenance.background).
-Files over MAX_BYTES are skipped (generated tables, not code people write).
+library (without site-packages), a few annotated packages of provguard's test environment (SITE_PACKAGES), the
+JavaScript of node's bundled npm, the C headers under /usr/include, and Java sources of an installed JDK
+(src.zip, the first MAX_JAVA_FILES in name order). Every k-gram hash of every file is counted once per file; a
+hash found in at least MIN_FILES files is "common" and is never chosen as a fingerprint (see
+provguard.provenance.background). Files over MAX_BYTES are skipped (generated tables, not code people write).
 
 Rebuild after any change to provguard/provenance/tokens.py or winnow.py, and commit the data file.
 """
@@ -36,6 +36,9 @@ OUT = Path(__file__).resolve().parents[1] / "server" / "provguard" / "provenance
 
 JDK_SOURCES = "/usr/lib/jvm/*/lib/src.zip"
 MAX_JAVA_FILES = 4000
+SITE_PACKAGES = ("mypyc", "typing_extensions.py", "pytest_asyncio")
+"""Modern annotated Python, which the standard library has little of: installed with provguard's test
+dependencies, and used by neither body of bench/accuracy.py."""
 
 
 def corpus() -> Iterator[tuple[str, str, bytes]]:
@@ -67,6 +70,11 @@ def _files() -> Iterator[tuple[str, Path]]:
     for path in sorted(stdlib.rglob("*.py")):
         if "site-packages" not in path.parts:
             yield "python stdlib", path
+    packages = Path(sysconfig.get_paths()["purelib"])
+    for name in SITE_PACKAGES:
+        root = packages / name
+        for path in [root] if root.is_file() else sorted(root.rglob("*.py")):
+            yield "python, annotated (site-packages)", path
     for base in (Path("/usr/lib/node_modules/npm"), Path("/usr/local/lib/node_modules/npm")):
         for path in sorted(base.rglob("*.js")):
             yield "npm javascript", path

@@ -166,6 +166,8 @@ class Session:
         if opened is None:
             return False
         doc = opened.document
+        if len(doc.source) > matching.MAX_EDITOR_BYTES:
+            return False
         opened.tokens.refresh(doc)
         try:
             found = matching.find_regions(self.ledger, opened.relative_path, doc, opened.tokens.prints())

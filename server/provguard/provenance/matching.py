@@ -35,12 +35,19 @@ from provguard.ledger.store import Ledger
 from provguard.provenance.fingerprints import Print, line_hash
 from provguard.provenance.origin import Evidence, Origin, Span
 
+MAX_EDITOR_BYTES = 4 * 1024 * 1024
+"""Open documents larger than this are not looked up while edited (tokenising one costs about 20 ms per
+1,000 lines); `provguard check` looks up every file it reads."""
 MIN_RUN_CHARS = 20
 """Word characters a run of lines matched by line hash must hold to count."""
 MIN_PRINTS = 3
 """Distinct fingerprints a region must share with one recorded edit to count."""
 GAP_LINES = 4
 """Lines without shared fingerprints allowed inside one region."""
+MAX_CANDIDATES = 64
+"""Recorded edits examined per lookup: those sharing the most fingerprints with the whole document. A large
+ledger holds many edits sharing a few structural fingerprints with any file; reading them all would cost
+more than the lookup itself."""
 MIN_LINES = 3
 """Distinct lines shared fingerprints must start on: one long line alone is not a copied snippet."""
 
@@ -137,7 +144,8 @@ def fingerprint_regions(ledger: Ledger, prints: Sequence[Print]) -> list[Region]
     if not prints:
         return []
     counts = ledger.match_fingerprints({p.hash for p in prints})
-    candidates = [edit_id for edit_id, n in counts.items() if n >= MIN_PRINTS]
+    ranked = sorted((edit_id for edit_id, n in counts.items() if n >= MIN_PRINTS), key=lambda e: (-counts[e], e))
+    candidates = ranked[:MAX_CANDIDATES]
     if not candidates:
         return []
     regions: list[Region] = []
