@@ -42,10 +42,11 @@ def fingerprinted(diagnostics: list[types.Diagnostic]) -> list[types.Diagnostic]
     return [d for d in diagnostics if d.code == "ai-output-unmarked"]
 
 
-async def test_a_file_holding_a_copy_is_flagged_when_opened(tmp_path: Path) -> None:
+async def test_a_file_holding_a_copy_is_flagged_right_after_it_is_opened(tmp_path: Path) -> None:
     record_snippet(tmp_path)
     async with server(tmp_path) as client:
         uri = open_file(client, tmp_path / "app" / "calendar.py", DISGUISED)
+        assert await pushed(client, uri, 1) == [], "first the file's own findings, at once"
         [diag] = fingerprinted(await pushed(client, uri, 1))
         assert (diag.range.start.line, diag.range.end.line) == (8, 17)
         assert "claude-code" in diag.message
@@ -71,6 +72,7 @@ async def test_a_flagged_copy_moves_with_lines_inserted_above_it_at_once(tmp_pat
     async with server(tmp_path) as client:
         uri = open_file(client, tmp_path / "app" / "calendar.py", DISGUISED)
         await pushed(client, uri, 1)
+        assert fingerprinted(await pushed(client, uri, 1))
         insert_at_line(client, uri, 2, 0, "import math\nimport os\n")
         [diag] = fingerprinted(await pushed(client, uri, 2))
         assert (diag.range.start.line, diag.range.end.line) == (10, 19)

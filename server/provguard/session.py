@@ -141,7 +141,6 @@ class Session:
         opened.ledger_error = restored.error
         track_restored(capture.tracker, restored)
         self.documents[uri] = opened
-        self.match(uri)
         return opened
 
     def edit(self, opened: OpenDocument, start: int, end: int, text: str, version: int) -> None:
@@ -160,8 +159,9 @@ class Session:
         opened.tokens.reset()
 
     def match(self, uri: str) -> bool:
-        """Looks the document up in the ledger's agent edits (on open, on save, and after edits settle);
-        returns True when the regions found changed. Only lines edited since the last lookup are tokenised."""
+        """Looks the document up in the ledger's agent edits (right after open, on save, and after edits
+        settle: see `provguard.lsp.matches`); returns True when the regions found changed. Only lines edited
+        since the last lookup are tokenised (all of them the first time: about 15 ms per 1,000 lines)."""
         opened = self.get(uri)
         if opened is None:
             return False

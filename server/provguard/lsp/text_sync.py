@@ -19,6 +19,7 @@ def register(server: ProvguardServer) -> None:
         if opened.ledger_error is not None:
             ls.notify_user(opened.ledger_error)
         diagnostics.publish(ls, item.uri)
+        matches.soon(ls, item.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ProvguardServer, params: types.DidChangeTextDocumentParams) -> None:
