@@ -1,11 +1,12 @@
 """K-grams too common in code at large to be evidence that a text was copied: imports, trivial getters,
 `if __name__ == "__main__"`, loop headers.
 
-The table is built by `tools/build_background.py` from code shipped on the machine that has nothing to do
-with AI output (the Python standard library and a few annotated packages, the JavaScript of node's bundled
-npm, C headers under /usr/include, a JDK's Java sources) and shipped as `data/background.bin`: the sorted k-gram hashes (signed 64-bit little-endian,
-zlib-compressed) that occur in at least `tools/build_background.py`'s MIN_FILES distinct files. Rebuild it
-whenever tokens.py or winnow.py change how hashes are made; otherwise no hash would ever be found common.
+The table is built by `tools/build_background.py` from code shipped on the machine that has nothing to do with
+AI output (the Python standard library and a few annotated packages, the JavaScript of node's bundled npm, C
+headers under /usr/include, a JDK's Java sources) and shipped as `data/background.bin`: the sorted k-gram
+hashes (signed 64-bit little-endian, zlib-compressed) that occur in at least `tools/build_background.py`'s
+MIN_FILES distinct files. Rebuild it whenever tokens.py or winnow.py change how hashes are made; otherwise no
+hash would ever be found common.
 
 A common k-gram is never chosen as a fingerprint, neither for a recorded edit nor for a scanned document,
 so boilerplate cannot make a match, and recorded edits do not spend index space on it.

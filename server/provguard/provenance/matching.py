@@ -11,12 +11,13 @@ Two ways, in this order:
    looked up in the ledger's index of every recorded edit, wherever it was written. Matching fingerprints
    of one edit that lie within GAP_LINES lines of each other form one region, so lines edited inside a
    copied snippet stay covered; a region counts when it shares at least MIN_PRINTS distinct fingerprints
-   with the edit. Regions found by (1) are not reported again by (2); where several edits claim the same
-   lines, the one sharing the most fingerprints wins.
+   with the edit, starting on at least MIN_LINES different lines. Regions found by (1) are not reported
+   again by (2); where several edits claim the same lines, the one sharing the most fingerprints wins.
 
-Thresholds (measured by `python bench/accuracy.py`):
-- MIN_PRINTS = 3 distinct shared fingerprints, i.e. about three separate runs of >= K shared tokens, or one
-  long run of >= 2 x WINDOW + K tokens: an eight-line snippet has 8 to 12 fingerprints.
+Thresholds (chosen with `python bench/accuracy.py`, which prints recall and false flags at them):
+- MIN_PRINTS = 3 distinct shared fingerprints on MIN_LINES = 3 lines: an eight-line snippet has about six
+  fingerprints (0.7 a line). 2 lines let a single long signature or call match; 4 prints lost a tenth of
+  unchanged copies for half the false flags.
 - GAP_LINES = 4: up to four lines without a shared fingerprint may lie inside one region.
 - A region's origin is the edit's (tool, vendor, model, session, time) with evidence "fingerprint", and
   extra fields `source` (the path the edit wrote), `coverage` (the share of the edit's fingerprints found
