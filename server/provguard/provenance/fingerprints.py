@@ -58,7 +58,7 @@ def insertion_prints(text: str, path: str) -> InsertionPrints:
     source = textwrap.dedent(text).encode("utf-8", errors="surrogatepass")
     tokens = _tokens(source, language)
     hashes = kgram_hashes([t[1] for t in tokens], [t[2] for t in tokens])
-    chosen = dict.fromkeys(hashes[i] for i in winnow(hashes, skip=background.common_hashes().__contains__))
+    chosen = dict.fromkeys(hashes[i] for i in winnow(hashes, skip=background.common().__contains__))
     return InsertionPrints(tuple(chosen), tuple(line_hash(line) for line in lines if line.strip()), len(lines))
 
 
@@ -136,7 +136,7 @@ class LineTokens:
             if tokens:
                 rows.extend([row] * (len(tokens) // 16))
         hashes = kgram_hashes(packed[0::2], packed[1::2])
-        chosen = winnow(hashes, skip=background.common_hashes().__contains__)
+        chosen = winnow(hashes, skip=background.common().__contains__)
         return [Print(hashes[i], rows[i], rows[i + K - 1]) for i in chosen]
 
 
