@@ -79,8 +79,8 @@ class LineTokens:
 
     def __init__(self) -> None:
         self._rows: list[bytes | None] = []
-        """The tokens starting on each line as packed unsigned 64-bit (token id, name) pairs, 16 bytes a token
-        (a tuple of Python ints would take ten times that); None for a line not read since it changed."""
+        """The tokens starting on each line as packed unsigned 32-bit (token id, name) pairs, 8 bytes a token
+        (a tuple of Python ints would take twenty times that); None for a line not read since it changed."""
 
     def edited(self, first_line: int, old_last_line: int, new_last_line: int, doc: Document,
                old_tree: ts.Tree | None) -> None:
@@ -119,9 +119,9 @@ class LineTokens:
             end = doc.lines.starts[last + 1] if last + 1 < count else len(doc.source)
             found: dict[int, array[int]] = {}
             for row, token, name in _tokens(doc.source, doc.language, doc, start, end, first):
-                packed = found.setdefault(min(max(row, first), last), array("Q"))
+                packed = found.setdefault(min(max(row, first), last), array("I"))
                 packed.append(token)
-                packed.append(name & _MASK)
+                packed.append(name)
             for row in range(first, last + 1):
                 on_row = found.get(row)
                 self._rows[row] = on_row.tobytes() if on_row else b""
@@ -129,12 +129,13 @@ class LineTokens:
 
     def prints(self) -> list[Print]:
         """The document's fingerprints as of the last refresh, in text order."""
-        packed = array("Q")
+        packed = array("I")
         packed.frombytes(b"".join(row for row in self._rows if row))
         rows: list[int] = []
+        size = 2 * packed.itemsize
         for row, tokens in enumerate(self._rows):
             if tokens:
-                rows.extend([row] * (len(tokens) // 16))
+                rows.extend([row] * (len(tokens) // size))
         hashes = kgram_hashes(packed[0::2], packed[1::2])
         chosen = winnow(hashes, skip=background.common().__contains__)
         return [Print(hashes[i], rows[i], rows[i + K - 1]) for i in chosen]
@@ -148,9 +149,6 @@ def _tokens(source: bytes, language: Language, doc: Document | None = None, star
     if tree is None:
         tree = language.parser().parse(source)
     return list(tree_tokens(tree, language, start, end))
-
-
-_MASK = (1 << 64) - 1
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
