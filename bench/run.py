@@ -18,6 +18,8 @@ Sections (`--only`, comma-separated; all by default):
            (bench/imports.py, also runnable alone)
   guard    `provguard guard claude-code` deciding on a 200-line Write (allowed and denied), p50/p99 spawn to
            exit beside `python -c pass`, and the same decision in-process (bench/guard.py, also runnable alone)
+  fingerprints  index bytes per recorded line; lookup of a 1,000-line file against ledgers of 10^4, 10^5 and
+           10^6 recorded snippets (bench/fingerprints.py; --quick: 10^4 only)
 
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
@@ -48,6 +50,7 @@ from time import perf_counter
 from typing import Any
 
 import corpus
+import fingerprints
 import git_history
 import guard
 import imports
@@ -65,7 +68,7 @@ COLD_START_TARGET_MS = 400.0
 MEMORY_TARGET_MB = 200.0
 RELATIVE_PATH = "src/generated_module.py"
 SPANS_PATH = "src/tracked_module.py"
-SECTIONS = ("latency", "startup", "spans", "memory", "corpus", "git", "imports", "guard")
+SECTIONS = ("latency", "startup", "spans", "memory", "corpus", "git", "imports", "guard", "fingerprints")
 MEMORY_CHECKPOINTS = (1, 10, 25, 50, 100, 150, 200, 300, 500)
 SMALL_FILE = """\
 def helper():
@@ -103,6 +106,7 @@ class Options:
     file_lines: int = 5000
     corpus_mb: int = 1000
     corpus_files: int = 300
+    snippet_sizes: tuple[int, ...] = fingerprints.SIZES
 
     def runs(self, section: str) -> bool:
         return section in self.sections
@@ -162,6 +166,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         file_lines=args.file_lines or (1000 if quick else 5000),
         corpus_mb=args.corpus_mb or (50 if quick else 1000),
         corpus_files=args.corpus_files or (60 if quick else 300),
+        snippet_sizes=(10_000,) if quick else fingerprints.SIZES,
     )
 
 
@@ -288,6 +293,8 @@ class Results:
     git: git_history.GitFigures | None = None
     imports: imports.Figures | None = None
     guard: guard.Figures | None = None
+    fingerprints: list[str] = field(default_factory=list)
+    """The fingerprint section's report lines."""
     targets: list[tuple[str, bool, str]] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)
     """The 1-minute load average when each section started: other work on the machine skews the figures."""
@@ -316,7 +323,8 @@ def run(options: Options, workspace: Path, out: Callable[[str], None]) -> Result
                 "corpus": (_measure_corpus, workspace / "corpus"),
                 "git": (_measure_git, workspace / "git"),
                 "imports": (imports_section, workspace / "imports"),
-                "guard": (guard_section, workspace / "guard")}
+                "guard": (guard_section, workspace / "guard"),
+                "fingerprints": (_measure_fingerprints, workspace / "fingerprints")}
     for section in options.sections:
         results.load[section] = os.getloadavg()[0]
         measure, root = measures[section]
@@ -339,6 +347,11 @@ def _client_gc_frozen() -> Iterator[None]:
 def _timed(label: str, out: Callable[[str], None]) -> Callable[[], None]:
     started = perf_counter()
     return lambda: out(f"  {label}: {perf_counter() - started:.1f} s")
+
+
+def _measure_fingerprints(results: Results, workspace: Path, out: Callable[[str], None]) -> None:
+    o = results.options
+    results.fingerprints = fingerprints.run(o.snippet_sizes, 2000, 15, workspace, o.seed, out)
 
 
 def _measure_latency(results: Results, workspace: Path, out: Callable[[str], None]) -> None:
@@ -663,6 +676,8 @@ def render(results: Results) -> str:
         lines += ["", "== imports", *imports.render(results.imports)]
     if results.guard is not None:
         lines += ["", "== guard", *guard.render(results.guard)]
+    if results.fingerprints:
+        lines += ["", "== fingerprints", *results.fingerprints]
     lines += ["", "targets (protocol = decoded latency as the client sees it)"]
     lines += [f"  {'PASS' if ok else 'MISS'}  {name:<62} {got}" for name, ok, got in results.targets]
     if results.latency is not None:

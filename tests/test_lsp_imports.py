@@ -16,9 +16,11 @@ from transcript_support import CODEX_FIXTURE, moved
 FINISHED_OUTPUT = b'ated the following files:\\\\nM README.md\\\\n\\",\\"metadata\\":{\\"exit_code\\":0}}"}}\n'
 
 
-async def recorded(ledger_file: Path, count: int) -> None:
-    """Returns once the server's ledger holds `count` agent edits (the test's timeout bounds the wait)."""
-    while not ledger_file.exists() or len(SqliteLedger(ledger_file).agent_edits()) < count:
+async def recorded(ledger_file: Path, count: int, path: str | None = None) -> None:
+    """Returns once the server's ledger holds `count` agent edits, and one for `path` when given (the caller's
+    timeout bounds the wait)."""
+    while not ledger_file.exists() or len(SqliteLedger(ledger_file).agent_edits()) < count \
+            or (path is not None and not SqliteLedger(ledger_file).agent_edits(path=path)):
         await asyncio.sleep(0.05)
 
 
@@ -39,11 +41,21 @@ async def test_the_server_imports_codex_sessions_of_its_workspace_and_refreshes_
         ledger_file = root / ".provguard" / "ledger.sqlite3"
         await asyncio.wait_for(recorded(ledger_file, 6), 60)
 
+        published: list[str] = []
+
+        async def collect() -> None:
+            while True:
+                published.append((await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)).uri)
+
+        collector = asyncio.get_running_loop().create_task(collect())  # listening before the edit can land
         with rollout.open("ab") as file:  # Codex finishes the call it was making
             file.write(FINISHED_OUTPUT)
-        refreshed = await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60)
+        await asyncio.wait_for(recorded(ledger_file, 6, "README.md"), 60)
+        async with asyncio.timeout(60):
+            while uri not in published:
+                await asyncio.sleep(0.05)
+        collector.cancel()
 
-        assert refreshed.uri == uri
         (readme,) = SqliteLedger(ledger_file).agent_edits(path="README.md")
         assert (readme.tool, readme.model) == ("codex", "gpt-5.1-codex-max")
     finally:

@@ -10,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pulled, pushed, record_registrations, start
+from lsp_support import SERVER, open_file, published_until, pulled, pushed, record_registrations, start
 
 PACK = """\
 pack: team
@@ -193,11 +193,11 @@ async def test_an_unsaved_edit_of_a_base_pack_updates_the_errors_of_the_open_pac
     (tmp_path / "team.yaml").write_text(team, encoding="utf-8")
     await start(client, tmp_path, pull=False, options={"packs": ["team.yaml"]})
     team_uri = open_file(client, tmp_path / "team.yaml", team, "yaml")
-    assert await pushed(client, team_uri, 1) == []
+    assert await published_until(client, team_uri, lambda _: team_uri in client.diagnostics) == []
     base_uri = open_file(client, tmp_path / "base.yaml", base, "yaml")
-    assert await pushed(client, base_uri, 1) == []
+    assert await published_until(client, base_uri, lambda _: base_uri in client.diagnostics) == []
 
     change(client, base_uri, 2, base.replace("kinds", "agent_kinds"))
 
-    [diag] = await pushed(client, team_uri, 1)
+    [diag] = await published_until(client, team_uri, lambda found: len(found) == 1)
     assert at(diag)[:2] == (3, 2) and "kinds" in diag.message

@@ -9,6 +9,7 @@ import shutil
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,14 @@ from provguard import __version__
 from provguard.commands.common import project_policy as policy_of_project
 from provguard.corpus.frozen_policy import freeze, thaw
 from provguard.corpus.judge import Action, Judge, Record
+from provguard.corpus.ledger_spans import RecordedSpans
 from provguard.corpus.snapshot import FORMAT_VERSION, SnapshotError, open_snapshot, snapshot_bytes, snapshot_from_buffer
 from provguard.documents import Document
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.policy.model import AgentWrite, Severity
 from provguard.policy.policy import Policy, load_policy
 from provguard.provenance.fingerprint_index import FingerprintIndex
+from provguard.provenance.fingerprints import insertion_prints
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
 
 TEAM_PACK = """\
@@ -279,3 +282,53 @@ def test_every_rule_and_pack_setting_survives_freezing_the_policy(tmp_path: Path
     assert (rule.agent_write, rule.suppressible, rule.origins[0].min_confidence) == (AgentWrite.ASK, False, 0.8)
     assert thawed.packs[0].fails_closed is True
     assert thawed.severity_overrides == {"no-agents-in-tests": Severity.ERROR}
+
+
+RECORDED = '''\
+def merge_intervals(intervals):
+    ordered = sorted(intervals, key=lambda pair: pair[0])
+    merged = [list(ordered[0])]
+    for start, end in ordered[1:]:
+        last = merged[-1]
+        if start <= last[1]:
+            last[1] = max(last[1], end)
+        else:
+            merged.append([start, end])
+    return [tuple(pair) for pair in merged]
+'''
+
+RENAMED_COPY = '''\
+class Calendar:
+    def join(self, spans):
+        by_start = sorted(spans, key=lambda item: item[0])
+        out = [list(by_start[0])]
+        for begin, finish in by_start[1:]:
+            previous = out[-1]
+            if begin <= previous[1]:
+                previous[1] = max(previous[1], finish)
+            else:
+                out.append([begin, finish])
+        return [tuple(item) for item in out]
+'''
+
+
+def test_a_renamed_copy_of_a_recorded_agent_edit_is_judged_alike_from_the_ledger_and_from_a_snapshot(
+        tmp_path: Path) -> None:
+    prints = insertion_prints(RECORDED, "src/intervals.py")
+    edit = replace(agent_edit("e-copy", path="src/intervals.py"), fingerprints=prints.fingerprints,
+                   line_hashes=prints.line_hashes, lines=prints.lines)
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    ledger.add_agent_edits([edit])
+    ledger.close()
+    policy = project_policy(REPO)
+    records = [Record(RENAMED_COPY, "lib/calendar.py"), Record(HUMAN, "lib/other.py")]
+
+    from_ledger = Judge(policy, ("train.jsonl",), extra_spans=RecordedSpans(str(tmp_path / "ledger.sqlite3")))
+    from_snapshot = Judge.from_snapshot(snapshot_from_buffer(snapshot_bytes(policy, [edit], None), "<memory>"),
+                                        ("train.jsonl",))
+    verdicts = from_ledger.judge_batch(records)
+
+    assert verdicts == from_snapshot.judge_batch(records)
+    copy, human = verdicts
+    assert copy.action is Action.DROP and human.action is Action.KEEP
+    assert {(r.rule_id, r.source) for r in copy.reasons} == {("rival-ai-output-in-training-data", "fingerprint")}

@@ -12,8 +12,9 @@ from provguard.files import SkippedFile, read_document, relative_to_root, walk
 from provguard.findings import Finding
 from provguard.fixes import Fix, fixes_for
 from provguard.ledger.spans import restore
-from provguard.ledger.store import Ledger
+from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.policy import Policy
+from provguard.provenance import matching
 from provguard.provenance.git import GitHistory
 from provguard.provenance.origin import Span
 
@@ -65,6 +66,7 @@ def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledge
             recorded = restored.spans()
             problems += [f"{display}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
             problems += [restored.error] if restored.error else []
+            recorded += _matched(ledger, display, doc, problems)
         history: tuple[Span, ...] = ()
         if git is not None:
             found = git.spans(path, doc.source, display)
@@ -72,3 +74,12 @@ def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledge
             problems += [str(found.problem)] if found.problem else []
         results.append(FileResult(display, doc, analyze(doc, display, policy, recorded, history)))
     return CheckRun(tuple(results), tuple(skipped), tuple(problems))
+
+
+def _matched(ledger: Ledger, path: str, doc: Document, problems: list[str]) -> tuple[Span, ...]:
+    """Code the ledger's recorded agent edits account for: in this file, or copied from anywhere."""
+    try:
+        return matching.index_spans(doc, path, ledger)
+    except LedgerError as exc:
+        problems.append(f"{path}: cannot look up recorded agent edits in {ledger.location}: {exc}")
+        return ()

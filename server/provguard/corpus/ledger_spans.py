@@ -1,7 +1,7 @@
-"""Spans the ledger recorded, as a judge's `extra_spans` provider that worker processes can carry.
+"""Spans the ledger accounts for, as a judge's `extra_spans` provider that worker processes can carry.
 
 The provider holds the ledger's location, not a connection: each process opens the ledger the first time it
-needs it. Fingerprint matching of agent edits (provenance/matching.py, to come) plugs in the same way.
+needs it. Copies of recorded agent edits are found with the same matcher `check` and snapshots use.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from provguard.documents import Document
 from provguard.ledger.spans import restore
 from provguard.ledger.store import Ledger
+from provguard.provenance.matching import index_spans
 from provguard.provenance.origin import Span
 
 
@@ -23,9 +24,10 @@ class RecordedSpans:
     _ledger: Ledger | None = field(default=None, init=False, repr=False, compare=False)
 
     def __call__(self, doc: Document, path: str | None) -> tuple[Span, ...]:
-        if path is None:
-            return ()
-        return restore(self._open(), path, doc).spans()
+        """Spans recorded for the sample's path, and copies of recorded agent edits found by fingerprint."""
+        ledger = self._open()
+        recorded = restore(ledger, path, doc).spans() if path is not None else ()
+        return recorded + index_spans(doc, path, ledger)
 
     def _open(self) -> Ledger:
         if self._ledger is None:

@@ -51,9 +51,10 @@ module-level function, so a judge holding it can be sent to worker processes."""
 
 def default_matcher() -> IndexMatcher | None:
     """The fingerprint matching judges built from a snapshot use when not given one: every engine (filter
-    --snapshot, --engine ray, JudgeStage) goes through here. None until provenance/matching.py provides a
-    matcher; then this returns it, and snapshots' indexes take part in every verdict."""
-    return None
+    --snapshot, --engine ray, JudgeStage) goes through here, and `provguard check` uses the same function."""
+    from provguard.provenance.matching import index_spans
+
+    return index_spans
 
 
 class SnapshotError(Exception):

@@ -99,6 +99,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             identity TEXT NOT NULL
         )""",
     ),
+    # 3: an edit's fingerprints by edit, so reading a few matched edits does not scan every fingerprint.
+    ("CREATE INDEX edit_prints_edit ON edit_prints (edit)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -33,7 +33,7 @@ def register(server: ProvguardServer) -> None:
 
 
 def _result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
-    return f"{id(ls.session.policy)}:{opened.document.version}"
+    return f"{id(ls.session.policy)}:{opened.document.version}:{opened.regions_generation}"
 
 
 def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics, history, pack_files
+from provguard.lsp import diagnostics, history, matches, pack_files
 from provguard.lsp.convert import to_offset
 from provguard.lsp.server import ProvguardServer
 
@@ -20,6 +20,7 @@ def register(server: ProvguardServer) -> None:
             ls.notify_user(opened.ledger_error)
         diagnostics.publish(ls, item.uri)
         history.schedule(ls, item.uri)
+        matches.soon(ls, item.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ProvguardServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -34,14 +35,15 @@ def register(server: ProvguardServer) -> None:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 start = to_offset(doc.lines, change.range.start, enc)
                 end = to_offset(doc.lines, change.range.end, enc)
-                opened.capture.edit(doc, min(start, end), max(start, end), change.text, version)
+                ls.session.edit(opened, min(start, end), max(start, end), change.text, version)
             else:
-                opened.capture.replace_all(doc, change.text, version)
+                ls.session.replace_all(opened, change.text, version)
         doc.version = version
         opened.capture.finish(doc, version, enc)
         diagnostics.publish(ls, params.text_document.uri)
         if pack_files.is_policy_file(ls, opened):
             pack_files.refresh_others(ls, opened)
+        matches.later(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: ProvguardServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -51,11 +53,13 @@ def register(server: ProvguardServer) -> None:
         if problem is not None:
             ls.notify_user(problem)
         history.schedule(ls, params.text_document.uri)
+        matches.now(ls, params.text_document.uri)
         if ls.session.is_pack_file(Path(ls.uri_path(params.text_document.uri))):
             reload_packs(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ProvguardServer, params: types.DidCloseTextDocumentParams) -> None:
+        matches.cancel(ls, params.text_document.uri)
         ls.session.close(params.text_document.uri)
         if not ls.pull_diagnostics:
             ls.text_document_publish_diagnostics(

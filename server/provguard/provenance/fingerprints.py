@@ -1,12 +1,30 @@
-"""Fingerprints of code that survive moving, re-indenting and renaming (winnowed k-grams of normalised tokens).
+"""Fingerprints of code that survive moving, re-indenting and renaming: winnowed k-grams of normalised tokens.
 
-PLACEHOLDER API, being implemented: the function below is the interface the recorders use.
+A recorded AI edit keeps `insertion_prints` of the text it inserted (a few 64-bit hashes, no code); an
+open document or a file on disk computes `document_prints`, and the ledger finds the edits sharing them
+(`provguard.provenance.matching`). How the tokens are normalised is in `provguard.provenance.tokens`; K,
+WINDOW and what they guarantee are in `provguard.provenance.winnow`; which k-grams are too common to be
+evidence is in `provguard.provenance.background`.
+
+An open document keeps its tokens line by line (`LineTokens`): an edit marks the lines it touched, and the
+next refresh tokenises only those lines again (the k-gram hashing and winnowing over the whole token stream
+that follows are plain arithmetic, about a millisecond per 1,000 lines).
 """
 
 from __future__ import annotations
 
 import hashlib
+import textwrap
+from array import array
 from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from provguard.documents import Document
+from provguard.languages import Language, detect
+from provguard.provenance import background
+from provguard.provenance.tokens import Token, plain_tokens, tree_tokens
+from provguard.provenance.winnow import K, kgram_hashes, winnow
 
 
 @dataclass(frozen=True)
@@ -14,16 +32,134 @@ class InsertionPrints:
     """What the ledger keeps of an inserted text instead of the text."""
 
     fingerprints: tuple[int, ...]
-    """Winnowed k-gram hashes (signed 64-bit) of the normalised tokens."""
+    """Winnowed k-gram hashes (signed 64-bit) of the normalised tokens, distinct, in text order."""
     line_hashes: tuple[int, ...]
     """Hashes of the text's non-blank lines with surrounding white space removed (signed 64-bit)."""
     lines: int
 
 
+@dataclass(frozen=True)
+class Print:
+    """One fingerprint of a document and the lines (0-based, inclusive) of the k-gram it hashes."""
+
+    hash: int
+    first_line: int
+    last_line: int
+
+
 def insertion_prints(text: str, path: str) -> InsertionPrints:
-    """Fingerprints of `text`, inserted into the file at `path` (its name picks the grammar)."""
-    lines = [line.strip() for line in text.splitlines()]
-    return InsertionPrints((), tuple(_hash64(line.encode()) for line in lines if line), len(lines))
+    """Fingerprints of `text`, inserted into the file at `path` (its name picks the grammar).
+
+    The text is dedented first: an agent's edit is often a fragment from inside a class or function, and
+    a fragment parsed at its own indentation reads as the code it is rather than as a syntax error.
+    """
+    lines = text.splitlines()
+    language = detect(path)
+    source = textwrap.dedent(text).encode("utf-8", errors="surrogatepass")
+    tokens = _tokens(source, language)
+    hashes = kgram_hashes([t[1] for t in tokens], [t[2] for t in tokens])
+    chosen = dict.fromkeys(hashes[i] for i in winnow(hashes, skip=background.common().__contains__))
+    return InsertionPrints(tuple(chosen), tuple(line_hash(line) for line in lines if line.strip()), len(lines))
+
+
+def line_hash(line: str) -> int:
+    """The hash `InsertionPrints.line_hashes` holds for one line (white space around it ignored)."""
+    return _hash64(line.strip().encode("utf-8", errors="surrogatepass"))
+
+
+def document_prints(doc: Document) -> list[Print]:
+    """Every fingerprint of a whole document, for one-off checks (the CLI)."""
+    tokens = LineTokens()
+    tokens.refresh(doc)
+    return tokens.prints()
+
+
+class LineTokens:
+    """An open document's normalised tokens, line by line, re-read only where it was edited."""
+
+    def __init__(self) -> None:
+        self._rows: list[bytes | None] = []
+        """The tokens starting on each line as packed unsigned 32-bit (token id, name) pairs, 8 bytes a token
+        (a tuple of Python ints would take twenty times that); None for a line not read since it changed."""
+
+    def edited(self, first_line: int, old_last_line: int, new_last_line: int, doc: Document,
+               old_tree: ts.Tree | None) -> None:
+        """Lines first..old_last (inclusive) were replaced by first..new_last in `doc`, now parsed again.
+
+        `old_tree` is the tree before the edit (edited to match it, as `Document.replace` leaves it): lines
+        whose syntax changed elsewhere (an opened string or comment) are read again too. When either tree is
+        missing every line is read again.
+        """
+        tree = doc.tree
+        if first_line > len(self._rows) or (doc.language.has_grammar and (tree is None or old_tree is None)):
+            self._rows = []  # out of step with the document, or no way to tell what changed: read it all
+            return
+        self._rows[first_line:old_last_line + 1] = [None] * (new_last_line - first_line + 1)
+        if tree is None or old_tree is None:
+            return
+        for changed in tree.changed_ranges(old_tree):
+            last = min(changed.end_point[0], len(self._rows) - 1)
+            self._rows[changed.start_point[0]:last + 1] = [None] * max(0, last + 1 - changed.start_point[0])
+
+    def reset(self) -> None:
+        """The whole text changed: read it all on the next refresh."""
+        self._rows = []
+
+    def refresh(self, doc: Document) -> int:
+        """Tokenises the lines changed since the last refresh; returns how many lines were read."""
+        count = doc.lines.line_count
+        if len(self._rows) != count:
+            self._rows = [None] * count
+        dirty = [row for row, tokens in enumerate(self._rows) if tokens is None]
+        if not dirty:
+            return 0
+        doc.ensure_tree()
+        for first, last in _runs(dirty):
+            start = doc.lines.line_bounds(first)[0]
+            end = doc.lines.starts[last + 1] if last + 1 < count else len(doc.source)
+            found: dict[int, array[int]] = {}
+            for row, token, name in _tokens(doc.source, doc.language, doc, start, end, first):
+                packed = found.setdefault(min(max(row, first), last), array("I"))
+                packed.append(token)
+                packed.append(name)
+            for row in range(first, last + 1):
+                on_row = found.get(row)
+                self._rows[row] = on_row.tobytes() if on_row else b""
+        return len(dirty)
+
+    def prints(self) -> list[Print]:
+        """The document's fingerprints as of the last refresh, in text order."""
+        packed = array("I")
+        packed.frombytes(b"".join(row for row in self._rows if row))
+        rows: list[int] = []
+        size = 2 * packed.itemsize
+        for row, tokens in enumerate(self._rows):
+            if tokens:
+                rows.extend([row] * (len(tokens) // size))
+        hashes = kgram_hashes(packed[0::2], packed[1::2])
+        chosen = winnow(hashes, skip=background.common().__contains__)
+        return [Print(hashes[i], rows[i], rows[i + K - 1]) for i in chosen]
+
+
+def _tokens(source: bytes, language: Language, doc: Document | None = None, start: int = 0,
+            end: int | None = None, first_row: int = 0) -> list[Token]:
+    if not language.has_grammar:
+        return list(plain_tokens(source, start, end, first_row))
+    tree = doc.tree if doc is not None else None
+    if tree is None:
+        tree = language.parser().parse(source)
+    return list(tree_tokens(tree, language, start, end))
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive rows as (first, last) pairs."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 def _hash64(data: bytes) -> int:
