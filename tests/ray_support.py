@@ -42,8 +42,34 @@ func Thrice{n}(x int) int {{ return 3 * x }}
 """
 HUMAN = "def add_{n}(a, b):\n    return a + b + {n}\n"
 BROKEN_MARKER = "# provguard: begin kind=robot\ndef odd_{n}():\n    pass\n# provguard: end\n"
-FINGERPRINTED = "def generated_{n}():\n    return os.getcwd()\n"
-"""The rival snippet without its markers: what fingerprint matching (provenance/matching.py) will find."""
+RECORDED_EDIT = """\
+def merge_intervals(intervals):
+    ordered = sorted(intervals, key=lambda pair: pair[0])
+    merged = [list(ordered[0])]
+    for start, end in ordered[1:]:
+        last = merged[-1]
+        if start <= last[1]:
+            last[1] = max(last[1], end)
+        else:
+            merged.append([start, end])
+    return [tuple(pair) for pair in merged]
+"""
+"""Code an agent wrote, recorded in a project's ledger by the tests that need it (fingerprints only)."""
+FINGERPRINTED = """\
+class Calendar{n}:
+    def join(self, spans):
+        by_start = sorted(spans, key=lambda item: item[0])
+        out = [list(by_start[0])]
+        for begin, finish in by_start[1:]:
+            previous = out[-1]
+            if begin <= previous[1]:
+                previous[1] = max(previous[1], finish)
+            else:
+                out.append([begin, finish])
+        return [tuple(item) for item in out]
+"""
+"""RECORDED_EDIT without markers, moved into a class, re-indented and renamed: found by fingerprint matching
+where the ledger (or a snapshot of it) holds the edit, kept as human code elsewhere."""
 
 
 def renamed_reindented(n: int) -> str:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_support import REPO, provguard, read_jsonl
+from ledger_support import agent_edit
 from provguard.corpus.judge import Judge
 from provguard.corpus.pipeline import FilterConfig
 from provguard.corpus.ray_run import FileStage, JudgeSettings, RayOptions, run_on_ray
 from provguard.corpus.samples import Fields
 from provguard.corpus.snapshot import snapshot_bytes
+from provguard.ledger.location import default_location
+from provguard.ledger.sqlite import SqliteLedger
 from provguard.policy.policy import load_policy
-from ray_support import corpus_lines, start_ray
+from provguard.provenance.fingerprints import insertion_prints
+from ray_support import RECORDED_EDIT, corpus_lines, start_ray
 
 CRASH_MARKER = "PROVGUARD_TEST_CRASH_MARKER"
 FLAGS = ("--as", "train.jsonl", "--path-field", "path", "--language-field", "lang")
@@ -236,6 +241,12 @@ def test_a_snapshot_on_ray_judges_each_file_at_its_output_path_like_one_machine(
     (project / "team.yaml").write_text("pack: team\nversion: '1'\nextends: default\noverrides:\n"
                                        "  ai-output-in-test-task-file: {disabled: true}\n", encoding="utf-8")
     (project / "provguard.toml").write_text('packs = ["team.yaml"]\n', encoding="utf-8")
+    prints = insertion_prints(RECORDED_EDIT, "lib/intervals.py")
+    default_location(project).parent.mkdir()
+    ledger = SqliteLedger(default_location(project))
+    ledger.add_agent_edits([replace(agent_edit("e-intervals", path="lib/intervals.py"),
+                                    fingerprints=prints.fingerprints, line_hashes=prints.line_hashes)])
+    ledger.close()
     assert provguard(project, "export", "--snapshot", str(tmp_path / "policy.pgsnap")).returncode == 0
     data = b"\n".join(corpus_lines(11, 400)) + b"\n"
     (tmp_path / "corpus").mkdir()
@@ -256,3 +267,5 @@ def test_a_snapshot_on_ray_judges_each_file_at_its_output_path_like_one_machine(
         assert (tmp_path / "out" / name).read_bytes() == (single / "out" / name).read_bytes()
         placements = {reason["placement"] for r in report if r.get("file") == name for reason in r.get("reasons", [])}
         assert f"out/{name}" in placements
+    sources = {reason.get("source") for r in report for reason in r.get("reasons", [])}
+    assert "fingerprint" in sources  # copies of the recorded edit, found in the snapshot's index
