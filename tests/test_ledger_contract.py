@@ -22,6 +22,7 @@ from provguard.ledger import sqlite as ledger_sqlite
 from provguard.ledger.location import open_ledger
 from provguard.ledger.model import Fingerprint, ImportCursor, StoredSpan
 from provguard.ledger.store import LedgerError
+from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT
 from provguard.provenance.origin import Evidence, Kind, Origin
 from provguard.session import Session
 from provguard.settings import Settings
@@ -126,6 +127,14 @@ def test_fingerprints_match_the_edits_that_contain_them(store: Store) -> None:
     many = list(range(1000, 3000))  # more than one statement's worth of parameters in SQLite
     ledger.add_agent_edits([agent_edit("big", prints=tuple(many))])
     assert ledger.match_fingerprints([*many, 7]) == {"big": 2000, "e1": 1, "e2": 1}
+
+
+def test_a_fingerprint_in_more_edits_than_the_cut_is_boilerplate_and_ignored(store: Store) -> None:
+    ledger = store.open()
+    ledger.add_agent_edits([agent_edit(f"common-{n}", prints=(5, 1000 + n)) for n in range(MAX_EDITS_PER_PRINT)])
+    assert len(ledger.match_fingerprints([5])) == MAX_EDITS_PER_PRINT  # at the cut: still evidence
+    ledger.add_agent_edits([agent_edit("one-more", prints=(5, 6, 7))])
+    assert ledger.match_fingerprints([5, 6, 7, 1000]) == {"one-more": 2, "common-0": 1}
 
 
 def test_agent_edit_text_is_not_stored_unless_the_user_opts_in(store: Store, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from provguard.documents import Document
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.policy.model import AgentWrite, Severity
 from provguard.policy.policy import Policy, load_policy
-from provguard.provenance.fingerprint_index import FingerprintIndex
+from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, FingerprintIndex
 from provguard.provenance.fingerprints import insertion_prints
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
 
@@ -143,6 +143,16 @@ def test_the_snapshot_index_answers_as_the_ledger_does(tmp_path: Path) -> None:
         assert index.agent_edits(path="src/x.py") == ledger.agent_edits(path="src/x.py")
         assert index.agent_edits(ids=["e-c", "missing", "e-a"]) == ledger.agent_edits(ids=["e-c", "missing", "e-a"])
     assert index.match_fingerprints([5, 9]) == {"e-a": 2, "e-b": 1}
+
+
+def test_the_snapshot_index_leaves_out_boilerplate_fingerprints_as_the_ledger_does(tmp_path: Path) -> None:
+    edits = [agent_edit(f"e-{n}", prints=(5, 100 + n)) for n in range(MAX_EDITS_PER_PRINT + 1)]
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    ledger.add_agent_edits(edits)
+    index = snapshot_from_buffer(snapshot_bytes(project_policy(REPO), edits, None), "<memory>").index
+    for hashes in ([5], [5, 100], [100, 101, 5]):
+        assert index.match_fingerprints(hashes) == ledger.match_fingerprints(hashes), hashes
+    assert index.match_fingerprints([5, 100]) == {"e-0": 1}
 
 
 def test_agent_edit_text_never_enters_a_snapshot() -> None:

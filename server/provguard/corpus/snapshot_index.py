@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import sys
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from provguard.ledger.model import AgentEdit
+from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT
 from provguard.provenance.origin import Evidence
 
 SECTIONS: dict[str, Literal["q", "Q", "I", "B"]] = {
@@ -106,6 +107,8 @@ class SnapshotIndex:
         total = len(found)
         for value in set(hashes):
             at = bisect_left(found, value)
+            if bisect_right(found, value, at) - at > MAX_EDITS_PER_PRINT:
+                continue  # the index's boilerplate, as every FingerprintIndex leaves it out
             while at < total and found[at] == value:
                 number = self._edit_of[at]
                 if number >= self.edit_count:

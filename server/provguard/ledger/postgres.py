@@ -27,6 +27,8 @@ import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT
+
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
 from .rows import SPAN_COLUMNS, SpanRow, evidence, span_from_row, span_to_row, stored_text
 from .sqlite import DEFAULT_BUSY_TIMEOUT
@@ -115,10 +117,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
                  "line_hashes, text, source")
 
-MATCH_SQL = """SELECT e.id, m.n
-    FROM (SELECT edit, count(*) AS n FROM edit_prints WHERE hash = ANY(%s::bigint[]) GROUP BY edit) AS m
-    JOIN agent_edits AS e ON e.seq = m.edit"""
-"""Edit id and how many of the given hashes it has, in one round trip whatever the number of hashes."""
+MATCH_SQL = """WITH hits AS (
+        SELECT h.hash, p.edit FROM unnest(%(hashes)s::bigint[]) AS h(hash)
+        CROSS JOIN LATERAL (SELECT edit FROM edit_prints WHERE edit_prints.hash = h.hash LIMIT %(limit)s) AS p),
+    common AS (SELECT hash FROM hits GROUP BY hash HAVING count(*) > %(most)s)
+    SELECT e.id, count(*) FROM hits JOIN agent_edits AS e ON e.seq = hits.edit
+    WHERE hits.hash NOT IN (SELECT hash FROM common) GROUP BY e.id"""
+"""Edit id and how many of the given hashes it has, in one round trip whatever the number of hashes; a hash
+in more than MAX_EDITS_PER_PRINT edits is left out after reading at most one posting past the cut."""
 
 
 class PostgresLedger:
@@ -239,7 +245,8 @@ class PostgresLedger:
         if not unique:
             return {}
         with self._transaction() as cur:
-            cur.execute(MATCH_SQL, (unique,))
+            cur.execute(MATCH_SQL, {"hashes": unique, "limit": MAX_EDITS_PER_PRINT + 1,
+                                    "most": MAX_EDITS_PER_PRINT})
             return {edit_id: count for edit_id, count in cur.fetchall()}
 
     def import_cursor(self, key: str) -> ImportCursor | None:

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT
+
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
 from .rows import SPAN_COLUMNS, evidence, span_from_row, span_to_row, stored_text
 from .store import LedgerError, origin_from_json, origin_to_json
@@ -214,13 +216,14 @@ class SqliteLedger:
         return [_edit_from_row(row[1:], tuple(sorted(prints[row[0]]))) for row in rows]
 
     def match_fingerprints(self, hashes: Collection[int]) -> dict[str, int]:
-        unique = list(set(hashes))
         counts: dict[int, int] = {}
         with self._read() as conn:
-            for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start:start + _CHUNK]
-                for (seq,) in conn.execute(
-                        f"SELECT edit FROM edit_prints WHERE hash IN ({', '.join('?' * len(chunk))})", chunk):
+            for hash_ in set(hashes):  # one seek each, reading at most one posting past the cut
+                rows = conn.execute("SELECT edit FROM edit_prints WHERE hash = ? LIMIT ?",
+                                    (hash_, MAX_EDITS_PER_PRINT + 1)).fetchall()
+                if len(rows) > MAX_EDITS_PER_PRINT:
+                    continue
+                for (seq,) in rows:
                     counts[seq] = counts.get(seq, 0) + 1
             ids: dict[str, int] = {}
             seqs = list(counts)

@@ -13,10 +13,17 @@ from typing import Protocol
 
 from provguard.ledger.model import AgentEdit
 
+MAX_EDITS_PER_PRINT = 64
+"""A fingerprint recorded in more edits than this is the index's own boilerplate (structure every agent
+writes): `match_fingerprints` ignores it. Reading its thousands of postings in a large ledger cost more than
+the rest of a lookup together, and it tells no edit apart. Every index applies the same cut, so a ledger and
+a snapshot of it give the same verdicts."""
+
 
 class FingerprintIndex(Protocol):
     def match_fingerprints(self, hashes: Collection[int]) -> dict[str, int]:
-        """Edit id -> how many of the distinct `hashes` that edit's fingerprints contain (edits with >= 1)."""
+        """Edit id -> how many of the distinct `hashes` that edit's fingerprints contain (edits with >= 1),
+        leaving out hashes recorded in more than MAX_EDITS_PER_PRINT edits."""
         ...
 
     def agent_edits(self, path: str | None = None, ids: Sequence[str] | None = None) -> list[AgentEdit]:
