@@ -29,6 +29,7 @@ from provguard.policy.policy import Policy, load_policy
 from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, FingerprintIndex
 from provguard.provenance.fingerprints import insertion_prints
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
+from ray_support import FINGERPRINTED, RECORDED_EDIT
 
 TEAM_PACK = """\
 pack: team
@@ -294,44 +295,16 @@ def test_every_rule_and_pack_setting_survives_freezing_the_policy(tmp_path: Path
     assert thawed.severity_overrides == {"no-agents-in-tests": Severity.ERROR}
 
 
-RECORDED = '''\
-def merge_intervals(intervals):
-    ordered = sorted(intervals, key=lambda pair: pair[0])
-    merged = [list(ordered[0])]
-    for start, end in ordered[1:]:
-        last = merged[-1]
-        if start <= last[1]:
-            last[1] = max(last[1], end)
-        else:
-            merged.append([start, end])
-    return [tuple(pair) for pair in merged]
-'''
-
-RENAMED_COPY = '''\
-class Calendar:
-    def join(self, spans):
-        by_start = sorted(spans, key=lambda item: item[0])
-        out = [list(by_start[0])]
-        for begin, finish in by_start[1:]:
-            previous = out[-1]
-            if begin <= previous[1]:
-                previous[1] = max(previous[1], finish)
-            else:
-                out.append([begin, finish])
-        return [tuple(item) for item in out]
-'''
-
-
 def test_a_renamed_copy_of_a_recorded_agent_edit_is_judged_alike_from_the_ledger_and_from_a_snapshot(
         tmp_path: Path) -> None:
-    prints = insertion_prints(RECORDED, "src/intervals.py")
+    prints = insertion_prints(RECORDED_EDIT, "src/intervals.py")
     edit = replace(agent_edit("e-copy", path="src/intervals.py"), fingerprints=prints.fingerprints,
                    line_hashes=prints.line_hashes, lines=prints.lines)
     ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
     ledger.add_agent_edits([edit])
     ledger.close()
     policy = project_policy(REPO)
-    records = [Record(RENAMED_COPY, "lib/calendar.py"), Record(HUMAN, "lib/other.py")]
+    records = [Record(FINGERPRINTED.format(n=1), "lib/calendar.py"), Record(HUMAN, "lib/other.py")]
 
     from_ledger = Judge(policy, ("train.jsonl",), extra_spans=RecordedSpans(str(tmp_path / "ledger.sqlite3")))
     from_snapshot = Judge.from_snapshot(snapshot_from_buffer(snapshot_bytes(policy, [edit], None), "<memory>"),

@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from provguard.policy.model import Severity
-from provguard.policy.policy import DEFAULT_PACK
 
-from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, add_parser, parse_overrides, project_policy, read_ledger
+from .common import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    add_parser,
+    add_policy_arguments,
+    parse_overrides,
+    project_policy,
+    read_ledger,
+)
 
 FAIL_ON = ("error", "warning", "info", "hint", "never")
 
@@ -18,10 +26,7 @@ FAIL_ON = ("error", "warning", "info", "hint", "never")
 def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "check", "apply the rule packs to files and folders")
     parser.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
-    parser.add_argument("--pack", action="append", dest="packs", metavar="PACK",
-                        help=f"rule pack name or path; repeatable (default: {DEFAULT_PACK})")
-    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                        help="override a rule's severity (error, warning, info, hint, off)")
+    add_policy_arguments(parser)
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     parser.add_argument("--fail-on", choices=FAIL_ON, default="error",
                         help="exit 1 when a finding is at or above this severity (default: error)")

@@ -22,6 +22,14 @@ def add_parser(subparsers: Any, name: str, help: str) -> argparse.ArgumentParser
     parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=help)
     return parser
 
+def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--pack` and `--severity`, which override the project's configuration the same way in every command."""
+    parser.add_argument("--pack", action="append", dest="packs", metavar="PACK",
+                        help=f"rule pack name or path; repeatable (default: the project's, else {DEFAULT_PACK})")
+    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
+                        help="override a rule's severity (error, warning, info, hint, off)")
+
+
 def parse_overrides(values: Sequence[str]) -> dict[str, Severity] | str:
     """`RULE=LEVEL` flags as a mapping, or the message for the first bad one."""
     overrides: dict[str, Severity] = {}

@@ -9,9 +9,18 @@ from typing import Any
 
 from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
-from provguard.policy.policy import DEFAULT_PACK, Policy
+from provguard.policy.policy import Policy
 
-from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, ledger_source, parse_overrides, project_policy, read_ledger
+from .common import (
+    EXIT_CLEAN,
+    EXIT_USAGE,
+    add_parser,
+    add_policy_arguments,
+    ledger_source,
+    parse_overrides,
+    project_policy,
+    read_ledger,
+)
 
 LEVELS = ("error", "warning", "info", "hint")
 
@@ -26,10 +35,7 @@ def register(subparsers: Any) -> None:
                         help="the flagged files, one path a line, for tools that exclude by path")
     parser.add_argument("--min-severity", choices=LEVELS, default="error",
                         help="findings at or above this severity flag a span (default: error)")
-    parser.add_argument("--pack", action="append", dest="packs", metavar="PACK",
-                        help=f"rule pack name or path; repeatable (default: the project's, else {DEFAULT_PACK})")
-    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                        help="override a rule's severity (error, warning, info, hint, off)")
+    add_policy_arguments(parser)
     parser.add_argument("--root", type=Path, default=Path("."),
                         help="project root that paths and pack globs are relative to (default: .)")
     parser.add_argument("--ledger", metavar="FILE|URL",

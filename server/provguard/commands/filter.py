@@ -9,9 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provguard.policy.model import Severity
-from provguard.policy.policy import DEFAULT_PACK
 
-from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, ledger_source, parse_overrides, project_policy, read_ledger
+from .common import (
+    EXIT_CLEAN,
+    EXIT_USAGE,
+    add_parser,
+    add_policy_arguments,
+    ledger_source,
+    parse_overrides,
+    project_policy,
+    read_ledger,
+)
 
 if TYPE_CHECKING:
     from provguard.corpus.judge import Judge
@@ -46,14 +54,12 @@ def register(subparsers: Any) -> None:
                         help="findings at or above this severity flag a sample (default: error)")
     parser.add_argument("--max-sample-bytes", type=int, default=64 << 20, metavar="N",
                         help="longer lines are dropped and reported unread (default: 64 MiB)")
-    parser.add_argument("--pack", action="append", dest="packs", metavar="PACK",
-                        help=f"rule pack name or path; repeatable (default: the project's, else {DEFAULT_PACK})")
-    parser.add_argument("--severity", action="append", default=[], metavar="RULE=LEVEL",
-                        help="override a rule's severity (error, warning, info, hint, off)")
+    add_policy_arguments(parser)
     parser.add_argument("--root", type=Path, default=Path("."),
                         help="project root that pack path globs are relative to (default: .)")
     parser.add_argument("--ledger", metavar="FILE|URL",
-                        help="also judge spans this ledger recorded for a sample's path (needs --path-field)")
+                        help="also judge what this ledger knows: copies of recorded agent edits, and spans "
+                        "recorded for a sample's path (with --path-field)")
     parser.add_argument("--snapshot", type=Path, metavar="FILE",
                         help="judge by a policy snapshot (provguard export --snapshot) instead of the project's "
                         "packs; not with --pack, --severity or --ledger")
