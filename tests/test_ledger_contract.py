@@ -117,6 +117,36 @@ def test_agent_edits_are_stored_once_and_read_back_with_their_fingerprints(store
     assert again.agent_edits(path="nowhere.py") == []
 
 
+def test_an_imported_claim_keeps_its_evidence_and_confidence(store: Store) -> None:
+    ledger = store.open()
+    claim = replace(agent_edit("trace-1"), evidence=Evidence.AGENT_TRACE, confidence=0.7,
+                    source="agent-trace .agent-trace/traces.jsonl:4")
+    ledger.add_agent_edits([claim, replace(agent_edit("note-1"), evidence=Evidence.GIT_AI, confidence=0.9)])
+    ledger.close()
+    again = store.open()
+    [read] = again.agent_edits(ids=["trace-1"])
+    assert (read.evidence, read.confidence, read.source) == (Evidence.AGENT_TRACE, 0.7,
+                                                             "agent-trace .agent-trace/traces.jsonl:4")
+    assert read.origin().confidence == 0.7  # what rules with `min-confidence` weigh
+    assert [e.evidence for e in again.agent_edits(ids=["note-1"])] == [Evidence.GIT_AI]
+
+
+def test_edits_stored_before_confidence_existed_read_as_fully_believed(store: Store,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    module = BACKENDS[store.backend]
+    *older, latest = module.MIGRATIONS
+    assert "confidence" in latest[0]
+    monkeypatch.setattr(module, "MIGRATIONS", tuple(older))
+    monkeypatch.setattr(module, "SCHEMA_VERSION", len(older))
+    store.open().close()  # a ledger as the previous release left it
+    empty = "X''" if store.backend == "sqlite" else "'{}'"
+    store.query("INSERT INTO agent_edits (id, tool, path, time, evidence, lines, print_count, line_hashes) "
+                f"VALUES ('old', 'codex', 'a.py', '2026-01-01T00:00:00Z', 'transcript', 3, 0, {empty})")
+    monkeypatch.undo()
+    [edit] = store.open().agent_edits()
+    assert (edit.id, edit.evidence, edit.confidence) == ("old", Evidence.TRANSCRIPT, 1.0)
+
+
 def test_fingerprints_match_the_edits_that_contain_them(store: Store) -> None:
     ledger = store.open()
     ledger.add_agent_edits([agent_edit("e1", prints=(7, -3, 2**63 - 1)), agent_edit("e2", prints=(7, 8)),

@@ -74,7 +74,8 @@ def make_project(root: Path) -> Path:
     with _ledger(root) as ledger:
         ledger.add_agent_edits([agent_edit("e-b", prints=(5, -(2**63), 2**63 - 1, 7)),
                                 agent_edit("e-a", path="src/x.py", prints=(5, 9), time="2026-11-24T00:00:00Z"),
-                                agent_edit("e-c", prints=(), time="2026-11-26T00:00:00Z")])
+                                replace(agent_edit("e-c", prints=(), time="2026-11-26T00:00:00Z"),
+                                        evidence=Evidence.AGENT_TRACE, confidence=0.7)])
     return root
 
 

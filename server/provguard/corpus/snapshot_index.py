@@ -32,7 +32,7 @@ SECTIONS: dict[str, Literal["q", "Q", "I", "B"]] = {
 """Section name -> array type code (`struct` letters: q int64, Q uint64, I uint32, B bytes)."""
 
 META_FIELDS = ("tool", "path", "time", "evidence", "vendor", "model", "session_id", "tool_call_id", "lines",
-               "source")
+               "source", "confidence")
 
 
 class IndexLayoutError(Exception):
@@ -142,7 +142,8 @@ class SnapshotIndex:
         return AgentEdit(id=self._id(number), tool=meta["tool"], path=meta["path"], time=meta["time"],
                          evidence=Evidence(meta["evidence"]), vendor=meta["vendor"], model=meta["model"],
                          session_id=meta["session_id"], tool_call_id=meta["tool_call_id"], lines=meta["lines"],
-                         fingerprints=prints, line_hashes=lines, source=meta["source"])
+                         fingerprints=prints, line_hashes=lines, source=meta["source"],
+                         confidence=float(meta.get("confidence", 1.0)))
 
     def release(self) -> None:
         """Lets go of the views, so the memory map under them can be closed."""

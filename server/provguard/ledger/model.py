@@ -79,7 +79,7 @@ class AgentEdit:
     time: str
     """ISO 8601, UTC."""
     evidence: Evidence
-    """HOOK or TRANSCRIPT."""
+    """HOOK or TRANSCRIPT when provguard saw the edit; AGENT_TRACE or GIT_AI when another tool's record said so."""
     vendor: str | None = None
     model: str | None = None
     session_id: str | None = None
@@ -93,11 +93,14 @@ class AgentEdit:
     text: str | None = None
     """The inserted text itself: only with the opt-in setting."""
     source: str | None = None
-    """Where it was learnt: "transcript FILE:LINE" or "hook"."""
+    """Where it was learnt: "transcript FILE:LINE", "hook", "agent-trace FILE:LINE", "git-ai COMMIT"."""
+    confidence: float = 1.0
+    """How far the source is to be believed: 1.0 for what provguard saw itself; less for another tool's claim
+    (see the README's table of sources), which rules can weigh with `min-confidence`."""
 
     def origin(self) -> Origin:
         return Origin(kind=Kind.AI_AGENT, evidence=self.evidence, tool=self.tool, vendor=self.vendor,
-                      model=self.model, date=self.time,
+                      model=self.model, confidence=self.confidence, date=self.time,
                       extra=tuple((k, v) for k, v in (("session", self.session_id), ("tool-call", self.tool_call_id))
                                   if v))
 

@@ -111,11 +111,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             identity text NOT NULL
         )""",
     ),
+    # 3: how far an edit's source is to be believed (imported records from other tools are claims).
+    ("ALTER TABLE agent_edits ADD COLUMN confidence double precision NOT NULL DEFAULT 1.0",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
-                 "line_hashes, text, source")
+                 "line_hashes, text, source, confidence")
 
 MATCH_SQL = """WITH hits AS (
         SELECT h.hash, p.edit FROM unnest(%(hashes)s::bigint[]) AS h(hash)
@@ -207,7 +209,7 @@ class PostgresLedger:
         new: list[tuple[int, AgentEdit]] = []
         with self._transaction() as cur:
             # An id already stored (by this or a concurrent writer) returns no row: it is not new.
-            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join(['%s'] * 14)}) "
+            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join(['%s'] * 15)}) "
                             "ON CONFLICT (id) DO NOTHING RETURNING seq", rows, returning=True)
             for edit in edits:
                 row = cur.fetchone()
@@ -303,7 +305,7 @@ class PostgresLedger:
     def _edit_to_row(self, edit: AgentEdit) -> tuple[object, ...]:
         return (edit.id, edit.tool, edit.path, edit.time, edit.evidence.value, edit.vendor, edit.model,
                 edit.session_id, edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), list(edit.line_hashes),
-                stored_text(edit, self.store_text), edit.source)
+                stored_text(edit, self.store_text), edit.source, edit.confidence)
 
     def _reason(self, exc: psycopg.Error) -> str:
         return reason(exc, self._busy_timeout, self._conninfo)
@@ -341,10 +343,11 @@ def _migrate(conn: psycopg.Connection[Any]) -> None:
 
 def _edit_from_row(row: Sequence[Any]) -> AgentEdit:
     (edit_id, tool, path, time, kind, vendor, model, session_id, tool_call_id, lines, _count,
-     line_hashes, text, source, prints) = row
+     line_hashes, text, source, confidence, prints) = row
     return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=evidence(edit_id, kind), vendor=vendor,
                      model=model, session_id=session_id, tool_call_id=tool_call_id, lines=lines,
-                     fingerprints=tuple(prints), line_hashes=tuple(line_hashes), text=text, source=source)
+                     fingerprints=tuple(prints), line_hashes=tuple(line_hashes), text=text, source=source,
+                     confidence=float(confidence))
 
 
 def describe(conninfo: str) -> str:

@@ -103,6 +103,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 3: an edit's fingerprints by edit, so reading a few matched edits does not scan every fingerprint.
     ("CREATE INDEX edit_prints_edit ON edit_prints (edit)",),
+    # 4: how far an edit's source is to be believed (imported records from other tools are claims).
+    ("ALTER TABLE agent_edits ADD COLUMN confidence REAL NOT NULL DEFAULT 1.0",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -183,7 +185,7 @@ class SqliteLedger:
         with self._write() as conn:
             for edit in edits:
                 cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join('?' * 15)})",
                     _edit_to_row(edit, self.store_text),
                 )
                 if cursor.rowcount == 1:
@@ -317,7 +319,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
 # -- rows ------------------------------------------------------------------------------------------------
 
 _EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
-                 "line_hashes, text, source")
+                 "line_hashes, text, source, confidence")
 _CHUNK = 500
 """Parameters per IN (...) list: well under SQLite's limit, few round trips."""
 
@@ -325,15 +327,15 @@ _CHUNK = 500
 def _edit_to_row(edit: AgentEdit, store_text: bool) -> tuple[object, ...]:
     return (edit.id, edit.tool, edit.path, edit.time, edit.evidence.value, edit.vendor, edit.model, edit.session_id,
             edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), pack_hashes(edit.line_hashes),
-            stored_text(edit, store_text), edit.source)
+            stored_text(edit, store_text), edit.source, edit.confidence)
 
 
 def _edit_from_row(row: Sequence[Any], prints: tuple[int, ...]) -> AgentEdit:
     (edit_id, tool, path, time, kind, vendor, model, session_id, tool_call_id, lines, _count,
-     line_hashes, text, source) = row
+     line_hashes, text, source, confidence) = row
     return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=evidence(edit_id, kind), vendor=vendor,
                      model=model, session_id=session_id, tool_call_id=tool_call_id, lines=lines, fingerprints=prints,
-                     line_hashes=unpack_hashes(line_hashes), text=text, source=source)
+                     line_hashes=unpack_hashes(line_hashes), text=text, source=source, confidence=float(confidence))
 
 
 def pack_hashes(hashes: Sequence[int]) -> bytes:

@@ -172,7 +172,7 @@ def fingerprint_origin(edit: AgentEdit, shared: int) -> Origin:
     total = len(set(edit.fingerprints)) or 1
     coverage = min(1.0, shared / total)
     base = edit.origin()
-    return replace(base, evidence=Evidence.FINGERPRINT, confidence=round(0.5 + 0.5 * coverage, 3),
+    return replace(base, evidence=Evidence.FINGERPRINT, confidence=round((0.5 + 0.5 * coverage) * edit.confidence, 3),
                    extra=(("source", edit.path), *base.extra, ("coverage", f"{coverage:.2f}"),
                           ("matched", f"{shared}/{total}")))
 

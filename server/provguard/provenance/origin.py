@@ -33,6 +33,10 @@ class Evidence(StrEnum):
     HOOK = "hook"
     GIT_TRAILER = "git-trailer"
     FINGERPRINT = "fingerprint"
+    AGENT_TRACE = "agent-trace"
+    """An Agent Trace record (agent-trace.dev) another tool wrote."""
+    GIT_AI = "git-ai"
+    """A git-ai authorship note (refs/notes/ai) on a commit."""
 
 
 @dataclass(frozen=True)
