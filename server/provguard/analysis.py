@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from provguard.documents import Document
 from provguard.findings import Finding
 from provguard.policy.evaluate import evaluate
 from provguard.policy.model import FixKind, Severity
 from provguard.policy.policy import Policy
-from provguard.positions import trimmed
+from provguard.provenance.coverage import uncovered
 from provguard.provenance.markers import MarkerProblem, scan
-from provguard.provenance.origin import Span
+from provguard.provenance.origin import Evidence, Kind, Span
 from provguard.provenance.tools import infer_vendor
 from provguard.suppressions import SUPPRESSION_RULES
 from provguard.suppressions import apply as apply_suppressions
@@ -44,7 +44,7 @@ def analyze(doc: Document, relative_path: str, policy: Policy, extra_spans: tupl
     `history` from git, which speaks only where no marker or recorded span does."""
     doc.ensure_tree()
     marked = scan(doc)
-    spans = marked.spans + extra_spans
+    spans = marked.spans + _explained(extra_spans, doc.source)
     spans += uncovered(history, spans, doc.source)
     findings = [_marker_finding(p, policy) for p in marked.problems]
     findings += _incomplete_markers(marked.spans, policy)
@@ -67,28 +67,25 @@ def _order(finding: Finding) -> tuple[int, int, int, str]:
     return finding.start, finding.end, -finding.severity.rank, finding.rule_id
 
 
-def uncovered(weak: tuple[Span, ...], strong: tuple[Span, ...], source: bytes) -> tuple[Span, ...]:
-    """The parts of `weak` spans no `strong` span covers, without the blank space at their edges: whole-commit
-    evidence yields to a marker or a recorded span, which say more precisely where the code came from."""
-    taken = sorted((s.start, s.end) for s in strong if s.start < s.end)
-    pieces: list[tuple[Span, int, int]] = []
-    for span in weak:
-        at = span.start
-        for start, end in taken:
-            if end <= at or start >= span.end:
-                continue
-            if start > at:
-                pieces.append((span, at, start))
-            at = max(at, end)
-        if at < span.end:
-            pieces.append((span, at, span.end))
-    out: list[Span] = []
-    for span, start, end in pieces:
-        start, end = trimmed(source, start, end)
-        if start < end:
-            out.append(span if (start, end) == (span.start, span.end) else replace(span, start=start, end=end))
-    return tuple(out)
+RECORDS = frozenset({Evidence.HOOK, Evidence.TRANSCRIPT, Evidence.FINGERPRINT, Evidence.AGENT_TRACE, Evidence.GIT_AI})
+"""Evidence of a recorded agent edit: it names the tool that wrote the code."""
 
+
+def _explained(spans: tuple[Span, ...], source: bytes) -> tuple[Span, ...]:
+    """Insertions of unknown origin without the parts a recorded agent edit accounts for: an agent's write
+    that reaches an open editor as a bulk insertion is that edit's code, and asking the user to declare it
+    would report the same lines twice."""
+    records = [s for s in spans if s.origin.is_ai and s.origin.evidence in RECORDS]
+    if not records or not any(_unexplained(s) for s in spans):
+        return spans
+    return (tuple(s for s in spans if not _unexplained(s))
+            + uncovered((s for s in spans if _unexplained(s)), records, source))
+
+
+def _unexplained(span: Span) -> bool:
+    origin = span.origin
+    return (origin.kind in (Kind.UNKNOWN, Kind.PASTE) and origin.declared_by is None
+            and origin.evidence in (Evidence.EDITOR_EVENT, Evidence.CLIENT_HINT))
 
 
 def _severity(rule_id: str, policy: Policy) -> Severity:

@@ -126,6 +126,8 @@ def _selector(selector: OriginSelector) -> dict[str, Any]:
         out["reviewed"] = selector.reviewed
     if selector.declared is not None:
         out["declared"] = selector.declared
+    if selector.marked is not None:
+        out["marked"] = selector.marked
     if selector.min_confidence is not None:
         out["min-confidence"] = selector.min_confidence
     return out

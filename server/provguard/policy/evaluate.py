@@ -9,7 +9,8 @@ from provguard.documents import Document
 from provguard.findings import Finding
 from provguard.policy.model import FixKind, OriginSelector, Rule, Severity
 from provguard.policy.scopes import scope_ranges
-from provguard.provenance.origin import Origin, Span
+from provguard.provenance.coverage import uncovered
+from provguard.provenance.origin import Evidence, Origin, Span
 
 
 def evaluate(
@@ -21,12 +22,13 @@ def evaluate(
 ) -> list[Finding]:
     overrides = severity_overrides or {}
     spans = tuple(spans)
+    unmarked = _Unmarked(spans, doc.source)
     findings: list[Finding] = []
     for rule in rules:
         severity = overrides.get(rule.id, rule.severity)
         if severity is Severity.OFF or not _applies_to_file(rule, doc, relative_path):
             continue
-        selected = [span for span in spans if any(selects(sel, span.origin) for sel in rule.origins)]
+        selected = [piece for span in spans for piece in _selected(rule.origins, span, unmarked)]
         if not selected:
             continue
         query = dict(rule.scope).get(doc.language.id) if rule.scope else None
@@ -42,6 +44,39 @@ def evaluate(
                     rule.id, severity, start, end, _message(rule, span.origin, relative_path, doc),
                     span.origin, span, fixes, rule.note, rule.url))
     return findings
+
+
+class _Unmarked:
+    """The parts of each span outside every marker that says its code is AI output, worked out once per
+    span and only for rules that ask (`marked:` in a selector)."""
+
+    def __init__(self, spans: tuple[Span, ...], source: bytes) -> None:
+        self.marks = tuple(s for s in spans if s.origin.evidence is Evidence.MARKER and s.origin.is_ai)
+        self.source = source
+        self.parts: dict[int, tuple[Span, ...]] = {}
+
+    def of(self, span: Span) -> tuple[Span, ...]:
+        key = id(span)
+        if key not in self.parts:
+            overlaps = any(m.start < span.end and span.start < m.end for m in self.marks)
+            self.parts[key] = uncovered((span,), self.marks, self.source) if overlaps else (span,)
+        return self.parts[key]
+
+
+def _selected(selectors: tuple[OriginSelector, ...], span: Span, unmarked: _Unmarked) -> tuple[Span, ...]:
+    """What of `span` the rule applies to: all of it, its unmarked parts (`marked: false`), or nothing."""
+    pieces: tuple[Span, ...] = ()
+    for selector in selectors:
+        if not selects(selector, span.origin):
+            continue
+        if selector.marked is None:
+            return (span,)
+        parts = unmarked.of(span)
+        if selector.marked and not parts:
+            return (span,)
+        if not selector.marked and parts:
+            pieces = parts
+    return pieces
 
 
 def _applies_to_file(rule: Rule, doc: Document, relative_path: str) -> bool:

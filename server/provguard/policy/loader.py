@@ -25,7 +25,7 @@ PACK_KEYS = ("pack", "version", "description", "parameters", "rules",
              "requires", "owner", "extends", "overrides", "include", "agent-write-on-error")
 RULE_KEYS = ("id", "severity", "message", "note", "url", "origins", "paths", "languages", "scope", "fixes",
              "suppressible", "agent-write")
-ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared", "min-confidence")
+ORIGIN_KEYS = ("kind", "tool", "vendor", "model", "evidence", "reviewed", "declared", "marked", "min-confidence")
 PATH_KEYS = ("include", "exclude")
 
 
@@ -132,13 +132,13 @@ class PackReader(YamlReader):
                 values[key] = self.known(self.items(fields[key], repr(key)), _CHOICES.get(key), key)
             except Invalid:
                 continue
-        flags = {key: self.flag(fields.get(key), key) for key in ("reviewed", "declared")}
+        flags = {key: self.flag(fields.get(key), key) for key in ("reviewed", "declared", "marked")}
         least = self.guard(lambda: self.confidence(fields["min-confidence"])) if "min-confidence" in fields else None
         if len(self.errors) > before:
             raise Invalid()
         return OriginSelector(values.get("kind", ()), values.get("tool", ()), values.get("vendor", ()),
                               values.get("model", ()), values.get("evidence", ()), flags["reviewed"],
-                              flags["declared"], least)
+                              flags["declared"], least, flags["marked"])
 
     def confidence(self, node: yaml.Node) -> float:
         """A number from 0 to 1, written as is or as a `$name` parameter holding one number."""

@@ -67,6 +67,9 @@ class OriginSelector:
     """True: only origins a person declared; False: only undeclared ones; None: either."""
     min_confidence: float | None = None
     """Only origins at least this sure (0 to 1): 0.8 leaves out whole-commit git evidence (0.5)."""
+    marked: bool | None = None
+    """True: only code inside a marker that says it is AI output; False: only the parts outside every such
+    marker (a recorded agent edit the author has already marked is not "unmarked"); None: either."""
 
 
 @dataclass(frozen=True)
