@@ -250,6 +250,22 @@ def test_a_write_waits_for_a_lock_only_as_long_as_the_busy_timeout(url: str) -> 
     assert ledger.load_spans("a.py") == [span(2)]
 
 
+def test_timeouts_hold_per_transaction_so_a_transaction_pooler_keeps_them(url: str) -> None:
+    """Behind pgbouncer in transaction mode each transaction may run on another server session: the limits
+    must be set inside every transaction, and must not stay behind on the session for the next client."""
+    ledger = PostgresLedger(url, busy_timeout=0.25)
+    ledger.save_spans("a.py", [span(1)])
+    session = ledger._conn  # the server session as a pooler would hand it to the next client
+    assert session.execute("SHOW lock_timeout").fetchone() == ("0",)
+    assert session.execute("SHOW statement_timeout").fetchone() == ("0",)
+    session.execute("SET lock_timeout = 0")  # a pooled session set up by someone else
+    with psycopg.connect(url) as holder:
+        holder.execute("LOCK TABLE spans IN EXCLUSIVE MODE")
+        with pytest.raises(LedgerError, match=r"locked by another process for more than 0.25 s"):
+            ledger.save_spans("a.py", [span(2)])
+        holder.rollback()
+
+
 def test_a_user_without_write_rights_falls_back_when_opening(url: str, tmp_path: Path) -> None:
     """The write probe: a read-only role finds out when the ledger is opened, not in the middle of a session."""
     PostgresLedger(url).close()

@@ -150,7 +150,7 @@ class PostgresLedger:
         except psycopg.Error as exc:
             raise LedgerError(self._reason(exc)) from exc
         try:
-            _migrate(self._conn)
+            _migrate(self._conn, busy_timeout)
         except (psycopg.Error, LedgerError) as exc:
             self._conn.close()
             if isinstance(exc, LedgerError):
@@ -275,15 +275,7 @@ class PostgresLedger:
         conninfo = self._conninfo
         if "application_name" not in conninfo_to_dict(conninfo):
             conninfo = make_conninfo(conninfo, application_name="provguard")
-        conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
-        try:
-            # SET rather than libpq `options`, which would replace any `options` the URL itself gives.
-            conn.execute(f"SET lock_timeout = {int(self._busy_timeout * 1000)}")
-            conn.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT * 1000)}")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        return psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Cursor[Any]]:
@@ -298,6 +290,7 @@ class PostgresLedger:
                 if self._conn.closed or self._conn.broken:
                     self._conn = self._connect()
                 with self._conn.transaction(), self._conn.cursor() as cur:
+                    _limit(cur, self._busy_timeout)
                     yield cur
             except psycopg.Error as exc:
                 raise LedgerError(f"{self.location}: {self._reason(exc)}") from exc
@@ -315,7 +308,19 @@ class _UpToDate(Exception):
     """Ends the migration without error once the schema is current."""
 
 
-def _migrate(conn: psycopg.Connection[Any]) -> None:
+def _limit(cur: psycopg.Cursor[Any], busy_timeout: float) -> None:
+    """Bounds how long this transaction waits for a lock and runs a statement.
+
+    Set per transaction (`set_config(..., true)` is SET LOCAL) rather than once per connection: behind a
+    pooler in transaction mode (pgbouncer) consecutive transactions run on different server sessions, so a
+    session-level SET would be lost, or leak into another client's session. Not libpq `options` either:
+    poolers refuse unknown startup parameters, and it would replace any `options` the URL gives.
+    """
+    cur.execute("SELECT set_config('lock_timeout', %s, true), set_config('statement_timeout', %s, true)",
+                (f"{int(busy_timeout * 1000)}ms", f"{int(STATEMENT_TIMEOUT * 1000)}ms"))
+
+
+def _migrate(conn: psycopg.Connection[Any], busy_timeout: float) -> None:
     """Brings the schema to SCHEMA_VERSION in one transaction, under an advisory lock on the schema.
 
     PostgreSQL's DDL is transactional, so a failed migration leaves nothing behind. The version row is
@@ -323,6 +328,7 @@ def _migrate(conn: psycopg.Connection[Any]) -> None:
     the ledger is opened, and not in the middle of a session.
     """
     with conn.transaction(), conn.cursor() as cur:
+        _limit(cur, busy_timeout)
         cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(current_schema(), '')))", (_LOCK_CLASS,))
         cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
         cur.execute("SELECT max(version), count(*) FROM schema_version")
