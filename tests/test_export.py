@@ -7,6 +7,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from corpus_support import provguard
 from provguard.ledger.anchor import fingerprint
 from provguard.ledger.model import StoredSpan
@@ -104,3 +106,15 @@ def test_spans_recorded_in_the_ledger_are_exported(tmp_path: Path) -> None:
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     done = provguard(tmp_path, "export", "nowhere")
     assert done.returncode == 2 and b"no such file or folder: nowhere" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["check", "src"], ["export", "src"],
+                                     ["filter", "in.jsonl", "out.jsonl"]])
+def test_a_misspelt_rule_in_severity_is_refused_by_every_command(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "in.jsonl").write_text("", encoding="utf-8")
+    done = provguard(tmp_path, *command, "--severity", "ai-output-unmarkd=off")
+    assert done.returncode == 2
+    assert ("--severity names unknown rule 'ai-output-unmarkd'; did you mean 'ai-output-unmarked'?"
+            in done.stderr.decode())
+    assert not (tmp_path / "out.jsonl").exists()

@@ -15,8 +15,8 @@ from .common import (
     EXIT_USAGE,
     add_parser,
     add_policy_arguments,
+    flagged_policy,
     parse_overrides,
-    project_policy,
     read_ledger,
 )
 
@@ -43,7 +43,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from provguard.analysis import BUILTIN_RULES
     from provguard.check import check_paths
     from provguard.identity import current_person
     from provguard.provenance.git import GitHistory
@@ -58,23 +57,15 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)
         return EXIT_USAGE
-    loaded = project_policy(args.paths[0], args.packs, overrides)
-    if loaded.errors:
-        for error in loaded.errors:
-            print(f"provguard: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    known = {rule.id for rule in loaded.policy.rules} | set(BUILTIN_RULES)
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        print(f"provguard: --severity names unknown rule {unknown[0]!r}; rules: {', '.join(sorted(known))}",
-              file=sys.stderr)
+    policy = flagged_policy(args.paths[0], args.packs, overrides)
+    if policy is None:
         return EXIT_USAGE
     ledger = read_ledger(args.ledger, args.root)
     if isinstance(ledger, str):
         print(f"provguard: {ledger}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        run = check_paths(args.paths, args.root, loaded.policy, ledger, GitHistory() if args.git else None)
+        run = check_paths(args.paths, args.root, policy, ledger, GitHistory() if args.git else None)
     finally:
         if ledger is not None:
             ledger.close()
@@ -86,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json_report.render(run, reviewer))
     elif args.format == "sarif":
-        sys.stdout.write(sarif.render(run, loaded.policy, reviewer, root=args.root))
+        sys.stdout.write(sarif.render(run, policy, reviewer, root=args.root))
     else:
         sys.stdout.write(text.render(run))
     if args.fail_on == "never":

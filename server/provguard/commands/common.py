@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from provguard.ledger.store import Ledger
+from provguard.policy.errors import suggest
 from provguard.policy.model import Severity
-from provguard.policy.policy import DEFAULT_PACK, PolicyLoad
+from provguard.policy.policy import DEFAULT_PACK, Policy, PolicyLoad
 from provguard.policy.project import load_project_policy
 from provguard.settings import Settings
 
@@ -49,6 +51,26 @@ def project_policy(start: Path, packs: list[str] | None, overrides: dict[str, Se
     settings = Settings(packs=tuple(packs or (DEFAULT_PACK,)), severity=overrides)
     explicit = frozenset(name for name, given in (("packs", packs), ("severity", overrides)) if given)
     return load_project_policy(start, settings, explicit=explicit, editor_base=Path.cwd())
+
+def flagged_policy(start: Path, packs: list[str] | None, overrides: dict[str, Severity]) -> Policy | None:
+    """The project's policy under the command's flags, or None once what is wrong with them is printed: the
+    packs' own errors, or a `--severity` naming a rule none of the packs has (a typo would otherwise change
+    nothing, silently)."""
+    from provguard.analysis import BUILTIN_RULES
+
+    loaded = project_policy(start, packs, overrides)
+    for error in loaded.errors:
+        print(f"provguard: {error}", file=sys.stderr)
+    if loaded.errors:
+        return None
+    known = {rule.id for rule in loaded.policy.rules} | set(BUILTIN_RULES)
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        print(f"provguard: --severity names unknown rule {unknown[0]!r}{suggest(unknown[0], known)}",
+              file=sys.stderr)
+        return None
+    return loaded.policy
+
 
 def ledger_source(given: str | None, root: Path) -> str | None:
     """What `read_ledger` opens: the ledger named (a file or a PostgreSQL URL), else PROVGUARD_LEDGER_URL, else

@@ -16,9 +16,9 @@ from .common import (
     EXIT_USAGE,
     add_parser,
     add_policy_arguments,
+    flagged_policy,
     ledger_source,
     parse_overrides,
-    project_policy,
     read_ledger,
 )
 
@@ -60,22 +60,20 @@ def run(args: argparse.Namespace) -> int:
         return fail(overrides)
     if not args.path.exists():
         return fail(f"no such file or folder: {args.path}")
-    loaded = project_policy(args.path, args.packs, overrides)
-    if loaded.errors:
-        for error in loaded.errors:
-            print(f"provguard: {error}", file=sys.stderr)
+    policy = flagged_policy(args.path, args.packs, overrides)
+    if policy is None:
         return EXIT_USAGE
     ledger = read_ledger(args.ledger, args.root)
     if isinstance(ledger, str):
         return fail(ledger)
     if args.snapshot is not None:
-        return _write_snapshot(args.snapshot, loaded.policy, ledger)
+        return _write_snapshot(args.snapshot, policy, ledger)
     spans = None
     if ledger is not None:  # opened once to fail early with a clear message; each worker opens its own
         ledger.close()
         source = ledger_source(args.ledger, args.root)
         spans = RecordedSpans(source) if source else None
-    judge = Judge(loaded.policy, min_severity=Severity(args.min_severity), extra_spans=spans)
+    judge = Judge(policy, min_severity=Severity(args.min_severity), extra_spans=spans)
     result = export_paths([args.path], args.root, judge)
     for skipped in result.skipped:
         print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)

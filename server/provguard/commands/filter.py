@@ -15,9 +15,9 @@ from .common import (
     EXIT_USAGE,
     add_parser,
     add_policy_arguments,
+    flagged_policy,
     ledger_source,
     parse_overrides,
-    project_policy,
     read_ledger,
 )
 
@@ -143,10 +143,8 @@ def _judge(args: argparse.Namespace, overrides: dict[str, Severity], placements:
             return ledger
         if ledger is not None:
             ledger.close()
-    loaded = project_policy(args.root, args.packs, overrides)
-    if loaded.errors:
-        for error in loaded.errors:
-            print(f"provguard: {error}", file=sys.stderr)
+    policy = flagged_policy(args.root, args.packs, overrides)
+    if policy is None:
         return None
-    return Judge(loaded.policy, placements, Severity(args.min_severity), args.redact,
+    return Judge(policy, placements, Severity(args.min_severity), args.redact,
                  RecordedSpans(ledger_source(args.ledger, args.root) or "") if args.ledger is not None else None)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from provguard.policy.model import Severity
 
-from .common import EXIT_CLEAN, EXIT_USAGE, project_policy
+from .common import EXIT_CLEAN, EXIT_USAGE, flagged_policy
 
 if TYPE_CHECKING:
     from provguard.corpus.corpus_files import FileResult
@@ -52,13 +52,11 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
         except OSError as exc:
             return fail(f"cannot read the snapshot {args.snapshot}: {exc.strerror or exc}")
     else:
-        loaded = project_policy(args.root, args.packs, overrides)
-        if loaded.errors:
-            for error in loaded.errors:
-                print(f"provguard: {error}", file=sys.stderr)
+        policy = flagged_policy(args.root, args.packs, overrides)
+        if policy is None:
             return EXIT_USAGE
         try:
-            data = snapshot_bytes(loaded.policy, [], None)
+            data = snapshot_bytes(policy, [], None)
         except SnapshotError as exc:
             return fail(str(exc))
     try:  # checked here, once, so a bad snapshot is one clear error rather than one per worker
