@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from corpus_support import REPO, jsonl, provguard, read_jsonl
 from provguard.corpus.judge import Action, Judge, Record
@@ -184,6 +185,25 @@ def test_stdin_to_stdout_gzip_and_named_fields(tmp_path: Path) -> None:
         written = [json.loads(line) for line in packed.read().splitlines()]
     assert written[0]["code"].startswith("package calc\n\n# redacted")
     assert written[1] == samples[1]
+
+
+def test_zstandard_corpora_are_read_and_written_and_a_cut_one_is_an_error_naming_it(tmp_path: Path) -> None:
+    samples = [{"content": GO_COMPLETION, "lang": "Go", "path": "a.go"}, {"content": "func Plain() {}\n",
+                                                                        "lang": "Go", "path": "b.go"}]
+    data = jsonl(*samples) * 500  # several hundred KB: more than one read of the compressed stream
+    frames = zstandard.ZstdCompressor().compress(data[:1000]) + zstandard.ZstdCompressor().compress(data[1000:])
+    (tmp_path / "in.jsonl.zst").write_bytes(frames)  # two frames, as concatenated shards are
+    done = provguard(tmp_path, "filter", "in.jsonl.zst", "out.jsonl.zst", "--language-field", "lang",
+                     "--path-field", "path")
+    assert done.returncode == 0, done.stderr.decode()
+    assert "1000 lines: 500 kept, 500 dropped" in done.stderr.decode()
+    out = zstandard.ZstdDecompressor().decompressobj().decompress((tmp_path / "out.jsonl.zst").read_bytes())
+    assert out == jsonl(samples[1]) * 500
+
+    (tmp_path / "cut.jsonl.zst").write_bytes(frames[:-40])
+    done = provguard(tmp_path, "filter", "cut.jsonl.zst", "out2.jsonl")
+    assert done.returncode == 2
+    assert "cut.jsonl.zst" in done.stderr.decode() and "cut short" in done.stderr.decode()
 
 
 def test_a_corpus_outside_training_paths_is_judged_where_the_samples_came_from(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import zstandard
 
 from corpus_support import REPO, provguard, read_jsonl
 from ledger_support import agent_edit
@@ -42,20 +43,30 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def write_corpus(folder: Path) -> dict[str, bytes]:
-    """Three files, 2,400 lines: plain, gzip, and plain in a subfolder. Returns each file's plain bytes."""
+    """Three files, 2,400 lines: plain, gzip, and Zstandard in a subfolder. Returns each file's plain bytes."""
     files = {"a.jsonl": corpus_lines(1, 1000), "sub/c.jsonl.gz": corpus_lines(2, 700),
-             "sub/deeper/b.jsonl": corpus_lines(3, 700)}
+             "sub/deeper/b.jsonl.zst": corpus_lines(3, 700)}
     plain = {}
     for name, lines in files.items():
         data = b"\n".join(lines) + b"\n"
         plain[name] = data
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+        (folder / name).write_bytes(packed(name, data))
     return plain
 
 
+def packed(name: str, data: bytes) -> bytes:
+    if name.endswith(".gz"):
+        return gzip.compress(data)
+    return zstandard.ZstdCompressor().compress(data) if name.endswith(".zst") else data
+
+
 def unpacked(path: Path) -> bytes:
-    return gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    if path.name.endswith(".gz"):
+        return gzip.decompress(path.read_bytes())
+    if path.name.endswith(".zst"):
+        return zstandard.ZstdDecompressor().decompressobj().decompress(path.read_bytes())
+    return path.read_bytes()
 
 
 def one_machine(tmp_path: Path, name: str, data: bytes, *flags: str) -> tuple[bytes, list[dict[str, Any]]]:
@@ -94,6 +105,7 @@ def test_jsonl_on_ray_equals_one_machine_file_by_file(tmp_path: Path, ray_addres
     assert summary["files"] == 3 and summary["failedFiles"] == 0
     assert totals["dropped"] + totals["redacted"] > 300 and totals["badLines"] == 24  # the corpus plants them
     assert (tmp_path / "filtered" / "sub" / "c.jsonl.gz").read_bytes()[:2] == b"\x1f\x8b"  # still gzip
+    assert (tmp_path / "filtered" / "sub" / "deeper" / "b.jsonl.zst").read_bytes()[:4] == b"\x28\xb5\x2f\xfd"
     assert done.stderr.decode().endswith(f"({3} files on Ray)\n")
     assert "provguard: a.jsonl:97: column 2: not JSON" in done.stderr.decode()
 
@@ -206,8 +218,9 @@ def test_usage_errors_of_the_ray_engine(tmp_path: Path, ray_address: str) -> Non
     (tmp_path / "corpus" / "notes.txt").write_text("not a corpus\n", encoding="utf-8")
     (tmp_path / "part.parquet").write_bytes(b"PAR1")
     cases = [
-        (("corpus/notes.txt", "out.txt"), "corpus/notes.txt: not a corpus file (.jsonl, .jsonl.gz, .parquet)"),
-        (("corpus", "out"), "corpus: no corpus files (.jsonl, .jsonl.gz, .parquet) in the folder"),
+        (("corpus/notes.txt", "out.txt"),
+         "corpus/notes.txt: not a corpus file (.jsonl, .jsonl.gz, .jsonl.zst, .parquet)"),
+        (("corpus", "out"), "corpus: no corpus files (.jsonl, .jsonl.gz, .jsonl.zst, .parquet) in the folder"),
         (("missing", "out"), "no such file or folder: missing"),
         (("corpus", "corpus/out"), "the output folder corpus/out is inside the input folder corpus"),
         (("-", "out"), "not stdin or stdout: give INPUT and OUTPUT"),

@@ -32,9 +32,10 @@ def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "filter", "write a JSONL corpus back without samples the rule packs flag "
                         "(or with their flagged code redacted)")
     parser.add_argument("input", nargs="?", default="-", metavar="INPUT",
-                        help="JSONL corpus, one sample per line; .gz is read compressed; - for stdin (default)")
+                        help="JSONL corpus, one sample per line; .gz and .zst are read compressed; - for stdin "
+                        "(default)")
     parser.add_argument("output", nargs="?", default="-", metavar="OUTPUT",
-                        help="where the kept samples go; .gz is written compressed; - for stdout (default)")
+                        help="where the kept samples go; .gz and .zst are written compressed; - for stdout (default)")
     parser.add_argument("--code-field", default="content", metavar="NAME", help="field holding the code "
                         "(default: content)")
     parser.add_argument("--path-field", metavar="NAME", help="field holding the sample's original path")
@@ -49,7 +50,7 @@ def register(subparsers: Any) -> None:
                         help=f"worker processes of the local engine (default: the cores available, {_cores()})")
     parser.add_argument("--as", dest="placements", action="append", metavar="PATH",
                         help="judge every sample as placed at this corpus path too; repeatable (default: OUTPUT, "
-                        "else INPUT, without .gz, else corpus.jsonl)")
+                        "else INPUT, without .gz or .zst, else corpus.jsonl)")
     parser.add_argument("--min-severity", choices=LEVELS, default="error",
                         help="findings at or above this severity flag a sample (default: error)")
     parser.add_argument("--max-sample-bytes", type=int, default=64 << 20, metavar="N",

@@ -20,6 +20,7 @@ MAX_BAD_LINES_SHOWN = 20
 
 
 def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
+    from provguard.corpus import compression
     from provguard.corpus.judge import Judge
     from provguard.corpus.pipeline import FilterConfig, OnBadLine
     from provguard.corpus.ray_run import JudgeSettings, RayOptions, RayRunError, require_ray, run_on_ray
@@ -70,7 +71,7 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
 
     def placement(target: str) -> str:
         if "://" in args.output:
-            return target.removesuffix(".gz")
+            return compression.bare(target)
         return corpus_placement("-", target, root)
 
     try:

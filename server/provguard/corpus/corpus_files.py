@@ -1,4 +1,4 @@
-"""One corpus file filtered by one worker: JSONL (plain or gzip) or Parquet, on any pyarrow file system.
+"""One corpus file filtered by one worker: JSONL (plain, gzip or Zstandard) or Parquet, on any pyarrow file system.
 
 This is the unit of work of the Ray engine (ray_run.py) and it needs no Ray: a worker reads the file,
 judges its records with the same judge and the same line handling as `provguard filter` on one machine
@@ -9,7 +9,6 @@ name, and the retried task writes the whole file again: every record appears exa
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from . import compression
 from .judge import Action, Record
 from .pipeline import FilterConfig, OnBadLine, Outcome, judge_records, run_filter
 from .samples import BadLine
@@ -36,10 +36,9 @@ class CorpusFileError(Exception):
 
 
 def file_format(name: str) -> str | None:
-    """"jsonl" or "parquet" by the file's name (`.gz` for compressed JSONL), None for other files."""
+    """"jsonl" or "parquet" by the file's name (`.gz` or `.zst` for compressed JSONL), None for other files."""
     lower = name.lower()
-    bare = lower.removesuffix(".gz")
-    if bare.endswith(JSONL_SUFFIXES):
+    if compression.bare(lower).endswith(JSONL_SUFFIXES):
         return "jsonl"
     if lower.endswith(PARQUET_SUFFIXES):
         return "parquet"
@@ -229,11 +228,8 @@ def _input(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
         raise CorpusFileError(f"cannot read {path}: {exc}") from exc
     with stream:
         buffered = io.BufferedReader(_Raw(stream), 1 << 20)
-        if path.endswith(".gz"):
-            with gzip.GzipFile(fileobj=buffered, mode="rb") as unpacked:
-                yield cast(BinaryIO, unpacked)
-        else:
-            yield cast(BinaryIO, buffered)
+        with compression.reading(cast(BinaryIO, buffered), path) as unpacked:
+            yield unpacked
 
 
 @contextmanager
@@ -249,11 +245,8 @@ def _output(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
         raise CorpusFileError(f"cannot write {path}: {exc}") from exc
     try:
         buffered = io.BufferedWriter(_Raw(stream), 1 << 20)
-        if path.endswith(".gz"):
-            with gzip.GzipFile(fileobj=buffered, mode="wb", compresslevel=6) as packed:
-                yield cast(BinaryIO, packed)
-        else:
-            yield cast(BinaryIO, buffered)
+        with compression.writing(cast(BinaryIO, buffered), path) as packed:
+            yield packed
         buffered.flush()
         stream.close()
         fs.move(partial, path)

@@ -81,7 +81,7 @@ def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
         raise RayRunError(f"no such file or folder: {input_uri}")
     if info.type == pafs.FileType.File:
         if file_format(source) is None:
-            raise RayRunError(f"{input_uri}: not a corpus file (.jsonl, .jsonl.gz, .parquet)")
+            raise RayRunError(f"{input_uri}: not a corpus file (.jsonl, .jsonl.gz, .jsonl.zst, .parquet)")
         if file_format(target) != file_format(source):
             raise RayRunError(f"{output_uri}: the output is written in the input's format, so it needs the "
                               f"input's suffix ({file_format(source)})")
@@ -96,7 +96,7 @@ def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
                 and not relative.endswith(".provguard-partial"):
             tasks.append(FileTask(file.path, f"{target.rstrip('/')}/{relative}", relative))
     if not tasks:
-        raise RayRunError(f"{input_uri}: no corpus files (.jsonl, .jsonl.gz, .parquet) in the folder")
+        raise RayRunError(f"{input_uri}: no corpus files (.jsonl, .jsonl.gz, .jsonl.zst, .parquet) in the folder")
     return source_fs, target_fs, tasks
 
 

@@ -1,9 +1,8 @@
-"""One `provguard filter` run: opening the streams (plain or gzip), the progress line, bad lines on stderr,
+"""One `provguard filter` run: opening the streams (plain, gzip or Zstandard), the progress line, bad lines on stderr,
 the side report and the counts around `pipeline.run_filter`."""
 
 from __future__ import annotations
 
-import gzip
 import sys
 import zlib
 from collections.abc import Iterator
@@ -11,16 +10,16 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO, cast
+from typing import BinaryIO, TextIO
 
 from provguard.files import relative_to_root
 
+from . import compression
 from .pipeline import FilterConfig, Outcome, run_filter
 from .progress import Progress
 from .side_report import Counts, SideReport
 
 DEFAULT_PLACEMENT = "corpus.jsonl"
-COMPRESSED = (".gz",)
 
 
 class StreamError(Exception):
@@ -29,10 +28,10 @@ class StreamError(Exception):
 
 def corpus_placement(input_name: str, output_name: str, root: Path) -> str:
     """Where the samples are going, for path rules: the output file, else the input file, else corpus.jsonl;
-    without a compression suffix (`train.jsonl.gz` is judged as `train.jsonl`)."""
+    without a compression suffix (`train.jsonl.gz` is judged as `train.jsonl`, and so is `.zst`)."""
     for name in (output_name, input_name):
         if name != "-":
-            path = Path(name[: -len(".gz")] if name.endswith(".gz") else name)
+            path = Path(compression.bare(name))
             return relative_to_root(path, root)
     return DEFAULT_PLACEMENT
 
@@ -59,7 +58,8 @@ class FilterRun:
                     raise StreamError(f"cannot write the report {report_path}: {exc.strerror or exc}") from exc
             progress = None
             if self.err.isatty():
-                total = Path(input_name).stat().st_size if input_name != "-" and not _compressed(input_name) else None
+                plain = input_name != "-" and not compression.compressed(input_name)
+                total = Path(input_name).stat().st_size if plain else None
                 progress = Progress(self.err, total)
 
             def on_outcome(outcome: Outcome) -> None:
@@ -95,22 +95,14 @@ class FilterRun:
             print(f"provguard: more bad lines: {where}", file=self.err)
 
 
-def _compressed(name: str) -> bool:
-    return name.endswith(COMPRESSED)
-
-
 @contextmanager
 def _opened_input(name: str) -> Iterator[BinaryIO]:
     if name == "-":
         yield sys.stdin.buffer
         return
     try:
-        if _compressed(name):
-            with gzip.open(name, "rb") as unpacked:
-                yield cast(BinaryIO, unpacked)
-        else:
-            with open(name, "rb", buffering=1 << 20) as stream:
-                yield stream
+        with open(name, "rb", buffering=1 << 20) as stream, compression.reading(stream, name) as unpacked:
+            yield unpacked
     except OSError as exc:
         raise StreamError(f"cannot read {name}: {exc.strerror or exc}") from exc
 
@@ -122,11 +114,7 @@ def _opened_output(name: str) -> Iterator[BinaryIO]:
         sys.stdout.buffer.flush()
         return
     try:
-        if _compressed(name):
-            with gzip.open(name, "wb", compresslevel=6) as packed:
-                yield cast(BinaryIO, packed)
-        else:
-            with open(name, "wb", buffering=1 << 20) as stream:
-                yield stream
+        with open(name, "wb", buffering=1 << 20) as stream, compression.writing(stream, name) as packed:
+            yield packed
     except OSError as exc:
         raise StreamError(f"cannot write {name}: {exc.strerror or exc}") from exc
