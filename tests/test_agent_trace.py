@@ -196,6 +196,33 @@ def test_a_second_import_stores_nothing_new_and_a_half_written_last_line_waits_u
     assert {e.tool for e in ledger.agent_edits(path="src/report.py")} == {"cursor", "amp"}
 
 
+def test_a_sha256_content_hash_must_match_the_lines_and_another_tools_hash_is_left_alone(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    _, revision = shop(root)
+    lines = b"".join((root / "src" / "pricing.py").read_bytes().splitlines(keepends=True)[7:12])
+
+    def record(n: int, content_hash: str) -> str:
+        return json.dumps({
+            "version": "0.1.0", "id": f"00000000-0000-4000-8000-00000000000{n}", "timestamp": "2026-01-26T08:00:00Z",
+            "vcs": {"type": "git", "revision": revision}, "tool": {"name": "cursor", "version": "2.4.0"},
+            "files": [{"path": "src/pricing.py", "conversations": [{"contributor": {"type": "ai"}, "ranges": [
+                {"start_line": 8, "end_line": 12, "content_hash": content_hash}]}]}]})
+    traces = tmp_path / "hashes.jsonl"
+    traces.write_text("\n".join([
+        record(1, "sha256:" + hashlib.sha256(lines).hexdigest()),
+        record(2, "sha256:" + hashlib.sha256(lines.rstrip(b"\n")).hexdigest()),  # without the last break
+        record(3, "murmur3:9f2e8a1b"),  # the spec's example: an algorithm provguard does not compute
+        record(4, "sha256:" + "0" * 64),
+    ]) + "\n", encoding="utf-8")
+
+    report = import_traces(SqliteLedger(tmp_path / "ledger.sqlite3"), root, [traces])
+
+    assert report.edits_new == 3
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (4, f"files[0].conversations[0].ranges[0]: content_hash does not match lines 8-12 of src/pricing.py at "
+            f"{revision}")]
+
+
 def test_import_without_records_says_where_it_looked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     Repo(tmp_path)
 
@@ -328,3 +355,5 @@ def test_export_needs_a_repository_and_a_commit(tmp_path: Path, capsys: pytest.C
     assert main(["export", str(repo.root), "--root", str(repo.root), "--format", "agent-trace",
                  "--revision", "no-such-branch"]) == 2
     assert "no commit 'no-such-branch'" in capsys.readouterr().err
+    assert main(["export", str(repo.root), "--root", str(repo.root), "--revision", "HEAD"]) == 2
+    assert "--revision goes with --format agent-trace" in capsys.readouterr().err

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", choices=FORMATS, default="flagged",
                         help="flagged: what the rule packs flag (default); agent-trace: the AI lines provguard knows "
                         "at --revision, as an Agent Trace 0.1 record")
-    parser.add_argument("--revision", default="HEAD", metavar="REV",
+    parser.add_argument("--revision", metavar="REV",
                         help="with --format agent-trace: the commit whose files are described (default: HEAD)")
     parser.add_argument("--jsonl", default="-", metavar="FILE",
                         help="one record per flagged span, or the trace record (default: - for stdout)")
@@ -67,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.path.exists():
         return fail(f"no such file or folder: {args.path}")
     if args.format == "agent-trace":
+        if args.snapshot is not None or args.paths is not None:
+            return fail("--snapshot and --paths do not go with --format agent-trace")
         return _write_agent_trace(args)
+    if args.revision is not None:
+        return fail("--revision goes with --format agent-trace")
     loaded = project_policy(args.path, args.packs, overrides)
     if loaded.errors:
         for error in loaded.errors:
@@ -132,7 +136,7 @@ def _write_agent_trace(args: argparse.Namespace) -> int:
         print(f"provguard: {ledger}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = export_revision(args.root, args.revision, [args.path], ledger)
+        result = export_revision(args.root, args.revision or "HEAD", [args.path], ledger)
     finally:
         if ledger is not None:
             ledger.close()

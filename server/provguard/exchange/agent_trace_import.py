@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from provguard.files import MAX_FILE_BYTES
 from provguard.ledger.model import AgentEdit
 from provguard.ledger.store import Ledger
 from provguard.provenance.fingerprints import insertion_prints
@@ -33,7 +34,8 @@ from provguard.provenance.transcripts.discovery import jsonl_files
 from provguard.provenance.transcripts.importer import SETTLED_SECONDS
 from provguard.provenance.transcripts.reader import Line, Problem, read_transcript
 
-from .agent_trace import Conversation, LineRange, TraceRecord, hash_matches, read_record, split_model_id
+from .agent_trace import Conversation, LineRange, TraceRecord, hash_matches, split_model_id
+from .agent_trace_read import read_record
 
 AI_CONFIDENCE = 0.9
 """An `ai` range: another tool saw its agent write these lines; provguard did not see it itself."""
@@ -135,6 +137,7 @@ class RepositoryTexts:
         return self._cache[key]
 
     def _read(self, path: str, revision: str | None) -> bytes | str:
+        too_large = f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB"
         if revision is not None:
             if not self.git:
                 return f"no git repository at {self.root} to read revision {revision}"
@@ -145,10 +148,15 @@ class RepositoryTexts:
                 return f"cannot read {path} at {revision}: {out.reason}"
             data = out
         else:
+            file = self.repository / path
             try:
-                data = (self.repository / path).read_bytes()
+                if file.stat().st_size > MAX_FILE_BYTES:
+                    return too_large
+                data = file.read_bytes()
             except OSError as exc:
                 return f"cannot read {path} in the working tree: {exc.strerror or exc}"
+        if len(data) > MAX_FILE_BYTES:
+            return too_large
         if b"\0" in data[:BINARY_SNIFF]:
             return f"{path} is a binary file"
         return data
