@@ -344,6 +344,28 @@ def test_export_then_import_into_a_fresh_ledger_gives_the_same_spans(tmp_path: P
     assert again["id"] == exported["id"]  # derived from what the record says, so importing both stores it once
 
 
+def test_paths_are_relative_to_the_repository_root_when_the_project_is_a_folder_of_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = Repo(tmp_path / "mono")
+    shutil.copytree(FIXTURES / "shop", repo.root / "app")
+    repo.git("add", ".")
+    repo.git("commit", "-q", "-m", "app")
+    trace = tmp_path / "traces.jsonl"
+    trace.write_text(json.dumps({
+        "version": "0.1.0", "id": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "timestamp": "2026-01-26T08:00:00Z",
+        "vcs": {"type": "git", "revision": repo.git("rev-parse", "HEAD")}, "tool": {"name": "cursor", "version": "2"},
+        "files": [{"path": "app/src/pricing.py", "conversations": [
+            {"contributor": {"type": "ai"}, "ranges": [{"start_line": 8, "end_line": 12}]}]}]}) + "\n")
+    project = repo.root / "app"
+
+    assert main(["import", "agent-trace", str(trace), "--root", str(project)]) == 0
+    exported = export(project, capsys)
+
+    assert [e.path for e in SqliteLedger(project / ".provguard" / "ledger.sqlite3").agent_edits()] == [
+        "src/pricing.py"]  # the ledger's paths are the project's
+    assert spans(exported) == [("app/src/pricing.py", 8, 12, "ai", None, "cursor")]  # the record's the repository's
+
+
 def test_export_needs_a_repository_and_a_commit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()

@@ -76,7 +76,8 @@ class TraceExport:
     def summary(self) -> str:
         ranges = sum(len(c.ranges) for f in self.record.files for c in f.conversations)
         text = (f"agent-trace record for {self.record.vcs.revision if self.record.vcs else '?'}: "
-                f"{self.files_read} files read, {ranges} AI ranges in {len(self.record.files)} files")
+                f"{_count(self.files_read, 'file')} read, {_count(ranges, 'AI range')} in "
+                f"{_count(len(self.record.files), 'file')}")
         return text + (f", {len(self.skipped)} skipped" if self.skipped else "")
 
 
@@ -87,7 +88,7 @@ def export_revision(root: Path, revision: str, paths: Sequence[Path], ledger: Le
     found = resolve(root.resolve(), revision)
     if isinstance(found, str):
         return found
-    specs = _pathspecs(found, paths)
+    specs = _pathspecs(found, paths or [root])
     if isinstance(specs, str):
         return specs
     listing = committed_files(found, specs)
@@ -233,3 +234,7 @@ def _is_url(value: str | None) -> bool:
 def _record_id(commit: str, files: list[TracedFile], tools: dict[str, list[str]]) -> str:
     content = repr((commit, [(f.path, f.conversations, tools[f.path]) for f in files]))
     return str(uuid.uuid5(_NAMESPACE, content))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
