@@ -249,19 +249,23 @@ def plain(value):
 '''
 
 RECORDED = '''\
-def invoice_lines(order):
-    lines = []
-    for item in order.items:
-        lines.append(f"{item.sku:<12}{item.quantity:>4}{item.price:>10.2f}")
-    lines.append(f"{'total':<16}{order.total:>10.2f}")
-    return lines
+def invoice_lines(order, currency_symbol, tax_table):
+    rows = []
+    for item in sorted(order.items, key=lambda entry: (entry.category, entry.sku)):
+        rate = tax_table.get(item.category, tax_table["default"])
+        gross = item.price * item.quantity * (1 + rate)
+        rows.append((item.sku, item.quantity, f"{currency_symbol}{gross:,.2f}", f"{rate:.0%}"))
+    rows.append(("total", sum(r[1] for r in rows), f"{currency_symbol}{order.total:,.2f}", ""))
+    return rows
 '''
 
 
 def recorded_project(root: Path) -> Repo:
-    """A project whose AI lines come from a marker, an edit a hook recorded, and a mixed Agent Trace range."""
+    """A project whose AI lines come from a marker, an edit a hook recorded (and a renamed copy of it elsewhere),
+    and a mixed Agent Trace range."""
     repo = Repo(root)
     repo.commit({"src/discounts.py": MARKED, "src/invoice.py": "import math\n\n\n" + RECORDED,
+                 "src/billing.py": '"""Billing."""\n\n\n' + RECORDED.replace("order", "bill").replace("rows", "lines"),
                  "src/report.py": (FIXTURES / "shop" / "src" / "report.py").read_text(encoding="utf-8"),
                  "README.md": "A shop.\n"}, "shop")
     (root / ".provguard").mkdir()
@@ -298,8 +302,9 @@ def test_export_writes_one_record_of_the_revision_that_validates_against_the_sch
     assert record["vcs"] == {"type": "git", "revision": repo.git("rev-parse", "HEAD")}
     assert record["tool"]["name"] == "provguard"
     assert spans(record) == [
+        ("src/billing.py", 6, 11, "ai", "openai/gpt-5-codex", "codex"),  # the renamed copy, by its fingerprints
         ("src/discounts.py", 4, 8, "ai", "anthropic/claude-sonnet-4-5", "claude-code"),  # the marked block
-        ("src/invoice.py", 4, 9, "ai", "openai/gpt-5-codex", "codex"),  # the hook's edit, found by its lines
+        ("src/invoice.py", 4, 11, "ai", "openai/gpt-5-codex", "codex"),  # the hook's edit, found by its lines
         ("src/report.py", 12, 15, "mixed", "openai/gpt-4o", "cursor"),
     ]
     [invoice] = [f for f in record["files"] if f["path"] == "src/invoice.py"]
@@ -318,10 +323,10 @@ def test_export_reads_the_files_as_committed_at_the_revision(tmp_path: Path,
     now = spans(export(root, capsys))
     before = export(root, capsys, "--revision", "HEAD~1")
 
-    assert ("src/invoice.py", 5, 10, "ai", "openai/gpt-5-codex", "codex") in now
+    assert ("src/invoice.py", 5, 12, "ai", "openai/gpt-5-codex", "codex") in now
     assert ("src/discounts.py", 4, 8, "ai", "anthropic/claude-sonnet-4-5", "claude-code") in now
     assert before["vcs"]["revision"] == first
-    assert ("src/invoice.py", 4, 9, "ai", "openai/gpt-5-codex", "codex") in spans(before)
+    assert ("src/invoice.py", 4, 11, "ai", "openai/gpt-5-codex", "codex") in spans(before)
 
 
 def test_export_then_import_into_a_fresh_ledger_gives_the_same_spans(tmp_path: Path,
