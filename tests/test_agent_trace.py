@@ -223,6 +223,37 @@ def test_a_sha256_content_hash_must_match_the_lines_and_another_tools_hash_is_le
             f"{revision}")]
 
 
+def test_outside_a_repository_records_are_read_against_the_files_unless_they_name_a_git_revision(
+        tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "shop", root)
+    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+
+    def record(n: int, path: str, vcs: dict[str, str] | None) -> str:
+        data: dict[str, Any] = {
+            "version": "0.1.0", "id": f"00000000-0000-4000-8000-00000000000{n}", "timestamp": "2026-01-26T08:00:00Z",
+            "files": [{"path": path, "conversations": [
+                {"contributor": {"type": "ai"}, "ranges": [{"start_line": 1, "end_line": 2}]}]}]}
+        if vcs is not None:
+            data["vcs"] = vcs
+        return json.dumps(data)
+    traces = tmp_path / "traces.jsonl"
+    traces.write_text("\n".join([
+        record(1, "src/report.py", None),
+        record(2, "src/report.py", {"type": "jj", "revision": "kkmpptxz"}),  # not git: the files as they are
+        record(3, "src/report.py", {"type": "git", "revision": "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0"}),
+        record(4, "logo.png", None),
+    ]) + "\n", encoding="utf-8")
+
+    report = import_traces(SqliteLedger(tmp_path / "ledger.sqlite3"), root, [traces])
+
+    assert (report.edits_new, report.working_tree) == (2, 2)
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (3, f"files[0].conversations[0].ranges[0]: no git repository at {root} to read revision "
+            "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0"),
+        (4, "files[0].conversations[0].ranges[0]: logo.png is a binary file")]
+
+
 def test_import_without_records_says_where_it_looked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     Repo(tmp_path)
 
