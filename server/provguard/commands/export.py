@@ -23,14 +23,20 @@ from .common import (
 )
 
 LEVELS = ("error", "warning", "info", "hint")
+FORMATS = ("flagged", "agent-trace")
 
 
 def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "export", "write what must not enter a training set or a test-task set: "
                         "flagged spans (JSON Lines) and the files that hold them")
     parser.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
+    parser.add_argument("--format", choices=FORMATS, default="flagged",
+                        help="flagged: what the rule packs flag (default); agent-trace: the AI lines provguard knows "
+                        "at --revision, as an Agent Trace 0.1 record")
+    parser.add_argument("--revision", metavar="REV",
+                        help="with --format agent-trace: the commit whose files are described (default: HEAD)")
     parser.add_argument("--jsonl", default="-", metavar="FILE",
-                        help="one record per flagged span (default: - for stdout)")
+                        help="one record per flagged span, or the trace record (default: - for stdout)")
     parser.add_argument("--paths", type=Path, metavar="FILE",
                         help="the flagged files, one path a line, for tools that exclude by path")
     parser.add_argument("--min-severity", choices=LEVELS, default="error",
@@ -60,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(overrides)
     if not args.path.exists():
         return fail(f"no such file or folder: {args.path}")
+    if args.format == "agent-trace":
+        if args.snapshot is not None or args.paths is not None:
+            return fail("--snapshot and --paths do not go with --format agent-trace")
+        return _write_agent_trace(args)
+    if args.revision is not None:
+        return fail("--revision goes with --format agent-trace")
     policy = flagged_policy(args.path, args.packs, overrides)
     if policy is None:
         return EXIT_USAGE
@@ -108,4 +120,39 @@ def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
     print(f"provguard export: snapshot {path}: {len(policy.packs)} {'pack' if len(policy.packs) == 1 else 'packs'}, "
           f"{len(policy.rules)} rules, {len(edits)} agent {'edit' if len(edits) == 1 else 'edits'} "
           f"({prints} distinct fingerprints), {len(data)} bytes", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _write_agent_trace(args: argparse.Namespace) -> int:
+    import json
+
+    from provguard.exchange.agent_trace import record_json
+    from provguard.exchange.agent_trace_export import export_revision
+
+    ledger = read_ledger(args.ledger, args.root)
+    if isinstance(ledger, str):
+        print(f"provguard: {ledger}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = export_revision(args.root, args.revision or "HEAD", [args.path], ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    if isinstance(result, str):
+        print(f"provguard: {result}", file=sys.stderr)
+        return EXIT_USAGE
+    for skipped in result.skipped:
+        print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    for problem in result.problems:
+        print(f"provguard: {problem}", file=sys.stderr)
+    line = json.dumps(record_json(result.record), ensure_ascii=False, separators=(",", ":")) + "\n"
+    try:
+        if args.jsonl == "-":
+            sys.stdout.write(line)
+        else:
+            Path(args.jsonl).write_text(line, encoding="utf-8")
+    except OSError as exc:
+        print(f"provguard: cannot write {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"provguard export: {result.summary()}", file=sys.stderr)
     return EXIT_CLEAN

@@ -1,4 +1,5 @@
-"""`provguard import claude-code|codex [PATH...]`: record agent edits from session transcripts."""
+"""`provguard import claude-code|codex|agent-trace [PATH...]`: record agent edits from session transcripts and
+other tools' provenance records."""
 
 from __future__ import annotations
 
@@ -6,20 +7,24 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import EXIT_CLEAN, EXIT_USAGE, add_parser
 
-IMPORT_AGENTS = ("claude-code", "codex")
+if TYPE_CHECKING:
+    from provguard.ledger.store import Ledger
+
+IMPORT_AGENTS = ("claude-code", "codex", "agent-trace")
 SHOWN_PROBLEMS = 20
 
 
 def register(subparsers: Any) -> None:
-    parser = add_parser(subparsers, "import", "record agent edits from Claude Code or Codex session transcripts")
+    parser = add_parser(subparsers, "import", "record agent edits from Claude Code or Codex session transcripts, "
+                        "or from Agent Trace records")
     parser.add_argument("agent", choices=IMPORT_AGENTS)
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="transcript files or folders (default: the agent's own folder, keeping sessions "
-                        "run inside ROOT)")
+                        "run inside ROOT); for agent-trace, trace files (default: ROOT/.agent-trace/traces.jsonl)")
     parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
     parser.add_argument("--ledger", metavar="FILE", help="ledger file (default: ROOT/.provguard/ledger.sqlite3)")
     parser.add_argument("--store-text", action="store_true",
@@ -41,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         if opened.warning is not None:
             print(f"provguard: {opened.warning.split('. ')[0]}", file=sys.stderr)
             return EXIT_USAGE
+        if args.agent == "agent-trace":
+            return _agent_trace(opened.ledger, args)
         report = import_agent(opened.ledger, args.agent, args.root, args.paths or None)
     except LedgerError as exc:
         print(f"provguard: the ledger {opened.ledger.location} failed: {exc}", file=sys.stderr)
@@ -60,3 +67,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more: "
               + ", ".join(f"{n} x {reason}" for reason, n in reasons.most_common(5)))
     return EXIT_CLEAN
+
+
+def _agent_trace(ledger: Ledger, args: argparse.Namespace) -> int:
+    from provguard.exchange.agent_trace_import import default_sources, import_traces
+
+    sources = args.paths or default_sources(args.root)
+    if not args.paths and not sources[0].is_file():
+        print(f"provguard: no Agent Trace records at {sources[0]}", file=sys.stderr)
+    report = import_traces(ledger, args.root, sources)
+    not_ai = sum(report.not_ai.values())
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.not_ai.items()))
+    print(f"agent-trace: {report.files_read} of {_count(report.files, 'trace file')} read "
+          f"({_count(report.lines, 'line')}, {_count(report.records, 'record')}); {_count(report.ranges, 'AI range')}: "
+          f"{report.edits_new} new edits recorded ({report.ranges - report.edits_new} already known); "
+          f"{_count(not_ai, 'range')} not AI" + (f" ({kinds})" if not_ai else "")
+          + (f"; {_count(report.working_tree, 'range')} read from the working tree (no git revision in the record)"
+             if report.working_tree else "")
+          + f"; {_count(len(report.problems), 'problem')}")
+    for problem in report.problems[:SHOWN_PROBLEMS]:
+        print(f"  skipped {problem}")
+    if len(report.problems) > SHOWN_PROBLEMS:
+        print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more")
+    return EXIT_CLEAN
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

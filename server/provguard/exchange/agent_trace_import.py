@@ -1,0 +1,278 @@
+"""`provguard import agent-trace`: Agent Trace records read into the ledger as agent edits.
+
+Each AI or mixed range of a record becomes one `AgentEdit` holding the fingerprints and line hashes of the
+lines it names, read from the file at the record's git revision (or from the working tree when the record has
+none), so check, the editor and the corpus filter find those lines again, moved or copied, through the
+matcher every recorded edit goes through. The record is another tool's claim, so the edit carries less than
+full confidence: AI_CONFIDENCE for `ai`, MIXED_CONFIDENCE for `mixed` (human-edited AI output). `human` and
+`unknown` ranges say nothing about AI and are only counted.
+
+Files are read incrementally with the transcripts' reader (a cursor per file in the ledger; a half-written
+last line is read again next time), and edit ids derive from the record id, file, conversation and range, so
+importing a file again stores nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from provguard.files import MAX_FILE_BYTES
+from provguard.ledger.model import AgentEdit
+from provguard.ledger.store import Ledger
+from provguard.provenance.fingerprints import insertion_prints
+from provguard.provenance.git.commands import GitFailure, run_git
+from provguard.provenance.origin import Evidence
+from provguard.provenance.tools import infer_vendor
+from provguard.provenance.transcripts.discovery import jsonl_files
+from provguard.provenance.transcripts.importer import SETTLED_SECONDS
+from provguard.provenance.transcripts.reader import Line, Problem, read_transcript
+
+from .agent_trace import Conversation, LineRange, TraceRecord, hash_matches, split_model_id
+from .agent_trace_read import read_record
+
+AI_CONFIDENCE = 0.9
+"""An `ai` range: another tool saw its agent write these lines; provguard did not see it itself."""
+MIXED_CONFIDENCE = 0.5
+"""A `mixed` range: AI output a person edited, or the reverse; below the 0.8 the default pack's AI rules ask."""
+CONFIDENCE = {"ai": AI_CONFIDENCE, "mixed": MIXED_CONFIDENCE}
+DEFAULT_FILE = ".agent-trace/traces.jsonl"
+"""Where the spec's reference implementation appends records, relative to the repository root."""
+PROVGUARD_METADATA = "dev.provguard"
+"""provguard's key in a record's `metadata` (reverse-domain, as the spec asks of vendors): `conversation_tools`
+maps a file's path to the tool of each of its conversations, since one exported record holds several tools."""
+BINARY_SNIFF = 8192
+
+
+@dataclass
+class TraceImport:
+    """What one import read and recorded."""
+
+    files: int = 0
+    files_read: int = 0
+    """Files with lines not read before."""
+    lines: int = 0
+    records: int = 0
+    ranges: int = 0
+    """AI and mixed ranges turned into edits."""
+    edits_new: int = 0
+    not_ai: Counter[str] = field(default_factory=Counter)
+    """Ranges by contributor type (human, unknown) that are not recorded."""
+    working_tree: int = 0
+    """Ranges read from the working tree: their record names no git revision."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def default_sources(root: Path) -> list[Path]:
+    return [root / DEFAULT_FILE]
+
+
+def import_traces(ledger: Ledger, root: Path, sources: Sequence[Path]) -> TraceImport:
+    """Reads the trace files under `sources` (files, or folders of `.jsonl` files) into `ledger`.
+
+    Bad lines, records and ranges are problems in the report, never raised; the ledger's own errors
+    (`LedgerError`) propagate.
+    """
+    report = TraceImport()
+    texts = RepositoryTexts(root)
+    for file in jsonl_files(sources):
+        report.files += 1
+        key = str(file.absolute())
+        cursor = ledger.import_cursor(key)
+        parser = TraceParser(texts, str(file), report)
+        try:
+            read = read_transcript(file, parser, cursor, settled=_settled(file))
+        except OSError as exc:
+            report.problems.append(Problem(str(file), 0, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if read.bytes or read.restarted:
+            report.files_read += 1
+        report.lines += read.lines
+        report.problems.extend(read.problems)
+        if read.edits:
+            report.edits_new += ledger.add_agent_edits(read.edits)
+        if read.cursor != cursor:
+            ledger.save_import_cursor(key, read.cursor)
+    return report
+
+
+class RepositoryTexts:
+    """The files a record names, as bytes: at a git revision, or in the working tree; each read once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        top = run_git(self.root, ["rev-parse", "--show-toplevel"]) if self.root.is_dir() else GitFailure("")
+        self.repository = self.root if isinstance(top, GitFailure) else Path(top.decode("utf-8", "surrogateescape")
+                                                                                 .strip())
+        self.git = not isinstance(top, GitFailure)
+        self._cache: dict[tuple[str | None, str], bytes | str] = {}
+
+    def ledger_path(self, traced: str) -> str | None:
+        """Where the ledger keeps a file a record names (relative to the repository root): relative to the
+        project root when inside it, else absolute; None for a path that is not relative or leaves the
+        repository."""
+        if traced.startswith(("/", "\\")) or (len(traced) > 1 and traced[1] == ":"):
+            return None
+        clean = posixpath.normpath(traced.replace("\\", "/"))
+        if clean == ".." or clean.startswith("../") or clean == ".":
+            return None
+        absolute = self.repository / PurePosixPath(clean)
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+    def read(self, traced: str, revision: str | None) -> bytes | str:
+        """The file's bytes, or why they cannot be had."""
+        clean = posixpath.normpath(traced.replace("\\", "/"))
+        key = (revision, clean)
+        if key not in self._cache:
+            self._cache[key] = self._read(clean, revision)
+        return self._cache[key]
+
+    def _read(self, path: str, revision: str | None) -> bytes | str:
+        too_large = f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB"
+        if revision is not None:
+            if not self.git:
+                return f"no git repository at {self.root} to read revision {revision}"
+            if revision.startswith("-") or not revision.strip():
+                return f"not a revision: {revision!r}"
+            out = run_git(self.repository, ["cat-file", "blob", f"{revision}:{path}"])
+            if isinstance(out, GitFailure):
+                return f"cannot read {path} at {revision}: {out.reason}"
+            data = out
+        else:
+            file = self.repository / path
+            try:
+                if file.stat().st_size > MAX_FILE_BYTES:
+                    return too_large
+                data = file.read_bytes()
+            except OSError as exc:
+                return f"cannot read {path} in the working tree: {exc.strerror or exc}"
+        if len(data) > MAX_FILE_BYTES:
+            return too_large
+        if b"\0" in data[:BINARY_SNIFF]:
+            return f"{path} is a binary file"
+        return data
+
+
+class TraceParser:
+    """One trace file's lines, as the transcripts' reader feeds them (see `LineParser`)."""
+
+    def __init__(self, texts: RepositoryTexts, file: str, report: TraceImport) -> None:
+        self.texts = texts
+        self.file = file
+        self.report = report
+        self.edits: list[AgentEdit] = []
+        self.problems: list[tuple[int, str]] = []
+
+    def resume(self, file: BinaryIO, offset: int) -> None:
+        """Records stand alone: nothing before `offset` is needed."""
+
+    def hold(self) -> int | None:
+        return None
+
+    def feed(self, line: Line, data: dict[str, Any]) -> None:
+        if not data:
+            return  # a blank line
+        read = read_record(data)
+        self.problems.extend((line.number, reason) for reason in read.problems)
+        if read.record is None:
+            return
+        self.report.records += 1
+        record = read.record
+        revision = record.vcs.revision if record.vcs is not None and record.vcs.type == "git" else None
+        for file_index, traced in enumerate(record.files):
+            where = f"files[{file_index}]"
+            stored = self.texts.ledger_path(traced.path)
+            if stored is None:
+                self.problems.append((line.number, f"{where}.path: {traced.path!r} is not relative to the "
+                                      "repository root"))
+                continue
+            tools = _conversation_tools(record, traced.path)
+            for index, conversation in enumerate(traced.conversations):
+                tool = tools[index] if index < len(tools) else record.tool.name if record.tool else "unknown"
+                for range_index, line_range in enumerate(conversation.ranges):
+                    at = f"{where}.conversations[{index}].ranges[{range_index}]"
+                    edit = self._edit(line, record, traced.path, stored, revision, index, conversation, line_range,
+                                      tool, at)
+                    if edit is not None:
+                        self.edits.append(edit)
+
+    def _edit(self, line: Line, record: TraceRecord, traced: str, stored: str, revision: str | None,
+              index: int, conversation: Conversation, line_range: LineRange, tool: str, at: str) -> AgentEdit | None:
+        contributor = conversation.contributor_of(line_range)
+        confidence = CONFIDENCE.get(contributor.type)
+        if confidence is None:
+            self.report.not_ai[contributor.type] += 1
+            return None
+        data = self.texts.read(traced, revision)
+        if isinstance(data, str):
+            self.problems.append((line.number, f"{at}: {data}"))
+            return None
+        lines = _lines(data)
+        if line_range.end_line > len(lines):
+            self.problems.append((line.number, f"{at}: lines {line_range.start_line}-{line_range.end_line}, but "
+                                  f"{traced} has {len(lines)} lines{f' at {revision}' if revision else ''}"))
+            return None
+        chosen = b"".join(lines[line_range.start_line - 1:line_range.end_line])
+        if line_range.content_hash is not None and hash_matches(line_range.content_hash, chosen) is False:
+            self.problems.append((line.number, f"{at}: content_hash does not match lines {line_range.start_line}-"
+                                  f"{line_range.end_line} of {traced}{f' at {revision}' if revision else ''}"))
+            return None
+        text = chosen.decode("utf-8", errors="replace")
+        if not text.strip():
+            self.problems.append((line.number, f"{at}: lines {line_range.start_line}-{line_range.end_line} are "
+                                  "blank: nothing to recognise"))
+            return None
+        if revision is None:
+            self.report.working_tree += 1
+        self.report.ranges += 1
+        provider, model = split_model_id(contributor.model_id) if contributor.model_id else (None, None)
+        prints = insertion_prints(text, stored)
+        return AgentEdit(
+            id=edit_id(record.id, traced, index, line_range), tool=tool, path=stored, time=record.timestamp,
+            evidence=Evidence.AGENT_TRACE, vendor=provider or infer_vendor(tool, model), model=model,
+            session_id=conversation.url, lines=prints.lines, fingerprints=prints.fingerprints,
+            line_hashes=prints.line_hashes, text=text, source=f"agent-trace {self.file}:{line.number}",
+            confidence=confidence)
+
+
+def edit_id(record_id: str, path: str, conversation: int, line_range: LineRange) -> str:
+    """Stable across imports: the same range of the same record is the same edit."""
+    key = "\0".join(("agent-trace", record_id, path, str(conversation), str(line_range.start_line),
+                     str(line_range.end_line)))
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _conversation_tools(record: TraceRecord, path: str) -> list[str]:
+    """The tool of each of a file's conversations, when provguard wrote the record; else nothing."""
+    ours = record.metadata.get(PROVGUARD_METADATA)
+    tools = ours.get("conversation_tools") if isinstance(ours, dict) else None
+    listed = tools.get(path) if isinstance(tools, dict) else None
+    if not isinstance(listed, list) or not all(isinstance(t, str) and t for t in listed):
+        return []
+    return listed
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Lines as git counts them (ending at `\\n`), each with its break."""
+    lines = data.split(b"\n")
+    out = [line + b"\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _settled(file: Path) -> bool:
+    """A trace file unchanged for an hour is finished: an unterminated last line is all there will be."""
+    try:
+        return time.time() - file.stat().st_mtime > SETTLED_SECONDS
+    except OSError:
+        return False
