@@ -1,4 +1,5 @@
-"""`provguard import claude-code|codex [PATH...]`: record agent edits from session transcripts."""
+"""`provguard import claude-code|codex [PATH...]`: record agent edits from session transcripts; `provguard import
+git-ai [RANGE]`: from git-ai's authorship notes (see import_git_ai.py)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ from typing import Any
 from .common import EXIT_CLEAN, EXIT_USAGE, add_parser
 
 IMPORT_AGENTS = ("claude-code", "codex")
+GIT_AI = "git-ai"
 SHOWN_PROBLEMS = 20
 
 
 def register(subparsers: Any) -> None:
-    parser = add_parser(subparsers, "import", "record agent edits from Claude Code or Codex session transcripts")
-    parser.add_argument("agent", choices=IMPORT_AGENTS)
+    parser = add_parser(subparsers, "import", "record agent edits from Claude Code or Codex session transcripts, "
+                        "or from git-ai's authorship notes")
+    parser.add_argument("agent", choices=(*IMPORT_AGENTS, GIT_AI))
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="transcript files or folders (default: the agent's own folder, keeping sessions "
-                        "run inside ROOT)")
+                        "run inside ROOT); for git-ai, one commit or range A..B (default: HEAD's history)")
     parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
     parser.add_argument("--ledger", metavar="FILE", help="ledger file (default: ROOT/.provguard/ledger.sqlite3)")
     parser.add_argument("--store-text", action="store_true",
                         help="keep the inserted text in the ledger, not only its fingerprints")
+    parser.add_argument("--worktree", action="store_true",
+                        help="git-ai: find the noted lines in the work tree rather than at HEAD")
     parser.set_defaults(run=run)
 
 
@@ -32,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from provguard.ledger.store import LedgerError
     from provguard.provenance.transcripts.importer import import_agent
 
+    if args.agent == GIT_AI:
+        from .import_git_ai import run_git_ai
+
+        return run_git_ai(args)
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)
