@@ -328,3 +328,32 @@ def test_outside_a_repository_or_without_notes_the_command_says_so(repo: Repo, t
     add_note(repo, repo.git("rev-parse", "HEAD"), note_text("x", {"src/shipping.py": [(CLAUDE + TRACE, "1")]}))
     bad_range = provguard(repo.root, "import", "git-ai", "nosuch..HEAD")
     assert bad_range.returncode == 2 and b"not a commit or range: 'nosuch..HEAD'" in bad_range.stderr
+
+
+def test_many_notes_cost_a_fixed_number_of_git_commands_plus_one_blame_per_file(
+        repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from provguard.exchange import git_ai_import, git_ai_notes
+    from provguard.provenance.git import commits
+
+    calls: list[str] = []
+
+    def counting(original: Any) -> Any:
+        def run(cwd: Path, args: list[str], *rest: Any, **options: Any) -> Any:
+            calls.append(args[0])
+            return original(cwd, args, *rest, **options)
+        return run
+
+    for module in (git_ai_notes, git_ai_import, commits):
+        monkeypatch.setattr(module, "run_git", counting(module.run_git))
+    text = {"src/shipping.py": "", "src/handling.py": ""}
+    for n in range(30):
+        name = "src/shipping.py" if n % 2 else "src/handling.py"
+        text[name] += f"def fee_{n}(parcels: int) -> float:\n    return round(parcels * {n}.25 + 1.5, 2)\n"
+        commit = repo.commit({name: text[name]}, f"Fee {n}")
+        add_note(repo, commit, note_text(commit, {name: [(CLAUDE + TRACE, f"{n // 2 * 2 + 1}-{n // 2 * 2 + 2}")]}))
+
+    report = import_git_ai(SqliteLedger(tmp_path / "ledger.sqlite3"), repo.root)
+
+    assert isinstance(report, GitAiReport) and (report.notes, report.edits_new, report.lines) == (30, 30, 60)
+    assert sorted(calls) == ["blame", "blame", "cat-file", "cat-file", "diff-tree", "notes", "rev-list",
+                             "rev-parse", "rev-parse", "rev-parse"]
