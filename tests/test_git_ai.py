@@ -357,3 +357,13 @@ def test_many_notes_cost_a_fixed_number_of_git_commands_plus_one_blame_per_file(
     assert isinstance(report, GitAiReport) and (report.notes, report.edits_new, report.lines) == (30, 30, 60)
     assert sorted(calls) == ["blame", "blame", "cat-file", "cat-file", "diff-tree", "notes", "rev-list",
                              "rev-parse", "rev-parse", "rev-parse"]
+
+
+def test_lines_a_later_commit_moved_within_the_file_stay_the_sessions(repo: Repo) -> None:
+    commit = repo.commit({"src/shipping.py": SHIPPING + "\n" + HANDLING}, "Add shipping")
+    add_note(repo, commit, note_text(commit, {"src/shipping.py": [(CURSOR + TRACE, "7-9")]}))
+    repo.commit({"src/shipping.py": HANDLING + "\n" + SHIPPING}, "Handling first")  # diff: handling out and in
+
+    import_cli(repo.root)
+
+    assert ai_findings(repo.root) == [("src/shipping.py", 1, 3, "git-ai", "cursor", "gpt-4.1")]

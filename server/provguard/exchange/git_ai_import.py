@@ -3,9 +3,10 @@
 A note names lines of the noted commit's version of a file. Those lines are found today with `git blame`
 of the file at HEAD (or in the work tree): a line blame gives to the noted commit, at an original line the
 note attributes to a session, is that session's line now, wherever later commits moved it and under
-whatever name blame followed the file to. A line someone rewrote since belongs to their commit and is no
-longer the session's: it is not recorded. The files are found at HEAD under the names git's rename
-detection gives them between the noted commit and HEAD (the name in the note otherwise).
+whatever name blame followed the file to (blame's `-M` also follows lines moved within the file). A line
+someone rewrote since belongs to their commit and is no longer the session's: it is not recorded. The files
+are found at HEAD under the names git's rename detection gives them between the noted commit and HEAD (the
+name in the note otherwise).
 
 Each (commit, file, session) with surviving lines becomes one agent edit with evidence `git-ai`: the
 session's tool and model, the tool's own session id, the commit's author date, and fingerprints and line
@@ -180,10 +181,11 @@ def _session(attributed: dict[Source, Lines], line: BlameLine) -> str | None:
 
 
 def _blame(top: Path, path: str, worktree: bool, timeout: float) -> list[BlameLine] | GitFailure | None:
-    """The file's lines now, with the commit and original line of each; None when it is gone."""
+    """The file's lines now, with the commit and original line of each; None when it is gone. `-M`: lines
+    moved within the file keep the commit that wrote them (moving code is not writing it)."""
     if worktree and not (top / path).is_file():
         return None
-    out = run_git(top, ["blame", "--porcelain", *([] if worktree else ["HEAD"]), "--", path], timeout=timeout)
+    out = run_git(top, ["blame", "--porcelain", "-M", *([] if worktree else ["HEAD"]), "--", path], timeout=timeout)
     if isinstance(out, GitFailure):
         return None if "no such path" in out.reason else out
     return list(parse_porcelain(out).lines)
