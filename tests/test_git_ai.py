@@ -138,8 +138,9 @@ GOOD_META = '{\n  "schema_version": "authorship/3.0.0",\n  "base_commit_sha": "c
       (5, "no line ranges"),
       (6, "unknown attestation key 'agent'"),
       (7, "s_000000000000aa is not in the metadata's sessions")]),
-    ("src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 1\n---\n" + GOOD_META.replace('"agent_id"', '"agent"'),
-     [(9, "sessions.s_4be1c07d9a3f52: agent_id is missing")]),
+    ("src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 1\n  s_4be1c07d9a3f52::t_5d8f3b6a2e1c90 2\n---\n"
+     + GOOD_META.replace('"agent_id"', '"agent"'),
+     [(10, "sessions.s_4be1c07d9a3f52: agent_id is missing")]),
 ])
 def test_malformed_notes_are_problems_at_the_note_line(note: str, problems: list[tuple[int, str]]) -> None:
     parsed = parse_note("c0ffee", note.encode())

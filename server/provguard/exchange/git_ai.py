@@ -124,8 +124,10 @@ def parse_note(commit: str, raw: bytes) -> ParsedNote:
             continue
         agent = _agent(record)
         if isinstance(agent, str):
-            problems.append(NoteProblem(commit, _json_line(lines, divider, attestation.session_key),
-                                        f"{name}.{attestation.session_key}: {agent}"))
+            problem = NoteProblem(commit, _json_line(lines, divider, attestation.session_key),
+                                  f"{name}.{attestation.session_key}: {agent}")
+            if problem not in problems:  # said once, however many attestations name the session
+                problems.append(problem)
             continue
         agents[attestation.session_key] = agent
         attestations.append(attestation)

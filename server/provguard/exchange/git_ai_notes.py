@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from provguard.exchange.git_ai import ParsedNote, parse_note
+from provguard.exchange.git_ai import NoteProblem, ParsedNote, parse_note
 from provguard.provenance.git.commands import GitFailure, run_git
 from provguard.provenance.git.commits import read_objects
 
@@ -62,8 +62,9 @@ def read_notes(root: Path, revisions: str | None, timeout: float = TIMEOUT) -> N
     objects = read_objects(repo, blobs.values(), timeout)
     if isinstance(objects, GitFailure):
         return Failure(f"cannot read {NOTES_REF}: {objects.reason}")
-    notes = {commit: parse_note(commit, objects[blobs[commit]][1])
-             for commit in reversed(commits) if commit in blobs and blobs[commit] in objects}
+    notes = {commit: parse_note(commit, objects[blobs[commit]][1]) if blobs[commit] in objects else
+             ParsedNote(None, (NoteProblem(commit, 0, f"the note's blob {blobs[commit]} is missing"),))
+             for commit in reversed(commits) if commit in blobs}
     return Notes(repo, head.decode().strip(), len(commits), notes)
 
 
