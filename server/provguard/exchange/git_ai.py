@@ -81,6 +81,8 @@ class Attestation:
 class AuthorshipNote:
     commit: str
     base_commit: str
+    """`base_commit_sha`, kept but not checked: git-ai writes the noted commit or, after some rewrites, its
+    parent, so a difference says nothing about the note."""
     git_ai_version: str | None
     attestations: tuple[Attestation, ...]
     """AI lines only, in note order; known-human lines are left out."""
