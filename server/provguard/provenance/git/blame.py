@@ -18,7 +18,7 @@ UNCOMMITTED = frozenset({"0" * 40, "0" * 64})
 _ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlameLine:
     commit: str
     original_line: int
@@ -38,27 +38,33 @@ class Blame:
 
 
 def parse_porcelain(out: bytes) -> Blame:
-    found: dict[int, BlameLine] = {}
+    found: dict[int, tuple[str, int, bytes]] = {}
     paths: dict[str, str] = {}
+    names: dict[bytes, str] = {}
     boundary: set[str] = set()
     current: tuple[str, int, int] | None = None
     for line in out.split(b"\n"):
-        if line.startswith(b"\t"):
+        if line[:1] == b"\t":
             if current is not None:
-                sha, original, final = current
-                found[final] = BlameLine(sha, original, paths.get(sha, ""), line[1:])
+                found[current[2]] = (current[0], current[1], line[1:])
             current = None
-            continue
-        if current is None:
+        elif current is None:
             header = _HEADER.fullmatch(line)
             if header is not None:
-                current = (header.group(1).decode(), int(header.group(2)), int(header.group(3)))
+                sha = names.get(header.group(1)) or names.setdefault(header.group(1), header.group(1).decode())
+                current = (sha, int(header.group(2)), int(header.group(3)))
         elif line.startswith(b"filename "):
             paths[current[0]] = unquote_path(line[len(b"filename "):])
         elif line == b"boundary":
             boundary.add(current[0])
-    missing = BlameLine("0" * 40, 0, "", b"")
-    return Blame(tuple(found.get(n, missing) for n in range(1, len(found) + 1)), frozenset(boundary))
+    lines = []
+    for final in range(1, len(found) + 1):
+        sha, original, text = found.get(final, _MISSING)
+        lines.append(BlameLine(sha, original, paths.get(sha, ""), text))
+    return Blame(tuple(lines), frozenset(boundary))
+
+
+_MISSING = ("0" * 40, 0, b"")
 
 
 def unquote_path(raw: bytes) -> str:
