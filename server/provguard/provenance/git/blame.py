@@ -38,7 +38,7 @@ class Blame:
 
 
 def parse_porcelain(out: bytes) -> Blame:
-    found: dict[int, tuple[str, int, bytes]] = {}
+    found: dict[int, BlameLine] = {}
     paths: dict[str, str] = {}
     names: dict[bytes, str] = {}
     boundary: set[str] = set()
@@ -46,7 +46,7 @@ def parse_porcelain(out: bytes) -> Blame:
     for line in out.split(b"\n"):
         if line[:1] == b"\t":
             if current is not None:
-                found[current[2]] = (current[0], current[1], line[1:])
+                found[current[2]] = BlameLine(current[0], current[1], paths.get(current[0], ""), line[1:])
             current = None
         elif current is None:
             header = _HEADER.fullmatch(line)
@@ -57,14 +57,8 @@ def parse_porcelain(out: bytes) -> Blame:
             paths[current[0]] = unquote_path(line[len(b"filename "):])
         elif line == b"boundary":
             boundary.add(current[0])
-    lines = []
-    for final in range(1, len(found) + 1):
-        sha, original, text = found.get(final, _MISSING)
-        lines.append(BlameLine(sha, original, paths.get(sha, ""), text))
-    return Blame(tuple(lines), frozenset(boundary))
-
-
-_MISSING = ("0" * 40, 0, b"")
+    missing = BlameLine("0" * 40, 0, "", b"")
+    return Blame(tuple(found.get(n, missing) for n in range(1, len(found) + 1)), frozenset(boundary))
 
 
 def unquote_path(raw: bytes) -> str:
