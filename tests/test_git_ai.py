@@ -203,13 +203,13 @@ def test_lines_a_later_commit_rewrote_are_no_longer_the_sessions(repo: Repo, tmp
     add_note(repo, commit, note_text(commit, {"src/shipping.py": [(CLAUDE + TRACE, "1-9")]}))
     rewritten = HANDLING.replace("per_parcel", "rate_per_parcel").replace("0.80", "0.95")
     repo.commit({"src/shipping.py": SHIPPING + "\n" + rewritten}, "Handling rates from the new contract")
-    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3", store_text=True)
 
     report = import_git_ai(ledger, repo.root)
 
-    assert isinstance(report, GitAiReport) and report.lines == 7  # lines 1-6 and the untouched `def handling_fee`
+    assert isinstance(report, GitAiReport) and report.lines == 7
     (edit,) = ledger.agent_edits()
-    assert edit.lines == 7
+    assert edit.text == SHIPPING + "\n" + HANDLING.splitlines(keepends=True)[0]  # the untouched `def` line too
     import_cli(repo.root)
     assert ai_findings(repo.root) == [("src/shipping.py", 1, 7, "git-ai", "claude-code", CLAUDE_MODEL)]
 
