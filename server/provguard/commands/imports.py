@@ -1,5 +1,6 @@
 """`provguard import claude-code|codex|agent-trace [PATH...]`: record agent edits from session transcripts and
-other tools' provenance records."""
+other tools' provenance records; `provguard import git-ai [RANGE]`: from git-ai's authorship notes (see
+import_git_ai.py)."""
 
 from __future__ import annotations
 
@@ -15,20 +16,25 @@ if TYPE_CHECKING:
     from provguard.ledger.store import Ledger
 
 IMPORT_AGENTS = ("claude-code", "codex", "agent-trace")
+GIT_AI = "git-ai"
 SHOWN_PROBLEMS = 20
 
 
 def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "import", "record agent edits from Claude Code or Codex session transcripts, "
-                        "or from Agent Trace records")
-    parser.add_argument("agent", choices=IMPORT_AGENTS)
+                        "or from other tools' records: Agent Trace, git-ai's authorship notes")
+    parser.add_argument("agent", choices=(*IMPORT_AGENTS, GIT_AI))
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="transcript files or folders (default: the agent's own folder, keeping sessions "
-                        "run inside ROOT); for agent-trace, trace files (default: ROOT/.agent-trace/traces.jsonl)")
+                        "run inside ROOT); for agent-trace, trace files (default: ROOT/.agent-trace/traces.jsonl); "
+                        "for git-ai, one commit or range A..B (default: HEAD's history)")
     parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
-    parser.add_argument("--ledger", metavar="FILE", help="ledger file (default: ROOT/.provguard/ledger.sqlite3)")
+    parser.add_argument("--ledger", metavar="FILE|URL", help="ledger file or PostgreSQL URL (default: "
+                        "PROVGUARD_LEDGER_URL, else ROOT/.provguard/ledger.sqlite3)")
     parser.add_argument("--store-text", action="store_true",
                         help="keep the inserted text in the ledger, not only its fingerprints")
+    parser.add_argument("--worktree", action="store_true",
+                        help="git-ai: find the noted lines in the work tree rather than at HEAD")
     parser.set_defaults(run=run)
 
 
@@ -37,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     from provguard.ledger.store import LedgerError
     from provguard.provenance.transcripts.importer import import_agent
 
+    if args.agent == GIT_AI:
+        from .import_git_ai import run_git_ai
+
+        return run_git_ai(args)
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)

@@ -76,10 +76,10 @@ class CommitCache:
         missing = [sha for sha in wanted if sha not in found]
         if not missing:
             return found
-        out = run_git(repo, ["cat-file", "--batch"], ("\n".join(missing) + "\n").encode(), timeout)
-        if isinstance(out, GitFailure):
-            return out
-        read = _parse_batch(out)
+        objects = read_objects(repo, missing, timeout)
+        if isinstance(objects, GitFailure):
+            return objects
+        read = [parse_commit(sha, data) for sha, (kind, data) in objects.items() if kind == "commit"]
         with self._lock:
             self.reads += len(read)
             for commit in read:
@@ -90,9 +90,20 @@ class CommitCache:
         return found
 
 
-def _parse_batch(out: bytes) -> list[Commit]:
-    """`<sha> <type> <size>\\n<content>\\n` per object; `<sha> missing` for unknown ids."""
-    commits: list[Commit] = []
+def read_objects(repo: Path, ids: Iterable[str],
+                 timeout: float = DEFAULT_TIMEOUT) -> dict[str, tuple[str, bytes]] | GitFailure:
+    """Objects by id as (type, content), all in one `git cat-file --batch`; ids git does not have are left out."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    out = run_git(repo, ["cat-file", "--batch"], ("\n".join(wanted) + "\n").encode(), timeout)
+    return out if isinstance(out, GitFailure) else parse_objects(out)
+
+
+def parse_objects(out: bytes) -> dict[str, tuple[str, bytes]]:
+    """`<id> <type> <size>\\n<content>\\n` per object; `<id> missing` for unknown ids (a shallow or broken
+    clone's commit, a note whose blob is gone): those say nothing."""
+    objects: dict[str, tuple[str, bytes]] = {}
     at = 0
     while at < len(out):
         eol = out.find(b"\n", at)
@@ -101,9 +112,8 @@ def _parse_batch(out: bytes) -> list[Commit]:
         header = out[at:eol].split()
         at = eol + 1
         if len(header) != 3:
-            continue  # "<sha> missing": a commit of a shallow or broken clone; it says nothing
-        sha, kind, size = header[0].decode(), header[1], int(header[2])
-        if kind == b"commit":
-            commits.append(parse_commit(sha, out[at:at + size]))
+            continue
+        size = int(header[2])
+        objects[header[0].decode()] = (header[1].decode(), out[at:at + size])
         at += size + 1
-    return commits
+    return objects

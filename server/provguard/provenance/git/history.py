@@ -8,13 +8,13 @@ commit become one span whose origin says the evidence is the whole commit's.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from provguard.positions import trimmed
 from provguard.provenance.git.attribution import HISTORY_CONFIDENCE
+from provguard.provenance.git.blame import UNCOMMITTED, parse_porcelain
 from provguard.provenance.git.commands import DEFAULT_TIMEOUT, GitFailure, run_git
 from provguard.provenance.git.commits import Commit, CommitCache
 from provguard.provenance.origin import Evidence, Origin, Span
@@ -22,8 +22,6 @@ from provguard.provenance.origin import Evidence, Origin, Span
 MAX_BLAME_BYTES = 8 << 20
 """Larger texts are not blamed (the CLI does not read them either)."""
 
-_HEADER = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}) \d+ (\d+)(?: \d+)?")
-_UNCOMMITTED = frozenset({"0" * 40, "0" * 64})
 _NOTHING_TO_SAY = ("not a git repository", "no such path", "no such ref", "bad revision", "does not have any commits")
 """git's messages (in the C locale) for a folder outside a repository, an untracked file and a repository
 without commits: no history, which is not a problem."""
@@ -73,7 +71,7 @@ class GitHistory:
         if isinstance(out, GitFailure):
             return self._failed(name, out)
         lines, boundary = parse_blame(out)
-        shas = {sha for sha in lines if sha not in _UNCOMMITTED}
+        shas = {sha for sha in lines if sha not in UNCOMMITTED}
         commits = self.commits.get(root, shas, self.timeout) if shas else {}
         if isinstance(commits, GitFailure):
             return self._failed(name, commits)
@@ -113,21 +111,8 @@ def _nothing_to_say(failure: GitFailure) -> bool:
 def parse_blame(out: bytes) -> tuple[list[str], set[str]]:
     """The commit of each final line (index 0 is line 1), and the boundary commits: root commits, and a
     shallow clone's oldest commits, to which blame also gives every line older than the clone."""
-    by_line: dict[int, str] = {}
-    boundary: set[str] = set()
-    current: str | None = None
-    for line in out.split(b"\n"):
-        if line.startswith(b"\t"):
-            current = None
-            continue
-        if current is None:
-            header = _HEADER.fullmatch(line)
-            if header is not None:
-                current = header.group(1).decode()
-                by_line[int(header.group(2))] = current
-        elif line == b"boundary":
-            boundary.add(current)
-    return [by_line.get(n, "0" * 40) for n in range(1, len(by_line) + 1)], boundary
+    blame = parse_porcelain(out)
+    return [line.commit for line in blame.lines], set(blame.boundary)
 
 
 def _spans(lines: list[str], boundary: set[str], commits: dict[str, Commit], source: bytes) -> tuple[Span, ...]:

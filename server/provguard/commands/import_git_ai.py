@@ -1,0 +1,54 @@
+"""`provguard import git-ai [RANGE]`: record the lines git-ai's authorship notes attribute to AI sessions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+
+from .common import EXIT_CLEAN, EXIT_USAGE
+
+SHOWN_PROBLEMS = 20
+
+
+def run_git_ai(args: argparse.Namespace) -> int:
+    from provguard.exchange.git_ai_import import record_notes
+    from provguard.exchange.git_ai_notes import NOTES_REF, Failure, read_notes
+    from provguard.ledger.location import open_ledger
+    from provguard.ledger.store import LedgerError
+
+    if len(args.paths) > 1:
+        print("provguard: import git-ai takes one commit or range (A..B)", file=sys.stderr)
+        return EXIT_USAGE
+    revisions = str(args.paths[0]) if args.paths else None
+    notes = read_notes(args.root, revisions)
+    if isinstance(notes, Failure):
+        print(f"provguard: {notes.reason}", file=sys.stderr)
+        return EXIT_USAGE
+    if notes is None:
+        print(f"provguard: no git-ai notes ({NOTES_REF}) in this repository: nothing to import", file=sys.stderr)
+        return EXIT_CLEAN
+    opened = open_ledger(args.root, args.ledger, store_text=args.store_text)
+    try:
+        if opened.warning is not None:
+            print(f"provguard: {opened.warning.split('. ')[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        report = record_notes(opened.ledger, notes, args.root, worktree=args.worktree)
+    except LedgerError as exc:
+        print(f"provguard: the ledger {opened.ledger.location} failed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        opened.ledger.close()
+    if isinstance(report, Failure):
+        print(f"provguard: {report.reason}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"git-ai: {report.commits} commits read, {report.notes} notes found; {report.edits_new} new edits "
+          f"recorded ({report.edits_found - report.edits_new} already known), {report.lines} lines attributed "
+          f"{'in the work tree' if args.worktree else 'at HEAD'}; {len(report.problems)} problems")
+    for problem in report.problems[:SHOWN_PROBLEMS]:
+        print(f"  {problem}")
+    if len(report.problems) > SHOWN_PROBLEMS:
+        reasons = Counter(p.reason for p in report.problems[SHOWN_PROBLEMS:])
+        print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more: "
+              + ", ".join(f"{n} x {reason}" for reason, n in reasons.most_common(5)))
+    return EXIT_CLEAN

@@ -1,0 +1,211 @@
+"""`provguard import git-ai`: git-ai's authorship notes as agent edits, for the lines that are still theirs.
+
+A note names lines of the noted commit's version of a file. Those lines are found today with `git blame`
+of the file at HEAD (or in the work tree): a line blame gives to the noted commit, at an original line the
+note attributes to a session, is that session's line now, wherever later commits moved it and under
+whatever name blame followed the file to (blame's `-M` also follows lines moved within the file). A line
+someone rewrote since belongs to their commit and is no longer the session's: it is not recorded. The files
+are found at HEAD under the names git's rename detection gives them between the noted commit and HEAD (the
+name in the note otherwise).
+
+Each (commit, file, session) with surviving lines becomes one agent edit with evidence `git-ai`: the
+session's tool and model, the tool's own session id, the commit's author date, and fingerprints and line
+hashes of the surviving lines, so `provguard check`, the editor and the corpus filter find them with the
+matcher every recorded edit goes through. Its id is derived from the commit, the file as noted, the session
+and the file's path now: importing again stores nothing new, and lines that moved to another file since are
+recorded there as well.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provguard.exchange.git_ai import Agent, NoteProblem, ParsedNote
+from provguard.exchange.git_ai_notes import TIMEOUT, Failure, Notes, read_notes, renames
+from provguard.ledger.model import AgentEdit
+from provguard.ledger.store import Ledger
+from provguard.provenance.fingerprints import insertion_prints
+from provguard.provenance.git.blame import BlameLine, parse_porcelain
+from provguard.provenance.git.commands import GitFailure, run_git
+from provguard.provenance.git.commits import CommitCache
+from provguard.provenance.origin import Evidence
+from provguard.provenance.tools import infer_vendor
+
+CONFIDENCE = 0.9
+"""Another tool's claim about individual lines, kept by blame to the lines still as it recorded them: below
+what provguard saw itself (1.0), well above a commit trailer's whole-commit claim (0.5)."""
+TOOL_IDS: dict[str, str] = {
+    "claude": "claude-code",
+    "claude-web": "claude-code",
+    "cursor-agent": "cursor",
+    "github-copilot": "copilot",
+    "github-copilot-cli": "copilot",
+    "codex-cloud": "codex",
+}
+"""git-ai's tool names -> provguard's, where they differ; others (gemini, windsurf, amp, ...) are kept."""
+
+
+@dataclass
+class GitAiReport:
+    repository: Path | None = None
+    has_notes: bool = True
+    """False when the repository has no `refs/notes/ai` at all."""
+    commits: int = 0
+    notes: int = 0
+    files: int = 0
+    """Files blamed."""
+    lines: int = 0
+    """Lines attributed to a session today."""
+    edits_found: int = 0
+    edits_new: int = 0
+    problems: list[NoteProblem] = field(default_factory=list)
+
+
+Source = tuple[str, str]
+"""(commit, path in that commit)."""
+
+
+def import_git_ai(ledger: Ledger, root: Path, revisions: str | None = None, worktree: bool = False,
+                  timeout: float = TIMEOUT) -> GitAiReport | Failure:
+    """Records the sessions' surviving lines of the notes on `revisions`' commits (see `read_notes`) in the
+    repository holding `root`; edit paths are relative to `root`."""
+    notes = read_notes(root, revisions, timeout)
+    if isinstance(notes, Failure):
+        return notes
+    if notes is None:
+        return GitAiReport(has_notes=False)
+    return record_notes(ledger, notes, root, worktree, timeout)
+
+
+def record_notes(ledger: Ledger, notes: Notes, root: Path, worktree: bool = False,
+                 timeout: float = TIMEOUT) -> GitAiReport | Failure:
+    """`worktree`: the lines as they are in the work tree (changes not committed yet are nobody's) instead of
+    at HEAD. Notes that cannot be read are problems in the report; the ledger's errors (`LedgerError`)
+    propagate."""
+    report = GitAiReport(notes.top, True, notes.commits, len(notes.notes))
+    for parsed in notes.notes.values():
+        report.problems.extend(parsed.problems)
+    edits = attributed_edits(notes, root, worktree, timeout, report)
+    if isinstance(edits, Failure):
+        return edits
+    report.edits_found = len(edits)
+    report.lines = sum(edit.lines for edit in edits)
+    if edits:
+        report.edits_new = ledger.add_agent_edits(edits)
+    return report
+
+
+def attributed_edits(notes: Notes, root: Path, worktree: bool, timeout: float,
+                     report: GitAiReport) -> list[AgentEdit] | Failure:
+    attributed = _attributed_lines(notes.notes)
+    moved = renames(notes.top, notes.head, list({commit for commit, _ in attributed}), timeout)
+    if isinstance(moved, Failure):
+        return moved
+    files: dict[str, list[Source]] = defaultdict(list)
+    for commit, path in attributed:
+        files[moved[commit].get(path, path)].append((commit, path))
+    commits = CommitCache().get(notes.top, {commit for commit, _ in attributed}, timeout)
+    if isinstance(commits, GitFailure):
+        return Failure(f"cannot read the noted commits: {commits.reason}")
+    found: dict[tuple[str, str, str, str], list[bytes]] = defaultdict(list)
+    for now, sources in files.items():
+        blamed = _blame(notes.top, now, worktree, timeout)
+        if isinstance(blamed, GitFailure):
+            commit, path = sources[0]
+            report.problems.append(NoteProblem(commit, 0, f"{path}: cannot blame {now}: {blamed.reason}"))
+            continue
+        if blamed is None:
+            continue  # deleted since: none of its lines are anyone's now
+        report.files += 1
+        for line in blamed:
+            session = _session(attributed, line)
+            if session is not None:
+                found[(line.commit, line.path, session, now)].append(line.text)
+    edits: list[AgentEdit] = []
+    for (commit, path, session, now), texts in found.items():
+        note = notes.notes[commit].note
+        assert note is not None
+        text = b"\n".join(texts).decode("utf-8", "replace") + "\n"
+        if "\0" in text:
+            report.problems.append(NoteProblem(commit, 0, f"{path}: a binary file, not recorded"))
+            continue
+        commit_info = commits.get(commit)
+        edits.append(_edit(commit, path, session, _relative(notes.top / now, root), note.agents[session], text,
+                           len(texts), commit_info.date if commit_info and commit_info.date else ""))
+    return edits
+
+
+def _attributed_lines(notes: dict[str, ParsedNote]) -> dict[Source, Lines]:
+    ranges: dict[Source, list[tuple[int, int, str]]] = defaultdict(list)
+    for commit, parsed in notes.items():
+        for attestation in parsed.note.attestations if parsed.note else ():
+            ranges[(commit, attestation.path)].extend((first, last, attestation.session_key)
+                                                      for first, last in attestation.ranges)
+    return {source: _disjoint(found) for source, found in ranges.items()}
+
+
+Lines = tuple[list[int], list[tuple[int, int, str]]]
+"""A note's ranges of one file, apart and sorted by first line, with the first lines apart for bisecting."""
+
+
+def _disjoint(ranges: list[tuple[int, int, str]]) -> Lines:
+    """Where two sessions claim a line (git-ai writes no such note, but a note may say anything), the first
+    in the note keeps it."""
+    ordered = sorted(ranges)
+    if any(ordered[i][1] >= ordered[i + 1][0] for i in range(len(ordered) - 1)):
+        taken: list[tuple[int, int, str]] = []
+        for first, last, session in ranges:
+            pieces = [(first, last)]
+            for claimed_first, claimed_last, _ in taken:
+                pieces = [piece for a, b in pieces for piece in ((a, min(b, claimed_first - 1)),
+                                                                 (max(a, claimed_last + 1), b)) if piece[0] <= piece[1]]
+            taken.extend((a, b, session) for a, b in pieces)
+        ordered = sorted(taken)
+    return [r[0] for r in ordered], ordered
+
+
+def _session(attributed: dict[Source, Lines], line: BlameLine) -> str | None:
+    """The session the note gives the line to, when blame says the noted commit wrote it."""
+    entry = attributed.get((line.commit, line.path))
+    if entry is None:
+        return None
+    firsts, ranges = entry
+    index = bisect.bisect_right(firsts, line.original_line) - 1
+    if index >= 0 and ranges[index][1] >= line.original_line:
+        return ranges[index][2]
+    return None
+
+
+def _blame(top: Path, path: str, worktree: bool, timeout: float) -> list[BlameLine] | GitFailure | None:
+    """The file's lines now, with the commit and original line of each; None when it is gone. `-M`: lines
+    moved within the file keep the commit that wrote them (moving code is not writing it)."""
+    if worktree and not (top / path).is_file():
+        return None
+    out = run_git(top, ["blame", "--porcelain", "-M", *([] if worktree else ["HEAD"]), "--", path], timeout=timeout)
+    if isinstance(out, GitFailure):
+        return None if "no such path" in out.reason else out
+    return list(parse_porcelain(out).lines)
+
+
+def _edit(commit: str, noted_path: str, session: str, path: str, agent: Agent, text: str, lines: int,
+          time: str) -> AgentEdit:
+    tool = TOOL_IDS.get(agent.tool.lower(), agent.tool.lower())
+    prints = insertion_prints(text, path)
+    key = "\0".join(("git-ai", commit, noted_path, session, path))
+    return AgentEdit(
+        id=hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
+        tool=tool, path=path, time=time, evidence=Evidence.GIT_AI, vendor=infer_vendor(tool, agent.model),
+        model=agent.model, session_id=agent.session or session, lines=lines, fingerprints=prints.fingerprints,
+        line_hashes=prints.line_hashes, text=text, source=f"git-ai {commit}", confidence=CONFIDENCE)
+
+
+def _relative(path: Path, root: Path) -> str:
+    """Relative to the project root with forward slashes when inside it, as every agent edit's path."""
+    try:
+        return path.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
