@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_support import SERVER, open_file, pushed, record_registrations, start
+from lsp_support import SERVER, open_file, published_until, pushed, record_registrations, start
 from provguard.ledger.sqlite import SqliteLedger
 from transcript_support import CODEX_FIXTURE, moved
 
@@ -70,6 +71,35 @@ async def test_an_unknown_agent_in_the_settings_is_named_to_the_user(tmp_path: P
     await start(client, tmp_path, pull=False, options={"importAgents": ["cursor"]})
     try:
         assert any("unknown agent 'cursor'" in m.message for m in client.messages)
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def test_the_server_reads_the_projects_agent_trace_records_and_flags_their_lines(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    (root / "src").mkdir(parents=True)
+    code = "def total(items):\n    subtotal = sum(i.price for i in items)\n    return round(subtotal * 1.2, 2)\n"
+    (root / "src" / "cart.py").write_text(code, encoding="utf-8")
+    client = await SERVER.start()
+    assert isinstance(client, LanguageClient)
+    record_registrations(client)
+    await start(client, root, pull=False, options={"importAgents": ["agent-trace"], "importIntervalSeconds": 0.2})
+    try:
+        uri = open_file(client, root / "src" / "cart.py", code)
+        await pushed(client, uri, 1)
+        assert not client.diagnostics.get(uri)  # nothing known about the file yet
+        record = {"version": "0.1.0", "id": "3f2b8a9e-4c1d-4e5f-9a6b-7c8d9e0f1a2b", "timestamp": "2026-11-25T09:00:00Z",
+                  "tool": {"name": "cursor"},
+                  "files": [{"path": "src/cart.py", "conversations": [
+                      {"contributor": {"type": "ai", "model_id": "anthropic/claude-sonnet-4-5"},
+                       "ranges": [{"start_line": 1, "end_line": 3}]}]}]}
+        (root / ".agent-trace").mkdir()
+        (root / ".agent-trace" / "traces.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+        found = await published_until(client, uri, lambda ds: any(d.code == "ai-output-unmarked" for d in ds))
+        (unmarked,) = [d for d in found if d.code == "ai-output-unmarked"]
+        assert (unmarked.range.start.line, unmarked.range.end.line) == (0, 2)
+        assert "cursor" in unmarked.message
     finally:
         await client.shutdown_session()
         await client.stop()

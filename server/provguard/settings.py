@@ -36,7 +36,8 @@ class Settings:
     git: bool = True
     """Read git history: lines of commits whose trailers or author name an AI tool (whole-commit evidence)."""
     import_agents: tuple[str, ...] = ()
-    """Agents whose own session records the server imports into the ledger: "claude-code", "codex"."""
+    """Agents whose own session records the server imports into the ledger: "claude-code", "codex", and
+    "agent-trace" (the project's .agent-trace/traces.jsonl)."""
     import_interval_seconds: float = 60.0
     """Seconds between imports after the one at start; 0 imports only at start."""
 

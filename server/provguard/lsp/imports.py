@@ -1,9 +1,10 @@
-"""Importing agent transcripts while the editor runs: once at start, then every few seconds (settings
-`importAgents`, `importIntervalSeconds`).
+"""Importing agent transcripts (and Agent Trace records) while the editor runs: once at start, then every few
+seconds (settings `importAgents`, `importIntervalSeconds`).
 
 Reading transcripts is file I/O and JSON parsing, so it runs on a worker thread, never on the event loop
 that answers keystrokes; the ledger is safe to share with it. When new edits land, diagnostics are
-refreshed so findings that depend on them appear without an edit.
+refreshed (open documents looked up in the ledger again first) so findings that depend on them appear
+without an edit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from pathlib import Path
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.lsp import diagnostics
 from provguard.lsp.server import ProvguardServer
-from provguard.provenance.transcripts.importer import AGENTS, import_agent
+from provguard.provenance.transcripts.importer import AGENTS as TRANSCRIPT_AGENTS
+from provguard.provenance.transcripts.importer import import_agent
+
+AGENT_TRACE = "agent-trace"
+"""The project's own Agent Trace file (.agent-trace/traces.jsonl), appended to by tools such as Cursor."""
+AGENTS = (*TRANSCRIPT_AGENTS, AGENT_TRACE)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +72,8 @@ async def _run(ls: ProvguardServer, plan: Plan) -> None:
     while True:
         new = await asyncio.to_thread(import_once, plan)
         if new:
+            for uri in list(ls.session.documents):  # new edits may account for lines of open documents
+                ls.session.match(uri)
             diagnostics.refresh_all(ls)
         if plan.interval <= 0:
             return
@@ -76,6 +84,9 @@ def import_once(plan: Plan) -> int:
     """New edits recorded from every agent; problems go to the log, where a person looking for them is."""
     new = 0
     for agent in plan.agents:
+        if agent == AGENT_TRACE:
+            new += _import_traces(plan)
+            continue
         try:
             report = import_agent(plan.ledger, agent, plan.root)
         except LedgerError as exc:  # the ledger was closed or replaced meanwhile: the next round uses the new one
@@ -87,3 +98,21 @@ def import_once(plan: Plan) -> int:
             log.info("%s: %d new agent edits from %d transcript files", agent, report.edits_new, report.files_read)
         new += report.edits_new
     return new
+
+
+def _import_traces(plan: Plan) -> int:
+    from provguard.exchange.agent_trace_import import default_sources, import_traces
+
+    sources = [s for s in default_sources(plan.root) if s.is_file()]
+    if not sources:
+        return 0
+    try:
+        report = import_traces(plan.ledger, plan.root, sources)
+    except LedgerError as exc:
+        log.warning("Agent Trace records not imported: %s", exc)
+        return 0
+    for problem in report.problems[:20]:
+        log.info("Agent Trace record skipped: %s", problem)
+    if report.edits_new:
+        log.info("agent-trace: %d new edits from %d trace files", report.edits_new, report.files_read)
+    return report.edits_new
