@@ -4,7 +4,10 @@ garbled or silent, the in-process answer all the same."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -134,9 +137,6 @@ def test_a_pack_edited_while_the_daemon_runs_is_honoured_at_the_next_call(run: D
     pack = project / "team.yaml"
     pack.write_text(TEAM.format("ask "), encoding="utf-8")  # same size: only the modification time tells
     status = pack.stat()
-    pack.touch()
-    import os
-
     os.utime(pack, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
 
     assert decision("claude-code", run.run("guard", "claude-code", stdin=data, cwd=project))[0] == "ask"
@@ -146,9 +146,6 @@ def test_a_pack_edited_while_the_daemon_runs_is_honoured_at_the_next_call(run: D
 
 
 def test_concurrent_calls_all_get_their_own_answer(run: Daemons, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     project = make_project(tmp_path / "shop")
     denied, allowed = payload("claude-code-write-test-file.json", project), payload("claude-code-write-source.json",
                                                                                     project)
