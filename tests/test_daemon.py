@@ -244,18 +244,30 @@ def test_whatever_answers_on_the_socket_wrongly_the_call_is_judged_in_process(
     assert run.pids() == []  # someone listened: no daemon is started beside it
 
 
-def test_a_daemon_that_never_answers_cannot_hold_the_call_past_its_timeout(
+def test_a_daemon_that_never_answers_leaves_the_call_time_to_be_judged_in_process(
+        run: Daemons, deny_call: Callable[..., tuple[str, str]]) -> None:
+    Path(run.place.folder).mkdir(parents=True, exist_ok=True)
+    silent = threading.Event()
+    fake = FakeDaemon(run.place.socket, lambda c: (_read_all(c), silent.wait(60)))  # type: ignore[func-returns-value]
+    try:
+        assert deny_call("--timeout", "4")[1] == ""  # 2 s waiting for the daemon, 2 s kept for judging here
+    finally:
+        silent.set()
+        fake.close()
+
+
+def test_when_the_daemon_and_the_fallback_both_run_out_of_time_the_call_is_let_through(
         run: Daemons, tmp_path: Path) -> None:
     project = make_project(tmp_path / "shop")
     Path(run.place.folder).mkdir(parents=True, exist_ok=True)
     silent = threading.Event()
     fake = FakeDaemon(run.place.socket, lambda c: (_read_all(c), silent.wait(60)))  # type: ignore[func-returns-value]
     try:
-        done = run.run("guard", "claude-code", "--timeout", "1", stdin=payload("claude-code-write-test-file.json",
-                                                                               project), cwd=project)
+        done = run.run("guard", "claude-code", "--timeout", "0.002", stdin=payload("claude-code-write-test-file.json",
+                                                                                   project), cwd=project)
     finally:
         silent.set()
         fake.close()
 
     assert (done.returncode, done.stdout) == (0, "")
-    assert done.stderr == "provguard guard: no decision within 1 s; the call is let through\n"
+    assert done.stderr == "provguard guard: no decision within 0.002 s; the call is let through\n"

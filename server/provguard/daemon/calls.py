@@ -56,6 +56,16 @@ def parse(command: str, fields: list[bytes]) -> Call | str:
     return Call(command, [os.fsdecode(a) for a in wire.split(argv)], cwd, int(umask), entries, data)
 
 
+def warm() -> None:
+    """Imports what the calls need once, while the first clients queue, rather than during the first call."""
+    import provguard.commands.guard
+    import provguard.commands.hook
+    import provguard.guard.run
+    import provguard.ledger.location
+    import provguard.provenance.hooks
+    import provguard.provenance.transcripts.paths  # noqa: F401
+
+
 def run(call: Call) -> Answer | str:
     """The command's answer, or why the daemon cannot run it (the client then runs it itself)."""
     from provguard.commands import guard, hook

@@ -4,8 +4,9 @@ The call travels whole (arguments, stdin, working folder, umask, environment) an
 same command function on it, so the answer, the notes on stderr and the exit code are those the in-process
 path would give. Anything short of a well-formed reply from a daemon of the same provguard and the same user
 (no socket, a stale one, refused, too slow, garbage) falls back to judging in-process, within the guard's time
-bound: the time spent waiting is taken off `--timeout`. When no daemon was there, one is started afterwards
-for the next call (spawn.py). `PROVGUARD_DAEMON=0` turns all of this off.
+bound: the daemon gets `--timeout` less a reserve, and the time spent waiting is taken off `--timeout`. When
+no daemon was there, one is started afterwards for the next call (spawn.py). `PROVGUARD_DAEMON=0` turns all of
+this off.
 
 Imports: only what the interpreter loaded at start-up, plus `_socket` and `zlib` (`socket` alone would cost
 5 ms, `json` 2 ms, `typing` 10 ms: this module exists to save such milliseconds).
@@ -27,8 +28,10 @@ CONNECT_TIMEOUT = 0.5
 HOOK_WAIT = 30.0
 """How long a hook call waits for the daemon (which may wait on a busy ledger) before recording in-process;
 recording the same call twice keeps one record (edits are keyed by their tool call)."""
-GRACE = 0.25
-"""Beyond the guard's timeout: the daemon's own late answer ("no decision within ...") still arrives."""
+RESERVE = 2.0
+"""Seconds of the guard's `--timeout` (at most half of it) kept back for judging in-process when the daemon
+does not answer in the rest: in-process judging takes 0.1-0.5 s, so a wedged daemon still gets the call
+judged, not waved through on a timeout."""
 ABSENT = "no daemon is running"
 
 
@@ -90,7 +93,7 @@ def _wait(command: str, argv: list[str]) -> float:
         value = argument[len("--timeout="):] if argument.startswith("--timeout=") else (
             argv[at + 1] if argument == "--timeout" and at + 1 < len(argv) else None)
         timeout = _seconds(value, timeout)
-    return timeout + GRACE if timeout > 0 else HOOK_WAIT
+    return timeout - min(RESERVE, timeout / 2) if timeout > 0 else HOOK_WAIT
 
 
 def _seconds(value: str | None, otherwise: float) -> float:

@@ -97,6 +97,7 @@ class Daemon:
             self._say(f"serving {self.place.socket} (pid {os.getpid()}, idle timeout {self.idle_timeout:g} s)")
             acceptor = threading.Thread(target=self._accept, args=(listener,), name="accept", daemon=True)
             acceptor.start()
+            calls.warm()
             self._work()
         finally:
             self.stopping.set()
