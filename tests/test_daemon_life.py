@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +17,8 @@ import pytest
 
 from daemon_support import WAIT, Daemons, daemons
 from guard_support import decision, payload
-from provguard.daemon import control
+from provguard.daemon import control, wire
+from provguard.daemon.place import identity
 from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, moved
 from transcript_support import payload as hook_payload
 
@@ -175,3 +177,16 @@ def test_the_client_path_imports_nothing_of_the_analysis_core(run: Daemons, proj
         "provguard", "provguard.cli", "provguard.daemon", "provguard.daemon.client", "provguard.daemon.peer",
         "provguard.daemon.place", "provguard.daemon.wire", "provguard.guard"]
     assert imported.isdisjoint({"typing", "json", "socket", "argparse", "dataclasses", "re", "yaml", "sqlite3"})
+
+
+def test_a_call_from_another_provguard_is_refused_not_answered(run: Daemons) -> None:
+    run.start()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(WAIT)
+        sock.connect(run.place.socket)
+        sock.sendall(wire.encode("status", "0.0.1-0badc0de", []))
+        sock.shutdown(socket.SHUT_WR)
+        word, _, fields = wire.decode(b"".join(iter(lambda: sock.recv(65536), b"")))
+
+    assert (word, wire.untext(fields[0])) == ("refused", f"this daemon serves provguard {identity()}, not "
+                                                         "0.0.1-0badc0de")

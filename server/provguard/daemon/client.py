@@ -25,9 +25,10 @@ from provguard.guard import DEFAULT_TIMEOUT
 
 CONNECT_TIMEOUT = 0.5
 """A live daemon accepts at once (the kernel queues the connection); this only covers a wedged one."""
-HOOK_WAIT = 30.0
-"""How long a hook call waits for the daemon (which may wait on a busy ledger) before recording in-process;
-recording the same call twice keeps one record (edits are keyed by their tool call)."""
+HOOK_WAIT = 6.0
+"""How long a hook call (or a guard called with `--timeout 0`) waits for the daemon before running in-process:
+the ledger's busy timeout (5 s) and a second, inside the 10 s the installed hooks give the command. Recording
+the same call twice keeps one record (edits are keyed by their tool call)."""
 RESERVE = 2.0
 """Seconds of the guard's `--timeout` (at most half of it) kept back for judging in-process when the daemon
 does not answer in the rest: in-process judging takes 0.1-0.5 s, so a wedged daemon still gets the call

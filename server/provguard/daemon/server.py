@@ -125,7 +125,7 @@ class Daemon:
     def _run(self, job: Job) -> None:
         try:
             answer = calls.run(job.call)
-        except Exception as exc:  # the client judges in-process; the daemon stays up for the next call
+        except (Exception, SystemExit) as exc:  # the client judges in-process; the daemon stays for the next call
             answer = f"internal error: {type(exc).__name__}: {exc}"
         if isinstance(answer, str):
             job.reply = refused(answer)
