@@ -110,6 +110,7 @@ def test_a_forwarded_call_is_read_back_exactly() -> None:
     ("hook", forwarded(cwd=b"relative"), "the umask or working folder is not valid"),
     ("hook", forwarded(umask=b"-1"), "the umask or working folder is not valid"),
     ("hook", forwarded(environ=wire.join([b"NOEQUALS"])), "environment entry without a name: b'NOEQUALS'"),
+    ("guard", forwarded(argv=wire.join([b"install", b"codex"])), "the daemon judges calls; it does not install hooks"),
 ])
 def test_a_malformed_call_is_refused_saying_why(command: str, fields: list[bytes], problem: str) -> None:
     assert calls.parse(command, fields) == problem

@@ -45,6 +45,8 @@ def parse(command: str, fields: list[bytes]) -> Call | str:
     if len(fields) != 5:
         return f"a call has 5 fields (argv, cwd, umask, environment, stdin), this one {len(fields)}"
     argv, cwd, umask, environ, data = fields
+    if command == "guard" and wire.split(argv)[:1] in ([b"install"], [b"uninstall"]):
+        return "the daemon judges calls; it does not install hooks"
     if not umask.isdigit() or not os.path.isabs(cwd):
         return "the umask or working folder is not valid"
     entries: dict[bytes, bytes] = {}

@@ -48,19 +48,31 @@ def main(command: str, argv: list[str]) -> int:
     if not _forwardable(command, argv):
         return in_process(command, argv, None, 0.0)
     data = sys.stdin.buffer.read()
-    place = locate()
     started = time.monotonic()
-    reply = ask(place, command, argv, data, _wait(command, argv))
+    place: Place | None = None
+    try:
+        place = locate()
+        reply = ask(place, command, argv, data, _wait(command, argv))
+    except Exception as exc:  # a fault of this path must cost the call nothing but the fallback
+        reply = f"internal error: {type(exc).__name__}: {exc}"
     if isinstance(reply, Reply):
         sys.stderr.write(reply.stderr)
         sys.stdout.write(reply.stdout)
         return reply.code
     code = in_process(command, argv, data, time.monotonic() - started)
-    if reply == ABSENT:
-        from provguard.daemon.spawn import start
-
-        start(place)
+    if reply == ABSENT and place is not None:
+        _start_daemon(place)
     return code
+
+
+def _start_daemon(place: Place) -> None:
+    """After the answer is out: whatever happens here changes nothing for this call."""
+    from provguard.daemon.spawn import start
+
+    try:
+        start(place)
+    except Exception:  # the next call judges in-process again, and tries again after the backoff
+        return
 
 
 def in_process(command: str, argv: list[str], data: bytes | None, spent: float) -> int:
@@ -78,7 +90,7 @@ def _forwardable(command: str, argv: list[str]) -> bool:
     (whose stdin the client would wait on before the usage message), and the daemon not switched off."""
     if command == "guard" and argv[:1] in (["install"], ["uninstall"]):
         return False
-    if "-h" in argv or "--help" in argv or not enabled():
+    if "-h" in argv or "--help" in argv or not enabled() or not hasattr(_socket, "AF_UNIX") or os.name != "posix":
         return False
     try:
         return not os.isatty(0)
