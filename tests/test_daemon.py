@@ -271,3 +271,26 @@ def test_when_the_daemon_and_the_fallback_both_run_out_of_time_the_call_is_let_t
 
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr == "provguard guard: no decision within 0.002 s; the call is let through\n"
+
+
+def test_the_daemon_runs_each_call_in_its_callers_folder_umask_and_environment(run: Daemons, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "shop")
+    transcript = moved(CLAUDE_FIXTURE, tmp_path / "claude" / f"{CLAUDE_SESSION}.jsonl", project)
+    (project / "private").mkdir()
+    run.start()
+
+    recorded = subprocess.run(
+        [sys.executable, "-m", "provguard", "hook", "claude-code", "--ledger", "private/ledger.sqlite3"],
+        input=hook_payload("claude-code-write.json", project, transcript), capture_output=True, cwd=project,
+        env=run.env, umask=0o077, timeout=60, check=False)
+    judged = [run.run("guard", "claude-code", stdin=payload("claude-code-write-test-file.json", project),
+                      cwd=project, env={**run.env, "XDG_CACHE_HOME": str(tmp_path / cache)})
+              for cache in ("cache-a", "cache-b")]
+
+    assert (recorded.returncode, recorded.stderr) == (0, b"")
+    ledger = project / "private" / "ledger.sqlite3"  # the relative --ledger is the caller's, not the daemon's
+    assert ledger.stat().st_mode & 0o777 == 0o600  # created under the caller's umask
+    assert [decision("claude-code", done)[0] for done in judged] == ["deny", "deny"]
+    for cache in ("cache-a", "cache-b"):  # each caller's own policy cache folder
+        assert len(list((tmp_path / cache / "provguard" / "guard").glob("*.pickle"))) == 1
+    assert run.served() == 3
