@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -114,3 +115,21 @@ def test_a_forwarded_call_is_read_back_exactly() -> None:
 ])
 def test_a_malformed_call_is_refused_saying_why(command: str, fields: list[bytes], problem: str) -> None:
     assert calls.parse(command, fields) == problem
+
+
+WARN_TWICE = """
+import os, warnings
+from provguard.daemon import calls
+call = calls.Call("guard", [], os.getcwdb(), 0o022, dict(os.environb), b"")
+for _ in range(2):
+    with calls.as_caller(call) as (_, stderr):
+        warnings.warn("the same place each time", UserWarning, stacklevel=1)
+    print("the same place each time" in stderr.getvalue())
+"""
+
+
+def test_a_warning_is_shown_to_every_caller_as_each_process_would_show_it(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", WARN_TWICE], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60, check=True)
+
+    assert done.stdout.split() == ["True", "True"]

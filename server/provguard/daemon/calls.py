@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ def as_caller(call: Call) -> Iterator[tuple[io.StringIO, io.StringIO]]:
         os.environb.clear()
         os.environb.update(call.environ)
         sys.stdin, sys.stdout, sys.stderr = io.TextIOWrapper(io.BytesIO()), stdout, stderr
-        yield stdout, stderr
+        with warnings.catch_warnings():  # forgets which warnings were shown: each call shows its own, as a process
+            yield stdout, stderr
     finally:
         sys.stdin, sys.stdout, sys.stderr = saved_streams
         os.environb.clear()
