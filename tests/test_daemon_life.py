@@ -190,3 +190,16 @@ def test_a_call_from_another_provguard_is_refused_not_answered(run: Daemons) -> 
 
     assert (word, wire.untext(fields[0])) == ("refused", f"this daemon serves provguard {identity()}, not "
                                                          "0.0.1-0badc0de")
+
+
+def test_a_runtime_folder_too_deep_for_a_socket_path_leaves_calls_in_process(run: Daemons, project: Path) -> None:
+    deep = run.folder / ("d" * 100)
+    deep.mkdir(mode=0o700)
+    run.env["PROVGUARD_RUNTIME_DIR"] = str(deep)
+
+    deny(run, project)
+    refused = run.run("daemon")
+
+    assert refused.returncode == 1
+    assert refused.stderr == f"provguard daemon: cannot listen on {run.place.socket}: AF_UNIX path too long\n"
+    assert sorted(p.suffix for p in deep.iterdir()) == [".lock"]  # no socket, no start attempted by the call

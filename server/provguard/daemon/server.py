@@ -78,21 +78,34 @@ class Daemon:
                 return Refused("a daemon is already running", _pid(lock))
             os.ftruncate(lock, 0)
             os.write(lock, b"%d\n" % os.getpid())
-            self._serve()
+            try:
+                listener = self._listen()
+            except OSError as exc:
+                return Refused(f"cannot listen on {self.place.socket}: {exc.strerror or exc}")
+            self._serve(listener)
             return None
         finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(lock, 0)  # no pid: none runs
             os.close(lock)  # the lock goes with it, after the socket is gone
 
-    def _serve(self) -> None:
-        if os.path.lexists(self.place.socket):
-            os.unlink(self.place.socket)  # left by a daemon that was killed: the lock says none runs now
+    def _listen(self) -> socket.socket:
+        _remove(self.place.socket)  # left by a daemon that was killed: the lock says none runs now
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        previous = {sig: signal.signal(sig, self._stop_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             listener.bind(self.place.socket)
             os.chmod(self.place.socket, 0o600)
             listener.listen(BACKLOG)
-            listener.settimeout(POLL)
+        except OSError:
+            listener.close()
+            _remove(self.place.socket)
+            raise
+        listener.settimeout(POLL)
+        return listener
+
+    def _serve(self, listener: socket.socket) -> None:
+        previous = {sig: signal.signal(sig, self._stop_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
             _remove(self.place.stamp)  # started: the next daemon may be started at once when this one leaves
             self._say(f"serving {self.place.socket} (pid {os.getpid()}, idle timeout {self.idle_timeout:g} s)")
             acceptor = threading.Thread(target=self._accept, args=(listener,), name="accept", daemon=True)
