@@ -1,8 +1,9 @@
 """`provguard <command>`: one argparse front, one module per command under `provguard.commands`.
 
 Each command module has `register(subparsers)`, which adds its parser and sets `run` to a function taking
-the parsed arguments and returning the exit code. Modules import their heavy dependencies inside `run`, so
-`provguard hook` and `provguard guard` do not pay for the language server's imports.
+the parsed arguments and returning the exit code. Modules import their heavy dependencies inside `run`.
+`provguard hook` and `provguard guard` skip even the parser: agents wait for them, so they go first to
+`provguard.daemon.client`, which asks a resident provguard and imports the command only when none answers.
 """
 
 from __future__ import annotations
