@@ -16,8 +16,10 @@ Sections (`--only`, comma-separated; all by default):
   git      git history of a 5,000-line file last changed by 200 commits: provguard beside `git blame` alone
   imports  transcript import throughput (MB/s) per agent, and one `provguard hook` call beside `python -c pass`
            (bench/imports.py, also runnable alone)
-  guard    `provguard guard claude-code` deciding on a 200-line Write (allowed and denied), p50/p99 spawn to
-           exit beside `python -c pass`, and the same decision in-process (bench/guard.py, also runnable alone)
+  guard    `provguard guard claude-code` deciding on a 200-line Write (allowed and denied) and `provguard hook
+           claude-code` recording one, p50/p99 spawn to exit, answered by a running daemon and in-process
+           (PROVGUARD_DAEMON=0) beside `python -c pass`, and the decision in-process once warm (bench/guard.py,
+           also runnable alone)
   fingerprints  index bytes per recorded line; lookup of a 1,000-line file against ledgers of 10^4, 10^5 and
            10^6 recorded snippets (bench/fingerprints.py; --quick: 10^4 only)
 

@@ -16,6 +16,13 @@ def _no_team_ledger_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PROVGUARD_LEDGER_URL", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_daemon_unless_a_test_starts_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard and hook calls would otherwise start a provguard daemon in the user's runtime folder; the daemon
+    tests (test_daemon*.py) start theirs in a folder of their own."""
+    monkeypatch.setenv("PROVGUARD_DAEMON", "0")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty ledger on each backend: the contract tests run once per backend."""

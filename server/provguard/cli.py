@@ -1,33 +1,31 @@
 """`provguard <command>`: one argparse front, one module per command under `provguard.commands`.
 
 Each command module has `register(subparsers)`, which adds its parser and sets `run` to a function taking
-the parsed arguments and returning the exit code. Modules import their heavy dependencies inside `run`, so
-`provguard hook` and `provguard guard` do not pay for the language server's imports.
+the parsed arguments and returning the exit code. Modules import their heavy dependencies inside `run`.
+`provguard hook` and `provguard guard` skip even the parser: agents wait for them, so they go first to
+`provguard.daemon.client`, which asks a resident provguard and imports the command only when none answers.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from collections.abc import Sequence
 
-from provguard import __version__
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (10 ms); mypy reads it alike
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
-COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "filter", "health", "doctor")
+COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "filter", "health", "doctor",
+            "daemon")
 """Modules under `provguard.commands`, in the order `--help` lists them."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["hook"]:  # agents wait for every hook call: skip the other commands' imports
-        from provguard.commands import hook
+    if arguments[:1] in (["hook"], ["guard"]):  # agents wait for these: a resident daemon answers, else in-process
+        from provguard.daemon.client import main as agent_call
 
-        return hook.main(arguments[1:])
-    if arguments[:1] == ["guard"]:
-        from provguard.commands import guard  # the agent waits for this one too
-
-        return guard.main(arguments[1:])
+        return agent_call(arguments[0], arguments[1:])
     from provguard.commands.common import EXIT_USAGE
 
     parser = _parser()
@@ -40,6 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
+    from provguard import __version__
+
     parser = argparse.ArgumentParser(prog="provguard", description="Shows which code came from AI tools and keeps "
                                      "it out of training data and test tasks.")
     parser.add_argument("--version", action="version", version=f"provguard {__version__}")

@@ -1,5 +1,5 @@
 """`provguard doctor`: which coding agents are guarded in this project (and for this user), and what to run
-for those that are not."""
+for those that are not; and whether this user's provguard daemon runs (it answers those agents' calls)."""
 
 from __future__ import annotations
 
@@ -56,4 +56,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"provguard on PATH: {executable}" if executable else
           "provguard is NOT on PATH: the agents' hooks run `provguard`; install it where they can find it, or "
           "install the hooks with --executable /path/to/provguard")
+    print(_daemon())
     return EXIT_FINDINGS if broken else EXIT_CLEAN
+
+
+def _daemon() -> str:
+    from provguard.commands.daemon import describe
+    from provguard.daemon import control
+    from provguard.daemon.place import SWITCH_ENV, enabled, locate
+
+    place = locate()
+    if not enabled():
+        return f"daemon: off ({SWITCH_ENV}=0): every guard and hook call is judged in its own process"
+    found = control.status(place)
+    if found == "not running":
+        found = "not running (the next guard or hook call starts one)"
+    return describe(found, place.socket)

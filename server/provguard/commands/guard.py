@@ -12,8 +12,9 @@ import signal
 import sys
 from typing import Any
 
+from provguard.guard import DEFAULT_TIMEOUT
+
 GUARD_AGENTS = ("claude-code", "codex", "cursor", "copilot")
-DEFAULT_TIMEOUT = 5.0
 
 
 def register(subparsers: Any) -> None:
@@ -32,8 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"let the call through after this long (default: {DEFAULT_TIMEOUT:g})")
 
 
-def main(argv: list[str]) -> int:
-    """`provguard guard ...`; `provguard.cli` comes here first thing, skipping the other commands' imports."""
+def main(argv: list[str], data: bytes | None = None, spent: float = 0.0) -> int:
+    """`provguard guard ...` in this process: `provguard.daemon.client` comes here when no daemon answered
+    (with stdin already read, as `data`, and `spent` seconds of the time bound gone), and the daemon comes
+    here for every call it serves."""
     if argv[:1] in (["install"], ["uninstall"]):
         from provguard.commands.guard_install import main as install_main
 
@@ -47,14 +50,14 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit:
         return 0  # argparse printed the usage; a misconfigured hook must not block the agent
-    return run(args)
+    return run(args, data, spent)
 
 
 class _TimedOut(Exception):
     pass
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, data: bytes | None = None, spent: float = 0.0) -> int:
     def expire(signum: int, frame: object) -> None:
         raise _TimedOut()
 
@@ -65,11 +68,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:  # the timer is off again before any handler below runs, so it cannot interrupt one
             if bounded:
+                if args.timeout - spent <= 0:
+                    raise _TimedOut()
                 signal.signal(signal.SIGALRM, expire)
-                signal.setitimer(signal.ITIMER_REAL, args.timeout)
+                signal.setitimer(signal.ITIMER_REAL, args.timeout - spent)
             from provguard.guard.run import decide
 
-            decide(args.agent, sys.stdin.buffer.read(), outcome)
+            decide(args.agent, sys.stdin.buffer.read() if data is None else data, outcome)
         finally:
             if bounded:
                 signal.setitimer(signal.ITIMER_REAL, 0)

@@ -33,20 +33,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep the inserted text in the ledger, not only its fingerprints")
 
 
-def main(argv: list[str]) -> int:
-    """The fast path `provguard.cli` takes for `provguard hook`, skipping the other commands' imports."""
+def main(argv: list[str], data: bytes | None = None) -> int:
+    """`provguard hook ...` in this process: `provguard.daemon.client` comes here when no daemon answered (with
+    stdin already read, as `data`), and the daemon comes here for every call it serves."""
     parser = argparse.ArgumentParser(prog="provguard hook")
     add_arguments(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit:
         return 0  # argparse printed the usage; a misconfigured hook still must not block the agent
-    return run(args)
+    return run(args, data)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, data: bytes | None = None) -> int:
     try:
-        message = record(args.agent, sys.stdin.buffer.read(), args.root, args.ledger, args.store_text)
+        message = record(args.agent, sys.stdin.buffer.read() if data is None else data, args.root, args.ledger,
+                         args.store_text)
     except Exception as exc:  # the agent must never be blocked by provguard
         message = f"could not record the edit: {type(exc).__name__}: {exc}"
     if message:

@@ -7,6 +7,9 @@ folder holding `.git` (a new `provguard.toml` counts). Files are compared by siz
 Loads with errors are not kept, so their errors are reported on every call. The cache lives in the user's
 own cache folder (`$XDG_CACHE_HOME/provguard/guard`, else `~/.cache/provguard/guard`), never in the project:
 it is unpickled, so only the user may write it. `PROVGUARD_GUARD_CACHE=0` turns it off.
+
+A process that judges many calls (the daemon, provguard.daemon) also keeps each policy in memory, under the
+same file stamps: a changed pack is read again at the next call all the same.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ CONFIG_NAMES = ("provguard.toml", "pyproject.toml")
 
 Stamp = tuple[tuple[str, int, int], ...]
 
+_memory: dict[Path, tuple[tuple[object, ...], Stamp, Policy]] = {}
+"""Per cache file: the header, stamp and policy last read or written by this process."""
+
 
 def cache_folder() -> Path | None:
     if os.environ.get("PROVGUARD_GUARD_CACHE") == "0":
@@ -38,12 +44,16 @@ def load(root: Path) -> Policy | None:
     file = _file(root)
     if file is None:
         return None
+    kept = _memory.get(file)
+    if kept is not None and kept[0] == _header(root) and kept[1] == _stamp(root, _files(kept[1])):
+        return kept[2]
     try:
         header, stamp, policy = pickle.loads(file.read_bytes())
     except Exception:  # missing, unreadable, written by another version: read the packs instead
         return None
     if header != _header(root) or stamp != _stamp(root, _files(stamp)) or not isinstance(policy, Policy):
         return None
+    _memory[file] = (header, stamp, policy)
     return policy
 
 
@@ -52,10 +62,12 @@ def save(root: Path, policy: Policy) -> None:
     if file is None:
         return
     files = (*policy.pack_files, *_config_candidates(root))
+    header, stamp = _header(root), _stamp(root, files)
+    _memory[file] = (header, stamp, policy)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         temporary = file.with_name(f"{file.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps((_header(root), _stamp(root, files), policy)))
+        temporary.write_bytes(pickle.dumps((header, stamp, policy)))
         temporary.replace(file)
     except OSError:
         pass  # a cache that cannot be written only costs time

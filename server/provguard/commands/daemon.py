@@ -1,0 +1,55 @@
+"""`provguard daemon`: the resident provguard that answers agents' guard and hook calls over a Unix socket
+(provguard.daemon says why). The first guard or hook call that finds none starts one; this command runs one
+in the foreground, or asks the running one for its status or to stop."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "daemon", "answer agents' guard and hook calls from a resident process")
+    parser.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                        help="leave after this long without a call (default: $PROVGUARD_DAEMON_IDLE, else 600)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--status", action="store_true", help="say whether one runs for this user and provguard")
+    what.add_argument("--stop", action="store_true", help="ask the running one to leave")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from provguard.daemon import control
+    from provguard.daemon.place import locate
+
+    place = locate()
+    if args.status:
+        found = control.status(place)
+        print(describe(found, place.socket))
+        return EXIT_CLEAN if isinstance(found, control.Status) else EXIT_FINDINGS
+    if args.stop:
+        problem = control.stop(place)
+        print(f"provguard daemon: {problem}" if problem else f"provguard daemon: stopped ({place.socket})")
+        return EXIT_CLEAN if problem in (None, "not running") else EXIT_FINDINGS
+    from provguard.daemon.server import Daemon, idle_timeout
+
+    idle = args.idle_timeout if args.idle_timeout and args.idle_timeout > 0 else idle_timeout()
+    refused = Daemon(place, idle, sys.stderr).run()
+    if refused is None:
+        return EXIT_CLEAN
+    print(f"provguard daemon: {refused.reason}" + (f" (pid {refused.pid}, {place.socket})" if refused.pid else ""),
+          file=sys.stderr)
+    return EXIT_CLEAN if refused.pid is not None else EXIT_FINDINGS
+
+
+def describe(found: object, socket: str) -> str:
+    """One line for --status and doctor."""
+    from provguard.daemon.control import Status
+
+    if isinstance(found, Status):
+        return (f"daemon: running, pid {found.pid}, {found.served} calls served, leaves after "
+                f"{found.idle_timeout:g} s idle; socket {found.socket}")
+    return f"daemon: {found}; socket {socket}"
