@@ -172,7 +172,8 @@ def test_the_installed_guard_refuses_a_write_when_the_agent_runs_it(project: Pat
     assert decision("claude-code", done)[0] == "deny"
 
 
-def test_cursor_install_adds_one_entry_with_its_matcher_to_the_event_list(project: Path, home: Path) -> None:
+def test_cursor_install_adds_the_guard_with_its_matcher_and_the_recording_after_file_edits(project: Path,
+                                                                                          home: Path) -> None:
     file = with_other_hooks(project, "cursor")
     before = json.loads(file.read_text(encoding="utf-8"))
 
@@ -181,6 +182,7 @@ def test_cursor_install_adds_one_entry_with_its_matcher_to_the_event_list(projec
     after = json.loads(file.read_text(encoding="utf-8"))
     before["hooks"]["preToolUse"].append({"command": "provguard guard cursor",
                                           "matcher": "Write|StrReplace|Edit|MultiEdit", "timeout": 10})
+    before["hooks"]["afterFileEdit"].append({"command": "provguard hook cursor", "timeout": 10})
     assert after == before
 
 
@@ -188,10 +190,15 @@ def test_copilot_install_writes_its_own_file_that_both_the_cli_and_vscode_read(p
     done = provguard("guard", "install", "copilot", cwd=project, home=home)
 
     file = project / ".github" / "hooks" / "provguard.json"
-    assert done.stdout == f"{file}: PreToolUse `provguard guard copilot` added\n"
-    assert json.loads(file.read_text(encoding="utf-8")) == {"version": 1, "hooks": {"PreToolUse": [
-        {"type": "command", "command": "provguard guard copilot", "bash": "provguard guard copilot",
-         "powershell": "provguard guard copilot", "timeout": 10, "timeoutSec": 10}]}}
+    assert done.stdout == (f"{file}: PreToolUse `provguard guard copilot` added\n"
+                           f"{file}: PostToolUse `provguard hook copilot` added\n")
+
+    def entry(command: str) -> dict[str, object]:
+        return {"type": "command", "command": command, "bash": command, "powershell": command, "timeout": 10,
+                "timeoutSec": 10}
+
+    assert json.loads(file.read_text(encoding="utf-8")) == {"version": 1, "hooks": {
+        "PreToolUse": [entry("provguard guard copilot")], "PostToolUse": [entry("provguard hook copilot")]}}
 
     provguard("guard", "uninstall", "copilot", cwd=project, home=home)
 
@@ -212,9 +219,9 @@ def test_doctor_names_the_guarded_agents_and_how_to_guard_the_others(project: Pa
         f"claude-code  guarded, edits recorded: guard and recording in {project / '.claude/settings.json'} "
         "(project)",
         f"codex        guarded, edits recorded: guard and recording in {home / '.codex/hooks.json'} (user)",
-        f"cursor       guarded: guard in {project / '.cursor/hooks.json'} (project)",
-        "copilot      NOT guarded",
-        "             to guard it: provguard guard install copilot [--user]",
+        f"cursor       guarded, edits recorded: guard and recording in {project / '.cursor/hooks.json'} (project)",
+        "copilot      NOT guarded, edits not recorded",
+        "             to guard and record it: provguard guard install copilot [--user]",
     ]
 
 

@@ -1,4 +1,5 @@
-"""`provguard hook claude-code|codex`: run as the agents run it, a process with the payload on stdin."""
+"""`provguard hook claude-code|codex|cursor|copilot`: run as the agents run it, a process with the payload on
+stdin."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def test_a_ledger_that_cannot_be_written_is_reported_and_the_agent_goes_on(proje
 
 
 def test_a_bad_command_line_does_not_block_the_agent_either(project: Path) -> None:
-    done = hook("cursor", b"{}")
+    done = hook("windsurf", b"{}")
 
     assert done.returncode == 0 and "invalid choice" in done.stderr
 
@@ -141,3 +142,59 @@ def test_the_project_is_found_from_the_agents_working_folder(project: Path, tran
     hook("claude-code", json.dumps(data).encode())
 
     assert [e.path for e in ledger_of(project).agent_edits()] == ["src/discount.py"]
+
+
+def test_a_cursor_after_file_edit_records_what_the_agent_put_in_once(project: Path) -> None:
+    data = payload("cursor-after-file-edit.json", project)
+
+    first, again = hook("cursor", data), hook("cursor", data)  # Cursor may run a hook twice; one record
+
+    assert (first.returncode, first.stderr, again.returncode, again.stderr) == (0, "", 0, "")
+    (edit,) = ledger_of(project).agent_edits()  # the second edit only deleted: nothing to recognise
+    assert (edit.tool, edit.path, edit.lines, edit.model, edit.vendor, edit.session_id, edit.evidence) == (
+        "cursor", "src/coupon.py", 5, "claude-4.5-sonnet", "anthropic", "c7f1e2d3-4b5a-4c6d-8e9f-0a1b2c3d4e5f",
+        Evidence.HOOK)
+
+
+def test_a_second_edit_of_the_same_file_in_one_cursor_generation_is_its_own_record(project: Path) -> None:
+    data = json.loads(payload("cursor-after-file-edit.json", project))
+    hook("cursor", json.dumps(data).encode())
+    data["edits"] = [{"old_string": "", "new_string": "MAX_DISCOUNT_PERCENT = 50\nMIN_ORDER = 10.0\n"}]
+
+    hook("cursor", json.dumps(data).encode())
+
+    assert sorted(e.lines for e in ledger_of(project).agent_edits()) == [2, 5]
+
+
+def test_a_cursor_post_tool_use_is_read_like_its_pre_tool_use(project: Path) -> None:
+    data = json.loads(payload("cursor-after-file-edit.json", project))
+    post = {k: v for k, v in data.items() if k not in ("file_path", "edits")}
+    post |= {"hook_event_name": "postToolUse", "tool_name": "Write", "tool_use_id": "tool_01Write",
+             "tool_input": {"path": str(project / "src" / "fees.py"), "contents": "FEE = 0.3\n\ndef fee(x):\n"
+                            "    return x * FEE\n"}}
+
+    assert hook("cursor", json.dumps(post).encode()).stderr == ""
+    assert [(e.path, e.lines) for e in ledger_of(project).agent_edits()] == [("src/fees.py", 4)]
+
+
+def test_a_copilot_edit_is_recorded_per_file_from_vscode_and_from_the_cli(project: Path) -> None:
+    assert hook("copilot", payload("copilot-vscode-post-multi-replace.json", project)).stderr == ""
+    assert hook("copilot", payload("copilot-cli-post-create.json", project)).stderr == ""
+
+    edits = ledger_of(project).agent_edits()
+    assert sorted((e.path, e.lines, e.tool, e.session_id) for e in edits) == [
+        ("src/invoice.py", 2, "copilot", "e5f6a7b8-c9d0-4e1f-a2b3-c4d5e6f7a8b9"),
+        ("src/rates.py", 2, "copilot", "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e"),
+        ("src/tax.py", 2, "copilot", "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e"),
+    ]
+    assert {e.tool_call_id for e in edits if e.path != "src/invoice.py"} == {"call_VsMulti2"}
+
+
+def test_a_copilot_call_that_failed_or_was_denied_records_nothing(project: Path) -> None:
+    data = json.loads(payload("copilot-cli-post-create.json", project))
+    data["toolResult"] = {"resultType": "denied", "textResultForLlm": "The user denied this tool call"}
+
+    done = hook("copilot", json.dumps(data).encode())
+
+    assert done.returncode == 0 and "did not succeed (denied)" in done.stderr
+    assert not (project / ".provguard").exists()  # no ledger was even opened

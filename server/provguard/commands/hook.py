@@ -1,4 +1,4 @@
-"""`provguard hook claude-code|codex`: record the edit an agent's PostToolUse hook reports on stdin.
+"""`provguard hook claude-code|codex|cursor|copilot`: record the edit an agent's post-tool hook reports on stdin.
 
 The agent waits for this command after every edit, so it imports only what recording needs (no policy, no
 grammars, no protocol stack) and never fails the agent's call: whatever goes wrong, it says so on stderr
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HOOK_AGENTS = ("claude-code", "codex")
+HOOK_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
 
 def register(subparsers: Any) -> None:
@@ -59,14 +59,13 @@ def run(args: argparse.Namespace, data: bytes | None = None) -> int:
 def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | None, store_text: bool) -> str | None:
     """Records the hook's edits; returns what the user should hear about (None when all went well)."""
     from provguard.ledger.location import open_ledger
-    from provguard.provenance.hooks import hook_edits, parse_payload, project_root
+    from provguard.provenance.hooks import hook_edits, parse_payload, payload_cwd, project_root
     from provguard.provenance.transcripts.paths import project_roots
 
     payload = parse_payload(data)
     if isinstance(payload, str):
         return payload
-    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) else None
-    project = root or project_root(cwd)
+    project = root or project_root(payload_cwd(payload))
     found = hook_edits(agent, payload, project_roots(project))
     if not found.edits:
         return found.note

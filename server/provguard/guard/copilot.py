@@ -84,3 +84,31 @@ def _multi(arguments: dict[str, Any], cwd: str | None) -> Writes:
         by_file.setdefault(path, []).append(_replacement(item, "multi_replace_string_in_file"))
     return [write for path, steps in by_file.items() for write in replaced(path, steps, cwd)]
 
+
+
+def inserted(tool: str, arguments: dict[str, Any]) -> list[tuple[str, str]] | str:
+    """(file, text) for each text a file tool's call put in a file, for recording the call once made (the
+    PostToolUse hook); a message when the arguments do not say."""
+    try:
+        if tool in ("create", "create_file"):
+            return [(string(arguments, "path", "filePath", what=f"{tool} call"),
+                     string(arguments, "file_text", "content", what=f"{tool} call"))]
+        if tool in ("edit", "replace_string_in_file"):
+            return [(string(arguments, "path", "filePath", what=f"{tool} call"), _replacement(arguments, tool).new)]
+        if tool == "multi_replace_string_in_file":
+            items = arguments.get("replacements")
+            if not isinstance(items, list):
+                return "multi_replace_string_in_file call without a list of replacements"
+            return [(string(item, "filePath", "path", what="a replacement"), _replacement(item, tool).new)
+                    for item in items if isinstance(item, dict)]
+        if tool == "insert_edit_into_file":
+            return [(string(arguments, "filePath", "path", what=f"{tool} call"),
+                     string(arguments, "code", what=f"{tool} call"))]
+        if tool == "apply_patch":
+            from provguard.provenance.transcripts.apply_patch import parse_patch
+
+            patch = parse_patch(string(arguments, "input", "patch", what=f"{tool} call"))
+            return [(file.target, file.added) for file in patch.files]
+    except Unreadable as exc:
+        return str(exc)
+    return []

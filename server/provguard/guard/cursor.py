@@ -47,3 +47,18 @@ def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> Writes | st
     except Unreadable as exc:
         return str(exc)
 
+
+
+def inserted(tool: str, arguments: dict[str, Any]) -> tuple[str, list[str]] | str:
+    """The file a file tool's call names and the texts it put there, for recording the call once made (the
+    afterFileEdit and postToolUse hooks); a message when the arguments do not say."""
+    try:
+        path = string(arguments, "path", "file_path", what=f"{tool} call")
+        if tool == "Write":
+            return path, [string(arguments, "contents", "content", what="Write call")]
+        edits = arguments.get("edits") if tool == "MultiEdit" else [arguments]
+        if not isinstance(edits, list):
+            return "MultiEdit call without a list of edits"
+        return path, [string(e, "new_string", what=f"{tool} call") for e in edits if isinstance(e, dict)]
+    except Unreadable as exc:
+        return str(exc)

@@ -73,6 +73,12 @@ def _command_hook(command: str) -> dict[str, Any]:
     return {"type": "command", "command": command, "timeout": GUARD_TIMEOUT_SECONDS}
 
 
+def _copilot_hook(command: str) -> dict[str, Any]:
+    """`command` for VS Code, `bash` and `powershell` for the Copilot CLI."""
+    return {"type": "command", "command": command, "bash": command, "powershell": command,
+            "timeout": GUARD_TIMEOUT_SECONDS, "timeoutSec": GUARD_TIMEOUT_SECONDS}
+
+
 def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
     guard, hook = f"{executable} guard {agent}", f"{executable} hook {agent}"
     home = Path.home()
@@ -87,14 +93,14 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
             HookEntry("PostToolUse", hook, _command_hook(hook), "apply_patch")))
     if agent == "cursor":
         entry = {"command": guard, "matcher": "Write|StrReplace|Edit|MultiEdit", "timeout": GUARD_TIMEOUT_SECONDS}
-        return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json",
-                          (HookEntry("preToolUse", guard, entry),), {"version": 1})
+        return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json", (
+            HookEntry("preToolUse", guard, entry),
+            HookEntry("afterFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS})), {"version": 1})
     if agent == "copilot":
         copilot_home = Path(os.environ["COPILOT_HOME"]) if os.environ.get("COPILOT_HOME") else home / ".copilot"
-        entry = {"type": "command", "command": guard, "bash": guard, "powershell": guard,
-                 "timeout": GUARD_TIMEOUT_SECONDS, "timeoutSec": GUARD_TIMEOUT_SECONDS}
-        return AgentHooks(agent, ".github/hooks/provguard.json", copilot_home / "hooks" / "provguard.json",
-                          (HookEntry("PreToolUse", guard, entry),), {"version": 1})
+        return AgentHooks(agent, ".github/hooks/provguard.json", copilot_home / "hooks" / "provguard.json", (
+            HookEntry("PreToolUse", guard, _copilot_hook(guard)),
+            HookEntry("PostToolUse", hook, _copilot_hook(hook))), {"version": 1})
     raise ValueError(f"no hooks file known for {agent}")
 
 

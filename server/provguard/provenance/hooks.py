@@ -4,6 +4,13 @@ Claude Code's PostToolUse hook sends `{session_id, transcript_path, cwd, hook_ev
 tool_input, tool_response, tool_use_id}` on stdin; Codex's (0.124 and later) sends the same shape plus
 `model` and `turn_id`, with `tool_name` "apply_patch" and the patch as `tool_input.command`. Edits get the
 ids a later transcript import derives for the same call, so importing afterwards adds nothing.
+
+Cursor's afterFileEdit sends `{hook_event_name, conversation_id, generation_id, model, workspace_roots,
+file_path, edits: [{old_string, new_string}]}` (its postToolUse: the preToolUse payload the guard reads, plus
+the outcome). GitHub Copilot's PostToolUse (VS Code agent mode, and the Copilot CLI for that event name) sends
+`{session_id, cwd, tool_name, tool_input, tool_response, tool_use_id}`; the CLI's own postToolUse `{sessionId,
+cwd, toolName, toolArgs, toolResult: {resultType}}`. The tools' argument names are read by the guard's module
+for each agent (provguard.guard.cursor, .copilot), so the guard and the recording read a call alike.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from provguard.provenance.transcripts import paths
 from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, field, now, text
 
 PROJECT_MARKERS = (".provguard", ".git")
+POST_EVENTS = (None, "PostToolUse", "postToolUse", "afterFileEdit")
 
 
 @dataclass(frozen=True)
@@ -48,12 +56,25 @@ def project_root(cwd: str | None) -> Path:
     return start
 
 
-def hook_edits(agent: str, payload: dict[str, Any], roots: tuple[str, ...]) -> HookEdits:
+def payload_cwd(payload: dict[str, Any]) -> str | None:
+    """The agent's working folder: `cwd`, or Cursor's first workspace root."""
     cwd = text(payload.get("cwd"))
+    roots = payload.get("workspace_roots")
+    if cwd is None and isinstance(roots, list) and roots:
+        cwd = text(roots[0])
+    return cwd
+
+
+def hook_edits(agent: str, payload: dict[str, Any], roots: tuple[str, ...]) -> HookEdits:
+    cwd = payload_cwd(payload)
     recorder = Recorder(agent, Evidence.HOOK, roots)
     event = payload.get("hook_event_name")
-    if event not in (None, "PostToolUse"):
-        return HookEdits([], cwd, f"ignored a {event} event (only PostToolUse records edits)")
+    if event not in POST_EVENTS:
+        return HookEdits([], cwd, f"ignored a {event} event (only PostToolUse and afterFileEdit record edits)")
+    if agent == "cursor":
+        return _cursor(recorder, payload, cwd)
+    if agent == "copilot":
+        return _copilot(recorder, payload, cwd)
     tool_input = payload.get("tool_input")
     if not isinstance(tool_input, dict):
         return HookEdits([], cwd, "no tool_input object in the hook input")
@@ -103,6 +124,60 @@ def _codex(recorder: Recorder, payload: dict[str, Any], tool_input: dict[str, An
     call = Call(text(payload.get("session_id")), call_id, text(payload.get("model")), now(), "hook")
     note = "; ".join(str(p) for p in patch.problems) or None
     return HookEdits(agent_edits(recorder, call, writes), cwd, note)
+
+
+def _cursor(recorder: Recorder, payload: dict[str, Any], cwd: str | None) -> HookEdits:
+    from provguard.guard import cursor
+
+    if payload.get("hook_event_name") == "afterFileEdit":
+        path, edits = text(payload.get("file_path")), payload.get("edits")
+        if path is None or not isinstance(edits, list):
+            return HookEdits([], cwd, "an afterFileEdit without file_path and a list of edits")
+        texts = [e["new_string"] for e in edits if isinstance(e, dict) and isinstance(e.get("new_string"), str)]
+    else:
+        name, arguments = text(payload.get("tool_name")), cursor.tool_input(payload)
+        if name not in cursor.TOOLS:
+            return HookEdits([], cwd)
+        if isinstance(arguments, str):
+            return HookEdits([], cwd, arguments)
+        found = cursor.inserted(name, arguments)
+        if isinstance(found, str):
+            return HookEdits([], cwd, found)
+        path, texts = found
+    # One generation may edit a file several times, each its own afterFileEdit: the call is the generation
+    # and what it wrote, so each is recorded once, and a repeated hook call records nothing new.
+    generation = text(payload.get("generation_id")) or text(payload.get("tool_use_id")) or ""
+    call_id = f"{generation}:{_digest(path, *texts)}"
+    call = Call(text(payload.get("conversation_id")), call_id, text(payload.get("model")), now(), "hook")
+    return HookEdits(agent_edits(recorder, call, [Write(paths.resolve(path, cwd), t) for t in texts]), cwd)
+
+
+def _copilot(recorder: Recorder, payload: dict[str, Any], cwd: str | None) -> HookEdits:
+    from provguard.guard import copilot
+
+    name, arguments = copilot.call(payload)
+    if name not in copilot.TOOLS:
+        return HookEdits([], cwd)
+    if isinstance(arguments, str):
+        return HookEdits([], cwd, arguments)
+    result = payload.get("toolResult")
+    if isinstance(result, dict) and result.get("resultType") not in (None, "success"):
+        return HookEdits([], cwd, f"the {name} call did not succeed ({result.get('resultType')}); nothing recorded")
+    if _failed(payload.get("tool_response")):
+        return HookEdits([], cwd, f"the {name} call failed; nothing recorded")
+    found = copilot.inserted(name, arguments)
+    if isinstance(found, str):
+        return HookEdits([], cwd, found)
+    session = text(payload.get("session_id")) or text(payload.get("sessionId"))
+    call_id = text(payload.get("tool_use_id")) or _digest(str(payload.get("timestamp")), name, *(t for _, t in found))
+    call = Call(session, call_id, text(payload.get("model")), now(), "hook")
+    return HookEdits(agent_edits(recorder, call, [Write(paths.resolve(p, cwd), t) for p, t in found]), cwd)
+
+
+def _digest(*parts: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def _failed(response: Any) -> bool:
