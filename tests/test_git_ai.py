@@ -179,6 +179,8 @@ def test_attributed_lines_are_reported_by_check_as_ai_with_evidence_git_ai_tool_
         "git-ai: 1 commits read, 1 notes found; 1 new edits recorded (0 already known), 5 lines attributed at HEAD; "
         "0 problems"]
     assert ai_findings(repo.root) == [("src/shipping.py", 1, 5, "git-ai", "claude-code", CLAUDE_MODEL)]
+    report = json.loads(provguard(repo.root, "check", "--format", "json", "--fail-on", "never").stdout)
+    assert {f["origin"]["extra"]["record"] for f in report["findings"]} == {f"git-ai {commit}"}  # which note said so
     ledger = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3")
     (edit,) = ledger.agent_edits()
     assert (edit.evidence, edit.vendor, edit.session_id, edit.confidence, edit.source, edit.lines) == (

@@ -101,8 +101,8 @@ class AgentEdit:
     def origin(self) -> Origin:
         return Origin(kind=Kind.AI_AGENT, evidence=self.evidence, tool=self.tool, vendor=self.vendor,
                       model=self.model, confidence=self.confidence, date=self.time,
-                      extra=tuple((k, v) for k, v in (("session", self.session_id), ("tool-call", self.tool_call_id))
-                                  if v))
+                      extra=tuple((k, v) for k, v in (("session", self.session_id), ("tool-call", self.tool_call_id),
+                                                      ("record", self.source)) if v))
 
 
 @dataclass(frozen=True)
