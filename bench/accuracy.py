@@ -2,14 +2,17 @@
 
     python bench/accuracy.py                 # about a minute; prints the report
     python bench/accuracy.py --snippets 100  # smaller
-    python bench/accuracy.py --min-prints 4 --gap 2   # the same run at other thresholds
+    python bench/accuracy.py --min-prints 4 --min-coverage 0.5   # the same run at other thresholds
 
-Snippets: functions of 8 to 40 lines taken from Python packages installed beside provguard (SNIPPET_PACKAGES,
+Snippets: distinct functions (sharing at most half their fingerprints with one chosen before) of up to 40
+lines holding at least MIN_CODE_LINES = 8 lines of code (blank lines, comments
+and docstrings do not count), taken from Python packages installed beside provguard (SNIPPET_PACKAGES,
 vendored copies excluded). Each is recorded in a fresh SQLite ledger as an agent edit, then hidden in a file
 of an unrelated package in several disguises: moved (pasted whole into the middle of another file), renamed
 (every name replaced), re-indented (nested in a class, two-space indents), reformatted (quotes swapped,
-calls wrapped one argument a line, comments and blank lines added), partly edited (one line in six
-changed, one deleted, one added), and all of these at once. A copy counts as found when a region naming its
+calls wrapped one argument a line, comments and blank lines added), partly edited (one line of code in
+EDITED_SHARE = 6 edited, at least one: in turn a one-line statement replaced by another, a line added, a line
+deleted), and all of these at once. A copy counts as found when a region naming its
 edit overlaps it; the report also gives the share of the copies' lines such regions cover.
 
 False flags: every file of a separate body of unrelated packages (UNRELATED_PACKAGES) is checked against
@@ -65,6 +68,11 @@ BOILERPLATE = (
 )
 
 
+MIN_CODE_LINES = 8
+"""The guarantee is about snippets of 8 or more lines of code: blank lines, comments and docstrings do not
+count."""
+
+
 @dataclass(frozen=True)
 class Snippet:
     id: str
@@ -90,7 +98,7 @@ def snippets(count: int, rng: random.Random) -> list[Snippet]:
     files = package_files(SNIPPET_PACKAGES)
     rng.shuffle(files)
     found: list[Snippet] = []
-    seen: set[str] = set()
+    seen: set[int] = set()  # the chosen snippets' fingerprints
     for path in files:
         try:
             source = path.read_bytes()
@@ -99,15 +107,17 @@ def snippets(count: int, rng: random.Random) -> list[Snippet]:
         doc = Document(str(path), detect(path.name), source)
         assert doc.tree is not None
         functions = [n for n in _walk(doc.tree.root_node) if n.type == "function_definition"
-                     and 8 <= n.end_point[0] - n.start_point[0] + 1 <= 40]
+                     and n.end_point[0] - n.start_point[0] + 1 <= 40]
         rng.shuffle(functions)
         for node in functions[:2]:
             start = doc.lines.line_bounds(node.start_point[0])[0]
             text = doc.source[start:node.end_byte].decode("utf-8", errors="replace") + "\n"
-            key = re.sub(r"\s+", "", text)
-            if key in seen:
+            if len(_code_rows(text)) < MIN_CODE_LINES:
                 continue
-            seen.add(key)
+            prints = set(insertion_prints(text, path.name).fingerprints)
+            if sum(h in seen for h in prints) * 2 > len(prints):
+                continue  # the same code under other names (packages repeat themselves): either would be right
+            seen |= prints
             rel = path.relative_to(site_packages()).as_posix()
             found.append(Snippet(f"s{len(found)}", f"{rel}:{node.start_point[0] + 1}", text))
             if len(found) == count:
@@ -125,7 +135,8 @@ def _walk(node):  # type: ignore[no-untyped-def]
 
 # -- disguises -------------------------------------------------------------------------------------------
 
-_NAME = re.compile(r"(?<![.\w])([A-Za-z_]\w*)")
+_NAME = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(?![\w'\"])")
+"""A name: not an attribute (after a dot), not a string's prefix (f"...")."""
 
 
 def renamed(text: str) -> str:
@@ -169,17 +180,57 @@ def reformatted(text: str, rng: random.Random) -> str:
     return "\n".join(out) + "\n"
 
 
+EDITED_SHARE = 6
+"""Partly edited copies have one line in this many edited (at least one): changed, inserted or deleted."""
+_SIMPLE_STATEMENTS = frozenset({"expression_statement", "return_statement", "raise_statement", "assert_statement",
+                                "pass_statement", "delete_statement", "global_statement", "nonlocal_statement"})
+
+
 def partly_edited(text: str, rng: random.Random) -> str:
+    """One line in EDITED_SHARE edited, as a person would: the first a changed statement, the second an added
+    line, the third a deleted one, and so on, each on a different one-line statement (the copy still parses)."""
     lines = text.splitlines()
-    body = list(range(1, len(lines)))
-    rng.shuffle(body)
-    for row in body[:max(1, len(lines) // 6)]:
+    edits = max(1, len(_code_rows(text)) // EDITED_SHARE)
+    rows = sorted(_one_line_statements(text) - {0}) or list(range(1, len(lines)))
+    chosen = sorted(rng.sample(rows, min(edits, len(rows))), reverse=True)
+    for n, row in enumerate(chosen):  # bottom up, so earlier rows keep their numbers
         indent = lines[row][:len(lines[row]) - len(lines[row].lstrip())]
-        lines[row] = f"{indent}value_{row} = compute(value_{row}, {row})"
-    del lines[body[-1]]
-    lines.insert(len(lines) // 2, lines[len(lines) // 2][:len(lines[len(lines) // 2]) -
-                                                        len(lines[len(lines) // 2].lstrip())] + "trace('here')")
+        kind = n % 3
+        if kind == 0:
+            lines[row] = f"{indent}value_{row} = compute(value_{row}, {row})"
+        elif kind == 1:
+            lines.insert(row, f"{indent}trace('here', {row})")
+        else:
+            del lines[row]
     return "\n".join(lines) + "\n"
+
+
+def _one_line_statements(text: str) -> set[int]:
+    doc = Document.from_text("s.py", detect("s.py"), textwrap.dedent(text))
+    assert doc.tree is not None
+    return {n.start_point[0] for n in _walk(doc.tree.root_node)
+            if n.type in _SIMPLE_STATEMENTS and n.start_point[0] == n.end_point[0]
+            and not (n.type == "expression_statement" and n.named_child_count == 1
+                     and n.named_children[0].type == "string")}
+
+
+def _code_rows(text: str) -> set[int]:
+    """Rows on which a token of code starts: not blank, not only a comment, not inside a docstring or any other
+    string spanning lines."""
+    doc = Document.from_text("s.py", detect("s.py"), textwrap.dedent(text))
+    assert doc.tree is not None
+    rows: set[int] = set()
+    stack = [doc.tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "comment" or (node.type == "expression_statement" and node.named_child_count == 1
+                                      and node.named_children[0].type == "string"):
+            continue
+        if node.type == "string" or node.child_count == 0:
+            rows.add(node.start_point[0])
+            continue
+        stack.extend(node.children)
+    return rows
 
 
 def disguise(variant: str, text: str, rng: random.Random) -> str:
@@ -224,6 +275,12 @@ def run(args: argparse.Namespace) -> int:
         matching.GAP_LINES = args.gap
     if args.min_lines is not None:
         matching.MIN_LINES = args.min_lines
+    if args.min_coverage is not None:
+        matching.MIN_COVERAGE = args.min_coverage
+    if args.strong is not None:
+        matching.STRONG_PRINTS = args.strong
+    if args.gap_share is not None:
+        matching.GAP_SHARE = args.gap_share
     rng = random.Random(args.seed)
     started = time.perf_counter()
     chosen = snippets(args.snippets, rng)
@@ -263,11 +320,12 @@ def run(args: argparse.Namespace) -> int:
         ledger.close()
     elapsed = time.perf_counter() - started
     n = len(chosen)
-    lines = [len(s.text.splitlines()) for s in chosen]
+    lines = [len(_code_rows(s.text)) for s in chosen]
     print(f"fingerprint accuracy (k={K} tokens, window={WINDOW}, guarantee={GUARANTEE} tokens; "
           f"MIN_PRINTS={matching.MIN_PRINTS}, GAP_LINES={matching.GAP_LINES}, "
-          f"MIN_LINES={matching.MIN_LINES}; seed {args.seed})")
-    print(f"snippets: {n} functions of {min(lines)}-{max(lines)} lines (median {sorted(lines)[n // 2]}) from "
+          f"MIN_LINES={matching.MIN_LINES}, MIN_COVERAGE={matching.MIN_COVERAGE}, "
+          f"STRONG_PRINTS={matching.STRONG_PRINTS}, GAP_SHARE={matching.GAP_SHARE}; seed {args.seed})")
+    print(f"snippets: {n} functions of {min(lines)}-{max(lines)} lines of code (median {sorted(lines)[n // 2]}) from "
           f"{', '.join(SNIPPET_PACKAGES)}")
     print("recall (copy hidden in an unrelated file): copies found, and the share of their lines covered")
     for variant in VARIANTS:
@@ -302,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-prints", type=int)
     parser.add_argument("--gap", type=int)
     parser.add_argument("--min-lines", type=int)
+    parser.add_argument("--min-coverage", type=float)
+    parser.add_argument("--strong", type=int)
+    parser.add_argument("--gap-share", type=float)
     parser.add_argument("--show", type=int, default=10, help="false flags listed (default 10)")
     return run(parser.parse_args(argv))
 

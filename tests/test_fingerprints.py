@@ -25,10 +25,10 @@ def doc_prints(text: str, path: str) -> set[int]:
     return {p.hash for p in document_prints(Document.from_text(path, detect(path), text))}
 
 
-def test_a_snippet_has_one_or_two_fingerprints_per_line_and_no_code() -> None:
+def test_a_snippet_has_a_few_fingerprints_per_line_and_no_code() -> None:
     prints = insertion_prints(SNIPPET, "src/intervals.py")
     assert prints.lines == 11
-    assert 5 <= len(prints.fingerprints) <= 2 * prints.lines
+    assert prints.lines <= len(prints.fingerprints) <= 3 * prints.lines, "dense code: about 10 tokens a line"
     assert len(prints.line_hashes) == 11
     assert all(-(2**63) <= h < 2**63 for h in prints.fingerprints + prints.line_hashes)
 
