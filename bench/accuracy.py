@@ -16,8 +16,11 @@ deleted), and all of these at once. A copy counts as found when a region naming 
 edit overlaps it; the report also gives the share of the copies' lines such regions cover.
 
 False flags: every file of a separate body of unrelated packages (UNRELATED_PACKAGES) is checked against
-the same ledger, which also holds agent edits of pure boilerplate (imports, getters, licence headers);
-any region found there is a false flag. Thresholds are the shipped ones unless overridden.
+the same ledger, which also holds agent edits of pure boilerplate (imports, getters, licence headers) and 40
+whole files of the snippet packages (agents write whole modules too); any region found there is a false flag.
+Recall on those whole files is measured too: up to two functions of each, with every disguise, hidden like the
+snippets ("part of a file": the copy holds a small share of the edit's fingerprints). Thresholds are the
+shipped ones unless overridden.
 """
 
 from __future__ import annotations
@@ -281,6 +284,8 @@ def run(args: argparse.Namespace) -> int:
         matching.STRONG_PRINTS = args.strong
     if args.gap_share is not None:
         matching.GAP_SHARE = args.gap_share
+    if args.strong_density is not None:
+        matching.STRONG_DENSITY = args.strong_density
     rng = random.Random(args.seed)
     started = time.perf_counter()
     chosen = snippets(args.snippets, rng)
@@ -290,6 +295,8 @@ def run(args: argparse.Namespace) -> int:
         ledger = SqliteLedger(Path(tmp) / "ledger.sqlite3")
         edits = [_edit(s.id, f"recorded/{s.id}.py", s.text) for s in chosen]
         edits += [_edit(f"boiler{i}", f"recorded/boiler{i}.py", text) for i, text in enumerate(BOILERPLATE)]
+        wholes = whole_files(chosen, args.whole_files, random.Random(args.seed + 1))
+        edits += [_edit(f"file{i}", f"recorded/file{i}.py", text) for i, text in enumerate(wholes)]
         ledger.add_agent_edits(edits)
         found: Counter[str] = Counter()
         covered: Counter[str] = Counter()
@@ -304,6 +311,13 @@ def run(args: argparse.Namespace) -> int:
                 found[variant] += overlap > 0
                 covered[variant] += overlap
                 copied[variant] += last - first + 1
+        parts = parts_of(wholes, rng)
+        parts_found = 0
+        for index, (number, part) in enumerate(parts):
+            host = hosts[(index + len(chosen)) % len(hosts)].read_text(encoding="utf-8", errors="replace")
+            text, first, last = hide(disguise("all together", part, rng), host, rng)
+            parts_found += any(r.edit_id == f"file{number}" and _overlap(r, first, last)
+                               for r in regions_of(ledger, "scanned/host.py", text))
         body = package_files(UNRELATED_PACKAGES)[:args.unrelated_files]
         flagged_files, flagged_regions, flagged_lines, total_lines = 0, 0, 0, 0
         examples: list[str] = []
@@ -324,21 +338,54 @@ def run(args: argparse.Namespace) -> int:
     print(f"fingerprint accuracy (k={K} tokens, window={WINDOW}, guarantee={GUARANTEE} tokens; "
           f"MIN_PRINTS={matching.MIN_PRINTS}, GAP_LINES={matching.GAP_LINES}, "
           f"MIN_LINES={matching.MIN_LINES}, MIN_COVERAGE={matching.MIN_COVERAGE}, "
-          f"STRONG_PRINTS={matching.STRONG_PRINTS}, GAP_SHARE={matching.GAP_SHARE}; seed {args.seed})")
+          f"STRONG_PRINTS={matching.STRONG_PRINTS}, STRONG_DENSITY={matching.STRONG_DENSITY}, "
+          f"GAP_SHARE={matching.GAP_SHARE}, MAX_GAP_LINES={matching.MAX_GAP_LINES}; seed {args.seed})")
     print(f"snippets: {n} functions of {min(lines)}-{max(lines)} lines of code (median {sorted(lines)[n // 2]}) from "
           f"{', '.join(SNIPPET_PACKAGES)}")
     print("recall (copy hidden in an unrelated file): copies found, and the share of their lines covered")
     for variant in VARIANTS:
         print(f"  {variant:<14} {found[variant]:>4}/{n}  {100 * found[variant] / n:5.1f}%   "
               f"lines covered {100 * covered[variant] / max(copied[variant], 1):5.1f}%")
+    print(f"  {'part of a file':<14} {parts_found:>4}/{len(parts)}  {100 * parts_found / max(len(parts), 1):5.1f}%   "
+          "(a function of a recorded whole file, with every disguise)")
     print(f"false flags on {len(body)} unrelated files ({total_lines} lines) from {', '.join(UNRELATED_PACKAGES)},")
-    print(f"  against a ledger of {n} snippets + {len(BOILERPLATE)} boilerplate edits:")
+    print(f"  against a ledger of {n} snippets + {len(BOILERPLATE)} boilerplate edits + {len(wholes)} whole files "
+          f"({sum(t.count(chr(10)) for t in wholes)} lines):")
     print(f"  files flagged {flagged_files}/{len(body)}, regions {flagged_regions}, "
           f"lines {flagged_lines} ({100 * flagged_lines / max(total_lines, 1):.3f}% of lines)")
     for example in examples[:args.show]:
         print(f"    {example}")
     print(f"({elapsed:.0f} s)")
     return 0
+
+
+def whole_files(chosen: list[Snippet], count: int, rng: random.Random) -> list[str]:
+    """Whole files of the snippet packages (none a snippet came from), as an agent writes new modules: long
+    edits whose scattered structure must not add up to a match in unrelated code."""
+    used = {s.source.rsplit(":", 1)[0] for s in chosen}
+    files = [p for p in package_files(SNIPPET_PACKAGES) if 4_000 < p.stat().st_size < 40_000
+             and p.relative_to(site_packages()).as_posix() not in used]
+    rng.shuffle(files)
+    return [p.read_text(encoding="utf-8", errors="replace") for p in files[:count]]
+
+
+def parts_of(wholes: list[str], rng: random.Random) -> list[tuple[int, str]]:
+    """Up to two functions (>= MIN_CODE_LINES lines of code) of each whole file: (its number, the function)."""
+    found: list[tuple[int, str]] = []
+    for number, text in enumerate(wholes):
+        doc = Document.from_text("w.py", detect("w.py"), text)
+        assert doc.tree is not None
+        functions = [n for n in _walk(doc.tree.root_node) if n.type == "function_definition"
+                     and n.end_point[0] - n.start_point[0] + 1 <= 40]
+        rng.shuffle(functions)
+        taken = 0
+        for node in functions:
+            start = doc.lines.line_bounds(node.start_point[0])[0]
+            part = doc.source[start:node.end_byte].decode("utf-8", errors="replace") + "\n"
+            if len(_code_rows(part)) >= MIN_CODE_LINES and taken < 2:
+                found.append((number, part))
+                taken += 1
+    return found
 
 
 def _edit(edit_id: str, path: str, text: str) -> AgentEdit:
@@ -356,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--snippets", type=int, default=300)
     parser.add_argument("--unrelated-files", type=int, default=400)
+    parser.add_argument("--whole-files", type=int, default=40, help="whole files recorded as edits (default 40)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--min-prints", type=int)
     parser.add_argument("--gap", type=int)
@@ -363,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-coverage", type=float)
     parser.add_argument("--strong", type=int)
     parser.add_argument("--gap-share", type=float)
+    parser.add_argument("--strong-density", type=float)
     parser.add_argument("--show", type=int, default=10, help="false flags listed (default 10)")
     return run(parser.parse_args(argv))
 

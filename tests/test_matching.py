@@ -328,3 +328,15 @@ def test_boilerplate_an_agent_wrote_is_never_flagged_in_other_files(
         assert regions(store, path.replace("src/", "lib/").replace("web/", "ui/"), other) == []
     finally:
         store.close()
+
+
+def test_a_function_copied_out_of_a_whole_module_an_agent_wrote_is_found(ledger: SqliteLedger) -> None:
+    module = "\n\n".join(text for path, text in POOL if path.endswith(".py"))
+    ledger.add_agent_edits([recorded(module, "src/helpers.py")])
+    retry = dict(POOL)["src/retry.py"]
+    copy = disguised(retry, ["q"], 4, [3], "checked = validate(checked, 3)")
+    document, first, last = pasted(host_text("py", 0), "lib/host.py", "class Holder:\n" + copy, 7)
+    [region] = [r for r in regions(ledger, "lib/host.py", document) if r.origin.evidence is Evidence.FINGERPRINT]
+    assert region.first_line <= last and first <= region.last_line
+    shared, total = map(int, dict(region.origin.extra)["matched"].split("/"))
+    assert shared < 0.35 * total, "a small share of the edit: found by the count of dense shared fingerprints"
