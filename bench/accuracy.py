@@ -2,19 +2,25 @@
 
     python bench/accuracy.py                 # about a minute; prints the report
     python bench/accuracy.py --snippets 100  # smaller
-    python bench/accuracy.py --min-prints 4 --gap 2   # the same run at other thresholds
+    python bench/accuracy.py --min-prints 4 --min-coverage 0.5   # the same run at other thresholds
 
-Snippets: functions of 8 to 40 lines taken from Python packages installed beside provguard (SNIPPET_PACKAGES,
+Snippets: distinct functions (sharing at most half their fingerprints with one chosen before) of up to 40
+lines holding at least MIN_CODE_LINES = 8 lines of code (blank lines, comments
+and docstrings do not count), taken from Python packages installed beside provguard (SNIPPET_PACKAGES,
 vendored copies excluded). Each is recorded in a fresh SQLite ledger as an agent edit, then hidden in a file
 of an unrelated package in several disguises: moved (pasted whole into the middle of another file), renamed
 (every name replaced), re-indented (nested in a class, two-space indents), reformatted (quotes swapped,
-calls wrapped one argument a line, comments and blank lines added), partly edited (one line in six
-changed, one deleted, one added), and all of these at once. A copy counts as found when a region naming its
+calls wrapped one argument a line, comments and blank lines added), partly edited (one line of code in
+EDITED_SHARE = 6 edited, at least one: in turn a one-line statement replaced by another, a line added, a line
+deleted), and all of these at once. A copy counts as found when a region naming its
 edit overlaps it; the report also gives the share of the copies' lines such regions cover.
 
 False flags: every file of a separate body of unrelated packages (UNRELATED_PACKAGES) is checked against
-the same ledger, which also holds agent edits of pure boilerplate (imports, getters, licence headers);
-any region found there is a false flag. Thresholds are the shipped ones unless overridden.
+the same ledger, which also holds agent edits of pure boilerplate (imports, getters, licence headers) and 40
+whole files of the snippet packages (agents write whole modules too); any region found there is a false flag.
+Recall on those whole files is measured too: up to two functions of each, with every disguise, hidden like the
+snippets ("part of a file": the copy holds a small share of the edit's fingerprints). Thresholds are the
+shipped ones unless overridden.
 """
 
 from __future__ import annotations
@@ -65,6 +71,11 @@ BOILERPLATE = (
 )
 
 
+MIN_CODE_LINES = 8
+"""The guarantee is about snippets of 8 or more lines of code: blank lines, comments and docstrings do not
+count."""
+
+
 @dataclass(frozen=True)
 class Snippet:
     id: str
@@ -90,7 +101,7 @@ def snippets(count: int, rng: random.Random) -> list[Snippet]:
     files = package_files(SNIPPET_PACKAGES)
     rng.shuffle(files)
     found: list[Snippet] = []
-    seen: set[str] = set()
+    seen: set[int] = set()  # the chosen snippets' fingerprints
     for path in files:
         try:
             source = path.read_bytes()
@@ -99,15 +110,17 @@ def snippets(count: int, rng: random.Random) -> list[Snippet]:
         doc = Document(str(path), detect(path.name), source)
         assert doc.tree is not None
         functions = [n for n in _walk(doc.tree.root_node) if n.type == "function_definition"
-                     and 8 <= n.end_point[0] - n.start_point[0] + 1 <= 40]
+                     and n.end_point[0] - n.start_point[0] + 1 <= 40]
         rng.shuffle(functions)
         for node in functions[:2]:
             start = doc.lines.line_bounds(node.start_point[0])[0]
             text = doc.source[start:node.end_byte].decode("utf-8", errors="replace") + "\n"
-            key = re.sub(r"\s+", "", text)
-            if key in seen:
+            if len(_code_rows(text)) < MIN_CODE_LINES:
                 continue
-            seen.add(key)
+            prints = set(insertion_prints(text, path.name).fingerprints)
+            if sum(h in seen for h in prints) * 2 > len(prints):
+                continue  # the same code under other names (packages repeat themselves): either would be right
+            seen |= prints
             rel = path.relative_to(site_packages()).as_posix()
             found.append(Snippet(f"s{len(found)}", f"{rel}:{node.start_point[0] + 1}", text))
             if len(found) == count:
@@ -125,7 +138,8 @@ def _walk(node):  # type: ignore[no-untyped-def]
 
 # -- disguises -------------------------------------------------------------------------------------------
 
-_NAME = re.compile(r"(?<![.\w])([A-Za-z_]\w*)")
+_NAME = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(?![\w'\"])")
+"""A name: not an attribute (after a dot), not a string's prefix (f"...")."""
 
 
 def renamed(text: str) -> str:
@@ -169,17 +183,57 @@ def reformatted(text: str, rng: random.Random) -> str:
     return "\n".join(out) + "\n"
 
 
+EDITED_SHARE = 6
+"""Partly edited copies have one line in this many edited (at least one): changed, inserted or deleted."""
+_SIMPLE_STATEMENTS = frozenset({"expression_statement", "return_statement", "raise_statement", "assert_statement",
+                                "pass_statement", "delete_statement", "global_statement", "nonlocal_statement"})
+
+
 def partly_edited(text: str, rng: random.Random) -> str:
+    """One line in EDITED_SHARE edited, as a person would: the first a changed statement, the second an added
+    line, the third a deleted one, and so on, each on a different one-line statement (the copy still parses)."""
     lines = text.splitlines()
-    body = list(range(1, len(lines)))
-    rng.shuffle(body)
-    for row in body[:max(1, len(lines) // 6)]:
+    edits = max(1, len(_code_rows(text)) // EDITED_SHARE)
+    rows = sorted(_one_line_statements(text) - {0}) or list(range(1, len(lines)))
+    chosen = sorted(rng.sample(rows, min(edits, len(rows))), reverse=True)
+    for n, row in enumerate(chosen):  # bottom up, so earlier rows keep their numbers
         indent = lines[row][:len(lines[row]) - len(lines[row].lstrip())]
-        lines[row] = f"{indent}value_{row} = compute(value_{row}, {row})"
-    del lines[body[-1]]
-    lines.insert(len(lines) // 2, lines[len(lines) // 2][:len(lines[len(lines) // 2]) -
-                                                        len(lines[len(lines) // 2].lstrip())] + "trace('here')")
+        kind = n % 3
+        if kind == 0:
+            lines[row] = f"{indent}value_{row} = compute(value_{row}, {row})"
+        elif kind == 1:
+            lines.insert(row, f"{indent}trace('here', {row})")
+        else:
+            del lines[row]
     return "\n".join(lines) + "\n"
+
+
+def _one_line_statements(text: str) -> set[int]:
+    doc = Document.from_text("s.py", detect("s.py"), textwrap.dedent(text))
+    assert doc.tree is not None
+    return {n.start_point[0] for n in _walk(doc.tree.root_node)
+            if n.type in _SIMPLE_STATEMENTS and n.start_point[0] == n.end_point[0]
+            and not (n.type == "expression_statement" and n.named_child_count == 1
+                     and n.named_children[0].type == "string")}
+
+
+def _code_rows(text: str) -> set[int]:
+    """Rows on which a token of code starts: not blank, not only a comment, not inside a docstring or any other
+    string spanning lines."""
+    doc = Document.from_text("s.py", detect("s.py"), textwrap.dedent(text))
+    assert doc.tree is not None
+    rows: set[int] = set()
+    stack = [doc.tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "comment" or (node.type == "expression_statement" and node.named_child_count == 1
+                                      and node.named_children[0].type == "string"):
+            continue
+        if node.type == "string" or node.child_count == 0:
+            rows.add(node.start_point[0])
+            continue
+        stack.extend(node.children)
+    return rows
 
 
 def disguise(variant: str, text: str, rng: random.Random) -> str:
@@ -224,6 +278,14 @@ def run(args: argparse.Namespace) -> int:
         matching.GAP_LINES = args.gap
     if args.min_lines is not None:
         matching.MIN_LINES = args.min_lines
+    if args.min_coverage is not None:
+        matching.MIN_COVERAGE = args.min_coverage
+    if args.strong is not None:
+        matching.STRONG_PRINTS = args.strong
+    if args.gap_share is not None:
+        matching.GAP_SHARE = args.gap_share
+    if args.strong_density is not None:
+        matching.STRONG_DENSITY = args.strong_density
     rng = random.Random(args.seed)
     started = time.perf_counter()
     chosen = snippets(args.snippets, rng)
@@ -233,6 +295,8 @@ def run(args: argparse.Namespace) -> int:
         ledger = SqliteLedger(Path(tmp) / "ledger.sqlite3")
         edits = [_edit(s.id, f"recorded/{s.id}.py", s.text) for s in chosen]
         edits += [_edit(f"boiler{i}", f"recorded/boiler{i}.py", text) for i, text in enumerate(BOILERPLATE)]
+        wholes = whole_files(chosen, args.whole_files, random.Random(args.seed + 1))
+        edits += [_edit(f"file{i}", f"recorded/file{i}.py", text) for i, text in enumerate(wholes)]
         ledger.add_agent_edits(edits)
         found: Counter[str] = Counter()
         covered: Counter[str] = Counter()
@@ -247,6 +311,13 @@ def run(args: argparse.Namespace) -> int:
                 found[variant] += overlap > 0
                 covered[variant] += overlap
                 copied[variant] += last - first + 1
+        parts = parts_of(wholes, rng)
+        parts_found = 0
+        for index, (number, part) in enumerate(parts):
+            host = hosts[(index + len(chosen)) % len(hosts)].read_text(encoding="utf-8", errors="replace")
+            text, first, last = hide(disguise("all together", part, rng), host, rng)
+            parts_found += any(r.edit_id == f"file{number}" and _overlap(r, first, last)
+                               for r in regions_of(ledger, "scanned/host.py", text))
         body = package_files(UNRELATED_PACKAGES)[:args.unrelated_files]
         flagged_files, flagged_regions, flagged_lines, total_lines = 0, 0, 0, 0
         examples: list[str] = []
@@ -263,24 +334,58 @@ def run(args: argparse.Namespace) -> int:
         ledger.close()
     elapsed = time.perf_counter() - started
     n = len(chosen)
-    lines = [len(s.text.splitlines()) for s in chosen]
+    lines = [len(_code_rows(s.text)) for s in chosen]
     print(f"fingerprint accuracy (k={K} tokens, window={WINDOW}, guarantee={GUARANTEE} tokens; "
           f"MIN_PRINTS={matching.MIN_PRINTS}, GAP_LINES={matching.GAP_LINES}, "
-          f"MIN_LINES={matching.MIN_LINES}; seed {args.seed})")
-    print(f"snippets: {n} functions of {min(lines)}-{max(lines)} lines (median {sorted(lines)[n // 2]}) from "
+          f"MIN_LINES={matching.MIN_LINES}, MIN_COVERAGE={matching.MIN_COVERAGE}, "
+          f"STRONG_PRINTS={matching.STRONG_PRINTS}, STRONG_DENSITY={matching.STRONG_DENSITY}, "
+          f"GAP_SHARE={matching.GAP_SHARE}, MAX_GAP_LINES={matching.MAX_GAP_LINES}; seed {args.seed})")
+    print(f"snippets: {n} functions of {min(lines)}-{max(lines)} lines of code (median {sorted(lines)[n // 2]}) from "
           f"{', '.join(SNIPPET_PACKAGES)}")
     print("recall (copy hidden in an unrelated file): copies found, and the share of their lines covered")
     for variant in VARIANTS:
         print(f"  {variant:<14} {found[variant]:>4}/{n}  {100 * found[variant] / n:5.1f}%   "
               f"lines covered {100 * covered[variant] / max(copied[variant], 1):5.1f}%")
+    print(f"  {'part of a file':<14} {parts_found:>4}/{len(parts)}  {100 * parts_found / max(len(parts), 1):5.1f}%   "
+          "(a function of a recorded whole file, with every disguise)")
     print(f"false flags on {len(body)} unrelated files ({total_lines} lines) from {', '.join(UNRELATED_PACKAGES)},")
-    print(f"  against a ledger of {n} snippets + {len(BOILERPLATE)} boilerplate edits:")
+    print(f"  against a ledger of {n} snippets + {len(BOILERPLATE)} boilerplate edits + {len(wholes)} whole files "
+          f"({sum(t.count(chr(10)) for t in wholes)} lines):")
     print(f"  files flagged {flagged_files}/{len(body)}, regions {flagged_regions}, "
           f"lines {flagged_lines} ({100 * flagged_lines / max(total_lines, 1):.3f}% of lines)")
     for example in examples[:args.show]:
         print(f"    {example}")
     print(f"({elapsed:.0f} s)")
     return 0
+
+
+def whole_files(chosen: list[Snippet], count: int, rng: random.Random) -> list[str]:
+    """Whole files of the snippet packages (none a snippet came from), as an agent writes new modules: long
+    edits whose scattered structure must not add up to a match in unrelated code."""
+    used = {s.source.rsplit(":", 1)[0] for s in chosen}
+    files = [p for p in package_files(SNIPPET_PACKAGES) if 4_000 < p.stat().st_size < 40_000
+             and p.relative_to(site_packages()).as_posix() not in used]
+    rng.shuffle(files)
+    return [p.read_text(encoding="utf-8", errors="replace") for p in files[:count]]
+
+
+def parts_of(wholes: list[str], rng: random.Random) -> list[tuple[int, str]]:
+    """Up to two functions (>= MIN_CODE_LINES lines of code) of each whole file: (its number, the function)."""
+    found: list[tuple[int, str]] = []
+    for number, text in enumerate(wholes):
+        doc = Document.from_text("w.py", detect("w.py"), text)
+        assert doc.tree is not None
+        functions = [n for n in _walk(doc.tree.root_node) if n.type == "function_definition"
+                     and n.end_point[0] - n.start_point[0] + 1 <= 40]
+        rng.shuffle(functions)
+        taken = 0
+        for node in functions:
+            start = doc.lines.line_bounds(node.start_point[0])[0]
+            part = doc.source[start:node.end_byte].decode("utf-8", errors="replace") + "\n"
+            if len(_code_rows(part)) >= MIN_CODE_LINES and taken < 2:
+                found.append((number, part))
+                taken += 1
+    return found
 
 
 def _edit(edit_id: str, path: str, text: str) -> AgentEdit:
@@ -298,10 +403,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--snippets", type=int, default=300)
     parser.add_argument("--unrelated-files", type=int, default=400)
+    parser.add_argument("--whole-files", type=int, default=40, help="whole files recorded as edits (default 40)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--min-prints", type=int)
     parser.add_argument("--gap", type=int)
     parser.add_argument("--min-lines", type=int)
+    parser.add_argument("--min-coverage", type=float)
+    parser.add_argument("--strong", type=int)
+    parser.add_argument("--gap-share", type=float)
+    parser.add_argument("--strong-density", type=float)
     parser.add_argument("--show", type=int, default=10, help="false flags listed (default 10)")
     return run(parser.parse_args(argv))
 

@@ -27,7 +27,7 @@ def test_a_fresh_project_is_healthy_and_checking_creates_no_ledger(tmp_path: Pat
     assert report["version"] and report["root"] == str(tmp_path)
     assert [(g["language"], g["loaded"]) for g in report["grammars"]] == [(lang, True) for lang in LANGUAGES]
     assert report["ledger"] == {"path": str(tmp_path / ".provguard" / "ledger.sqlite3"), "exists": False,
-                                "writable": True, "problem": None}
+                                "writable": True, "problem": None, "stale_edits": 0}
     assert [p["id"] for p in report["packs"]] == ["default"] and report["pack_errors"] == []
     assert not (tmp_path / ".provguard").exists()
 

@@ -25,10 +25,10 @@ def doc_prints(text: str, path: str) -> set[int]:
     return {p.hash for p in document_prints(Document.from_text(path, detect(path), text))}
 
 
-def test_a_snippet_has_one_or_two_fingerprints_per_line_and_no_code() -> None:
+def test_a_snippet_has_a_few_fingerprints_per_line_and_no_code() -> None:
     prints = insertion_prints(SNIPPET, "src/intervals.py")
     assert prints.lines == 11
-    assert 5 <= len(prints.fingerprints) <= 2 * prints.lines
+    assert prints.lines <= len(prints.fingerprints) <= 3 * prints.lines, "dense code: about 10 tokens a line"
     assert len(prints.line_hashes) == 11
     assert all(-(2**63) <= h < 2**63 for h in prints.fingerprints + prints.line_hashes)
 
@@ -124,3 +124,14 @@ def test_typing_inside_a_function_re_reads_one_line() -> None:
     tokens.edited(line, line, line, doc, old_tree)
     assert tokens.refresh(doc) == 1
     assert tokens.prints() == document_prints(Document.from_text("t.py", detect("t.py"), doc.text))
+
+
+def test_imports_are_not_code_a_copy_is_made_of() -> None:
+    python = "import os\nfrom collections import OrderedDict as OD\nimport numpy.linalg\n\n"
+    assert prints_of(SNIPPET, "a.py")
+    assert prints_of(python + SNIPPET, "a.py") == prints_of(SNIPPET, "a.py") == prints_of(
+        "from itertools import chain\n" + SNIPPET, "b.py")
+    js = "function area(w, h) {\n  const scale = 2.5;\n  return w * h * scale + offset('x', [1, 2, 3]);\n}\n" * 3
+    assert prints_of(js, "a.js")
+    assert prints_of("import React, { useState } from 'react';\nimport fs from 'fs';\n" + js, "a.js") == prints_of(
+        "import { join } from 'path';\n" + js, "b.js")

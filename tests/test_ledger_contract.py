@@ -7,6 +7,7 @@ see one `Ledger`, so the backends must not differ in anything a caller could not
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -134,8 +135,7 @@ def test_an_imported_claim_keeps_its_evidence_and_confidence(store: Store) -> No
 def test_edits_stored_before_confidence_existed_read_as_fully_believed(store: Store,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     module = BACKENDS[store.backend]
-    *older, latest = module.MIGRATIONS
-    assert "confidence" in latest[0]
+    older = next(module.MIGRATIONS[:n] for n, m in enumerate(module.MIGRATIONS) if "confidence" in m[0])
     monkeypatch.setattr(module, "MIGRATIONS", tuple(older))
     monkeypatch.setattr(module, "SCHEMA_VERSION", len(older))
     store.open().close()  # a ledger as the previous release left it
@@ -302,3 +302,35 @@ def test_records_are_plain_json_in_both_backends(store: Store) -> None:
     ledger.save_spans("a.py", [span(1)])
     [(origin,)] = store.query("SELECT origin FROM spans")
     assert json.loads(origin)["extra"] == [["session", "abc"], ["ticket", "ÜBER-1"], ["session", "repeated keys kept"]]
+
+
+def test_edits_fingerprinted_by_an_older_scheme_are_reported_and_refreshed_by_importing_again(
+        store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    module = BACKENDS[store.backend]
+    older = next(module.MIGRATIONS[:n] for n, m in enumerate(module.MIGRATIONS) if "scheme" in m[0])
+    monkeypatch.setattr(module, "MIGRATIONS", tuple(older))
+    monkeypatch.setattr(module, "SCHEMA_VERSION", len(older))
+    previous = store.open()  # a ledger as the previous release left it: an edit with its prints, a cursor
+    previous.save_import_cursor("/t/a.jsonl", ImportCursor(120, "inode-7"))
+    previous.close()
+    empty = "X''" if store.backend == "sqlite" else "'{}'"
+    store.query("INSERT INTO agent_edits (id, tool, path, time, evidence, lines, print_count, line_hashes) "
+                f"VALUES ('old', 'claude-code', 'src/a.py', '2026-01-01T00:00:00Z', 'hook', 9, 2, {empty})")
+    store.query("INSERT INTO edit_prints (hash, edit) SELECT 11, seq FROM agent_edits "
+                "UNION ALL SELECT 12, seq FROM agent_edits")
+    monkeypatch.undo()
+
+    ledger = store.open()
+    assert ledger.stale_edits() == 1
+    assert ledger.import_cursor("/t/a.jsonl") is None, "the next import reads the transcript again"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "server"))
+    done = subprocess.run([sys.executable, "-m", "provguard", "health", "--root", str(tmp_path), "--ledger",
+                           store.setting], capture_output=True, text=True, timeout=120, check=False, env=env)
+    assert "ledger: 1 edit was fingerprinted by an older scheme; run provguard import again to refresh" in done.stdout
+
+    assert ledger.add_agent_edits([agent_edit("old", prints=(21, 22, 23)), agent_edit("new")]) == 2
+    assert ledger.stale_edits() == 0
+    assert ledger.agent_edits(ids=["old"])[0].fingerprints == (21, 22, 23)
+    assert ledger.match_fingerprints({11, 12, 21}) == {"old": 1}, "the older prints are gone"
+    assert ledger.add_agent_edits([agent_edit("old", prints=(31,))]) == 0, "a current edit is not replaced"
+    ledger.close()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provguard.documents import Document
 from provguard.languages import detect
@@ -104,3 +108,235 @@ def test_check_reports_a_copy_of_a_recorded_edit(tmp_path: Path) -> None:
         "by a person",
     ]
     assert "tools/copy.py" not in done.stdout
+
+
+# -- the documented guarantee, as properties ---------------------------------------------------------------
+
+POOL = (
+    ("src/retry.py", '''\
+def fetch_with_retry(client, url, attempts=5, backoff=0.5):
+    """Fetch url, retrying on connection errors with exponential backoff."""
+    delay = backoff
+    last_error = None
+    for attempt in range(attempts):
+        try:
+            response = client.get(url, timeout=10)
+            response.raise_for_status()
+            return response.json()
+        except ConnectionError as error:
+            last_error = error
+            log.warning("attempt %d of %d failed: %s", attempt + 1, attempts, error)
+            time.sleep(delay)
+            delay = min(delay * 2, 30)
+    raise RuntimeError(f"giving up on {url}") from last_error
+'''),
+    ("src/stats.py", '''\
+def rolling_summary(values, window):
+    if window <= 0:
+        raise ValueError("window must be positive")
+    totals = []
+    running = 0.0
+    for index, value in enumerate(values):
+        running += value
+        if index >= window:
+            running -= values[index - window]
+        count = min(index + 1, window)
+        totals.append({"mean": running / count, "count": count, "last": value})
+    peak = max(totals, key=lambda row: row["mean"]) if totals else None
+    return totals, peak
+'''),
+    ("src/tree.py", '''\
+def flatten_tree(node, prefix="", separator="/"):
+    entries = {}
+    stack = [(prefix, node)]
+    while stack:
+        path, current = stack.pop()
+        if isinstance(current, dict):
+            for key, child in sorted(current.items(), reverse=True):
+                child_path = f"{path}{separator}{key}" if path else key
+                stack.append((child_path, child))
+        elif isinstance(current, list):
+            for position, child in enumerate(current):
+                stack.append((f"{path}[{position}]", child))
+        else:
+            entries[path] = current
+    return entries
+'''),
+    ("src/slug.py", '''\
+def slugify(title, limit=48):
+    cleaned = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", cleaned.lower())
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > limit:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or "untitled"
+'''),
+    ("src/cache.py", '''\
+def cached_lookup(cache, key, loader, ttl=60):
+    entry = cache.get(key)
+    now = time.monotonic()
+    if entry is not None and now - entry[1] < ttl:
+        return entry[0]
+    value = loader(key)
+    cache[key] = (value, now)
+    return value
+'''),
+    ("web/debounce.js", '''\
+export function debounceRequests(send, delayMs, maxBatch) {
+  let pending = [];
+  let timer = null;
+  const flush = () => {
+    const batch = pending.splice(0, maxBatch);
+    timer = null;
+    if (batch.length > 0) {
+      send(batch.map((item) => item.payload)).then((results) => {
+        batch.forEach((item, index) => item.resolve(results[index]));
+      });
+    }
+    if (pending.length > 0) timer = setTimeout(flush, delayMs);
+  };
+  return (payload) => new Promise((resolve) => {
+    pending.push({ payload, resolve });
+    if (timer === null) timer = setTimeout(flush, delayMs);
+  });
+}
+'''),
+)
+"""Snippets of 8 or more lines of code, as an agent writes them (the guarantee's subject)."""
+
+HOSTS = {
+    "py": ("textwrap.py", "fractions.py", "shlex.py"),
+    "js": ("const express = require('express');\nconst app = express();\n\n"
+           "app.get('/health', (req, res) => {\n  res.json({ ok: true, uptime: process.uptime() });\n});\n\n"
+           "function parsePort(value, fallback) {\n  const port = Number.parseInt(value, 10);\n"
+           "  return Number.isNaN(port) ? fallback : port;\n}\n\n"
+           "app.listen(parsePort(process.env.PORT, 8080), () => console.log('listening'));\n",),
+}
+"""Files of someone else's the copies are pasted into: standard library modules, and a small server."""
+
+
+def host_text(ext: str, which: int) -> str:
+    hosts = HOSTS[ext]
+    chosen = hosts[which % len(hosts)]
+    if ext == "py":
+        return (Path(sysconfig.get_paths()["stdlib"]) / chosen).read_text(encoding="utf-8")
+    return chosen
+
+
+def pasted(host: str, path: str, copy: str, at: int) -> tuple[str, int, int]:
+    """`copy` pasted into `host` between two of its top-level statements; its first and last line (0-based)."""
+    doc = Document.from_text(path, detect(path), host)
+    assert doc.tree is not None
+    tops = sorted({child.start_point[0] for child in doc.tree.root_node.children}) or [0]
+    row = tops[at % len(tops)]
+    lines = host.splitlines()
+    text = "\n".join([*lines[:row], "", copy.rstrip("\n"), "", *lines[row:]]) + "\n"
+    return text, row + 1, row + len(copy.rstrip("\n").splitlines())
+_KEYWORDS = frozenset({
+    "def", "return", "for", "in", "if", "else", "elif", "while", "try", "except", "as", "raise", "from", "None",
+    "True", "False", "not", "and", "or", "is", "lambda", "isinstance", "dict", "list", "enumerate", "range", "min",
+    "max", "sorted", "len", "f", "export", "function", "let", "const", "new", "null", "this", "Promise",
+    "setTimeout"})
+"""Words a renaming leaves alone: keywords and builtins."""
+_WORD = re.compile(r"(?<![.\w\"'])([A-Za-z_]\w*)(?![\w\"'])")
+
+
+def disguised(text: str, names: list[str], indent: int, edited: list[int], edit_line: str) -> str:
+    """`text` with its names replaced consistently (from `names`), every line indented by `indent` more spaces,
+    and the lines at the positions `edited` (among its code lines after the first) replaced by `edit_line`."""
+    mapping: dict[str, str] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if word in _KEYWORDS:
+            return word
+        return mapping.setdefault(word, f"{names[len(mapping) % len(names)]}{len(mapping)}")
+
+    lines = [_WORD.sub(rename, line) for line in text.splitlines()]
+    body = [row for row in range(1, len(lines) - 1) if lines[row].strip() and not lines[row].strip().startswith(
+        ('"""', "}", "return"))]
+    for position in edited:
+        row = body[position % len(body)]
+        lines[row] = lines[row][:len(lines[row]) - len(lines[row].lstrip())] + edit_line
+    return "".join(" " * indent + line + "\n" if line else "\n" for line in lines)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(snippet=st.sampled_from(POOL), host=st.integers(0, 2), at=st.integers(0, 10**6),
+       names=st.lists(st.from_regex(r"[a-z]{2,8}", fullmatch=True), min_size=1, max_size=5),
+       indent=st.sampled_from([0, 2, 4, 8]), edits=st.data())
+def test_a_snippet_of_8_lines_renamed_reindented_and_one_line_in_6_edited_is_found_in_another_file(
+        tmp_path_factory: pytest.TempPathFactory, snippet: tuple[str, str], host: int, at: int,
+        names: list[str], indent: int, edits: st.DataObject) -> None:
+    path, text = snippet
+    code_lines = sum(1 for line in text.splitlines() if line.strip())
+    assert code_lines >= 8
+    edited = edits.draw(st.lists(st.integers(0, 100), min_size=code_lines // 6, max_size=code_lines // 6))
+    copy = disguised(text, names, indent, edited, "checked = validate(checked, 3)" if path.endswith(".py")
+                     else "checked = validate(checked, 3);")
+    ext = path.rsplit(".", 1)[1]
+    scanned = f"lib/host.{ext}"
+    document, first, last = pasted(host_text(ext, host), scanned, copy, at)
+    store = SqliteLedger(tmp_path_factory.mktemp("ledger") / "ledger.sqlite3")
+    try:
+        store.add_agent_edits([recorded(text, path)])
+        found = [r for r in regions(store, scanned, document) if r.origin.evidence is Evidence.FINGERPRINT]
+    finally:
+        store.close()
+    assert any(r.first_line <= last and first <= r.last_line for r in found), copy
+
+
+BOILERPLATE = {
+    "py": (
+        "# Copyright (c) 2025 Example Corp.\n#\n# Licensed under the Apache License, Version 2.0 (the \"License\");\n"
+        "# you may not use this file except in compliance with the License.\n# SPDX-License-Identifier: Apache-2.0\n",
+        "import os\nimport sys\nimport json\nimport logging\nimport re\nfrom pathlib import Path\n"
+        "from typing import Any, Optional\nfrom collections import defaultdict\n\nlog = logging.getLogger(__name__)\n",
+        "class Record:\n" + "".join(f"    @property\n    def {n}(self):\n        return self._{n}\n\n    @{n}.setter\n"
+                                    f"    def {n}(self, value):\n        self._{n} = value\n\n"
+                                    for n in ("name", "path", "size", "owner", "mode")),
+        "class Config:\n    def __init__(self, name, path, size, mode):\n        self.name = name\n"
+        "        self.path = path\n        self.size = size\n        self.mode = mode\n\n"
+        "    def __repr__(self):\n        return f\"Config({self.name!r})\"\n",
+        'def main():\n    pass\n\n\nif __name__ == "__main__":\n    main()\n',
+    ),
+    "js": (
+        "// Copyright (c) 2025 Example Corp.\n// SPDX-License-Identifier: MIT\n/* eslint-disable no-console */\n",
+        "import React from 'react';\nimport { useState, useEffect } from 'react';\n"
+        "import PropTypes from 'prop-types';\nimport styles from './App.module.css';\n",
+        "export class Point {\n" + "".join(f"  get {n}() {{\n    return this._{n};\n  }}\n\n  set {n}(value) {{\n"
+                                          f"    this._{n} = value;\n  }}\n\n" for n in ("x", "y", "label")) + "}\n",
+        "module.exports = {\n  parse,\n  format,\n  validate,\n};\n",
+    ),
+}
+"""What every project has and no one copies: licence headers, imports, getters and setters, entry points."""
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(ext=st.sampled_from(["py", "js"]), data=st.data(),
+       names=st.lists(st.from_regex(r"[a-z]{2,8}", fullmatch=True), min_size=1, max_size=3))
+def test_boilerplate_an_agent_wrote_is_never_flagged_in_other_files(
+        tmp_path_factory: pytest.TempPathFactory, ext: str, data: st.DataObject, names: list[str]) -> None:
+    written = "\n\n".join(data.draw(st.lists(st.sampled_from(BOILERPLATE[ext]), min_size=1, max_size=4, unique=True)))
+    path = f"src/config.{ext}"
+    other = disguised(written, names, 0, [], "")
+    store = SqliteLedger(tmp_path_factory.mktemp("ledger") / "ledger.sqlite3")
+    try:
+        store.add_agent_edits([recorded(written, path)])
+        assert regions(store, path.replace("src/", "lib/").replace("web/", "ui/"), other) == []
+    finally:
+        store.close()
+
+
+def test_a_function_copied_out_of_a_whole_module_an_agent_wrote_is_found(ledger: SqliteLedger) -> None:
+    module = "\n\n".join(text for path, text in POOL if path.endswith(".py"))
+    ledger.add_agent_edits([recorded(module, "src/helpers.py")])
+    retry = dict(POOL)["src/retry.py"]
+    copy = disguised(retry, ["q"], 4, [3], "checked = validate(checked, 3)")
+    document, first, last = pasted(host_text("py", 0), "lib/host.py", "class Holder:\n" + copy, 7)
+    [region] = [r for r in regions(ledger, "lib/host.py", document) if r.origin.evidence is Evidence.FINGERPRINT]
+    assert region.first_line <= last and first <= region.last_line
+    shared, total = map(int, dict(region.origin.extra)["matched"].split("/"))
+    assert shared < 0.35 * total, "a small share of the edit: found by the count of dense shared fingerprints"

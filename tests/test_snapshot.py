@@ -203,9 +203,11 @@ def newer(data: bytes) -> bytes:
     (lambda d: d[:100] + bytes([d[100] ^ 1]) + d[101:], "corrupt (its SHA-256 checksum does not match)"),
     (lambda d: d[:-60] + bytes([d[-60] ^ 0x80]) + d[-59:], "corrupt (its SHA-256 checksum does not match)"),
     (newer, f"snapshot format {FORMAT_VERSION + 1} is newer than this provguard reads ({FORMAT_VERSION})"),
+    (lambda d: d[:8] + struct.pack("<I", 1) + d[12:],
+     "snapshot format 1 holds fingerprints of an older scheme that no longer match; write it again"),
     (lambda d: b"", "not a provguard snapshot"),
     (lambda d: b'{"pack": "default"}\n', "not a provguard snapshot"),
-], ids=["half", "last-byte", "header-bit", "index-bit", "newer-version", "empty", "yaml"])
+], ids=["half", "last-byte", "header-bit", "index-bit", "newer-version", "older-scheme", "empty", "yaml"])
 def test_a_damaged_snapshot_is_refused_naming_the_file(tmp_path: Path, good_snapshot: bytes, damage, message) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.pgsnap"
     bad.write_bytes(damage(good_snapshot))

@@ -33,6 +33,8 @@ class LedgerState:
     writable: bool
     problem: str | None = None
     """Why the server would fall back to an in-memory ledger; None when it can use the file."""
+    stale_edits: int = 0
+    """Agent edits fingerprinted by an older scheme: found in other files again only after an import."""
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,14 @@ def _ledger(root: Path, setting: str | None) -> LedgerState:
     url = ledger_url(setting)
     if url is not None:  # a team ledger: reachable and migrated is all that can be known without writing
         try:
-            open_postgres(url).close()
+            team = open_postgres(url)
+            try:
+                stale = team.stale_edits()
+            finally:
+                team.close()
         except LedgerError as exc:
             return LedgerState(redact(url), False, False, str(exc))
-        return LedgerState(redact(url), True, True)
+        return LedgerState(redact(url), True, True, stale_edits=stale)
     if setting == MEMORY:
         return LedgerState(MEMORY, False, False, "the ledger setting keeps provenance in memory only")
     target = Path(setting).expanduser() if setting else default_location(root)
@@ -144,10 +150,14 @@ def _ledger(root: Path, setting: str | None) -> LedgerState:
         if not (os.access(target, os.W_OK) and os.access(target.parent, os.W_OK)):
             return LedgerState(str(target), True, False, "it or its folder is not writable")
         try:
-            SqliteLedger(target).close()  # what the server does on start: open, and migrate if older
+            local = SqliteLedger(target)  # what the server does on start: open, and migrate if older
+            try:
+                stale = local.stale_edits()
+            finally:
+                local.close()
         except LedgerError as exc:
             return LedgerState(str(target), True, False, str(exc))
-        return LedgerState(str(target), True, True)
+        return LedgerState(str(target), True, True, stale_edits=stale)
     existing = next(p for p in (target.parent, *target.parent.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         return LedgerState(str(target), False, False, f"{existing} is not a writable folder")
@@ -162,6 +172,10 @@ def _text(health: Health) -> str:
     ledger = health.ledger
     state = ledger.problem or ("writable" if ledger.exists else "will be created on first use")
     lines.append(f"ledger: {ledger.path}: {state}")
+    if ledger.stale_edits:
+        were = "edit was" if ledger.stale_edits == 1 else "edits were"
+        lines.append(f"ledger: {ledger.stale_edits} {were} fingerprinted by an older scheme; run provguard import "
+                     "again to refresh")
     lines += [f"pack: {p.id} {p.version} ({p.source})" for p in health.packs]
     lines += [f"pack error: {e.file}:{e.line}:{e.column}: {e.message}" for e in health.pack_errors]
     lines.append("ok" if health.ok else "problems found")

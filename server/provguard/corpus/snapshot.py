@@ -40,7 +40,9 @@ from .snapshot_index import SECTIONS, IndexLayoutError, SnapshotIndex, build_sec
 
 MAGIC = b"PGSNAP\r\n"
 END = b"PGSNEND\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: fingerprint scheme 2 (provenance/fingerprint_index.py PRINT_SCHEME); a format-1 snapshot holds prints that
+would never match again, so it is refused with a message, not read."""
 _PREFIX = struct.Struct("<8sIIQ")
 _TRAILER = 32 + len(END)
 
@@ -155,6 +157,9 @@ def snapshot_from_buffer(buffer: Any, name: str) -> Snapshot:
                             f"({FORMAT_VERSION}); install the provguard that wrote it ({_writer(view)}) on the workers")
     if version < 1:
         raise SnapshotError(f"{name}: unknown snapshot format {version}")
+    if version < FORMAT_VERSION:
+        raise SnapshotError(f"{name}: snapshot format {version} holds fingerprints of an older scheme that no "
+                            "longer match; write it again with `provguard export --snapshot`")
     if size < _PREFIX.size + head_length + _TRAILER or bytes(view[size - len(END):]) != END:
         raise SnapshotError(f"{name}: the snapshot is truncated ({size} bytes); write it again")
     digest = hashlib.sha256(view[:size - _TRAILER]).digest()

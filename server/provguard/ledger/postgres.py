@@ -27,7 +27,7 @@ import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT
+from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, PRINT_SCHEME
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
 from .rows import SPAN_COLUMNS, SpanRow, evidence, span_from_row, span_to_row, stored_text
@@ -113,6 +113,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 3: how far an edit's source is to be believed (imported records from other tools are claims).
     ("ALTER TABLE agent_edits ADD COLUMN confidence double precision NOT NULL DEFAULT 1.0",),
+    # 4: which fingerprint scheme an edit's prints are of, as SQLite's migration 5 (import cursors rewound
+    # where edits exist, so the next import refreshes the older edits' prints).
+    ("ALTER TABLE agent_edits ADD COLUMN scheme integer NOT NULL DEFAULT 1",
+     "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -209,13 +213,26 @@ class PostgresLedger:
         new: list[tuple[int, AgentEdit]] = []
         with self._transaction() as cur:
             # An id already stored (by this or a concurrent writer) returns no row: it is not new.
-            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join(['%s'] * 15)}) "
-                            "ON CONFLICT (id) DO NOTHING RETURNING seq", rows, returning=True)
+            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join(['%s'] * 16)}) "
+                            "ON CONFLICT (id) DO NOTHING RETURNING seq", [(*row, PRINT_SCHEME) for row in rows],
+                            returning=True)
+            known: list[AgentEdit] = []
             for edit in edits:
                 row = cur.fetchone()
                 if row is not None:
                     new.append((row[0], edit))
+                else:
+                    known.append(edit)
                 cur.nextset()
+            for edit in known:  # refreshed only when its prints are of an older scheme
+                cur.execute("UPDATE agent_edits SET lines = %s, print_count = %s, line_hashes = %s, scheme = %s "
+                            "WHERE id = %s AND scheme < %s RETURNING seq",
+                            (edit.lines, len(set(edit.fingerprints)), list(edit.line_hashes), PRINT_SCHEME,
+                             edit.id, PRINT_SCHEME))
+                row = cur.fetchone()
+                if row is not None:
+                    cur.execute("DELETE FROM edit_prints WHERE edit = %s", (row[0],))
+                    new.append((row[0], edit))
             if new:
                 with cur.copy("COPY edit_prints (hash, edit) FROM STDIN") as copy:
                     for seq, edit in new:
@@ -241,6 +258,12 @@ class PostgresLedger:
                         f"FROM agent_edits AS e{clause} ORDER BY time, id", args)
             rows = cur.fetchall()
         return [_edit_from_row(row) for row in rows]
+
+    def stale_edits(self) -> int:
+        with self._transaction() as cur:
+            cur.execute("SELECT count(*) FROM agent_edits WHERE scheme < %s", (PRINT_SCHEME,))
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
 
     def match_fingerprints(self, hashes: Collection[int]) -> dict[str, int]:
         unique = list(set(hashes))

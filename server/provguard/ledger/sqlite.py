@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT
+from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, PRINT_SCHEME
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
 from .rows import SPAN_COLUMNS, evidence, span_from_row, span_to_row, stored_text
@@ -105,6 +105,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("CREATE INDEX edit_prints_edit ON edit_prints (edit)",),
     # 4: how far an edit's source is to be believed (imported records from other tools are claims).
     ("ALTER TABLE agent_edits ADD COLUMN confidence REAL NOT NULL DEFAULT 1.0",),
+    # 5: which fingerprint scheme an edit's prints are of (PRINT_SCHEME; edits stored before are scheme 1). The
+    # import cursors are rewound where edits exist, so the next import reads every transcript again and
+    # refreshes the older edits' prints (add_agent_edits replaces an older scheme's prints).
+    ("ALTER TABLE agent_edits ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1",
+     "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -185,15 +190,30 @@ class SqliteLedger:
         with self._write() as conn:
             for edit in edits:
                 cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-                    _edit_to_row(edit, self.store_text),
+                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join('?' * 16)})",
+                    (*_edit_to_row(edit, self.store_text), PRINT_SCHEME),
                 )
-                if cursor.rowcount == 1:
-                    added += 1
-                    seq = cursor.lastrowid
-                    conn.executemany("INSERT OR IGNORE INTO edit_prints (hash, edit) VALUES (?, ?)",
-                                     [(h, seq) for h in set(edit.fingerprints)])
+                seq: int | None = cursor.lastrowid if cursor.rowcount == 1 else None
+                if seq is None:  # known: refreshed only when its prints are of an older scheme
+                    row = conn.execute("SELECT seq FROM agent_edits WHERE id = ? AND scheme < ?",
+                                       (edit.id, PRINT_SCHEME)).fetchone()
+                    if row is None:
+                        continue
+                    seq = row[0]
+                    conn.execute("DELETE FROM edit_prints WHERE edit = ?", (seq,))
+                    conn.execute("UPDATE agent_edits SET lines = ?, print_count = ?, line_hashes = ?, scheme = ? "
+                                 "WHERE seq = ?", (edit.lines, len(set(edit.fingerprints)),
+                                                   pack_hashes(edit.line_hashes), PRINT_SCHEME, seq))
+                added += 1
+                conn.executemany("INSERT OR IGNORE INTO edit_prints (hash, edit) VALUES (?, ?)",
+                                 [(h, seq) for h in set(edit.fingerprints)])
         return added
+
+    def stale_edits(self) -> int:
+        with self._read() as conn:
+            count: int = conn.execute("SELECT count(*) FROM agent_edits WHERE scheme < ?",
+                                      (PRINT_SCHEME,)).fetchone()[0]
+        return count
 
     def agent_edits(self, path: str | None = None, ids: Sequence[str] | None = None) -> list[AgentEdit]:
         where, args = [], []

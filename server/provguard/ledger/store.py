@@ -63,7 +63,13 @@ class Ledger(Protocol):
 
     def add_agent_edits(self, edits: Sequence[AgentEdit]) -> int:
         """Stores edits not yet known (by id) with their fingerprints, in one transaction; returns how many
-        were new. An edit's text is dropped unless the ledger was opened with `store_text`."""
+        were new or refreshed (a known edit whose fingerprints were of an older scheme gets the given ones). An
+        edit's text is dropped unless the ledger was opened with `store_text`."""
+        ...
+
+    def stale_edits(self) -> int:
+        """How many edits hold fingerprints of a scheme older than `PRINT_SCHEME`: they no longer match other
+        files (their own file still matches by line hashes) until an import records them again."""
         ...
 
     def agent_edits(self, path: str | None = None, ids: Sequence[str] | None = None) -> list[AgentEdit]:

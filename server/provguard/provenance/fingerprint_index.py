@@ -13,6 +13,13 @@ from typing import Protocol
 
 from provguard.ledger.model import AgentEdit
 
+PRINT_SCHEME = 2
+"""Which fingerprints an edit holds: bumped whenever what a fingerprint is changes (tokens, K, WINDOW, hash,
+background table), since prints of two schemes never match. 1: k = 8, window 8, imports kept (until
+2026-11-25); 2: k = 8, window 4, imports skipped. Ledgers record each edit's scheme; `provguard health` counts
+the edits of an older one (`Ledger.stale_edits`), and importing again refreshes them (the migration that added
+the scheme also rewound the import cursors). Snapshots carry the scheme in their format version."""
+
 MAX_EDITS_PER_PRINT = 64
 """A fingerprint recorded in more edits than this is the index's own boilerplate (structure every agent
 writes): `match_fingerprints` ignores it. Reading its thousands of postings in a large ledger cost more than

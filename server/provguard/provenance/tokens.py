@@ -2,7 +2,8 @@
 
 tree-sitter gives the tokens (the leaves of the syntax tree). Identifiers of every kind become one token
 `$id` and literals become `$str` or `$num`, so renaming variables or changing a constant changes nothing;
-comments are dropped (licence headers are comments) and so are `;` and `,`, which formatters add and remove.
+comments are dropped (licence headers are comments), so are import statements (every file has them; they name
+other code rather than being any), and so are `;` and `,`, which formatters add and remove.
 Keywords and operators stay themselves: they are the code's shape. Which identifiers are the same name is
 kept, though not the names: in `total = total + step` the second `total` refers back two tokens to the first,
 and the k-gram hash includes that reference (see `provguard.provenance.winnow`). Consistent renaming keeps
@@ -40,6 +41,14 @@ _STRING_TYPES = frozenset({
     "text_block", "string_value", "double_quote_scalar", "single_quote_scalar", "block_scalar", "symbol",
     "simple_symbol", "delimited_symbol", "bare_symbol", "string_array", "symbol_array", "subshell",
 })
+IMPORT_NODES = frozenset({
+    "import_statement", "import_from_statement", "future_import_statement",  # Python, JavaScript, TypeScript
+    "import_declaration", "package_declaration",  # Java, Go
+    "use_declaration", "extern_crate_declaration",  # Rust
+    "preproc_include",  # C, C++
+})
+"""Statements that only name other code: every file starts with them, so they are never evidence (skipped like
+comments)."""
 _IDENTIFIER_TYPES = frozenset({
     "constant", "instance_variable", "class_variable", "global_variable", "hash_key_symbol", "label_name",
     "plain_scalar",
@@ -86,14 +95,14 @@ other names collide once in four billion), else 0."""
 
 def tree_tokens(tree: ts.Tree, language: Language, start: int = 0, end: int | None = None) -> Iterator[Token]:
     """The tokens that start in bytes [start, end), in order."""
-    comments = frozenset(language.comment_nodes) | {"comment"}
+    skipped = frozenset(language.comment_nodes) | {"comment"} | IMPORT_NODES
     limit = end if end is not None else tree.root_node.end_byte
     cursor = tree.walk()
     while True:
         node = cursor.node
         assert node is not None
         descend = False
-        if node.end_byte > start and node.start_byte < limit and node.type not in comments:
+        if node.end_byte > start and node.start_byte < limit and node.type not in skipped:
             named = node.is_named
             if (named and is_literal(node.type)) or node.child_count == 0:
                 if node.start_byte >= start and node.end_byte > node.start_byte:
