@@ -250,7 +250,9 @@ def test_bad_notes_are_reported_with_commit_and_line_and_good_notes_still_import
     add_note(repo, first, note_text(first, {"src/shipping.py": [(CLAUDE + TRACE, "1-5")]}, version="authorship/9.1.0"))
     second = repo.commit({"src/handling.py": HANDLING}, "Add handling")
     add_note(repo, second, note_text(second, {"src/handling.py": [(CURSOR + TRACE, "1-3,x")]}))
-    third = repo.commit({"src/fees.py": HANDLING.replace("handling_fee", "packing_fee")}, "Add packing")
+    packing = ("def packing_fee(boxes: int, oversized: bool) -> float:\n"
+               "    surcharge = 2.5 if oversized else 0.0\n    return boxes * 1.10 + surcharge\n")
+    third = repo.commit({"src/fees.py": packing}, "Add packing")  # not a copy of handling.py: its own code
     add_note(repo, third, note_text(third, {"src/fees.py": [(CURSOR + TRACE, "1-3")]}))
 
     done = import_cli(repo.root)
