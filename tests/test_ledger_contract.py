@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from ledger_support import FULL_ORIGIN, Store, agent_edit, declaration, span
-from provguard.ledger import postgres as ledger_postgres
+from provguard.ledger import postgres_schema
 from provguard.ledger import sqlite as ledger_sqlite
 from provguard.ledger.location import open_ledger
 from provguard.ledger.model import Fingerprint, ImportCursor, StoredSpan
@@ -28,7 +28,7 @@ from provguard.provenance.origin import Evidence, Kind, Origin
 from provguard.session import Session
 from provguard.settings import Settings
 
-BACKENDS: dict[str, ModuleType] = {"sqlite": ledger_sqlite, "postgres": ledger_postgres}
+BACKENDS: dict[str, ModuleType] = {"sqlite": ledger_sqlite, "postgres": postgres_schema}
 
 # -- spans and declarations ----------------------------------------------------------------------------
 
