@@ -294,3 +294,25 @@ def test_the_daemon_runs_each_call_in_its_callers_folder_umask_and_environment(r
     for cache in ("cache-a", "cache-b"):  # each caller's own policy cache folder
         assert len(list((tmp_path / cache / "provguard" / "guard").glob("*.pickle"))) == 1
     assert run.served() == 3
+
+
+@pytest.mark.parametrize("daemon", ["on", "off"])
+def test_an_agent_that_never_closes_stdin_gets_its_answer_within_the_timeout(run: Daemons, tmp_path: Path,
+                                                                             daemon: str) -> None:
+    project = make_project(tmp_path / "shop")
+    call = subprocess.Popen([sys.executable, "-m", "provguard", "guard", "claude-code", "--timeout", "1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=project,
+                            env=run.env if daemon == "on" else run.off)
+    assert call.stdin is not None
+    call.stdin.write(payload("claude-code-write-test-file.json", project)[:40])  # and nothing more, ever
+    call.stdin.flush()
+    try:
+        code = call.wait(timeout=30)  # not communicate(), which would close stdin
+    except subprocess.TimeoutExpired:
+        call.kill()
+        raise
+    finally:
+        call.stdin.close()
+    assert call.stdout is not None and call.stderr is not None
+    assert (code, call.stdout.read()) == (0, b"")
+    assert b"no decision within 1 s" in call.stderr.read()

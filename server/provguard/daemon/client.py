@@ -47,12 +47,15 @@ def main(command: str, argv: list[str]) -> int:
     """`provguard guard ...` or `provguard hook ...`: through the daemon when one answers, else in-process."""
     if not _forwardable(command, argv):
         return in_process(command, argv, None, 0.0)
-    data = sys.stdin.buffer.read()
     started = time.monotonic()
+    bound = _timeout(argv) if command == "guard" else 0.0
+    data = _read_input(bound)
+    if data is None:  # an agent that never closes stdin: the guard's time is up, as in-process
+        return in_process(command, argv, b"", bound)
     place: Place | None = None
     try:
         place = locate()
-        reply = ask(place, command, argv, data, _wait(command, argv))
+        reply = ask(place, command, argv, data, max(0.05, _wait(command, argv) - (time.monotonic() - started)))
     except Exception as exc:  # a fault of this path must cost the call nothing but the fallback
         reply = f"internal error: {type(exc).__name__}: {exc}"
     if isinstance(reply, Reply):
@@ -98,14 +101,39 @@ def _forwardable(command: str, argv: list[str]) -> bool:
         return False
 
 
-def _wait(command: str, argv: list[str]) -> float:
-    if command == "hook":
-        return HOOK_WAIT
+def _read_input(seconds: float) -> bytes | None:
+    """stdin to its end; None when it is not closed within `seconds` (0: no bound). The guard's `--timeout`
+    covers the whole call, reading the payload included."""
+    if seconds <= 0:
+        return sys.stdin.buffer.read()
+    import select  # an extension module of a few hundred microseconds, only for the guard
+
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([0], [], [], left)[0]:
+            return None
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _timeout(argv: list[str]) -> float:
+    """The guard's `--timeout` as given (0: unbounded)."""
     timeout = DEFAULT_TIMEOUT
     for at, argument in enumerate(argv):
         value = argument[len("--timeout="):] if argument.startswith("--timeout=") else (
             argv[at + 1] if argument == "--timeout" and at + 1 < len(argv) else None)
         timeout = _seconds(value, timeout)
+    return timeout
+
+
+def _wait(command: str, argv: list[str]) -> float:
+    if command == "hook":
+        return HOOK_WAIT
+    timeout = _timeout(argv)
     return timeout - min(RESERVE, timeout / 2) if timeout > 0 else HOOK_WAIT
 
 
