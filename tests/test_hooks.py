@@ -198,3 +198,23 @@ def test_a_copilot_call_that_failed_or_was_denied_records_nothing(project: Path)
 
     assert done.returncode == 0 and "did not succeed (denied)" in done.stderr
     assert not (project / ".provguard").exists()  # no ledger was even opened
+
+
+def test_a_claude_code_notebook_cell_is_recorded_and_found_again_when_copied_into_a_module(project: Path) -> None:
+    data = json.loads(payload("claude-code-notebookedit.json", project))
+    markdown = {**data, "tool_use_id": "toolu_01Markdown",
+                "tool_input": {**data["tool_input"], "cell_type": "markdown"}}
+
+    assert hook("claude-code", json.dumps(data).encode()).stderr == ""
+    assert hook("claude-code", json.dumps(markdown).encode()).stderr == ""  # prose: no code to recognise
+
+    (edit,) = ledger_of(project).agent_edits()
+    assert (edit.path, edit.tool_call_id, edit.lines) == ("analysis/orders.ipynb", "toolu_01NotebookClean4Rt", 9)
+    copied = data["tool_input"]["new_source"].replace("frame", "table").replace("kept", "rows")
+    (project / "pipeline").mkdir()
+    (project / "pipeline" / "orders.py").write_text("import pandas as pd\n\n\n" + copied, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "provguard", "check", "pipeline", "--format", "json", "--fail-on",
+                           "never"], capture_output=True, text=True, cwd=project, timeout=120, check=False)
+    origins = [f["origin"] for f in json.loads(done.stdout)["findings"]]
+    assert origins and {(o["evidence"], o["tool"], o["extra"]["source"]) for o in origins} == {
+        ("fingerprint", "claude-code", "analysis/orders.ipynb")}

@@ -61,7 +61,7 @@ def test_failed_calls_and_tools_that_are_not_file_writes_record_nothing(ledger: 
     calls = {e.tool_call_id for e in ledger.agent_edits()}
     assert "toolu_01EditMissing3Vb" not in calls  # its result is an error
     assert "toolu_01BashPytest4Lr" not in calls
-    assert "toolu_01NotebookTouch8Pe" not in calls  # a tool provguard does not read
+    assert "toolu_01NotebookTouch8Pe" not in calls  # a markdown cell: prose, no code
 
 
 def test_malformed_and_unknown_lines_are_reported_with_file_and_line_and_the_rest_is_imported(

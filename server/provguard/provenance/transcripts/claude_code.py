@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .reader import Line
 
 TOOL = "claude-code"
-EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit"})
+EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 QUIET_TYPES = frozenset({"summary", "system", "file-history-snapshot", "queue-operation", "progress", "result",
                          "attachment", "ai-title", "custom-title", "last-prompt", "permission-mode", "tag"})
 """Line types that never describe an edit: skipped without a word."""
@@ -112,9 +112,11 @@ class ClaudeCodeParser:
 
 
 def writes(name: str, tool_input: dict[str, Any], outcome: Any, cwd: str | None) -> list[Write] | str:
-    """What a successful Write, Edit or MultiEdit inserted, or why that cannot be told."""
+    """What a successful Write, Edit, MultiEdit or NotebookEdit inserted, or why that cannot be told."""
     if isinstance(outcome, str) and outcome.lower().startswith("error"):
         return []  # an older transcript's way of saying the call failed
+    if name == "NotebookEdit":
+        return _notebook(tool_input, cwd)
     result = outcome if isinstance(outcome, dict) else {}
     path = text(result.get("filePath")) or text(tool_input.get("file_path"))
     if path is None:
@@ -131,6 +133,18 @@ def writes(name: str, tool_input: dict[str, Any], outcome: Any, cwd: str | None)
         inserted = "\n".join(e["new_string"] for e in edits if isinstance(e, dict) and text(e.get("new_string"))) \
             if isinstance(edits, list) else ""
     return [Write(paths.resolve(path, cwd), inserted)]
+
+
+def _notebook(tool_input: dict[str, Any], cwd: str | None) -> list[Write] | str:
+    """A code cell's new source, recorded at the notebook's path and fingerprinted as Python (the kernel is
+    not in the call; Python's grammar is the notebooks' common case), so copies into .py files are found.
+    Markdown cells and deletions put no code in."""
+    path = text(tool_input.get("notebook_path"))
+    if path is None:
+        return "NotebookEdit call without a notebook_path"
+    if tool_input.get("edit_mode") == "delete" or tool_input.get("cell_type") == "markdown":
+        return []
+    return [Write(paths.resolve(path, cwd), text(tool_input.get("new_source")) or "", "cell.py")]
 
 
 TAIL_BYTES = 1 << 20

@@ -46,6 +46,8 @@ class Write:
     path: str
     """Absolute and cleaned when the agent's working folder is known."""
     text: str
+    grammar: str | None = None
+    """A file name whose extension picks the grammar when the path's cannot: a notebook's code cell is Python."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def agent_edits(recorder: Recorder, call: Call, writes: Iterable[Write]) -> list
         if not write.text.strip():
             continue
         stored_path = paths.project_path(write.path, recorder.roots)
-        prints = insertion_prints(write.text, stored_path)
+        prints = insertion_prints(write.text, write.grammar or stored_path)
         edits.append(AgentEdit(
             id=edit_id(recorder.tool, call.session_id, call.call_id, write.path, index),
             tool=recorder.tool, path=stored_path, time=call.time, evidence=recorder.evidence,
