@@ -48,6 +48,8 @@ SIZES = (10_000, 100_000, 1_000_000)
 LOOKUP_TARGET_MS = 20.0
 INDEX_TARGET_BYTES = 64.0
 QUERY_LINES = 1000
+MIN_QUERY_DENSITY = 0.6
+"""Fingerprints per line a query file must have to stand for real code (modules have about one a line)."""
 BATCH = 5000
 
 
@@ -92,7 +94,11 @@ def build_pool(count: int, rng: random.Random) -> Pool:
             texts.append(text)
             prints.append(made)
     base = Path(sysconfig.get_paths()["stdlib"])
-    candidates = sorted(p for p in base.glob("*.py") if 900 <= len(p.read_text(errors="replace").splitlines()) <= 1100)
+    sized = sorted(p for p in base.glob("*.py") if 900 <= len(p.read_text(errors="replace").splitlines()) <= 1100)
+    # Real code only: a generated table (`_sysconfigdata_*`) has a handful of fingerprints and would make the
+    # lookup look several times cheaper than it is for a module a person or an agent wrote.
+    candidates = [p for p in sized if len(insertion_prints(p.read_text(errors="replace"), p.name).fingerprints)
+                  >= MIN_QUERY_DENSITY * len(p.read_text(errors="replace").splitlines())]
     host = rng.choice(candidates)
     lines = host.read_text(errors="replace").splitlines()
     middle = len(lines) // 2

@@ -8,23 +8,26 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from ledger_support import postgres_schema
 from lsp_support import SERVER, insert_at_line, open_file, pushed, quick_fixes, record_registrations, start
+from provguard.ledger.postgres import PostgresLedger
 
 BASE = "import os\n\n\ndef existing():\n    return os.sep\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
 
 
 @asynccontextmanager
-async def server(root: Path) -> AsyncIterator[LanguageClient]:
+async def server(root: Path, options: dict[str, Any] | None = None) -> AsyncIterator[LanguageClient]:
     """One editor session: a fresh server process, shut down cleanly at the end."""
     client = await SERVER.start()
     assert isinstance(client, LanguageClient)
     record_registrations(client)
-    await start(client, root, pull=False)
+    await start(client, root, pull=False, options=options)
     try:
         yield client
     finally:
@@ -46,9 +49,9 @@ async def declare_from_claude(client: LanguageClient, uri: str, diag: types.Diag
         command=action.command.command, arguments=action.command.arguments))
 
 
-async def record_a_declared_paste(root: Path) -> Path:
+async def record_a_declared_paste(root: Path, options: dict[str, Any] | None = None) -> Path:
     path = root / "src" / "app.py"
-    async with server(root) as client:
+    async with server(root, options) as client:
         uri = open_file(client, path, BASE)
         await pushed(client, uri, 1)
         insert_at_line(client, uri, 2, 3, PASTE)
@@ -69,6 +72,22 @@ async def test_a_declaration_survives_a_restart_and_is_in_the_ledger(tmp_path: P
         assert sorted(str(d.code) for d in diagnostics) == ["ai-output-unmarked", "ai-output-unreviewed"]
         assert all(d.range.start.line == 3 and d.range.end.line == 5 for d in diagnostics)
         assert all("claude-code" in d.message for d in diagnostics)
+
+
+async def test_a_team_ledger_on_postgresql_named_in_the_settings_keeps_the_declaration(tmp_path: Path) -> None:
+    with postgres_schema() as url:
+        path = await record_a_declared_paste(tmp_path, {"ledger": url})
+        assert not (tmp_path / ".provguard" / "ledger.sqlite3").exists()  # nothing went to the local file
+        team = PostgresLedger(url)
+        try:
+            [decl] = team.declarations(path="src/app.py")
+            assert decl.origin.tool == "claude-code"
+        finally:
+            team.close()
+        async with server(tmp_path, {"ledger": url}) as client:  # another session, same team ledger
+            uri = open_file(client, path, path.read_text())
+            diagnostics = await pushed(client, uri, 1)
+            assert sorted(str(d.code) for d in diagnostics) == ["ai-output-unmarked", "ai-output-unreviewed"]
 
 
 async def test_edits_on_disk_while_closed_move_the_span_or_drop_it(tmp_path: Path) -> None:

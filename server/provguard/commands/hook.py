@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path,
                         help="project root (default: the nearest folder above the agent's cwd holding .provguard "
                         "or .git)")
-    parser.add_argument("--ledger", metavar="FILE", help="ledger file (default: ROOT/.provguard/ledger.sqlite3)")
+    parser.add_argument("--ledger", metavar="FILE|URL", help="ledger file or PostgreSQL URL (default: "
+                        "PROVGUARD_LEDGER_URL, else ROOT/.provguard/ledger.sqlite3)")
     parser.add_argument("--store-text", action="store_true",
                         help="keep the inserted text in the ledger, not only its fingerprints")
 
