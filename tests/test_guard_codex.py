@@ -96,10 +96,57 @@ def test_a_hunk_that_does_not_fit_is_judged_by_its_added_lines_at_the_target(pro
                            "lines alone\n")
 
 
-def test_a_malformed_payload_is_let_through_with_the_reason_on_stderr(project: Path) -> None:
-    stderr = allowed(guard("codex", b"[1, 2"))
+def test_a_patch_adding_a_file_outside_the_workspace_is_judged_by_the_project_holding_it(project: Path,
+                                                                                        tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / ".git").mkdir(parents=True)
 
-    assert stderr.startswith("provguard guard: the payload on stdin is not JSON (")
+    verdict, reason = decision("codex", guard("codex", payload("codex-patch-add-outside.json", project)))
+
+    assert verdict == "deny"
+    assert reason.startswith("provguard refused this write to corpus/sample.py: Output of codex (openai) must not "
+                             "be in training data: corpus/sample.py is a training-data path (provguard rule "
+                             "rival-ai-output-in-training-data).")
+
+
+def write_logo(project: Path) -> Path:
+    logo = project / "tests" / "fixtures" / "logo.png"
+    logo.parent.mkdir(parents=True)
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+    return logo
+
+
+def test_a_patch_updating_a_binary_file_is_not_judged_and_the_reason_goes_to_stderr(project: Path) -> None:
+    logo = write_logo(project)
+
+    stderr = allowed(guard("codex", payload("codex-patch-update-binary.json", project)))
+
+    assert stderr == f"provguard guard: {logo}: not judged: binary file; the call is let through\n"
+
+
+MALFORMED = "the payload on stdin is not JSON (line 1, column 231: Invalid control character)"
+
+
+def test_a_malformed_payload_is_let_through_with_the_reason_and_where_on_stderr(project: Path) -> None:
+    stderr = allowed(guard("codex", payload("codex-malformed.json", project)))
+
+    assert stderr == f"provguard guard: {MALFORMED}; the call is let through\n"
+
+
+@pytest.mark.parametrize("name", ["codex-malformed.json", "codex-patch-update-binary.json"])
+def test_a_pack_that_fails_closed_refuses_what_the_guard_cannot_judge(project: Path, name: str) -> None:
+    logo = write_logo(project)
+    (project / "closed.yaml").write_text("pack: closed\nextends: default\nagent-write-on-error: deny\n",
+                                         encoding="utf-8")
+    (project / "provguard.toml").write_text('packs = ["closed.yaml"]\n', encoding="utf-8")
+    problem = MALFORMED if name == "codex-malformed.json" else f"{logo}: not judged: binary file"
+
+    verdict, reason = decision("codex", guard("codex", payload(name, project), cwd=project))
+
+    assert verdict == "deny"
+    assert reason == (f"provguard could not judge this call ({problem}), and this project's rule pack refuses "
+                      "what it cannot judge (agent-write-on-error: deny). Instead: tell the user what you were "
+                      "about to write and where, and let them decide.")
 
 
 def test_a_patch_without_its_end_line_is_still_judged_and_the_problem_reported(project: Path) -> None:

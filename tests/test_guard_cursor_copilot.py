@@ -11,6 +11,8 @@ import pytest
 
 from guard_support import allowed, answer, guard, payload
 
+LOGO = Path("tests", "fixtures", "logo.png")
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
@@ -22,7 +24,25 @@ def project(tmp_path: Path) -> Path:
     (root / "training_data" / "prompts.py").write_text("EXAMPLES = []\n", encoding="utf-8")
     (root / "evals").mkdir()
     (root / "evals" / "tax_cases.py").write_text("CASES = []\n", encoding="utf-8")
+    (root / LOGO).parent.mkdir(parents=True)
+    (root / LOGO).write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
     return root
+
+
+def use_pack(project: Path, pack: str) -> None:
+    (project / "team.yaml").write_text(pack, encoding="utf-8")
+    (project / "provguard.toml").write_text('packs = ["team.yaml"]\n', encoding="utf-8")
+
+
+ASK_FOR_TEST_FILES = "pack: team\nextends: default\noverrides:\n  ai-output-in-test-task-file: {agent-write: ask}\n"
+FAIL_CLOSED = "pack: closed\nextends: default\nagent-write-on-error: deny\n"
+
+
+def refused_unjudged(problem: str) -> str:
+    """The reason given when a pack fails closed and the guard cannot judge the call."""
+    return (f"provguard could not judge this call ({problem}), and this project's rule pack refuses what it cannot "
+            "judge (agent-write-on-error: deny). Instead: tell the user what you were about to write and where, and "
+            "let them decide.")
 
 
 # -- Cursor --------------------------------------------------------------------------------------------------
@@ -52,10 +72,7 @@ def test_cursor_calls_no_rule_refuses_get_no_answer(project: Path, name: str) ->
 
 
 def test_cursor_ask_lets_the_person_decide(project: Path) -> None:
-    (project / "team.yaml").write_text("pack: team\nextends: default\n"
-                                       "overrides:\n  ai-output-in-test-task-file: {agent-write: ask}\n",
-                                       encoding="utf-8")
-    (project / "provguard.toml").write_text('packs = ["team.yaml"]\n', encoding="utf-8")
+    use_pack(project, ASK_FOR_TEST_FILES)
 
     found = answer("cursor", guard("cursor", payload("cursor-write-test-file.json", project)))
 
@@ -63,10 +80,58 @@ def test_cursor_ask_lets_the_person_decide(project: Path) -> None:
     assert found["user_message"].startswith("provguard asks before this write to tests/test_coupon.py: ")
 
 
-def test_cursor_malformed_payload_is_let_through_saying_why(project: Path) -> None:
-    stderr = allowed(guard("cursor", b'{"hook_event_name": "preToolUse", "tool_input": '))
+def test_cursor_multi_edit_is_applied_edit_after_edit_and_judged_as_a_whole(project: Path) -> None:
+    assert allowed(guard("cursor", payload("cursor-multiedit-test-function.json", project))) == ""
 
-    assert stderr.startswith("provguard guard: the payload on stdin is not JSON (")
+    use_pack(project, "pack: team\nextends: default\noverrides:\n  ai-output-in-test-function: {agent-write: deny}\n")
+    found = answer("cursor", guard("cursor", payload("cursor-multiedit-test-function.json", project)))
+
+    assert found["permission"] == "deny"
+    assert found["user_message"] == ("provguard refused a write to src/tax.py (ai-output-in-test-function): AI "
+                                     "output (ai-agent from cursor) inside a test function: test tasks must be "
+                                     "written by people")
+
+
+def test_cursor_write_outside_the_workspace_is_judged_by_the_project_holding_it(project: Path,
+                                                                                tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / ".git").mkdir(parents=True)
+
+    found = answer("cursor", guard("cursor", payload("cursor-write-outside.json", project, elsewhere)))
+
+    assert found["permission"] == "deny"
+    assert found["user_message"] == ("provguard refused a write to corpus/sample.py (rival-ai-output-in-training-"
+                                     "data): Output of cursor (anthropic) must not be in training data: "
+                                     "corpus/sample.py is a training-data path")
+
+
+def test_cursor_replacement_in_a_binary_file_is_not_judged_and_the_reason_goes_to_stderr(project: Path) -> None:
+    stderr = allowed(guard("cursor", payload("cursor-strreplace-binary.json", project)))
+
+    assert stderr == f"provguard guard: {project / LOGO}: not judged: binary file; the call is let through\n"
+
+
+CURSOR_MALFORMED = "the payload on stdin is not JSON (line 2, column 1: Expecting value)"
+
+
+def test_cursor_malformed_payload_is_let_through_saying_why_and_where(project: Path) -> None:
+    stderr = allowed(guard("cursor", payload("cursor-malformed.json", project)))
+
+    assert stderr == f"provguard guard: {CURSOR_MALFORMED}; the call is let through\n"
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("cursor-malformed.json", CURSOR_MALFORMED),
+    ("cursor-strreplace-binary.json", f"{{project}}/{LOGO}: not judged: binary file"),
+])
+def test_cursor_pack_that_fails_closed_refuses_what_the_guard_cannot_judge(project: Path, name: str,
+                                                                           problem: str) -> None:
+    use_pack(project, FAIL_CLOSED)
+    reason = refused_unjudged(problem.format(project=project))
+
+    found = answer("cursor", guard("cursor", payload(name, project), cwd=project))
+
+    assert found == {"permission": "deny", "user_message": reason, "agent_message": reason}
 
 
 # -- Copilot -------------------------------------------------------------------------------------------------
@@ -134,3 +199,112 @@ def test_copilot_arguments_that_are_not_json_are_let_through_saying_why(project:
     stderr = allowed(guard("copilot", json.dumps(broken).encode()))
 
     assert stderr == "provguard guard: the tool arguments are a string but not JSON; the call is let through\n"
+
+
+def test_copilot_ask_rule_lets_the_person_decide_in_both_readers_answers(project: Path) -> None:
+    use_pack(project, ASK_FOR_TEST_FILES)
+
+    verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-create-test-file.json", project)))
+
+    assert verdict == "ask"
+    assert reason.startswith("provguard asks before this write to tests/test_refund.py: AI output (ai-agent from "
+                             "copilot) must not be used to create test tasks: tests/test_refund.py is a test or "
+                             "evaluation file (provguard rule ai-output-in-test-task-file).")
+
+
+def test_copilot_cli_edit_with_a_relative_path_is_judged_at_the_file_in_cwd(project: Path) -> None:
+    assert allowed(guard("copilot", payload("copilot-cli-edit-source.json", project))) == ""
+
+    use_pack(project, "pack: team\nextends: default\nrules:\n  - id: no-agents-in-src\n    severity: error\n"
+                      "    message: '{tool} may not write {path}'\n    origins: {kind: ai-agent}\n"
+                      "    paths: {include: 'src/**'}\n    agent-write: deny\n")
+    verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-edit-source.json", project)))
+
+    assert verdict == "deny"
+    assert reason.startswith("provguard refused this write to src/tax.py: copilot may not write src/tax.py "
+                             "(provguard rule no-agents-in-src).")
+
+
+def test_copilot_cli_edit_in_the_vscode_compatible_payload_is_refused_naming_the_rule(project: Path) -> None:
+    verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-pretooluse-edit.json", project)))
+
+    assert verdict == "deny"
+    assert reason.startswith("provguard refused this write to evals/tax_cases.py: AI output (ai-agent from "
+                             "copilot) must not be used to create test tasks: evals/tax_cases.py is a test or "
+                             "evaluation file (provguard rule ai-output-in-test-task-file).")
+
+
+def test_vscode_replace_string_into_training_data_is_refused_naming_the_rule(project: Path) -> None:
+    verdict, reason = copilot_decision(guard("copilot", payload("copilot-vscode-replace-string.json", project)))
+
+    assert verdict == "deny"
+    assert reason.startswith("provguard refused this write to training_data/prompts.py: Output of copilot (github) "
+                             "must not be in training data: training_data/prompts.py is a training-data path "
+                             "(provguard rule rival-ai-output-in-training-data).")
+
+
+def test_vscode_replace_string_whose_old_string_is_not_in_the_file_writes_nothing(project: Path) -> None:
+    (project / "training_data" / "prompts.py").write_text("EXAMPLES = [1]\n", encoding="utf-8")
+
+    assert allowed(guard("copilot", payload("copilot-vscode-replace-string.json", project))) == ""
+
+
+@pytest.mark.parametrize(("name", "refused"), [
+    ("copilot-vscode-apply-patch-update.json", None),
+    ("copilot-vscode-apply-patch-delete.json", None),
+    ("copilot-vscode-apply-patch-move.json", "datasets/tax.py: Output of copilot (github) must not be in training "
+                                             "data: datasets/tax.py is a training-data path (provguard rule "
+                                             "rival-ai-output-in-training-data)."),
+])
+def test_vscode_apply_patch_updates_deletes_and_moves_are_judged_at_their_target(project: Path, name: str,
+                                                                                 refused: str | None) -> None:
+    done = guard("copilot", payload(name, project))
+
+    if refused is None:
+        assert allowed(done) == ""  # the update's hunk fits the file; a deletion writes no code
+    else:
+        verdict, reason = copilot_decision(done)
+        assert verdict == "deny"
+        assert reason.startswith(f"provguard refused this write to {refused}")
+
+
+def test_vscode_create_file_outside_the_workspace_is_judged_by_the_project_holding_it(project: Path,
+                                                                                      tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / ".git").mkdir(parents=True)
+
+    verdict, reason = copilot_decision(guard("copilot", payload("copilot-vscode-create-outside.json", project,
+                                                                elsewhere)))
+
+    assert verdict == "deny"
+    assert reason.startswith("provguard refused this write to corpus/sample.py: Output of copilot (github) must "
+                             "not be in training data: corpus/sample.py is a training-data path (provguard rule "
+                             "rival-ai-output-in-training-data).")
+
+
+def test_copilot_cli_edit_of_a_binary_file_is_not_judged_and_the_reason_goes_to_stderr(project: Path) -> None:
+    stderr = allowed(guard("copilot", payload("copilot-cli-edit-binary.json", project)))
+
+    assert stderr == f"provguard guard: {project / LOGO}: not judged: binary file; the call is let through\n"
+
+
+COPILOT_MALFORMED = "the payload on stdin is not JSON (line 1, column 1: Expecting value)"
+
+
+def test_copilot_payload_that_is_not_json_at_all_is_let_through_saying_why_and_where(project: Path) -> None:
+    stderr = allowed(guard("copilot", payload("copilot-malformed.json", project)))
+
+    assert stderr == f"provguard guard: {COPILOT_MALFORMED}; the call is let through\n"
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("copilot-malformed.json", COPILOT_MALFORMED),
+    ("copilot-cli-edit-binary.json", f"{{project}}/{LOGO}: not judged: binary file"),
+])
+def test_copilot_pack_that_fails_closed_refuses_what_the_guard_cannot_judge(project: Path, name: str,
+                                                                            problem: str) -> None:
+    use_pack(project, FAIL_CLOSED)
+
+    verdict, reason = copilot_decision(guard("copilot", payload(name, project), cwd=project))
+
+    assert (verdict, reason) == ("deny", refused_unjudged(problem.format(project=project)))

@@ -18,8 +18,9 @@ from guard_support import GUARD_FIXTURES, decision, payload
 
 SETTINGS = GUARD_FIXTURES / "settings"
 PROJECT_FILES = {"claude-code": ".claude/settings.json", "codex": ".codex/hooks.json",
-                 "cursor": ".cursor/hooks.json"}
-FIXTURES = {"claude-code": "claude-code-settings.json", "codex": "codex-hooks.json", "cursor": "cursor-hooks.json"}
+                 "cursor": ".cursor/hooks.json", "copilot": ".github/hooks/provguard.json"}
+FIXTURES = {"claude-code": "claude-code-settings.json", "codex": "codex-hooks.json", "cursor": "cursor-hooks.json",
+            "copilot": "copilot-hooks.json"}
 GUARD_HOOK = {"claude-code": ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
               "codex": ("PreToolUse", "apply_patch")}
 RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit"), "codex": ("PostToolUse", "apply_patch")}
@@ -58,6 +59,12 @@ def group(command: str, matcher: str) -> dict[str, Any]:
     return {"matcher": matcher, "hooks": [{"type": "command", "command": command, "timeout": 10}]}
 
 
+def copilot_entry(command: str) -> dict[str, object]:
+    """The hook `guard install copilot` writes: the command for VS Code and for the Copilot CLI's shells."""
+    return {"type": "command", "command": command, "bash": command, "powershell": command, "timeout": 10,
+            "timeoutSec": 10}
+
+
 @pytest.mark.parametrize("agent", ["claude-code", "codex"])
 def test_install_adds_the_guard_and_the_recording_hook_after_the_other_tools_hooks(project: Path, home: Path,
                                                                                    agent: str) -> None:
@@ -77,7 +84,7 @@ def test_install_adds_the_guard_and_the_recording_hook_after_the_other_tools_hoo
     assert after == expected
 
 
-@pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor"])
+@pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor", "copilot"])
 def test_installing_twice_changes_nothing_the_second_time(project: Path, home: Path, agent: str) -> None:
     file = with_other_hooks(project, agent)
     provguard("guard", "install", agent, cwd=project, home=home)
@@ -89,7 +96,7 @@ def test_installing_twice_changes_nothing_the_second_time(project: Path, home: P
     assert file.read_bytes() == once
 
 
-@pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor"])
+@pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor", "copilot"])
 def test_uninstall_removes_exactly_what_install_added(project: Path, home: Path, agent: str) -> None:
     file = with_other_hooks(project, agent)
     original = file.read_text(encoding="utf-8")
@@ -192,17 +199,41 @@ def test_copilot_install_writes_its_own_file_that_both_the_cli_and_vscode_read(p
     file = project / ".github" / "hooks" / "provguard.json"
     assert done.stdout == (f"{file}: PreToolUse `provguard guard copilot` added\n"
                            f"{file}: PostToolUse `provguard hook copilot` added\n")
-
-    def entry(command: str) -> dict[str, object]:
-        return {"type": "command", "command": command, "bash": command, "powershell": command, "timeout": 10,
-                "timeoutSec": 10}
-
     assert json.loads(file.read_text(encoding="utf-8")) == {"version": 1, "hooks": {
-        "PreToolUse": [entry("provguard guard copilot")], "PostToolUse": [entry("provguard hook copilot")]}}
+        "PreToolUse": [copilot_entry("provguard guard copilot")],
+        "PostToolUse": [copilot_entry("provguard hook copilot")]}}
 
     provguard("guard", "uninstall", "copilot", cwd=project, home=home)
 
     assert not file.exists()
+
+
+def test_copilot_install_appends_its_hooks_after_the_other_tools_hooks_in_the_same_file(project: Path,
+                                                                                        home: Path) -> None:
+    file = with_other_hooks(project, "copilot")
+    before = json.loads(file.read_text(encoding="utf-8"))
+
+    provguard("guard", "install", "copilot", cwd=project, home=home)
+
+    before["hooks"]["PreToolUse"].append(copilot_entry("provguard guard copilot"))
+    before["hooks"]["PostToolUse"].append(copilot_entry("provguard hook copilot"))
+    assert json.loads(file.read_text(encoding="utf-8")) == before
+
+
+def test_copilot_install_and_uninstall_leave_another_tools_hooks_file_alone(project: Path, home: Path) -> None:
+    other = project / ".github" / "hooks" / "security.json"
+    other.parent.mkdir(parents=True)
+    shutil.copy(SETTINGS / FIXTURES["copilot"], other)
+    original = other.read_bytes()
+
+    provguard("guard", "install", "copilot", cwd=project, home=home)
+    assert other.read_bytes() == original
+    assert (project / ".github" / "hooks" / "provguard.json").is_file()
+
+    provguard("guard", "uninstall", "copilot", cwd=project, home=home)
+
+    assert other.read_bytes() == original
+    assert sorted(p.name for p in other.parent.iterdir()) == ["security.json"]
 
 
 def test_doctor_names_the_guarded_agents_and_how_to_guard_the_others(project: Path, home: Path) -> None:

@@ -88,8 +88,11 @@ def _payload(data: bytes) -> dict[str, object] | str:
         payload = json.loads(data)
     except UnicodeDecodeError:
         return "the payload on stdin is not UTF-8"
+    except json.JSONDecodeError as exc:  # its msg may end in a dangling "at": the position follows here
+        return (f"the payload on stdin is not JSON (line {exc.lineno}, column {exc.colno}: "
+                f"{exc.msg.removesuffix(' at')})")
     except ValueError as exc:
-        return f"the payload on stdin is not JSON ({getattr(exc, 'msg', exc)})"
+        return f"the payload on stdin is not JSON ({exc})"
     return payload if isinstance(payload, dict) else "the payload on stdin is not a JSON object"
 
 
