@@ -22,7 +22,8 @@ PROJECT_FILES = {"claude-code": ".claude/settings.json", "codex": ".codex/hooks.
 FIXTURES = {"claude-code": "claude-code-settings.json", "codex": "codex-hooks.json", "cursor": "cursor-hooks.json"}
 GUARD_HOOK = {"claude-code": ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
               "codex": ("PreToolUse", "apply_patch")}
-RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit"), "codex": ("PostToolUse", "apply_patch")}
+RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
+               "codex": ("PostToolUse", "apply_patch")}
 
 
 @pytest.fixture
