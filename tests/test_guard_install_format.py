@@ -290,3 +290,26 @@ def test_install_help_names_the_recording_hook_of_every_agent(project: Path) -> 
     words = " ".join(done.stdout.split())
     assert "the recording hook after it: Cursor's afterFileEdit, PostToolUse for the others" in words
     assert "Claude Code and Codex" not in words
+
+
+def test_uninstall_gives_back_the_file_when_the_hooks_run_another_executable(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = '{"version": 1, "hooks": {}}\n'
+    file = written(project, "cursor", original)
+    guard("install", "cursor", "--executable", "/opt/tools/bin/provguard", project=project, capsys=capsys)
+    assert "/opt/tools/bin/provguard guard cursor" in file.read_text(encoding="utf-8")
+
+    guard("uninstall", "cursor", project=project, capsys=capsys)
+
+    assert file.read_text(encoding="utf-8") == original
+
+
+def test_a_file_nested_too_deeply_is_left_alone_with_a_reason(project: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    original = '{"deep": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
+    file = written(project, "claude-code", original)
+
+    assert guard_main(["install", "claude-code", "--root", str(project)]) == 2
+
+    assert capsys.readouterr().err == f"provguard: {file}:1:1: nested too deeply to edit; nothing changed\n"
+    assert file.read_text(encoding="utf-8") == original

@@ -182,8 +182,12 @@ def read_hooks_file(file: Path) -> tuple[str | None, dict[str, Any]] | FileError
         return FileError(file, 1, 1, f"cannot read it: {getattr(exc, 'strerror', None) or exc}")
     try:
         data = json.loads(text) if text.strip() else {}
+        if text.strip():
+            json_text.parse(text)  # what install and uninstall edit the text with: within its limits too
     except json.JSONDecodeError as exc:
         return FileError(file, exc.lineno, exc.colno, f"not valid JSON ({exc.msg}); fix it first")
+    except RecursionError:
+        return FileError(file, 1, 1, "nested too deeply to edit")
     if not isinstance(data, dict):
         return FileError(file, 1, 1, "not a JSON object")
     hooks = data.get("hooks", {})
@@ -246,7 +250,21 @@ def uninstall(hooks: AgentHooks, file: Path) -> Change | FileError:
     without, emptied, summary = _without_ours(hooks, before)
     if not summary_changed(summary):
         return Change(file, before, before, tuple(summary))
-    return Change(file, before, _restored(hooks, before, without, emptied), tuple(summary))
+    as_installed = agent_hooks(hooks.agent, _executable(hooks, json.loads(before)) or "provguard")
+    return Change(file, before, _restored(as_installed, before, without, emptied), tuple(summary))
+
+
+def _executable(hooks: AgentHooks, data: dict[str, Any]) -> str | None:
+    """The command that provguard's hooks in the file run (`--executable` at install, whatever uninstall is
+    given): what installing into a candidate must write to give back the file."""
+    for entry in hooks.entries:
+        for item in data.get("hooks", {}).get(entry.event, []):
+            for hook in _hooks_of(item, entry):
+                command = hook.get("command", hook.get("bash")) if isinstance(hook, dict) else None
+                suffix = " " + " ".join(entry.arguments)
+                if _ours(hook, entry) and isinstance(command, str) and command.endswith(suffix):
+                    return command[:-len(suffix)]
+    return None
 
 
 def _without_ours(hooks: AgentHooks, text: str) -> tuple[str, list[str], list[str]]:
