@@ -1,5 +1,5 @@
-"""Installing the guard into an agent's hooks file: the pre-tool-use guard, with the post-tool-use recording
-hook (`provguard hook`) for the agents it records, merged into what is there.
+"""Installing the guard into an agent's hooks file: the pre-tool-use guard and the post-tool-use recording
+hook (`provguard hook`), merged into what is there.
 
 - Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
   `{"hooks": {"<Event>": [{"matcher", "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
