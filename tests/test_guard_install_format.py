@@ -313,3 +313,21 @@ def test_a_file_nested_too_deeply_is_left_alone_with_a_reason(project: Path,
 
     assert capsys.readouterr().err == f"provguard: {file}:1:1: nested too deeply to edit; nothing changed\n"
     assert file.read_text(encoding="utf-8") == original
+
+
+def test_an_event_list_written_on_one_line_gets_provguards_group_on_that_line(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    original = ('{\n  "hooks": {\n    "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", '
+                '"command": "./check.sh"}]}]\n  }\n}\n')
+    file = written(project, "claude-code", original)
+
+    guard("install", "claude-code", project=project, capsys=capsys)
+
+    lines = file.read_text(encoding="utf-8").splitlines()
+    assert lines[2] == ('    "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", '
+                        '"command": "./check.sh"}]}, {"matcher": "Write|Edit|MultiEdit|NotebookEdit", '
+                        '"hooks": [{"type": "command", '
+                        '"command": "provguard guard claude-code", "timeout": 10}]}],')
+    assert lines[3] == '    "PostToolUse": ['
+    guard("uninstall", "claude-code", project=project, capsys=capsys)
+    assert file.read_text(encoding="utf-8") == original
