@@ -23,7 +23,8 @@ FIXTURES = {"claude-code": "claude-code-settings.json", "codex": "codex-hooks.js
             "copilot": "copilot-hooks.json"}
 GUARD_HOOK = {"claude-code": ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
               "codex": ("PreToolUse", "apply_patch")}
-RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit"), "codex": ("PostToolUse", "apply_patch")}
+RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
+               "codex": ("PostToolUse", "apply_patch")}
 
 
 @pytest.fixture

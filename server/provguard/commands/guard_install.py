@@ -15,9 +15,11 @@ INSTALL_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog=f"provguard guard {argv[0]}", description=(
-        "Add provguard's hooks (the guard before each write; for Claude Code and Codex the recording hook after "
-        "it too) to the agent's hooks file, merged with the hooks already there." if argv[0] == "install" else
-        "Remove provguard's hooks from the agent's hooks file, leaving every other hook as it is."))
+        "Add provguard's two hooks (the guard before each write, the recording hook after it: Cursor's "
+        "afterFileEdit, PostToolUse for the others) to the agent's hooks file, after the hooks already there, "
+        "written in the file's own style." if argv[0] == "install" else
+        "Remove provguard's hooks from the agent's hooks file, and the lists, `hooks` object or file they alone "
+        "filled, leaving every other hook and byte as it is."))
     parser.add_argument("agent", choices=INSTALL_AGENTS)
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--project", dest="scope", action="store_const", const="project",

@@ -1,5 +1,5 @@
-"""Installing the guard into an agent's hooks file: the pre-tool-use guard, with the post-tool-use recording
-hook (`provguard hook`) for the agents it records, merged into what is there.
+"""Installing the guard into an agent's hooks file: the pre-tool-use guard and the post-tool-use recording
+hook (`provguard hook`), merged into what is there.
 
 - Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
   `{"hooks": {"<Event>": [{"matcher", "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
@@ -10,20 +10,39 @@ hook (`provguard hook`) for the agents it records, merged into what is there.
   `{"version": 1, "hooks": {"PreToolUse": [{"type": "command", "command", "bash", "powershell", ...}]}}`.
 
 Copilot's entry names the command three ways (`command` for VS Code, `bash` and `powershell` for the Copilot
-CLI) under the VS Code compatible event name, which both read. Installing adds each of provguard's hooks that
-is not there yet and touches nothing else; uninstalling removes provguard's hook entries (found by their
-command) and the groups, events and `hooks` object that only they filled.
+CLI) under the VS Code compatible event name, which both read.
+
+Installing adds each of provguard's hooks that is not there yet at the end of its event's list (the event, or
+`hooks`, is added at the end of its object when missing) and touches nothing else: the file's text is edited
+in place, what is added written in the file's own style (indentation by spaces or tabs, or all on one line;
+separators; line endings), so a dry run's diff shows only the added lines. A missing file is created as the
+agent's skeleton, two-space indented.
+
+Uninstalling removes provguard's hooks (found by their command), and a matcher group they were all of. Whether
+the containers this leaves empty (an event's list, the `hooks` object, the file) go too is decided from the
+file alone, since uninstall runs long after install: the file is restored to the one of these that installing
+into gives back exactly the current text: no file; no empty event lists and, in Claude Code's settings, no
+empty `hooks`; no empty event lists; every container kept. So containers that were there before install,
+empty or not, stay, and install then uninstall gives back the same bytes. Where two candidates would do (an
+empty container that was the last of its object before install; a file byte for byte what provguard writes
+from nothing), the one with less in it wins: provguard most likely made it. In a hooks file that exists for
+its hooks (Codex, Cursor, Copilot) an empty `hooks` object stays unless the whole file goes. A file edited
+since install loses the containers provguard's removal left empty, and is removed when no more than the
+agent's skeleton is left in it.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from provguard.guard import json_text
 
 GUARD_TIMEOUT_SECONDS = 10
 """What the agent waits at most; the guard answers within its own `--timeout` (5 s) well before."""
@@ -56,6 +75,9 @@ class AgentHooks:
     entries: tuple[HookEntry, ...]
     skeleton: dict[str, Any] = field(default_factory=dict)
     """What a new hooks file starts with besides `hooks`."""
+    hooks_only: bool = True
+    """The file exists to hold hooks (not Claude Code's settings, where `hooks` is one setting of many): an
+    empty `hooks` object stays in it."""
 
     def file(self, scope: str, root: Path) -> Path:
         return root / self.project_file if scope == "project" else self.user_file
@@ -85,7 +107,8 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
     if agent == "claude-code":
         return AgentHooks(agent, ".claude/settings.json", home / ".claude" / "settings.json", (
             HookEntry("PreToolUse", guard, _command_hook(guard), "Write|Edit|MultiEdit|NotebookEdit"),
-            HookEntry("PostToolUse", hook, _command_hook(hook), "Write|Edit|MultiEdit")))
+            HookEntry("PostToolUse", hook, _command_hook(hook), "Write|Edit|MultiEdit|NotebookEdit")),
+            hooks_only=False)
     if agent == "codex":
         codex_home = Path(os.environ["CODEX_HOME"]) if os.environ.get("CODEX_HOME") else home / ".codex"
         return AgentHooks(agent, ".codex/hooks.json", codex_home / "hooks.json", (
@@ -134,7 +157,8 @@ class Change:
     def diff(self) -> str:
         before = (self.before or "").splitlines(keepends=True)
         after = (self.after or "").splitlines(keepends=True)
-        return "".join(difflib.unified_diff(before, after, f"{self.file} (now)", f"{self.file} (after)"))
+        lines = difflib.unified_diff(before, after, f"{self.file} (now)", f"{self.file} (after)")
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
     def apply(self) -> None:
         if not self.changed:
@@ -144,22 +168,26 @@ class Change:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.file.with_name(self.file.name + ".provguard-tmp")
-        temporary.write_text(self.after, encoding="utf-8")
+        temporary.write_bytes(self.after.encode("utf-8"))  # line endings as they are
         temporary.replace(self.file)  # never a half-written settings file
 
 
 def read_hooks_file(file: Path) -> tuple[str | None, dict[str, Any]] | FileError:
     """The file's text and JSON object ({} when it does not exist), or why provguard will not touch it."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF line endings into LF
     except FileNotFoundError:
         return None, {}
     except (OSError, UnicodeDecodeError) as exc:
         return FileError(file, 1, 1, f"cannot read it: {getattr(exc, 'strerror', None) or exc}")
     try:
         data = json.loads(text) if text.strip() else {}
+        if text.strip():
+            json_text.parse(text)  # what install and uninstall edit the text with: within its limits too
     except json.JSONDecodeError as exc:
         return FileError(file, exc.lineno, exc.colno, f"not valid JSON ({exc.msg}); fix it first")
+    except RecursionError:
+        return FileError(file, 1, 1, "nested too deeply to edit")
     if not isinstance(data, dict):
         return FileError(file, 1, 1, "not a JSON object")
     hooks = data.get("hooks", {})
@@ -180,52 +208,137 @@ def install(hooks: AgentHooks, file: Path) -> Change | FileError:
     read = read_hooks_file(file)
     if isinstance(read, FileError):
         return read
-    before, data = read
+    before, _ = read
+    after, summary = _installed(hooks, before)
+    return Change(file, before, after, tuple(summary))
+
+
+def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
+    """The file's text with each of provguard's hooks that is not there yet added at the end of its event's
+    list, in the file's style; a new file is the agent's skeleton in the default style."""
+    text = before if before is not None and before.strip() else _fresh(hooks)
+    style = json_text.style_of(text) if before is not None and before.strip() else json_text.DEFAULT_STYLE
     summary: list[str] = []
     for entry in hooks.entries:
-        if installed(data, entry):
+        if installed(json.loads(text), entry):
             summary.append(f"{entry.event} `{entry.command}` is already installed")
             continue
-        if before is None and not data:
-            data.update(hooks.skeleton)
-        data.setdefault("hooks", {}).setdefault(entry.event, []).append(entry.new_item())
+        root = json_text.parse(text)
+        events = json_text.member(root, "hooks")
+        if events is None:
+            text = json_text.append(text, root, {entry.event: [entry.new_item()]}, style, "hooks")
+        elif (groups := json_text.member(events.value, entry.event)) is None:
+            text = json_text.append(text, events.value, [entry.new_item()], style, entry.event)
+        else:
+            text = json_text.append(text, groups.value, entry.new_item(), style)
         summary.append(f"{entry.event} `{entry.command}` added")
-    return Change(file, before, _text(data) if summary_changed(summary) else before, tuple(summary))
+    return (text if summary_changed(summary) else before or ""), summary
+
+
+def _fresh(hooks: AgentHooks) -> str:
+    return json.dumps(hooks.skeleton, indent=json_text.DEFAULT_STYLE.indent) + "\n"
 
 
 def uninstall(hooks: AgentHooks, file: Path) -> Change | FileError:
     read = read_hooks_file(file)
     if isinstance(read, FileError):
         return read
-    before, data = read
-    summary: list[str] = []
-    events = data.get("hooks", {})
-    for entry in hooks.entries:
-        groups = events.get(entry.event)
-        if not groups or not installed(data, entry):
-            summary.append(f"{entry.event} `{entry.command}` was not installed")
-            continue
-        kept_groups = []
-        for group in groups:
-            if entry.matcher is None:  # hooks directly in the event's list
-                if not _ours(group, entry):
-                    kept_groups.append(group)
-                continue
-            kept = [hook for hook in _hooks_of(group, entry) if not _ours(hook, entry)]
-            if kept or len(kept) == len(_hooks_of(group, entry)):
-                kept_groups.append({**group, "hooks": kept} if "hooks" in group else group)
-        if kept_groups:
-            events[entry.event] = kept_groups
-        else:
-            del events[entry.event]
-        summary.append(f"{entry.event} `{entry.command}` removed")
+    before, _ = read
+    if before is None or not before.strip():
+        return Change(file, before, before, tuple(f"{entry.event} `{entry.command}` was not installed"
+                                                  for entry in hooks.entries))
+    without, emptied, summary = _without_ours(hooks, before)
     if not summary_changed(summary):
         return Change(file, before, before, tuple(summary))
-    if not events:
-        del data["hooks"]
-    if data == hooks.skeleton:
-        data = {}  # only what provguard put in a new file is left
-    return Change(file, before, _text(data) if data else None, tuple(summary))
+    as_installed = agent_hooks(hooks.agent, _executable(hooks, json.loads(before)) or "provguard")
+    return Change(file, before, _restored(as_installed, before, without, emptied), tuple(summary))
+
+
+def _executable(hooks: AgentHooks, data: dict[str, Any]) -> str | None:
+    """The command that provguard's hooks in the file run (`--executable` at install, whatever uninstall is
+    given): what installing into a candidate must write to give back the file."""
+    for entry in hooks.entries:
+        for item in data.get("hooks", {}).get(entry.event, []):
+            for hook in _hooks_of(item, entry):
+                command = hook.get("command", hook.get("bash")) if isinstance(hook, dict) else None
+                suffix = " " + " ".join(entry.arguments)
+                if _ours(hook, entry) and isinstance(command, str) and command.endswith(suffix):
+                    return command[:-len(suffix)]
+    return None
+
+
+def _without_ours(hooks: AgentHooks, text: str) -> tuple[str, list[str], list[str]]:
+    """The text without provguard's hooks (a matcher group goes with them when they were all it held), the
+    events whose lists that left empty, and the summary."""
+    emptied: list[str] = []
+    summary: list[str] = []
+    for entry in hooks.entries:
+        if not installed(json.loads(text), entry):
+            summary.append(f"{entry.event} `{entry.command}` was not installed")
+            continue
+        while (found := _next_of_ours(text, entry)) is not None:
+            text = json_text.remove(text, *found)
+        groups = json_text.member(_events(text), entry.event)
+        if groups is not None and not groups.value.children:
+            emptied.append(entry.event)
+        summary.append(f"{entry.event} `{entry.command}` removed")
+    return text, emptied, summary
+
+
+def _next_of_ours(text: str, entry: HookEntry) -> tuple[json_text.Node, int] | None:
+    """The container and index of the next of provguard's items to remove: a hook, or its whole matcher group
+    when it holds only provguard's hooks."""
+    groups = json_text.member(_events(text), entry.event)
+    if groups is None:
+        return None
+    data = json.loads(text)["hooks"][entry.event]
+    for index, (item, node) in enumerate(zip(data, groups.value.children, strict=True)):
+        if entry.matcher is None:
+            if _ours(item, entry):
+                return groups.value, index
+            continue
+        hooks_of = _hooks_of(item, entry)
+        ours = [_ours(hook, entry) for hook in hooks_of]
+        if ours and all(ours):
+            return groups.value, index
+        if any(ours):
+            hooks_member = json_text.member(node.value, "hooks")
+            assert hooks_member is not None
+            return hooks_member.value, ours.index(True)
+    return None
+
+
+def _events(text: str) -> json_text.Node:
+    events = json_text.member(json_text.parse(text), "hooks")
+    return events.value if events is not None else json_text.Node(0, 0)
+
+
+def _restored(hooks: AgentHooks, current: str, without: str, emptied: list[str]) -> str | None:
+    """The file as it was before install: the candidate (no file, or the text without provguard's hooks with
+    or without each container that became empty) that installing into gives back the current text exactly.
+    Where two would, the one with less in it wins (provguard most likely made those containers); where none
+    would (the file was edited since), the containers that became empty go, and so does a file left holding
+    no more than the agent's skeleton."""
+    candidates: list[str | None] = [None]
+    for size in range(len(emptied), -1, -1):
+        for dropped in itertools.combinations(emptied, size):
+            text = without
+            for event in dropped:
+                events = _events(text)
+                text = json_text.remove(text, events, [child.key for child in events.children].index(event))
+            if size == len(emptied) and emptied and not hooks.hooks_only:
+                root = json_text.parse(text)
+                events_member = json_text.member(root, "hooks")
+                if events_member is not None and not events_member.value.children:
+                    candidates.append(json_text.remove(text, root, root.children.index(events_member)))
+            candidates.append(text)
+    for candidate in candidates:
+        if _installed(hooks, candidate)[0] == current:
+            return candidate
+    fallback = candidates[1]
+    assert fallback is not None
+    left = json.loads(fallback)
+    return None if left in (hooks.skeleton, {**hooks.skeleton, "hooks": {}}) else fallback
 
 
 def summary_changed(summary: list[str]) -> bool:
@@ -251,7 +364,3 @@ def _ours(hook: Any, entry: HookEntry) -> bool:
     except ValueError:
         return False
     return words[-2:] == entry.arguments and any("provguard" in word for word in words[:-2])
-
-
-def _text(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
