@@ -331,3 +331,24 @@ def test_an_event_list_written_on_one_line_gets_provguards_group_on_that_line(
     assert lines[3] == '    "PostToolUse": ['
     guard("uninstall", "claude-code", project=project, capsys=capsys)
     assert file.read_text(encoding="utf-8") == original
+
+
+def test_installing_again_brings_an_earlier_provguards_matcher_up_to_date(project: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A project guarded before NotebookEdit edits were recorded: its recording group gets today's matcher."""
+    old_group = {"matcher": "Write|Edit|MultiEdit",
+                 "hooks": [{"type": "command", "command": "provguard hook claude-code", "timeout": 10}]}
+    data = other_tools("claude-code")
+    data.setdefault("hooks", {}).setdefault("PostToolUse", []).append(old_group)
+    file = written(project, "claude-code", styled(data, "4-space"))
+
+    lines = guard("install", "claude-code", project=project, capsys=capsys)
+
+    assert f"{file}: PostToolUse `provguard hook claude-code` matcher updated to Write|Edit|MultiEdit|NotebookEdit" \
+        in lines
+    post = json.loads(file.read_text(encoding="utf-8"))["hooks"]["PostToolUse"]
+    ours = [g for g in post if any("provguard hook" in h["command"] for h in g["hooks"])]
+    assert [g["matcher"] for g in ours] == ["Write|Edit|MultiEdit|NotebookEdit"]
+    assert post[:-1] == other_tools("claude-code")["hooks"].get("PostToolUse", [])  # other tools' groups kept
+    assert all(line.endswith("is already installed")
+               for line in guard("install", "claude-code", project=project, capsys=capsys))

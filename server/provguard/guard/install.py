@@ -220,7 +220,12 @@ def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
     style = json_text.style_of(text) if before is not None and before.strip() else json_text.DEFAULT_STYLE
     summary: list[str] = []
     for entry in hooks.entries:
-        if installed(json.loads(text), entry):
+        outdated = _outdated_group(json.loads(text), entry)
+        if outdated is not None:  # an earlier provguard's group for this hook: replaced by today's
+            groups = json_text.member(_events(text), entry.event)
+            assert groups is not None
+            text = json_text.remove(text, groups.value, outdated)
+        elif installed(json.loads(text), entry):
             summary.append(f"{entry.event} `{entry.command}` is already installed")
             continue
         root = json_text.parse(text)
@@ -231,8 +236,27 @@ def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
             text = json_text.append(text, events.value, [entry.new_item()], style, entry.event)
         else:
             text = json_text.append(text, groups.value, entry.new_item(), style)
-        summary.append(f"{entry.event} `{entry.command}` added")
+        summary.append(f"{entry.event} `{entry.command}` " + (f"matcher updated to {entry.matcher}" if outdated
+                                                               is not None else "added"))
     return (text if summary_changed(summary) else before or ""), summary
+
+
+def _outdated_group(data: dict[str, Any], entry: HookEntry) -> int | None:
+    """The index of a matcher group in the entry's event that holds only this provguard hook under another
+    matcher (installed by an earlier provguard, before the tool list grew), unless today's group is there too.
+    A group shared with other tools' hooks is left as it is."""
+    items = data.get("hooks", {}).get(entry.event, []) if isinstance(data.get("hooks"), dict) else []
+    if entry.matcher is None or not isinstance(items, list):
+        return None
+    found = None
+    for index, item in enumerate(items):
+        hooks = _hooks_of(item, entry) if isinstance(item, dict) else []
+        if not hooks or not all(_ours(hook, entry) for hook in hooks):
+            continue
+        if item.get("matcher") == entry.matcher:
+            return None
+        found = index
+    return found
 
 
 def _fresh(hooks: AgentHooks) -> str:
@@ -342,7 +366,7 @@ def _restored(hooks: AgentHooks, current: str, without: str, emptied: list[str])
 
 
 def summary_changed(summary: list[str]) -> bool:
-    return any(line.endswith(("added", "removed")) for line in summary)
+    return any(line.endswith(("added", "removed")) or " matcher updated to " in line for line in summary)
 
 
 def _hooks_of(item: dict[str, Any], entry: HookEntry) -> list[Any]:
