@@ -105,7 +105,7 @@ def test_hook_calls_through_the_daemon_print_and_record_what_in_process_calls_do
     assert results["daemon"] == results["in-process"]
     assert len(results["daemon"][1]) >= 4
     assert [err for _, _, err in results["daemon"][0][-2:]] == [
-        b"provguard hook: the hook input is not JSON (Expecting value)\n",
+        b"provguard hook: the hook input is not JSON (line 1, column 1: Expecting value)\n",
         b"provguard hook: the hook input is not UTF-8\n"]
     assert run.served() == 7
 

@@ -42,8 +42,10 @@ def parse_payload(data: bytes) -> dict[str, Any] | str:
         payload = json.loads(data)
     except UnicodeDecodeError:
         return "the hook input is not UTF-8"
+    except json.JSONDecodeError as exc:  # its msg may end in a dangling "at": the position follows here
+        return f"the hook input is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg.removesuffix(' at')})"
     except ValueError as exc:
-        return f"the hook input is not JSON ({getattr(exc, 'msg', exc)})"
+        return f"the hook input is not JSON ({exc})"
     return payload if isinstance(payload, dict) else "the hook input is not a JSON object"
 
 
