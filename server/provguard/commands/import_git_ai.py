@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 
 from .common import EXIT_CLEAN, EXIT_USAGE
-
-SHOWN_PROBLEMS = 20
+from .import_output import show_problems
 
 
 def run_git_ai(args: argparse.Namespace) -> int:
@@ -45,10 +43,5 @@ def run_git_ai(args: argparse.Namespace) -> int:
     print(f"git-ai: {report.commits} commits read, {report.notes} notes found; {report.edits_new} new edits "
           f"recorded ({report.edits_found - report.edits_new} already known), {report.lines} lines attributed "
           f"{'in the work tree' if args.worktree else 'at HEAD'}; {len(report.problems)} problems")
-    for problem in report.problems[:SHOWN_PROBLEMS]:
-        print(f"  {problem}")
-    if len(report.problems) > SHOWN_PROBLEMS:
-        reasons = Counter(p.reason for p in report.problems[SHOWN_PROBLEMS:])
-        print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more: "
-              + ", ".join(f"{n} x {reason}" for reason, n in reasons.most_common(5)))
+    show_problems(report.problems)
     return EXIT_CLEAN

@@ -1,23 +1,19 @@
 """`provguard import claude-code|codex|agent-trace [PATH...]`: record agent edits from session transcripts and
 other tools' provenance records; `provguard import git-ai [RANGE]`: from git-ai's authorship notes (see
-import_git_ai.py)."""
+import_agent_trace.py, import_git_ai.py)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .common import EXIT_CLEAN, EXIT_USAGE, add_parser
-
-if TYPE_CHECKING:
-    from provguard.ledger.store import Ledger
+from .import_output import show_problems
 
 IMPORT_AGENTS = ("claude-code", "codex", "agent-trace")
 GIT_AI = "git-ai"
-SHOWN_PROBLEMS = 20
 
 
 def register(subparsers: Any) -> None:
@@ -57,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"provguard: {opened.warning.split('. ')[0]}", file=sys.stderr)
             return EXIT_USAGE
         if args.agent == "agent-trace":
-            return _agent_trace(opened.ledger, args)
+            from .import_agent_trace import run_agent_trace
+
+            return run_agent_trace(opened.ledger, args)
         report = import_agent(opened.ledger, args.agent, args.root, args.paths or None)
     except LedgerError as exc:
         print(f"provguard: the ledger {opened.ledger.location} failed: {exc}", file=sys.stderr)
@@ -70,37 +68,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.agent}: {report.files_read} of {report.files} transcript files read "
           f"({report.lines} lines); {report.edits_new} new edits recorded "
           f"({report.edits_found - report.edits_new} already known); {len(report.problems)} lines skipped")
-    for problem in report.problems[:SHOWN_PROBLEMS]:
-        print(f"  skipped {problem}")
-    if len(report.problems) > SHOWN_PROBLEMS:
-        reasons = Counter(p.reason for p in report.problems[SHOWN_PROBLEMS:])
-        print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more: "
-              + ", ".join(f"{n} x {reason}" for reason, n in reasons.most_common(5)))
+    show_problems(report.problems, "skipped ")
     return EXIT_CLEAN
-
-
-def _agent_trace(ledger: Ledger, args: argparse.Namespace) -> int:
-    from provguard.exchange.agent_trace_import import default_sources, import_traces
-
-    sources = args.paths or default_sources(args.root)
-    if not args.paths and not sources[0].is_file():
-        print(f"provguard: no Agent Trace records at {sources[0]}", file=sys.stderr)
-    report = import_traces(ledger, args.root, sources)
-    not_ai = sum(report.not_ai.values())
-    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.not_ai.items()))
-    print(f"agent-trace: {report.files_read} of {_count(report.files, 'trace file')} read "
-          f"({_count(report.lines, 'line')}, {_count(report.records, 'record')}); {_count(report.ranges, 'AI range')}: "
-          f"{report.edits_new} new edits recorded ({report.ranges - report.edits_new} already known); "
-          f"{_count(not_ai, 'range')} not AI" + (f" ({kinds})" if not_ai else "")
-          + (f"; {_count(report.working_tree, 'range')} read from the working tree (no git revision in the record)"
-             if report.working_tree else "")
-          + f"; {_count(len(report.problems), 'problem')}")
-    for problem in report.problems[:SHOWN_PROBLEMS]:
-        print(f"  skipped {problem}")
-    if len(report.problems) > SHOWN_PROBLEMS:
-        print(f"  ... and {len(report.problems) - SHOWN_PROBLEMS} more")
-    return EXIT_CLEAN
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
