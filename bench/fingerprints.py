@@ -204,8 +204,8 @@ def postgres_ledger() -> tuple[Callable[[], Ledger] | None, str]:
 
 def settle_postgres() -> None:
     """VACUUM ANALYZE, as autovacuum leaves a table within minutes of a bulk import: the steady state a team
-    ledger is looked up in. Right after the import (planner statistics stale, visibility map unset) a lookup
-    costs several times more; the bench prints that figure too."""
+    ledger is looked up in. Right after the import, before autovacuum has passed, a lookup costs several times
+    more; the bench prints that figure too."""
     import psycopg
 
     with psycopg.connect(os.environ["PROVGUARD_TEST_POSTGRES_URL"], autocommit=True) as conn:
