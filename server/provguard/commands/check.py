@@ -18,6 +18,7 @@ from .common import (
     flagged_policy,
     parse_overrides,
     read_ledger,
+    usage_error,
 )
 
 FAIL_ON = ("error", "warning", "info", "hint", "never")
@@ -51,19 +52,16 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = parse_overrides(args.severity)
     if isinstance(overrides, str):
-        print(f"provguard: {overrides}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(overrides)
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"no such file or folder: {missing[0]}")
     policy = flagged_policy(args.paths[0], args.packs, overrides)
     if policy is None:
         return EXIT_USAGE
     ledger = read_ledger(args.ledger, args.root)
     if isinstance(ledger, str):
-        print(f"provguard: {ledger}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(ledger)
     try:
         run = check_paths(args.paths, args.root, policy, ledger, GitHistory() if args.git else None)
     finally:

@@ -19,6 +19,11 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
+def usage_error(message: str) -> int:
+    """`provguard: MESSAGE` on stderr; the exit code for a command used wrongly."""
+    print(f"provguard: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
 def add_parser(subparsers: Any, name: str, help: str) -> argparse.ArgumentParser:
     """A command's parser; typed loosely because argparse's subparsers action is private."""
     parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=help)

@@ -20,6 +20,7 @@ from .common import (
     ledger_source,
     parse_overrides,
     read_ledger,
+    usage_error,
 )
 
 LEVELS = ("error", "warning", "info", "hint")
@@ -57,27 +58,23 @@ def run(args: argparse.Namespace) -> int:
     from provguard.corpus.judge import Judge
     from provguard.corpus.ledger_spans import RecordedSpans
 
-    def fail(message: str) -> int:
-        print(f"provguard: {message}", file=sys.stderr)
-        return EXIT_USAGE
-
     overrides = parse_overrides(args.severity)
     if isinstance(overrides, str):
-        return fail(overrides)
+        return usage_error(overrides)
     if not args.path.exists():
-        return fail(f"no such file or folder: {args.path}")
+        return usage_error(f"no such file or folder: {args.path}")
     if args.format == "agent-trace":
         if args.snapshot is not None or args.paths is not None:
-            return fail("--snapshot and --paths do not go with --format agent-trace")
+            return usage_error("--snapshot and --paths do not go with --format agent-trace")
         return _write_agent_trace(args)
     if args.revision is not None:
-        return fail("--revision goes with --format agent-trace")
+        return usage_error("--revision goes with --format agent-trace")
     policy = flagged_policy(args.path, args.packs, overrides)
     if policy is None:
         return EXIT_USAGE
     ledger = read_ledger(args.ledger, args.root)
     if isinstance(ledger, str):
-        return fail(ledger)
+        return usage_error(ledger)
     if args.snapshot is not None:
         return _write_snapshot(args.snapshot, policy, ledger)
     spans = None
@@ -97,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         if args.paths is not None:
             args.paths.write_text("".join(f"{p}\n" for p in result.files), encoding="utf-8")
     except OSError as exc:
-        return fail(f"cannot write {exc.filename}: {exc.strerror or exc}")
+        return usage_error(f"cannot write {exc.filename}: {exc.strerror or exc}")
     print(f"provguard export: {result.summary()}", file=sys.stderr)
     return EXIT_CLEAN
 
@@ -111,8 +108,7 @@ def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
         data = snapshot_bytes(policy, edits, ledger.location if ledger is not None else None)
         write_snapshot(path, data)
     except (SnapshotError, LedgerError) as exc:
-        print(f"provguard: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(str(exc))
     finally:
         if ledger is not None:
             ledger.close()
@@ -131,16 +127,14 @@ def _write_agent_trace(args: argparse.Namespace) -> int:
 
     ledger = read_ledger(args.ledger, args.root)
     if isinstance(ledger, str):
-        print(f"provguard: {ledger}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(ledger)
     try:
         result = export_revision(args.root, args.revision or "HEAD", [args.path], ledger)
     finally:
         if ledger is not None:
             ledger.close()
     if isinstance(result, str):
-        print(f"provguard: {result}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(result)
     for skipped in result.skipped:
         print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     for problem in result.problems:
@@ -152,7 +146,6 @@ def _write_agent_trace(args: argparse.Namespace) -> int:
         else:
             Path(args.jsonl).write_text(line, encoding="utf-8")
     except OSError as exc:
-        print(f"provguard: cannot write {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"cannot write {exc.filename}: {exc.strerror or exc}")
     print(f"provguard export: {result.summary()}", file=sys.stderr)
     return EXIT_CLEAN

@@ -19,6 +19,7 @@ from .common import (
     ledger_source,
     parse_overrides,
     read_ledger,
+    usage_error,
 )
 
 if TYPE_CHECKING:
@@ -85,30 +86,26 @@ def run(args: argparse.Namespace) -> int:
     from provguard.corpus.run import FilterRun, StreamError, corpus_placement
     from provguard.corpus.samples import Fields
 
-    def fail(message: str) -> int:
-        print(f"provguard: {message}", file=sys.stderr)
-        return EXIT_USAGE
-
     overrides = parse_overrides(args.severity)
     if isinstance(overrides, str):
-        return fail(overrides)
+        return usage_error(overrides)
     if args.workers < 1 or args.max_sample_bytes < 1:
-        return fail("--workers and --max-sample-bytes must be at least 1")
+        return usage_error("--workers and --max-sample-bytes must be at least 1")
     if not args.code_field:
-        return fail("--code-field must name a field")
+        return usage_error("--code-field must name a field")
     if args.engine == "ray":
         from .filter_ray import run_ray
 
         return run_ray(args, overrides)
     if args.input != "-" and not Path(args.input).is_file():
-        return fail(f"no such file: {args.input}")
+        return usage_error(f"no such file: {args.input}")
     if args.output != "-" and Path(args.output).exists() and args.input != "-" \
             and Path(args.output).samefile(args.input):
-        return fail(f"OUTPUT is INPUT ({args.input}): writing would destroy the corpus before it is read")
+        return usage_error(f"OUTPUT is INPUT ({args.input}): writing would destroy the corpus before it is read")
     placements = tuple(args.placements or (corpus_placement(args.input, args.output, args.root),))
     judge = _judge(args, overrides, placements)
     if isinstance(judge, str):
-        return fail(judge)
+        return usage_error(judge)
     if judge is None:
         return EXIT_USAGE
     config = FilterConfig(judge, Fields(args.code_field, args.path_field, args.language_field),
@@ -117,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         counts = FilterRun(config, args.workers, name, MAX_BAD_LINES_SHOWN).run(args.input, args.output, args.report)
     except StreamError as exc:
-        return fail(str(exc))
+        return usage_error(str(exc))
     print(f"provguard filter: {counts.summary()}", file=sys.stderr)
     return EXIT_CLEAN
 

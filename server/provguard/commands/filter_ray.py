@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from provguard.policy.model import Severity
 
-from .common import EXIT_CLEAN, EXIT_USAGE, flagged_policy
+from .common import EXIT_CLEAN, EXIT_USAGE, flagged_policy, usage_error
 
 if TYPE_CHECKING:
     from provguard.corpus.corpus_files import FileResult
@@ -28,30 +28,26 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
     from provguard.corpus.samples import Fields
     from provguard.corpus.snapshot import SnapshotError, snapshot_bytes, snapshot_from_buffer
 
-    def fail(message: str) -> int:
-        print(f"provguard: {message}", file=sys.stderr)
-        return EXIT_USAGE
-
     try:
         require_ray()
     except RayRunError as exc:
-        return fail(str(exc))
+        return usage_error(str(exc))
     if args.input == "-" or args.output == "-":
-        return fail("--engine ray reads and writes files or folders (local, or any URI pyarrow knows), "
+        return usage_error("--engine ray reads and writes files or folders (local, or any URI pyarrow knows), "
                     "not stdin or stdout: give INPUT and OUTPUT")
     if args.ledger is not None:
-        return fail("--ledger cannot be used with --engine ray: workers cannot reach a ledger; pass its agent "
+        return usage_error("--ledger cannot be used with --engine ray: workers cannot reach a ledger; pass its agent "
                     "edits in a snapshot (provguard export --snapshot FILE --ledger ...) with --snapshot FILE")
     if (args.concurrency is not None and args.concurrency < 1) or args.batch_rows < 1:
-        return fail("--concurrency and --batch-rows must be at least 1")
+        return usage_error("--concurrency and --batch-rows must be at least 1")
     if args.snapshot is not None:
         given = [flag for flag, value in (("--pack", args.packs), ("--severity", args.severity)) if value]
         if given:
-            return fail(f"{', '.join(given)} cannot be used with --snapshot: the snapshot holds the policy")
+            return usage_error(f"{', '.join(given)} cannot be used with --snapshot: the snapshot holds the policy")
         try:
             data = args.snapshot.read_bytes()
         except OSError as exc:
-            return fail(f"cannot read the snapshot {args.snapshot}: {exc.strerror or exc}")
+            return usage_error(f"cannot read the snapshot {args.snapshot}: {exc.strerror or exc}")
     else:
         policy = flagged_policy(args.root, args.packs, overrides)
         if policy is None:
@@ -59,11 +55,11 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
         try:
             data = snapshot_bytes(policy, [], None)
         except SnapshotError as exc:
-            return fail(str(exc))
+            return usage_error(str(exc))
     try:  # checked here, once, so a bad snapshot is one clear error rather than one per worker
         snapshot = snapshot_from_buffer(data, str(args.snapshot or "the policy snapshot"))
     except SnapshotError as exc:
-        return fail(str(exc))
+        return usage_error(str(exc))
     settings = JudgeSettings(tuple(args.placements) if args.placements else None, args.min_severity, args.redact)
     config = FilterConfig(Judge(snapshot.policy), Fields(args.code_field, args.path_field, args.language_field),
                           OnBadLine(args.on_bad_line), args.max_sample_bytes)
@@ -78,20 +74,20 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
         run = run_on_ray(data, settings, config, args.input, args.output,
                          RayOptions(args.ray_address, args.concurrency, args.batch_rows), placement)
     except RayRunError as exc:
-        return fail(str(exc))
+        return usage_error(str(exc))
     _show_bad_lines(run.results)
     if args.report is not None:
         try:
             _write_report(args.report, run)
         except OSError as exc:
-            return fail(f"cannot write the report {args.report}: {exc.strerror or exc}")
+            return usage_error(f"cannot write the report {args.report}: {exc.strerror or exc}")
     for failed in run.failed:
         print(f"provguard: {failed.error}", file=sys.stderr)
     files = len(run.results)
     print(f"provguard filter: {run.counts.summary()} ({files} {'file' if files == 1 else 'files'} on Ray)",
           file=sys.stderr)
     if run.failed:
-        return fail(f"{len(run.failed)} of {files} files could not be filtered; their outputs were not written")
+        return usage_error(f"{len(run.failed)} of {files} files could not be filtered; their outputs were not written")
     return EXIT_CLEAN
 
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from provguard.commands.common import EXIT_CLEAN, EXIT_USAGE
+from provguard.commands.common import EXIT_CLEAN, usage_error
 from provguard.guard.install import FileError, agent_hooks, install, uninstall
 
 INSTALL_AGENTS = ("claude-code", "codex", "cursor", "copilot")
@@ -39,8 +39,7 @@ def main(argv: list[str]) -> int:
     file = hooks.file(args.scope or "project", root)
     change = (install if argv[0] == "install" else uninstall)(hooks, file)
     if isinstance(change, FileError):
-        print(f"provguard: {change}; nothing changed", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"{change}; nothing changed")
     for line in change.summary:
         print(f"{file}: {line}")
     if args.dry_run:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_CLEAN, EXIT_USAGE
+from .common import EXIT_CLEAN, usage_error
 from .import_output import show_problems
 
 
@@ -16,30 +16,25 @@ def run_git_ai(args: argparse.Namespace) -> int:
     from provguard.ledger.store import LedgerError
 
     if len(args.paths) > 1:
-        print("provguard: import git-ai takes one commit or range (A..B)", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error("import git-ai takes one commit or range (A..B)")
     revisions = str(args.paths[0]) if args.paths else None
     notes = read_notes(args.root, revisions)
     if isinstance(notes, Failure):
-        print(f"provguard: {notes.reason}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(notes.reason)
     if notes is None:
         print(f"provguard: no git-ai notes ({NOTES_REF}) in this repository: nothing to import", file=sys.stderr)
         return EXIT_CLEAN
     opened = open_ledger(args.root, args.ledger, store_text=args.store_text)
     try:
         if opened.warning is not None:
-            print(f"provguard: {opened.warning.split('. ')[0]}", file=sys.stderr)
-            return EXIT_USAGE
+            return usage_error(opened.warning.split('. ')[0])
         report = record_notes(opened.ledger, notes, args.root, worktree=args.worktree)
     except LedgerError as exc:
-        print(f"provguard: the ledger {opened.ledger.location} failed: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"the ledger {opened.ledger.location} failed: {exc}")
     finally:
         opened.ledger.close()
     if isinstance(report, Failure):
-        print(f"provguard: {report.reason}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(report.reason)
     print(f"git-ai: {report.commits} commits read, {report.notes} notes found; {report.edits_new} new edits "
           f"recorded ({report.edits_found - report.edits_new} already known), {report.lines} lines attributed "
           f"{'in the work tree' if args.worktree else 'at HEAD'}; {len(report.problems)} problems")

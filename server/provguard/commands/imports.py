@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_CLEAN, EXIT_USAGE, add_parser
+from .common import EXIT_CLEAN, add_parser, usage_error
 from .import_output import show_problems
 
 IMPORT_AGENTS = ("claude-code", "codex", "agent-trace")
@@ -45,21 +45,18 @@ def run(args: argparse.Namespace) -> int:
         return run_git_ai(args)
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        print(f"provguard: no such file or folder: {missing[0]}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"no such file or folder: {missing[0]}")
     opened = open_ledger(args.root, args.ledger, store_text=args.store_text)
     try:
         if opened.warning is not None:
-            print(f"provguard: {opened.warning.split('. ')[0]}", file=sys.stderr)
-            return EXIT_USAGE
+            return usage_error(opened.warning.split('. ')[0])
         if args.agent == "agent-trace":
             from .import_agent_trace import run_agent_trace
 
             return run_agent_trace(opened.ledger, args)
         report = import_agent(opened.ledger, args.agent, args.root, args.paths or None)
     except LedgerError as exc:
-        print(f"provguard: the ledger {opened.ledger.location} failed: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"the ledger {opened.ledger.location} failed: {exc}")
     finally:
         opened.ledger.close()
     if not args.paths and report.files == 0:

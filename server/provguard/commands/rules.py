@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, add_parser, project_policy
+from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, add_parser, project_policy, usage_error
 
 TEST = "test"
 
@@ -29,8 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if packs[:1] == [TEST]:
         return run_tests(packs[1:], args.update)
     if args.update:
-        print("provguard: --update only goes with 'provguard rules test'", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error("--update only goes with 'provguard rules test'")
     loaded = project_policy(Path.cwd(), packs, {})
     for error in loaded.errors:
         print(f"provguard: {error}", file=sys.stderr)
