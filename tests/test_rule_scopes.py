@@ -199,3 +199,54 @@ def test_custom_scope_query_in_a_pack(tmp_path: Path) -> None:
     (hit,) = flagged(doc, "src/calc.py", policy, "no-ai-classes")
 
     assert hit.startswith("class TestThings:") and hit.endswith("assert True")
+
+
+@pytest.mark.parametrize(("predicate", "expected"), [
+    ('(#match? @n "^test_")', ["test_addition"]),
+    ('(#not-match? @n "^test_")', ["helper"]),
+    ('(#any-match? @n "^te.t_a")', ["test_addition"]),
+    ('(#any-not-match? @n "^test_")', ["helper"]),
+    ('(#match? @n "(?i)^HELP")', ["helper"]),
+])
+def test_match_predicates_select_functions_by_name(tmp_path: Path, predicate: str, expected: list[str]) -> None:
+    policy = policy_from(tmp_path, f"""\
+        - id: by-name
+          severity: info
+          message: m
+          origins: [{{kind: ai-agent}}]
+          scope:
+            python: '((function_definition name: (identifier) @n) @scope {predicate})'
+        """)
+    doc = document("src/calc.py", with_block(PY_TESTS, "def helper", "assert a + b"))
+
+    hits = flagged(doc, "src/calc.py", policy, "by-name")
+
+    assert [h.split("(")[0].removeprefix("def ") for h in hits] == expected
+
+
+# -- a query that runs into tree-sitter's match limit ------------------------------------------------
+
+CALLS = "def f{i}(a, b):\n    return g(a, b, [1, 2, 3], {{'k': (a, b)}})\n\n"
+MATCHES_NOTHING = '((_ (_)+ @a) @scope (#eq? @a "no-such-name"))'
+"""Every node with children is a candidate, so on a big file tree-sitter keeps more in-progress matches than
+MATCH_LIMIT; in full it matches nothing (no node's children are all `no-such-name`)."""
+
+
+@pytest.mark.parametrize(("functions", "covered"), [(3, False), (300, True)])
+def test_a_query_cut_short_by_the_match_limit_covers_the_whole_span(tmp_path: Path, functions: int,
+                                                                   covered: bool) -> None:
+    policy = policy_from(tmp_path, f"""\
+        - id: costly
+          severity: info
+          message: m
+          origins: [{{kind: ai-agent}}]
+          scope:
+            python: '{MATCHES_NOTHING}'
+        """)
+    body = "".join(CALLS.format(i=i) for i in range(functions))
+    doc = document("src/calls.py", f"# provguard: begin {AGENT}\n{body}# provguard: end\n")
+
+    hits = flagged(doc, "src/calls.py", policy, "costly")
+
+    # fail closed: a query that may have missed scopes never narrows its rule
+    assert hits == ([doc.text[: -len("\n")]] if covered else [])

@@ -166,7 +166,10 @@ class PackReader(YamlReader):
                 except GlobError as exc:
                     raise self.fail(item, f"bad glob {pattern!r}: {exc}") from None
             globs[key] = tuple(pattern for pattern, _ in items)
-        return GlobSet(globs["include"], globs["exclude"])
+        try:
+            return GlobSet(globs["include"], globs["exclude"])
+        except GlobError as exc:  # each glob is fine but together they are more than RE2 will compile
+            raise self.fail(node, str(exc)) from None
 
     def languages(self, node: yaml.Node) -> tuple[str, ...]:
         return self.known(self.items(node, "languages"), known_ids(), "language")

@@ -1,14 +1,20 @@
-"""Path globs with gitignore-like meaning, compiled once to one regular expression per set.
+"""Path globs with gitignore-like meaning, compiled once to one RE2 expression per set.
 
 A pattern without a slash matches a file or folder name at any depth (`*.jsonl`, `fixtures`); one with a
-slash is anchored at the project root (`data/train/**`); `**` spans any number of folders. The generated
-expressions have no nested quantifiers, so matching stays linear in the path length.
+slash is anchored at the project root (`data/train/**`); `**` spans any number of folders, and a run of them
+(`**/**/`) means the same as one. Matching runs in RE2 (linear_regex.py), so it takes time linear in the path
+whatever a pack writes; a glob is at most MAX_GLOB_CHARS long.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
+
+from provguard.policy.linear_regex import LinearRegex, RegexError, compile_linear
+
+MAX_GLOB_CHARS = 4096
+"""Longer than any real path pattern; a pack's glob beyond it is refused."""
 
 
 class GlobError(ValueError):
@@ -16,6 +22,9 @@ class GlobError(ValueError):
 
 
 def glob_to_regex(pattern: str) -> str:
+    """The RE2 expression for one glob (checked for RE2 too: a glob that loads is one that matches)."""
+    if len(pattern) > MAX_GLOB_CHARS:
+        raise GlobError(f"a glob may be at most {MAX_GLOB_CHARS} characters long, this one has {len(pattern)}")
     if not pattern or pattern.strip() != pattern:
         raise GlobError("a glob may not be empty or start or end with spaces")
     anchored = "/" in pattern.rstrip("/")
@@ -23,7 +32,7 @@ def glob_to_regex(pattern: str) -> str:
     while body.startswith(("/", "./")):  # `/data` and `./data` both mean data at the root
         body = body[1:] if body.startswith("/") else body[2:]
     dir_only = body.endswith("/")
-    body = body.rstrip("/")
+    body = _collapse_double_stars(body.rstrip("/"))
     if not body:
         raise GlobError("a glob must name something besides '/'")
     out: list[str] = []
@@ -51,11 +60,28 @@ def glob_to_regex(pattern: str) -> str:
             out.append(regex)
             continue
         else:
-            out.append(re.escape(c))
+            out.append(_literal(c))
         i += 1
     prefix = "" if anchored else "(?:.*/)?"
     suffix = "/.*" if dir_only else "(?:/.*)?"
-    return f"{prefix}{''.join(out)}{suffix}"
+    regex = f"(?s){prefix}{''.join(out)}{suffix}"
+    try:
+        compile_linear(regex)
+    except RegexError as exc:
+        raise GlobError(f"too complex to match ({exc})") from None
+    return regex
+
+
+def _collapse_double_stars(body: str) -> str:
+    """`a/**/**/b` as `a/**/b`: the same paths, and one `**` to match instead of many."""
+    parts = body.split("/")
+    kept = [p for i, p in enumerate(parts) if not (p == "**" and i > 0 and parts[i - 1] == "**")]
+    return "/".join(kept)
+
+
+def _literal(c: str) -> str:
+    """One character matched as itself: ASCII punctuation, spaces and controls as a hex escape."""
+    return c if c.isalnum() or not c.isascii() else f"\\x{{{ord(c):x}}}"
 
 
 def _char_class(body: str, open_at: int) -> tuple[str, int]:
@@ -80,10 +106,10 @@ def _char_class(body: str, open_at: int) -> tuple[str, int]:
                 raise GlobError("a [...] class cannot match '/'")
             if high < c:
                 raise GlobError(f"range '{c}-{high}' in [...] is backwards")
-            items.append(f"{re.escape(c)}-{re.escape(high)}")
+            items.append(f"{_literal(c)}-{_literal(high)}")
             i += 3
             continue
-        items.append(re.escape(c))
+        items.append(_literal(c))
         i += 1
     if i >= len(body):
         raise GlobError(f"'[' at column {open_at + 1} has no closing ']'")
@@ -92,27 +118,32 @@ def _char_class(body: str, open_at: int) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class GlobSet:
-    """include / exclude patterns; an empty include means every path."""
+    """include / exclude patterns; an empty include means every path. Plain data (pickled with a policy):
+    the compiled expressions live in a cache keyed by the patterns."""
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    _include: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _exclude: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_include", _compile(self.include))
-        object.__setattr__(self, "_exclude", _compile(self.exclude))
+        _compile(self.include)  # a bad glob fails here, where the set is made, not at its first match
+        _compile(self.exclude)
 
     def matches(self, relative_path: str) -> bool:
         path = relative_path.replace("\\", "/")
         while path.startswith(("./", "/")):
             path = path[2:] if path.startswith("./") else path[1:]
-        if self._include is not None and not self._include.fullmatch(path):
+        include, exclude = _compile(self.include), _compile(self.exclude)
+        if include is not None and not include.fullmatch(path):
             return False
-        return not (self._exclude is not None and self._exclude.fullmatch(path))
+        return not (exclude is not None and exclude.fullmatch(path))
 
 
-def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+@lru_cache(maxsize=1024)
+def _compile(patterns: tuple[str, ...]) -> LinearRegex | None:
+    """One expression for the whole set; GlobError when a glob is bad or the set too big for RE2."""
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in patterns))
+    try:
+        return compile_linear("|".join(f"(?:{glob_to_regex(p)})" for p in patterns))
+    except RegexError as exc:
+        raise GlobError(f"too many or too complex globs to match together ({exc})") from None

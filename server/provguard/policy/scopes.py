@@ -2,27 +2,63 @@
 
 A query may filter with the text predicates (`#eq?`, `#match?`, `#any-of?` and their variants). Any other
 predicate name is an error: tree-sitter would silently ignore it and the rule would cover more than meant.
-`#match?` runs Python regular expressions, so a pattern that can backtrack exponentially (a repeated group
-that itself repeats or alternates, backreferences, lookaround) is refused when the pack is loaded.
+
+A pack is untrusted input, so a query is checked before tree-sitter sees it: at most MAX_QUERY_BYTES long and
+nested at most MAX_QUERY_DEPTH parentheses or brackets deep (tree-sitter parses a query recursively and
+crashes the process on deep nesting). The `#match?` family runs in RE2 (linear_regex.py), not in Python's
+backtracking `re` that py-tree-sitter would use: the query given to tree-sitter names those predicates with a
+capital letter (same length, so its error positions stay right), which makes them custom predicates that
+tree-sitter hands back to `_predicate` here. A pattern RE2 cannot compile (backreferences, lookaround) is
+refused when the pack is loaded, at the pattern's place.
+
+tree-sitter's own query engine is not linear either: building a query analyses every node pattern's children
+against the grammar's parse table, at a cost that grows steeply with how many children one node lists (ten
+`(_)*` under one C++ `for_range_loop` take ten seconds). So the query's shape is bounded too, before
+tree-sitter sees it: at most MAX_CHILD_PATTERNS children per node, MAX_QUANTIFIERS quantifiers,
+MAX_NODE_PATTERNS node patterns and MAX_TOP_PATTERNS top-level patterns; the slowest query inside those that
+was found builds in 0.4 s (Ruby). Running a query is bounded by MATCH_LIMIT in-progress matches; a query that
+reaches it is not trusted to have found everything, so its rule covers the whole range asked about (fail
+closed, never a narrower rule) and a warning is logged once per query.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import tree_sitter as ts
 
 from provguard.documents import Document
 from provguard.languages import by_id
+from provguard.policy.linear_regex import RegexError, compile_linear
 
 SCOPE_CAPTURE = "scope"
 TEXT_PREDICATES = ("eq?", "not-eq?", "any-eq?", "any-not-eq?", "match?", "not-match?", "any-match?",
                    "any-not-match?", "any-of?", "not-any-of?")
 REGEX_PREDICATES = ("match?", "not-match?", "any-match?", "any-not-match?")
+MAX_QUERY_BYTES = 16 * 1024
+"""A scope query's size limit in UTF-8 bytes: real ones are a few hundred."""
+MAX_QUERY_DEPTH = 100
+"""How deep parentheses and brackets may nest in a scope query: real ones nest under ten."""
+MAX_CHILD_PATTERNS = 4
+"""Children one node pattern may list (each alternative of an alternation and each pattern of a group
+counts): the cost of building a query grows steeply with this; real ones list one or two."""
+MAX_QUANTIFIERS = 8
+"""`*`, `+` and `?` per query: each multiplies the ways a match can proceed; real ones use one at most."""
+MAX_NODE_PATTERNS = 64
+"""Node patterns (`(type ...)`, `(_)`, `_`, `"text"`) per query: every one with children is analysed on its
+own when the query is built; real ones have about ten."""
+MAX_TOP_PATTERNS = 16
+"""Top-level patterns per query: real ones have three at most."""
+MATCH_LIMIT = 1024
+"""In-progress matches a running query may keep; past it tree-sitter drops some, so the result is unsure."""
 _ERROR_AT = re.compile(r"row (\d+)(?:, column (\d+))?")
 _STRING_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}
+_NOT_IN_NAMES = frozenset('()[]"@;')
 
 
 class ScopeQueryError(ValueError):
@@ -34,33 +70,200 @@ class ScopeQueryError(ValueError):
         self.column = column
 
 
+@dataclass(frozen=True)
+class ScopeQuery:
+    """A compiled query; its captures are only ever taken with the predicates evaluated here."""
+
+    query: ts.Query
+
+    def captures(self, root: ts.Node, start: int, end: int) -> list[ts.Node] | None:
+        """The @scope nodes, or None when the query hit MATCH_LIMIT and may have missed some."""
+        # No progress_callback deadline: py-tree-sitter 0.26.1 crashes when one is given with a match limit,
+        # and did not call it while a slow query ran; the load-time limits and MATCH_LIMIT bound the time.
+        cursor = ts.QueryCursor(self.query, match_limit=MATCH_LIMIT)
+        cursor.set_byte_range(start, end)  # yields every node that intersects the range, including its ancestors
+        found = cursor.captures(root, _predicate).get(SCOPE_CAPTURE, [])
+        return None if cursor.did_exceed_match_limit else found
+
+
 @lru_cache(maxsize=256)
-def compile_scope(language_id: str, source: str) -> ts.Query:
+def compile_scope(language_id: str, source: str) -> ScopeQuery:
     """The compiled query; raises ScopeQueryError with the position of the problem."""
     language = by_id(language_id)
     if language is None or not language.has_grammar:
         raise ScopeQueryError(f"no grammar for language {language_id!r}")
+    _check_text(source)
+    _check_shape(source)
+    rewritten = _checked_predicates(source)
     try:
-        query = ts.Query(language.ts_language(), source)
+        query = ts.Query(language.ts_language(), rewritten)
     except ts.QueryError as exc:
-        if "predicate" in str(exc):
-            _check_predicates(source)  # tree-sitter gives no column for a bad predicate; this does
         raise _located(source, str(exc)) from None
-    _check_predicates(source)
     names = {query.capture_name(i) for i in range(query.capture_count)}
     if SCOPE_CAPTURE not in names:
         raise ScopeQueryError(f"the query captures no @{SCOPE_CAPTURE} node: mark the node the rule covers")
-    return query
+    return ScopeQuery(query)
 
 
 def scope_ranges(doc: Document, language_id: str, source: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Byte ranges of @scope nodes that overlap [start, end)."""
+    """Byte ranges of @scope nodes that overlap [start, end); all of [start, end) when the query ran into
+    MATCH_LIMIT, since a rule must never cover less than its pack says because its query was costly."""
     if doc.tree is None:
         return []
-    cursor = ts.QueryCursor(compile_scope(language_id, source))
-    cursor.set_byte_range(start, end)  # yields every node that intersects the range, including its ancestors
-    nodes = cursor.captures(doc.tree.root_node).get(SCOPE_CAPTURE, [])
+    nodes = compile_scope(language_id, source).captures(doc.tree.root_node, start, end)
+    if nodes is None:
+        _warn_cut_short(language_id, source)
+        return [(start, end)]
     return sorted({(n.start_byte, n.end_byte) for n in nodes if n.start_byte < end and n.end_byte > start})
+
+
+@lru_cache(maxsize=64)
+def _warn_cut_short(language_id: str, source: str) -> None:
+    """Said once per query, not once per span it runs on."""
+    logging.getLogger(__name__).warning(
+        "a %s scope query reached tree-sitter's limit of %d in-progress matches; its rule covers the whole "
+        "range it was asked about: %s", language_id, MATCH_LIMIT, source.strip()[:200])
+
+
+def _predicate(predicate: str, args: list[tuple[str, Literal["capture", "string"]]], pattern_index: int,
+               captures: dict[str, list[ts.Node]]) -> bool:
+    """A `#match?`-family predicate (renamed with a capital letter), with py-tree-sitter's meaning: every
+    captured node's text must match (`any-`: at least one must), or not match for `not-`; no node passes."""
+    name = predicate[:1].lower() + predicate[1:]
+    if name not in REGEX_PREDICATES or len(args) != 2:
+        return False  # cannot happen: the query was checked when it was compiled
+    try:
+        regex = compile_linear(args[1][0])
+    except RegexError:
+        return False
+    wanted = "not-" not in name
+    nodes = captures.get(args[0][0], [])
+    texts = ((node.text or b"").decode("utf-8", errors="replace") for node in nodes)
+    if name.startswith("any-"):
+        return not nodes or any(regex.search(text) == wanted for text in texts)
+    return all(regex.search(text) == wanted for text in texts)
+
+
+def _check_text(source: str) -> None:
+    """Small enough, valid Unicode, and not nested deeper than tree-sitter's recursive parser can take."""
+    data = source.encode("utf-8", errors="surrogatepass")
+    if len(data) > MAX_QUERY_BYTES:
+        offset = len(data[:MAX_QUERY_BYTES].decode("utf-8", errors="ignore"))
+        raise ScopeQueryError(f"the query is {len(data)} bytes long; a scope query may be at most "
+                              f"{MAX_QUERY_BYTES} bytes", *_row_column(source, offset))
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ScopeQueryError("the query holds a character that is not valid Unicode text (a lone surrogate)",
+                              *_row_column(source, exc.start)) from None
+    depth = 0
+    for kind, _, offset in _query_tokens(source):
+        if kind == "open":
+            depth += 1
+            if depth > MAX_QUERY_DEPTH:
+                raise ScopeQueryError(f"the query nests parentheses and brackets more than {MAX_QUERY_DEPTH} "
+                                      f"deep", *_row_column(source, offset))
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+
+
+def _check_shape(source: str) -> None:
+    """Within the limits that keep tree-sitter's query construction fast (see the module's docstring); the
+    error points at the first child, quantifier or pattern past a limit."""
+    frames: list[list[str | int]] = []  # one per open bracket: [node/group/alternation/predicate, children]
+    quantifiers = nodes = tops = 0
+    pending: int | None = None  # the offset of a `(` whose next token says whether it opens a node or a group
+
+    def fail(message: str, offset: int) -> ScopeQueryError:
+        return ScopeQueryError(message, *_row_column(source, offset))
+
+    def pattern(offset: int, is_node: bool) -> None:
+        """Something that starts a pattern at `offset`: a node (or anonymous `"text"` node) or a bracket."""
+        nonlocal nodes, tops
+        if not frames:
+            tops += 1
+            if tops > MAX_TOP_PATTERNS:
+                raise fail(f"the query has more than {MAX_TOP_PATTERNS} top-level patterns; split it between "
+                           f"rules", offset)
+        if not is_node:
+            return
+        nodes += 1
+        if nodes > MAX_NODE_PATTERNS:
+            raise fail(f"the query has more than {MAX_NODE_PATTERNS} node patterns", offset)
+        for frame in reversed(frames):  # through groups and alternations, to the node they are children of
+            if frame[0] == "node":
+                frame[1] = int(frame[1]) + 1
+                if int(frame[1]) > MAX_CHILD_PATTERNS:
+                    raise fail(f"a node pattern lists more than {MAX_CHILD_PATTERNS} children (each alternative "
+                               f"and each pattern in a group counts); split it into several patterns", offset)
+                break
+
+    for kind, text, offset in _query_tokens(source):
+        if frames and frames[-1][0] == "predicate":
+            if kind == "open":
+                frames.append(["predicate", 0])
+            elif kind == "close":
+                frames.pop()
+            continue
+        if pending is not None:
+            opened, pending = pending, None
+            if kind == "predicate":
+                frames.append(["predicate", 0])
+                continue
+            if kind == "symbol" and not text.endswith(":") and text[0] not in "*+?!.":
+                pattern(opened, is_node=True)  # `(type` or `(_`: a child of the node around it
+                frames.append(["node", 0])
+                continue
+            pattern(opened, is_node=False)
+            frames.append(["group", 0])
+        if kind == "open":
+            if text == "(":
+                pending = offset
+            else:
+                pattern(offset, is_node=False)
+                frames.append(["alternation", 0])
+        elif kind == "close":
+            if frames:
+                frames.pop()
+        elif kind == "string" or (kind == "symbol" and text == "_"):
+            pattern(offset, is_node=True)
+        elif kind == "symbol" and text[0] in "*+?":
+            quantifiers += 1
+            if quantifiers > MAX_QUANTIFIERS:
+                raise fail(f"the query has more than {MAX_QUANTIFIERS} quantifiers (*, + and ?)", offset)
+
+
+def _checked_predicates(source: str) -> str:
+    """The source to give tree-sitter: predicates checked, the regex ones renamed for `_predicate`."""
+    out = list(source)
+    tokens = list(_query_tokens(source))
+    for i, (kind, name, offset) in enumerate(tokens):
+        if kind != "predicate":
+            continue
+        if name not in TEXT_PREDICATES:
+            raise ScopeQueryError(
+                f"unknown predicate #{name}; provguard supports {', '.join('#' + p for p in TEXT_PREDICATES)}",
+                *_row_column(source, offset))
+        if name not in REGEX_PREDICATES:
+            continue
+        args = []
+        for arg in tokens[i + 1 :]:
+            if arg[0] in ("close", "open", "predicate"):
+                break
+            args.append(arg)
+        if [a[0] for a in args] != ["capture", "string"]:
+            raise ScopeQueryError(f'#{name} takes a capture and a pattern in quotes, as in (#{name} @name "^test")',
+                                  *_row_column(source, offset))
+        pattern, at = args[1][1], args[1][2]
+        try:
+            compile_linear(pattern)
+        except RegexError as exc:
+            raise ScopeQueryError(
+                f"#{name} pattern {pattern!r} is not a valid regular expression for RE2 ({exc}); patterns run in "
+                f"linear time, so backreferences, lookaround and atomic groups are not available",
+                *_row_column(source, at)) from None
+        out[offset + 1] = name[0].upper()
+    return "".join(out)
 
 
 def _located(source: str, text: str) -> ScopeQueryError:
@@ -84,25 +287,11 @@ def _row_column(source: str, offset: int) -> tuple[int, int]:
     return row, offset - (source.rfind("\n", 0, offset) + 1)
 
 
-def _check_predicates(source: str) -> None:
-    predicate: str | None = None
-    for kind, text, offset in _query_tokens(source):
-        if kind == "predicate":
-            if text not in TEXT_PREDICATES:
-                raise ScopeQueryError(
-                    f"unknown predicate #{text}; provguard supports "
-                    f"{', '.join('#' + p for p in TEXT_PREDICATES)}", *_row_column(source, offset))
-            predicate = text
-        elif kind == "close":
-            predicate = None
-        elif kind == "string" and predicate in REGEX_PREDICATES:
-            problem = regex_problem(text)
-            if problem is not None:
-                raise ScopeQueryError(f"#{predicate} pattern {text!r}: {problem}", *_row_column(source, offset))
-
-
 def _query_tokens(source: str) -> Iterator[tuple[str, str, int]]:
-    """Predicate names, decoded string literals and closing parentheses of a query, with offsets."""
+    """The parts of a query that matter here, with their offsets: `open` and `close` for parentheses and
+    brackets, `predicate` for a predicate's name (at its `#` or `.`), `capture` names, decoded `string`
+    literals and other `symbol`s. Strings and comments are read as tree-sitter reads them (a string ends at
+    its quote or, unterminated, at the line's end; `;` comments to the line's end)."""
     i, n = 0, len(source)
     while i < n:
         c = source[i]
@@ -112,7 +301,7 @@ def _query_tokens(source: str) -> Iterator[tuple[str, str, int]]:
         elif c == '"':
             chars: list[str] = []
             j = i + 1
-            while j < n and source[j] != '"':
+            while j < n and source[j] not in '"\n':
                 if source[j] == "\\" and j + 1 < n:
                     chars.append(_STRING_ESCAPES.get(source[j + 1], source[j + 1]))
                     j += 2
@@ -121,89 +310,46 @@ def _query_tokens(source: str) -> Iterator[tuple[str, str, int]]:
                     j += 1
             yield "string", "".join(chars), i
             i = j + 1
-        elif c == "#":
-            j = i + 1
-            while j < n and (source[j].isalnum() or source[j] in "_-.?!"):
-                j += 1
-            yield "predicate", source[i + 1 : j], i
-            i = j
+        elif c in "([":
+            yield "open", c, i
+            i += 1
+            if c == "(":  # `(#name?` or `(.name?`, with any space or comment between: a predicate
+                j = _skip_space(source, i)
+                if j < n and source[j] in "#.":
+                    name_end = _name_end(source, j + 1)
+                    yield "predicate", source[j + 1 : name_end], j
+                    i = name_end
+        elif c in ")]":
+            yield "close", c, i
+            i += 1
+        elif c == "@":
+            end = _name_end(source, i + 1)
+            yield "capture", source[i + 1 : end], i
+            i = max(end, i + 1)
+        elif c.isspace():
+            i += 1
         else:
-            if c == ")":
-                yield "close", c, i
-            i += 1
+            end = _name_end(source, i)
+            yield "symbol", source[i:end], i
+            i = max(end, i + 1)
 
 
-def regex_problem(pattern: str) -> str | None:
-    """Why a pack's regular expression is refused, or None when it compiles and cannot blow up."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"not a valid regular expression ({exc})"
-    # Each open group: [has a repeat inside, has an alternation inside].
-    groups: list[list[bool]] = [[False, False]]
-    last_group: list[bool] | None = None  # the group just closed, if the last atom was a group
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        atom_group: list[bool] | None = None
-        if c == "\\":
-            if pattern[i + 1 : i + 2].isdigit() and pattern[i + 1] != "0":
-                return "backreferences are not allowed"
-            i += 2
-        elif c == "[":
-            i = _class_end(pattern, i)
-        elif c == "(":
-            ahead = pattern[i + 1 : i + 4]
-            if ahead.startswith(("?=", "?!", "?<=", "?<!", "?(", "?P=")):
-                return "lookaround, conditionals and backreferences are not allowed"
-            groups.append([False, False])
+def _skip_space(source: str, i: int) -> int:
+    """The index of the next character that is neither space nor inside a comment."""
+    while i < len(source):
+        if source[i].isspace():
             i += 1
-        elif c == ")":
-            atom_group = groups.pop() if len(groups) > 1 else [False, False]
-            groups[-1][0] |= atom_group[0]
-            groups[-1][1] |= atom_group[1]
-            i += 1
-        elif c == "|":
-            groups[-1][1] = True
-            i += 1
-        elif c in "*+?{":
-            end, repeats = _quantifier(pattern, i)
-            if end == i:  # a literal {
-                i += 1
-            else:
-                groups[-1][0] = True
-                if repeats and last_group is not None and (last_group[0] or last_group[1]):
-                    return ("a repeated group may not itself repeat or alternate (this can take "
-                            "exponential time); simplify the pattern")
-                i = end + (1 if pattern[end : end + 1] in ("?", "+") else 0)
+        elif source[i] == ";":
+            newline = source.find("\n", i)
+            i = len(source) if newline == -1 else newline
         else:
-            i += 1
-        last_group = atom_group
-    return None
+            break
+    return i
 
 
-def _class_end(pattern: str, start: int) -> int:
-    """Index after the `]` closing the character class that opens at `start`."""
-    i = start + 1
-    if pattern[i : i + 1] == "^":
+def _name_end(source: str, i: int) -> int:
+    """The end of a name from `i`: as far as tree-sitter could read one, and further (a name provguard reads
+    longer than tree-sitter does is refused, never let through)."""
+    while i < len(source) and not source[i].isspace() and source[i] not in _NOT_IN_NAMES:
         i += 1
-    if pattern[i : i + 1] == "]":
-        i += 1
-    while i < len(pattern) and pattern[i] != "]":
-        i += 2 if pattern[i] == "\\" else 1
-    return i + 1
-
-
-def _quantifier(pattern: str, start: int) -> tuple[int, bool]:
-    """(index after the quantifier at `start`, whether it repeats more than once); start itself if none."""
-    c = pattern[start]
-    if c in "*+":
-        return start + 1, True
-    if c == "?":
-        return start + 1, False
-    found = re.match(r"\{(\d*)(,?)(\d*)\}", pattern[start:])
-    if found is None or not (found.group(1) or found.group(3)):
-        return start, False
-    low, comma, high = found.groups()
-    repeats = bool(comma and not high) or int(high or low or "0") > 1
-    return start + found.end(), repeats
+    return i
