@@ -7,6 +7,7 @@ offers UTF-8 or UTF-32) are computed here, at the edge, from a line index.
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -85,48 +86,80 @@ class LineIndex:
         return line, offset - self.starts[line]
 
     def offset(self, position: Position, encoding: Encoding) -> int:
-        """Byte offset of a client position; out-of-range positions are clamped as LSP asks."""
-        if position.line >= len(self.starts):
-            return len(self._source)
+        """Byte offset of a client position; out-of-range positions are clamped as LSP asks: a line past the
+        end to the end of the text, a character past the end of its line to the line's end, and a character
+        inside a UTF-16 surrogate pair or a UTF-8 sequence to the start of that character."""
         if position.line < 0:
             return 0
+        if position.line >= len(self.starts):
+            return len(self._source)
         start, end = self.line_bounds(position.line)
         if position.character <= 0:
             return start
         raw = self._source[start:end]
-        if encoding is Encoding.UTF8 or raw.isascii():
+        if raw.isascii():
             return start + min(position.character, len(raw))
-        text = raw.decode("utf-8", errors="replace")
-        units = 0
-        consumed = 0
-        for ch in text:
-            width = _units(ch, encoding)
-            if units + width > position.character:
-                break
-            units += width
-            consumed += len(ch.encode("utf-8"))
-        return start + consumed
+        if encoding is Encoding.UTF8:
+            return start + _char_start(raw, min(position.character, len(raw)))
+        text, errors = _decode(raw)
+        kept = _chars_within(text, position.character, encoding)
+        return start + len(text[:kept].encode("utf-8", errors))
 
     def position(self, offset: int, encoding: Encoding) -> Position:
         offset = max(0, min(offset, len(self._source)))
         line = self.line_of(offset)
         start, end = self.line_bounds(line)
+        raw = self._source[start:end]
         column = min(offset, end) - start
-        if encoding is Encoding.UTF8:
-            return Position(line, column)
-        raw = self._source[start : start + column]
         if raw.isascii():
             return Position(line, column)
-        text = raw.decode("utf-8", errors="replace")
-        return Position(line, sum(_units(ch, encoding) for ch in text))
+        column = _char_start(raw, column)
+        if encoding is Encoding.UTF8:
+            return Position(line, column)
+        text, _ = _decode(raw[:column])
+        if encoding is Encoding.UTF32:
+            return Position(line, len(text))
+        return Position(line, len(text.encode("utf-16-le", "surrogatepass")) // 2)
 
     def range(self, start: int, end: int, encoding: Encoding) -> Range:
         return Range(self.position(start, encoding), self.position(end, encoding))
 
 
-def _units(ch: str, encoding: Encoding) -> int:
-    if encoding is Encoding.UTF16:
-        return 2 if ord(ch) > 0xFFFF else 1
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+"""Characters outside the Basic Multilingual Plane: two UTF-16 code units (a surrogate pair) each."""
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    """A line's text and the error handler that encodes it back to the same bytes.
+
+    Text from the client is stored as UTF-8 with lone surrogates kept (surrogatepass: JSON's "\\ud800" is a
+    lone surrogate in Python and one UTF-16 unit for the client). A file read from disk may hold bytes that
+    are not UTF-8 at all; each such byte then counts as one character (surrogateescape)."""
+    try:
+        return raw.decode("utf-8", "surrogatepass"), "surrogatepass"
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "surrogateescape"), "surrogateescape"
+
+
+def _char_start(raw: bytes, cut: int) -> int:
+    """`cut` moved back to the start of the UTF-8 sequence it falls inside (continuation bytes are 10xxxxxx)."""
+    for _ in range(3):
+        if 0 < cut < len(raw) and 0x80 <= raw[cut] < 0xC0:
+            cut -= 1
+    return cut
+
+
+def _chars_within(text: str, units: int, encoding: Encoding) -> int:
+    """How many characters of `text` fit in `units` UTF-16 or UTF-32 code units; a unit count that ends
+    inside a surrogate pair keeps the pair out. A lone surrogate is one unit, as the client counts it."""
     if encoding is Encoding.UTF32:
-        return 1
-    return len(ch.encode("utf-8"))
+        return min(units, len(text))
+    pairs = 0
+    for match in _ASTRAL.finditer(text):
+        first_unit = match.start() + pairs
+        if first_unit >= units:
+            break
+        if first_unit + 2 > units:
+            return match.start()
+        pairs += 1
+    return min(units - pairs, len(text))

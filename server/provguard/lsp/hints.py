@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import attrs
 from lsprotocol import types
 
 from provguard.lsp import diagnostics
@@ -22,8 +23,20 @@ DID_INSERT = "provguard/didInsert"
 log = logging.getLogger(__name__)
 
 
+@attrs.define
+class DidInsertParams:
+    """The shape checked before the handler runs; `parse_hint` checks the values."""
+
+    text_document: types.VersionedTextDocumentIdentifier
+    range: types.Range
+    kind: str
+    tool: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+
+
 def register(server: ProvguardServer) -> None:
-    @server.feature(DID_INSERT)
+    @server.custom_feature(DID_INSERT, DidInsertParams, request=False)
     def did_insert(ls: ProvguardServer, params: Any) -> None:
         parsed = parse_hint(params)
         if isinstance(parsed, str):

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, BinaryIO, TypeVar, cast
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from provguard import __version__
 from provguard.lsp.convert import encoding
-from provguard.lsp.protocol import ProvguardProtocol
+from provguard.lsp.framing import FrameReader, serve
+from provguard.lsp.protocol import CustomMethod, ProvguardProtocol
 from provguard.positions import Encoding
 from provguard.session import Session
 
 log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ProvguardServer(LanguageServer):
@@ -24,6 +33,28 @@ class ProvguardServer(LanguageServer):
         super().__init__("provguard", __version__, protocol_cls=ProvguardProtocol)
         self.session = Session([])
         self.pull_diagnostics = False
+
+    def custom_feature(self, method: str, params: type, *, request: bool) -> Callable[[F], F]:
+        """Registers a provguard method outside LSP; its params are checked against `params` (an attrs class)
+        before the handler runs, as lsprotocol's types are for LSP's own methods (protocol.py)."""
+        cast(ProvguardProtocol, self.protocol).custom_methods[method] = CustomMethod(params, request)
+        return self.feature(method)
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls's stdio loop with provguard's frame reader: frames within a size limit, and a bad frame
+        skipped instead of ending the server (framing.py)."""
+        self._stop_event = stop = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = FrameReader(stdin or sys.stdin.buffer)
+        handle = cast(ProvguardProtocol, self.protocol).handle_body
+        try:
+            asyncio.run(serve(reader, handle, self.thread_pool, stop))
+        except BrokenPipeError:
+            log.error("the client's end of the connection is closed; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     @property
     def position_encoding(self) -> Encoding:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+from lsprotocol import types
+
 from provguard.lsp.server import ProvguardServer
 from provguard.policy.model import Severity
 from provguard.provenance.origin import Evidence, Kind, Span
@@ -20,12 +23,15 @@ _UNDECLARED_KINDS = frozenset({Kind.UNKNOWN, Kind.PASTE})
 _EDITOR_EVIDENCE = frozenset({Evidence.EDITOR_EVENT, Evidence.CLIENT_HINT})
 
 
+@attrs.define
+class SummaryParams:
+    text_document: types.TextDocumentIdentifier
+
+
 def register(server: ProvguardServer) -> None:
-    @server.feature(SUMMARY)
-    def summary(ls: ProvguardServer, params: Any) -> dict[str, Any] | None:
-        document = params.get("textDocument") if isinstance(params, dict) else getattr(params, "textDocument", None)
-        uri = document.get("uri") if isinstance(document, dict) else getattr(document, "uri", None)
-        opened = ls.session.get(uri) if isinstance(uri, str) else None
+    @server.custom_feature(SUMMARY, SummaryParams, request=True)
+    def summary(ls: ProvguardServer, params: SummaryParams) -> dict[str, Any] | None:
+        opened = ls.session.get(params.text_document.uri)
         return None if opened is None else summarize(ls, opened)
 
 
