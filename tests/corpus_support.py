@@ -12,12 +12,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 
 
-def provguard(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def provguard(cwd: Path, *args: str, stdin: bytes | None = None,
+              timeout: float = 240) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "server"), env.get("PYTHONPATH")]))
     env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run([sys.executable, "-m", "provguard", *args], cwd=cwd, env=env, input=stdin,
-                          capture_output=True, timeout=240, check=False)
+                          capture_output=True, timeout=timeout, check=False)
 
 
 def jsonl(*records: dict[str, Any]) -> bytes:

@@ -54,7 +54,10 @@ def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledge
     results: list[FileResult] = []
     skipped: list[SkippedFile] = []
     problems: list[str] = []
-    for path in walk(paths):
+    for path in walk(paths, root):
+        if isinstance(path, SkippedFile):
+            skipped.append(path)
+            continue
         display = relative_to_root(path, root)
         doc = read_document(path, display)
         if isinstance(doc, SkippedFile):

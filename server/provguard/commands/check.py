@@ -18,6 +18,7 @@ from .common import (
     flagged_policy,
     parse_overrides,
     read_ledger,
+    root_error,
     usage_error,
 )
 
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         return usage_error(f"no such file or folder: {missing[0]}")
+    if (wrong_root := root_error(args.root)) is not None:
+        return usage_error(wrong_root)
     policy = flagged_policy(args.paths[0], args.packs, overrides)
     if policy is None:
         return EXIT_USAGE

@@ -24,10 +24,41 @@ def usage_error(message: str) -> int:
     print(f"provguard: {message}", file=sys.stderr)
     return EXIT_USAGE
 
+class IntermixedParser(argparse.ArgumentParser):
+    """Positionals before and after options alike (`import codex --root DIR PATH` as `import codex PATH --root
+    DIR`): plain argparse fills every positional from the first run of them, and refuses a PATH after an option."""
+
+    _mixing = False
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        if self._mixing:  # parse_known_intermixed_args calls back here for each of its two passes
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
+
+
 def add_parser(subparsers: Any, name: str, help: str) -> argparse.ArgumentParser:
-    """A command's parser; typed loosely because argparse's subparsers action is private."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=help)
+    """A command's parser, taking its positionals anywhere among the options; typed loosely because argparse's
+    subparsers action is private (so is the parser class it builds, swapped here for this one parser)."""
+    default = subparsers._parser_class
+    subparsers._parser_class = IntermixedParser
+    try:
+        parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=help)
+    finally:
+        subparsers._parser_class = default
     return parser
+
+
+def root_error(root: Path) -> str | None:
+    """Why `--root` names no project root: it must be an existing folder (a typo would otherwise judge every
+    path against the wrong place, silently)."""
+    if root.is_dir():
+        return None
+    return f"--root {root}: {'not a folder' if root.exists() else 'no such folder'}"
 
 def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
     """`--pack` and `--severity`, which override the project's configuration the same way in every command."""

@@ -5,10 +5,11 @@ in the foreground, or asks the running one for its status or to stop."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
-from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser
+from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser, usage_error
 
 
 def register(subparsers: Any) -> None:
@@ -25,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from provguard.daemon import control
     from provguard.daemon.place import locate
 
+    if args.idle_timeout is not None and not (0 < args.idle_timeout < math.inf):
+        return usage_error(f"--idle-timeout must be a positive number of seconds, not {args.idle_timeout:g}")
     place = locate()
     if args.status:
         found = control.status(place)
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CLEAN if problem in (None, "not running") else EXIT_FINDINGS
     from provguard.daemon.server import Daemon, idle_timeout
 
-    idle = args.idle_timeout if args.idle_timeout and args.idle_timeout > 0 else idle_timeout()
+    idle = args.idle_timeout if args.idle_timeout is not None else idle_timeout()
     refused = Daemon(place, idle, sys.stderr).run()
     if refused is None:
         return EXIT_CLEAN

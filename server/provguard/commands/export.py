@@ -20,6 +20,7 @@ from .common import (
     ledger_source,
     parse_overrides,
     read_ledger,
+    root_error,
     usage_error,
 )
 
@@ -63,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(overrides)
     if not args.path.exists():
         return usage_error(f"no such file or folder: {args.path}")
+    if (wrong_root := root_error(args.root)) is not None:
+        return usage_error(wrong_root)
     if args.format == "agent-trace":
         if args.snapshot is not None or args.paths is not None:
             return usage_error("--snapshot and --paths do not go with --format agent-trace")

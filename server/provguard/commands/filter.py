@@ -19,6 +19,7 @@ from .common import (
     ledger_source,
     parse_overrides,
     read_ledger,
+    root_error,
     usage_error,
 )
 
@@ -93,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         return usage_error("--workers and --max-sample-bytes must be at least 1")
     if not args.code_field:
         return usage_error("--code-field must name a field")
+    if (wrong_root := root_error(args.root)) is not None:
+        return usage_error(wrong_root)
     if args.engine == "ray":
         from .filter_ray import run_ray
 

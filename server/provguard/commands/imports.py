@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_CLEAN, add_parser, usage_error
+from .common import EXIT_CLEAN, add_parser, root_error, usage_error
 from .import_output import show_problems
 
 IMPORT_AGENTS = ("claude-code", "codex", "agent-trace")
@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from provguard.ledger.store import LedgerError
     from provguard.provenance.transcripts.importer import import_agent
 
+    if (wrong_root := root_error(args.root)) is not None:
+        return usage_error(wrong_root)
     if args.agent == GIT_AI:
         from .import_git_ai import run_git_ai
 

@@ -69,7 +69,10 @@ def export_paths(paths: Sequence[Path], root: Path, judge: Judge) -> ExportRun:
     spans: list[FlaggedSpan] = []
     skipped: list[SkippedFile] = []
     judged = 0
-    for path in walk(paths):
+    for path in walk(paths, root):
+        if isinstance(path, SkippedFile):
+            skipped.append(path)
+            continue
         display = relative_to_root(path, root)
         doc = read_document(path, display)
         if isinstance(doc, SkippedFile):

@@ -110,7 +110,7 @@ def judge_lines(config: FilterConfig, batch: list[Line]) -> list[Outcome]:
     out: list[Outcome] = []
     for line, item in parsed:
         if isinstance(item, BadLine):
-            passed = config.on_bad_line is OnBadLine.PASS and not line.oversized
+            passed = config.on_bad_line is OnBadLine.PASS and not line.oversized and item.passable
             out.append(Outcome(line.number, None, problem=item, written=passed))
             continue
         verdict = next(verdicts)

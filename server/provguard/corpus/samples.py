@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from provguard.untrusted_json import NotJson, loads_untrusted
 
 from .judge import Record
 
@@ -24,6 +25,9 @@ class BadLine:
 
     problem: str
     column: int | None = None
+    passable: bool = True
+    """False for a line that may hold a sample provguard could not look at (nested too deeply): passing it
+    through unjudged would let anyone slip a sample past the filter, so it is dropped whatever --on-bad-line."""
 
     def describe(self) -> str:
         return f"column {self.column}: {self.problem}" if self.column is not None else self.problem
@@ -44,12 +48,12 @@ def parse_line(raw: bytes, fields: Fields) -> Sample | BadLine:
         return BadLine(f"not valid UTF-8 ({exc.reason})", exc.start + 1)
     if not text.strip():
         return BadLine("blank line")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return BadLine(f"not JSON: {exc.msg}", len(text[:exc.pos].encode("utf-8")) + 1)
-    except RecursionError:
-        return BadLine("not JSON this reader can take: nested too deeply")
+    data = loads_untrusted(text)
+    if isinstance(data, NotJson):
+        if data.too_deep:
+            return BadLine(f"{data.reason}; never passed through, as it cannot be judged", passable=False)
+        column = None if data.offset is None else len(text[:data.offset].encode("utf-8")) + 1
+        return BadLine(f"not JSON: {data.reason}", column)
     if not isinstance(data, dict):
         return BadLine(f"a JSON {_type_name(data)}, not an object")
     code = data.get(fields.code)

@@ -15,6 +15,7 @@ importing a file again stores nothing new.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import time
 from collections import Counter
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from provguard.files import MAX_FILE_BYTES
+from provguard.files import MAX_FILE_BYTES, read_limited
 from provguard.ledger.model import AgentEdit
 from provguard.ledger.store import Ledger
 from provguard.provenance.fingerprints import insertion_prints
@@ -149,12 +150,14 @@ class RepositoryTexts:
             data = out
         else:
             file = self.repository / path
-            try:
-                if file.stat().st_size > MAX_FILE_BYTES:
-                    return too_large
-                data = file.read_bytes()
-            except OSError as exc:
-                return f"cannot read {path} in the working tree: {exc.strerror or exc}"
+            landing, repository = Path(os.path.realpath(file)), Path(os.path.realpath(self.repository))
+            if landing != repository and repository not in landing.parents:
+                return f"{path} is a link out of the repository (to {landing}): not read"
+            read = read_limited(file)
+            if isinstance(read, str):
+                return too_large if read.startswith("larger than") else f"cannot read {path} in the working tree: " \
+                    f"{read.removeprefix('cannot read: ')}"
+            data = read
         if len(data) > MAX_FILE_BYTES:
             return too_large
         if b"\0" in data[:BINARY_SNIFF]:

@@ -17,9 +17,10 @@ person's lines AI).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
+
+from provguard.untrusted_json import NotJson, loads_untrusted
 
 SCHEMA_VERSION = "authorship/3.0.0"
 DIVIDER = "---"
@@ -140,11 +141,11 @@ def parse_note(commit: str, raw: bytes) -> ParsedNote:
 def _metadata(commit: str, lines: list[str], divider: int, problems: list[NoteProblem],
               ) -> tuple[str, str | None, dict[str, object], dict[str, object]] | None:
     """(base commit, git-ai version, sessions, prompts) from the JSON part, or None with the problem noted."""
-    try:
-        data = json.loads("\n".join(lines[divider + 1:]))
-    except json.JSONDecodeError as exc:
-        problems.append(NoteProblem(commit, divider + 1 + exc.lineno, f"metadata is not JSON: {exc.msg} "
-                                                                  f"(column {exc.colno})"))
+    data = loads_untrusted("\n".join(lines[divider + 1:]))
+    if isinstance(data, NotJson):
+        where = f" (column {data.column})" if data.column is not None else ""
+        problems.append(NoteProblem(commit, divider + 1 + (data.line or 1), f"metadata is not JSON: {data.reason}"
+                                                                          f"{where}"))
         return None
     if not isinstance(data, dict):
         problems.append(NoteProblem(commit, divider + 2, "metadata is not a JSON object"))

@@ -15,7 +15,6 @@ for each agent (provguard.guard.cursor, .copilot), so the guard and the recordin
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from provguard.ledger.model import AgentEdit
 from provguard.provenance.origin import Evidence
 from provguard.provenance.transcripts import paths
 from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, field, now, text
+from provguard.untrusted_json import NotJson, json_object, loads_untrusted
 
 PROJECT_MARKERS = (".provguard", ".git")
 POST_EVENTS = (None, "PostToolUse", "postToolUse", "afterFileEdit")
@@ -38,15 +38,7 @@ class HookEdits:
 
 
 def parse_payload(data: bytes) -> dict[str, Any] | str:
-    try:
-        payload = json.loads(data)
-    except UnicodeDecodeError:
-        return "the hook input is not UTF-8"
-    except json.JSONDecodeError as exc:  # its msg may end in a dangling "at": the position follows here
-        return f"the hook input is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg.removesuffix(' at')})"
-    except ValueError as exc:
-        return f"the hook input is not JSON ({exc})"
-    return payload if isinstance(payload, dict) else "the hook input is not a JSON object"
+    return json_object(data, "the hook input")
 
 
 def project_root(cwd: str | None) -> Path:
@@ -185,11 +177,11 @@ def _digest(*parts: str) -> str:
 def _failed(response: Any) -> bool:
     """Only a clear failure counts: the response's exact shape is not part of Codex's documented contract."""
     if isinstance(response, str):
-        try:
-            response = json.loads(response)
-        except ValueError:
+        parsed = loads_untrusted(response)
+        if isinstance(parsed, NotJson):
             lowered = response.lstrip().lower()
             return lowered.startswith(("error", "apply_patch verification failed")) or "exit code: 1" in lowered[:40]
+        response = parsed
     if isinstance(response, dict):
         exit_code = field(response, "metadata", "exit_code")
         if exit_code is None:

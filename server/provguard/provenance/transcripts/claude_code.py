@@ -15,12 +15,13 @@ and, as `tool_response`, the same object the transcript stores as `toolUseResult
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from provguard.files import open_regular
 from provguard.ledger.model import AgentEdit
+from provguard.untrusted_json import loads_untrusted
 
 from . import paths
 from .records import Call, Recorder, Write, added_lines, agent_edits, field, now, text, utc_time
@@ -155,22 +156,24 @@ def find_call(transcript: Path, call_id: str | None, name: str,
               tool_input: dict[str, Any]) -> tuple[str, str | None] | None:
     """The id and model of the call a hook reports, from the end of its transcript (the assistant line holding
     it is written before the tool runs). Without an id, the latest call of that tool with the same input."""
+    opened = open_regular(transcript)  # a path from the hook's input: never a FIFO the agent would wait on
+    if isinstance(opened, str):
+        return None
     try:
-        with transcript.open("rb") as file:
+        with opened as file:
             size = file.seek(0, 2)
             file.seek(max(0, size - TAIL_BYTES))
-            tail = file.read()
+            tail = file.read(TAIL_BYTES)
     except OSError:
         return None
     needle = f'"{call_id}"'.encode() if call_id else b'"tool_use"'
     for data in reversed(tail.split(b"\n")):
         if needle not in data or b'"assistant"' not in data:
             continue
-        try:
-            record = json.loads(data)
-        except ValueError:
+        record = loads_untrusted(data)
+        if not isinstance(record, dict):
             continue
-        content = field(record, "message", "content") if isinstance(record, dict) else None
+        content = field(record, "message", "content")
         for block in content if isinstance(content, list) else ():
             if not isinstance(block, dict) or block.get("type") != "tool_use":
                 continue

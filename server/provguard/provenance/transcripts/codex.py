@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from provguard.ledger.model import AgentEdit
+from provguard.untrusted_json import NotJson, loads_untrusted
 
 from . import paths
 from .apply_patch import Patch, contains_patch, parse_patch
@@ -65,10 +66,7 @@ class CodexParser:
         file.seek(0)
         first = file.readline(min(offset, 1 << 20))
         for data in (first, last_line_with(file, offset, b'"type":"turn_context"')):
-            try:
-                record = json.loads(data)
-            except ValueError:
-                continue
+            record = loads_untrusted(data)
             if isinstance(record, dict):
                 self._context(record)
 
@@ -171,9 +169,8 @@ def _patch_call(payload: dict[str, Any], cwd: str | None) -> tuple[str, str | No
         raw = payload.get("arguments")
         if not isinstance(raw, str) or (name != "apply_patch" and not contains_patch(raw)):
             return None
-        try:
-            arguments = json.loads(raw)
-        except ValueError:
+        arguments = loads_untrusted(raw)
+        if isinstance(arguments, NotJson):
             arguments = {"input": raw} if name == "apply_patch" else None
     if not isinstance(arguments, dict):
         return None
@@ -197,10 +194,7 @@ def _succeeded(output: Any) -> bool:
         output = json.dumps(output)
     if not isinstance(output, str):
         return False
-    try:
-        decoded = json.loads(output)
-    except ValueError:
-        decoded = None
+    decoded = loads_untrusted(output)
     if isinstance(decoded, dict):
         exit_code = field(decoded, "metadata", "exit_code")
         if isinstance(exit_code, int):

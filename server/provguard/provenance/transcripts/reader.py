@@ -8,13 +8,14 @@ with a break) but the cursor stays before it, so it is read again, whole, next t
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from provguard.files import open_regular
 from provguard.ledger.model import AgentEdit, ImportCursor
+from provguard.untrusted_json import NotJson, loads_untrusted
 
 IDENTITY_BYTES = 4096
 CHUNK_BYTES = 1 << 20
@@ -84,7 +85,10 @@ def read_transcript(path: Path, parser: LineParser, cursor: ImportCursor | None,
     `settled`: the agent is done with the file, so an unterminated last line is all there will ever be (read,
     or reported when it is not JSON) and calls without an outcome are abandoned: the cursor goes to the end
     and the file costs nothing in later imports."""
-    with path.open("rb") as file:
+    opened = open_regular(path)  # a FIFO named like a transcript would block the import forever
+    if isinstance(opened, str):
+        raise OSError(opened)
+    with opened as file:
         size = file.seek(0, 2)
         start = 0
         if cursor is not None and cursor.offset <= size and identity(file, cursor.offset) == cursor.identity:
@@ -141,15 +145,13 @@ def _decode(line: Line, parser: LineParser) -> dict[str, Any] | None:
     data = line.data.rstrip(b"\r")
     if not data.strip():
         return {}
-    try:
-        record = json.loads(data)
-    except UnicodeDecodeError as exc:
-        parser.problems.append((line.number, f"not valid UTF-8 (byte {exc.start + 1} of the line)"))
-        return None
-    except ValueError as exc:
-        reason = getattr(exc, "msg", str(exc))
-        column = getattr(exc, "colno", None)
-        parser.problems.append((line.number, f"not JSON: {reason}{f' (column {column})' if column else ''}"))
+    record = loads_untrusted(data)
+    if isinstance(record, NotJson):
+        if record.encoding:
+            reason = f"not valid UTF-8 (byte {(record.offset or 0) + 1} of the line)"
+        else:
+            reason = f"not JSON: {record.reason}{f' (column {record.column})' if record.column else ''}"
+        parser.problems.append((line.number, reason))
         return None
     if not isinstance(record, dict):
         parser.problems.append((line.number, f"a JSON {type(record).__name__}, not an object"))

@@ -1,0 +1,86 @@
+"""Parsing JSON that someone else wrote (a transcript line, a hook's stdin, a trace record, a corpus line).
+
+Python's parser recurses once per nesting level and raises `RecursionError` (not `ValueError`) on a line of
+100,000 `[`; and a value that parses just under the interpreter's limit can still fail later, where code
+walks or re-serialises it from a deeper stack. So every untrusted text goes through `loads_untrusted`, which
+returns a value no deeper than MAX_DEPTH, or a `NotJson` saying why not: never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+MAX_DEPTH = 256
+"""Deeper than any record provguard reads (transcripts, hooks, traces, notes and corpus lines nest a few
+levels), far below the interpreter's recursion limit."""
+
+
+@dataclass(frozen=True)
+class NotJson:
+    """Why a text is not a JSON value provguard reads; where, when there is one place to point at."""
+
+    reason: str
+    """json's own message ("Expecting value"), or "nested deeper than 256 levels", or the UTF-8 error."""
+    line: int | None = None
+    column: int | None = None
+    """1-based, in characters, as json counts them."""
+    offset: int | None = None
+    """0-based index into the text: characters, or bytes for a UTF-8 error."""
+    encoding: bool = False
+    """The bytes are not UTF-8 (or another JSON encoding): `offset` is the first bad byte."""
+    too_deep: bool = False
+    """Valid JSON, maybe, but nested deeper than MAX_DEPTH: nothing in it was looked at."""
+
+
+def loads_untrusted(data: str | bytes) -> object | NotJson:
+    """The JSON value in `data`, or why there is none (syntax, encoding, nesting)."""
+    try:
+        value: object = json.loads(data)
+    except UnicodeDecodeError as exc:
+        return NotJson(exc.reason, offset=exc.start, encoding=True)
+    except json.JSONDecodeError as exc:  # its msg may end in a dangling "at": the position follows
+        return NotJson(exc.msg.removesuffix(" at"), exc.lineno, exc.colno, exc.pos)
+    except ValueError as exc:  # bytes in no JSON encoding, for one
+        return NotJson(str(exc))
+    except RecursionError:
+        return _too_deep()
+    if _openings(data) > MAX_DEPTH and too_deep(value):
+        return _too_deep()
+    return value
+
+
+def json_object(data: str | bytes, what: str) -> dict[str, object] | str:
+    """The JSON object in `data`, or a sentence saying why `what` ("the hook input") is not one, with where."""
+    value = loads_untrusted(data)
+    if isinstance(value, NotJson):
+        if value.encoding:
+            return f"{what} is not UTF-8"
+        where = f"line {value.line}, column {value.column}: " if value.line is not None else ""
+        return f"{what} is not JSON ({where}{value.reason})"
+    return value if isinstance(value, dict) else f"{what} is not a JSON object"
+
+
+def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects nest more than `limit` levels; walked without recursion."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _openings(data: str | bytes) -> int:
+    """Brackets and braces in the text: fewer than MAX_DEPTH cannot nest deeper, so most values skip the walk."""
+    if isinstance(data, bytes):
+        return data.count(b"[") + data.count(b"{")
+    return data.count("[") + data.count("{")
+
+
+def _too_deep() -> NotJson:
+    return NotJson(f"nested deeper than {MAX_DEPTH} levels", too_deep=True)
