@@ -28,8 +28,8 @@ def touch_later(file: Path) -> None:
 def test_a_cached_policy_gives_the_same_answer_and_is_kept_in_the_cache_folder(project: Path,
                                                                                 tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    first = guard("claude-code", payload("claude-code-write-test-file.json", project), cache=cache)
-    second = guard("claude-code", payload("claude-code-write-test-file.json", project), cache=cache)
+    first = guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project, cache=cache)
+    second = guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project, cache=cache)
 
     assert decision("claude-code", first) == decision("claude-code", second)
     assert len(list((cache / "provguard" / "guard").glob("*.pickle"))) == 1
@@ -57,7 +57,8 @@ def test_a_project_configuration_appearing_is_seen_at_the_next_call(project: Pat
     (project / "team.yaml").write_text(TEAM.format("record"), encoding="utf-8")
     (project / "provguard.toml").write_text('packs = ["team.yaml"]\n', encoding="utf-8")
 
-    assert allowed(guard("claude-code", payload("claude-code-write-test-file.json", project), cache=cache)) == ""
+    assert allowed(guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project,
+                         cache=cache)) == ""
 
 
 def test_a_pack_with_errors_is_not_cached_so_its_errors_are_reported_every_time(project: Path,
@@ -68,18 +69,19 @@ def test_a_pack_with_errors_is_not_cached_so_its_errors_are_reported_every_time(
     (project / "provguard.toml").write_text('packs = ["team.yaml"]\n', encoding="utf-8")
 
     for _ in range(2):
-        stderr = allowed(guard("claude-code", payload("claude-code-write-test-file.json", project), cache=cache))
+        stderr = allowed(guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project,
+                               cache=cache))
         assert "unknown agent-write-on-error 'maybe'" in stderr
     assert not (cache / "provguard" / "guard").exists()
 
 
 def test_a_damaged_cache_file_is_ignored_and_replaced(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    guard("claude-code", payload("claude-code-write-test-file.json", project), cache=cache)
+    guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project, cache=cache)
     (cached,) = (cache / "provguard" / "guard").glob("*.pickle")
     cached.write_bytes(b"not a pickle")
 
-    done = guard("claude-code", payload("claude-code-write-test-file.json", project), cache=cache)
+    done = guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project, cache=cache)
 
     assert (decision("claude-code", done)[0], done.stderr) == ("deny", "")
     assert cached.read_bytes() != b"not a pickle"

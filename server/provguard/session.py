@@ -7,6 +7,7 @@ caches one analysis per document version.
 from __future__ import annotations
 
 import logging
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -286,10 +287,10 @@ class Session:
             opened._analysis = None
 
     def _relative(self, path: Path) -> str:
-        for root in self.roots:
-            if path.is_relative_to(root):
-                return relative_to_root(path, root)
-        return path.as_posix()
+        """The path rules see (files.relative_to_root): where the document lands, relative to the innermost
+        workspace folder holding it; outside them all, its resolved absolute path."""
+        found = [relative_to_root(path, root) for root in self.roots]
+        return next((r for r in found if not Path(r).is_absolute()), Path(os.path.realpath(path)).as_posix())
 
     def declare(self, uri: str, span_id: str, origin: Origin, note: str | None = None) -> bool:
         """A person states where a tracked span came from (`note`: a URL or licence); False when the span is

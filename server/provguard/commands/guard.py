@@ -2,12 +2,16 @@
 and answer in the agent's protocol; `provguard guard install|uninstall <agent>` sets the hooks up.
 
 The agent waits for every call, so the judging path imports only what judging needs, and it is bounded in
-time: past `--timeout` seconds the call is let through with a note on stderr. It always exits 0.
+time: past `--timeout` seconds the call is let through with a note on stderr, or refused when the project's
+packs say `agent-write-on-error: deny`. That choice is known before the clock starts (remembered per project,
+guard/project.py) or else learnt first thing, before the payload is read. It always exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 from typing import Any
@@ -33,10 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"let the call through after this long (default: {DEFAULT_TIMEOUT:g})")
 
 
-def main(argv: list[str], data: bytes | None = None, spent: float = 0.0) -> int:
+def main(argv: list[str], data: bytes | None = None, spent: float = 0.0, head: bytes = b"") -> int:
     """`provguard guard ...` in this process: `provguard.daemon.client` comes here when no daemon answered
-    (with stdin already read, as `data`, and `spent` seconds of the time bound gone), and the daemon comes
-    here for every call it serves."""
+    (with stdin already read, as `data`, or its first bytes, `head`, when it did not end in time; `spent`
+    seconds of the time bound gone), and the daemon comes here for every call it serves."""
     if argv[:1] in (["install"], ["uninstall"]):
         from provguard.commands.guard_install import main as install_main
 
@@ -50,20 +54,27 @@ def main(argv: list[str], data: bytes | None = None, spent: float = 0.0) -> int:
         args = parser.parse_args(argv)
     except SystemExit:
         return 0  # argparse printed the usage; a misconfigured hook must not block the agent
-    return run(args, data, spent)
+    return run(args, data, spent, head)
 
 
 class _TimedOut(Exception):
     pass
 
 
-def run(args: argparse.Namespace, data: bytes | None = None, spent: float = 0.0) -> int:
+def run(args: argparse.Namespace, data: bytes | None = None, spent: float = 0.0, head: bytes = b"") -> int:
+    """Judges the call within `args.timeout` less `spent` seconds; stdin (after `head`) when `data` is None."""
     def expire(signum: int, frame: object) -> None:
         raise _TimedOut()
 
+    from provguard.guard import project
     from provguard.guard.outcome import Outcome
 
     outcome = Outcome()
+    try:  # a few stats: known before the clock runs, whatever happens next
+        choice = project.known(project.project_root(os.path.join(os.getcwd(), "_")))
+    except OSError:  # the working folder is gone: learnt (or not) with the payload's
+        choice = None
+    outcome.presumed_closed = choice is not None and choice.fails_closed
     bounded = hasattr(signal, "setitimer") and args.timeout > 0
     try:
         try:  # the timer is off again before any handler below runs, so it cannot interrupt one
@@ -72,9 +83,13 @@ def run(args: argparse.Namespace, data: bytes | None = None, spent: float = 0.0)
                     raise _TimedOut()
                 signal.signal(signal.SIGALRM, expire)
                 signal.setitimer(signal.ITIMER_REAL, args.timeout - spent)
-            from provguard.guard.run import decide
+            from provguard.guard.run import Policies, decide
 
-            decide(args.agent, sys.stdin.buffer.read() if data is None else data, outcome)
+            policies = Policies(outcome)
+            if choice is None or not choice.fresh:
+                with contextlib.suppress(OSError):  # the folder is gone: the payload's is all there is
+                    policies.presume(os.getcwd())  # the choice, before a payload that may never end is read
+            decide(args.agent, head + sys.stdin.buffer.read() if data is None else data, outcome, policies)
         finally:
             if bounded:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -83,6 +98,14 @@ def run(args: argparse.Namespace, data: bytes | None = None, spent: float = 0.0)
     except Exception as exc:  # the agent must not be blocked by provguard's own fault
         outcome.cannot_judge(args.agent, f"internal error: {type(exc).__name__}: {exc}")
     for note in outcome.notes:
-        print(f"provguard guard: {note}", file=sys.stderr)
+        print(f"provguard guard: {one_line(note)}", file=sys.stderr)
     sys.stdout.write(outcome.stdout)
     return 0
+
+
+def one_line(note: str) -> str:
+    """A note as one printable line: text from the payload in it (a tool name, a path) may hold line breaks,
+    terminal escapes or lone surrogates, shown escaped."""
+    if note.isprintable():
+        return note
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in note)

@@ -8,9 +8,13 @@ and exits 0.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provguard.ledger.model import AgentEdit
 
 HOOK_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
@@ -74,7 +78,24 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
     try:
         if opened.warning is not None:
             return opened.warning.replace("for this session only", "nowhere: the edit is not recorded")
-        opened.ledger.add_agent_edits(found.edits)
+        opened.ledger.add_agent_edits([landed(edit, project) for edit in found.edits])
     finally:
         opened.ledger.close()
     return found.note
+
+
+def landed(edit: AgentEdit, project: Path) -> AgentEdit:
+    """The edit at the path rules see for the file it changed (files.relative_to_root): a write through a link
+    is recorded where it landed, and one that left the project by its absolute path. The id stays the call's,
+    so importing the same call later adds nothing."""
+    from dataclasses import replace
+
+    from provguard.files import relative_to_root
+    from provguard.provenance.transcripts.paths import is_windows
+
+    if is_windows(edit.path):  # recorded on another system: nothing here to resolve
+        return edit
+    try:
+        return replace(edit, path=relative_to_root(os.path.join(project, edit.path), project))
+    except ValueError:  # a NUL or an unencodable character: no file has that path, so it stays as written
+        return edit

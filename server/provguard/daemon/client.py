@@ -4,9 +4,11 @@ The call travels whole (arguments, stdin, working folder, umask, environment) an
 same command function on it, so the answer, the notes on stderr and the exit code are those the in-process
 path would give. Anything short of a well-formed reply from a daemon of the same provguard and the same user
 (no socket, a stale one, refused, too slow, garbage) falls back to judging in-process, within the guard's time
-bound: the daemon gets `--timeout` less a reserve, and the time spent waiting is taken off `--timeout`. When
-no daemon was there, one is started afterwards for the next call (spawn.py). `PROVGUARD_DAEMON=0` turns all of
-this off.
+bound: the daemon gets `--timeout` less a reserve, and the time spent waiting is taken off `--timeout`. Reading
+stdin counts too: a payload that has not ended when the reserve is all that is left never goes to the daemon,
+and the in-process path, which learns the project's `agent-write-on-error` choice before reading on, answers
+it (a hung or killed daemon, a stdin that never closes: the agent waits `--timeout` at most). When no daemon was
+there, one is started afterwards for the next call (spawn.py). `PROVGUARD_DAEMON=0` turns all of this off.
 
 Imports: only what the interpreter loaded at start-up, plus `_socket` and `zlib` (`socket` alone would cost
 5 ms, `json` 2 ms, `typing` 10 ms: this module exists to save such milliseconds).
@@ -48,10 +50,10 @@ def main(command: str, argv: list[str]) -> int:
     if not _forwardable(command, argv):
         return in_process(command, argv, None, 0.0)
     started = time.monotonic()
-    bound = _timeout(argv) if command == "guard" else 0.0
-    data = _read_input(bound)
-    if data is None:  # an agent that never closes stdin: the guard's time is up, as in-process
-        return in_process(command, argv, b"", bound)
+    data, ended = _read_input(_wait(command, argv) if command == "guard" and _timeout(argv) > 0 else 0.0)
+    if not ended:  # an agent that does not close stdin: the rest of the time bound is the in-process path's,
+        # which knows the project's choice on errors (a deny pack refuses the call) before reading on
+        return in_process(command, argv, None, time.monotonic() - started, data)
     place: Place | None = None
     try:
         place = locate()
@@ -78,11 +80,12 @@ def _start_daemon(place: Place) -> None:
         return
 
 
-def in_process(command: str, argv: list[str], data: bytes | None, spent: float) -> int:
+def in_process(command: str, argv: list[str], data: bytes | None, spent: float, head: bytes = b"") -> int:
+    """The command in this process: `data` is stdin when read whole, else stdin is read on after `head`."""
     if command == "guard":
         from provguard.commands.guard import main as guard_main
 
-        return guard_main(argv, data, spent)
+        return guard_main(argv, data, spent, head)
     from provguard.commands.hook import main as hook_main
 
     return hook_main(argv, data)
@@ -101,11 +104,11 @@ def _forwardable(command: str, argv: list[str]) -> bool:
         return False
 
 
-def _read_input(seconds: float) -> bytes | None:
-    """stdin to its end; None when it is not closed within `seconds` (0: no bound). The guard's `--timeout`
-    covers the whole call, reading the payload included."""
+def _read_input(seconds: float) -> tuple[bytes, bool]:
+    """stdin to its end, and True; what came within `seconds` (0: no bound), and False, when it did not end.
+    The guard's `--timeout` covers the whole call, reading the payload included."""
     if seconds <= 0:
-        return sys.stdin.buffer.read()
+        return sys.stdin.buffer.read(), True
     import select  # an extension module of a few hundred microseconds, only for the guard
 
     chunks: list[bytes] = []
@@ -113,10 +116,10 @@ def _read_input(seconds: float) -> bytes | None:
     while True:
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([0], [], [], left)[0]:
-            return None
+            return b"".join(chunks), False
         chunk = os.read(0, 1 << 16)
         if not chunk:
-            return b"".join(chunks)
+            return b"".join(chunks), True
         chunks.append(chunk)
 
 
@@ -164,7 +167,7 @@ def ask(place: Place, command: str, argv: list[str], data: bytes, wait: float) -
         return f"cannot describe the call: {exc}"
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        sock.settimeout(CONNECT_TIMEOUT)
+        sock.settimeout(max(0.001, min(CONNECT_TIMEOUT, deadline - time.monotonic())))
         try:
             sock.connect(place.socket)
         except (FileNotFoundError, ConnectionRefusedError):

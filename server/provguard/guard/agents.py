@@ -11,6 +11,7 @@ from typing import Any
 from provguard.guard import reasons
 from provguard.guard.judge import Verdict
 from provguard.guard.outcome import copilot_permission, cursor_permission, pre_tool_use
+from provguard.guard.project import possible
 from provguard.guard.proposed import ProposedWrite, Skipped
 from provguard.policy.model import AgentWrite
 from provguard.provenance.transcripts.records import text
@@ -85,7 +86,7 @@ def _claude_code(payload: dict[str, Any]) -> Call | str:
         return found
     model = None
     transcript = text(payload.get("transcript_path"))
-    if found and transcript:  # the assistant line holding the call is written before the hook runs
+    if found and transcript and possible(transcript):  # the call's line is written before the hook runs
         call = find_call(Path(transcript), text(payload.get("tool_use_id")), str(tool), tool_input)
         model = call[1] if call else None
     return Call(found, cwd, model)

@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
+from provguard.guard.project import landing
 from provguard.guard.proposed import proposed
-from provguard.provenance.transcripts import paths
 
 TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 
@@ -55,4 +55,4 @@ def _notebook(tool_input: dict[str, Any], cwd: str | None) -> Writes:
     if tool_input.get("edit_mode") == "delete" or tool_input.get("cell_type") == "markdown":
         return []
     source = string(tool_input, "new_source", what="NotebookEdit call")
-    return [proposed(paths.resolve(path, cwd), None, source)]
+    return [proposed(landing(path, cwd), None, source)]

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from provguard.guard.project import landing
 from provguard.guard.proposed import ProposedWrite, Skipped, proposed, read_current
-from provguard.provenance.transcripts import paths
 from provguard.provenance.transcripts.apply_patch import Hunk, contains_patch, parse_patch
 
 TOOLS = ("apply_patch", "Bash")
@@ -37,16 +37,16 @@ def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWr
     patch = parse_patch(text)
     notes = [str(problem) for problem in patch.problems]
     workdir = tool_input.get("workdir")
-    base = paths.resolve(workdir, cwd) if isinstance(workdir, str) and workdir else cwd
+    base = landing(workdir, cwd) if isinstance(workdir, str) and workdir else cwd
     out: list[ProposedWrite | Skipped] = []
     for file in patch.files:
         if file.op == "delete":
             continue
-        target = paths.resolve(file.target, base)
+        target = landing(file.target, base)
         if file.op == "add":
             out.append(proposed(target, None, file.added))
             continue
-        current = read_current(paths.resolve(file.path, base))
+        current = read_current(landing(file.path, base))
         if isinstance(current, Skipped):
             out.append(Skipped(target, current.reason))
             continue

@@ -17,12 +17,12 @@ The answer (outcome.py) carries the decision both ways: the CLI reads `permissio
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
+from provguard.guard.project import landing
 from provguard.guard.proposed import proposed
-from provguard.provenance.transcripts import paths
+from provguard.untrusted_json import NotJson, loads_untrusted
 
 TOOLS = ("create", "edit", "create_file", "replace_string_in_file", "multi_replace_string_in_file",
          "insert_edit_into_file", "apply_patch")
@@ -33,9 +33,8 @@ def call(payload: dict[str, Any]) -> tuple[str | None, dict[str, Any] | str]:
     tool = payload.get("tool_name", payload.get("toolName"))
     arguments = payload.get("tool_input", payload.get("toolArgs"))
     if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments)
-        except ValueError:
+        arguments = loads_untrusted(arguments)
+        if isinstance(arguments, NotJson):
             return str(tool), "the tool arguments are a string but not JSON"
     if not isinstance(arguments, dict):
         return (tool if isinstance(tool, str) else None), "no tool arguments object in the payload"
@@ -53,7 +52,7 @@ def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> tuple[Write
         if tool == "multi_replace_string_in_file":
             return _multi(arguments, cwd), []
         if tool == "insert_edit_into_file":
-            path = paths.resolve(string(arguments, "filePath", "path", what=f"{tool} call"), cwd)
+            path = landing(string(arguments, "filePath", "path", what=f"{tool} call"), cwd)
             code = string(arguments, "code", what=f"{tool} call")
             return [proposed(path, None, code)], [f"{path}: an insert_edit_into_file sketch; judged its code alone"]
         if tool == "apply_patch":

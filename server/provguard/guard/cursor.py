@@ -11,10 +11,10 @@ The answer (outcome.py) is `{"permission": "deny" | "ask", "user_message": ..., 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
+from provguard.untrusted_json import NotJson, loads_untrusted
 
 TOOLS = ("Write", "StrReplace", "Edit", "MultiEdit")
 
@@ -22,9 +22,8 @@ TOOLS = ("Write", "StrReplace", "Edit", "MultiEdit")
 def tool_input(payload: dict[str, Any]) -> dict[str, Any] | str:
     value = payload.get("tool_input")
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
+        value = loads_untrusted(value)
+        if isinstance(value, NotJson):
             return "tool_input is a string but not JSON"
     return value if isinstance(value, dict) else "no tool_input object in the payload"
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from provguard.guard.project import landing
 from provguard.guard.proposed import ProposedWrite, Skipped, proposed, read_current
-from provguard.provenance.transcripts import paths
 
 Writes = list[ProposedWrite | Skipped]
 
@@ -27,7 +27,7 @@ class Unreadable(Exception):
 
 
 def whole_file(path: str, content: str, cwd: str | None) -> Writes:
-    path = paths.resolve(path, cwd)
+    path = landing(path, cwd)
     current = read_current(path)
     if isinstance(current, Skipped):
         return [current]
@@ -37,7 +37,7 @@ def whole_file(path: str, content: str, cwd: str | None) -> Writes:
 def replaced(path: str, replacements: list[Replacement], cwd: str | None) -> Writes:
     """The file with the replacements applied in order; [] when one would fail (the tool then writes nothing,
     and reports the failure itself). An empty `old` on a missing file creates it."""
-    path = paths.resolve(path, cwd)
+    path = landing(path, cwd)
     current = read_current(path)
     if isinstance(current, Skipped):
         return [current]

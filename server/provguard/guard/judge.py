@@ -11,6 +11,7 @@ from pathlib import Path
 
 from provguard.analysis import analyze
 from provguard.documents import Document
+from provguard.files import relative_to_root
 from provguard.findings import Finding
 from provguard.guard.proposed import ProposedWrite
 from provguard.languages import detect
@@ -18,21 +19,19 @@ from provguard.policy.model import AgentWrite
 from provguard.policy.policy import Policy
 from provguard.provenance.origin import Origin, Span
 
-CONFIG_MARKERS = (".provguard", ".git", "provguard.toml")
-
 
 @dataclass(frozen=True)
 class Verdict:
     decision: AgentWrite
     """DENY or ASK (RECORD: nothing stands in the way)."""
     path: str
-    """As the rules see it: relative to the file's project root."""
+    """As the rules see it: where the file lands, relative to its project root (files.relative_to_root)."""
     finding: Finding | None = None
     """The finding that decided, the first of the strongest."""
 
 
 def judge(write: ProposedWrite, origin: Origin, policy: Policy, root: Path) -> Verdict:
-    relative = relative_path(write.path, root)
+    relative = relative_to_root(write.path, root)
     spans = tuple(Span(start, end, origin) for start, end in write.agent_ranges)
     if not spans:
         return Verdict(AgentWrite.RECORD, relative)
@@ -56,20 +55,3 @@ def _self_suppressed(suppressed: tuple[Finding, ...], spans: tuple[Span, ...]) -
     a suppression stands for, so the agent's own does not count."""
     return [f for f in suppressed if f.suppressed is not None
             and any(s.start <= f.suppressed.start and f.suppressed.end <= s.end for s in spans)]
-
-
-def project_root(path: str) -> Path:
-    """The nearest folder above the file holding a ledger, a repository or a provguard.toml: rule paths are
-    relative to it. A file in no project is judged relative to its own folder."""
-    folder = Path(path).parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in CONFIG_MARKERS):
-            return candidate
-    return folder
-
-
-def relative_path(path: str, root: Path) -> str:
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).as_posix()

@@ -46,10 +46,13 @@ class Outcome:
     """Lines for stderr."""
     fails_closed: bool = False
     """A pack in force says `agent-write-on-error: deny`."""
+    presumed_closed: bool = False
+    """The working folder's project said so when its packs were last read (project.py); stands until they are
+    read in this call."""
 
     def cannot_judge(self, agent: str, problem: str) -> None:
         """Let the call through with the problem on stderr, or refuse it when a pack says to fail closed."""
-        if not self.fails_closed:
+        if not (self.fails_closed or self.presumed_closed):
             self.notes.append(f"{problem}; the call is let through")
         elif not self.stdout:
             self.stdout = refusal(agent, (

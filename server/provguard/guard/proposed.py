@@ -8,17 +8,17 @@ not have, found by a line diff: a rewrite that keeps most of a file leaves the k
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_FILE_BYTES = 8 << 20
-"""Larger files are not judged (the same limit `provguard check` uses)."""
+from provguard.files import MAX_FILE_BYTES, read_limited  # larger files are not judged, as by `check`
 
 
 @dataclass(frozen=True)
 class ProposedWrite:
     path: str
-    """Absolute path the text would be written to."""
+    """Where the text would land: absolute, symbolic links resolved (project.landing)."""
     text: bytes
     """The whole file after the call."""
     agent_ranges: tuple[tuple[int, int], ...]
@@ -44,16 +44,13 @@ class Current:
 
 
 def read_current(path: str) -> Current | Skipped:
-    """The file as text (bytes that are not UTF-8 survive as surrogates), or why it cannot be judged."""
-    file = Path(path)
-    try:
-        if not file.exists():
-            return Current(None)
-        if file.stat().st_size > MAX_FILE_BYTES:
-            return Skipped(path, f"larger than {MAX_FILE_BYTES >> 20} MiB")
-        data = file.read_bytes()
-    except OSError as exc:
-        return Skipped(path, f"cannot read it: {exc.strerror or exc}")
+    """The file as text (bytes that are not UTF-8 survive as surrogates), or why it cannot be judged. Only a
+    regular file is read, and at most the size limit of it: a link to /dev/zero or a FIFO is not judged."""
+    if not os.path.exists(path):  # a dangling link too: the write creates its target
+        return Current(None)
+    data = read_limited(Path(path), MAX_FILE_BYTES)
+    if isinstance(data, str):
+        return Skipped(path, data)
     if b"\0" in data[:8192]:
         return Skipped(path, "binary file")
     return Current(data.decode("utf-8", errors="surrogateescape"))

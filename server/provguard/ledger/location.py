@@ -109,8 +109,16 @@ def redact(url: str) -> str:
 
 
 def _make_ledger_dir(folder: Path) -> None:
-    """The default folder, with a .gitignore of `*` so the ledger (and itself) is never committed."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """The default folder, with a .gitignore of `*` so the ledger (and itself) is never committed. A folder made
+    here is 0700 whatever the umask (the ledger holds paths, session ids and line hashes); one that exists keeps
+    the mode its owners chose (a team sharing the ledger through the file system opens it up on purpose)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    else:
+        os.chmod(folder, 0o700)
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n", encoding="utf-8")

@@ -14,6 +14,7 @@ falls back to an in-memory ledger and returns a warning saying which file and wh
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import threading
@@ -114,6 +115,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def create_private(path: str) -> None:
+    """A new ledger file is made mode 0600 whatever the umask (SQLite would make it 0644): it holds paths,
+    session ids and line hashes. SQLite gives the -wal, -shm and -journal files the database file's mode, so
+    they follow. A file that exists keeps the mode its owners chose."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError:  # there already (its mode is the team's), or it cannot be made: SQLite then says why
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 class SqliteLedger:
     """A `Ledger` in a SQLite file, or in memory for `":memory:"`.
 
@@ -129,6 +144,8 @@ class SqliteLedger:
         self.location = str(path) if self.persistent else "memory"
         self._busy_timeout = busy_timeout
         self._lock = threading.Lock()  # one connection, possibly used from the server's worker threads
+        if self.persistent and str(path):
+            create_private(str(path))
         try:
             self._conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
