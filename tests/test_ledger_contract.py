@@ -296,6 +296,50 @@ def test_concurrent_writers_in_processes_lose_nothing(store: Store) -> None:
     assert cursor is not None and cursor.offset == rounds - 1 and cursor.identity in writers
 
 
+KILLED_WRITER = textwrap.dedent("""
+    import sys
+    from provguard.ledger.location import open_ledger
+    from provguard.ledger.model import AgentEdit
+    from provguard.provenance.origin import Evidence
+
+    setting, name = sys.argv[1], sys.argv[2]
+    ledger = open_ledger(None, setting).ledger
+    for i in range(10_000):
+        prints = tuple(range(i * 50, i * 50 + 50))
+        ledger.add_agent_edits([AgentEdit(f"{name}-{i}", "codex", "x.py", "2026-01-01T00:00:00Z",
+                                          Evidence.HOOK, fingerprints=prints)])
+        print(i, flush=True)  # said only once the edit is committed
+""")
+
+
+def test_writers_killed_mid_write_lose_nothing_they_committed(store: Store) -> None:
+    """kill -9 in the middle of a write (an agent's hook cut off, a laptop lid shut): what a writer had committed
+    is all there, once, and the store still opens and takes writes."""
+    store.open().close()  # the schema exists before the writers race
+    writers = [subprocess.Popen([sys.executable, "-c", KILLED_WRITER, store.setting, f"w{n}"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(3)]
+    committed: dict[str, int] = {}
+    for n, proc in enumerate(writers):
+        assert proc.stdout is not None
+        for _ in range(5 + 7 * n):  # each is killed at its own point, while it keeps writing
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else ""
+        proc.kill()
+        out, _ = proc.communicate(timeout=60)
+        lines = [int(x) for x in (line, *out.split()) if x.strip()]
+        committed[f"w{n}"] = max(lines)
+    if store.backend == "sqlite":
+        assert store.query("PRAGMA integrity_check") == [("ok",)]
+    ledger = store.open()
+    ids = [e.id for e in ledger.agent_edits()]
+    assert len(ids) == len(set(ids))
+    for name, last in committed.items():
+        assert {f"{name}-{i}" for i in range(last + 1)} <= set(ids)
+        assert ledger.match_fingerprints(list(range(last * 50, last * 50 + 50))).get(f"{name}-{last}") == 50
+    ledger.add_agent_edits([agent_edit("after-the-kills")])
+    assert "after-the-kills" in {e.id for e in ledger.agent_edits()}
+
+
 def test_records_are_plain_json_in_both_backends(store: Store) -> None:
     """An origin is stored as the same JSON everywhere, so a ledger can be exported from one and read by the other."""
     ledger = store.open()
