@@ -56,12 +56,17 @@ def test_an_edit_is_judged_on_the_file_as_it_would_be_after_the_replacement(proj
     assert "(provguard rule rival-ai-output-in-training-data)" in reason
 
 
-def test_an_edit_whose_old_string_is_not_in_the_file_writes_nothing_and_is_let_through(project: Path) -> None:
+def test_an_edit_whose_old_string_is_not_in_the_file_has_its_new_text_judged_alone_and_says_why(
+        project: Path) -> None:
     data = project / "training_data" / "prompts.py"
     data.parent.mkdir()
     data.write_text("EXAMPLES = [1]\n", encoding="utf-8")
 
-    assert allowed(guard("claude-code", payload("claude-code-edit-training-data.json", project))) == ""
+    done = guard("claude-code", payload("claude-code-edit-training-data.json", project))
+
+    assert decision("claude-code", done)[0] == "deny"
+    assert f"{data}: the text to replace is not in the file, so the edit cannot be applied; judged the new text " \
+           "alone" in done.stderr
 
 
 def write_cart(project: Path) -> None:

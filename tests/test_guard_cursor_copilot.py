@@ -243,10 +243,14 @@ def test_vscode_replace_string_into_training_data_is_refused_naming_the_rule(pro
                              "(provguard rule rival-ai-output-in-training-data).")
 
 
-def test_vscode_replace_string_whose_old_string_is_not_in_the_file_writes_nothing(project: Path) -> None:
+def test_vscode_replace_string_whose_old_string_is_not_in_the_file_has_its_new_text_judged_alone(
+        project: Path) -> None:
     (project / "training_data" / "prompts.py").write_text("EXAMPLES = [1]\n", encoding="utf-8")
 
-    assert allowed(guard("copilot", payload("copilot-vscode-replace-string.json", project))) == ""
+    done = guard("copilot", payload("copilot-vscode-replace-string.json", project))
+
+    assert copilot_decision(done)[0] == "deny"
+    assert "prompts.py: the text to replace is not in the file, so the edit cannot be applied" in done.stderr
 
 
 @pytest.mark.parametrize(("name", "refused"), [

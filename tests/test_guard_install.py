@@ -21,10 +21,10 @@ PROJECT_FILES = {"claude-code": ".claude/settings.json", "codex": ".codex/hooks.
                  "cursor": ".cursor/hooks.json", "copilot": ".github/hooks/provguard.json"}
 FIXTURES = {"claude-code": "claude-code-settings.json", "codex": "codex-hooks.json", "cursor": "cursor-hooks.json",
             "copilot": "copilot-hooks.json"}
-GUARD_HOOK = {"claude-code": ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
-              "codex": ("PreToolUse", "apply_patch")}
-RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit"),
-               "codex": ("PostToolUse", "apply_patch")}
+GUARD_HOOK = {"claude-code": ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"),
+              "codex": ("PreToolUse", "apply_patch|functions.apply_patch|mcp__.*__(write_file|edit_file)")}
+RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"),
+               "codex": ("PostToolUse", "apply_patch|functions.apply_patch|mcp__.*__(write_file|edit_file)")}
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ def test_cursor_install_adds_the_guard_with_its_matcher_and_the_recording_after_
 
     after = json.loads(file.read_text(encoding="utf-8"))
     before["hooks"]["preToolUse"].append({"command": "provguard guard cursor",
-                                          "matcher": "Write|StrReplace|Edit|MultiEdit", "timeout": 10})
+                                          "matcher": "Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10})
     before["hooks"]["afterFileEdit"].append({"command": "provguard hook cursor", "timeout": 10})
     assert after == before
 

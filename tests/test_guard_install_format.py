@@ -121,7 +121,7 @@ def test_a_one_line_file_stays_on_one_line_and_its_diff_is_that_line(project: Pa
         "-" + original,
         '+{"version": 1, "hooks": {"afterFileEdit": [{"command": "./format.sh"}, {"command": "provguard hook cursor", '
         '"timeout": 10}], "preToolUse": [{"command": "provguard guard cursor", "matcher": '
-        '"Write|StrReplace|Edit|MultiEdit", "timeout": 10}]}}']
+        '"Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10}]}}']
     assert "\\ No newline at end of file" in lines
     assert file.read_text(encoding="utf-8") == original
 
@@ -204,7 +204,8 @@ def test_an_empty_event_list_that_was_there_before_install_stays(project: Path,
     file = written(project, "codex", original)
 
     guard("install", "codex", project=project, capsys=capsys)
-    assert json.loads(file.read_text(encoding="utf-8"))["hooks"]["PreToolUse"][0]["matcher"] == "apply_patch"
+    assert json.loads(file.read_text(encoding="utf-8"))["hooks"]["PreToolUse"][0]["matcher"] == \
+        "apply_patch|functions.apply_patch|mcp__.*__(write_file|edit_file)"
     guard("uninstall", "codex", project=project, capsys=capsys)
 
     assert file.read_text(encoding="utf-8") == original
@@ -278,8 +279,9 @@ def test_the_recording_hook_for_claude_code_covers_notebook_edits_too(project: P
     guard("install", "claude-code", project=project, capsys=capsys)
 
     hooks = json.loads((project / PROJECT_FILES["claude-code"]).read_text(encoding="utf-8"))["hooks"]
-    assert [group["matcher"] for group in hooks["PostToolUse"]] == ["Write|Edit|MultiEdit|NotebookEdit"]
-    assert [group["matcher"] for group in hooks["PreToolUse"]] == ["Write|Edit|MultiEdit|NotebookEdit"]
+    expected = "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"
+    assert [group["matcher"] for group in hooks["PostToolUse"]] == [expected]
+    assert [group["matcher"] for group in hooks["PreToolUse"]] == [expected]
 
 
 def test_install_help_names_the_recording_hook_of_every_agent(project: Path) -> None:
@@ -325,7 +327,8 @@ def test_an_event_list_written_on_one_line_gets_provguards_group_on_that_line(
 
     lines = file.read_text(encoding="utf-8").splitlines()
     assert lines[2] == ('    "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", '
-                        '"command": "./check.sh"}]}, {"matcher": "Write|Edit|MultiEdit|NotebookEdit", '
+                        '"command": "./check.sh"}]}, '
+                        '{"matcher": "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)", '
                         '"hooks": [{"type": "command", '
                         '"command": "provguard guard claude-code", "timeout": 10}]}],')
     assert lines[3] == '    "PostToolUse": ['
@@ -344,11 +347,11 @@ def test_installing_again_brings_an_earlier_provguards_matcher_up_to_date(projec
 
     lines = guard("install", "claude-code", project=project, capsys=capsys)
 
-    assert f"{file}: PostToolUse `provguard hook claude-code` matcher updated to Write|Edit|MultiEdit|NotebookEdit" \
-        in lines
+    assert (f"{file}: PostToolUse `provguard hook claude-code` matcher updated to "
+            "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)") in lines
     post = json.loads(file.read_text(encoding="utf-8"))["hooks"]["PostToolUse"]
     ours = [g for g in post if any("provguard hook" in h["command"] for h in g["hooks"])]
-    assert [g["matcher"] for g in ours] == ["Write|Edit|MultiEdit|NotebookEdit"]
+    assert [g["matcher"] for g in ours] == ["Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"]
     assert post[:-1] == other_tools("claude-code")["hooks"].get("PostToolUse", [])  # other tools' groups kept
     assert all(line.endswith("is already installed")
                for line in guard("install", "claude-code", project=project, capsys=capsys))

@@ -218,3 +218,24 @@ def test_a_claude_code_notebook_cell_is_recorded_and_found_again_when_copied_int
     origins = [f["origin"] for f in json.loads(done.stdout)["findings"]]
     assert origins and {(o["evidence"], o["tool"], o["extra"]["source"]) for o in origins} == {
         ("fingerprint", "claude-code", "analysis/orders.ipynb")}
+
+
+def test_a_cursor_tab_completion_is_recorded_as_an_ai_completion_not_an_agent_edit(project: Path) -> None:
+    data = payload("cursor-after-tab-file-edit.json", project)
+    completion = json.loads(data)["edits"][0]["new_string"]
+
+    done = hook("cursor", data)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    (edit,) = ledger_of(project).agent_edits()
+    assert (edit.tool, edit.path, edit.lines, edit.model, edit.session_id, edit.evidence, edit.source) == (
+        "cursor-tab", "src/coupon.py", 3, None, "c7f1e2d3-4b5a-4c6d-8e9f-0a1b2c3d4e5f", Evidence.HOOK, "hook")
+    (project / "src").mkdir()
+    (project / "src" / "coupon.py").write_text(f"def coupon(code):\n{completion}    return normalised\n",
+                                               encoding="utf-8")
+    checked = subprocess.run([sys.executable, "-m", "provguard", "check", "src", "--format", "json", "--fail-on",
+                              "never", "--pack", str(Path(__file__).parent / "fixtures" / "agent-trace" / "pack.yaml")],
+                             capture_output=True, text=True, cwd=project, timeout=120, check=False)
+    origins = [f["origin"] for f in json.loads(checked.stdout)["findings"]]
+    assert origins and {(o["kind"], o["evidence"], o["tool"], o.get("vendor")) for o in origins} == {
+        ("ai-completion", "hook", "cursor-tab", "anysphere")}

@@ -2,7 +2,7 @@
 
 The agent waits for this command after every edit, so it imports only what recording needs (no policy, no
 grammars, no protocol stack) and never fails the agent's call: whatever goes wrong, it says so on stderr
-and exits 0.
+and exits 0. It never creates a workspace: it records only into an existing project (`existing_project`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def register(subparsers: Any) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("agent", choices=HOOK_AGENTS)
     parser.add_argument("--root", type=Path,
-                        help="project root (default: the nearest folder above the agent's cwd holding .provguard "
-                        "or .git)")
+                        help="project root, an existing folder (default: the nearest folder above the agent's cwd "
+                        "holding .provguard, provguard.toml or .git; with none, nothing is recorded)")
     parser.add_argument("--ledger", metavar="FILE|URL", help="ledger file or PostgreSQL URL (default: "
                         "PROVGUARD_LEDGER_URL, else ROOT/.provguard/ledger.sqlite3)")
     parser.add_argument("--store-text", action="store_true",
@@ -64,13 +64,15 @@ def run(args: argparse.Namespace, data: bytes | None = None) -> int:
 def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | None, store_text: bool) -> str | None:
     """Records the hook's edits; returns what the user should hear about (None when all went well)."""
     from provguard.ledger.location import open_ledger
-    from provguard.provenance.hooks import hook_edits, parse_payload, payload_cwd, project_root
+    from provguard.provenance.hooks import hook_edits, parse_payload, payload_cwd
     from provguard.provenance.transcripts.paths import project_roots
 
     payload = parse_payload(data)
     if isinstance(payload, str):
         return payload
-    project = root or project_root(payload_cwd(payload))
+    project = existing_project(root, payload_cwd(payload))
+    if isinstance(project, str):
+        return project
     found = hook_edits(agent, payload, project_roots(project))
     if not found.edits:
         return found.note
@@ -82,6 +84,24 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
     finally:
         opened.ledger.close()
     return found.note
+
+
+def existing_project(root: Path | None, cwd: str | None) -> Path | str:
+    """The project to record into, or why there is none. The hook never creates a workspace: `--root` must be
+    a folder that exists, and otherwise the project is the nearest folder holding a project marker at or above
+    the agent's working folder (or above its nearest existing ancestor, when the payload names a folder that
+    does not exist)."""
+    if root is not None:
+        return root if root.is_dir() else f"the project folder {root} does not exist: nothing recorded"
+    from provguard.project_markers import nearest_project
+
+    start = Path(cwd) if cwd else Path.cwd()
+    folder = nearest_project(start)
+    if folder is not None:
+        return folder if folder.is_dir() else f"{folder} is not a folder: nothing recorded"
+    missing = "" if start.is_dir() else " (which does not exist)"
+    return (f"no project (.provguard, provguard.toml or .git) at or above {start}{missing}: nothing recorded, "
+            "and no ledger created")
 
 
 def landed(edit: AgentEdit, project: Path) -> AgentEdit:

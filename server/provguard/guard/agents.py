@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provguard import agent_tools
 from provguard.guard import reasons
 from provguard.guard.judge import Verdict
 from provguard.guard.outcome import copilot_permission, cursor_permission, pre_tool_use
@@ -39,24 +40,34 @@ class Agent:
     """stdout for a deny or ask."""
 
 
-READ_ONLY_TOOLS: dict[str, frozenset[str]] = {
-    "claude-code": frozenset({"Read", "Bash", "BashOutput", "KillShell", "Glob", "Grep", "LS", "WebFetch",
-                              "WebSearch", "Task", "TodoWrite", "ExitPlanMode", "SlashCommand", "Skill"}),
-    "codex": frozenset(),  # its hooks see Bash (judged for a patch), apply_patch and MCP tools
-    "cursor": frozenset({"Read", "Shell", "Grep", "Glob", "LS", "Delete", "Task", "CodebaseSearch", "WebSearch",
-                         "ReadLints", "TodoWrite"}),
-    "copilot": frozenset({"ask_user", "bash", "glob", "grep", "powershell", "task", "view", "web_fetch",
-                          "read_file", "list_dir", "file_search", "grep_search", "semantic_search",
-                          "run_in_terminal", "get_terminal_output", "get_errors", "fetch_webpage",
-                          "manage_todo_list", "runSubagent"}),
-}
-"""Tools each agent documents that write no file: let through without a word. Any other tool the guard does not
-know is let through with a note, since it might write a file provguard cannot see."""
+def _with_notes(found: list[ProposedWrite | Skipped], cwd: str | None, model: str | None = None,
+                notes: tuple[str, ...] | list[str] = ()) -> Call:
+    """The call, with a note for each write judged in part (an edit that does not fit the file)."""
+    parts = tuple(w.note for w in found if isinstance(w, ProposedWrite) and w.note)
+    return Call(found, cwd, model, (*notes, *parts))
 
 
-def _not_a_write(agent: str, tool: object, cwd: str | None) -> Call:
-    name = str(tool)
-    if name in READ_ONLY_TOOLS[agent] or name.startswith("mcp__") or "/" in name:  # MCP tools: mcp__s__t, s/t
+def _not_in_table(agent: str, name: object, tool_input: object, cwd: str | None) -> Call | str:
+    """A tool that is not one of the agent's own file tools (provguard.agent_tools): an MCP file-system write is
+    read as such; any other tool whose input names a file and new text for it is judged as a write of that
+    text, with a note naming the tool; a tool that writes no file is let through without a word."""
+    from provguard.guard import edits
+
+    tool = agent_tools.known(agent, name)
+    if tool is not None and tool.mcp:
+        if not isinstance(tool_input, dict):
+            return "no tool_input object in the payload"
+        try:
+            return _with_notes(edits.mcp(tool.name, tool_input, cwd), cwd)
+        except edits.Unreadable as exc:
+            return str(exc)
+    if agent_tools.read_only(agent, name):
+        return Call([], cwd)
+    found = edits.by_fields(str(name), tool_input, cwd) if isinstance(tool_input, dict) else []
+    if found:
+        note = f"{name} is not a tool provguard knows; judged as a write of the file its input names"
+        return _with_notes(found, cwd, notes=(note,))
+    if agent_tools.mcp_tool(name):  # an MCP tool that names no file and text for it: a read, a query
         return Call([], cwd)
     return Call([], cwd, notes=(f"{name} is not a tool provguard knows how to judge; the call is let through",))
 
@@ -76,20 +87,21 @@ def _claude_code(payload: dict[str, Any]) -> Call | str:
     cwd = text(payload.get("cwd"))
     if (other := _other_event(payload, "PreToolUse")) is not None:
         return other
-    tool, tool_input = payload.get("tool_name"), payload.get("tool_input")
-    if tool not in claude_code.TOOLS:
-        return _not_a_write("claude-code", tool, cwd)
+    sent, tool_input = payload.get("tool_name"), payload.get("tool_input")
+    tool = agent_tools.known("claude-code", sent)
+    if tool is None or tool.mcp:
+        return _not_in_table("claude-code", sent, tool_input, cwd)
     if not isinstance(tool_input, dict):
         return "no tool_input object in the payload"
-    found = claude_code.writes(str(tool), tool_input, cwd)
+    found = claude_code.writes(tool.name, tool_input, cwd)
     if isinstance(found, str):
         return found
     model = None
     transcript = text(payload.get("transcript_path"))
     if found and transcript and possible(transcript):  # the call's line is written before the hook runs
-        call = find_call(Path(transcript), text(payload.get("tool_use_id")), str(tool), tool_input)
+        call = find_call(Path(transcript), text(payload.get("tool_use_id")), str(sent), tool_input)
         model = call[1] if call else None
-    return Call(found, cwd, model)
+    return _with_notes(found, cwd, model)
 
 
 def _codex(payload: dict[str, Any]) -> Call | str:
@@ -98,13 +110,14 @@ def _codex(payload: dict[str, Any]) -> Call | str:
     cwd = text(payload.get("cwd"))
     if (other := _other_event(payload, "PreToolUse")) is not None:
         return other
-    tool_input = payload.get("tool_input")
-    if payload.get("tool_name") not in codex.TOOLS:
-        return _not_a_write("codex", payload.get("tool_name"), cwd)
+    sent, tool_input = payload.get("tool_name"), payload.get("tool_input")
+    tool = agent_tools.known("codex", sent)
+    if tool is None or tool.mcp:
+        return _not_in_table("codex", sent, tool_input, cwd)
     if not isinstance(tool_input, dict):
         return "no tool_input object in the payload"
     found, notes = codex.writes(tool_input, cwd)
-    return Call(found, cwd, text(payload.get("model")), tuple(notes))
+    return _with_notes(found, cwd, text(payload.get("model")), notes)
 
 
 def _claude_code_answer(verdict: Verdict) -> str:
@@ -130,14 +143,17 @@ def _cursor(payload: dict[str, Any]) -> Call | str:
     cwd = text(payload.get("cwd")) or (text(roots[0]) if isinstance(roots, list) and roots else None)
     if (other := _other_event(payload, "preToolUse")) is not None:
         return other
-    tool = payload.get("tool_name")
-    if tool not in cursor.TOOLS:
-        return _not_a_write("cursor", tool, cwd)
+    sent = payload.get("tool_name")
+    tool = agent_tools.known("cursor", sent)
     arguments = cursor.tool_input(payload)
+    if tool is None or tool.mcp:
+        return _not_in_table("cursor", sent, arguments, cwd)
     if isinstance(arguments, str):
         return arguments
-    found = cursor.writes(str(tool), arguments, cwd)
-    return found if isinstance(found, str) else Call(found, cwd, text(payload.get("model")))
+    found = cursor.writes(tool.name, arguments, cwd)
+    if isinstance(found, str):
+        return found
+    return _with_notes(found[0], cwd, text(payload.get("model")), found[1])
 
 
 def _copilot(payload: dict[str, Any]) -> Call | str:
@@ -147,16 +163,17 @@ def _copilot(payload: dict[str, Any]) -> Call | str:
     event = payload.get("hook_event_name", payload.get("hookEventName"))
     if event not in (None, "PreToolUse", "preToolUse"):
         return Call([], cwd, notes=(f"a {event} event, not preToolUse: nothing to judge",))
-    tool, arguments = copilot.call(payload)
-    if tool not in copilot.TOOLS:
-        return _not_a_write("copilot", tool, cwd)
+    sent, arguments = copilot.call(payload)
+    tool = agent_tools.known("copilot", sent)
+    if tool is None or tool.mcp:
+        return _not_in_table("copilot", sent, arguments, cwd)
     if isinstance(arguments, str):
         return arguments
-    found = copilot.writes(str(tool), arguments, cwd)
+    found = copilot.writes(tool.name, arguments, cwd)
     if isinstance(found, str):
         return found
     writes, notes = found
-    return Call(writes, cwd, notes=tuple(notes))
+    return _with_notes(writes, cwd, notes=notes)
 
 
 def _cursor_answer(verdict: Verdict) -> str:

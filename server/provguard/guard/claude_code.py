@@ -10,8 +10,9 @@ tool_input, tool_use_id}`. The tool inputs:
 - NotebookEdit: `{notebook_path, new_source, cell_id?, cell_type?, edit_mode?}`: a code cell's source is judged
   as the text written at the notebook's path; markdown cells and deletions write no code.
 
-A call that would fail (its `old_string` is not in the file) writes nothing and is let through: the tool
-reports the failure itself.
+An edit that cannot be applied (its `old_string` is not in the file, or the file is missing) writes nothing,
+but its new text is judged on its own at the file's path, with a note on stderr saying why (edits.replaced).
+The tool names come from provguard.agent_tools.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from typing import Any
 from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
 from provguard.guard.project import landing
 from provguard.guard.proposed import proposed
-
-TOOLS = ("Write", "Edit", "MultiEdit", "NotebookEdit")
 
 
 def writes(tool: str, tool_input: dict[str, Any], cwd: str | None) -> Writes | str:

@@ -2,7 +2,8 @@
 
 The payload is `{session_id, turn_id, transcript_path, cwd, hook_event_name: "PreToolUse", model,
 permission_mode, tool_name, tool_input: {command}, tool_use_id}`; `tool_name` is "apply_patch" (or "Bash" for a
-shell command, which may hold a patch in a heredoc) and `tool_input.command` the patch text. The patch is read
+shell command, which may hold a patch in a heredoc) and `tool_input.command` the patch text; Codex Desktop
+names it `functions.apply_patch` with the patch as `input` (names: provguard.agent_tools). The patch is read
 by the transcript import's parser (provenance/transcripts/apply_patch.py).
 
 An update's new text comes from applying its hunks to the file the way Codex matches them: a hunk's `@@` line
@@ -20,13 +21,19 @@ from provguard.guard.project import landing
 from provguard.guard.proposed import ProposedWrite, Skipped, proposed, read_current
 from provguard.provenance.transcripts.apply_patch import Hunk, contains_patch, parse_patch
 
-TOOLS = ("apply_patch", "Bash")
+PATCH_FIELDS = ("command", "input", "patch")
+"""Where a patch is: Codex's hooks send `command`, its function-call tool (`functions.apply_patch`) `input`."""
 
 
 def patch_text(tool_input: dict[str, Any]) -> str | None:
-    command = tool_input.get("command")
-    parts = command if isinstance(command, list) else [command]
-    return next((p for p in parts if isinstance(p, str) and contains_patch(p)), None)
+    """The patch in the call's input: in a known field first, else in any string argument (Cursor's
+    ApplyPatch and other hosts name the field their own way)."""
+    for name in PATCH_FIELDS:
+        value = tool_input.get(name)
+        for part in value if isinstance(value, list) else [value]:
+            if isinstance(part, str) and contains_patch(part):
+                return part
+    return next((v for v in tool_input.values() if isinstance(v, str) and contains_patch(v)), None)
 
 
 def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWrite | Skipped], list[str]]:

@@ -10,6 +10,10 @@ Both read hooks from `.github/hooks/*.json`. Two payload styles exist:
   `multi_replace_string_in_file {replacements: [{filePath, oldString, newString}]}`, `insert_edit_into_file
   {filePath, code}` (an edit sketched with "...existing code..." lines: its code is judged on its own at the
   file's path) and `apply_patch {input}` (the patch format Codex uses).
+- `str_replace_editor {command, path, file_text?, old_str?, new_str?, insert_line?}` (Anthropic's text-editor
+  shape, which agent mode offers Claude models): `create`, `str_replace` and `insert` write.
+
+Tool names: provguard.agent_tools.
 
 The answer (outcome.py) carries the decision both ways: the CLI reads `permissionDecision` and
 `permissionDecisionReason` at the top level, VS Code reads them in `hookSpecificOutput`.
@@ -19,13 +23,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
+from provguard.guard.edits import Replacement, Unreadable, Writes, alone, replaced, string, whole_file
 from provguard.guard.project import landing
-from provguard.guard.proposed import proposed
+from provguard.guard.proposed import Skipped, proposed, read_current
 from provguard.untrusted_json import NotJson, loads_untrusted
-
-TOOLS = ("create", "edit", "create_file", "replace_string_in_file", "multi_replace_string_in_file",
-         "insert_edit_into_file", "apply_patch")
 
 
 def call(payload: dict[str, Any]) -> tuple[str | None, dict[str, Any] | str]:
@@ -60,9 +61,39 @@ def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> tuple[Write
 
             found, notes = codex.writes({"command": string(arguments, "input", "patch", what=f"{tool} call")}, cwd)
             return found, notes
+        if tool == "str_replace_editor":
+            return _editor(arguments, cwd), []
     except Unreadable as exc:
         return str(exc)
     return [], []
+
+
+def _editor(arguments: dict[str, Any], cwd: str | None) -> Writes:
+    command = arguments.get("command")
+    path = string(arguments, "path", "filePath", what=f"a str_replace_editor {command} call")
+    if command == "create":
+        return whole_file(path, string(arguments, "file_text", "content", what="a str_replace_editor create"), cwd)
+    if command == "str_replace":
+        return replaced(path, [Replacement(string(arguments, "old_str", what="a str_replace_editor str_replace"),
+                                           string(arguments, "new_str", what="a str_replace_editor str_replace"))],
+                        cwd)
+    if command == "insert":
+        new = string(arguments, "new_str", "text", what="a str_replace_editor insert")
+        line = arguments.get("insert_line")
+        target = landing(path, cwd)
+        current = read_current(target)
+        if isinstance(current, Skipped):
+            return [current]
+        if current.text is None or not isinstance(line, int) or isinstance(line, bool) or line < 0:
+            return alone(target, [new], "no line to insert at" if current.text is not None
+                         else "the file does not exist, so the insert cannot be applied")
+        lines = current.text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        at = min(line, len(lines))
+        return [proposed(target, current.text, "".join(lines[:at]) + new + ("" if new.endswith("\n") else "\n")
+                         + "".join(lines[at:]))]
+    return []  # view, undo_edit
 
 
 def _replacement(arguments: dict[str, Any], tool: str) -> Replacement:
@@ -82,7 +113,6 @@ def _multi(arguments: dict[str, Any], cwd: str | None) -> Writes:
         path = string(item, "filePath", "path", what="a replacement")
         by_file.setdefault(path, []).append(_replacement(item, "multi_replace_string_in_file"))
     return [write for path, steps in by_file.items() for write in replaced(path, steps, cwd)]
-
 
 
 def inserted(tool: str, arguments: dict[str, Any]) -> list[tuple[str, str]] | str:
@@ -108,6 +138,13 @@ def inserted(tool: str, arguments: dict[str, Any]) -> list[tuple[str, str]] | st
 
             patch = parse_patch(string(arguments, "input", "patch", what=f"{tool} call"))
             return [(file.target, file.added) for file in patch.files]
+        if tool == "str_replace_editor":
+            command = arguments.get("command")
+            path = string(arguments, "path", "filePath", what=f"a str_replace_editor {command} call")
+            if command == "create":
+                return [(path, string(arguments, "file_text", "content", what="a str_replace_editor create"))]
+            if command in ("str_replace", "insert"):
+                return [(path, string(arguments, "new_str", "text", what=f"a str_replace_editor {command}"))]
     except Unreadable as exc:
         return str(exc)
     return []

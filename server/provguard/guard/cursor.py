@@ -3,8 +3,9 @@
 The payload is `{hook_event_name: "preToolUse", conversation_id, generation_id, model, cursor_version,
 workspace_roots, tool_name, tool_input, ...}`; `tool_input` is an object or a JSON string. Cursor's agent
 names the file `path` (`file_path` in some versions) and a Write's text `contents` (or `content`);
-StrReplace and Edit take `old_string`, `new_string`, `replace_all`; MultiEdit a list of such `edits`. Other
-tools (Read, Shell, Grep, Delete, ...) write no code.
+StrReplace and Edit take `old_string`, `new_string`, `replace_all`; MultiEdit a list of such `edits`; with
+GPT models, ApplyPatch takes a patch in Codex's format (read as Codex's, from whichever argument holds it).
+Other tools (Read, Shell, Grep, Delete, ...) write no code. Tool names: provguard.agent_tools.
 
 The answer (outcome.py) is `{"permission": "deny" | "ask", "user_message": ..., "agent_message": ...}`.
 """
@@ -16,8 +17,6 @@ from typing import Any
 from provguard.guard.edits import Replacement, Unreadable, Writes, replaced, string, whole_file
 from provguard.untrusted_json import NotJson, loads_untrusted
 
-TOOLS = ("Write", "StrReplace", "Edit", "MultiEdit")
-
 
 def tool_input(payload: dict[str, Any]) -> dict[str, Any] | str:
     value = payload.get("tool_input")
@@ -28,7 +27,18 @@ def tool_input(payload: dict[str, Any]) -> dict[str, Any] | str:
     return value if isinstance(value, dict) else "no tool_input object in the payload"
 
 
-def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> Writes | str:
+def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> tuple[Writes, list[str]] | str:
+    if tool == "ApplyPatch":
+        from provguard.guard import codex
+
+        if codex.patch_text(arguments) is None:
+            return "ApplyPatch call without a patch"
+        return codex.writes(arguments, cwd)
+    found = _edits(tool, arguments, cwd)
+    return found if isinstance(found, str) else (found, [])
+
+
+def _edits(tool: str, arguments: dict[str, Any], cwd: str | None) -> Writes | str:
     try:
         path = string(arguments, "path", "file_path", what=f"{tool} call")
         if tool == "Write":
@@ -47,17 +57,24 @@ def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> Writes | st
         return str(exc)
 
 
-
-def inserted(tool: str, arguments: dict[str, Any]) -> tuple[str, list[str]] | str:
-    """The file a file tool's call names and the texts it put there, for recording the call once made (the
-    afterFileEdit and postToolUse hooks); a message when the arguments do not say."""
+def inserted(tool: str, arguments: dict[str, Any]) -> list[tuple[str, str]] | str:
+    """(file, text) for each text a file tool's call put in a file, for recording the call once made (the
+    postToolUse hook); a message when the arguments do not say."""
     try:
+        if tool == "ApplyPatch":
+            from provguard.guard import codex
+            from provguard.provenance.transcripts.apply_patch import parse_patch
+
+            patch = codex.patch_text(arguments)
+            if patch is None:
+                return "ApplyPatch call without a patch"
+            return [(file.target, file.added) for file in parse_patch(patch).files]
         path = string(arguments, "path", "file_path", what=f"{tool} call")
         if tool == "Write":
-            return path, [string(arguments, "contents", "content", what="Write call")]
+            return [(path, string(arguments, "contents", "content", what="Write call"))]
         edits = arguments.get("edits") if tool == "MultiEdit" else [arguments]
         if not isinstance(edits, list):
             return "MultiEdit call without a list of edits"
-        return path, [string(e, "new_string", what=f"{tool} call") for e in edits if isinstance(e, dict)]
+        return [(path, string(e, "new_string", what=f"{tool} call")) for e in edits if isinstance(e, dict)]
     except Unreadable as exc:
         return str(exc)

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provguard.agent_tools import matcher
 from provguard.guard import json_text
 
 GUARD_TIMEOUT_SECONDS = 10
@@ -106,16 +107,16 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
     home = Path.home()
     if agent == "claude-code":
         return AgentHooks(agent, ".claude/settings.json", home / ".claude" / "settings.json", (
-            HookEntry("PreToolUse", guard, _command_hook(guard), "Write|Edit|MultiEdit|NotebookEdit"),
-            HookEntry("PostToolUse", hook, _command_hook(hook), "Write|Edit|MultiEdit|NotebookEdit")),
+            HookEntry("PreToolUse", guard, _command_hook(guard), matcher(agent)),
+            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent))),
             hooks_only=False)
     if agent == "codex":
         codex_home = Path(os.environ["CODEX_HOME"]) if os.environ.get("CODEX_HOME") else home / ".codex"
         return AgentHooks(agent, ".codex/hooks.json", codex_home / "hooks.json", (
-            HookEntry("PreToolUse", guard, _command_hook(guard), "apply_patch"),
-            HookEntry("PostToolUse", hook, _command_hook(hook), "apply_patch")))
+            HookEntry("PreToolUse", guard, _command_hook(guard), matcher(agent)),
+            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent))))
     if agent == "cursor":
-        entry = {"command": guard, "matcher": "Write|StrReplace|Edit|MultiEdit", "timeout": GUARD_TIMEOUT_SECONDS}
+        entry = {"command": guard, "matcher": matcher(agent), "timeout": GUARD_TIMEOUT_SECONDS}
         return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json", (
             HookEntry("preToolUse", guard, entry),
             HookEntry("afterFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS})), {"version": 1})

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provguard import __version__
+from provguard.project_markers import nearest_project
 
-CONFIG_MARKERS = (".provguard", ".git", "provguard.toml")
 CONFIG_NAMES = ("provguard.toml", "pyproject.toml")
 """policy/project.py's configuration files, looked for in the same folders."""
 FORMAT = 1
@@ -65,10 +65,7 @@ def project_root(path: str) -> Path:
     """The nearest folder above where the file lands holding a ledger, a repository or a provguard.toml: rule
     paths are relative to it. A file in no project is judged relative to its own folder."""
     folder = Path(os.path.realpath(path)).parent
-    for candidate in (folder, *folder.parents):
-        if any(os.path.exists(candidate / marker) for marker in CONFIG_MARKERS):  # never raises
-            return candidate
-    return folder
+    return nearest_project(folder) or folder
 
 
 def cache_folder() -> Path | None:

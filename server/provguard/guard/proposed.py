@@ -23,6 +23,8 @@ class ProposedWrite:
     """The whole file after the call."""
     agent_ranges: tuple[tuple[int, int], ...]
     """Byte ranges of `text` the agent wrote."""
+    note: str | None = None
+    """Why the write is judged in part (say, an edit that does not fit the file: its new text alone)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def read_current(path: str) -> Current | Skipped:
     return Current(data.decode("utf-8", errors="surrogateescape"))
 
 
-def proposed(path: str, old: str | None, new: str) -> ProposedWrite | Skipped:
+def proposed(path: str, old: str | None, new: str, note: str | None = None) -> ProposedWrite | Skipped:
     """The write of `new` over `old` (None: a new file): the agent's ranges are the lines `old` lacks."""
     if "\0" in new[:8192]:
         return Skipped(path, "binary content")
@@ -73,7 +75,7 @@ def proposed(path: str, old: str | None, new: str) -> ProposedWrite | Skipped:
         matcher = difflib.SequenceMatcher(None, old.splitlines(keepends=True), new_lines, autojunk=False)
         changed = [(j1, j2) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag in ("replace", "insert")]
     ranges = tuple((starts[j1], starts[j2]) for j1, j2 in changed if starts[j1] < starts[j2])
-    return ProposedWrite(path, data, ranges)
+    return ProposedWrite(path, data, ranges, note)
 
 
 def _encode(text: str) -> bytes:

@@ -61,6 +61,10 @@ class Declaration:
     """A URL or licence for external code, or a free comment."""
 
 
+COMPLETION_TOOLS = frozenset({"cursor-tab"})
+"""Tools whose recorded edits are inline completions (origin `ai-completion`), not an agent's (`ai-agent`)."""
+
+
 @dataclass(frozen=True)
 class AgentEdit:
     """One write by an AI agent, learnt from a hook or a session transcript.
@@ -99,7 +103,8 @@ class AgentEdit:
     (see the README's table of sources), which rules can weigh with `min-confidence`."""
 
     def origin(self) -> Origin:
-        return Origin(kind=Kind.AI_AGENT, evidence=self.evidence, tool=self.tool, vendor=self.vendor,
+        kind = Kind.AI_COMPLETION if self.tool in COMPLETION_TOOLS else Kind.AI_AGENT
+        return Origin(kind=kind, evidence=self.evidence, tool=self.tool, vendor=self.vendor,
                       model=self.model, confidence=self.confidence, date=self.time,
                       extra=tuple((k, v) for k, v in (("session", self.session_id), ("tool-call", self.tool_call_id),
                                                       ("record", self.source)) if v))

@@ -10,23 +10,28 @@ file_path, edits: [{old_string, new_string}]}` (its postToolUse: the preToolUse 
 the outcome). GitHub Copilot's PostToolUse (VS Code agent mode, and the Copilot CLI for that event name) sends
 `{session_id, cwd, tool_name, tool_input, tool_response, tool_use_id}`; the CLI's own postToolUse `{sessionId,
 cwd, toolName, toolArgs, toolResult: {resultType}}`. The tools' argument names are read by the guard's module
-for each agent (provguard.guard.cursor, .copilot), so the guard and the recording read a call alike.
+for each agent (provguard.guard.cursor, .copilot), and the tool names from the one table the guard uses too
+(provguard.agent_tools), so the guard and the recording read a call alike: an MCP file-system write, or a tool
+not in the table whose input names a file and new text for it, is recorded by those fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from provguard import agent_tools
 from provguard.ledger.model import AgentEdit
+from provguard.project_markers import nearest_project
 from provguard.provenance.origin import Evidence
 from provguard.provenance.transcripts import paths
 from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, field, now, text
 from provguard.untrusted_json import NotJson, json_object, loads_untrusted
 
-PROJECT_MARKERS = (".provguard", ".git")
-POST_EVENTS = (None, "PostToolUse", "postToolUse", "afterFileEdit")
+POST_EVENTS = (None, "PostToolUse", "postToolUse", "afterFileEdit", "afterTabFileEdit")
+CURSOR_TAB = "cursor-tab"
+"""The tool of Cursor Tab's inline completions (afterTabFileEdit): their origin is `ai-completion`."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,7 @@ def parse_payload(data: bytes) -> dict[str, Any] | str:
 def project_root(cwd: str | None) -> Path:
     """The nearest folder at or above the agent's working folder holding a ledger or a repository."""
     start = Path(cwd) if cwd else Path.cwd()
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return folder
-    return start
+    return nearest_project(start) or start
 
 
 def payload_cwd(payload: dict[str, Any]) -> str | None:
@@ -64,7 +66,8 @@ def hook_edits(agent: str, payload: dict[str, Any], roots: tuple[str, ...]) -> H
     recorder = Recorder(agent, Evidence.HOOK, roots)
     event = payload.get("hook_event_name")
     if event not in POST_EVENTS:
-        return HookEdits([], cwd, f"ignored a {event} event (only PostToolUse and afterFileEdit record edits)")
+        return HookEdits([], cwd, f"ignored a {event} event (only PostToolUse, afterFileEdit and afterTabFileEdit "
+                         "record edits)")
     if agent == "cursor":
         return _cursor(recorder, payload, cwd)
     if agent == "copilot":
@@ -75,15 +78,16 @@ def hook_edits(agent: str, payload: dict[str, Any], roots: tuple[str, ...]) -> H
     name = str(payload.get("tool_name"))
     if agent == "claude-code":
         return _claude(recorder, payload, name, tool_input, cwd)
-    return _codex(recorder, payload, tool_input, cwd)
+    return _codex(recorder, payload, name, tool_input, cwd)
 
 
 def _claude(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: dict[str, Any],
             cwd: str | None) -> HookEdits:
     from provguard.provenance.transcripts import claude_code  # each agent's hook loads only its own format
 
-    if name not in claude_code.EDIT_TOOLS:
-        return HookEdits([], cwd)
+    tool = agent_tools.known("claude-code", name)
+    if tool is None or tool.mcp or tool.name not in claude_code.EDIT_TOOLS:
+        return _by_fields(recorder, payload, name, tool_input, cwd)
     call_id, model = text(payload.get("tool_use_id")), None
     transcript = text(payload.get("transcript_path"))
     found = claude_code.find_call(Path(transcript), call_id, name, tool_input) if transcript else None
@@ -91,21 +95,22 @@ def _claude(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: 
         call_id, model = found
     if call_id is None:
         return HookEdits([], cwd, f"no tool_use_id, and the {name} call is not in the transcript")
-    writes = claude_code.writes(name, tool_input, payload.get("tool_response"), cwd)
+    writes = claude_code.writes(tool.name, tool_input, payload.get("tool_response"), cwd)
     if isinstance(writes, str):
         return HookEdits([], cwd, writes)
     call = Call(text(payload.get("session_id")), call_id, model, now(), "hook")
     return HookEdits(agent_edits(recorder, call, writes), cwd)
 
 
-def _codex(recorder: Recorder, payload: dict[str, Any], tool_input: dict[str, Any], cwd: str | None) -> HookEdits:
-    from provguard.provenance.transcripts.apply_patch import contains_patch, parse_patch
+def _codex(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: dict[str, Any],
+           cwd: str | None) -> HookEdits:
+    from provguard.guard import codex
+    from provguard.provenance.transcripts.apply_patch import parse_patch
 
-    command = tool_input.get("command")
-    patch_text = next((part for part in (command if isinstance(command, list) else [command])
-                       if isinstance(part, str) and contains_patch(part)), None)
+    tool = agent_tools.known("codex", name)
+    patch_text = None if tool is not None and tool.mcp else codex.patch_text(tool_input)
     if patch_text is None:
-        return HookEdits([], cwd)  # a shell command that applies no patch
+        return _by_fields(recorder, payload, name, tool_input, cwd)  # else a shell command that applies no patch
     if _failed(payload.get("tool_response")):
         return HookEdits([], cwd, "the patch did not apply; nothing recorded")
     call_id = text(payload.get("tool_use_id"))
@@ -123,35 +128,52 @@ def _codex(recorder: Recorder, payload: dict[str, Any], tool_input: dict[str, An
 def _cursor(recorder: Recorder, payload: dict[str, Any], cwd: str | None) -> HookEdits:
     from provguard.guard import cursor
 
-    if payload.get("hook_event_name") == "afterFileEdit":
+    if payload.get("hook_event_name") == "afterTabFileEdit":  # same shape, plus each edit's range and lines
+        recorder = replace(recorder, tool=CURSOR_TAB)
+    if payload.get("hook_event_name") in ("afterFileEdit", "afterTabFileEdit"):
         path, edits = text(payload.get("file_path")), payload.get("edits")
         if path is None or not isinstance(edits, list):
-            return HookEdits([], cwd, "an afterFileEdit without file_path and a list of edits")
+            return HookEdits([], cwd, f"an {payload.get('hook_event_name')} without file_path and a list of edits")
         texts = [e["new_string"] for e in edits if isinstance(e, dict) and isinstance(e.get("new_string"), str)]
     else:
         name, arguments = text(payload.get("tool_name")), cursor.tool_input(payload)
-        if name not in cursor.TOOLS:
-            return HookEdits([], cwd)
+        tool = agent_tools.known("cursor", name)
+        if tool is None or tool.mcp:
+            if isinstance(arguments, str):
+                return HookEdits([], cwd)
+            return _by_fields(recorder, payload, str(name), arguments, cwd)
         if isinstance(arguments, str):
             return HookEdits([], cwd, arguments)
-        found = cursor.inserted(name, arguments)
+        found = cursor.inserted(tool.name, arguments)
         if isinstance(found, str):
             return HookEdits([], cwd, found)
-        path, texts = found
+        by_file: dict[str, list[str]] = {}
+        for file, added in found:
+            by_file.setdefault(file, []).append(added)
+        return HookEdits([edit for file, added_texts in by_file.items()
+                          for edit in _cursor_edits(recorder, payload, file, added_texts, cwd)], cwd)
+    return HookEdits(_cursor_edits(recorder, payload, path, texts, cwd), cwd)
+
+
+def _cursor_edits(recorder: Recorder, payload: dict[str, Any], path: str, texts: list[str],
+                  cwd: str | None) -> list[AgentEdit]:
     # One generation may edit a file several times, each its own afterFileEdit: the call is the generation
     # and what it wrote, so each is recorded once, and a repeated hook call records nothing new.
     generation = text(payload.get("generation_id")) or text(payload.get("tool_use_id")) or ""
     call_id = f"{generation}:{_digest(path, *texts)}"
     call = Call(text(payload.get("conversation_id")), call_id, text(payload.get("model")), now(), "hook")
-    return HookEdits(agent_edits(recorder, call, [Write(paths.resolve(path, cwd), t) for t in texts]), cwd)
+    return agent_edits(recorder, call, [Write(paths.resolve(path, cwd), t) for t in texts])
 
 
 def _copilot(recorder: Recorder, payload: dict[str, Any], cwd: str | None) -> HookEdits:
     from provguard.guard import copilot
 
     name, arguments = copilot.call(payload)
-    if name not in copilot.TOOLS:
-        return HookEdits([], cwd)
+    tool = agent_tools.known("copilot", name)
+    if tool is None or tool.mcp:
+        if isinstance(arguments, str):
+            return HookEdits([], cwd)
+        return _by_fields(recorder, payload, str(name), arguments, cwd)
     if isinstance(arguments, str):
         return HookEdits([], cwd, arguments)
     result = payload.get("toolResult")
@@ -159,13 +181,33 @@ def _copilot(recorder: Recorder, payload: dict[str, Any], cwd: str | None) -> Ho
         return HookEdits([], cwd, f"the {name} call did not succeed ({result.get('resultType')}); nothing recorded")
     if _failed(payload.get("tool_response")):
         return HookEdits([], cwd, f"the {name} call failed; nothing recorded")
-    found = copilot.inserted(name, arguments)
+    found = copilot.inserted(tool.name, arguments)
     if isinstance(found, str):
         return HookEdits([], cwd, found)
     session = text(payload.get("session_id")) or text(payload.get("sessionId"))
-    call_id = text(payload.get("tool_use_id")) or _digest(str(payload.get("timestamp")), name, *(t for _, t in found))
+    call_id = (text(payload.get("tool_use_id"))
+               or _digest(str(payload.get("timestamp")), tool.name, *(t for _, t in found)))
     call = Call(session, call_id, text(payload.get("model")), now(), "hook")
     return HookEdits(agent_edits(recorder, call, [Write(paths.resolve(p, cwd), t) for p, t in found]), cwd)
+
+
+def _by_fields(recorder: Recorder, payload: dict[str, Any], name: str, arguments: dict[str, Any],
+               cwd: str | None) -> HookEdits:
+    """An MCP file-system write, or a tool not in the table whose input names a file and new text for it,
+    recorded by those fields (as the guard judges it); nothing for a tool that writes no file."""
+    found = [] if agent_tools.read_only(recorder.tool, name) else agent_tools.inserted(arguments)
+    if not found:
+        return HookEdits([], cwd)
+    result = payload.get("toolResult")
+    if _failed(payload.get("tool_response")) or (isinstance(result, dict)
+                                                 and result.get("resultType") not in (None, "success")):
+        return HookEdits([], cwd, f"the {name} call failed; nothing recorded")
+    session = (text(payload.get("session_id")) or text(payload.get("sessionId"))
+               or text(payload.get("conversation_id")))
+    call_id = (text(payload.get("tool_use_id")) or text(payload.get("toolUseId"))
+               or _digest(str(payload.get("timestamp")), name, *(f.text for f in found)))
+    call = Call(session, call_id, text(payload.get("model")), now(), "hook")
+    return HookEdits(agent_edits(recorder, call, [Write(paths.resolve(f.path, cwd), f.text) for f in found]), cwd)
 
 
 def _digest(*parts: str) -> str:

@@ -1,0 +1,259 @@
+"""The tool names the guard and the recording hook know, from one table (provguard.agent_tools): every
+file-writing tool of Claude Code, Codex, Cursor and Copilot is judged by `provguard guard <agent>` and recorded
+by `provguard hook <agent>`, under the names the agents really send (a host's `functions.` prefix, another
+spelling, an MCP file-system server under any name); a tool the table does not know is judged by its input's
+fields; an edit that cannot be applied has its new text judged alone. Run as the agents run them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guard_support import SAMPLE_ROOT, allowed, answer, guard, payload
+from provguard.agent_tools import WRITE_TOOLS, Kind, known, matcher
+from provguard.guard.install import agent_hooks
+from provguard.ledger.sqlite import SqliteLedger
+from provguard.provenance.transcripts import claude_code
+
+DATA = "training_data/prompts.py"
+OLD = "EXAMPLES = []"
+NEW = 'EXAMPLES = ["vat(100) == 20"]'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    (root / ".git").mkdir(parents=True)
+    for folder in ("training_data", "src"):
+        (root / folder).mkdir()
+        (root / folder / "prompts.py").write_text(OLD + "\n", encoding="utf-8")
+    return root
+
+
+def refused(agent: str, done: subprocess.CompletedProcess[str]) -> bool:
+    found = answer(agent, done)
+    if agent == "cursor":
+        return bool(found["permission"] == "deny")
+    return bool(found["hookSpecificOutput"]["permissionDecision"] == "deny")
+
+
+def elsewhere(stdin: bytes) -> bytes:
+    """The same call, writing to src/ instead of the training-data folder."""
+    return stdin.replace(b"training_data/", b"src/")
+
+
+# -- the names agents send -----------------------------------------------------------------------------------
+
+NEW_NAMES = [
+    ("codex", "codex-desktop-functions-apply-patch.json"),
+    ("codex", "codex-mcp-edit-file.json"),
+    ("cursor", "cursor-applypatch-training-data.json"),
+    ("copilot", "copilot-vscode-str-replace-editor.json"),
+    ("copilot", "copilot-vscode-mcp-write-file.json"),
+    ("claude-code", "claude-code-mcp-write-file.json"),
+]
+
+
+@pytest.mark.parametrize(("agent", "fixture"), NEW_NAMES)
+def test_a_tool_name_variant_is_refused_in_training_data_and_let_through_elsewhere(
+        project: Path, agent: str, fixture: str) -> None:
+    stdin = payload(fixture, project)
+
+    assert refused(agent, guard(agent, stdin))
+    assert allowed(guard(agent, elsewhere(stdin))) == ""
+
+
+@pytest.mark.parametrize(("agent", "sent", "table"), [
+    ("codex", "functions.apply_patch", "apply_patch"),
+    ("cursor", "apply_patch", "ApplyPatch"),
+    ("copilot", "functions.create_file", "create_file"),
+    ("claude-code", "write", "Write"),
+])
+def test_a_host_prefix_or_another_spelling_is_the_same_tool(agent: str, sent: str, table: str) -> None:
+    tool = known(agent, sent)
+    assert tool is not None and (tool.name, tool.mcp) == (table, False)
+
+
+@pytest.mark.parametrize(("agent", "sent", "table"), [
+    ("claude-code", "mcp__filesystem__write_file", "write_file"),
+    ("codex", "mcp__my_files__edit_file", "edit_file"),
+    ("copilot", "mcp_mcp-filesystem_edit_file", "edit_file"),
+])
+def test_an_mcp_file_system_write_is_known_under_any_server_name(agent: str, sent: str, table: str) -> None:
+    tool = known(agent, sent)
+    assert tool is not None and (tool.name, tool.mcp) == (table, True)
+
+
+def test_an_mcp_tool_that_reads_is_not_a_write() -> None:
+    assert known("claude-code", "mcp__filesystem__read_file") is None
+
+
+def test_an_mcp_edit_file_dry_run_writes_nothing(project: Path) -> None:
+    data = json.loads(payload("codex-mcp-edit-file.json", project))
+    data["tool_input"]["dryRun"] = True
+
+    assert allowed(guard("codex", json.dumps(data).encode())) == ""
+
+
+# -- a tool the table does not know ----------------------------------------------------------------------------
+
+
+def test_an_unknown_tool_naming_a_file_and_its_content_is_judged_and_named_on_stderr(project: Path) -> None:
+    stdin = payload("cursor-unknown-tool-write.json", project)
+
+    done = guard("cursor", stdin)
+
+    assert refused("cursor", done)
+    assert "SaveFile is not a tool provguard knows; judged as a write of the file its input names" in done.stderr
+    assert "SaveFile is not a tool provguard knows" in allowed(guard("cursor", elsewhere(stdin)))
+
+
+def test_an_unknown_tool_with_a_new_string_has_that_text_judged_alone(project: Path) -> None:
+    stdin = payload("copilot-vscode-mcp-write-file.json", project, tool_name="save_snippet",
+                    tool_input={"filePath": str(project / DATA), "newString": NEW})
+
+    done = guard("copilot", stdin)
+
+    assert refused("copilot", done)
+    assert "save_snippet is not a tool provguard knows" in done.stderr
+
+
+def test_an_unknown_tool_without_content_is_let_through_with_a_note(project: Path) -> None:
+    stdin = payload("cursor-unknown-tool-write.json", project, tool_input={"target_file": str(project / DATA)})
+
+    assert "SaveFile is not a tool provguard knows how to judge; the call is let through" in allowed(
+        guard("cursor", stdin))
+
+
+# -- edits the guard cannot apply ------------------------------------------------------------------------------
+
+
+def test_a_replacement_whose_old_text_is_not_in_the_file_has_its_new_text_judged_and_says_why(
+        project: Path) -> None:
+    (project / DATA).write_text("EXAMPLES = [1]\n", encoding="utf-8")
+    stdin = payload("cursor-strreplace-training-data.json", project)
+
+    done = guard("cursor", stdin)
+
+    assert refused("cursor", done)
+    assert (f"{project / DATA}: the text to replace is not in the file, so the edit cannot be applied; judged the new "
+            "text alone") in done.stderr
+
+
+def test_an_edit_of_a_missing_file_has_its_new_text_judged_and_says_why(project: Path) -> None:
+    (project / DATA).unlink()
+
+    done = guard("codex", payload("codex-mcp-edit-file.json", project))
+
+    assert refused("codex", done)
+    assert f"{project / DATA}: the file does not exist, so the edit cannot be applied" in done.stderr
+
+
+def test_an_edit_that_cannot_be_applied_outside_any_rule_is_let_through_saying_why(project: Path) -> None:
+    (project / "src" / "prompts.py").write_text("EXAMPLES = [1]\n", encoding="utf-8")
+
+    stderr = allowed(guard("claude-code", elsewhere(payload("claude-code-edit-training-data.json", project))))
+
+    assert "src/prompts.py: the text to replace is not in the file, so the edit cannot be applied" in stderr
+
+
+# -- the guard and the recording hook know the same tools ------------------------------------------------------
+
+
+def patch(path: str) -> str:
+    return f"*** Begin Patch\n*** Update File: {path}\n@@\n-{OLD}\n+{NEW}\n*** End Patch\n"
+
+
+def sample_input(agent: str, name: str, root: Path) -> tuple[dict[str, Any], str]:
+    """An input for the tool writing NEW into the training-data file, and the file's path in the project."""
+    path = str(root / DATA)
+    kind = WRITE_TOOLS[agent].get(name)
+    if name.endswith("write_file"):
+        return {"path": path, "content": NEW + "\n"}, DATA
+    if name.endswith("edit_file"):
+        return {"path": path, "edits": [{"oldText": OLD, "newText": NEW}]}, DATA
+    if kind is Kind.NOTEBOOK:
+        return {"notebook_path": str(root / "training_data" / "cells.ipynb"), "new_source": NEW,
+                "cell_type": "code", "edit_mode": "insert"}, "training_data/cells.ipynb"
+    if kind is Kind.SHELL:
+        return {"command": ["bash", "-lc", f"apply_patch <<'EOF'\n{patch(DATA)}EOF\n"]}, DATA
+    if kind is Kind.PATCH:
+        return {"command" if agent == "codex" else "input" if agent == "copilot" else "patch": patch(DATA)}, DATA
+    if kind is Kind.INSERT:
+        return {"filePath": path, "code": NEW}, DATA
+    if kind is Kind.EDITOR:
+        return {"command": "insert", "path": path, "insert_line": 1, "new_str": NEW}, DATA
+    spelled = {"claude-code": ("file_path", "content", "old_string", "new_string"),
+               "cursor": ("path", "contents", "old_string", "new_string"),
+               "copilot": (("path", "file_text", "old_str", "new_str") if name in ("create", "edit")
+                           else ("filePath", "content", "oldString", "newString"))}
+    where, content, old, new = spelled[agent]
+    if kind is Kind.WHOLE_FILE:
+        return {where: path, content: NEW + "\n"}, DATA
+    if kind is Kind.REPLACE:
+        return {where: path, old: OLD, new: NEW}, DATA
+    if agent == "copilot":
+        return {"replacements": [{where: path, old: OLD, new: NEW}]}, DATA
+    return {where: path, "edits": [{old: OLD, new: NEW}]}, DATA
+
+
+def call(agent: str, name: str, tool_input: dict[str, Any], root: Path, event: str) -> bytes:
+    """The agent's hook payload for the call, on the pre- or post-tool-use event."""
+    number = zlib.crc32(name.encode())
+    if agent == "cursor":
+        data: dict[str, Any] = {"conversation_id": "c-1", "generation_id": f"g-{number}", "model": "gpt-5",
+                                "hook_event_name": event[0].lower() + event[1:], "workspace_roots": [str(root)]}
+    else:
+        data = {"session_id": "s-1", "cwd": str(root), "hook_event_name": event, "transcript_path": None,
+                "timestamp": "2026-11-25T04:00:00.000Z"}
+        if agent == "codex":
+            data["model"] = "gpt-5-codex"
+    data.update({"tool_name": name, "tool_input": tool_input, "tool_use_id": f"call_{number}"})
+    return json.dumps(data).replace(SAMPLE_ROOT, str(root)).encode()
+
+
+def mcp_names(agent: str) -> list[str]:
+    server = "mcp_filesystem_" if agent == "copilot" else "mcp__filesystem__"
+    return [server + "write_file", server + "edit_file"]
+
+
+ALL_WRITE_TOOLS = [(agent, name) for agent in WRITE_TOOLS for name in [*WRITE_TOOLS[agent], *mcp_names(agent)]]
+
+
+@pytest.mark.parametrize(("agent", "name"), ALL_WRITE_TOOLS)
+def test_every_write_tool_in_the_table_is_judged_by_the_guard_and_recorded_by_the_hook(
+        project: Path, agent: str, name: str) -> None:
+    tool_input, where = sample_input(agent, name, project)
+
+    assert refused(agent, guard(agent, call(agent, name, tool_input, project, "PreToolUse")))
+    done = subprocess.run([sys.executable, "-m", "provguard", "hook", agent],
+                          input=call(agent, name, tool_input, project, "PostToolUse").decode(),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    edits = SqliteLedger(project / ".provguard" / "ledger.sqlite3").agent_edits()
+    assert [edit.path for edit in edits] == [where]
+
+
+@pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor"])
+def test_the_installed_guard_and_recording_matchers_reach_every_write_tool_in_the_table(agent: str) -> None:
+    names = [name for name, kind in WRITE_TOOLS[agent].items() if kind is not Kind.SHELL]
+    names += mcp_names(agent) if agent != "cursor" else []
+    names += ["functions.apply_patch"] if agent == "codex" else []
+
+    for entry in agent_hooks(agent).entries:
+        pattern = entry.matcher if entry.matcher is not None else entry.hook.get("matcher")
+        if pattern is None:
+            continue  # Cursor's afterFileEdit: every edit
+        assert pattern == matcher(agent)
+        assert [name for name in names if not re.fullmatch(pattern, name)] == []
+
+
+def test_the_claude_code_transcript_import_records_the_same_tools_the_guard_judges() -> None:
+    assert frozenset(WRITE_TOOLS["claude-code"]) == claude_code.EDIT_TOOLS
