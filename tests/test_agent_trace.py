@@ -213,14 +213,18 @@ def test_a_sha256_content_hash_must_match_the_lines_and_another_tools_hash_is_le
         record(2, "sha256:" + hashlib.sha256(lines.rstrip(b"\n")).hexdigest()),  # without the last break
         record(3, "murmur3:9f2e8a1b"),  # the spec's example: an algorithm provguard does not compute
         record(4, "sha256:" + "0" * 64),
+        record(5, "sha256:" + hashlib.sha256(lines).hexdigest()[:16].upper()),  # Cursor keeps 16 hex digits
+        record(6, "sha256:" + hashlib.sha256(lines).hexdigest()[:7]),  # too short to be evidence
     ]) + "\n", encoding="utf-8")
 
     report = import_traces(SqliteLedger(tmp_path / "ledger.sqlite3"), root, [traces])
 
-    assert report.edits_new == 3
+    assert report.edits_new == 4
     assert [(p.line, p.reason) for p in report.problems] == [
         (4, f"files[0].conversations[0].ranges[0]: content_hash does not match lines 8-12 of src/pricing.py at "
-            f"{revision}")]
+            f"{revision} or in the working tree: its text is not found"),
+        (6, f"files[0].conversations[0].ranges[0]: content_hash 'sha256:{hashlib.sha256(lines).hexdigest()[:7]}' is "
+            "not a sha256 digest or a prefix of at least 8 of its hex digits")]
 
 
 def test_outside_a_repository_records_are_read_against_the_files_unless_they_name_a_git_revision(

@@ -10,9 +10,23 @@ import pytest
 
 from provguard.cli import main
 from provguard.ledger.sqlite import SqliteLedger
+from provguard.provenance.fingerprints import insertion_prints
 from provguard.provenance.origin import Evidence, Kind
 from provguard.provenance.transcripts.importer import import_agent
-from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, SAMPLE_ROOT, WINDOWS_FIXTURE, fresh, moved
+from transcript_support import (
+    CLAUDE_FIXTURE,
+    CLAUDE_SESSION,
+    NOTEBOOK_FIXTURE,
+    NOTEBOOK_SESSION,
+    SAMPLE_ROOT,
+    SUBAGENT_FIXTURE,
+    SUBAGENT_SESSION,
+    TRANSCRIPTS,
+    WINDOWS_FIXTURE,
+    fresh,
+    fresh_session,
+    moved,
+)
 
 ROOT = Path(SAMPLE_ROOT)
 
@@ -176,3 +190,99 @@ def test_the_command_finds_the_projects_sessions_in_the_claude_config_folder(
 def test_the_command_rejects_a_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "codex", str(tmp_path / "nowhere"), "--root", str(tmp_path)]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def _records(ledger: SqliteLedger) -> set[tuple[str | None, str, str | None, str | None, int, str, str | None]]:
+    return {(e.tool_call_id, e.path, e.session_id, e.model, e.lines, e.time, e.source) for e in ledger.agent_edits()}
+
+
+def test_a_subagents_edits_name_it_keep_the_session_and_its_prompt_abandons_none_of_the_main_threads_calls(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    session = fresh_session(SUBAGENT_FIXTURE, tmp_path / "projects")
+    subagent = session.with_suffix("") / "subagents" / "agent-a3f9c21.jsonl"
+
+    assert main(["import", "claude-code", str(session), "--root", str(tmp_path),
+                 "--ledger", str(tmp_path / "ledger.sqlite3")]) == 0
+
+    assert "2 of 2 transcript files read" in capsys.readouterr().out  # the session's subagents come with it
+    haiku, sonnet = "claude-haiku-4-5-20251001", "claude-sonnet-4-5-20250929"
+    assert _records(SqliteLedger(tmp_path / "ledger.sqlite3")) == {
+        # answered after the inline subagent's prompt (line 4), which abandons nothing of the main thread
+        ("toolu_01EditCartTax1Ab", f"{SAMPLE_ROOT}/src/cart.py", SUBAGENT_SESSION, sonnet, 1,
+         "2026-11-21T10:00:07+00:00", f"transcript {session}:7"),
+        # an older version's subagent, inline in the session's file: no name to give
+        ("toolu_01WriteTaxTable5Gh", f"{SAMPLE_ROOT}/src/tax_table.py", SUBAGENT_SESSION, haiku, 5,
+         "2026-11-21T10:00:06+00:00", f"transcript {session}:6 (subagent)"),
+        # a newer version's subagent, in its own file; its failed Edit records nothing
+        ("toolu_01WriteTaxModule8Lm", f"{SAMPLE_ROOT}/src/tax.py", SUBAGENT_SESSION, haiku, 6,
+         "2026-11-21T10:00:14+00:00", f"transcript {subagent}:3 (subagent a3f9c21)"),
+    }
+
+
+def test_the_command_reads_the_subagents_of_the_projects_sessions_in_the_claude_config_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "work" / "shop"
+    project.mkdir(parents=True)
+    config = tmp_path / "claude-config"
+    folder = config / "projects" / str(project).replace("/", "-").replace("_", "-")
+    session = moved(SUBAGENT_FIXTURE, folder / SUBAGENT_FIXTURE.name, project)
+    sub = SUBAGENT_FIXTURE.with_suffix("") / "subagents" / "agent-a3f9c21.jsonl"
+    moved(sub, session.with_suffix("") / "subagents" / sub.name, project)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+
+    assert main(["import", "claude-code", "--root", str(project)]) == 0
+
+    ledger = SqliteLedger(project / ".provguard" / "ledger.sqlite3")
+    assert sorted((e.path, e.source.rsplit(" ", 1)[-1] if e.source else None) for e in ledger.agent_edits()) == [
+        ("src/cart.py", f"{session}:7"), ("src/tax.py", "a3f9c21)"), ("src/tax_table.py", "(subagent)")]
+
+
+def test_notebook_cells_take_their_type_and_language_from_the_result_and_only_code_is_recorded(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    session = fresh(NOTEBOOK_FIXTURE, tmp_path / "projects")
+    ledger_file = tmp_path / "ledger.sqlite3"
+
+    assert main(["import", "claude-code", str(session), "--root", str(tmp_path), "--ledger", str(ledger_file),
+                 "--store-text"]) == 0
+    assert "0 lines skipped" in capsys.readouterr().out
+
+    ledger = SqliteLedger(ledger_file, store_text=True)
+    sonnet = "claude-sonnet-4-5-20250929"
+    assert _records(ledger) == {
+        ("toolu_01NbPythonCell1Qr", f"{SAMPLE_ROOT}/analysis/orders.ipynb", NOTEBOOK_SESSION, sonnet, 2,
+         "2026-11-21T11:00:04+00:00", f"transcript {session}:3"),
+        # toolu_01NbMarkdownCell2St: the call does not say, the result says markdown: prose, not recorded
+        ("toolu_01NbRCell3Uv", f"{SAMPLE_ROOT}/analysis/orders-r.ipynb", NOTEBOOK_SESSION, sonnet, 2,
+         "2026-11-21T11:00:08+00:00", f"transcript {session}:7"),
+        ("toolu_01NbJuliaCell4Wx", f"{SAMPLE_ROOT}/analysis/orders-jl.ipynb", NOTEBOOK_SESSION, sonnet, 3,
+         "2026-11-21T11:00:10+00:00", f"transcript {session}:9"),
+    }
+    cells = {e.tool_call_id: e for e in ledger.agent_edits()}
+    # each cell is fingerprinted as a file in its notebook's language would be, so copies into one are found:
+    # Python with its grammar, R and Julia (no grammar) with the generic reader, never as Python
+    for call, copy in (("toolu_01NbPythonCell1Qr", "monthly.py"), ("toolu_01NbRCell3Uv", "monthly.R"),
+                       ("toolu_01NbJuliaCell4Wx", "monthly.jl")):
+        text = cells[call].text
+        assert text is not None
+        assert set(cells[call].fingerprints) == set(insertion_prints(text, f"analysis/{copy}").fingerprints)
+    for call in ("toolu_01NbRCell3Uv", "toolu_01NbJuliaCell4Wx"):
+        text = cells[call].text
+        assert text is not None and set(cells[call].fingerprints) != set(insertion_prints(text, "cell.py").fingerprints)
+
+
+def test_published_samples_a_subagent_file_and_a_notebook_result_read_as_their_authors_describe(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    samples = TRANSCRIPTS / "samples" / "claude-code" / "-work-project"  # see fixtures/transcripts/SOURCES.md
+    ledger_file = tmp_path / "ledger.sqlite3"
+
+    assert main(["import", "claude-code", str(samples / "sess-main-1.jsonl"), str(samples / "s.jsonl"),
+                 "--root", str(tmp_path), "--ledger", str(ledger_file)]) == 0
+
+    # the session's subagent file comes with it; its lines (a Glob) hold no edit and no problem
+    assert "3 of 3 transcript files read (10 lines); 1 new edits recorded (0 already known); 0 lines skipped" \
+        in capsys.readouterr().out
+    (cell,) = SqliteLedger(ledger_file).agent_edits()
+    assert (cell.tool_call_id, cell.path, cell.session_id, cell.model, cell.lines, cell.time, cell.source) == (
+        "toolu_n", "/work/project/nb.ipynb", "s", "claude-opus-4-5-20251101", 1, "2026-09-08T10:00:01+00:00",
+        f"transcript {samples / 's.jsonl'}:2")
+    assert set(cell.fingerprints) == set(insertion_prints("print(2)", "nb.py").fingerprints)

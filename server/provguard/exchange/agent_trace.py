@@ -99,14 +99,31 @@ def content_hash(lines: bytes) -> str:
     return "sha256:" + hashlib.sha256(lines).hexdigest()
 
 
+MIN_HASH_PREFIX = 8
+"""Hex digits a `sha256:` value needs to be checked: Cursor writes the first 16 of the digest, and fewer than
+8 would match unrelated lines too often to be evidence either way."""
+_HEX = frozenset("0123456789abcdef")
+
+
+def sha256_prefix(value: str) -> str | None:
+    """The hex digits of a `sha256:` content_hash (the whole digest or a prefix of at least MIN_HASH_PREFIX),
+    lower case; None when the value is not such a hash."""
+    digits = value.removeprefix("sha256:").lower()
+    if digits == value.lower() or not MIN_HASH_PREFIX <= len(digits) <= 64 or not set(digits) <= _HEX:
+        return None
+    return digits
+
+
 def hash_matches(value: str, lines: bytes) -> bool | None:
     """Whether a record's `content_hash` is that of `lines`: None when it is not a hash provguard computes
-    (another tool's algorithm), so it is neither trusted nor held against the record. A sha256 without the
-    last line's break counts too: tools differ on that."""
+    (another tool's algorithm), so it is neither trusted nor held against the record. The value may be a
+    prefix of the hex digest (Cursor keeps 16 digits); a `sha256:` value too short or not hex matches nothing.
+    A sha256 without the last line's break counts too: tools differ on that."""
     if not value.startswith("sha256:"):
         return None
-    expected = value.removeprefix("sha256:").lower()
-    return expected in (hashlib.sha256(lines).hexdigest(), hashlib.sha256(lines.rstrip(b"\r\n")).hexdigest())
+    expected = sha256_prefix(value)
+    return expected is not None and any(hashlib.sha256(text).hexdigest().startswith(expected)
+                                        for text in (lines, lines.rstrip(b"\r\n")))
 
 
 def split_model_id(model_id: str) -> tuple[str | None, str]:

@@ -7,6 +7,14 @@ matcher every recorded edit goes through. The record is another tool's claim, so
 full confidence: AI_CONFIDENCE for `ai`, MIXED_CONFIDENCE for `mixed` (human-edited AI output). `human` and
 `unknown` ranges say nothing about AI and are only counted.
 
+Cursor's records name the commit *before* the edit (HEAD when its hook ran) while their ranges describe the
+file as edited, committed later. So a range with a checkable `content_hash` (a `sha256:` digest or a prefix of
+one) is looked for where its lines match: at the record's revision, else at the first later commit (on the way
+to HEAD) that changed the file, else in the working tree; lines are never taken from a revision where they do
+not match. A range without such a hash can only be read at the revision it names. Cursor also traces shell
+commands under a pseudo-file (`.shell-history`): a dot-named path that is in no commit and not in the working
+tree is counted and skipped, not reported.
+
 Files are read incrementally with the transcripts' reader (a cursor per file in the ledger; a half-written
 last line is read again next time), and edit ids derive from the record id, file, conversation and range, so
 importing a file again stores nothing new.
@@ -35,7 +43,15 @@ from provguard.provenance.transcripts.discovery import jsonl_files
 from provguard.provenance.transcripts.importer import SETTLED_SECONDS
 from provguard.provenance.transcripts.reader import Line, Problem, read_transcript
 
-from .agent_trace import Conversation, LineRange, TraceRecord, hash_matches, split_model_id
+from .agent_trace import (
+    MIN_HASH_PREFIX,
+    Conversation,
+    LineRange,
+    TraceRecord,
+    hash_matches,
+    sha256_prefix,
+    split_model_id,
+)
 from .agent_trace_read import read_record
 
 AI_CONFIDENCE = 0.9
@@ -67,6 +83,11 @@ class TraceImport:
     """Ranges by contributor type (human, unknown) that are not recorded."""
     working_tree: int = 0
     """Ranges read from the working tree: their record names no git revision."""
+    later: int = 0
+    """Ranges whose lines match their content_hash not at the record's revision but at a later commit or in the
+    working tree (Cursor's records name the commit before the edit)."""
+    pseudo_files: Counter[str] = field(default_factory=Counter)
+    """File entries skipped as pseudo-files (Cursor's `.shell-history`), by path."""
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -113,6 +134,38 @@ class RepositoryTexts:
                                                                                  .strip())
         self.git = not isinstance(top, GitFailure)
         self._cache: dict[tuple[str | None, str], bytes | str] = {}
+        self._later: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._known: dict[str, bool] = {}
+
+    def later_commits(self, traced: str, revision: str) -> tuple[str, ...]:
+        """The commits after `revision` on the way to HEAD that change the file, oldest first: where the lines a
+        record describes land when its revision is the commit before the edit. Empty without git or when git
+        does not know the revision."""
+        clean = posixpath.normpath(traced.replace("\\", "/"))
+        key = (revision, clean)
+        if key not in self._later:
+            found: tuple[str, ...] = ()
+            if self.git and revision.strip() and not revision.startswith("-"):
+                out = run_git(self.repository, ["rev-list", "--topo-order", "--reverse", f"{revision}..HEAD",
+                                                "--", f":(literal){clean}"])
+                if not isinstance(out, GitFailure):
+                    found = tuple(out.decode("ascii", "replace").split())
+            self._later[key] = found
+        return self._later[key]
+
+    def is_pseudo_file(self, traced: str) -> bool:
+        """A path some tools trace that is no file: dot-named (Cursor's `.shell-history`), not in the working
+        tree, and in no commit of the repository."""
+        clean = posixpath.normpath(traced.replace("\\", "/"))
+        if not PurePosixPath(clean).name.startswith(".") or clean in (".", ".."):
+            return False
+        if clean not in self._known:
+            known = os.path.lexists(self.repository / clean)
+            if not known and self.git:
+                out = run_git(self.repository, ["rev-list", "-1", "--all", "--", f":(literal){clean}"])
+                known = isinstance(out, GitFailure) or bool(out.strip())  # git failing proves nothing
+            self._known[clean] = known
+        return not self._known[clean]
 
     def ledger_path(self, traced: str) -> str | None:
         """Where the ledger keeps a file a record names (relative to the repository root): relative to the
@@ -174,6 +227,8 @@ class TraceParser:
         self.report = report
         self.edits: list[AgentEdit] = []
         self.problems: list[tuple[int, str]] = []
+        self.skipped: Counter[str] = Counter()
+        """Always empty: every line is a record, and a bad one is a problem of its own."""
 
     def resume(self, file: BinaryIO, offset: int) -> None:
         """Records stand alone: nothing before `offset` is needed."""
@@ -194,6 +249,9 @@ class TraceParser:
         for file_index, traced in enumerate(record.files):
             where = f"files[{file_index}]"
             stored = self.texts.ledger_path(traced.path)
+            if stored is not None and self.texts.is_pseudo_file(traced.path):
+                self.report.pseudo_files[traced.path] += 1
+                continue
             if stored is None:
                 self.problems.append((line.number, f"{where}.path: {traced.path!r} is not relative to the "
                                       "repository root"))
@@ -215,20 +273,11 @@ class TraceParser:
         if confidence is None:
             self.report.not_ai[contributor.type] += 1
             return None
-        data = self.texts.read(traced, revision)
-        if isinstance(data, str):
-            self.problems.append((line.number, f"{at}: {data}"))
+        found = self._lines_of(traced, revision, line_range)
+        if isinstance(found, str):
+            self.problems.append((line.number, f"{at}: {found}"))
             return None
-        lines = _lines(data)
-        if line_range.end_line > len(lines):
-            self.problems.append((line.number, f"{at}: lines {line_range.start_line}-{line_range.end_line}, but "
-                                  f"{traced} has {len(lines)} lines{f' at {revision}' if revision else ''}"))
-            return None
-        chosen = b"".join(lines[line_range.start_line - 1:line_range.end_line])
-        if line_range.content_hash is not None and hash_matches(line_range.content_hash, chosen) is False:
-            self.problems.append((line.number, f"{at}: content_hash does not match lines {line_range.start_line}-"
-                                  f"{line_range.end_line} of {traced}{f' at {revision}' if revision else ''}"))
-            return None
+        chosen, at_revision = found
         text = chosen.decode("utf-8", errors="replace")
         if not text.strip():
             self.problems.append((line.number, f"{at}: lines {line_range.start_line}-{line_range.end_line} are "
@@ -236,6 +285,8 @@ class TraceParser:
             return None
         if revision is None:
             self.report.working_tree += 1
+        elif not at_revision:
+            self.report.later += 1
         self.report.ranges += 1
         provider, model = split_model_id(contributor.model_id) if contributor.model_id else (None, None)
         prints = insertion_prints(text, stored)
@@ -245,6 +296,44 @@ class TraceParser:
             session_id=conversation.url, lines=prints.lines, fingerprints=prints.fingerprints,
             line_hashes=prints.line_hashes, text=text, source=f"agent-trace {self.file}:{line.number}",
             confidence=confidence)
+
+
+    def _lines_of(self, traced: str, revision: str | None, line_range: LineRange) -> tuple[bytes, bool] | str:
+        """The range's lines and whether they are the revision's, or why there are none. With a checkable
+        content_hash the lines are those that match it: at the revision, a later commit changing the file, or the
+        working tree, the first that matches; without one, the revision's (the working tree's without one)."""
+        span = f"lines {line_range.start_line}-{line_range.end_line} of {traced}"
+        value = line_range.content_hash
+        checkable = value is not None and hash_matches(value, b"") is not None
+        if value is not None and checkable and sha256_prefix(value) is None:
+            return f"content_hash {value[:80]!r} is not a sha256 digest or a prefix of at least {MIN_HASH_PREFIX} " \
+                "of its hex digits"
+        places: list[str | None] = [revision]
+        if revision is not None and checkable:
+            places += [*self.texts.later_commits(traced, revision), None]
+        first_failure: str | None = None
+        for place in places:
+            data = self.texts.read(traced, place)
+            if isinstance(data, str):
+                first_failure = first_failure or data
+                continue
+            lines = _lines(data)
+            if line_range.end_line > len(lines):
+                first_failure = first_failure or (f"lines {line_range.start_line}-{line_range.end_line}, but "
+                                                  f"{traced} has {len(lines)} lines"
+                                                  f"{f' at {place}' if place else ''}")
+                continue
+            chosen = b"".join(lines[line_range.start_line - 1:line_range.end_line])
+            if not checkable or hash_matches(line_range.content_hash or "", chosen):
+                return chosen, place == revision
+        if not checkable or revision is None:
+            return first_failure or f"content_hash does not match {span}"
+        later = len(places) - 2
+        commits = "the later commit" if later == 1 else f"any of the {later} later commits"
+        return (f"content_hash does not match {span} at {revision}, at {commits} changing it, or in the working "
+                "tree: its text is not found" if later else
+                f"content_hash does not match {span} at {revision} or in the working tree: its text is not found") \
+            + (f" ({first_failure})" if first_failure else "")
 
 
 def edit_id(record_id: str, path: str, conversation: int, line_range: LineRange) -> str:

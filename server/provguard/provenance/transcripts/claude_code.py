@@ -11,15 +11,23 @@ Each line is one JSON object. The ones that matter here:
 A call counts once its result line says it succeeded; the inserted text is the patch's added lines (what
 landed in the file), or the written content for a new file. The PostToolUse hook gets the same `tool_input`
 and, as `tool_response`, the same object the transcript stores as `toolUseResult`, so `writes` serves both.
+
+Subagents (the Task tool) run on side chains: their lines carry `"isSidechain": true` and, in newer versions,
+an `agentId`, and are written to `<session>/subagents/agent-<agentId>.jsonl` (older versions wrote them into the
+session's own file). A subagent's prompt is a user line like any other; it must not abandon the main thread's
+calls, so unanswered calls are kept per thread. A subagent's edits keep the session's id (the hook reports the
+same one, and both must derive the same edit id) and name the agent in their source.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from provguard.files import open_regular
+from provguard.languages import by_id
 from provguard.ledger.model import AgentEdit
 from provguard.untrusted_json import loads_untrusted
 
@@ -44,6 +52,8 @@ class _Pending:
     session_id: str | None
     cwd: str | None
     start: int
+    agent: str | None
+    """The subagent that made the call ("" when its lines do not name it); None on the main thread."""
 
 
 class ClaudeCodeParser:
@@ -52,7 +62,9 @@ class ClaudeCodeParser:
         self.name = name
         self.edits: list[AgentEdit] = []
         self.problems: list[tuple[int, str]] = []
+        self.skipped: Counter[str] = Counter()
         self._pending: dict[str, _Pending] = {}
+        self._file_agent = _agent_from_name(name)
 
     def resume(self, file: BinaryIO, offset: int) -> None:
         """Every line carries its own session, folder and model: nothing to recover."""
@@ -86,15 +98,17 @@ class ClaudeCodeParser:
                 self.problems.append((line.number, f"{block.get('name')} call without an id or input"))
                 continue
             self._pending[call_id] = _Pending(block["name"], tool_input, text(field(record, "message", "model")),
-                                              text(record.get("sessionId")), cwd, line.start)
+                                              text(record.get("sessionId")), cwd, line.start, self._agent(record))
 
     def _user(self, line: Line, record: dict[str, Any]) -> None:
         content = field(record, "message", "content")
         results = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"] \
             if isinstance(content, list) else []
         if not results:
-            if not record.get("isMeta"):
-                self._pending.clear()  # a new prompt: calls still unanswered were abandoned
+            if not record.get("isMeta") and record.get("isSidechain") is not True:
+                # a new prompt on the main thread: its calls still unanswered were abandoned; a subagent's prompt
+                # starts a side chain and abandons nothing (its agent may run while the main thread waits)
+                self._pending = {k: p for k, p in self._pending.items() if p.agent is not None}
             return
         shared = record.get("toolUseResult")
         for result in results:
@@ -106,10 +120,26 @@ class ClaudeCodeParser:
             if isinstance(found, str):
                 self.problems.append((line.number, found))
                 continue
+            named = "" if pending.agent is None else f" (subagent {pending.agent})" if pending.agent else " (subagent)"
             call = Call(pending.session_id or text(record.get("sessionId")), str(result.get("tool_use_id")),
                         pending.model, utc_time(record.get("timestamp")) or now(),
-                        f"transcript {self.name}:{line.number}")
+                        f"transcript {self.name}:{line.number}{named}")
             self.edits.extend(agent_edits(self.recorder, call, found))
+
+    def _agent(self, record: dict[str, Any]) -> str | None:
+        """The subagent a line belongs to: its `agentId`, else the file's name; a side-chain line with neither
+        (an older session file) belongs to an unnamed one, ""."""
+        if record.get("isSidechain") is not True and self._file_agent is None:
+            return None
+        return text(record.get("agentId")) or self._file_agent or ""
+
+
+def _agent_from_name(name: str) -> str | None:
+    """`agent-<id>` from a subagent transcript's file name (`<session>/subagents/agent-<id>.jsonl`)."""
+    path = Path(name)
+    if path.parent.name == "subagents" and path.stem.startswith("agent-") and len(path.stem) > len("agent-"):
+        return path.stem.removeprefix("agent-")
+    return None
 
 
 def writes(name: str, tool_input: dict[str, Any], outcome: Any, cwd: str | None) -> list[Write] | str:
@@ -117,7 +147,7 @@ def writes(name: str, tool_input: dict[str, Any], outcome: Any, cwd: str | None)
     if isinstance(outcome, str) and outcome.lower().startswith("error"):
         return []  # an older transcript's way of saying the call failed
     if name == "NotebookEdit":
-        return _notebook(tool_input, cwd)
+        return _notebook(tool_input, outcome, cwd)
     result = outcome if isinstance(outcome, dict) else {}
     path = text(result.get("filePath")) or text(tool_input.get("file_path"))
     if path is None:
@@ -136,16 +166,52 @@ def writes(name: str, tool_input: dict[str, Any], outcome: Any, cwd: str | None)
     return [Write(paths.resolve(path, cwd), inserted)]
 
 
-def _notebook(tool_input: dict[str, Any], cwd: str | None) -> list[Write] | str:
-    """A code cell's new source, recorded at the notebook's path and fingerprinted as Python (the kernel is
-    not in the call; Python's grammar is the notebooks' common case), so copies into .py files are found.
-    Markdown cells and deletions put no code in."""
+def _notebook(tool_input: dict[str, Any], outcome: Any, cwd: str | None) -> list[Write] | str:
+    """A code cell's new source, recorded at the notebook's path and fingerprinted with the grammar of the
+    notebook's language, so copies into source files are found. Markdown and raw cells and deletions put no code
+    in.
+
+    The call often names neither: a replaced cell keeps its type, and the kernel's language is in the notebook.
+    The result says both (`cell_type`, `language`; the notebook after the edit as `updated_file`): it wins when
+    the input is silent. A language provguard has no grammar for (R, Julia, ...) is read by the generic reader;
+    only a notebook that says nothing at all is taken for Python, the common case."""
     path = text(tool_input.get("notebook_path"))
+    result = outcome if isinstance(outcome, dict) else {}
+    path = path or text(result.get("notebook_path"))
     if path is None:
         return "NotebookEdit call without a notebook_path"
-    if tool_input.get("edit_mode") == "delete" or tool_input.get("cell_type") == "markdown":
+    if text(result.get("error")) or tool_input.get("edit_mode") == "delete":
         return []
-    return [Write(paths.resolve(path, cwd), text(tool_input.get("new_source")) or "", "cell.py")]
+    cell_type = text(tool_input.get("cell_type")) or text(result.get("cell_type")) or "code"
+    language = _notebook_language(result)
+    if cell_type != "code" or language == "markdown":
+        return []
+    source = text(tool_input.get("new_source")) or text(result.get("new_source")) or ""
+    return [Write(paths.resolve(path, cwd), source, cell_grammar(language))]
+
+
+def _notebook_language(result: dict[str, Any]) -> str:
+    """The notebook's language, lower case: the result's `language`, else the kernel named in the notebook it
+    wrote, else "python"."""
+    language = text(result.get("language"))
+    if language is None and (updated := text(result.get("updated_file"))) is not None:
+        notebook = loads_untrusted(updated)
+        if isinstance(notebook, dict):
+            language = text(field(notebook, "metadata", "language_info", "name")) \
+                or text(field(notebook, "metadata", "kernelspec", "language"))
+    return (language or "python").strip().lower()
+
+
+_LANGUAGE_NAMES = {"python3": "python", "c++": "cpp", "c++11": "cpp", "c++14": "cpp", "c++17": "cpp",
+                   "node": "javascript", "js": "javascript", "ts": "typescript"}
+"""Names kernels give their language that are not provguard's language ids."""
+
+
+def cell_grammar(language: str) -> str:
+    """A file name whose extension picks `language`'s grammar; one without an extension (the generic reader)
+    when provguard has no grammar for it."""
+    found = by_id(_LANGUAGE_NAMES.get(language, language))
+    return f"cell{found.extensions[0]}" if found is not None and found.extensions else "cell"
 
 
 TAIL_BYTES = 1 << 20

@@ -12,14 +12,20 @@ Each line is `{"timestamp", "type", "payload"}`:
 
 A call is recorded when its outcome is known, from whichever of the output item and `patch_apply_end` comes
 first; both name the same files, so they give the same edit ids.
+
+Codex adds line types as it grows (`world_state`, `inter_agent_communication_metadata`, ...). Those known to
+carry no edit are passed over; a type not known at all is counted, and the file's count reported once, not one
+problem per line: a newer rollout is not a broken one.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from provguard.agent_tools import normalise
 from provguard.ledger.model import AgentEdit
 from provguard.untrusted_json import NotJson, loads_untrusted
 
@@ -33,6 +39,9 @@ if TYPE_CHECKING:
 
 TOOL = "codex"
 TOP_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
+QUIET_TYPES = frozenset({"world_state", "inter_agent_communication", "inter_agent_communication_metadata",
+                         "security_risk_score", "token_usage_record"})
+"""Line types that never describe an edit: passed over without a word."""
 CALL_TYPES = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
 OUTPUT_TYPES = frozenset({"function_call_output", "custom_tool_call_output"})
 ABANDONING_EVENTS = frozenset({"user_message", "turn_aborted"})
@@ -55,6 +64,7 @@ class CodexParser:
         self.name = name
         self.edits: list[AgentEdit] = []
         self.problems: list[tuple[int, str]] = []
+        self.skipped: Counter[str] = Counter()
         self.session_id: str | None = None
         self.cwd: str | None = None
         self.model: str | None = None
@@ -82,9 +92,12 @@ class CodexParser:
             kind, payload = "response_item", record
         elif kind is None and "id" in record and "timestamp" in record:
             kind, payload = "session_meta", record  # the legacy first line
+        if isinstance(kind, str) and kind and kind not in TOP_TYPES:
+            if kind not in QUIET_TYPES:
+                self.skipped[kind] += 1
+            return
         if kind not in TOP_TYPES:
-            reason = "no 'type' field" if kind is None else f"unknown line type {kind!r}"
-            self.problems.append((line.number, reason))
+            self.problems.append((line.number, "no 'type' field" if kind is None else "a 'type' that is not a name"))
             return
         if not isinstance(payload, dict):
             self.problems.append((line.number, f"{kind} line without a payload object"))
@@ -160,6 +173,7 @@ class CodexParser:
 def _patch_call(payload: dict[str, Any], cwd: str | None) -> tuple[str, str | None] | None:
     """The patch text a call carries and the folder its paths are relative to; None for other calls."""
     name = payload.get("name")
+    name = normalise(name) if isinstance(name, str) else name  # Codex Desktop: `functions.apply_patch`
     if payload.get("type") == "custom_tool_call":
         patch = payload.get("input")
         return (patch, cwd) if name == "apply_patch" and isinstance(patch, str) else None

@@ -1,7 +1,8 @@
 """Where the agents keep their records by default, and which of those files belong to a project.
 
 Claude Code: `$CLAUDE_CONFIG_DIR/projects`, else `~/.claude/projects`; one folder per working directory,
-named by the directory with every character other than a letter or digit replaced by "-". Codex:
+named by the directory with every character other than a letter or digit replaced by "-", a session's subagents
+in `<session>/subagents/agent-<id>.jsonl` beside its file. Codex:
 `$CODEX_HOME/sessions`, else `~/.codex/sessions`, by date, whatever the project.
 """
 
@@ -41,6 +42,12 @@ def claude_project_folders(projects: Path, roots: Sequence[str]) -> list[Path]:
     except OSError:
         return []
     return [f for f in folders if any(f.name == n or f.name.startswith(n + "-") for n in names)]
+
+
+def claude_subagent_folders(paths: Sequence[Path]) -> list[Path]:
+    """The subagents' folders of the session files among `paths`: importing a session imports its subagents."""
+    return [folder for path in paths if path.suffix == ".jsonl" and path.is_file()
+            and (folder := path.with_suffix("") / "subagents").is_dir()]
 
 
 def jsonl_files(paths: Sequence[Path]) -> Iterator[Path]:

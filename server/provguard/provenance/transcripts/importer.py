@@ -5,6 +5,7 @@ import stopped (a cursor per file in the ledger), so a periodic import costs wha
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ class ImportReport:
     edits_new: int = 0
     """Edits the ledger did not know yet (the others came from a hook or an earlier import)."""
     problems: list[Problem] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    """Lines of types the importer does not know, by type (each file's count is also one problem)."""
     sources: tuple[Path, ...] = ()
 
 
@@ -57,6 +60,8 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
     recorder = Recorder(agent, Evidence.TRANSCRIPT, roots, within=roots if discovered else None)
     chosen = default_sources(agent, roots) if sources is None else list(sources)
     report = ImportReport(agent, sources=tuple(chosen))
+    if agent == claude_code.TOOL:
+        chosen = [*chosen, *discovery.claude_subagent_folders(chosen)]
     for file in discovery.jsonl_files(chosen):
         report.files += 1
         key = str(file.absolute())
@@ -72,6 +77,7 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
         report.bytes += read.bytes
         report.edits_found += len(read.edits)
         report.problems.extend(read.problems)
+        report.skipped.update(read.skipped)
         if read.edits:
             report.edits_new += ledger.add_agent_edits(read.edits)
         if read.cursor != cursor:

@@ -8,6 +8,7 @@ with a break) but the cursor stays before it, so it is read again, whole, next t
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,9 @@ class LineParser(Protocol):
 
     edits: list[AgentEdit]
     problems: list[tuple[int, str]]
+    skipped: Counter[str]
+    """Well-formed lines of types the parser does not know, by type: the agent's format moved on, and a
+    count says so once instead of one problem per line."""
 
     def resume(self, file: BinaryIO, offset: int) -> None:
         """Recovers what the lines before `offset` said that later lines rely on (session, model, folder)."""
@@ -71,6 +75,8 @@ class FileRead:
     bytes: int
     restarted: bool
     """The file was replaced or shrank since the last import and was read from the start."""
+    skipped: Counter[str]
+    """Lines of unknown types read this time, by type (also summed up in one problem at line 0)."""
 
 
 def identity(file: BinaryIO, length: int) -> str:
@@ -111,7 +117,16 @@ def read_transcript(path: Path, parser: LineParser, cursor: ImportCursor | None,
         offset = consumed if held is None else min(held, consumed)
         new_cursor = ImportCursor(offset, identity(file, offset))
         problems = [Problem(str(path), number, reason) for number, reason in sorted(parser.problems)]
-    return FileRead(parser.edits, problems, new_cursor, count, consumed - start, restarted)
+        if parser.skipped:
+            problems.append(Problem(str(path), 0, skipped_summary(parser.skipped)))
+    return FileRead(parser.edits, problems, new_cursor, count, consumed - start, restarted, parser.skipped)
+
+
+def skipped_summary(skipped: Counter[str]) -> str:
+    """One line for all the lines of unknown types in a file, commonest first."""
+    total = sum(skipped.values())
+    kinds = ", ".join(f"{kind!r} ({n})" for kind, n in skipped.most_common())
+    return f"{total} line{'' if total == 1 else 's'} of types this version does not read: {kinds}"
 
 
 def _lines(file: BinaryIO, start: int, number: int) -> Iterator[Line]:

@@ -47,7 +47,8 @@ class Write:
     """Absolute and cleaned when the agent's working folder is known."""
     text: str
     grammar: str | None = None
-    """A file name whose extension picks the grammar when the path's cannot: a notebook's code cell is Python."""
+    """A file name whose extension picks the grammar when the path's cannot: a notebook's code cell is in the
+    notebook's language ("cell.py"; "cell", no extension, for the generic reader)."""
 
 
 @dataclass(frozen=True)
