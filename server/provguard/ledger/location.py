@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .private_files import make_private_folder
 from .sqlite import DEFAULT_BUSY_TIMEOUT, MEMORY, SqliteLedger
 from .store import Ledger, LedgerError
 
@@ -112,13 +113,7 @@ def _make_ledger_dir(folder: Path) -> None:
     """The default folder, with a .gitignore of `*` so the ledger (and itself) is never committed. A folder made
     here is 0700 whatever the umask (the ledger holds paths, session ids and line hashes); one that exists keeps
     the mode its owners chose (a team sharing the ledger through the file system opens it up on purpose)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
-    else:
-        os.chmod(folder, 0o700)
+    make_private_folder(folder)
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n", encoding="utf-8")

@@ -14,7 +14,6 @@ falls back to an in-memory ledger and returns a warning saying which file and wh
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, PRINT_SCHEME
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
+from .private_files import create_private
 from .rows import SPAN_COLUMNS, evidence, span_from_row, span_to_row, stored_text
 from .store import LedgerError, origin_from_json, origin_to_json
 
@@ -113,20 +113,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
      "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def create_private(path: str) -> None:
-    """A new ledger file is made mode 0600 whatever the umask (SQLite would make it 0644): it holds paths,
-    session ids and line hashes. SQLite gives the -wal, -shm and -journal files the database file's mode, so
-    they follow. A file that exists keeps the mode its owners chose."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-    except OSError:  # there already (its mode is the team's), or it cannot be made: SQLite then says why
-        return
-    try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
 
 
 class SqliteLedger:
