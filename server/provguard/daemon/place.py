@@ -97,12 +97,12 @@ def unsafe(folder: str) -> str | None:
 def prepare(place: Place) -> str | None:
     """Creates the folder (0700 whatever the umask) when it is missing; returns why it cannot be used, or None.
     The files in it are created 0600."""
+    from pathlib import Path
+
+    from provguard.private_files import make_private_folder
+
     try:
-        os.makedirs(os.path.dirname(place.folder), exist_ok=True)
-        os.mkdir(place.folder, 0o700)
-        os.chmod(place.folder, 0o700)
-    except FileExistsError:
-        pass
+        make_private_folder(Path(place.folder))
     except OSError as exc:
         return f"cannot create {place.folder}: {exc.strerror}"
     return unsafe(place.folder)

@@ -21,8 +21,9 @@ import sys
 from pathlib import Path
 
 from provguard import __version__
-from provguard.guard.project import Stamp, cache_file, config_candidates, read_private, stamp, write_private
+from provguard.guard.project import Stamp, cache_file, config_candidates, stamp
 from provguard.policy.policy import Policy
+from provguard.private_files import read_private, write_private
 
 FORMAT = 1
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from provguard import __version__
+from provguard.private_files import read_private, write_private
 from provguard.project_markers import nearest_project
 
 CONFIG_NAMES = ("provguard.toml", "pyproject.toml")
@@ -134,55 +134,3 @@ def remember(root: Path, fails_closed: bool, pack_files: tuple[str, ...]) -> Non
 
 def _header(root: Path) -> list[object]:
     return [FORMAT, __version__, sys.version, str(root)]
-
-
-def read_private(file: Path) -> bytes | None:
-    """The file's bytes when it is a regular file of this user's that nobody else may write (the cache decides
-    what an agent may do: a file planted by someone else is not believed); None otherwise."""
-    try:
-        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        status = os.fstat(fd)
-        if (not stat.S_ISREG(status.st_mode) or status.st_mode & 0o022
-                or (hasattr(os, "geteuid") and status.st_uid != os.geteuid())):
-            return None
-        chunks: list[bytes] = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def write_private(file: Path, data: bytes) -> None:
-    """Writes the file whole (a reader never sees half of it), mode 0600 in a folder of mode 0700, whatever the
-    umask; a cache that cannot be written only costs time."""
-    try:
-        make_private_folder(file.parent)
-        temporary = file.with_name(f"{file.name}.{os.getpid()}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        os.replace(temporary, file)
-    except OSError:
-        pass
-
-
-def make_private_folder(folder: Path) -> None:
-    """The folder and its missing parents; the ones created here are 0700 whatever the umask."""
-    missing = [f for f in (folder, *folder.parents) if not os.path.lexists(f)]
-    for created in reversed(missing):
-        try:
-            os.mkdir(created, 0o700)
-        except FileExistsError:
-            continue
-        os.chmod(created, 0o700)

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .private_files import make_private_folder
+from provguard.private_files import make_private_folder
+
 from .sqlite import DEFAULT_BUSY_TIMEOUT, MEMORY, SqliteLedger
 from .store import Ledger, LedgerError
 

@@ -23,10 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from provguard.private_files import create_private
 from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, PRINT_SCHEME
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
-from .private_files import create_private
 from .rows import SPAN_COLUMNS, evidence, span_from_row, span_to_row, stored_text
 from .store import LedgerError, origin_from_json, origin_to_json
 
