@@ -41,7 +41,7 @@ from provguard.ledger.model import AgentEdit
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.ledger.store import Ledger
 from provguard.provenance import matching
-from provguard.provenance.fingerprints import InsertionPrints, document_prints, insertion_prints
+from provguard.provenance.fingerprints import InsertionPrints, document_prints, document_tokens, insertion_prints
 from provguard.provenance.origin import Evidence
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -121,7 +121,7 @@ def synthetic_edits(pool: Pool, total: int, rng: random.Random) -> Iterator[Agen
         yield AgentEdit(id=f"edit-{i:07d}", tool="claude-code", path=f"src/module_{i % 997}.py",
                         time="2026-11-25T00:00:00+00:00", evidence=Evidence.HOOK, vendor="anthropic",
                         session_id=f"session-{i // 50}", lines=source.lines, fingerprints=prints,
-                        line_hashes=source.line_hashes)
+                        line_hashes=source.line_hashes, names=source.names)
 
 
 def fill(ledger: Ledger, pool: Pool, total: int, rng: random.Random, out: Callable[[str], None]) -> float:
@@ -141,12 +141,13 @@ def time_lookup(ledger: Ledger, pool: Pool, runs: int) -> tuple[float, float, in
     """(median ms, max ms, places found) of `fingerprint_regions` for the query file (a place matched by several
     edits counts once)."""
     doc = Document.from_text("query.py", detect("query.py"), pool.query)
-    prints = document_prints(doc)
+    tokens = document_tokens(doc)
+    tokens.prints()
     times: list[float] = []
     found = 0
     for _ in range(runs + 1):
         started = time.perf_counter()
-        found = len({(r.first_line, r.last_line) for r in matching.fingerprint_regions(ledger, prints)})
+        found = len({(r.first_line, r.last_line) for r in matching.fingerprint_regions(ledger, doc, tokens)})
         times.append((time.perf_counter() - started) * 1000)
     times = times[1:]  # the first run warms the page cache
     return statistics.median(times), max(times), found
@@ -158,7 +159,7 @@ def index_size(pool: Pool, workspace: Path) -> list[str]:
     edits = [AgentEdit(id=f"s{i}", tool="claude-code", path=f"src/m{i}.py", time="2026-11-25T00:00:00+00:00",
                        evidence=Evidence.HOOK, vendor="anthropic", model="claude-sonnet-4-5",
                        session_id="0f8e2f1c-5b7a-4a43-9d51-1b1f4c0a9e77", tool_call_id=f"toolu_{i:020d}",
-                       lines=p.lines, fingerprints=p.fingerprints, line_hashes=p.line_hashes)
+                       lines=p.lines, fingerprints=p.fingerprints, line_hashes=p.line_hashes, names=p.names)
              for i, p in enumerate(pool.prints)]
     ledger.add_agent_edits(edits)
     ledger.close()
@@ -171,8 +172,9 @@ def index_size(pool: Pool, workspace: Path) -> list[str]:
     lines = sum(p.lines for p in pool.prints)
     prints = sum(len(p.fingerprints) for p in pool.prints)
     hashes = sum(len(p.line_hashes) for p in pool.prints)
+    names = sum(len(p.names) for p in pool.prints)
     print_bytes = sum(v for k, v in sizes.items() if k.startswith("edit_prints"))
-    index = print_bytes + 8 * hashes
+    index = print_bytes + 8 * hashes + 4 * names
     per_line = index / lines
     return [
         f"{len(pool.prints)} real snippets, {lines} lines: {prints / lines:.2f} fingerprints and "
@@ -180,6 +182,7 @@ def index_size(pool: Pool, workspace: Path) -> list[str]:
         f"fingerprint index (edit_prints, both ways) {print_bytes / lines:6.1f} bytes per line "
         f"({print_bytes / max(prints, 1):.1f} per fingerprint)",
         f"line hashes (8 bytes each, in agent_edits)   {8 * hashes / lines:6.1f} bytes per line",
+        f"names (4 bytes each, in agent_edits)         {4 * names / lines:6.1f} bytes per line",
         f"index per source line                       {per_line:6.1f} bytes   "
         f"{'PASS' if per_line <= INDEX_TARGET_BYTES else 'MISS'} (target <= {INDEX_TARGET_BYTES:.0f})",
         f"whole ledger incl. metadata rows and their indexes: {sum(sizes.values()) / lines:.1f} bytes per line",

@@ -46,8 +46,8 @@ def agent_edit(edit_id: str, path: str = "src/a.py", prints: tuple[int, ...] = (
                time: str = "2026-11-25T10:00:00Z", text: str | None = None) -> AgentEdit:
     return AgentEdit(id=edit_id, tool="claude-code", path=path, time=time, evidence=Evidence.HOOK,
                      vendor="anthropic", model="claude-sonnet-4-5", session_id="s1", tool_call_id="toolu_1",
-                     lines=9, fingerprints=prints, line_hashes=(-5, 2**63 - 1, -(2**63)), text=text,
-                     source="transcript /t/a.jsonl:3")
+                     lines=9, fingerprints=prints, line_hashes=(-5, 2**63 - 1, -(2**63)), names=(1, 7, 2**32 - 1),
+                     text=text, source="transcript /t/a.jsonl:3")
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------------------

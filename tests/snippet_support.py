@@ -74,4 +74,4 @@ def recorded(text: str, path: str, edit_id: str = "edit-1", session: str = "sess
     return AgentEdit(id=edit_id, tool="claude-code", path=path, time="2026-11-20T09:30:00+00:00",
                      evidence=evidence, vendor="anthropic", model="claude-sonnet-4-5", session_id=session,
                      tool_call_id="toolu_01", lines=prints.lines, fingerprints=prints.fingerprints,
-                     line_hashes=prints.line_hashes)
+                     line_hashes=prints.line_hashes, names=prints.names)

@@ -310,7 +310,7 @@ def recorded_project(root: Path) -> Repo:
         id="hook-1", tool="codex", path="src/invoice.py", time="2026-11-20T09:14:03+00:00", evidence=Evidence.HOOK,
         vendor="openai", model="gpt-5-codex", session_id="0199a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
         tool_call_id="call_1", lines=prints.lines, fingerprints=prints.fingerprints,
-        line_hashes=prints.line_hashes, source="hook")])
+        line_hashes=prints.line_hashes, names=prints.names, source="hook")])
     ledger.close()
     revision = repo.git("rev-parse", "HEAD")
     mixed = {"version": "0.1.0", "id": "3f1e2d3c-4b5a-4697-8a7b-6c5d4e3f2a1b", "timestamp": "2026-11-21T10:00:00Z",

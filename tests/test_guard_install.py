@@ -23,8 +23,11 @@ FIXTURES = {"claude-code": "claude-code-settings.json", "codex": "codex-hooks.js
             "copilot": "copilot-hooks.json"}
 GUARD_HOOK = {"claude-code": ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"),
               "codex": ("PreToolUse", "apply_patch|functions.apply_patch|mcp__.*__(write_file|edit_file)")}
-RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"),
-               "codex": ("PostToolUse", "apply_patch|functions.apply_patch|mcp__.*__(write_file|edit_file)")}
+RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)"),
+               "codex": ("PostToolUse", "apply_patch|functions.apply_patch|Bash|shell|exec_command|local_shell|"
+                                        "mcp__.*__(write_file|edit_file)")}
+SNAPSHOT_HOOK = {"claude-code": ("PreToolUse", "Bash"), "codex": ("PreToolUse", "Bash|shell|exec_command|local_shell")}
+"""The recording hook before a shell command: it snapshots the files git reports as changed."""
 
 
 @pytest.fixture
@@ -76,11 +79,13 @@ def test_install_adds_the_guard_and_the_recording_hook_after_the_other_tools_hoo
 
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [f"{file}: PreToolUse `provguard guard {agent}` added",
-                                        f"{file}: PostToolUse `provguard hook {agent}` added"]
+                                        f"{file}: PostToolUse `provguard hook {agent}` added",
+                                        f"{file}: PreToolUse `provguard hook {agent}` added"]
     after = json.loads(file.read_text(encoding="utf-8"))
     expected = json.loads(json.dumps(before))
     for (event, matcher), command in ((GUARD_HOOK[agent], f"provguard guard {agent}"),
-                                      (RECORD_HOOK[agent], f"provguard hook {agent}")):
+                                      (RECORD_HOOK[agent], f"provguard hook {agent}"),
+                                      (SNAPSHOT_HOOK[agent], f"provguard hook {agent}")):
         expected["hooks"].setdefault(event, []).append(group(command, matcher))
     assert after == expected
 
@@ -172,7 +177,8 @@ def test_the_installed_guard_refuses_a_write_when_the_agent_runs_it(project: Pat
     executable = f"{shlex.quote(sys.executable)} -m provguard"
     provguard("guard", "install", "claude-code", "--executable", executable, cwd=project, home=home)
     settings = json.loads((project / ".claude" / "settings.json").read_text(encoding="utf-8"))
-    (command,) = [hook["command"] for g in settings["hooks"]["PreToolUse"] for hook in g["hooks"]]
+    (command,) = [hook["command"] for g in settings["hooks"]["PreToolUse"] for hook in g["hooks"]
+                  if g["matcher"] != "Bash"]
 
     done = subprocess.run(command, shell=True, input=payload("claude-code-write-test-file.json", project).decode(),
                           capture_output=True, text=True, cwd=project, timeout=60, check=False)
@@ -191,6 +197,9 @@ def test_cursor_install_adds_the_guard_with_its_matcher_and_the_recording_after_
     before["hooks"]["preToolUse"].append({"command": "provguard guard cursor",
                                           "matcher": "Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10})
     before["hooks"]["afterFileEdit"].append({"command": "provguard hook cursor", "timeout": 10})
+    shell = {"command": "provguard hook cursor", "matcher": "Shell|run_terminal_cmd", "timeout": 10}
+    before["hooks"]["preToolUse"].append(shell)  # before and after a shell command: the files it changed
+    before["hooks"].setdefault("postToolUse", []).append(shell)
     assert after == before
 
 

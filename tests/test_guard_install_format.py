@@ -121,7 +121,9 @@ def test_a_one_line_file_stays_on_one_line_and_its_diff_is_that_line(project: Pa
         "-" + original,
         '+{"version": 1, "hooks": {"afterFileEdit": [{"command": "./format.sh"}, {"command": "provguard hook cursor", '
         '"timeout": 10}], "preToolUse": [{"command": "provguard guard cursor", "matcher": '
-        '"Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10}]}}']
+        '"Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10}, {"command": "provguard hook cursor", '
+        '"matcher": "Shell|run_terminal_cmd", "timeout": 10}], "postToolUse": [{"command": "provguard hook cursor", '
+        '"matcher": "Shell|run_terminal_cmd", "timeout": 10}]}}']
     assert "\\ No newline at end of file" in lines
     assert file.read_text(encoding="utf-8") == original
 
@@ -170,7 +172,9 @@ def test_a_cursor_hooks_file_that_held_no_hooks_before_install_stays_after_unins
     lines = guard("uninstall", "cursor", project=project, capsys=capsys)
 
     assert lines == [f"{file}: preToolUse `provguard guard cursor` removed",
-                     f"{file}: afterFileEdit `provguard hook cursor` removed"]
+                     f"{file}: afterFileEdit `provguard hook cursor` removed",
+                     f"{file}: preToolUse `provguard hook cursor` removed",
+                     f"{file}: postToolUse `provguard hook cursor` removed"]
     assert file.read_text(encoding="utf-8") == original
 
 
@@ -232,7 +236,9 @@ def test_uninstall_without_provguards_hooks_leaves_an_empty_hooks_file_alone(
     lines = guard("uninstall", "cursor", project=project, capsys=capsys)
 
     assert lines == [f"{file}: preToolUse `provguard guard cursor` was not installed",
-                     f"{file}: afterFileEdit `provguard hook cursor` was not installed"]
+                     f"{file}: afterFileEdit `provguard hook cursor` was not installed",
+                     f"{file}: preToolUse `provguard hook cursor` was not installed",
+                     f"{file}: postToolUse `provguard hook cursor` was not installed"]
     assert file.read_text(encoding="utf-8") == '{\n  "version": 1,\n  "hooks": {}\n}\n'
 
 
@@ -274,14 +280,16 @@ def test_a_file_byte_for_byte_what_provguard_writes_from_nothing_is_taken_for_pr
     assert not file.exists()
 
 
-def test_the_recording_hook_for_claude_code_covers_notebook_edits_too(project: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_recording_hook_for_claude_code_covers_notebook_edits_and_shell_commands_too(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     guard("install", "claude-code", project=project, capsys=capsys)
 
     hooks = json.loads((project / PROJECT_FILES["claude-code"]).read_text(encoding="utf-8"))["hooks"]
-    expected = "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"
-    assert [group["matcher"] for group in hooks["PostToolUse"]] == [expected]
-    assert [group["matcher"] for group in hooks["PreToolUse"]] == [expected]
+    writes = "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"
+    assert [group["matcher"] for group in hooks["PostToolUse"]] == [
+        "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)"]
+    assert [(group["matcher"], group["hooks"][0]["command"]) for group in hooks["PreToolUse"]] == [
+        (writes, "provguard guard claude-code"), ("Bash", "provguard hook claude-code")]  # Bash: the snapshot
 
 
 def test_install_help_names_the_recording_hook_of_every_agent(project: Path) -> None:
@@ -330,7 +338,9 @@ def test_an_event_list_written_on_one_line_gets_provguards_group_on_that_line(
                         '"command": "./check.sh"}]}, '
                         '{"matcher": "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)", '
                         '"hooks": [{"type": "command", '
-                        '"command": "provguard guard claude-code", "timeout": 10}]}],')
+                        '"command": "provguard guard claude-code", "timeout": 10}]}, '
+                        '{"matcher": "Bash", "hooks": [{"type": "command", '
+                        '"command": "provguard hook claude-code", "timeout": 10}]}],')
     assert lines[3] == '    "PostToolUse": ['
     guard("uninstall", "claude-code", project=project, capsys=capsys)
     assert file.read_text(encoding="utf-8") == original
@@ -348,10 +358,10 @@ def test_installing_again_brings_an_earlier_provguards_matcher_up_to_date(projec
     lines = guard("install", "claude-code", project=project, capsys=capsys)
 
     assert (f"{file}: PostToolUse `provguard hook claude-code` matcher updated to "
-            "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)") in lines
+            "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)") in lines
     post = json.loads(file.read_text(encoding="utf-8"))["hooks"]["PostToolUse"]
     ours = [g for g in post if any("provguard hook" in h["command"] for h in g["hooks"])]
-    assert [g["matcher"] for g in ours] == ["Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"]
+    assert [g["matcher"] for g in ours] == ["Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)"]
     assert post[:-1] == other_tools("claude-code")["hooks"].get("PostToolUse", [])  # other tools' groups kept
     assert all(line.endswith("is already installed")
                for line in guard("install", "claude-code", project=project, capsys=capsys))

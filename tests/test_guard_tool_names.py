@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from guard_support import SAMPLE_ROOT, allowed, answer, guard, payload
-from provguard.agent_tools import WRITE_TOOLS, Kind, known, matcher
+from provguard.agent_tools import SHELL_TOOLS, WRITE_TOOLS, Kind, known, matcher, shell_matcher
 from provguard.guard.install import agent_hooks
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.transcripts import claude_code
@@ -251,8 +251,13 @@ def test_the_installed_guard_and_recording_matchers_reach_every_write_tool_in_th
         pattern = entry.matcher if entry.matcher is not None else entry.hook.get("matcher")
         if pattern is None:
             continue  # Cursor's afterFileEdit: every edit
-        assert pattern == matcher(agent)
+        if pattern == shell_matcher(agent):  # the recording hook around a shell command, before and after it
+            assert [name for name in SHELL_TOOLS[agent] if not re.fullmatch(pattern, name)] == []
+            continue
+        assert pattern == matcher(agent, with_shell=entry.event == "PostToolUse")
         assert [name for name in names if not re.fullmatch(pattern, name)] == []
+        if entry.event == "PostToolUse":
+            assert [name for name in SHELL_TOOLS[agent] if not re.fullmatch(pattern, name)] == []
 
 
 def test_the_claude_code_transcript_import_records_the_same_tools_the_guard_judges() -> None:

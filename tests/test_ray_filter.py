@@ -258,7 +258,8 @@ def test_a_snapshot_on_ray_judges_each_file_at_its_output_path_like_one_machine(
     default_location(project).parent.mkdir()
     ledger = SqliteLedger(default_location(project))
     ledger.add_agent_edits([replace(agent_edit("e-intervals", path="lib/intervals.py"),
-                                    fingerprints=prints.fingerprints, line_hashes=prints.line_hashes)])
+                                    fingerprints=prints.fingerprints, line_hashes=prints.line_hashes,
+                                    names=prints.names)])
     ledger.close()
     assert provguard(project, "export", "--snapshot", str(tmp_path / "policy.pgsnap")).returncode == 0
     data = b"\n".join(corpus_lines(11, 400)) + b"\n"

@@ -302,7 +302,7 @@ def test_a_renamed_copy_of_a_recorded_agent_edit_is_judged_alike_from_the_ledger
         tmp_path: Path) -> None:
     prints = insertion_prints(RECORDED_EDIT, "src/intervals.py")
     edit = replace(agent_edit("e-copy", path="src/intervals.py"), fingerprints=prints.fingerprints,
-                   line_hashes=prints.line_hashes, lines=prints.lines)
+                   line_hashes=prints.line_hashes, lines=prints.lines, names=prints.names)
     ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
     ledger.add_agent_edits([edit])
     ledger.close()

@@ -1,107 +1,170 @@
 """Builds provguard's background frequency table (server/provguard/provenance/data/background.bin).
 
-    python tools/build_background.py            # from this machine's code; prints what it read
-    python tools/build_background.py --dry-run  # the counts only, no file written
+    python tools/build_background.py                  # fetch the corpus if needed, build, write the table
+    python tools/build_background.py --dry-run        # the counts only, no file written
+    python tools/build_background.py --dry-run --language go   # one language's figures
 
-The corpus is code shipped with the machine that no AI tool wrote for this project: the Python standard
-library (without site-packages), a few annotated packages of provguard's test environment (SITE_PACKAGES), the
-JavaScript of node's bundled npm, the C headers under /usr/include, and Java sources of an installed JDK
-(src.zip, the first MAX_JAVA_FILES in name order). Every k-gram hash of every file is counted once per file; a
-hash found in at least MIN_FILES files is "common" and is never chosen as a fingerprint (see
-provguard.provenance.background). Files over MAX_BYTES are skipped (generated tables, not code people write).
+A team whose code is in other languages, or that wants its own libraries' idioms counted, adds packages of the
+"background" split to bench/code_corpus.PACKAGES (any Debian, npm or PyPI package, or a local directory) and
+runs the script without --language: the table written holds exactly the languages counted.
 
-Rebuild after any change to provguard/provenance/tokens.py or winnow.py, and commit the data file.
+The corpus is the "background" split of bench/code_corpus.py: real code of every grammar language that no AI
+tool wrote for this project and that neither the tuning nor the held-out body of bench/accuracy.py holds (the
+Python standard library and a few annotated site-packages, npm and its bundled dependencies, core-js, lodash,
+effect, Go's standard library less net/ and go/, two dozen popular Rust crates, the JDK's java.base, the C headers
+under /usr/include, libstdc++'s headers and pybind11, Ruby's standard library and rouge, a dozen Lua packages).
+Each language is counted on its own, every hash once per file:
+
+- a structural k-gram hash (`winnow.structural_hashes`) or a lexical one (`winnow.lexical_hashes`: names spelled
+  out) is common when at least RATE of the language's files hold it, and never fewer than MIN_FILES. A fixed
+  count would give a small language (a few hundred Lua files) almost no boilerplate and a large one (Go's three
+  thousand files) too much; a rate keeps "one file in 250" for all (for Python, 8 files, as before). Files of a
+  few lines (core-js, npm's dependencies) count as fewer files: see LINES_PER_FILE;
+- a name (an identifier's or a string literal's text, `tokens.name_value`, three characters or more) is common
+  when NAME_RATE of the language's files hold it: `self`, `err`, `value`, `path`, `"utf-8"`.
+
+The table is the union over languages (token ids are the same across grammars, so JavaScript's boilerplate
+also covers TypeScript's). Rebuild after any change to provguard/provenance/tokens.py or winnow.py, and commit
+the data file.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-import sysconfig
-import zipfile
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from multiprocessing import Pool
 from pathlib import Path
 
-from provguard.languages import detect
-from provguard.provenance.background import DATA_FILE, encode
-from provguard.provenance.fingerprints import _tokens
-from provguard.provenance.winnow import kgram_hashes
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
 
-MIN_FILES = 8
-"""A k-gram in this many distinct files of the corpus is boilerplate, not evidence."""
-MAX_BYTES = 512 * 1024
-OUT = Path(__file__).resolve().parents[1] / "server" / "provguard" / "provenance" / "data" / DATA_FILE
+import code_corpus  # noqa: E402
 
+from provguard.languages import Language, by_id  # noqa: E402
+from provguard.provenance import winnow  # noqa: E402
+from provguard.provenance.background import BITS, DATA_FILE, encode  # noqa: E402
+from provguard.provenance.fingerprints import _tokens  # noqa: E402
 
-JDK_SOURCES = "/usr/lib/jvm/*/lib/src.zip"
-MAX_JAVA_FILES = 4000
-SITE_PACKAGES = ("mypyc", "typing_extensions.py", "pytest_asyncio")
-"""Modern annotated Python, which the standard library has little of: installed with provguard's test
-dependencies, and used by neither body of bench/accuracy.py."""
-
-
-def corpus() -> Iterator[tuple[str, str, bytes]]:
-    """(body, file name, bytes) for every file of the corpus, in a stable order."""
-    for body, path in _files():
-        try:
-            if path.is_file() and path.stat().st_size <= MAX_BYTES:
-                yield body, path.name, path.read_bytes()
-        except OSError:
-            continue
-    yield from _java()
+RATE = 1 / 250
+"""A k-gram in this share of a language's background files is boilerplate, not evidence."""
+MIN_FILES = 5
+"""...and never fewer files than this, so that a small corpus does not take one package's idioms for boilerplate."""
+NAME_RATE = 1 / 50
+"""A name in this share of a language's files (and in MIN_FILES at least) tells no code apart."""
+OUT = REPO / "server" / "provguard" / "provenance" / "data" / DATA_FILE
 
 
-def _java() -> Iterator[tuple[str, str, bytes]]:
-    for source in sorted(Path("/").glob(JDK_SOURCES.lstrip("/"))):
-        if not source.is_file():
-            continue
-        with zipfile.ZipFile(source) as archive:
-            names = sorted(n for n in archive.namelist() if n.endswith(".java"))
-            for name in names[:MAX_JAVA_FILES]:
-                info = archive.getinfo(name)
-                if info.file_size <= MAX_BYTES:
-                    yield "jdk java", name, archive.read(name)
-        return
+LINES_PER_FILE = 150
+"""Files shorter than this on average count as fewer files (core-js and npm's dependencies are thousands of
+files of a few lines): a language's file count, for its thresholds, is at most its lines / LINES_PER_FILE."""
 
 
-def _files() -> Iterator[tuple[str, Path]]:
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    for path in sorted(stdlib.rglob("*.py")):
-        if "site-packages" not in path.parts:
-            yield "python stdlib", path
-    packages = Path(sysconfig.get_paths()["purelib"])
-    for name in SITE_PACKAGES:
-        root = packages / name
-        for path in [root] if root.is_file() else sorted(root.rglob("*.py")):
-            yield "python, annotated (site-packages)", path
-    for base in (Path("/usr/lib/node_modules/npm"), Path("/usr/local/lib/node_modules/npm")):
-        for path in sorted(base.rglob("*.js")):
-            yield "npm javascript", path
-    for path in sorted(Path("/usr/include").rglob("*.h")):
-        yield "c headers", path
+def threshold(files: int, lines: int, rate: float) -> int:
+    return max(MIN_FILES, math.ceil(min(files, lines / LINES_PER_FILE) * rate))
 
 
-def count(min_files: int) -> tuple[set[int], Counter[str]]:
-    seen: Counter[int] = Counter()
-    files: Counter[str] = Counter()
-    for body, name, source in corpus():
-        tokens = _tokens(source, detect(name))
-        seen.update(set(kgram_hashes([t[1] for t in tokens], [t[2] for t in tokens])))
-        files[body] += 1
-    return {h for h, n in seen.items() if n >= min_files}, files
+@dataclass
+class Counts:
+    language: str
+    files: int
+    lines: int
+    kgrams: Counter[int]
+    names: Counter[int]
+
+    def common_kgrams(self, rate: float = RATE) -> set[int]:
+        least = threshold(self.files, self.lines, rate)
+        return {h for h, n in self.kgrams.items() if n >= least}
+
+    def common_names(self, rate: float = NAME_RATE) -> set[int]:
+        least = threshold(self.files, self.lines, rate)
+        return {h for h, n in self.names.items() if n >= least}
+
+
+def _structural(ids: list[int], names: list[int]) -> list[int]:
+    if hasattr(winnow, "structural_hashes"):
+        return winnow.structural_hashes(ids, names)
+    return winnow.kgram_hashes(ids, names)
+
+
+def _lexical(ids: list[int], names: list[int]) -> list[int]:
+    if hasattr(winnow, "lexical_hashes"):
+        return winnow.lexical_hashes(ids, names, lambda _: False)[0]
+    return []
+
+
+_NAME_FLAGS = (1 << 30) | (1 << 31)
+"""tokens.WEAK and tokens.LITERAL: a name's key ignores them (see background.name_key)."""
+
+
+def _file_hashes(job: tuple[str, str]) -> tuple[int, list[int], list[int]]:
+    """(lines, distinct k-gram hashes, distinct names) of one file."""
+    language_id, path = job
+    language: Language | None = by_id(language_id)
+    assert language is not None, language_id
+    try:
+        source = Path(path).read_bytes()
+        tokens = _tokens(source, language)
+    except (OSError, ValueError):
+        return 0, [], []
+    ids = [t[1] for t in tokens]
+    names = [t[2] for t in tokens]
+    hashes = set(_structural(ids, names))
+    hashes.update(_lexical(ids, names))
+    return source.count(b"\n"), list(hashes), list({n & ~_NAME_FLAGS for n in names if n and not n & (1 << 30)})
+
+
+def count(language: str, jobs: int) -> Counts:
+    code_corpus.ensure([language])
+    paths = code_corpus.files(language, "background")
+    counts = Counts(language, len(paths), 0, Counter(), Counter())
+    tasks = [(language, str(p)) for p in paths]
+    with Pool(jobs) if jobs > 1 else nullcontext() as pool:
+        work: Iterable[tuple[int, list[int], list[int]]] = (
+            pool.imap_unordered(_file_hashes, tasks, chunksize=16) if pool else map(_file_hashes, tasks))
+        for lines, hashes, names in work:
+            counts.lines += lines
+            counts.kgrams.update(hashes)
+            counts.names.update(names)
+    return counts
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--min-files", type=int, default=MIN_FILES)
+    parser.add_argument("--language", action="append", choices=code_corpus.LANGUAGES,
+                        help="only these languages (repeat; default: all)")
+    parser.add_argument("--rate", type=float, default=RATE)
+    parser.add_argument("--name-rate", type=float, default=NAME_RATE)
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args()
-    common, files = count(args.min_files)
-    for body, n in sorted(files.items()):
-        print(f"{body}: {n} files")
-    data = encode(common)
-    print(f"{len(common)} common k-grams (in >= {args.min_files} files), {len(data)} bytes compressed")
+    started = time.monotonic()
+    kgrams: set[int] = set()
+    names: set[int] = set()
+    print(f"{'language':<11} {'files':>6} {'lines':>8} {'distinct k-grams':>17} {'threshold':>9} "
+          f"{'common k-grams':>15} {'of them lexical':>15} {'common names':>13} {'seconds':>8}")
+    for language in args.language or code_corpus.LANGUAGES:
+        t0 = time.monotonic()
+        counts = count(language, args.jobs)
+        common, common_names = counts.common_kgrams(args.rate), counts.common_names(args.name_rate)
+        kgrams |= common
+        names |= common_names
+        least = threshold(counts.files, counts.lines, args.rate)
+        print(f"{language:<11} {counts.files:>6} {counts.lines:>8} {len(counts.kgrams):>17} {least:>9} "
+              f"{len(common):>15} {sum(h & 1 for h in common):>15} {len(common_names):>13} "
+              f"{time.monotonic() - t0:>8.0f}", flush=True)
+        del counts
+    data = encode(kgrams, names)
+    keys = len(kgrams) + len(names)
+    filled = 1 - math.exp(-keys / (1 << BITS))
+    print(f"table: {len(kgrams)} common k-grams and {len(names)} common names, {keys} keys in 2**{BITS} bits: "
+          f"{filled:.2%} of bits set, so {filled:.2%} of other k-grams are taken for common; "
+          f"{len(data)} bytes compressed; {time.monotonic() - started:.0f} s")
     if not args.dry_run:
         OUT.write_bytes(data)
         print(f"wrote {OUT}")

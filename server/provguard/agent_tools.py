@@ -61,6 +61,16 @@ READ_ONLY_TOOLS: dict[str, frozenset[str]] = {
 }
 """Tools each agent documents that write no file: let through without a word."""
 
+SHELL_TOOLS: dict[str, tuple[str, ...]] = {
+    "claude-code": ("Bash",),
+    "codex": ("Bash", "shell", "exec_command", "local_shell"),
+    "cursor": ("Shell", "run_terminal_cmd"),
+    "copilot": ("run_in_terminal", "bash", "powershell"),
+}
+"""Each agent's shell tools: what they write is found by comparing the files git reports as changed before
+and after the call (provguard.provenance.shell_writes). Codex's hooks send `Bash`; `shell`, `exec_command` and
+`local_shell` are its rollouts' names for the same tool."""
+
 PREFIXES = ("functions.",)
 """Namespaces some hosts put before a tool's name (Codex Desktop: `functions.apply_patch`)."""
 
@@ -117,12 +127,27 @@ def mcp_tool(name: object) -> bool:
     return text.startswith("mcp_") or "/" in text
 
 
-def matcher(agent: str) -> str:
+def shell(agent: str, name: object) -> bool:
+    """One of the agent's shell tools (a host's prefix and another spelling allowed)."""
+    if not isinstance(name, str):
+        return False
+    return _fold(normalise(name)) in {_fold(own) for own in SHELL_TOOLS.get(agent, ())}
+
+
+def shell_matcher(agent: str) -> str:
+    """The hook matcher of the agent's shell tools (the pre-tool hook that snapshots the files before one)."""
+    return "|".join(SHELL_TOOLS[agent])
+
+
+def matcher(agent: str, with_shell: bool = False) -> str:
     """The hook matcher that reaches every writing tool of the agent's in the table (Codex's Bash aside: a
-    shell command is judged only when it reaches the guard anyway)."""
+    shell command is judged only when it reaches the guard anyway); `with_shell`: the shell tools too, for the
+    recording hook that compares the files after a shell call."""
     names = [name for name, kind in WRITE_TOOLS[agent].items() if kind is not Kind.SHELL]
     if agent == "codex":
         names += [prefix + name for prefix in PREFIXES for name in list(names)]
+    if with_shell:
+        names += [name for name in SHELL_TOOLS[agent] if name not in names]
     if agent in ("claude-code", "codex"):
         names.append(f"mcp__.*__({'|'.join(MCP_WRITE_TOOLS)})")
     return "|".join(names)

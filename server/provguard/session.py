@@ -197,7 +197,7 @@ class Session:
             return False
         opened.tokens.refresh(doc)
         try:
-            found = matching.find_regions(self.ledger, opened.relative_path, doc, opened.tokens.prints())
+            found = matching.find_regions(self.ledger, opened.relative_path, doc, opened.tokens)
         except LedgerError as exc:
             log.warning("could not look up agent edits for %s: %s", opened.relative_path, exc)
             return False

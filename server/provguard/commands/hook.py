@@ -51,39 +51,57 @@ def main(argv: list[str], data: bytes | None = None) -> int:
 
 
 def run(args: argparse.Namespace, data: bytes | None = None) -> int:
+    stdout = ""
     try:
-        message = record(args.agent, sys.stdin.buffer.read() if data is None else data, args.root, args.ledger,
-                         args.store_text)
+        message, stdout = record(args.agent, sys.stdin.buffer.read() if data is None else data, args.root,
+                                 args.ledger, args.store_text)
     except Exception as exc:  # the agent must never be blocked by provguard
         message = f"could not record the edit: {type(exc).__name__}: {exc}"
     if message:
         print(f"provguard hook: {message}", file=sys.stderr)
+    sys.stdout.write(stdout)
     return 0
 
 
-def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | None, store_text: bool) -> str | None:
-    """Records the hook's edits; returns what the user should hear about (None when all went well)."""
+def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | None,
+           store_text: bool) -> tuple[str | None, str]:
+    """Records the hook's edits; returns what the user should hear about (None when all went well) and what
+    the agent reads on stdout (a report of a shell command's write the packs refuse; else nothing)."""
     from provguard.ledger.location import open_ledger
     from provguard.provenance.hooks import hook_edits, parse_payload, payload_cwd
+    from provguard.provenance.shell_hook import PRE_EVENTS, after, before, shell_call
     from provguard.provenance.transcripts.paths import project_roots
 
     payload = parse_payload(data)
     if isinstance(payload, str):
-        return payload
+        return payload, ""
     project = existing_project(root, payload_cwd(payload))
     if isinstance(project, str):
-        return project
-    found = hook_edits(agent, payload, project_roots(project))
-    if not found.edits:
-        return found.note
+        return project, ""
+    shell = shell_call(agent, payload)
+    if shell is not None and shell.pre:  # before a shell command: snapshot the changed files
+        return before(project, shell), ""
+    if agent == "copilot" and payload.get("hook_event_name", payload.get("hookEventName")) in PRE_EVENTS:
+        return None, ""  # its hooks have no matcher: a pre-tool hook added for the shell sees every call
+    roots = project_roots(project)
+    found = hook_edits(agent, payload, roots)
+    edits, notes, stdout = list(found.edits), [found.note], ""
+    if shell is not None:  # after it: what it changed (a patch it applied is recorded from the call above)
+        changed = after(project, shell, payload, roots, {edit.path for edit in edits})
+        edits += changed.edits
+        notes += changed.notes
+        stdout = changed.stdout
+    message = "; ".join(note for note in notes if note) or None
+    if not edits:
+        return message, stdout
     opened = open_ledger(project, ledger_setting, store_text=store_text)
     try:
         if opened.warning is not None:
-            return opened.warning.replace("for this session only", "nowhere: the edit is not recorded")
-        opened.ledger.add_agent_edits([landed(edit, project) for edit in found.edits])
+            return opened.warning.replace("for this session only", "nowhere: the edit is not recorded"), stdout
+        opened.ledger.add_agent_edits([landed(edit, project) for edit in edits])
     finally:
         opened.ledger.close()
-    return found.note
+    return message, stdout
 
 
 def existing_project(root: Path | None, cwd: str | None) -> Path | str:

@@ -7,8 +7,8 @@ copy and loading costs no parsing:
 
 - postings: `print_hashes` (int64, ascending) beside `print_edits` (uint32, the edit's number), one pair
   per distinct (fingerprint, edit); a lookup is a binary search;
-- per edit, in id order: its fingerprints and line hashes (int64 runs found through uint64 offsets), its id
-  and its metadata (UTF-8 JSON, through offsets).
+- per edit, in id order: its fingerprints and line hashes (int64 runs found through uint64 offsets), its names
+  (uint32 runs), its id and its metadata (UTF-8 JSON, through offsets).
 
 All integers are little-endian. Edits never carry their text into a snapshot.
 """
@@ -28,7 +28,8 @@ from provguard.provenance.origin import Evidence
 
 SECTIONS: dict[str, Literal["q", "Q", "I", "B"]] = {
     "print_hashes": "q", "print_edits": "I", "edit_prints_at": "Q", "edit_prints": "q", "edit_lines_at": "Q",
-    "edit_lines": "q", "edit_ids_at": "Q", "edit_ids": "B", "edit_meta_at": "Q", "edit_meta": "B"}
+    "edit_lines": "q", "edit_ids_at": "Q", "edit_ids": "B", "edit_meta_at": "Q", "edit_meta": "B",
+    "edit_names_at": "Q", "edit_names": "I"}
 """Section name -> array type code (`struct` letters: q int64, Q uint64, I uint32, B bytes)."""
 
 META_FIELDS = ("tool", "path", "time", "evidence", "vendor", "model", "session_id", "tool_call_id", "lines",
@@ -46,11 +47,12 @@ def build_sections(edits: Iterable[AgentEdit]) -> dict[str, bytes]:
     out: dict[str, array[int]] = {name: array(code) for name, code in SECTIONS.items()}
     out["print_hashes"].extend(h for h, _ in postings)
     out["print_edits"].extend(n for _, n in postings)
-    for name in ("edit_prints_at", "edit_lines_at", "edit_ids_at", "edit_meta_at"):
+    for name in ("edit_prints_at", "edit_lines_at", "edit_names_at", "edit_ids_at", "edit_meta_at"):
         out[name].append(0)
     for edit in ordered:
         _append_run(out, "edit_prints", sorted(set(edit.fingerprints)))
         _append_run(out, "edit_lines", edit.line_hashes)
+        _append_run(out, "edit_names", edit.names)
         _append_run(out, "edit_ids", edit.id.encode("utf-8"))
         meta = {name: getattr(edit, name) for name in META_FIELDS}
         meta["evidence"] = edit.evidence.value
@@ -80,6 +82,7 @@ class SnapshotIndex:
         self._edit_of = views["print_edits"]
         self._prints_at, self._prints = views["edit_prints_at"], views["edit_prints"]
         self._lines_at, self._lines = views["edit_lines_at"], views["edit_lines"]
+        self._names_at, self._names = views["edit_names_at"], views["edit_names"]
         self._ids_at, self._ids = views["edit_ids_at"], views["edit_ids"]
         self._meta_at, self._meta = views["edit_meta_at"], views["edit_meta"]
         self.edit_count = len(self._ids_at) - 1
@@ -90,6 +93,7 @@ class SnapshotIndex:
         if len(self._hashes) != len(self._edit_of):
             raise IndexLayoutError("postings arrays differ in length")
         for offsets, data in ((self._prints_at, self._prints), (self._lines_at, self._lines),
+                              (self._names_at, self._names),
                               (self._ids_at, self._ids), (self._meta_at, self._meta)):
             if len(offsets) != self.edit_count + 1 or offsets[0] != 0 or offsets[-1] != len(data):
                 raise IndexLayoutError("an offsets array does not cover its data")
@@ -139,15 +143,17 @@ class SnapshotIndex:
         meta: dict[str, Any] = json.loads(bytes(self._meta[self._meta_at[number]:self._meta_at[number + 1]]))
         prints = tuple(self._prints[self._prints_at[number]:self._prints_at[number + 1]])
         lines = tuple(self._lines[self._lines_at[number]:self._lines_at[number + 1]])
+        names = tuple(self._names[self._names_at[number]:self._names_at[number + 1]])
         return AgentEdit(id=self._id(number), tool=meta["tool"], path=meta["path"], time=meta["time"],
                          evidence=Evidence(meta["evidence"]), vendor=meta["vendor"], model=meta["model"],
                          session_id=meta["session_id"], tool_call_id=meta["tool_call_id"], lines=meta["lines"],
                          fingerprints=prints, line_hashes=lines, source=meta["source"],
-                         confidence=float(meta.get("confidence", 1.0)))
+                         confidence=float(meta.get("confidence", 1.0)), names=names)
 
     def release(self) -> None:
         """Lets go of the views, so the memory map under them can be closed."""
         for view in (self._hashes, self._edit_of, self._prints_at, self._prints, self._lines_at, self._lines,
+                     self._names_at, self._names,
                      self._ids_at, self._ids, self._meta_at, self._meta):
             view.release()
 

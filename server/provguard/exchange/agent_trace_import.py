@@ -294,7 +294,8 @@ class TraceParser:
             id=edit_id(record.id, traced, index, line_range), tool=tool, path=stored, time=record.timestamp,
             evidence=Evidence.AGENT_TRACE, vendor=provider or infer_vendor(tool, model), model=model,
             session_id=conversation.url, lines=prints.lines, fingerprints=prints.fingerprints,
-            line_hashes=prints.line_hashes, text=text, source=f"agent-trace {self.file}:{line.number}",
+            line_hashes=prints.line_hashes, names=prints.names, text=text,
+            source=f"agent-trace {self.file}:{line.number}",
             confidence=confidence)
 
 

@@ -200,7 +200,7 @@ def _edit(commit: str, noted_path: str, session: str, path: str, agent: Agent, t
         id=hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(),
         tool=tool, path=path, time=time, evidence=Evidence.GIT_AI, vendor=infer_vendor(tool, agent.model),
         model=agent.model, session_id=agent.session or session, lines=lines, fingerprints=prints.fingerprints,
-        line_hashes=prints.line_hashes, text=text, source=f"git-ai {commit}", confidence=CONFIDENCE)
+        line_hashes=prints.line_hashes, names=prints.names, text=text, source=f"git-ai {commit}", confidence=CONFIDENCE)
 
 
 def _relative(path: Path, root: Path) -> str:

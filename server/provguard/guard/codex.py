@@ -53,7 +53,8 @@ def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWr
         if file.op == "add":
             out.append(proposed(target, None, file.added))
             continue
-        current = read_current(landing(file.path, base))
+        source = landing(file.path, base)
+        current = read_current(source)
         if isinstance(current, Skipped):
             out.append(Skipped(target, current.reason))
             continue
@@ -62,7 +63,7 @@ def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWr
             notes.append(f"{file.path}: the patch's hunks do not fit the file; judged its added lines alone")
             out.append(proposed(target, None, file.added))
         else:
-            out.append(proposed(target, current.text, new))
+            out.append(proposed(target, current.text, new, moved_from=source if source != target else None))
     return out, notes
 
 

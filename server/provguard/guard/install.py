@@ -1,5 +1,7 @@
 """Installing the guard into an agent's hooks file: the pre-tool-use guard and the post-tool-use recording
-hook (`provguard hook`), merged into what is there.
+hook (`provguard hook`), merged into what is there; for the agent's shell tool the recording hook runs before
+the call too (it snapshots the files git reports as changed, provenance/shell_writes.py). Copilot's hooks files
+have no matcher, so that pre-tool hook would run before every call: it is not installed for Copilot.
 
 - Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
   `{"hooks": {"<Event>": [{"matcher", "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
@@ -42,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provguard.agent_tools import matcher
+from provguard.agent_tools import matcher, shell_matcher
 from provguard.guard import json_text
 
 GUARD_TIMEOUT_SECONDS = 10
@@ -108,18 +110,22 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
     if agent == "claude-code":
         return AgentHooks(agent, ".claude/settings.json", home / ".claude" / "settings.json", (
             HookEntry("PreToolUse", guard, _command_hook(guard), matcher(agent)),
-            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent))),
+            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent, with_shell=True)),
+            HookEntry("PreToolUse", hook, _command_hook(hook), shell_matcher(agent))),
             hooks_only=False)
     if agent == "codex":
         codex_home = Path(os.environ["CODEX_HOME"]) if os.environ.get("CODEX_HOME") else home / ".codex"
         return AgentHooks(agent, ".codex/hooks.json", codex_home / "hooks.json", (
             HookEntry("PreToolUse", guard, _command_hook(guard), matcher(agent)),
-            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent))))
+            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent, with_shell=True)),
+            HookEntry("PreToolUse", hook, _command_hook(hook), shell_matcher(agent))))
     if agent == "cursor":
         entry = {"command": guard, "matcher": matcher(agent), "timeout": GUARD_TIMEOUT_SECONDS}
+        shell = {"command": hook, "matcher": shell_matcher(agent), "timeout": GUARD_TIMEOUT_SECONDS}
         return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json", (
             HookEntry("preToolUse", guard, entry),
-            HookEntry("afterFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS})), {"version": 1})
+            HookEntry("afterFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS}),
+            HookEntry("preToolUse", hook, shell), HookEntry("postToolUse", hook, shell)), {"version": 1})
     if agent == "copilot":
         copilot_home = Path(os.environ["COPILOT_HOME"]) if os.environ.get("COPILOT_HOME") else home / ".copilot"
         return AgentHooks(agent, ".github/hooks/provguard.json", copilot_home / "hooks" / "provguard.json", (

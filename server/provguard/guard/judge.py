@@ -1,7 +1,8 @@
 """Judging a proposed write: the project's policy applied by the analysis core to the file's text after the
 call, with the agent's lines as a span of the agent's origin. Only findings on those lines count, and only
 rules whose `agent-write` is deny or ask decide anything: a file that already breaks a rule is not the agent's
-doing.
+doing. A file a patch moves is the exception: the lines it keeps land at the new path with the move, so the
+copies of recorded agent edits `check` will find there are judged too, with the recorded edit's origin.
 """
 
 from __future__ import annotations
@@ -33,21 +34,49 @@ class Verdict:
 def judge(write: ProposedWrite, origin: Origin, policy: Policy, root: Path) -> Verdict:
     relative = relative_to_root(write.path, root)
     spans = tuple(Span(start, end, origin) for start, end in write.agent_ranges)
-    if not spans:
+    if not spans and write.moved_from is None:
         return Verdict(AgentWrite.RECORD, relative)
     doc = Document(relative, detect(write.path), write.text)
-    analysis = analyze(doc, relative, policy, spans)
+    copies = _moved_copies(write, doc, relative, root)
+    if not spans and not copies:
+        return Verdict(AgentWrite.RECORD, relative)
+    analysis = analyze(doc, relative, policy, spans + copies)
     by_id = {rule.id: rule.agent_write for rule in policy.rules}
     deciding: list[tuple[AgentWrite, Finding]] = []
     for finding in (*analysis.findings, *_self_suppressed(analysis.suppressed, spans)):
         decision = by_id.get(finding.rule_id, AgentWrite.RECORD)
-        if finding.span in spans and decision is not AgentWrite.RECORD:
+        if (finding.span in spans or finding.span in copies) and decision is not AgentWrite.RECORD:
             deciding.append((decision, finding))
     for wanted in (AgentWrite.DENY, AgentWrite.ASK):
         for decision, finding in deciding:
             if decision is wanted:
                 return Verdict(decision, relative, finding)
     return Verdict(AgentWrite.RECORD, relative)
+
+
+def _moved_copies(write: ProposedWrite, doc: Document, relative: str, root: Path) -> tuple[Span, ...]:
+    """Copies of recorded agent edits in a moved file, found as `check` finds them at the new path, in the ledger
+    `check` reads by default ($PROVGUARD_LEDGER_URL, else ROOT/.provguard/ledger.sqlite3 if present). No
+    ledger, or one that cannot be read: none (the guard never blocks on its own fault)."""
+    if write.moved_from is None:
+        return ()
+    from provguard.ledger.location import default_location, ledger_url, open_postgres
+    from provguard.ledger.sqlite import SqliteLedger
+    from provguard.ledger.store import Ledger, LedgerError
+    from provguard.provenance.matching import index_spans
+
+    url = ledger_url(None)
+    file = default_location(root)
+    if url is None and not file.is_file():
+        return ()
+    try:
+        ledger: Ledger = open_postgres(url) if url is not None else SqliteLedger(file)
+        try:
+            return index_spans(doc, relative, ledger)
+        finally:
+            ledger.close()
+    except LedgerError:
+        return ()
 
 
 def _self_suppressed(suppressed: tuple[Finding, ...], spans: tuple[Span, ...]) -> list[Finding]:

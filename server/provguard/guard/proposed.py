@@ -25,6 +25,9 @@ class ProposedWrite:
     """Byte ranges of `text` the agent wrote."""
     note: str | None = None
     """Why the write is judged in part (say, an edit that does not fit the file: its new text alone)."""
+    moved_from: str | None = None
+    """The file a patch moves here: its kept lines are not the agent's, but they land at this path now, so copies
+    of recorded agent edits among them are judged too (judge.py)."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,10 @@ def read_current(path: str) -> Current | Skipped:
     return Current(data.decode("utf-8", errors="surrogateescape"))
 
 
-def proposed(path: str, old: str | None, new: str, note: str | None = None) -> ProposedWrite | Skipped:
-    """The write of `new` over `old` (None: a new file): the agent's ranges are the lines `old` lacks."""
+def proposed(path: str, old: str | None, new: str, note: str | None = None,
+             moved_from: str | None = None) -> ProposedWrite | Skipped:
+    """The write of `new` over `old` (None: a new file; with `moved_from`, the text of the file moved here): the
+    agent's ranges are the lines `old` lacks."""
     if "\0" in new[:8192]:
         return Skipped(path, "binary content")
     data = _encode(new)
@@ -75,7 +80,7 @@ def proposed(path: str, old: str | None, new: str, note: str | None = None) -> P
         matcher = difflib.SequenceMatcher(None, old.splitlines(keepends=True), new_lines, autojunk=False)
         changed = [(j1, j2) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag in ("replace", "insert")]
     ranges = tuple((starts[j1], starts[j2]) for j1, j2 in changed if starts[j1] < starts[j2])
-    return ProposedWrite(path, data, ranges, note)
+    return ProposedWrite(path, data, ranges, note, moved_from)
 
 
 def _encode(text: str) -> bytes:

@@ -94,6 +94,9 @@ class AgentEdit:
     """Winnowed k-gram hashes of the inserted text (signed 64-bit), see `provguard.provenance.fingerprints`."""
     line_hashes: tuple[int, ...] = ()
     """Hashes of the inserted text's normalised lines, for finding short edits in their own file."""
+    names: tuple[int, ...] = ()
+    """The inserted text's names (identifiers and string literals, 32-bit values, ascending; see
+    `provguard.provenance.tokens.name_value`): what tells a copy from code of merely the same shape."""
     text: str | None = None
     """The inserted text itself: only with the opt-in setting."""
     source: str | None = None

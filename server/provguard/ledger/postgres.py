@@ -29,7 +29,7 @@ from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, PRINT_SC
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
 from .postgres_schema import LOCK_CLASS, limit, migrate
-from .rows import SPAN_COLUMNS, SpanRow, evidence, span_from_row, span_to_row, stored_text
+from .rows import SPAN_COLUMNS, SpanRow, evidence, pack_names, span_from_row, span_to_row, stored_text, unpack_names
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 from .store import LedgerError, origin_from_json, origin_to_json
 
@@ -37,7 +37,7 @@ CONNECT_TIMEOUT = 5
 """Seconds to wait for the server when connecting (libpq's minimum is 2)."""
 
 _EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
-                 "line_hashes, text, source, confidence")
+                 "line_hashes, text, source, confidence, names")
 
 MATCH_SQL = """WITH hits AS (
         SELECT h.hash, p.edit FROM unnest(%(hashes)s::bigint[]) AS h(hash)
@@ -129,7 +129,7 @@ class PostgresLedger:
         new: list[tuple[int, AgentEdit]] = []
         with self._transaction() as cur:
             # An id already stored (by this or a concurrent writer) returns no row: it is not new.
-            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join(['%s'] * 16)}) "
+            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join(['%s'] * 17)}) "
                             "ON CONFLICT (id) DO NOTHING RETURNING seq", [(*row, PRINT_SCHEME) for row in rows],
                             returning=True)
             known: list[AgentEdit] = []
@@ -141,10 +141,10 @@ class PostgresLedger:
                     known.append(edit)
                 cur.nextset()
             for edit in known:  # refreshed only when its prints are of an older scheme
-                cur.execute("UPDATE agent_edits SET lines = %s, print_count = %s, line_hashes = %s, scheme = %s "
-                            "WHERE id = %s AND scheme < %s RETURNING seq",
-                            (edit.lines, len(set(edit.fingerprints)), list(edit.line_hashes), PRINT_SCHEME,
-                             edit.id, PRINT_SCHEME))
+                cur.execute("UPDATE agent_edits SET lines = %s, print_count = %s, line_hashes = %s, names = %s, "
+                            "scheme = %s WHERE id = %s AND scheme < %s RETURNING seq",
+                            (edit.lines, len(set(edit.fingerprints)), list(edit.line_hashes),
+                             pack_names(edit.names), PRINT_SCHEME, edit.id, PRINT_SCHEME))
                 row = cur.fetchone()
                 if row is not None:
                     cur.execute("DELETE FROM edit_prints WHERE edit = %s", (row[0],))
@@ -237,7 +237,7 @@ class PostgresLedger:
     def _edit_to_row(self, edit: AgentEdit) -> tuple[object, ...]:
         return (edit.id, edit.tool, edit.path, edit.time, edit.evidence.value, edit.vendor, edit.model,
                 edit.session_id, edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), list(edit.line_hashes),
-                stored_text(edit, self.store_text), edit.source, edit.confidence)
+                stored_text(edit, self.store_text), edit.source, edit.confidence, pack_names(edit.names))
 
     def _reason(self, exc: psycopg.Error) -> str:
         return reason(exc, self._busy_timeout, self._conninfo)
@@ -245,11 +245,11 @@ class PostgresLedger:
 
 def _edit_from_row(row: Sequence[Any]) -> AgentEdit:
     (edit_id, tool, path, time, kind, vendor, model, session_id, tool_call_id, lines, _count,
-     line_hashes, text, source, confidence, prints) = row
+     line_hashes, text, source, confidence, names, prints) = row
     return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=evidence(edit_id, kind), vendor=vendor,
                      model=model, session_id=session_id, tool_call_id=tool_call_id, lines=lines,
                      fingerprints=tuple(prints), line_hashes=tuple(line_hashes), text=text, source=source,
-                     confidence=float(confidence))
+                     confidence=float(confidence), names=unpack_names(bytes(names)))
 
 
 def describe(conninfo: str) -> str:

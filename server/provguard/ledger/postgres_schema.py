@@ -94,6 +94,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # where edits exist, so the next import refreshes the older edits' prints).
     ("ALTER TABLE agent_edits ADD COLUMN scheme integer NOT NULL DEFAULT 1",
      "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
+    # 5: an edit's names (fingerprint scheme 3), as SQLite's migration 6.
+    ("ALTER TABLE agent_edits ADD COLUMN names bytea NOT NULL DEFAULT ''::bytea",
+     "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

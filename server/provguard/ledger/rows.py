@@ -7,6 +7,9 @@ edit, so a caller that forgets the setting cannot leak code into a shared ledger
 from __future__ import annotations
 
 import json
+import sys
+from array import array
+from collections.abc import Sequence
 
 from provguard.provenance.origin import Evidence
 
@@ -50,3 +53,19 @@ def evidence(edit_id: str, value: str) -> Evidence:
         return Evidence(value)
     except ValueError as exc:
         raise LedgerError(f"agent edit {edit_id}: unknown evidence {value!r}") from exc
+
+
+def pack_names(names: Sequence[int]) -> bytes:
+    """Unsigned 32-bit names as little-endian bytes: 4 bytes each, the same in every backend."""
+    values = array("I", names)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values.tobytes()
+
+
+def unpack_names(blob: bytes) -> tuple[int, ...]:
+    values = array("I")
+    values.frombytes(blob[:len(blob) - len(blob) % 4])
+    if sys.byteorder != "little":
+        values.byteswap()
+    return tuple(values)

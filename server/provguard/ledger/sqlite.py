@@ -14,6 +14,7 @@ falls back to an in-memory ledger and returns a warning saying which file and wh
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
 import threading
@@ -27,7 +28,7 @@ from provguard.private_files import create_private
 from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, PRINT_SCHEME
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
-from .rows import SPAN_COLUMNS, evidence, span_from_row, span_to_row, stored_text
+from .rows import SPAN_COLUMNS, evidence, pack_names, span_from_row, span_to_row, stored_text, unpack_names
 from .store import LedgerError, origin_from_json, origin_to_json
 
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -111,6 +112,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # refreshes the older edits' prints (add_agent_edits replaces an older scheme's prints).
     ("ALTER TABLE agent_edits ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1",
      "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
+    # 6: an edit's names (fingerprint scheme 3), 32-bit little-endian; refreshed with its prints.
+    ("ALTER TABLE agent_edits ADD COLUMN names BLOB NOT NULL DEFAULT x''",
+     "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -193,7 +197,7 @@ class SqliteLedger:
         with self._write() as conn:
             for edit in edits:
                 cursor = conn.execute(
-                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join('?' * 16)})",
+                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join('?' * 17)})",
                     (*_edit_to_row(edit, self.store_text), PRINT_SCHEME),
                 )
                 seq: int | None = cursor.lastrowid if cursor.rowcount == 1 else None
@@ -204,9 +208,10 @@ class SqliteLedger:
                         continue
                     seq = row[0]
                     conn.execute("DELETE FROM edit_prints WHERE edit = ?", (seq,))
-                    conn.execute("UPDATE agent_edits SET lines = ?, print_count = ?, line_hashes = ?, scheme = ? "
-                                 "WHERE seq = ?", (edit.lines, len(set(edit.fingerprints)),
-                                                   pack_hashes(edit.line_hashes), PRINT_SCHEME, seq))
+                    conn.execute("UPDATE agent_edits SET lines = ?, print_count = ?, line_hashes = ?, names = ?, "
+                                 "scheme = ? WHERE seq = ?", (edit.lines, len(set(edit.fingerprints)),
+                                                              pack_hashes(edit.line_hashes), pack_names(edit.names),
+                                                              PRINT_SCHEME, seq))
                 added += 1
                 conn.executemany("INSERT OR IGNORE INTO edit_prints (hash, edit) VALUES (?, ?)",
                                  [(h, seq) for h in set(edit.fingerprints)])
@@ -243,17 +248,20 @@ class SqliteLedger:
     def match_fingerprints(self, hashes: Collection[int]) -> dict[str, int]:
         counts: dict[int, int] = {}
         with self._read() as conn:
-            for hash_ in set(hashes):  # one seek each, reading at most one posting past the cut
-                rows = conn.execute("SELECT edit FROM edit_prints WHERE hash = ? LIMIT ?",
-                                    (hash_, MAX_EDITS_PER_PRINT + 1)).fetchall()
-                if len(rows) > MAX_EDITS_PER_PRINT:
+            # One statement for every hash (a round trip each cost more than the lookup): per hash, one seek
+            # reading at most one posting past the cut.
+            for postings, in conn.execute(_MATCH_SQL, (MAX_EDITS_PER_PRINT + 1, json.dumps(sorted(set(hashes))))):
+                if not postings:
                     continue
-                for (seq,) in rows:
+                seqs = postings.split(",")
+                if len(seqs) > MAX_EDITS_PER_PRINT:
+                    continue
+                for seq in map(int, seqs):
                     counts[seq] = counts.get(seq, 0) + 1
             ids: dict[str, int] = {}
-            seqs = list(counts)
-            for start in range(0, len(seqs), _CHUNK):
-                chunk = seqs[start:start + _CHUNK]
+            seqs_found = list(counts)
+            for start in range(0, len(seqs_found), _CHUNK):
+                chunk = seqs_found[start:start + _CHUNK]
                 for seq, edit_id in conn.execute(
                         f"SELECT seq, id FROM agent_edits WHERE seq IN ({', '.join('?' * len(chunk))})", chunk):
                     ids[edit_id] = counts[seq]
@@ -342,7 +350,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
 # -- rows ------------------------------------------------------------------------------------------------
 
 _EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
-                 "line_hashes, text, source, confidence")
+                 "line_hashes, text, source, confidence, names")
+_MATCH_SQL = ("SELECT (SELECT group_concat(edit) FROM (SELECT edit FROM edit_prints WHERE hash = h.value LIMIT ?)) "
+              "FROM json_each(?) AS h")
+"""Per hash given (a JSON array), the edits holding it, at most the limit: comma-separated, NULL for none."""
 _CHUNK = 500
 """Parameters per IN (...) list: well under SQLite's limit, few round trips."""
 
@@ -350,15 +361,16 @@ _CHUNK = 500
 def _edit_to_row(edit: AgentEdit, store_text: bool) -> tuple[object, ...]:
     return (edit.id, edit.tool, edit.path, edit.time, edit.evidence.value, edit.vendor, edit.model, edit.session_id,
             edit.tool_call_id, edit.lines, len(set(edit.fingerprints)), pack_hashes(edit.line_hashes),
-            stored_text(edit, store_text), edit.source, edit.confidence)
+            stored_text(edit, store_text), edit.source, edit.confidence, pack_names(edit.names))
 
 
 def _edit_from_row(row: Sequence[Any], prints: tuple[int, ...]) -> AgentEdit:
     (edit_id, tool, path, time, kind, vendor, model, session_id, tool_call_id, lines, _count,
-     line_hashes, text, source, confidence) = row
+     line_hashes, text, source, confidence, names) = row
     return AgentEdit(id=edit_id, tool=tool, path=path, time=time, evidence=evidence(edit_id, kind), vendor=vendor,
                      model=model, session_id=session_id, tool_call_id=tool_call_id, lines=lines, fingerprints=prints,
-                     line_hashes=unpack_hashes(line_hashes), text=text, source=source, confidence=float(confidence))
+                     line_hashes=unpack_hashes(line_hashes), text=text, source=source, confidence=float(confidence),
+                     names=unpack_names(names))
 
 
 def pack_hashes(hashes: Sequence[int]) -> bytes:

@@ -13,10 +13,11 @@ from typing import Protocol
 
 from provguard.ledger.model import AgentEdit
 
-PRINT_SCHEME = 2
+PRINT_SCHEME = 3
 """Which fingerprints an edit holds: bumped whenever what a fingerprint is changes (tokens, K, WINDOW, hash,
 background table), since prints of two schemes never match. 1: k = 8, window 8, imports kept (until
-2026-11-25); 2: k = 8, window 4, imports skipped. Ledgers record each edit's scheme; `provguard health` counts
+2026-11-25); 2: k = 8, window 4, imports skipped (until 2026-12-07); 3: the background table of every grammar
+language, and each edit's names kept beside its prints. Ledgers record each edit's scheme; `provguard health` counts
 the edits of an older one (`Ledger.stale_edits`), and importing again refreshes them (the migration that added
 the scheme also rewound the import cursors). Snapshots carry the scheme in their format version."""
 

@@ -23,8 +23,11 @@ import tree_sitter as ts
 from provguard.documents import Document
 from provguard.languages import Language, detect
 from provguard.provenance import background
-from provguard.provenance.tokens import Token, plain_tokens, tree_tokens
-from provguard.provenance.winnow import K, kgram_hashes, winnow
+from provguard.provenance.tokens import Token, evidence_names, is_literal, plain_tokens, tree_tokens
+from provguard.provenance.winnow import K, chosen_hashes
+
+MAX_NAMES = 1024
+"""Names kept of one recorded edit (4 bytes each): a whole file's worth; longer texts keep a uniform sample."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class InsertionPrints:
     line_hashes: tuple[int, ...]
     """Hashes of the text's non-blank lines with surrounding white space removed (signed 64-bit)."""
     lines: int
+    names: tuple[int, ...] = ()
+    """The distinct names of the text (identifiers and string literals longer than two characters, as
+    `tokens.name_value`), ascending; at most MAX_NAMES, the smallest values (a uniform sample of a long text's)."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,13 @@ def insertion_prints(text: str, path: str) -> InsertionPrints:
     language = detect(path)
     source = textwrap.dedent(text).encode("utf-8", errors="surrogatepass")
     tokens = _tokens(source, language)
-    hashes = kgram_hashes([t[1] for t in tokens], [t[2] for t in tokens])
-    chosen = dict.fromkeys(hashes[i] for i in winnow(hashes, skip=background.common().__contains__))
-    return InsertionPrints(tuple(chosen), tuple(line_hash(line) for line in lines if line.strip()), len(lines))
+    table = background.common()
+    chosen = dict.fromkeys(h for _, h in sorted(chosen_hashes([t[1] for t in tokens], [t[2] for t in tokens],
+                                                              table.__contains__,
+                                                              table.has_name if language.has_grammar else None)))
+    names = tuple(sorted(evidence_names((t[2] for t in tokens), table.has_name))[:MAX_NAMES])
+    return InsertionPrints(tuple(chosen), tuple(line_hash(line) for line in lines if line.strip()), len(lines),
+                           names)
 
 
 def line_hash(line: str) -> int:
@@ -69,9 +79,14 @@ def line_hash(line: str) -> int:
 
 def document_prints(doc: Document) -> list[Print]:
     """Every fingerprint of a whole document, for one-off checks (the CLI)."""
+    return document_tokens(doc).prints()
+
+
+def document_tokens(doc: Document) -> LineTokens:
+    """A whole document's tokens, read once: its prints, and its names where a copy is weighed."""
     tokens = LineTokens()
     tokens.refresh(doc)
-    return tokens.prints()
+    return tokens
 
 
 class LineTokens:
@@ -81,6 +96,10 @@ class LineTokens:
         self._rows: list[bytes | None] = []
         """The tokens starting on each line as packed unsigned 32-bit (token id, name) pairs, 8 bytes a token
         (a tuple of Python ints would take twenty times that); None for a line not read since it changed."""
+        self._lexical = True
+        """Whether lexical fingerprints are made (not for a language without a grammar)."""
+        self._prints: list[Print] | None = None
+        """The fingerprints as of the last refresh, until a line is read again."""
 
     def edited(self, first_line: int, old_last_line: int, new_last_line: int, doc: Document,
                old_tree: ts.Tree | None) -> None:
@@ -91,12 +110,17 @@ class LineTokens:
         missing every line is read again.
         """
         tree = doc.tree
+        self._prints = None
         if first_line > len(self._rows) or (doc.language.has_grammar and (tree is None or old_tree is None)):
             self._rows = []  # out of step with the document, or no way to tell what changed: read it all
             return
         self._rows[first_line:old_last_line + 1] = [None] * (new_last_line - first_line + 1)
         if tree is None or old_tree is None:
             return
+        at = doc.lines.line_bounds(first_line)[0] if first_line < doc.lines.line_count else None
+        opened = _literal_start(tree, at) if at is not None else None
+        if opened is not None and opened < first_line:  # a string spanning lines is one token, with its text as name
+            self._rows[opened] = None
         for changed in tree.changed_ranges(old_tree):
             last = min(changed.end_point[0], len(self._rows) - 1)
             self._rows[changed.start_point[0]:last + 1] = [None] * max(0, last + 1 - changed.start_point[0])
@@ -104,15 +128,20 @@ class LineTokens:
     def reset(self) -> None:
         """The whole text changed: read it all on the next refresh."""
         self._rows = []
+        self._prints = None
 
     def refresh(self, doc: Document) -> int:
         """Tokenises the lines changed since the last refresh; returns how many lines were read."""
         count = doc.lines.line_count
+        if self._lexical != doc.language.has_grammar:
+            self._lexical = doc.language.has_grammar
+            self._prints = None
         if len(self._rows) != count:
             self._rows = [None] * count
         dirty = [row for row, tokens in enumerate(self._rows) if tokens is None]
         if not dirty:
             return 0
+        self._prints = None
         doc.ensure_tree()
         for first, last in _runs(dirty):
             start = doc.lines.line_bounds(first)[0]
@@ -127,8 +156,19 @@ class LineTokens:
                 self._rows[row] = on_row.tobytes() if on_row else b""
         return len(dirty)
 
+    def names(self, first_line: int, last_line: int) -> set[int]:
+        """The evidence names (`tokens.evidence_names`) of tokens starting on lines first..last (inclusive)."""
+        packed = array("I")
+        packed.frombytes(b"".join(row for row in self._rows[first_line:last_line + 1] if row))
+        return evidence_names(packed[1::2], background.common().has_name)
+
     def prints(self) -> list[Print]:
         """The document's fingerprints as of the last refresh, in text order."""
+        if self._prints is None:
+            self._prints = self._fingerprints()
+        return self._prints
+
+    def _fingerprints(self) -> list[Print]:
         packed = array("I")
         packed.frombytes(b"".join(row for row in self._rows if row))
         rows: list[int] = []
@@ -136,9 +176,10 @@ class LineTokens:
         for row, tokens in enumerate(self._rows):
             if tokens:
                 rows.extend([row] * (len(tokens) // size))
-        hashes = kgram_hashes(packed[0::2], packed[1::2])
-        chosen = winnow(hashes, skip=background.common().__contains__)
-        return [Print(hashes[i], rows[i], rows[i + K - 1]) for i in chosen]
+        table = background.common()
+        chosen = chosen_hashes(packed[0::2], packed[1::2], table.__contains__,
+                               table.has_name if self._lexical else None)
+        return [Print(h, rows[i], rows[i + K - 1]) for i, h in sorted(chosen)]
 
 
 def _tokens(source: bytes, language: Language, doc: Document | None = None, start: int = 0,
@@ -149,6 +190,16 @@ def _tokens(source: bytes, language: Language, doc: Document | None = None, star
     if tree is None:
         tree = language.parser().parse(source)
     return list(tree_tokens(tree, language, start, end))
+
+
+def _literal_start(tree: ts.Tree, at: int) -> int | None:
+    """The first line of the literal (a string read as one token) around byte `at`, if any."""
+    node: ts.Node | None = tree.root_node.descendant_for_byte_range(at, at)
+    while node is not None:
+        if node.is_named and is_literal(node.type):
+            return node.start_point[0]
+        node = node.parent
+    return None
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:

@@ -9,36 +9,26 @@ Two ways, in this order:
    line being identical to one an agent once wrote is no evidence on its own.
 2. **Anywhere, by fingerprint.** The document's fingerprints (see `provguard.provenance.fingerprints`) are
    looked up in the ledger's index of every recorded edit, wherever it was written; the edits sharing at least
-   MIN_PRINTS of them are candidates (at most MAX_CANDIDATES, those sharing most). Then each candidate's whole
-   print set is read and checked against the document: matching fingerprints within a gap of each other form
-   one region, and a region counts when it holds enough of the edit (the thresholds below). Regions found by
-   (1) are not reported again by (2); where several edits claim the same lines, the one sharing the most
-   fingerprints wins.
+   `copy_score.MIN_PRINTS` of them are candidates (at most MAX_CANDIDATES, those sharing most). Then each
+   candidate's whole print set is read and checked against the document: matching fingerprints within a gap of
+   each other form one region, and each region is weighed by `provguard.provenance.copy_score` (structure,
+   names, verbatim lines), which alone decides whether it is a copy and how strong.
 
-Thresholds (chosen with `python bench/accuracy.py`, which prints recall and false flags at them; with k = 8
-and window 4 an eight-line snippet has about eight fingerprints, one a line):
-- A region counts when it shares at least MIN_PRINTS = 3 distinct fingerprints with one edit, starting on at
-  least MIN_LINES = 2 different lines (one long line alone is no copied snippet), and those are at least
-  MIN_COVERAGE = 35% of the edit's distinct fingerprints, or at least STRONG_PRINTS = 8 (a part of a long
-  edit copied on its own). The share is what lets edited copies through: a copy of an 8-line edit with one
-  line changed keeps about half its fingerprints, while unrelated code that happens to share 3 common-shaped
-  k-grams with a 40-line edit does not reach 35% of it. Absolute counts alone cannot tell these apart: without
-  the share, 3 prints flagged 0.68% of unrelated lines (15 times as many), and the 5 prints needed to bring
-  that down to 0.12% lost edited copies (85% found with every disguise instead of 92%).
+Regions found by (1) are not reported again by (2). Where several edits claim the same lines, the one that
+explains them best (`CopyScore.explains`: the share of the edit found there, and how well names and lines agree)
+keeps them, never the one sharing the most fingerprints: a whole file an agent also wrote must not take a
+function's lines from that function's own edit. The others keep what is left of their regions where that still
+passes on its own.
+
 - Matching fingerprints join one region when at most GAP_LINES = 4 lines, or half the edit's length when
   that is more (GAP_SHARE = 0.5, up to MAX_GAP_LINES = 12), lie between them: edited lines, and calls
-  re-wrapped one argument a line, leave longer stretches without a shared fingerprint in longer copies.
-- A region that is a small share of a long edit (a function copied out of a whole file an agent wrote) counts
-  by STRONG_PRINTS = 8 shared fingerprints only at STRONG_DENSITY = 0.4 or more of them a line: a long edit's
-  common structure meets unrelated code scattered a few lines apart (without it, 40 whole files in the
-  accuracy run's ledger tripled the false flags).
-- Measured (2026-11-25, 300 real functions of 8 to 37 lines of code, 284 unrelated files): 93 to 96% of
-  copies found in every disguise, including 1 line in 6 edited and all disguises at once; 74% of functions
-  copied out of recorded whole files; 0.07% of unrelated lines flagged.
+  re-wrapped one argument a line, leave longer stretches without a shared fingerprint in longer copies. When
+  such a loose region of a long edit is refused, its hits are grouped again GAP_LINES apart: an excerpt of a
+  whole file must not be judged together with the unrelated code its structure also meets nearby.
 - A region's origin is the edit's (tool, vendor, model, session, time) with evidence "fingerprint", and
-  extra fields `source` (the path the edit wrote), `coverage` (the share of the edit's fingerprints found
-  in the region) and `matched` ("shared/total"); its confidence is 0.5 + 0.5 x coverage: passing the
-  thresholds is already strong evidence, and finding all of the edit is full confidence.
+  extra fields `source` (the path the edit wrote), `coverage` (the share of the edit's structural fingerprints
+  found in the region), `matched` and `matched-lexical` ("shared/total" of each kind), `names` and `verbatim`
+  (see `copy_score`); its confidence is `copy_score.confidence`.
 """
 
 from __future__ import annotations
@@ -48,40 +38,28 @@ from dataclasses import dataclass, replace
 
 from provguard.documents import Document
 from provguard.ledger.model import AgentEdit
+from provguard.provenance.copy_score import MIN_PRINTS, CopyScore, accepted, confidence, eligible, plausible
 from provguard.provenance.fingerprint_index import FingerprintIndex
-from provguard.provenance.fingerprints import Print, document_prints, line_hash
+from provguard.provenance.fingerprints import MAX_NAMES, LineTokens, Print, document_tokens, line_hash
 from provguard.provenance.origin import Evidence, Origin, Span
+from provguard.provenance.winnow import is_lexical
 
 MAX_EDITOR_BYTES = 4 * 1024 * 1024
 """Open documents larger than this are not looked up while edited (tokenising one costs about 20 ms per
 1,000 lines); `provguard check` looks up every file it reads."""
 MIN_RUN_CHARS = 20
 """Word characters a run of lines matched by line hash must hold to count."""
-MIN_PRINTS = 3
-"""Distinct fingerprints a region must share with one recorded edit to count (and an edit must share with the
-whole document to be a candidate)."""
 GAP_LINES = 4
 """Lines without shared fingerprints allowed inside one region (at least; see GAP_SHARE)."""
 MAX_CANDIDATES = 64
 """Recorded edits examined per lookup: those sharing the most fingerprints with the whole document. A large
 ledger holds many edits sharing a few structural fingerprints with any file; reading them all would cost
 more than the lookup itself."""
-MIN_LINES = 2
-"""Distinct lines shared fingerprints must start on: one long line alone is not a copied snippet."""
 GAP_SHARE = 0.5
 """Of the edit's own length, the gap allowed inside a region (when more than GAP_LINES, up to MAX_GAP_LINES)."""
 MAX_GAP_LINES = 12
 """The longest gap inside a region, however long the edit: a whole file an agent wrote must not join scattered
 structural hits across half a file."""
-MIN_COVERAGE = 0.35
-"""Share of the edit's distinct fingerprints a region must hold, unless it holds STRONG_PRINTS."""
-STRONG_PRINTS = 8
-"""Shared fingerprints that count whatever the edit's size (a part of a long edit copied on its own), when
-they are dense enough (STRONG_DENSITY)."""
-STRONG_DENSITY = 0.4
-"""Shared fingerprints per line a region must hold to count by STRONG_PRINTS: a copied part of an edit keeps
-most of its one fingerprint a line, while a long edit's common structure (visitor methods, option tables)
-meets unrelated code a few lines apart."""
 
 
 @dataclass(frozen=True)
@@ -96,21 +74,24 @@ class Region:
     """How much evidence: matching lines' word characters (same file) or shared fingerprints."""
 
 
-def find_regions(ledger: FingerprintIndex, path: str | None, doc: Document, prints: Sequence[Print]) -> list[Region]:
+def find_regions(ledger: FingerprintIndex, path: str | None, doc: Document, tokens: LineTokens) -> list[Region]:
     """Both kinds of regions for `doc` at `path` (relative to the root; None: a text with no file, found by
-    fingerprint only), not overlapping, in line order. `ledger` is the team's ledger or a snapshot's index.
+    fingerprint only), not overlapping, in line order. `ledger` is the team's ledger or a snapshot's index;
+    `tokens` the document's, refreshed.
 
     Raises `LedgerError` when the ledger cannot be read.
     """
     own = same_file_regions(ledger.agent_edits(path=path), doc) if path is not None else []
-    found = fingerprint_regions(ledger, prints)
-    return _disjoint(own, found)
+    taken = [(r.first_line, r.last_line) for r in own]
+    found = [r for r in fingerprint_regions(ledger, doc, tokens)
+             if not any(a <= r.last_line and r.first_line <= b for a, b in taken)]
+    return sorted(own + found, key=lambda r: (r.first_line, r.last_line))
 
 
 def index_spans(doc: Document, path: str | None, index: FingerprintIndex) -> tuple[Span, ...]:
     """Spans of `doc` that recorded agent edits account for: what `provguard check` adds for each file, and the
     matcher every corpus judge uses (one machine, snapshots, Ray), so their verdicts agree."""
-    return spans(doc, find_regions(index, path, doc, document_prints(doc)))
+    return spans(doc, find_regions(index, path, doc, document_tokens(doc)))
 
 
 def spans(doc: Document, regions: Iterable[Region]) -> tuple[Span, ...]:
@@ -178,19 +159,36 @@ def _only_blank_between(doc: Document, row: int, next_row: int) -> bool:
 # -- 2. anywhere, by fingerprints -------------------------------------------------------------------------
 
 
-def fingerprint_regions(ledger: FingerprintIndex, prints: Sequence[Print]) -> list[Region]:
-    """Regions of shared fingerprints with edits recorded anywhere: candidates found by the index, then each
-    candidate's whole print set read and every region scored against it (see the module's thresholds)."""
-    regions: list[Region] = []
-    for edit, group, shared in _candidate_groups(ledger, prints):
-        if accepted(edit, group, shared):
-            regions.append(Region(group[0].first_line, max(p.last_line for p in group),
-                                  fingerprint_origin(edit, shared), edit.id, shared))
-    return regions
+@dataclass(frozen=True)
+class _Found:
+    """An accepted fingerprint region before overlaps are resolved."""
+
+    first_line: int
+    last_line: int
+    edit: AgentEdit
+    hits: tuple[Print, ...]
+    score: CopyScore
 
 
-def _candidate_groups(ledger: FingerprintIndex, prints: Sequence[Print]) -> list[tuple[AgentEdit, list[Print], int]]:
-    """Every group of hits of every candidate edit, with its count of distinct shared fingerprints."""
+def fingerprint_regions(ledger: FingerprintIndex, doc: Document, tokens: LineTokens) -> list[Region]:
+    """Regions of `doc` that copy edits recorded anywhere, not overlapping, each kept by the edit that explains its
+    lines best (see the module's docstring)."""
+    prints = tokens.prints()
+    weigh = _Weigher(doc, tokens)
+    found: list[_Found] = []
+    last_line = doc.lines.line_count - 1
+    for edit, group in _candidate_groups(ledger, prints):
+        accepted = weigh.accepted(edit, group, 0, last_line)
+        if accepted is not None:
+            found.append(accepted)
+        elif gap_lines(edit) > GAP_LINES:  # a long edit's hits may join a copied part to unrelated code around it
+            found += [f for tight in _groups(group, GAP_LINES)
+                      if (f := weigh.accepted(edit, tight, 0, last_line)) is not None]
+    return [_region(f) for f in _resolve(found, weigh)]
+
+
+def _candidate_groups(ledger: FingerprintIndex, prints: Sequence[Print]) -> list[tuple[AgentEdit, list[Print]]]:
+    """Every group of hits of every candidate edit."""
     if not prints:
         return []
     counts = ledger.match_fingerprints({p.hash for p in prints})
@@ -198,12 +196,13 @@ def _candidate_groups(ledger: FingerprintIndex, prints: Sequence[Print]) -> list
     candidates = ranked[:MAX_CANDIDATES]
     if not candidates:
         return []
-    out: list[tuple[AgentEdit, list[Print], int]] = []
+    out: list[tuple[AgentEdit, list[Print]]] = []
     for edit in ledger.agent_edits(ids=candidates):
         recorded = set(edit.fingerprints)
+        if not eligible(len(recorded)):
+            continue
         hits = [p for p in prints if p.hash in recorded]
-        for group in _groups(hits, gap_lines(edit)):
-            out.append((edit, group, len({p.hash for p in group})))
+        out += [(edit, group) for group in _groups(hits, gap_lines(edit))]
     return out
 
 
@@ -212,24 +211,111 @@ def gap_lines(edit: AgentEdit) -> int:
     return max(GAP_LINES, min(MAX_GAP_LINES, int(edit.lines * GAP_SHARE)))
 
 
-def accepted(edit: AgentEdit, group: Sequence[Print], shared: int) -> bool:
-    """Whether a group of hits is enough evidence of a copy of `edit`."""
-    if shared < MIN_PRINTS or len({p.first_line for p in group}) < MIN_LINES:
-        return False
-    total = len(set(edit.fingerprints)) or 1
-    if shared >= MIN_COVERAGE * total:
-        return True
-    lines = max(p.last_line for p in group) - group[0].first_line + 1
-    return shared >= STRONG_PRINTS and shared >= STRONG_DENSITY * lines
+class _Weigher:
+    """Scores groups of hits against an edit, reading the document's names and line hashes only where needed."""
+
+    def __init__(self, doc: Document, tokens: LineTokens) -> None:
+        self._doc = doc
+        self._tokens = tokens
+        self._lines: dict[int, tuple[int, int]] = {}
+
+    def accepted(self, edit: AgentEdit, group: Sequence[Print], low: int, high: int) -> _Found | None:
+        """The group as a copy of `edit`, its lines kept within low..high, when `copy_score.accepted` says so."""
+        hashes = {p.hash for p in group}
+        if not plausible(len(hashes), len({p.first_line for p in group})):
+            return None
+        first = max(low, group[0].first_line)
+        last = min(high, max(p.last_line for p in group))
+        recorded = set(edit.fingerprints)
+        spelled = sum(is_lexical(h) for h in hashes)
+        recorded_spelled = sum(is_lexical(h) for h in recorded)
+        score = CopyScore(shared=len(hashes) - spelled, total=len(recorded) - recorded_spelled,
+                          shared_lexical=spelled, total_lexical=recorded_spelled,
+                          print_lines=len({p.first_line for p in group}), lines=last - first + 1,
+                          names=self._names(edit, first, last), verbatim=self._verbatim(edit, first, last))
+        if not accepted(score):
+            return None
+        return _Found(first, last, edit, tuple(group), score)
+
+    def _names(self, edit: AgentEdit, first: int, last: int) -> float:
+        mine = self._tokens.names(first, last)
+        if not edit.names or not mine:
+            return 0.0
+        if len(edit.names) >= MAX_NAMES:  # a sample of the edit's names: only the region's names it could hold
+            mine = {n for n in mine if n <= edit.names[-1]}
+            if not mine:
+                return 0.0
+        return len(mine & set(edit.names)) / len(mine)
+
+    def _verbatim(self, edit: AgentEdit, first: int, last: int) -> float:
+        held = set(edit.line_hashes)
+        matched = total = 0
+        for row in range(first, last + 1):
+            hashed, weight = self._line(row)
+            total += weight
+            if weight and hashed in held:
+                matched += weight
+        return matched / total if total else 0.0
+
+    def _line(self, row: int) -> tuple[int, int]:
+        """A line's hash and its letters, digits and underscores."""
+        known = self._lines.get(row)
+        if known is None:
+            start, end = self._doc.lines.line_bounds(row)
+            text = self._doc.source[start:end].decode("utf-8", errors="replace")
+            known = (line_hash(text), sum(ch.isalnum() or ch == "_" for ch in text))
+            self._lines[row] = known
+        return known
 
 
-def fingerprint_origin(edit: AgentEdit, shared: int) -> Origin:
-    total = len(set(edit.fingerprints)) or 1
-    coverage = min(1.0, shared / total)
+def _resolve(found: list[_Found], weigh: _Weigher) -> list[_Found]:
+    """Regions not overlapping each other: the best explained first; the others keep the parts outside, scored
+    again on their own."""
+    kept: list[_Found] = []
+    spans: list[tuple[int, int]] = []
+    for f in sorted(found, key=lambda f: (-f.score.explains, -f.score.shared, f.first_line, f.edit.id)):
+        if not any(a <= f.last_line and f.first_line <= b for a, b in spans):
+            kept.append(f)
+            spans.append((f.first_line, f.last_line))
+            continue
+        for low, high in _free_stretches(spans, f.first_line, f.last_line):
+            rest = [p for p in f.hits if low <= p.first_line <= high]
+            for group in _groups(rest, gap_lines(f.edit)):
+                part = weigh.accepted(f.edit, group, low, high)
+                if part is not None:
+                    kept.append(part)
+                    spans.append((part.first_line, part.last_line))
+    return sorted(kept, key=lambda f: (f.first_line, f.last_line))
+
+
+def _free_stretches(spans: Sequence[tuple[int, int]], first: int, last: int) -> list[tuple[int, int]]:
+    """The stretches of lines first..last that no span covers."""
+    out: list[tuple[int, int]] = []
+    at = first
+    for a, b in sorted(spans):
+        if b < at or a > last:
+            continue
+        if a > at:
+            out.append((at, a - 1))
+        at = max(at, b + 1)
+    if at <= last:
+        out.append((at, last))
+    return out
+
+
+def _region(found: _Found) -> Region:
+    return Region(found.first_line, found.last_line, fingerprint_origin(found.edit, found.score), found.edit.id,
+                  found.score.shared)
+
+
+def fingerprint_origin(edit: AgentEdit, score: CopyScore) -> Origin:
     base = edit.origin()
-    return replace(base, evidence=Evidence.FINGERPRINT, confidence=round((0.5 + 0.5 * coverage) * edit.confidence, 3),
-                   extra=(("source", edit.path), *base.extra, ("coverage", f"{coverage:.2f}"),
-                          ("matched", f"{shared}/{total}")))
+    return replace(base, evidence=Evidence.FINGERPRINT, confidence=confidence(score, edit.confidence),
+                   extra=(("source", edit.path), *base.extra, ("coverage", f"{score.coverage:.2f}"),
+                          ("matched", f"{score.shared}/{score.total}"),
+                          ("matched-lexical", f"{score.shared_lexical}/{score.total_lexical}"),
+                          ("names", f"{score.names:.2f}"),
+                          ("verbatim", f"{score.verbatim:.2f}")))
 
 
 def _groups(hits: list[Print], gap: int) -> list[list[Print]]:
@@ -244,12 +330,3 @@ def _groups(hits: list[Print], gap: int) -> list[list[Print]]:
             groups.append([p])
             last = p.last_line
     return groups
-
-
-def _disjoint(own: list[Region], found: list[Region]) -> list[Region]:
-    """Same-file regions first, then the strongest fingerprint regions on lines nobody claimed yet."""
-    taken: list[Region] = list(own)
-    for region in sorted(found, key=lambda r: (-r.strength, r.first_line, r.edit_id)):
-        if not any(r.first_line <= region.last_line and region.first_line <= r.last_line for r in taken):
-            taken.append(region)
-    return sorted(taken, key=lambda r: (r.first_line, r.last_line))

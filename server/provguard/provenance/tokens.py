@@ -10,6 +10,12 @@ and the k-gram hash includes that reference (see `provguard.provenance.winnow`).
 every reference, and unrelated code that merely has the same shape rarely has the same references. White
 space is never a token, so re-indenting or re-wrapping lines changes nothing either.
 
+What normalisation throws away is kept beside each token as its `name` (`name_value`: a stable 32-bit value of
+an identifier's or a string literal's text): fingerprints never see it (only identifiers' back-references do), but
+recorded edits keep the set of their names, and `provguard.provenance.copy_score` weighs how many of a region's
+names the edit also holds, so that a renamed copy (calls, fields, types and messages kept) still matches and
+code of merely the same shape does not.
+
 Files without a grammar are split by a regular expression; there no word can be told to be a name, so words
 stay themselves (lower-cased) and only numbers are normalised.
 
@@ -22,7 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 
 import tree_sitter as ts
 
@@ -89,8 +96,38 @@ def is_literal(node_type: str) -> bool:
 
 
 Token = tuple[int, int, int]
-"""(row, token id, name): `name` (32 bits) tells identifiers apart (equal for equal names, within one text;
-other names collide once in four billion), else 0."""
+"""(row, token id, name): `name` (32 bits, see `name_value`) is what normalisation threw away from an identifier or
+a string literal, else 0."""
+
+LITERAL = 1 << 31
+"""Set in the name of a string literal: its text, which fingerprints ignore but a verifier of copies weighs."""
+WEAK = 1 << 30
+"""Set in the name of a name of one or two characters (`i`, `n`, `ok`): every file has them, so they are no
+evidence that two texts are the same code (back-references still use them)."""
+_NAME_BITS = WEAK - 1
+
+
+def name_value(text: bytes, literal: bool = False) -> int:
+    """A stable 32-bit value for an identifier's or a string literal's text (0: none).
+
+    Stable across runs and machines (CRC-32, not Python's salted `hash`), because the names of recorded edits are
+    stored in ledgers and compared with the names of files scanned later. A literal's quotes and prefixes
+    (`f"..."`, `r#"..."#`, backquotes) are left out, so swapping quotes changes nothing.
+    """
+    if literal:
+        text = text.lstrip(b"rbfuRBFU@$").strip(b"'\"`#")
+        if not text:
+            return 0
+    value = (zlib.crc32(text) & _NAME_BITS) or 1
+    if len(text) <= 2:
+        value |= WEAK
+    return value | LITERAL if literal else value
+
+
+def evidence_names(names: Iterable[int], common: Callable[[int], bool]) -> set[int]:
+    """Of token names, those that tell code apart: identifiers and literals longer than two characters that are not
+    `common` in code at large (see `background.Table.has_name`)."""
+    return {n for n in set(names) if n and not n & WEAK and not common(n)}
 
 
 def tree_tokens(tree: ts.Tree, language: Language, start: int = 0, end: int | None = None) -> Iterator[Token]:
@@ -108,7 +145,9 @@ def tree_tokens(tree: ts.Tree, language: Language, start: int = 0, end: int | No
                 if node.start_byte >= start and node.end_byte > node.start_byte:
                     text = normalise(node.type, named)
                     if text is IDENTIFIER:
-                        yield node.start_point[0], _IDENTIFIER_ID, (hash(node.text) & 0xFFFFFFFF) or 1
+                        yield node.start_point[0], _IDENTIFIER_ID, name_value(node.text or b"")
+                    elif text is STRING:
+                        yield node.start_point[0], _STRING_ID, name_value(node.text or b"", literal=True)
                     elif text is not None:
                         yield node.start_point[0], token_id(text), 0
             else:
@@ -123,7 +162,9 @@ def tree_tokens(tree: ts.Tree, language: Language, start: int = 0, end: int | No
 
 
 def plain_tokens(source: bytes, start: int = 0, end: int | None = None, first_row: int = 0) -> Iterator[Token]:
-    """The tokens of a file without a grammar: words lower-cased, numbers normalised, one per symbol."""
+    """The tokens of a file without a grammar: words lower-cased, numbers normalised, one per symbol. Words are
+    tokens themselves (nothing tells a name from a keyword here), so renaming does change these fingerprints;
+    each word's text is also its name, flagged LITERAL so that back-references ignore it."""
     row = first_row
     limit = len(source) if end is None else end
     position = start
@@ -134,7 +175,9 @@ def plain_tokens(source: bytes, start: int = 0, end: int | None = None, first_ro
         if word[:1].isdigit():
             yield row, token_id(NUMBER), 0
         elif word not in (b";", b","):
-            yield row, token_id(word.decode("ascii", errors="replace").lower()), 0
+            name = name_value(word, literal=True) if word[:1].isalpha() or word[:1] == b"_" else 0
+            yield row, token_id(word.decode("ascii", errors="replace").lower()), name
 
 
 _IDENTIFIER_ID = token_id(IDENTIFIER)
+_STRING_ID = token_id(STRING)

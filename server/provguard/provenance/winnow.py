@@ -28,10 +28,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from provguard.provenance.tokens import LITERAL, WEAK
+
 K = 8
 """Tokens per k-gram: the noise floor. 8 normalised tokens is about a line and a half of code."""
 WINDOW = 4
 """K-grams per winnowing window: density against index size (<= 64 bytes per recorded line)."""
+LEXICAL_WINDOW = 16
+"""K-grams per window for lexical fingerprints (`lexical_hashes`): half as dense as the structural ones, since a
+copy that keeps its names keeps long runs of them."""
 GUARANTEE = WINDOW + K - 1
 """A shared run of this many tokens always shares a fingerprint (11 tokens: about two lines)."""
 
@@ -76,13 +81,66 @@ def kgram_hashes(ids: Sequence[int], names: Sequence[int] | None = None, k: int 
     return out
 
 
+def structural_hashes(ids: Sequence[int], names: Sequence[int]) -> list[int]:
+    """`kgram_hashes` with names as back-references only, made even: fingerprints blind to renaming."""
+    return [h & ~1 for h in kgram_hashes(ids, names)]
+
+
+def lexical_hashes(ids: Sequence[int], names: Sequence[int],
+                   common_name: Callable[[int], bool]) -> tuple[list[int], list[bool]]:
+    """Hashes of every K tokens with each identifier's and literal's own text in place of `$id` and `$str`, made
+    odd (so a print's kind is its lowest bit); and for each, whether it holds no name that tells code apart
+    (only names of one or two characters, or `common_name`s such as `self` and `path`, or none: a getter of
+    `path` is boilerplate, whatever its names).
+
+    Code whose shape is everywhere (a table of `add_option(...)` calls, keyword arguments, a constructor's
+    assignments) has few or no structural fingerprints, yet its names and strings make it as distinctive as any:
+    these find its copies when the names are kept (moved, re-indented, reformatted, excerpted), and the
+    structural ones find renamed copies."""
+    values = [(_NAMED | name) if name and not name & WEAK else token for token, name in zip(ids, names, strict=True)]
+    hashes = [h | 1 for h in kgram_hashes(values)]
+    telling: dict[int, bool] = {}
+    strong = [0]
+    for name in names:
+        if name and not name & WEAK:
+            known = telling.get(name)
+            if known is None:
+                known = telling[name] = not common_name(name)
+            strong.append(strong[-1] + known)
+        else:
+            strong.append(strong[-1])
+    return hashes, [strong[i + K] == strong[i] for i in range(len(hashes))]
+
+
+def is_lexical(h: int) -> bool:
+    return bool(h & 1)
+
+
+def chosen_hashes(ids: Sequence[int], names: Sequence[int], skip: Callable[[int], bool] | None,
+                  common_name: Callable[[int], bool] | None = None) -> list[tuple[int, int]]:
+    """(position of the k-gram's first token, hash) of every fingerprint of a token stream, structural ones
+    (window WINDOW) then lexical ones (LEXICAL_WINDOW; only given `common_name`: a file without a grammar has no
+    names apart from its words, which its structural hashes already hold)."""
+    structural = structural_hashes(ids, names)
+    out = [(i, structural[i]) for i in winnow(structural, WINDOW, skip)]
+    if common_name is not None:
+        spelled, nameless = lexical_hashes(ids, names, common_name)
+        out += [(i, spelled[i]) for i in winnow(spelled, LEXICAL_WINDOW, skip, nameless)]
+    return out
+
+
+_NAMED = 1 << 32
+"""Added to a name's value in lexical k-grams so it never equals a token id (both 32-bit)."""
+
+
 def _back_references(names: Sequence[int], n: int) -> list[int]:
-    """For each token, how many tokens back its name last occurred (0: not an identifier, or first use)."""
+    """For each token, how many tokens back its name last occurred (0: not an identifier, or first use). Names
+    flagged LITERAL (string literals' texts, words of files without a grammar) are no identifiers: no references."""
     last: dict[int, int] = {}
     back = [0] * n
     for i in range(n):
         name = names[i]
-        if name:
+        if name and not name & LITERAL:
             if name in last:
                 back[i] = i - last[name]
             last[name] = i
@@ -97,16 +155,17 @@ def _mix(h: int) -> int:
     return h - (1 << 64) if h >= 1 << 63 else h
 
 
-def winnow(hashes: Sequence[int], window: int = WINDOW,
-           skip: Callable[[int], bool] | None = None) -> list[int]:
+def winnow(hashes: Sequence[int], window: int = WINDOW, skip: Callable[[int], bool] | None = None,
+           blocked: Sequence[bool] | None = None) -> list[int]:
     """Positions (indexes into `hashes`) of the chosen fingerprints, ascending.
 
-    `skip` marks hashes never to choose (common k-grams). A text shorter than one window keeps its minimum.
+    `skip` marks hashes never to choose (common k-grams), `blocked` positions never to choose. A text shorter than
+    one window keeps its minimum.
     """
     chosen: list[int] = []
     candidates: deque[int] = deque()  # positions, their hashes increasing from left to right
     for i, h in enumerate(hashes):
-        if skip is None or not skip(h):
+        if (blocked is None or not blocked[i]) and (skip is None or not skip(h)):
             while candidates and hashes[candidates[-1]] >= h:
                 candidates.pop()
             candidates.append(i)

@@ -84,7 +84,7 @@ def agent_edits(recorder: Recorder, call: Call, writes: Iterable[Write]) -> list
             tool=recorder.tool, path=stored_path, time=call.time, evidence=recorder.evidence,
             vendor=infer_vendor(recorder.tool, model), model=model, session_id=call.session_id,
             tool_call_id=call.call_id, lines=prints.lines, fingerprints=prints.fingerprints,
-            line_hashes=prints.line_hashes, text=write.text, source=call.source))
+            line_hashes=prints.line_hashes, names=prints.names, text=write.text, source=call.source))
     return edits
 
 

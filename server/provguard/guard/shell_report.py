@@ -1,0 +1,71 @@
+"""After a shell tool call: the files it changed judged as the guard judges a write (guard.judge, the same
+policy of the project each file lands in, the call's inserted lines as the agent's span), and the report the
+agent reads when a rule says `agent-write: deny` or `ask`. The guard could not refuse the call beforehand (a
+command names no file and text), so the report tells the agent to undo the change and leave it to a person.
+
+Post-tool answers: Claude Code, Codex and Copilot (VS Code) read `{"decision": "block", "reason"}` (the reason
+goes to the model) and `hookSpecificOutput.additionalContext`; Cursor's postToolUse reads `additional_context`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from provguard.guard import project
+from provguard.guard.agents import AGENTS
+from provguard.guard.judge import Verdict, judge
+from provguard.guard.outcome import Outcome
+from provguard.guard.proposed import ProposedWrite, proposed
+from provguard.guard.run import Policies
+from provguard.policy.model import AgentWrite
+from provguard.provenance.origin import Evidence, Kind, Origin
+from provguard.provenance.shell_writes import ShellWrite
+from provguard.provenance.tools import infer_vendor
+
+
+def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None) -> tuple[str, list[str]]:
+    """stdout for the agent (empty when no rule refuses what the call wrote) and notes for stderr."""
+    outcome = Outcome()
+    policies = Policies(outcome)
+    who = AGENTS[agent].tool
+    origin = Origin(Kind.AI_AGENT, Evidence.HOOK, who, infer_vendor(who, model), model)
+    refused: list[Verdict] = []
+    for write in writes:
+        path = os.path.realpath(write.path)
+        change = proposed(path, write.before, write.after)
+        if not isinstance(change, ProposedWrite):
+            continue
+        root = project.project_root(path)
+        policy = policies.of(root)
+        if policy is None:
+            continue
+        verdict = judge(change, origin, policy, root)
+        if verdict.decision is not AgentWrite.RECORD:
+            refused.append(verdict)
+    if not refused:
+        return "", outcome.notes
+    reason = " ".join(_reason(tool, verdict) for verdict in refused)
+    return answer(agent, reason) + "\n", outcome.notes
+
+
+def answer(agent: str, reason: str) -> str:
+    if agent == "cursor":
+        return json.dumps({"additional_context": reason})
+    return json.dumps({"decision": "block", "reason": reason,
+                       "hookSpecificOutput": {"hookEventName": "PostToolUse", "additionalContext": reason}})
+
+
+def _reason(tool: str, verdict: Verdict) -> str:
+    finding = verdict.finding
+    assert finding is not None, "only a deny or ask is reported"
+    note = f" {finding.note.strip()}" if finding.note else ""
+    rule = f"{finding.message} (provguard rule {finding.rule_id}).{note}"
+    if verdict.decision is AgentWrite.ASK:
+        return (f"provguard: your {tool} command wrote to {verdict.path}, which needs a person's approval: {rule} "
+                "The change is recorded as yours. Stop and ask the user whether to keep it; if they do not "
+                "approve and review it, undo exactly that change.")
+    return (f"provguard: your {tool} command wrote to {verdict.path}, which agents may not write: {rule} The "
+            f"change is recorded as yours and shown to the user as a finding. Undo exactly that change to "
+            f"{verdict.path} (restore the lines as they were before the command), do not write it again by any "
+            "other way, tell the user that a person has to make this change, and go on with the rest of the task.")

@@ -1,0 +1,158 @@
+"""How strongly a region of a document is a copy of one recorded edit: the one score every surface shows.
+
+Fingerprints (`provguard.provenance.fingerprints`) see code with every name and literal normalised away, so that
+moving, re-indenting, reformatting and renaming a copy change nothing. That same blindness makes two different
+functions of the same shape look alike. A region found by fingerprints is therefore weighed on two kinds of
+evidence:
+
+- **structure**: `coverage`, the share of the edit's distinct structural fingerprints the region holds, and
+  `shared`, how many that is; and the same for the lexical fingerprints, which keep names and literals
+  (`winnow.lexical_hashes`);
+- **what normalisation threw away**: `names`, the share of the region's names (identifiers and string literals
+  longer than two characters and not common in code at large: calls, fields, types, messages) that the edit
+  also holds, and `verbatim`, the
+  share of the region's code (letters and digits) on lines the edit holds word for word. A renamed copy keeps
+  its calls, fields and messages; an excerpt or an edited copy keeps most of its lines; code of merely the
+  same shape keeps neither.
+
+`accepted` is the only decision: a region it accepts is reported by every surface (check, the editor, export,
+the corpus filter on one machine and on Ray, the guard), with confidence from `confidence`, which is never below
+ACCEPTED_CONFIDENCE times the edit's own confidence. The default pack's rules about AI output act from 0.8
+(`line_level_confidence`), so every accepted copy of an edit provguard saw itself is shown; an edit imported
+from another tool's claim (confidence below 1) carries its doubt into its copies.
+
+Thresholds were chosen with `python bench/accuracy.py --split tune` (see that file and the README's fingerprint
+section for the figures on the held-out split).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIN_EDIT_PRINTS = 5
+"""An edit with fewer distinct fingerprints (of both kinds) is too small to tell apart from common code: it is found
+in its own file by its lines, never elsewhere. About three lines of code not made only of boilerplate."""
+MIN_PRINTS = 3
+"""Distinct fingerprints a region must share with the edit."""
+MIN_LINES = 2
+"""Distinct lines the shared fingerprints must start on: one line alone is no copied snippet."""
+MIN_SHAPE_LINES = 3
+"""...and for a copy found by its shape or its lexical fingerprints, not by its lines: two lines of any code are
+alike too often."""
+MIN_LEXICAL_PRINTS = 4
+"""Lexical fingerprints (names kept) a region must share to count by their share of the edit."""
+MIN_SHAPE_PRINTS = 4
+"""Structural fingerprints an edit needs before its shape (its names changed) may find it elsewhere."""
+SAME_CODE_COVERAGE = 0.85
+"""A region holding this share of the edit's structural fingerprints, and at least SAME_CODE_PRINTS of them, is a
+copy whatever its names: consistent renaming keeps every one, while code of merely the same shape rarely holds
+so many of another's."""
+SAME_CODE_PRINTS = 8
+RENAMED_COVERAGE = 0.6
+"""A region holding this share of the edit's structural fingerprints is a copy when RENAMED_NAMES of its names
+agree: renaming changes the local names, not the calls, fields, types and messages."""
+RENAMED_NAMES = 0.25
+CONFIRMED_PRINTS = 3
+"""Structural fingerprints a region confirmed by its names or lines must share."""
+MIN_COVERAGE = 0.35
+"""With the region's names or lines agreeing (LEXICAL), or with names kept (lexical fingerprints), the share of
+the edit's fingerprints that suffices: an edited copy loses the fingerprints around every edited line."""
+LEXICAL = 0.5
+"""Agreement of names or verbatim lines (the larger) that confirms a copy found by its shape."""
+SAME_LINES = 0.7
+"""Share of a region's code (letters and digits) on lines the edit holds word for word that makes it a copy with
+only a few shared fingerprints (SAME_LINES_PRINTS of either kind, SAME_LINES_DENSITY a line): an excerpt of a
+long edit, or a copy with many lines edited, keeps its other lines as they were."""
+SAME_LINES_PRINTS = 3
+SAME_LINES_DENSITY = 0.2
+ACCEPTED_CONFIDENCE = 0.8
+"""Confidence of the weakest accepted copy of an edit whose own confidence is 1; the strongest reaches 1."""
+
+
+@dataclass(frozen=True)
+class CopyScore:
+    """The evidence that lines of a document are a copy of one recorded edit."""
+
+    shared: int
+    """Distinct structural fingerprints the region shares with the edit."""
+    total: int
+    """The edit's distinct structural fingerprints."""
+    shared_lexical: int
+    """Distinct lexical fingerprints (names kept: `winnow.lexical_hashes`) the region shares with the edit."""
+    total_lexical: int
+    """The edit's distinct lexical fingerprints."""
+    print_lines: int
+    """Distinct lines the shared fingerprints start on."""
+    lines: int
+    """Lines the region spans."""
+    names: float
+    """Share of the region's names that the edit holds (0 when the region has none)."""
+    verbatim: float
+    """Share of the region's letters and digits on lines the edit holds word for word."""
+
+    @property
+    def coverage(self) -> float:
+        """Share of the edit's structural fingerprints in the region."""
+        return min(1.0, self.shared / self.total) if self.total else 0.0
+
+    @property
+    def lexical_coverage(self) -> float:
+        """Share of the edit's lexical fingerprints in the region."""
+        return min(1.0, self.shared_lexical / self.total_lexical) if self.total_lexical else 0.0
+
+    @property
+    def lexical(self) -> float:
+        """How much of what normalisation threw away agrees: the better of names and verbatim lines."""
+        return max(self.names, self.verbatim)
+
+    @property
+    def explains(self) -> float:
+        """How well the edit explains the region, from 0 to 1: where several edits claim the same lines, the one
+        that explains them best keeps them (a function's own edit, not a whole file that also holds it)."""
+        return (max(self.coverage, self.lexical_coverage) + self.lexical) / 2
+
+
+def eligible(total: int) -> bool:
+    """Whether an edit with `total` distinct fingerprints (both kinds) may be found outside its own file at all."""
+    return total >= MIN_EDIT_PRINTS
+
+
+def plausible(shared: int, print_lines: int) -> bool:
+    """The cheap part of `accepted`, before names and lines are read."""
+    return shared >= MIN_PRINTS and print_lines >= MIN_LINES
+
+
+def accepted(score: CopyScore) -> bool:
+    """Whether the region is a copy of the edit: the one decision every surface reports."""
+    if not eligible(score.total + score.total_lexical) or not plausible(score.shared + score.shared_lexical,
+                                                                         score.print_lines):
+        return False
+    return _names_kept(score) or _same_structure(score)
+
+
+def _names_kept(score: CopyScore) -> bool:
+    """A copy that kept its names and most of its lines: moved, re-indented, reformatted, edited in places, or a
+    part of a longer edit."""
+    if (score.shared_lexical >= MIN_LEXICAL_PRINTS and score.lexical_coverage >= MIN_COVERAGE
+            and score.print_lines >= MIN_SHAPE_LINES):
+        return True
+    found = score.shared + score.shared_lexical
+    return (score.verbatim >= SAME_LINES and found >= SAME_LINES_PRINTS
+            and found >= SAME_LINES_DENSITY * score.lines)
+
+
+def _same_structure(score: CopyScore) -> bool:
+    """A copy found by its shape: renamed copies, confirmed by what normalisation threw away unless nearly whole."""
+    if score.shared < CONFIRMED_PRINTS or score.total < MIN_SHAPE_PRINTS or score.print_lines < MIN_SHAPE_LINES:
+        return False
+    coverage = score.coverage
+    if coverage >= SAME_CODE_COVERAGE and score.shared >= SAME_CODE_PRINTS:
+        return True
+    if coverage >= RENAMED_COVERAGE and score.names >= RENAMED_NAMES:
+        return True
+    return coverage >= MIN_COVERAGE and score.lexical >= LEXICAL
+
+
+def confidence(score: CopyScore, edit_confidence: float) -> float:
+    """The confidence of an accepted copy: from ACCEPTED_CONFIDENCE to 1 as the edit explains it, times the edit's."""
+    return round((ACCEPTED_CONFIDENCE + (1 - ACCEPTED_CONFIDENCE) * score.explains) * edit_confidence, 3)

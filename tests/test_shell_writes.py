@@ -1,0 +1,269 @@
+"""Files an agent writes through its shell tool: `provguard hook <agent>` snapshots what git reports as changed
+before the call (the pre-tool payload) and records what the call changed after it (the post-tool payload), run
+as the agents run it, with real files written in between."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from git_support import Repo
+from provguard.ledger.model import AgentEdit
+from provguard.ledger.sqlite import SqliteLedger
+from provguard.provenance.fingerprints import insertion_prints
+from provguard.provenance.origin import Evidence
+from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, moved, payload
+
+COMMAND = "cat > data/train/sample.py <<'EOF'\n...\nEOF"
+
+
+def hook(agent: str, data: dict[str, Any], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "provguard", "hook", agent], input=json.dumps(data),
+                          capture_output=True, text=True, cwd=cwd, timeout=60, check=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    repo = Repo(tmp_path / "shop")
+    repo.commit({"src/cart.py": "def total(items):\n    return sum(items)\n", "README.md": "# shop\n"}, "start")
+    return repo
+
+
+@pytest.fixture
+def transcript(tmp_path: Path, repo: Repo) -> Path:
+    return moved(CLAUDE_FIXTURE, tmp_path / "claude" / f"{CLAUDE_SESSION}.jsonl", repo.root)
+
+
+def claude(repo: Repo, transcript: Path, event: str, command: str = COMMAND,
+           call: str = "toolu_01BashWrite") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(payload("claude-code-bash.json", repo.root, transcript))
+    data.update(hook_event_name=event, tool_use_id=call, tool_input={"command": command, "description": "x"})
+    if event == "PreToolUse":
+        del data["tool_response"]
+    return data
+
+
+MODEL = "claude-opus-4-1-20250805"
+
+
+def bash_call(repo: Repo, transcript: Path, command: str, call: str = "toolu_01BashWrite") -> str:
+    """The call's line in the transcript (Claude Code writes it before the tool runs), the pre hook, the command
+    run by a real shell in the project, the post hook; the post hook's stdout."""
+    line = {"type": "assistant", "sessionId": CLAUDE_SESSION, "cwd": str(repo.root),
+            "message": {"role": "assistant", "model": MODEL, "content": [
+                {"type": "tool_use", "id": call, "name": "Bash", "input": {"command": command}}]}}
+    with transcript.open("a", encoding="utf-8") as file:
+        file.write("\n" + json.dumps(line) + "\n")  # the fixture's last line has no line break
+    pre = hook("claude-code", claude(repo, transcript, "PreToolUse", command, call), repo.root)
+    assert (pre.returncode, pre.stdout, pre.stderr) == (0, "", "")
+    subprocess.run(["bash", "-c", command], cwd=repo.root, check=True, timeout=60)
+    post = hook("claude-code", claude(repo, transcript, "PostToolUse", command, call), repo.root)
+    assert post.returncode == 0 and post.stderr == ""
+    return post.stdout
+
+
+def edits(repo: Repo) -> list[AgentEdit]:
+    return SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
+
+
+def recorded(repo: Repo) -> list[tuple[str, int, tuple[int, ...]]]:
+    """Each recorded edit's path, line count and line hashes (the ledger keeps no text unless asked)."""
+    return sorted((e.path, e.lines, tuple(e.line_hashes)) for e in edits(repo))
+
+
+def inserted(*edits: tuple[str, str]) -> list[tuple[str, int, tuple[int, ...]]]:
+    """What `recorded` holds when exactly these texts were inserted into these files."""
+    prints = [(path, insertion_prints(text, path)) for path, text in edits]
+    return sorted((path, p.lines, tuple(p.line_hashes)) for path, p in prints)
+
+
+def test_a_shell_write_into_training_data_is_recorded_as_the_agents_and_reported_at_once(
+        repo: Repo, transcript: Path) -> None:
+    command = ("mkdir -p data/train && cat > data/train/sample.py <<'EOF'\ndef normalise_prompt(prompt):\n"
+               "    return prompt.strip().lower()\nEOF")
+
+    answer = json.loads(bash_call(repo, transcript, command))
+
+    (edit,) = edits(repo)
+    assert (edit.path, edit.tool, edit.vendor, edit.model, edit.session_id, edit.tool_call_id, edit.evidence,
+            edit.source, edit.lines) == ("data/train/sample.py", "claude-code", "anthropic",
+                                         MODEL, CLAUDE_SESSION, "toolu_01BashWrite",
+                                         Evidence.HOOK, "shell", 2)
+    assert answer["decision"] == "block"
+    assert answer["reason"] == answer["hookSpecificOutput"]["additionalContext"]
+    assert answer["hookSpecificOutput"]["hookEventName"] == "PostToolUse"
+    assert answer["reason"].startswith("provguard: your Bash command wrote to data/train/sample.py, which agents "
+                                       "may not write: Output of claude-code (anthropic) must not be in training "
+                                       "data")
+    assert "(provguard rule rival-ai-output-in-training-data)" in answer["reason"]
+    assert not list((repo.root / ".provguard" / "shell").iterdir())  # the snapshot is gone with the call
+    checked = subprocess.run([sys.executable, "-m", "provguard", "check", "data", "--format", "json"],
+                             capture_output=True, text=True, cwd=repo.root, timeout=120, check=False)
+    findings = json.loads(checked.stdout)["findings"]
+    assert ("rival-ai-output-in-training-data", "data/train/sample.py", "claude-code", "hook") in {
+        (f["rule"], f["path"], f["origin"]["tool"], f["origin"]["evidence"]) for f in findings}
+
+
+def test_only_the_lines_the_command_inserted_are_the_agents(repo: Repo, transcript: Path) -> None:
+    repo.write("src/cart.py", "def total(items):\n    return sum(items)\n# a person's note\n")  # dirty before
+
+    stdout = bash_call(repo, transcript, "sed -i 's/sum(items)/sum(i.price for i in items)/' src/cart.py "
+                                         "&& echo 'TAX = 0.2' >> src/cart.py")
+
+    assert stdout == ""  # src/ is no path the packs refuse to agents
+    assert recorded(repo) == inserted(("src/cart.py", "    return sum(i.price for i in items)\n"),
+                                      ("src/cart.py", "TAX = 0.2\n"))
+
+
+def test_a_file_changed_before_the_snapshot_or_only_touched_by_the_call_is_not_recorded(
+        repo: Repo, transcript: Path) -> None:
+    repo.write("notes.txt", "a person's untracked notes\n")
+    repo.write("README.md", "# shop\n\nEdited by a person.\n")
+
+    assert bash_call(repo, transcript, "echo 'print(1)' > new_tool.py && touch README.md notes.txt") == ""
+
+    assert recorded(repo) == inserted(("new_tool.py", "print(1)\n"))
+
+
+def test_a_file_a_person_changes_before_the_call_and_the_agent_then_extends_keeps_the_persons_lines(
+        repo: Repo, transcript: Path) -> None:
+    repo.write("README.md", "# shop\n\nA person's paragraph.\n")
+
+    bash_call(repo, transcript, "printf 'An agent line.\\n' >> README.md")
+
+    assert recorded(repo) == inserted(("README.md", "An agent line.\n"))
+
+
+def test_a_deleted_file_and_deleted_lines_are_no_insertion(repo: Repo, transcript: Path) -> None:
+    repo.write("scratch.py", "x = 1\ny = 2\n")
+
+    assert bash_call(repo, transcript, "rm README.md scratch.py && sed -i '2d' src/cart.py") == ""
+
+    assert edits(repo) == []
+
+
+def test_links_fifos_and_huge_files_are_skipped_without_hanging(repo: Repo, transcript: Path) -> None:
+    os.mkfifo(repo.root / "pipe")
+    command = ("ln -s /dev/zero zeros && ln -s src/cart.py cart-link && head -c 9000000 /dev/zero | tr '\\0' 'a' "
+               "> huge.txt && echo 'ok = True' > small.py")
+
+    assert bash_call(repo, transcript, command) == ""
+
+    assert recorded(repo) == inserted(("small.py", "ok = True\n"))
+
+
+def test_a_post_hook_without_its_snapshot_says_so_and_does_not_block(repo: Repo, transcript: Path) -> None:
+    (repo.root / "data" / "train").mkdir(parents=True)
+    (repo.root / "data" / "train" / "sample.py").write_text("x = 1\n")
+
+    done = hook("claude-code", claude(repo, transcript, "PostToolUse", call="toolu_01NoPre"), repo.root)
+
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == ("provguard hook: no snapshot for this Bash call (its pre-tool hook did not run): files "
+                           "it wrote are not recorded\n")
+    assert not (repo.root / ".provguard" / "ledger.sqlite3").exists()
+
+
+def test_outside_git_the_pre_hook_says_why_nothing_is_recorded_and_the_post_hook_stays_quiet(
+        tmp_path: Path) -> None:
+    project = tmp_path / "plain"
+    (project / ".provguard").mkdir(parents=True)
+    data = json.loads(payload("claude-code-bash.json", project))
+    pre = {**data, "hook_event_name": "PreToolUse"}
+
+    before = hook("claude-code", pre, project)
+    after = hook("claude-code", data, project)
+
+    assert before.returncode == 0 and "is not in a git work tree" in before.stderr
+    assert (after.returncode, after.stdout, after.stderr) == (0, "", "")
+
+
+def test_a_repository_with_thousands_of_untracked_files_still_finishes(repo: Repo, transcript: Path) -> None:
+    many = repo.root / "generated"
+    many.mkdir()
+    for number in range(5000):
+        (many / f"f{number}.txt").write_text(f"{number}\n")
+
+    bash_call(repo, transcript, "echo 'changed' >> generated/f17.txt && echo 'x = 2' > late.py")
+
+    assert recorded(repo) == inserted(("generated/f17.txt", "changed\n"), ("late.py", "x = 2\n"))
+
+
+def test_a_stale_snapshot_is_removed_by_a_later_call(repo: Repo, transcript: Path) -> None:
+    hook("claude-code", claude(repo, transcript, "PreToolUse", call="toolu_01Refused"), repo.root)
+    (stale,) = (repo.root / ".provguard" / "shell").iterdir()
+    os.utime(stale, (0, 0))
+
+    bash_call(repo, transcript, "true")
+
+    assert list((repo.root / ".provguard" / "shell").iterdir()) == []
+
+
+def test_a_codex_shell_call_is_recorded_with_the_payloads_model(repo: Repo) -> None:
+    data = json.loads(payload("codex-apply-patch.json", repo.root))
+    call = {**data, "tool_name": "Bash", "tool_use_id": "call_shell9", "tool_input": {"command": "tee"}}
+    call.pop("tool_response", None)
+
+    pre = hook("codex", {**call, "hook_event_name": "PreToolUse"}, repo.root)
+    (repo.root / "datasets").mkdir()
+    (repo.root / "datasets" / "rows.py").write_text("ROWS = [1, 2]\n")
+    post = hook("codex", {**call, "hook_event_name": "PostToolUse", "tool_response": "ok"}, repo.root)
+
+    assert (pre.returncode, pre.stderr, post.returncode, post.stderr) == (0, "", 0, "")
+    (edit,) = edits(repo)
+    assert (edit.path, edit.tool, edit.model, edit.source) == ("datasets/rows.py", "codex", "gpt-5-codex", "shell")
+    assert json.loads(post.stdout)["decision"] == "block"
+
+
+def test_a_cursor_shell_call_is_recorded_and_reported_in_cursors_answer(repo: Repo) -> None:
+    base = {"conversation_id": "conv-1", "generation_id": "gen-1", "model": "gpt-5", "tool_name": "Shell",
+            "tool_input": {"command": "cat > corpus/a.py"}, "tool_use_id": "tool-7",
+            "workspace_roots": [str(repo.root)]}
+
+    pre = hook("cursor", {**base, "hook_event_name": "preToolUse"}, repo.root)
+    (repo.root / "corpus").mkdir()
+    (repo.root / "corpus" / "a.py").write_text("A = 1\n")
+    post = hook("cursor", {**base, "hook_event_name": "postToolUse", "tool_output": "{}"}, repo.root)
+
+    assert (pre.returncode, pre.stderr, post.returncode, post.stderr) == (0, "", 0, "")
+    (edit,) = edits(repo)
+    assert (edit.path, edit.tool, edit.model, edit.session_id, edit.source) == (
+        "corpus/a.py", "cursor", "gpt-5", "conv-1", "shell")
+    assert "rival-ai-output-in-training-data" in json.loads(post.stdout)["additional_context"]
+
+
+def test_provguards_own_files_are_never_the_agents(repo: Repo, transcript: Path) -> None:
+    """Another shell call's snapshot, taken while this one runs, and the ledger live in .provguard/."""
+    command = "echo 'value = 42' > answer.py"
+    hook("claude-code", claude(repo, transcript, "PreToolUse", command), repo.root)
+    hook("claude-code", claude(repo, transcript, "PreToolUse", "sleep 1", "toolu_01Other"), repo.root)
+    subprocess.run(["bash", "-c", command], cwd=repo.root, check=True, timeout=60)
+
+    done = hook("claude-code", claude(repo, transcript, "PostToolUse", command), repo.root)
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert recorded(repo) == inserted(("answer.py", "value = 42\n"))
+    assert len(list((repo.root / ".provguard" / "shell").iterdir())) == 1  # the other call's, until its post hook
+
+
+def test_a_copilot_terminal_call_is_recorded_and_its_other_pre_tool_calls_pass_quietly(repo: Repo) -> None:
+    """Copilot's hooks have no matcher: a PreToolUse `provguard hook copilot` sees every call."""
+    base = {"session_id": "vs-1", "cwd": str(repo.root), "tool_name": "run_in_terminal",
+            "tool_input": {"command": "echo hi > tool.py"}, "tool_use_id": "call_t1"}
+    read = hook("copilot", {**base, "hook_event_name": "PreToolUse", "tool_name": "read_file",
+                            "tool_input": {"filePath": "README.md"}}, repo.root)
+
+    pre = hook("copilot", {**base, "hook_event_name": "PreToolUse"}, repo.root)
+    (repo.root / "tool.py").write_text("print('made by a terminal command')\n")
+    post = hook("copilot", {**base, "hook_event_name": "PostToolUse", "tool_response": "ok"}, repo.root)
+
+    assert [(d.returncode, d.stdout, d.stderr) for d in (read, pre, post)] == [(0, "", "")] * 3
+    (edit,) = edits(repo)
+    assert (edit.path, edit.tool, edit.session_id, edit.tool_call_id, edit.source) == (
+        "tool.py", "copilot", "vs-1", "call_t1", "shell")
