@@ -197,6 +197,7 @@ def test_cursor_install_adds_the_guard_with_its_matcher_and_the_recording_after_
     before["hooks"]["preToolUse"].append({"command": "provguard guard cursor",
                                           "matcher": "Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10})
     before["hooks"]["afterFileEdit"].append({"command": "provguard hook cursor", "timeout": 10})
+    before["hooks"].setdefault("afterTabFileEdit", []).append({"command": "provguard hook cursor", "timeout": 10})
     shell = {"command": "provguard hook cursor", "matcher": "Shell|run_terminal_cmd", "timeout": 10}
     before["hooks"]["preToolUse"].append(shell)  # before and after a shell command: the files it changed
     before["hooks"].setdefault("postToolUse", []).append(shell)

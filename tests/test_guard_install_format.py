@@ -122,7 +122,8 @@ def test_a_one_line_file_stays_on_one_line_and_its_diff_is_that_line(project: Pa
         '+{"version": 1, "hooks": {"afterFileEdit": [{"command": "./format.sh"}, {"command": "provguard hook cursor", '
         '"timeout": 10}], "preToolUse": [{"command": "provguard guard cursor", "matcher": '
         '"Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10}, {"command": "provguard hook cursor", '
-        '"matcher": "Shell|run_terminal_cmd", "timeout": 10}], "postToolUse": [{"command": "provguard hook cursor", '
+        '"matcher": "Shell|run_terminal_cmd", "timeout": 10}], "afterTabFileEdit": [{"command": "provguard hook '
+        'cursor", "timeout": 10}], "postToolUse": [{"command": "provguard hook cursor", '
         '"matcher": "Shell|run_terminal_cmd", "timeout": 10}]}}']
     assert "\\ No newline at end of file" in lines
     assert file.read_text(encoding="utf-8") == original
@@ -173,6 +174,7 @@ def test_a_cursor_hooks_file_that_held_no_hooks_before_install_stays_after_unins
 
     assert lines == [f"{file}: preToolUse `provguard guard cursor` removed",
                      f"{file}: afterFileEdit `provguard hook cursor` removed",
+                     f"{file}: afterTabFileEdit `provguard hook cursor` removed",
                      f"{file}: preToolUse `provguard hook cursor` removed",
                      f"{file}: postToolUse `provguard hook cursor` removed"]
     assert file.read_text(encoding="utf-8") == original
@@ -237,6 +239,7 @@ def test_uninstall_without_provguards_hooks_leaves_an_empty_hooks_file_alone(
 
     assert lines == [f"{file}: preToolUse `provguard guard cursor` was not installed",
                      f"{file}: afterFileEdit `provguard hook cursor` was not installed",
+                     f"{file}: afterTabFileEdit `provguard hook cursor` was not installed",
                      f"{file}: preToolUse `provguard hook cursor` was not installed",
                      f"{file}: postToolUse `provguard hook cursor` was not installed"]
     assert file.read_text(encoding="utf-8") == '{\n  "version": 1,\n  "hooks": {}\n}\n'

@@ -125,6 +125,7 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
         return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json", (
             HookEntry("preToolUse", guard, entry),
             HookEntry("afterFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS}),
+            HookEntry("afterTabFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS}),
             HookEntry("preToolUse", hook, shell), HookEntry("postToolUse", hook, shell)), {"version": 1})
     if agent == "copilot":
         copilot_home = Path(os.environ["COPILOT_HOME"]) if os.environ.get("COPILOT_HOME") else home / ".copilot"

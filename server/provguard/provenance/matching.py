@@ -45,7 +45,7 @@ from provguard.provenance.origin import Evidence, Origin, Span
 from provguard.provenance.winnow import is_lexical
 
 MAX_EDITOR_BYTES = 4 * 1024 * 1024
-"""Open documents larger than this are not looked up while edited (tokenising one costs about 20 ms per
+"""Open documents larger than this are not looked up while edited (fingerprinting one costs about 35 ms per
 1,000 lines); `provguard check` looks up every file it reads."""
 MIN_RUN_CHARS = 20
 """Word characters a run of lines matched by line hash must hold to count."""
