@@ -69,3 +69,22 @@ def unpack_names(blob: bytes) -> tuple[int, ...]:
     if sys.byteorder != "little":
         values.byteswap()
     return tuple(values)
+
+
+def pack_hashes(hashes: Sequence[int]) -> bytes:
+    """Signed 64-bit hashes as little-endian bytes: 8 bytes each, the same in every backend."""
+    return array("q", hashes).tobytes() if sys.byteorder == "little" else _swapped(hashes)
+
+
+def unpack_hashes(blob: bytes) -> tuple[int, ...]:
+    values = array("q")
+    values.frombytes(blob)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return tuple(values)
+
+
+def _swapped(hashes: Sequence[int]) -> bytes:
+    values = array("q", hashes)
+    values.byteswap()
+    return values.tobytes()

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import threading
-from array import array
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +26,17 @@ from provguard.private_files import create_private
 from provguard.provenance.fingerprint_index import MAX_EDITS_PER_PRINT, PRINT_SCHEME
 
 from .model import AgentEdit, Declaration, ImportCursor, StoredSpan
-from .rows import SPAN_COLUMNS, evidence, pack_names, span_from_row, span_to_row, stored_text, unpack_names
+from .rows import (
+    SPAN_COLUMNS,
+    evidence,
+    pack_hashes,
+    pack_names,
+    span_from_row,
+    span_to_row,
+    stored_text,
+    unpack_hashes,
+    unpack_names,
+)
 from .store import LedgerError, origin_from_json, origin_to_json
 
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -371,25 +379,6 @@ def _edit_from_row(row: Sequence[Any], prints: tuple[int, ...]) -> AgentEdit:
                      model=model, session_id=session_id, tool_call_id=tool_call_id, lines=lines, fingerprints=prints,
                      line_hashes=unpack_hashes(line_hashes), text=text, source=source, confidence=float(confidence),
                      names=unpack_names(names))
-
-
-def pack_hashes(hashes: Sequence[int]) -> bytes:
-    """Signed 64-bit hashes as little-endian bytes: 8 bytes each, the same in every backend."""
-    return array("q", hashes).tobytes() if sys.byteorder == "little" else _swapped(hashes)
-
-
-def unpack_hashes(blob: bytes) -> tuple[int, ...]:
-    values = array("q")
-    values.frombytes(blob)
-    if sys.byteorder != "little":
-        values.byteswap()
-    return tuple(values)
-
-
-def _swapped(hashes: Sequence[int]) -> bytes:
-    values = array("q", hashes)
-    values.byteswap()
-    return values.tobytes()
 
 
 def _reason(exc: sqlite3.Error, busy_timeout: float) -> str:
