@@ -218,24 +218,33 @@ class _Weigher:
         self._doc = doc
         self._tokens = tokens
         self._lines: dict[int, tuple[int, int]] = {}
+        self._totals: dict[str, tuple[int, int]] = {}
+        """Per edit id: its distinct structural and lexical fingerprints (a long edit is weighed in many groups)."""
 
     def accepted(self, edit: AgentEdit, group: Sequence[Print], low: int, high: int) -> _Found | None:
         """The group as a copy of `edit`, its lines kept within low..high, when `copy_score.accepted` says so."""
         hashes = {p.hash for p in group}
-        if not plausible(len(hashes), len({p.first_line for p in group})):
+        print_lines = len({p.first_line for p in group})
+        if not plausible(len(hashes), print_lines):
             return None
         first = max(low, group[0].first_line)
         last = min(high, max(p.last_line for p in group))
-        recorded = set(edit.fingerprints)
+        total, total_lexical = self._total(edit)
         spelled = sum(is_lexical(h) for h in hashes)
-        recorded_spelled = sum(is_lexical(h) for h in recorded)
-        score = CopyScore(shared=len(hashes) - spelled, total=len(recorded) - recorded_spelled,
-                          shared_lexical=spelled, total_lexical=recorded_spelled,
-                          print_lines=len({p.first_line for p in group}), lines=last - first + 1,
+        score = CopyScore(shared=len(hashes) - spelled, total=total, shared_lexical=spelled,
+                          total_lexical=total_lexical, print_lines=print_lines, lines=last - first + 1,
                           names=self._names(edit, first, last), verbatim=self._verbatim(edit, first, last))
         if not accepted(score):
             return None
         return _Found(first, last, edit, tuple(group), score)
+
+    def _total(self, edit: AgentEdit) -> tuple[int, int]:
+        known = self._totals.get(edit.id)
+        if known is None:
+            recorded = set(edit.fingerprints)
+            lexical = sum(is_lexical(h) for h in recorded)
+            known = self._totals[edit.id] = (len(recorded) - lexical, lexical)
+        return known
 
     def _names(self, edit: AgentEdit, first: int, last: int) -> float:
         mine = self._tokens.names(first, last)
