@@ -370,8 +370,11 @@ def test_binary_and_huge_files_are_skipped(tmp_path: Path) -> None:
         big.write(b"\n")
     done = check(tmp_path)
     assert done.returncode == 0
-    assert sorted(done.stderr.splitlines()) == ["provguard: skipped big.py: larger than 8 MiB",
-                                                "provguard: skipped blob.bin: binary file"]
+    assert done.stderr.splitlines() == \
+        ["provguard: skipped 2 files: 1 binary, 1 larger than 8 MiB (--verbose lists them)"]
+    listed = check(tmp_path, "--verbose").stderr.splitlines()
+    assert sorted(listed[:-1]) == ["provguard: skipped big.py: larger than 8 MiB",
+                                   "provguard: skipped blob.bin: binary file"]
     assert done.stdout.splitlines()[-1] == "1 file checked, 2 skipped: 1 warning"
     report = json.loads(check(tmp_path, "--format", "json").stdout)
     assert {s["path"] for s in report["skipped"]} == {"big.py", "blob.bin"}

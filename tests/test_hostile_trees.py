@@ -59,7 +59,7 @@ def hostile_tree(tmp_path: Path) -> Path:
 def test_check_reads_only_regular_files_in_the_project_and_notes_every_other_one_once(tmp_path: Path) -> None:
     root = hostile_tree(tmp_path)
 
-    report, stderr = check(root, ".")
+    report, stderr = check(root, ".", "--verbose")
 
     alone, _ = check(root, "src/ai.py")
     assert report["findings"] == alone["findings"] != []  # the link to ai.py is the same file: judged once
@@ -76,13 +76,16 @@ def test_check_reads_only_regular_files_in_the_project_and_notes_every_other_one
         "src/foreign_dir": f"symbolic link to {elsewhere}, outside the project root: not followed",
     }
     assert len(report["skipped"]) == len(skipped)
-    assert sorted(stderr) == sorted(f"provguard: skipped {path}: {why}" for path, why in skipped.items())
+    assert sorted(stderr[:-1]) == sorted(f"provguard: skipped {path}: {why}" for path, why in skipped.items())
+    assert stderr[-1] == "provguard: skipped 8 files: 3 links out of the project, 2 symbolic link loops, " \
+        "1 dangling link, 1 linked folder, 1 not a regular file"
+    assert check(root, ".")[1] == [f"{stderr[-1]} (--verbose lists them)"]
 
 
 def test_a_path_given_twice_or_inside_another_is_still_read_once(tmp_path: Path) -> None:
     root = hostile_tree(tmp_path)
 
-    report, stderr = check(root, ".", "src", "src/pipe.py")
+    report, stderr = check(root, ".", "src", "src/pipe.py", "--verbose")
 
     alone, _ = check(root, "src/ai.py")
     assert report["findings"] == alone["findings"]
@@ -92,10 +95,11 @@ def test_a_path_given_twice_or_inside_another_is_still_read_once(tmp_path: Path)
 def test_a_fifo_named_on_the_command_line_is_skipped_not_waited_on(tmp_path: Path) -> None:
     root = hostile_tree(tmp_path)
 
-    report, stderr = check(root, "src/pipe.py", "src/human.py")
+    report, stderr = check(root, "src/pipe.py", "src/human.py", "--verbose")
 
     assert report["skipped"] == [{"path": "src/pipe.py", "reason": "not a regular file (FIFO)"}]
-    assert stderr == ["provguard: skipped src/pipe.py: not a regular file (FIFO)"]
+    assert stderr == ["provguard: skipped src/pipe.py: not a regular file (FIFO)",
+                      "provguard: skipped 1 file: 1 not a regular file"]
 
 
 def test_a_device_inside_the_root_is_never_read(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ import pytest
 from ledger_support import FULL_ORIGIN, declaration, span
 from provguard.ledger import sqlite as ledger_sqlite
 from provguard.ledger.location import LedgerOpen, open_ledger
-from provguard.ledger.sqlite import SCHEMA_VERSION, SqliteLedger
+from provguard.ledger.sqlite import SqliteLedger
+from provguard.ledger.sqlite_schema import SCHEMA_VERSION
 from provguard.ledger.store import LedgerError, origin_from_json, origin_to_json
 from provguard.provenance.origin import Origin
 

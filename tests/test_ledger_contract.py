@@ -19,7 +19,7 @@ import pytest
 
 from ledger_support import FULL_ORIGIN, Store, agent_edit, declaration, span
 from provguard.ledger import postgres_schema
-from provguard.ledger import sqlite as ledger_sqlite
+from provguard.ledger import sqlite_schema as ledger_sqlite
 from provguard.ledger.location import open_ledger
 from provguard.ledger.model import Fingerprint, ImportCursor, StoredSpan
 from provguard.ledger.store import LedgerError
@@ -145,6 +145,32 @@ def test_edits_stored_before_confidence_existed_read_as_fully_believed(store: St
     monkeypatch.undo()
     [edit] = store.open().agent_edits()
     assert (edit.id, edit.evidence, edit.confidence) == ("old", Evidence.TRANSCRIPT, 1.0)
+
+
+def test_the_generation_moves_on_with_every_change_a_check_reads_and_only_then(store: Store) -> None:
+    """Cached check results are valid while the generation stays: every write of spans, declarations or agent
+    edits must move it, in every process, and reading must not."""
+    ledger = store.open()
+    seen = [ledger.generation()]
+    assert not ledger.has_agent_edits()
+    ledger.save_spans("a.py", [span(1)])
+    seen.append(ledger.generation())
+    ledger.add_declaration(declaration(1))
+    seen.append(ledger.generation())
+    ledger.add_agent_edits([agent_edit("e1")])
+    seen.append(ledger.generation())
+    ledger.save_spans("a.py", [])
+    seen.append(ledger.generation())
+    assert seen == sorted(set(seen)), "each change moved the generation on"
+    ledger.load_spans("a.py")
+    ledger.agent_edits()
+    ledger.save_import_cursor("t.jsonl", ImportCursor(10, "x"))
+    assert ledger.generation() == seen[-1]
+    assert ledger.has_agent_edits()
+    ledger.close()
+    again = store.open()
+    assert again.generation() == seen[-1]
+    again.close()
 
 
 def test_fingerprints_match_the_edits_that_contain_them(store: Store) -> None:

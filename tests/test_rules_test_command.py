@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -294,3 +296,74 @@ def test_update_only_goes_with_test(tmp_path: Path) -> None:
     done = run_cli(tmp_path, "rules", "default", "--update")
 
     assert done.returncode == 2 and "--update only goes with 'provguard rules test'" in done.stderr
+
+
+# -- a folder of packs, installed packs, messages ------------------------------------------------------------
+
+
+def test_a_folder_stands_for_every_pack_under_it(tmp_path: Path) -> None:
+    for folder in ("packs", "packs/deep"):
+        (tmp_path / folder).mkdir(parents=True)
+    passing(tmp_path / "packs")
+    other = PACK.replace("pack: team", "pack: other").replace("version: 2.0.0", "version: 1.0.0")
+    project(tmp_path / "packs" / "deep", {"src/agents.py": AGENTS_PY, "src/pasted.py": PASTED_PY,
+                                          "src/pasted.py.provenance.yaml": PASTED_SPANS}, other)
+    (tmp_path / "packs" / "rules-part.yaml").write_text("- id: included\n", encoding="utf-8")  # not a pack
+    (tmp_path / "packs/tests/team/src/pack-like.yaml").write_text("pack: fixture\n", encoding="utf-8")
+
+    code, lines = rules_test(tmp_path, "packs")
+
+    assert code == 0, lines
+    assert [line for line in lines if not line.startswith(" ")] == [
+        "other 1.0.0 (packs/deep/team.yaml): 2 fixtures in packs/deep/tests/team",
+        "team 2.0.0 (packs/team.yaml): 3 fixtures in packs/tests/team",
+        "OK: 4 rules (4 passed), 6 cases ran"]
+
+
+@pytest.mark.parametrize(("files", "what"), [
+    ({}, "it holds no .yaml or .yml file"),
+    ({"config.yaml": "key: value\n", "sub/list.yml": "- a\n"}, "none of its 2 YAML files is one"),
+])
+def test_a_folder_without_packs_says_what_a_pack_is(tmp_path: Path, files: dict[str, str], what: str) -> None:
+    (tmp_path / "empty").mkdir()
+    for name, text in files.items():
+        (tmp_path / "empty" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "empty" / name).write_text(text, encoding="utf-8")
+
+    code, lines = rules_test(tmp_path, "empty")
+
+    assert code == 2
+    assert lines == [f"provguard: no rule packs under empty: {what} (a pack is a .yaml or .yml file with a "
+                     "top-level 'pack:' key; its rule tests live in tests/<pack>/ beside it)"]
+
+
+def test_compiled_python_beside_fixtures_is_no_fixture(tmp_path: Path) -> None:
+    # pip compiles every .py of an installed wheel, the shipped packs' fixtures too
+    passing(tmp_path)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tmp_path / "tests")], check=True, timeout=60)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-b", str(tmp_path / "tests")], check=True, timeout=60)
+    assert list((tmp_path / "tests").rglob("__pycache__")) and list((tmp_path / "tests").rglob("agents.pyc"))
+
+    code, lines = rules_test(tmp_path, "team.yaml")
+
+    assert code == 0, lines
+    assert lines[0] == "team 2.0.0 (team.yaml): 2 fixtures in tests/team"
+
+
+def test_an_unknown_pack_name_is_reported_without_a_made_up_file(tmp_path: Path) -> None:
+    code, lines = rules_test(tmp_path, "defualt")
+
+    assert code == 2
+    assert lines[0].startswith("provguard: no rule pack named 'defualt': ") and lines[0].endswith(
+        "did you mean 'default'?")
+    assert ".yaml" not in lines[0]
+
+
+def test_the_valid_rule_ids_an_error_lists_are_sorted(tmp_path: Path) -> None:
+    code, lines = rules_test(passing(tmp_path, **{"src/bad.py": "# expect: qqq\ndef f():\n    pass\n"}),
+                             "team.yaml")
+
+    [error] = [line for line in lines if "unknown rule 'qqq'" in line]
+    listed = error.split("expected one of ")[1].split(", ")
+    assert code == 1 and "no-agents" in listed and "suppression-unused" in listed
+    assert listed == sorted(listed)

@@ -3,6 +3,7 @@
     python tools/build_background.py                  # fetch the corpus if needed, build, write the table
     python tools/build_background.py --dry-run        # the counts only, no file written
     python tools/build_background.py --dry-run --language go   # one language's figures
+    python tools/build_background.py --lines-only     # only data/lines.bin (common lines; seconds, no tokenising)
 
 A team whose code is in other languages, or that wants its own libraries' idioms counted, adds packages of the
 "background" split to bench/code_corpus.PACKAGES (any Debian, npm or PyPI package, or a local directory) and
@@ -21,7 +22,10 @@ Each language is counted on its own, every hash once per file:
   thousand files) too much; a rate keeps "one file in 250" for all (for Python, 8 files, as before). Files of a
   few lines (core-js, npm's dependencies) count as fewer files: see LINES_PER_FILE;
 - a name (an identifier's or a string literal's text, `tokens.name_value`, three characters or more) is common
-  when NAME_RATE of the language's files hold it: `self`, `err`, `value`, `path`, `"utf-8"`.
+  when NAME_RATE of the language's files hold it: `self`, `err`, `value`, `path`, `"utf-8"`;
+- a line (white space around it ignored, `fingerprints.line_hash`) is common at RATE, like a k-gram:
+  `if err != nil {`, `case reflect.Bool:`, `return None`. These go to data/lines.bin, apart: they change no
+  fingerprint, only what `copy_score` counts as lines a copy kept.
 
 The table is the union over languages (token ids are the same across grammars, so JavaScript's boilerplate
 also covers TypeScript's). Rebuild after any change to provguard/provenance/tokens.py or winnow.py, and commit
@@ -48,8 +52,8 @@ import code_corpus  # noqa: E402
 
 from provguard.languages import Language, by_id  # noqa: E402
 from provguard.provenance import winnow  # noqa: E402
-from provguard.provenance.background import BITS, DATA_FILE, encode  # noqa: E402
-from provguard.provenance.fingerprints import _tokens  # noqa: E402
+from provguard.provenance.background import BITS, DATA_FILE, LINE_BITS, LINES_FILE, encode, encode_lines  # noqa: E402
+from provguard.provenance.fingerprints import _tokens, line_hash  # noqa: E402
 
 RATE = 1 / 250
 """A k-gram in this share of a language's background files is boilerplate, not evidence."""
@@ -58,6 +62,7 @@ MIN_FILES = 5
 NAME_RATE = 1 / 50
 """A name in this share of a language's files (and in MIN_FILES at least) tells no code apart."""
 OUT = REPO / "server" / "provguard" / "provenance" / "data" / DATA_FILE
+LINES_OUT = OUT.with_name(LINES_FILE)
 
 
 LINES_PER_FILE = 150
@@ -134,6 +139,39 @@ def count(language: str, jobs: int) -> Counts:
     return counts
 
 
+def common_lines(language: str, rate: float = RATE) -> tuple[int, int, set[int]]:
+    """(files, lines, the common lines' hashes) of one language's background: each line counted once per file."""
+    code_corpus.ensure([language])
+    seen: Counter[int] = Counter()
+    files = lines = 0
+    for path in code_corpus.files(language, "background"):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        files += 1
+        rows = text.splitlines()
+        lines += len(rows)
+        seen.update({line_hash(row) for row in rows if row.strip()})
+    least = threshold(files, lines, rate)
+    return files, lines, {h for h, n in seen.items() if n >= least}
+
+
+def write_lines(languages: list[str], rate: float, dry_run: bool) -> None:
+    common: set[int] = set()
+    for language in languages:
+        files, lines, found = common_lines(language, rate)
+        common |= found
+        print(f"{language:<11} {files:>6} files {lines:>8} lines: {len(found)} common lines", flush=True)
+    data = encode_lines(common)
+    filled = 1 - math.exp(-len(common) / (1 << LINE_BITS))
+    print(f"lines: {len(common)} common lines in 2**{LINE_BITS} bits: {filled:.2%} of other lines taken for common; "
+          f"{len(data)} bytes compressed")
+    if not dry_run:
+        LINES_OUT.write_bytes(data)
+        print(f"wrote {LINES_OUT}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--language", action="append", choices=code_corpus.LANGUAGES,
@@ -142,8 +180,12 @@ def main() -> int:
     parser.add_argument("--name-rate", type=float, default=NAME_RATE)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--lines-only", action="store_true", help="only the common lines (data/lines.bin)")
     args = parser.parse_args()
     started = time.monotonic()
+    write_lines(args.language or code_corpus.LANGUAGES, args.rate, args.dry_run)
+    if args.lines_only:
+        return 0
     kgrams: set[int] = set()
     names: set[int] = set()
     print(f"{'language':<11} {'files':>6} {'lines':>8} {'distinct k-grams':>17} {'threshold':>9} "

@@ -1,22 +1,31 @@
-"""Checking files on disk: the CLI's loop around the same `analyze` the language server calls."""
+"""Checking files on disk: the CLI's run around the same `analyze` the language server calls.
+
+A run walks the paths, finds each file's project (projects.py), checks the files on every core (check_pool.py)
+with results cached between runs (check_cache.py), and keeps only the files that have something to report.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from provguard.analysis import Analysis, analyze
+from provguard import check_cache
+from provguard.analysis import Analysis
+from provguard.check_file import Checker, FileOutcome, FileTask, analyze_file
 from provguard.documents import Document
 from provguard.files import SkippedFile, read_document, relative_to_root, walk
 from provguard.findings import Finding
 from provguard.fixes import Fix, fixes_for
-from provguard.ledger.spans import restore
+from provguard.ignores import Selection
+from provguard.languages import by_id, detect
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.policy import Policy
-from provguard.provenance import matching
+from provguard.project_markers import nearest_project
+from provguard.projects import CheckSetup, Projects, Roots, outside_projects
 from provguard.provenance.git import GitHistory
-from provguard.provenance.origin import Span
+from provguard.provenance.git.commands import GitFailure, run_git
 
 
 @dataclass(frozen=True)
@@ -27,15 +36,29 @@ class FileResult:
     analysis: Analysis
 
     def fixes(self, finding: Finding, reviewer: str | None) -> list[Fix]:
+        self.document.ensure_tree()  # kept unparsed until a fix needs it (suppressions are read from the tree)
         return fixes_for(self.document, finding, reviewer)
 
 
 @dataclass(frozen=True)
 class CheckRun:
     files: tuple[FileResult, ...]
+    """The files with something to report (every file, from `check_paths`)."""
     skipped: tuple[SkippedFile, ...]
     notes: tuple[str, ...] = ()
     """Things a person should know that are not findings: ledger records that no longer match."""
+    checked: int | None = None
+    """Files read and checked; `len(files)` when not given."""
+    errors: tuple[str, ...] = ()
+    """Files that could not be checked at all (an internal error): the run cannot vouch for them."""
+    policies: tuple[Policy, ...] = ()
+    """The policy of each project the run met, the first one's first."""
+    root: Path | None = None
+    """The folder the files' shown paths are relative to."""
+
+    @property
+    def files_checked(self) -> int:
+        return len(self.files) if self.checked is None else self.checked
 
     @property
     def findings(self) -> list[tuple[FileResult, Finding]]:
@@ -48,13 +71,14 @@ class CheckRun:
 
 
 def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledger | None = None,
-                git: GitHistory | None = None) -> CheckRun:
-    """Findings for every file; spans the ledger recorded count where their exact text is still found;
-    with `git`, lines of commits that name an AI tool count too (see provenance/git)."""
+                git: GitHistory | None = None, selection: Selection | None = None) -> CheckRun:
+    """Every file under `paths` judged relative to `root` under one policy and ledger, in this process, each
+    file's whole analysis kept (spans too): for benches and tests that look inside. `run_check` is the CLI's."""
     results: list[FileResult] = []
     skipped: list[SkippedFile] = []
-    problems: list[str] = []
-    for path in walk(paths, root):
+    notes: list[str] = []
+    fingerprints = ledger is not None and ledger.has_agent_edits()
+    for path in walk(paths, root, selection):
         if isinstance(path, SkippedFile):
             skipped.append(path)
             continue
@@ -63,26 +87,168 @@ def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledge
         if isinstance(doc, SkippedFile):
             skipped.append(doc)
             continue
-        recorded: tuple[Span, ...] = ()
-        if ledger is not None:
-            restored = restore(ledger, display, doc)
-            recorded = restored.spans()
-            problems += [f"{display}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
-            problems += [restored.error] if restored.error else []
-            recorded += _matched(ledger, display, doc, problems)
-        history: tuple[Span, ...] = ()
-        if git is not None:
-            found = git.spans(path, doc.source, display)
-            history = found.spans
-            problems += [str(found.problem)] if found.problem else []
-        results.append(FileResult(display, doc, analyze(doc, display, policy, recorded, history)))
-    return CheckRun(tuple(results), tuple(skipped), tuple(problems))
+        analysis, found = analyze_file(doc, display, policy, ledger, git, path, fingerprints)
+        notes += found
+        results.append(FileResult(display, doc, analysis))
+    return CheckRun(tuple(results), tuple(skipped), tuple(notes), policies=(policy,), root=root)
 
 
-def _matched(ledger: Ledger, path: str, doc: Document, problems: list[str]) -> tuple[Span, ...]:
-    """Code the ledger's recorded agent edits account for: in this file, or copied from anywhere."""
+@dataclass
+class RunOptions:
+    jobs: int = 1
+    cache: bool = True
+    progress: Callable[[int, int], None] | None = None
+    """Called with (files done, files in all) as the run goes."""
+    walk_options: dict[str, object] = field(default_factory=dict)
+    """Passed to files.walk (which files are selected)."""
+
+
+class ProjectError(Exception):
+    """A project's packs or ledger cannot be used: the run stops before any file is judged under them. An
+    empty message: what is wrong was said already."""
+
+
+def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
+              load_policy: Callable[[Path], Policy | None]) -> CheckRun:
+    """Every file under `paths`, each judged relative to its project's root under its project's policy and
+    ledger (outside any project: see projects.outside_projects). `load_policy` loads a project's policy or says what
+    is wrong (and returns None, which stops the run with ProjectError)."""
+    from provguard.check_pool import run_tasks
+
+    roots = Roots(setup.root)
+    given = outside_projects(paths)
+    display_root = Path(os.path.commonpath([str(roots.of(top, given)) for top in paths]))
+    met = Projects(setup)
+    contexts: dict[Path, str] = {}
+    tasks: list[FileTask] = []
+    skipped: list[SkippedFile] = []
+    notes: list[str] = []
     try:
-        return matching.index_spans(doc, path, ledger)
-    except LedgerError as exc:
-        problems.append(f"{path}: cannot look up recorded agent edits in {ledger.location}: {exc}")
-        return ()
+        for top in paths:  # each path's own project is loaded even when it holds no file: its errors are said
+            root = roots.of(top, given)
+            if root not in contexts:
+                contexts[root] = _meet(root, met, setup, load_policy, options.cache and _cacheable(root))
+        for path in walk(paths, display_root, **options.walk_options):  # type: ignore[arg-type]
+            if isinstance(path, SkippedFile):
+                skipped.append(path)
+                continue
+            root = roots.of(path, given)
+            if root not in contexts:
+                contexts[root] = _meet(root, met, setup, load_policy, options.cache and _cacheable(root))
+            tasks.append(FileTask(len(tasks), str(path), relative_to_root(path, display_root),
+                                  relative_to_root(path, root), root, contexts[root]))
+    finally:
+        met.close()  # opened to prove they can be; each process that checks opens its own
+    policies = met.policies()
+    key = check_cache.secret() if options.cache else None
+    results: list[FileResult] = []
+    errors: list[str] = []
+    checked = 0
+    written = _CacheWrites(key)
+
+    def make_checker() -> Checker:
+        return Checker(setup, Projects(setup, policies), key)
+
+    try:
+        for done, outcome in enumerate(run_tasks(tasks, make_checker, options.jobs), 1):
+            if options.progress is not None:
+                options.progress(done, len(tasks))
+            if isinstance(outcome, str):
+                errors.append(outcome)
+                continue
+            if outcome.skipped is not None:
+                skipped.append(SkippedFile(outcome.display, outcome.skipped))
+                continue
+            checked += 1
+            notes += outcome.notes
+            if outcome.source is not None:
+                results.append(_result(outcome))
+            written.add(tasks[outcome.order].root, outcome)
+    finally:
+        written.close()
+    return CheckRun(tuple(results), tuple(skipped), tuple(notes), checked, tuple(errors), tuple(policies.values()),
+                    display_root)
+
+
+class _CacheWrites:
+    """New cache entries, and the ones this run used, written per project in batches by the main process."""
+
+    BATCH = 256
+
+    def __init__(self, key: bytes | None) -> None:
+        self.key = key
+        self._caches: dict[Path, check_cache.CheckCache] = {}
+        self._new: dict[Path, list[tuple[bytes, bytes]]] = {}
+        self._used: dict[Path, list[bytes]] = {}
+
+    def add(self, root: Path, outcome: FileOutcome) -> None:
+        if self.key is None:
+            return
+        if outcome.entry is not None:
+            batch = self._new.setdefault(root, [])
+            batch.append(outcome.entry)
+            if len(batch) >= self.BATCH:
+                self._cache(root).put(batch)
+                batch.clear()
+        if outcome.hit is not None:
+            self._used.setdefault(root, []).append(outcome.hit)
+
+    def close(self) -> None:
+        for root in {*self._new, *self._used}:
+            cache = self._cache(root)
+            cache.put(self._new.get(root, []))
+            cache.touch(self._used.get(root, []))
+            cache.prune()
+        for cache in self._caches.values():
+            cache.close()
+
+    def _cache(self, root: Path) -> check_cache.CheckCache:
+        assert self.key is not None
+        if root not in self._caches:
+            self._caches[root] = check_cache.CheckCache(root, self.key)
+        return self._caches[root]
+
+
+def _result(outcome: FileOutcome) -> FileResult:
+    source = outcome.source or b""
+    language = by_id(outcome.language) or detect(outcome.display)
+    document = Document(outcome.display, language, source, parse=False)
+    return FileResult(outcome.display, document, Analysis((), outcome.findings, outcome.suppressed))
+
+
+def _cacheable(root: Path) -> bool:
+    """Whether results may be cached in the root's `.provguard/cache`: only in a project's root. A folder that
+    is in no project gets no `.provguard` folder from a check: it would make the folder a project."""
+    return nearest_project(root) == root
+
+
+def _meet(root: Path, met: Projects, setup: CheckSetup, load_policy: Callable[[Path], Policy | None],
+          cached: bool) -> str:
+    """Loads a project met for the first time and proves its ledger opens; returns its cache context."""
+    policy = load_policy(root)
+    if policy is None:
+        raise ProjectError("")  # what is wrong with them was said by load_policy
+    project = met.add(root, policy)
+    ledger = project.ledger()
+    if isinstance(ledger, str):
+        raise ProjectError(ledger)
+    return _context(root, policy, ledger, setup) if cached else ""
+
+
+def _context(root: Path, policy: Policy, ledger: Ledger | None, setup: CheckSetup) -> str:
+    """The digest a cached result of this project must match; empty (no cache) when a part cannot be known."""
+    settings = check_cache.describe({"packs": setup.packs, "severity": dict(setup.overrides),
+                                     "overrides": dict(policy.severity_overrides), "git": setup.git,
+                                     "ids": [(p.id, p.version, p.source) for p in policy.packs]})
+    parts = [str(root), check_cache.pack_digest(policy.pack_files, settings)]
+    if ledger is not None:
+        try:
+            parts.append(f"ledger {ledger.location} {ledger.generation()}")
+        except LedgerError:
+            return ""
+    if setup.git:
+        head = run_git(root, ["rev-parse", "--show-toplevel", "HEAD"])
+        if isinstance(head, GitFailure) and "longer than" in head.reason:
+            return ""
+        parts.append(head.reason if isinstance(head, GitFailure) else head.decode("utf-8", "replace"))
+    return check_cache.context_key(*parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import tree_sitter as ts
 
@@ -20,12 +20,15 @@ class Document:
     tree: ts.Tree | None = field(default=None, repr=False)
     lines: LineIndex = field(init=False, repr=False)
     _parser: ts.Parser | None = field(default=None, init=False, repr=False)
+    parse: InitVar[bool] = True
+    """False to leave the tree unparsed until `ensure_tree` (a report placing findings needs no tree)."""
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, parse: bool) -> None:
         self.lines = LineIndex(self.source)
         if self.language.has_grammar:
             self._parser = self.language.parser()
-            self.tree = self._parser.parse(self.source)
+            if parse:
+                self.tree = self._parser.parse(self.source)
 
     @classmethod
     def from_text(cls, path: str, language: Language, text: str, version: int | None = None) -> Document:

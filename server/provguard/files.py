@@ -11,17 +11,18 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from provguard.ignores import Matcher, Selection
+
 if TYPE_CHECKING:
     from provguard.documents import Document
 
 MAX_FILE_BYTES = 8 << 20
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache",
-                          ".ruff_cache", ".pytest_cache", ".tox", ".provguard"})
 _CHUNK = 1 << 20
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -34,6 +35,38 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "
 class SkippedFile:
     path: str
     reason: str
+
+
+_KINDS_SKIPPED = (("binary file", "binary", "binary"),
+                  ("not a regular file", "not a regular file", "not regular files"),
+                  ("symbolic link loop", "symbolic link loop", "symbolic link loops"),
+                  ("dangling symbolic link", "dangling link", "dangling links"),
+                  ("symbolic link to a folder", "linked folder", "linked folders"),
+                  ("symbolic link to ", "link out of the project", "links out of the project"),
+                  ("cannot list the folder", "folder not listed", "folders not listed"),
+                  ("cannot read", "unreadable", "unreadable"))
+"""Reason prefix, then how a count of them is said (one, several): the reasons are made in this module."""
+
+
+def skipped_notes(skipped: Sequence[SkippedFile], verbose: bool = False) -> list[str]:
+    """What to tell about files not read: one line per file with `verbose`, then one line counting them
+    by kind (a big tree has hundreds of binary files; a line each would bury everything else)."""
+    if not skipped:
+        return []
+    counts = Counter(_kind(s.reason) for s in skipped)
+    said = ", ".join(f"{n} {one if n == 1 else many}"
+                     for (one, many), n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    total = f"skipped {len(skipped)} {'file' if len(skipped) == 1 else 'files'}: {said}"
+    if verbose:
+        return [*(f"skipped {s.path}: {s.reason}" for s in skipped), total]
+    return [f"{total} (--verbose lists {'it' if len(skipped) == 1 else 'them'})"]
+
+
+def _kind(reason: str) -> tuple[str, str]:
+    for prefix, one, many in _KINDS_SKIPPED:
+        if reason.startswith(prefix):
+            return one, many
+    return reason, reason
 
 
 def open_regular(path: Path) -> BinaryIO | str:
@@ -102,13 +135,17 @@ def _unreadable(path: Path, exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
-def walk(paths: Sequence[Path], root: Path) -> Iterator[Path | SkippedFile]:
-    """Files under the given paths, each once, in a stable order, skipping VCS, dependency and cache folders.
+def walk(paths: Sequence[Path], root: Path, selection: Selection | None = None) -> Iterator[Path | SkippedFile]:
+    """Files under the given paths, each once, in a stable order, without what `selection` leaves out (by
+    default VCS, dependency and cache folders and virtual environments; see ignores.py). What is left out is
+    not said: it was not selected. A generator: folders are listed as they are reached.
 
     Inside a folder, a symbolic link is followed only to a file within the project root (or within the folder
     given, when that is outside the root); a link that leaves is a `SkippedFile`, so nothing outside the
     project is read because a link points there. Linked folders are never descended (so no loop), and said
-    so. A path given by name is yielded as given, and reading it says whether it can be read."""
+    so. A path given by name is yielded as given (even if ignored, unless `force_exclude`), and reading it
+    says whether it can be read."""
+    matcher = Matcher(root, selection or Selection())
     seen: set[str] = set()
     noted: set[str] = set()
 
@@ -123,20 +160,31 @@ def walk(paths: Sequence[Path], root: Path) -> Iterator[Path | SkippedFile]:
     home = os.path.realpath(root)
     for top in paths:
         if not top.is_dir():
-            yield from once(top)
+            if not (matcher.selection.force_exclude and matcher.excludes_file(top)):
+                yield from once(top)
+            continue
+        start = matcher.start(top)
+        if start is None:
             continue
         bases = (home,) if _within(os.path.realpath(top), home) else (home, os.path.realpath(top))
+        rules = {os.fspath(top): start}
+        """The rules of each folder os.walk has yet to reach: the walk's frontier, not the tree."""
         problems: list[OSError] = []
         for folder, dirs, files in os.walk(top, onerror=problems.append):
             yield from (s for p in problems for s in once(_listing_failed(p, root)))
             problems.clear()
-            here, real_here = Path(folder), os.path.realpath(folder)
-            for name in sorted(d for d in dirs if d not in SKIPPED_DIRS and os.path.islink(here / d)):
+            here, real_here, inside = Path(folder), os.path.realpath(folder), rules.pop(folder)
+            linked = {d for d in dirs if os.path.islink(here / d)}
+            kept = sorted(d for d in dirs if not inside.excluded(d, is_dir=True))
+            for name in (d for d in kept if d in linked):
                 link = here / name
                 yield from once(_skipped_link(link, root, bases)
                                 or SkippedFile(link_display(link, root), "symbolic link to a folder: not followed"))
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not os.path.islink(here / d))
+            dirs[:] = [d for d in kept if d not in linked]
+            rules.update((os.path.join(folder, d), inside.child(d)) for d in dirs)
             for name in sorted(files):
+                if inside.excluded(name, is_dir=False):
+                    continue
                 path = here / name
                 if not os.path.islink(path):
                     yield from once(path, os.path.join(real_here, name))
@@ -173,8 +221,9 @@ def _listing_failed(exc: OSError, root: Path) -> SkippedFile:
     return SkippedFile(relative_to_root(where, root), f"cannot list the folder: {exc.strerror or exc}")
 
 
-def read_document(path: Path, display: str) -> Document | SkippedFile:
-    """The file as a document; special, huge and binary files are skipped with the reason, never parsed."""
+def read_document(path: Path, display: str, parse: bool = True) -> Document | SkippedFile:
+    """The file as a document; special, huge and binary files are skipped with the reason, never parsed. With
+    `parse` False the tree waits for `ensure_tree` (a cached verdict needs none)."""
     from provguard.documents import Document
     from provguard.languages import detect
 
@@ -183,7 +232,7 @@ def read_document(path: Path, display: str) -> Document | SkippedFile:
         return SkippedFile(display, data)
     if b"\0" in data[:8192]:
         return SkippedFile(display, "binary file")
-    return Document(display, detect(str(path)), data)
+    return Document(display, detect(str(path)), data, parse=parse)
 
 
 def relative_to_root(path: Path | str, root: Path | str) -> str:

@@ -7,8 +7,9 @@ import subprocess
 from pathlib import Path
 
 
-def current_person(cwd: Path | None = None) -> str | None:
-    """git's user.email, else user.name, else the login name; None when nothing is known."""
+def current_person(cwd: Path | None = None, login: bool = True) -> str | None:
+    """git's user.email, else user.name, else (with `login`) the login name; None when nothing is known.
+    A bulk fix that writes a person's name asks for `login=False`: an account name is not a person's word."""
     for key in ("user.email", "user.name"):
         try:
             done = subprocess.run(["git", "config", "--get", key], cwd=cwd, capture_output=True, text=True,
@@ -17,6 +18,8 @@ def current_person(cwd: Path | None = None) -> str | None:
             break
         if done.returncode == 0 and done.stdout.strip():
             return done.stdout.strip()
+    if not login:
+        return None
     try:
         return getpass.getuser() or None
     except (OSError, KeyError):

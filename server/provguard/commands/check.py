@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provguard.policy.model import Severity
 
@@ -17,39 +18,82 @@ from .common import (
     add_policy_arguments,
     flagged_policy,
     parse_overrides,
-    read_ledger,
     root_error,
     usage_error,
 )
 
+if TYPE_CHECKING:
+    from provguard.check import CheckRun
+    from provguard.fix_apply import FixResult
+    from provguard.policy.policy import Policy
+    from provguard.projects import CheckSetup
+
 FAIL_ON = ("error", "warning", "info", "hint", "never")
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("expected 1 or more processes")
+    return jobs
 
 
 def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "check", "apply the rule packs to files and folders")
     parser.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
     add_policy_arguments(parser)
-    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "github", "gitlab"), default="text",
+                        help="github: workflow annotations; gitlab: a Code Quality report (default: text)")
+    parser.add_argument("--sarif-category", metavar="CATEGORY",
+                        help="SARIF automationDetails id, which code scanning keeps one analysis per "
+                             "(default: provguard/check/)")
     parser.add_argument("--fail-on", choices=FAIL_ON, default="error",
                         help="exit 1 when a finding is at or above this severity (default: error)")
-    parser.add_argument("--root", type=Path, default=Path("."),
-                        help="project root that pack path globs are relative to (default: .)")
+    parser.add_argument("--root", type=Path,
+                        help="one project root for every file, that pack path globs are relative to (default: each "
+                             "file's project: the nearest provguard.toml, pyproject.toml with [tool.provguard], "
+                             ".provguard folder or git work tree above it, else the path given)")
+    parser.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                        help="check files in N processes (default: one per core)")
+    parser.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="check every file again, ignoring and not writing .provguard/cache")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display on a terminal")
     parser.add_argument("--reviewer", help="name written by the mark-reviewed fix (default: git user)")
+    parser.add_argument("--fix", action="store_true",
+                        help="apply the safe fixes (complete markers, remove unused suppressions), then report "
+                             "what remains")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="with --fix or --diff: also the unsafe fixes (mark reviewed, remove code, ...)")
+    parser.add_argument("--diff", action="store_true",
+                        help="print a unified diff of what --fix would change and write nothing; exit 1 when "
+                             "there are changes")
     parser.add_argument("--ledger", metavar="FILE|URL",
                         help="ledger of recorded provenance: a file or a postgresql:// URL (default: "
                              "$PROVGUARD_LEDGER_URL, else ROOT/.provguard/ledger.sqlite3 if present)")
     parser.add_argument("--no-git", dest="git", action="store_false",
                         help="do not read git history (by default, lines of commits whose trailers name an AI "
                              "tool count as whole-commit evidence)")
+    parser.add_argument("--exclude", action="append", metavar="PATTERN",
+                        help="gitignore-style pattern of files and folders not to check, relative to the root; "
+                             "repeatable; replaces the default excludes (.git, node_modules, caches ...)")
+    parser.add_argument("--extend-exclude", action="append", default=[], metavar="PATTERN",
+                        help="like --exclude, added to the default (or configured) excludes")
+    parser.add_argument("--force-exclude", action="store_true",
+                        help="exclude paths given by name too when they are excluded or ignored")
+    parser.add_argument("--verbose", action="store_true", help="list every skipped file, not only their count")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from provguard.check import check_paths
+    from provguard.files import skipped_notes
     from provguard.identity import current_person
-    from provguard.provenance.git import GitHistory
+    from provguard.policy.policy import Policy
+    from provguard.projects import CheckSetup
+    from provguard.report import github, gitlab, sarif, text
     from provguard.report import json as json_report
-    from provguard.report import sarif, text
 
     overrides = parse_overrides(args.severity)
     if isinstance(overrides, str):
@@ -57,31 +101,131 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         return usage_error(f"no such file or folder: {missing[0]}")
-    if (wrong_root := root_error(args.root)) is not None:
+    if args.root is not None and (wrong_root := root_error(args.root)) is not None:
         return usage_error(wrong_root)
-    policy = flagged_policy(args.paths[0], args.packs, overrides)
-    if policy is None:
-        return EXIT_USAGE
-    ledger = read_ledger(args.ledger, args.root)
-    if isinstance(ledger, str):
-        return usage_error(ledger)
-    try:
-        run = check_paths(args.paths, args.root, policy, ledger, GitHistory() if args.git else None)
-    finally:
-        if ledger is not None:
-            ledger.close()
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        return usage_error("--unsafe-fixes goes with --fix or --diff")
+    setup = CheckSetup(tuple(args.packs) if args.packs else None, overrides, args.ledger, args.root, args.git)
+    checked = _check(args, setup, args.paths)
+    if isinstance(checked, int):
+        return checked
+    run = checked
+    policy = run.policies[0] if run.policies else Policy()
+    root = run.root or Path(".")
+    fixing = _fix(args, run, setup) if args.fix or args.diff else None
     for note in run.notes:
         print(f"provguard: {note}", file=sys.stderr)
-    reviewer = args.reviewer or current_person(args.root)
-    for skipped in run.skipped:
-        print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    reviewer = args.reviewer or current_person(root)
+    for line in skipped_notes(run.skipped, args.verbose):
+        print(f"provguard: {line}", file=sys.stderr)
+    if fixing is not None and args.diff:
+        return _show_diff(fixing)
+    run = fixing.run if fixing is not None else run
     if args.format == "json":
         sys.stdout.write(json_report.render(run, reviewer))
     elif args.format == "sarif":
-        sys.stdout.write(sarif.render(run, policy, reviewer, root=args.root))
+        sys.stdout.write(sarif.render(run, policy, reviewer, root=root, category=args.sarif_category,
+                                      warn=lambda message: print(f"provguard: {message}", file=sys.stderr)))
+    elif args.format in ("github", "gitlab"):
+        sys.stdout.write((github if args.format == "github" else gitlab).render(run))
     else:
         sys.stdout.write(text.render(run))
+    if fixing is not None:
+        _fix_summary(fixing, args.unsafe_fixes)
+    for error in run.errors:
+        print(f"provguard: {error}", file=sys.stderr)
+    if run.errors:
+        return EXIT_USAGE  # files the run cannot vouch for: never a pass
     if args.fail_on == "never":
         return EXIT_CLEAN
     threshold = Severity(args.fail_on).rank
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for _, f in run.findings) else EXIT_CLEAN
+
+
+def _check(args: argparse.Namespace, setup: CheckSetup, paths: Sequence[Path]) -> CheckRun | int:
+    """The run over `paths`, or the exit code once what stopped it is printed."""
+    from provguard.check import ProjectError, RunOptions, run_check
+    from provguard.check_pool import WorkerDied, default_jobs
+    from provguard.ignores import check_selection
+    from provguard.projects import Roots
+
+    from .check_progress import Progress
+
+    first = paths[0] if paths else Path(".")
+    selection = check_selection(Roots(setup.root).of(first, first), args.exclude, args.extend_exclude,
+                                args.force_exclude)
+    if isinstance(selection, str):
+        return usage_error(selection)
+    progress = Progress.on_terminal(enabled=not args.quiet)
+    options = RunOptions(args.jobs or default_jobs(), args.cache, progress.update if progress else None,
+                         {"selection": selection})
+    try:
+        return run_check(paths, setup, options, lambda root: _policy(root, setup))
+    except ProjectError as exc:
+        return usage_error(str(exc)) if str(exc) else EXIT_USAGE
+    except WorkerDied as exc:
+        return usage_error(str(exc))
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _policy(root: Path, setup: CheckSetup) -> Policy | None:
+    """A project's policy under the flags. Its own packs, when no flag overrides them, come from the policy cache
+    the guard keeps (guard/policy_cache.py: valid while no pack or configuration file changed), so checking one
+    file does not read YAML and compile every scope query again."""
+    from provguard.guard import policy_cache
+
+    own = setup.packs is None and not setup.overrides
+    if own and (cached := policy_cache.load(root)) is not None:
+        return cached
+    policy = flagged_policy(root, list(setup.packs or ()) or None, dict(setup.overrides))
+    if own and policy is not None:
+        policy_cache.save(root, policy)
+    return policy
+
+
+def _fix(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) -> FixResult:
+    """--fix writes and checks the fixed files again (the same way as the first check); --diff writes nothing."""
+    from provguard.fix_apply import fix_run
+    from provguard.identity import current_person
+
+    root = run.root or Path(".")
+
+    def recheck(paths: Sequence[Path]) -> CheckRun:
+        again = _check(args, setup, paths)
+        if isinstance(again, int):
+            raise SystemExit(again)
+        return again
+
+    reviewer = args.reviewer or current_person(root, login=False)
+    if args.unsafe_fixes and reviewer is None:
+        print("provguard: no reviewer known (give --reviewer or set git's user.email): mark-reviewed fixes are "
+              "not applied", file=sys.stderr)
+    return fix_run(run, root, reviewer, args.unsafe_fixes, None if args.diff else recheck)
+
+
+def _show_diff(fixing: FixResult) -> int:
+    """Like ruff: the diff on stdout, a count on stderr, exit 1 when anything would change."""
+    from provguard.fix_apply import unified_diff
+
+    for path, (before, after) in sorted(fixing.changes.items()):
+        sys.stdout.buffer.write(unified_diff(path, before, after))
+    sys.stdout.flush()
+    noun = "finding" if fixing.fixed == 1 else "findings"
+    more = (f" ({fixing.overlapping} more overlap them: --fix applies those in a further pass)"
+            if fixing.overlapping else "")
+    print(f"Would fix {fixing.fixed} {noun}{more}" if fixing.fixed else "No fixes to apply", file=sys.stderr)
+    return EXIT_FINDINGS if fixing.changes else EXIT_CLEAN
+
+
+def _fix_summary(fixing: FixResult, unsafe: bool) -> None:
+    from provguard.fix_apply import remaining_unsafe
+
+    for problem in fixing.problems:
+        print(f"provguard: {problem}", file=sys.stderr)
+    remain = len(fixing.run.findings)
+    hidden = 0 if unsafe else remaining_unsafe(fixing.run, fixing.reviewer)
+    more = f"; {hidden} more with --unsafe-fixes" if hidden else ""
+    print(f"Fixed {fixing.fixed} {'finding' if fixing.fixed == 1 else 'findings'} ({remain} remain{more})",
+          file=sys.stderr)

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from provguard.ledger.store import Ledger
 from provguard.policy.errors import suggest
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK, Policy, PolicyLoad
@@ -106,40 +105,3 @@ def flagged_policy(start: Path, packs: list[str] | None, overrides: dict[str, Se
               file=sys.stderr)
         return None
     return loaded.policy
-
-
-def ledger_source(given: str | None, root: Path) -> str | None:
-    """What `read_ledger` opens: the ledger named (a file or a PostgreSQL URL), else PROVGUARD_LEDGER_URL, else
-    the project's file if it exists (reading never creates a file); None when there is none."""
-    from provguard.ledger.location import default_location, ledger_url
-
-    url = ledger_url(given)
-    if url is not None:
-        return url
-    if given:
-        return given
-    path = default_location(root)
-    return str(path) if path.is_file() else None
-
-
-def read_ledger(given: str | None, root: Path) -> Ledger | str | None:
-    """The ledger `ledger_source` names, open; a ledger that cannot be opened is an error message."""
-    from provguard.ledger.location import is_url, open_postgres, redact
-    from provguard.ledger.sqlite import SqliteLedger
-    from provguard.ledger.store import LedgerError
-
-    source = ledger_source(given, root)
-    if source is None:
-        return None
-    if is_url(source):
-        try:
-            return open_postgres(source)
-        except LedgerError as exc:
-            return f"cannot read the ledger {redact(source)}: {exc}"
-    path = Path(source)
-    if not path.is_file():
-        return f"no ledger at {path}"
-    try:
-        return SqliteLedger(path)
-    except LedgerError as exc:
-        return f"cannot read the ledger {path}: {exc}"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from provguard.ledger.location import ledger_source, read_ledger
 from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
 from provguard.policy.policy import Policy
@@ -17,9 +18,7 @@ from .common import (
     add_parser,
     add_policy_arguments,
     flagged_policy,
-    ledger_source,
     parse_overrides,
-    read_ledger,
     root_error,
     usage_error,
 )
@@ -44,8 +43,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--min-severity", choices=LEVELS, default="error",
                         help="findings at or above this severity flag a span (default: error)")
     add_policy_arguments(parser)
-    parser.add_argument("--root", type=Path, default=Path("."),
-                        help="project root that paths and pack globs are relative to (default: .)")
+    parser.add_argument("--root", type=Path,
+                        help="project root that paths and pack globs are relative to (default: PATH's project, "
+                             "found as check finds it)")
     parser.add_argument("--ledger", metavar="FILE|URL",
                         help="ledger of recorded provenance (default: ROOT/.provguard/ledger.sqlite3 if present)")
     parser.add_argument("--snapshot", type=Path, metavar="FILE",
@@ -64,7 +64,11 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(overrides)
     if not args.path.exists():
         return usage_error(f"no such file or folder: {args.path}")
-    if (wrong_root := root_error(args.root)) is not None:
+    if args.root is None:
+        from provguard.projects import Roots, outside_projects
+
+        args.root = Roots().of(args.path, outside_projects([args.path]))
+    elif (wrong_root := root_error(args.root)) is not None:
         return usage_error(wrong_root)
     if args.format == "agent-trace":
         if args.snapshot is not None or args.paths is not None:

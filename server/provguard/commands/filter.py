@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provguard.ledger.location import ledger_source, read_ledger
 from provguard.policy.model import Severity
 
 from .common import (
@@ -16,9 +17,7 @@ from .common import (
     add_parser,
     add_policy_arguments,
     flagged_policy,
-    ledger_source,
     parse_overrides,
-    read_ledger,
     root_error,
     usage_error,
 )

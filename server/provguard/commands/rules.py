@@ -1,5 +1,6 @@
 """`provguard rules [PACK...]`: validate rule packs and list their rules.
-`provguard rules test [PACK...] [--update]`: run the packs' rule tests (see provguard.ruletest)."""
+`provguard rules test [PACK|DIR...] [--update]`: run the packs' rule tests (see provguard.ruletest); a folder
+stands for every pack under it."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ TEST = "test"
 
 def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "rules", "validate rule packs and list their rules; "
-                                             "'rules test [PACK...]' runs their rule tests")
+                                             "'rules test [PACK|DIR...]' runs their rule tests")
     parser.add_argument("packs", nargs="*", metavar="PACK",
-                        help="default: the project's packs; 'test' first runs the packs' rule tests "
-                             "(a pack file named test: ./test.yaml)")
+                        help="default: the project's packs; 'test' first runs the packs' rule tests, a folder "
+                             "every pack under it (a pack file named test: ./test.yaml)")
     parser.add_argument("--update", action="store_true",
                         help="with 'test': write the fix snapshots from the current fixes")
     parser.set_defaults(run=run)
@@ -42,18 +43,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_tests(packs: list[str], update: bool) -> int:
-    """Exit 0 when every pack's tests pass, 1 when any fails, 2 when a pack does not load."""
+    """Exit 0 when every pack's tests pass, 1 when any fails, 2 when a pack does not load (the others still run)
+    or a folder holds no pack."""
     from provguard.ruletest import report
     from provguard.ruletest.runner import PackTest, run_pack, run_reference
 
     runs: list[PackTest] = []
+    failed = False
     if packs:
-        for reference in packs:
+        references = _references(packs)
+        if isinstance(references, str):
+            return usage_error(references)
+        for reference in references:
             result = run_reference(reference, Path.cwd(), update)
             if isinstance(result, tuple):
                 for error in result:
                     print(f"provguard: {error}", file=sys.stderr)
-                return EXIT_USAGE
+                failed = True
+                continue
             runs.append(result)
     else:
         loaded = project_policy(Path.cwd(), None, {})
@@ -62,5 +69,27 @@ def run_tests(packs: list[str], update: bool) -> int:
         if loaded.errors:
             return EXIT_USAGE
         runs = [run_pack(pack, update) for pack in loaded.policy.packs]
-    sys.stdout.write(report.render(runs))
+    if runs:
+        sys.stdout.write(report.render(runs))
+    if failed:
+        return EXIT_USAGE
     return EXIT_CLEAN if all(run.passed for run in runs) else EXIT_FINDINGS
+
+
+def _references(given: list[str]) -> list[str] | str:
+    """The packs to test: a folder stands for every pack under it (a pack name wins over a folder of that name);
+    a folder without packs is an error, said here."""
+    from provguard.policy.references import is_pack_name, resolve_pack
+    from provguard.ruletest.packs import no_packs_message, packs_under
+
+    references: list[str] = []
+    for reference in given:
+        folder = Path(reference).expanduser()
+        if not folder.is_dir() or (is_pack_name(reference) and resolve_pack(reference).is_file()):
+            references.append(reference)
+            continue
+        found = packs_under(folder)
+        if not found.packs:
+            return no_packs_message(reference, found)
+        references += [str(path) for path in found.packs]
+    return references

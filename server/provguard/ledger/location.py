@@ -124,3 +124,34 @@ def _fallback(target: str, reason: str, store_text: bool) -> LedgerOpen:
     warning = (f"provguard cannot use the ledger {target}: {reason}. "
                "Provenance is kept in memory for this session only.")
     return LedgerOpen(SqliteLedger(MEMORY, store_text=store_text), warning)
+
+
+def ledger_source(given: str | None, root: Path) -> str | None:
+    """What `read_ledger` opens: the ledger named (a file or a PostgreSQL URL), else PROVGUARD_LEDGER_URL, else
+    the project's file if it exists (reading never creates a file); None when there is none."""
+    url = ledger_url(given)
+    if url is not None:
+        return url
+    if given:
+        return given
+    path = default_location(root)
+    return str(path) if path.is_file() else None
+
+
+def read_ledger(given: str | None, root: Path) -> Ledger | str | None:
+    """The ledger `ledger_source` names, open; a ledger that cannot be opened is an error message."""
+    source = ledger_source(given, root)
+    if source is None:
+        return None
+    if is_url(source):
+        try:
+            return open_postgres(source)
+        except LedgerError as exc:
+            return f"cannot read the ledger {redact(source)}: {exc}"
+    path = Path(source)
+    if not path.is_file():
+        return f"no ledger at {path}"
+    try:
+        return SqliteLedger(path)
+    except LedgerError as exc:
+        return f"cannot read the ledger {path}: {exc}"

@@ -190,6 +190,18 @@ class PostgresLedger:
                                     "most": MAX_EDITS_PER_PRINT})
             return {edit_id: count for edit_id, count in cur.fetchall()}
 
+    def has_agent_edits(self) -> bool:
+        with self._transaction() as cur:
+            cur.execute("SELECT EXISTS (SELECT 1 FROM agent_edits)")
+            row = cur.fetchone()
+        return bool(row and row[0])
+
+    def generation(self) -> int:
+        with self._transaction() as cur:
+            cur.execute("SELECT n FROM generation")
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+
     def import_cursor(self, key: str) -> ImportCursor | None:
         with self._transaction() as cur:
             cur.execute("SELECT byte_offset, identity FROM import_cursors WHERE key = %s", (key,))

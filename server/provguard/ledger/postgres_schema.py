@@ -97,6 +97,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 5: an edit's names (fingerprint scheme 3), as SQLite's migration 6.
     ("ALTER TABLE agent_edits ADD COLUMN names bytea NOT NULL DEFAULT ''::bytea",
      "DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)"),
+    # 6: a generation every change to spans, declarations or agent edits moves on, as SQLite's migration 7 (one
+    # update per statement, not per row).
+    ("CREATE TABLE generation (n bigint NOT NULL)",
+     "INSERT INTO generation (n) VALUES (0)",
+     """CREATE FUNCTION provguard_next_generation() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN UPDATE generation SET n = n + 1; RETURN NULL; END $$""",
+     "CREATE TRIGGER spans_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON spans "
+     "FOR EACH STATEMENT EXECUTE FUNCTION provguard_next_generation()",
+     "CREATE TRIGGER declarations_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON declarations "
+     "FOR EACH STATEMENT EXECUTE FUNCTION provguard_next_generation()",
+     "CREATE TRIGGER agent_edits_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agent_edits "
+     "FOR EACH STATEMENT EXECUTE FUNCTION provguard_next_generation()",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

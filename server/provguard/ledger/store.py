@@ -80,6 +80,15 @@ class Ledger(Protocol):
         """Edit id -> how many of `hashes` that edit's fingerprints contain, for edits with at least one."""
         ...
 
+    def has_agent_edits(self) -> bool:
+        """Whether any agent edit is recorded: when none is, no file need be fingerprinted."""
+        ...
+
+    def generation(self) -> int:
+        """A number every change to spans, declarations or agent edits moves on (never back): equal numbers
+        mean the same records, so results computed from them still hold."""
+        ...
+
     def import_cursor(self, key: str) -> ImportCursor | None:
         """Where the last import of `key` (a transcript file) stopped, or None when it was never read."""
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 
@@ -19,11 +19,23 @@ class SourceError:
     end_column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return f"{self.file}:{self.line}:{self.column}: {self.message}" if self.located else self.message
+
+    @property
+    def located(self) -> bool:
+        """False for an error about something that has no file (a pack name found nowhere): line 0."""
+        return self.line > 0
+
+
+def unlocated(message: str) -> SourceError:
+    """An error with no place to point at, rather than an invented one."""
+    return SourceError("", 0, 0, message)
 
 
 def suggest(value: str, allowed: Collection[str]) -> str:
-    """The "did you mean" tail of an error message: the closest allowed value, else the list of them."""
-    choices = [str(a) for a in allowed]
+    """The "did you mean" tail of an error message: the closest allowed value, else the list of them: a sequence
+    in its own order (keys in the order they are documented), a set or mapping (rule ids) sorted."""
+    ordered = isinstance(allowed, Sequence) and not isinstance(allowed, str)
+    choices = [str(a) for a in allowed] if ordered else sorted(str(a) for a in allowed)
     hint = difflib.get_close_matches(value, choices, n=1)
     return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(choices)}"

@@ -16,7 +16,7 @@ from provguard.policy.errors import SourceError
 from provguard.policy.model import Pack, Rule, Severity
 from provguard.policy.references import (
     PACK_ENTRY_POINT_GROUP,
-    missing_pack_message,
+    missing_pack_error,
     resolve_pack,
     shipped_packs_dir,
 )
@@ -71,11 +71,11 @@ def load_policy(
 
 
 def load_reference(reference: str, base: Path | None = None) -> LoadResult:
-    """The pack a reference names, merged with what it extends; a reference that finds no file is an error
-    at that (missing) file, as there is no better place to point at."""
+    """The pack a reference names, merged with what it extends; a path that finds no file is an error at that
+    (missing) file, a name found nowhere an error without a place."""
     from provguard.policy.loader import LoadResult, load_pack
 
     path = resolve_pack(reference, base)
     if not path.is_file():
-        return LoadResult(None, (SourceError(str(path), 1, 1, missing_pack_message(reference, path)),))
+        return LoadResult(None, (missing_pack_error(reference, path),))
     return load_pack(path)

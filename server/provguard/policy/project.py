@@ -7,6 +7,8 @@ provguard.toml (which wins when a folder has both, as it exists only for provgua
     packs = ["default", "rules/team.yaml", "acme"]   # shipped names, paths relative to this file, installed
     severity = { ai-output-unmarked = "off" }       # rule id -> error, warning, info, hint, off
     requires = { acme = ">=1.2,<2" }                # pack id -> version range its version must be in
+    exclude = ["generated/"]                         # gitignore patterns, relative to this file's folder:
+    extend-exclude = ["*.pb.py"]                     # instead of the default excludes, or added to them
 
 The file that counts is the nearest one walking up from a file or folder, up to the filesystem root or the
 folder holding `.git`; a pyproject.toml without `[tool.provguard]` is not a provguard file and the walk goes
@@ -38,7 +40,7 @@ from provguard.settings import Settings
 
 CONFIG_FILES = ("provguard.toml", "pyproject.toml")
 """Looked for in this order in each folder."""
-PROJECT_KEYS = ("packs", "severity", "requires")
+PROJECT_KEYS = ("packs", "severity", "requires", "exclude", "extend-exclude")
 PYPROJECT_SECTION = ("tool", "provguard")
 
 V = TypeVar("V")
@@ -56,6 +58,9 @@ class ProjectConfig:
     section: tuple[str, ...] = ()
     """Where provguard's keys are: ("tool", "provguard") in pyproject.toml, the top level of provguard.toml."""
     positions: TomlPositions = field(default_factory=TomlPositions, repr=False, compare=False)
+    exclude: tuple[str, ...] | None = None
+    """Gitignore patterns replacing the default excludes of `check`; None when the file does not say."""
+    extend_exclude: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -132,8 +137,10 @@ class _Reader:
         packs = self.packs(data["packs"]) if "packs" in data else None
         severity = self.table(data.get("severity", {}), "severity", self.severity)
         requires = self.table(data.get("requires", {}), "requires", self.version_range)
+        exclude = self.patterns(data["exclude"], "exclude") if "exclude" in data else None
+        extend_exclude = self.patterns(data.get("extend-exclude", []), "extend-exclude") or ()
         return ProjectConfig(config.file, packs, severity, requires, tuple(self.errors), config.section,
-                             config.positions)
+                             config.positions, exclude, extend_exclude)
 
     def packs(self, value: object) -> tuple[str, ...] | None:
         if not isinstance(value, list):
@@ -147,6 +154,23 @@ class _Reader:
             else:
                 self.errors.append(self.config.at_value(("packs", index), "each entry of 'packs' must be a pack "
                                                                           "name or path"))
+        return tuple(good) if len(good) == len(value) else None
+
+    def patterns(self, value: object, key: str) -> tuple[str, ...] | None:
+        from provguard.ignores import pattern_error
+
+        if not isinstance(value, list):
+            self.errors.append(self.config.at_value((key,), f"{key!r} must be a list of gitignore patterns, "
+                                                            'like ["generated/", "*.pb.py"]'))
+            return None
+        good: list[str] = []
+        for index, item in enumerate(value):
+            problem = "each entry must be a gitignore pattern" if not isinstance(item, str) or not item.strip() \
+                else pattern_error(item)
+            if problem is None:
+                good.append(item)
+            else:
+                self.errors.append(self.config.at_value((key, index), f"{key!r}: {problem}"))
         return tuple(good) if len(good) == len(value) else None
 
     def table(self, value: object, key: str, read: Callable[[str, object], V | None]) -> dict[str, V]:

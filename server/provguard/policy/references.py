@@ -12,6 +12,8 @@ import difflib
 import importlib.util
 from pathlib import Path
 
+from provguard.policy.errors import SourceError, unlocated
+
 PACK_ENTRY_POINT_GROUP = "provguard.packs"
 PACK_SUFFIXES = (".yaml", ".yml")
 
@@ -75,6 +77,13 @@ def missing_pack_message(reference: str, path: Path) -> str:
     return (f"no rule pack named {reference!r}: provguard ships none by that name and no installed package "
             f"provides one in the {PACK_ENTRY_POINT_GROUP!r} entry point group ({listed})"
             + (f"; did you mean {hint[0]!r}?" if hint else ""))
+
+
+def missing_pack_error(reference: str, path: Path) -> SourceError:
+    """The error for a reference that finds no pack: at the missing file for a path a person wrote, without a
+    place for a name (where a shipped pack of that name would be is no file of theirs)."""
+    message = missing_pack_message(reference, path)
+    return unlocated(message) if is_pack_name(reference) else SourceError(str(path), 1, 1, message)
 
 
 def _module_folders(module: str) -> list[Path]:

@@ -10,8 +10,9 @@ evidence:
   (`winnow.lexical_hashes`);
 - **what normalisation threw away**: `names`, the share of the region's names (identifiers and string literals
   longer than two characters and not common in code at large: calls, fields, types, messages) that the edit
-  also holds, and `verbatim`, the
-  share of the region's code (letters and digits) on lines the edit holds word for word. A renamed copy keeps
+  also holds, and `verbatim`, the share of the region's code (letters and digits) on lines the edit holds word
+  for word, lines common in code at large (`background.common_lines`: `case reflect.Bool:`, `if err != nil {`)
+  left out, so an idiom many projects write the same way is no kept line. A renamed copy keeps
   its calls, fields and messages; an excerpt or an edited copy keeps most of its lines; code of merely the
   same shape keeps neither.
 
@@ -52,6 +53,11 @@ RENAMED_COVERAGE = 0.6
 """A region holding this share of the edit's structural fingerprints is a copy when RENAMED_NAMES of its names
 agree: renaming changes the local names, not the calls, fields, types and messages."""
 RENAMED_NAMES = 0.25
+WHOLE_SHAPE_PRINTS = 4
+"""A region holding every one of the edit's structural fingerprints, at least this many, is a copy when
+WHOLE_SHAPE_NAMES of its names agree: a short function, renamed, whose shape is mostly common keeps only a few
+fingerprints, but all of them, and its calls, fields and types."""
+WHOLE_SHAPE_NAMES = 0.3
 CONFIRMED_PRINTS = 3
 """Structural fingerprints a region confirmed by its names or lines must share."""
 MIN_COVERAGE = 0.35
@@ -88,7 +94,7 @@ class CopyScore:
     names: float
     """Share of the region's names that the edit holds (0 when the region has none)."""
     verbatim: float
-    """Share of the region's letters and digits on lines the edit holds word for word."""
+    """Share of the region's letters and digits on lines the edit holds word for word (common lines left out)."""
 
     @property
     def coverage(self) -> float:
@@ -143,6 +149,8 @@ def _names_kept(score: CopyScore) -> bool:
 
 def _same_structure(score: CopyScore) -> bool:
     """A copy found by its shape: renamed copies, confirmed by what normalisation threw away unless nearly whole."""
+    if score.shared >= max(score.total, WHOLE_SHAPE_PRINTS) and score.names >= WHOLE_SHAPE_NAMES:
+        return True
     if score.shared < CONFIRMED_PRINTS or score.total < MIN_SHAPE_PRINTS or score.print_lines < MIN_SHAPE_LINES:
         return False
     coverage = score.coverage

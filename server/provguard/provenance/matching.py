@@ -28,7 +28,8 @@ passes on its own.
 - A region's origin is the edit's (tool, vendor, model, session, time) with evidence "fingerprint", and
   extra fields `source` (the path the edit wrote), `coverage` (the share of the edit's structural fingerprints
   found in the region), `matched` and `matched-lexical` ("shared/total" of each kind), `names` and `verbatim`
-  (see `copy_score`); its confidence is `copy_score.confidence`.
+  (see `copy_score`; lines common in code at large, `background.common_lines`, weigh nothing in `verbatim`); its
+  confidence is `copy_score.confidence`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from dataclasses import dataclass, replace
 
 from provguard.documents import Document
 from provguard.ledger.model import AgentEdit
+from provguard.provenance.background import common_lines
 from provguard.provenance.copy_score import MIN_PRINTS, CopyScore, accepted, confidence, eligible, plausible
 from provguard.provenance.fingerprint_index import FingerprintIndex
 from provguard.provenance.fingerprints import MAX_NAMES, LineTokens, Print, document_tokens, line_hash
@@ -267,13 +269,15 @@ class _Weigher:
         return matched / total if total else 0.0
 
     def _line(self, row: int) -> tuple[int, int]:
-        """A line's hash and its letters, digits and underscores."""
+        """A line's hash and its letters, digits and underscores: none for a line common in code at large
+        (`background.common_lines`), which unrelated code of the same idiom holds word for word."""
         known = self._lines.get(row)
         if known is None:
             start, end = self._doc.lines.line_bounds(row)
             text = self._doc.source[start:end].decode("utf-8", errors="replace")
-            known = (line_hash(text), sum(ch.isalnum() or ch == "_" for ch in text))
-            self._lines[row] = known
+            hashed = line_hash(text)
+            weight = 0 if hashed in common_lines() else sum(ch.isalnum() or ch == "_" for ch in text)
+            known = self._lines[row] = (hashed, weight)
         return known
 
 

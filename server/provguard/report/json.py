@@ -20,7 +20,7 @@ def render(run: CheckRun, reviewer: str | None) -> str:
     findings = [_finding(result, finding, reviewer) for result, finding in run.findings]
     skipped = [{"path": s.path, "reason": s.reason} for s in run.skipped]
     report = {"version": 1, "tool": {"name": "provguard", "version": __version__},
-              "filesChecked": len(run.files), "findings": findings, "suppressed": len(run.suppressed),
+              "filesChecked": run.files_checked, "findings": findings, "suppressed": len(run.suppressed),
               "skipped": skipped}
     return json.dumps(report, indent=2) + "\n"
 
@@ -53,6 +53,7 @@ def _finding(result: FileResult, finding: Finding, reviewer: str | None) -> dict
                   "bytes": [finding.start, finding.end]},
         "origin": origin_fields(finding.origin) if finding.origin is not None else None,
         "fixes": [{"kind": fix.kind.value, "title": fix.title, "safe": fix.safe,
+                   "applicability": fix.applicability.value,
                    "edits": [{"bytes": [e.start, e.end], "newText": e.new_text} for e in fix.edits]}
                   for fix in result.fixes(finding, reviewer)],
     }

@@ -5,6 +5,11 @@ result with its region, a partial fingerprint that survives edits elsewhere in t
 property bag and the same fixes the language server offers. Columns are UTF-16 code units (SARIF's default
 `columnKind`), 1-based, end column exclusive. Paths are relative to `%SRCROOT%`, the project root.
 Output is deterministic: no timestamps, and absolute paths only when the caller passes `root`.
+
+GitHub code scanning refuses a run with more than 25,000 results, so a larger run keeps the most severe
+25,000 and says so (a tool notification in the log, and a warning through `warn`). Every rule has a `name`
+and a `helpUri` (built-ins point at their section in rules/README.md), and its `shortDescription` is always
+the rule's message as one sentence, `fullDescription` that sentence followed by the rule's note.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +35,12 @@ from provguard.report.json import origin_fields
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/provguard/provguard"
+BUILTIN_HELP_URI = f"{INFORMATION_URI}/blob/main/rules/README.md#built-in-rules"
+"""Where the built-in rules (markers, suppression comments) are described; a test holds the anchor to it."""
+DEFAULT_CATEGORY = "provguard/check/"
+"""`automationDetails.id`: code scanning keeps one analysis per category, so runs replace each other."""
+MAX_RESULTS = 25_000
+"""GitHub code scanning rejects a run with more results than this (its documented hard limit per run)."""
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "provguard/v1"
 """partialFingerprints key; bump the version whenever the hashed text changes meaning."""
@@ -37,23 +48,33 @@ FINGERPRINT_KEY = "provguard/v1"
 LEVELS: dict[Severity, str] = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note",
                                Severity.HINT: "note", Severity.OFF: "none"}
 _SKIPPED_NOTIFICATION = "file-skipped"
+_CAPPED_NOTIFICATION = "results-capped"
+_ACRONYMS = {"ai": "AI", "id": "ID", "url": "URL", "llm": "LLM"}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 Json = dict[str, Any]
 
 
-def render(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path | None = None) -> str:
-    """The run as a SARIF log; `root` (the project root) fills in `originalUriBaseIds` when given."""
-    return json.dumps(sarif_log(run, policy, reviewer, root=root), indent=2) + "\n"
+def render(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path | None = None,
+           category: str | None = None, max_results: int = MAX_RESULTS,
+           warn: Callable[[str], None] | None = None) -> str:
+    """The run as a SARIF log; `root` (the project root) fills in `originalUriBaseIds` when given, `category`
+    the `automationDetails` id; `warn` hears about results left out to stay within `max_results`."""
+    log = sarif_log(run, policy, reviewer, root=root, category=category, max_results=max_results, warn=warn)
+    return json.dumps(log, indent=2) + "\n"
 
 
-def sarif_log(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path | None = None) -> Json:
+def sarif_log(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path | None = None,
+              category: str | None = None, max_results: int = MAX_RESULTS,
+              warn: Callable[[str], None] | None = None) -> Json:
     reported = run.findings + run.suppressed  # suppressed last: the others keep their fingerprints' counters
     rules = _rule_descriptors(policy, (finding.rule_id for _, finding in reported))
     rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
+    kept = _most_severe(reported, max_results)
     artifacts = _Artifacts()
     results = [_result(file, finding, rule_index[finding.rule_id], fingerprint, reviewer, artifacts)
-               for (file, finding), fingerprint in zip(reported, _fingerprints(reported), strict=True)]
+               for i, ((file, finding), fingerprint) in enumerate(zip(reported, fingerprints(reported), strict=True))
+               if i in kept]
     driver: Json = {
         "name": "provguard",
         "version": __version__,
@@ -64,23 +85,37 @@ def sarif_log(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path
             "id": _SKIPPED_NOTIFICATION,
             "shortDescription": {"text": "A file was not checked: it is too large, binary or unreadable."},
             "defaultConfiguration": {"level": "note"},
+        }, {
+            "id": _CAPPED_NOTIFICATION,
+            "shortDescription": {"text": "Results were left out to stay within the code scanning upload limit."},
+            "defaultConfiguration": {"level": "warning"},
         }],
     }
     invocation: Json = {"executionSuccessful": True}
     overrides = _configuration_overrides(policy, rule_index)
     if overrides:
         invocation["ruleConfigurationOverrides"] = overrides
-    if run.skipped:
-        invocation["toolExecutionNotifications"] = [{
-            "descriptor": {"id": _SKIPPED_NOTIFICATION, "index": 0},
-            "level": "note",
-            "message": {"text": f"skipped {s.path}: {s.reason}"},
-            "locations": [{"physicalLocation": {"artifactLocation": artifact_location(s.path)}}],
-        } for s in run.skipped]
+    notifications: list[Json] = []
+    if len(kept) < len(reported):
+        message = (f"{len(reported):,} results, more than the {max_results:,} code scanning accepts in one run: "
+                   f"kept the {len(kept):,} most severe, left out {len(reported) - len(kept):,}")
+        if warn is not None:
+            warn(message)
+        notifications.append({"descriptor": {"id": _CAPPED_NOTIFICATION, "index": 1}, "level": "warning",
+                              "message": {"text": message}})
+    notifications += [{
+        "descriptor": {"id": _SKIPPED_NOTIFICATION, "index": 0},
+        "level": "note",
+        "message": {"text": f"skipped {s.path}: {s.reason}"},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(s.path)}}],
+    } for s in run.skipped]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     base: Json = ({"uri": root.resolve().as_uri().rstrip("/") + "/"} if root is not None else
                   {"description": {"text": "The project root; result paths are relative to it."}})
     sarif_run: Json = {
         "tool": {"driver": driver},
+        "automationDetails": {"id": automation_id(category)},
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: base},
         "columnKind": "utf16CodeUnits",
@@ -90,6 +125,23 @@ def sarif_log(run: CheckRun, policy: Policy, reviewer: str | None, *, root: Path
         sarif_run["artifacts"] = artifacts.entries
     sarif_run["results"] = results
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [sarif_run]}
+
+
+def automation_id(category: str | None) -> str:
+    """`automationDetails.id` for a category: code scanning reads `category/run-id`, so a category gets the
+    trailing slash that leaves the run id empty."""
+    category = (category or "").strip() or DEFAULT_CATEGORY
+    return category if category.endswith("/") else category + "/"
+
+
+def _most_severe(reported: list[tuple[FileResult, Finding]], limit: int) -> set[int]:
+    """Indexes of the results to keep: all of them within the limit, else the most severe (reported findings
+    before suppressed ones, earlier before later at the same severity)."""
+    if len(reported) <= limit:
+        return set(range(len(reported)))
+    order = sorted(range(len(reported)),
+                   key=lambda i: (reported[i][1].suppressed is not None, -reported[i][1].severity.rank, i))
+    return set(order[:max(limit, 0)])
 
 
 def artifact_location(path: str) -> Json:
@@ -113,20 +165,30 @@ def _rule_descriptors(policy: Policy, used: Iterable[str]) -> list[Json]:
         seen.add(rule.id)
     for rule_id, (severity, description) in BUILTIN_RULES.items():
         if rule_id not in seen:
-            out.append(_descriptor(rule_id, severity, description, description, None, {"builtin": True}))
+            full = _sentence(description)
+            out.append(_descriptor(rule_id, severity, _first_sentence(full), full, BUILTIN_HELP_URI,
+                                   {"builtin": True}))
             seen.add(rule_id)
     for rule_id in used:
         if rule_id not in seen:  # not expected: every finding comes from a policy or marker rule
-            out.append({"id": rule_id})
+            out.append({"id": rule_id, "name": rule_name(rule_id)})
             seen.add(rule_id)
     return out
 
 
 def _pack_rule(rule: Rule, properties: Json) -> Json:
-    full = _plain(rule.note or rule.message)
+    """What the rule reports (its message, placeholders as <field>), then why and what to do (its note)."""
+    short = _sentence(_plain(rule.message))
+    full = f"{short} {_sentence(_plain(rule.note))}" if rule.note else short
     if rule.fixes:
         properties["fixes"] = [kind.value for kind in rule.fixes]
-    return _descriptor(rule.id, rule.severity, _first_sentence(full), full, rule.url, properties)
+    return _descriptor(rule.id, rule.severity, short, full, rule.url, properties)
+
+
+def rule_name(rule_id: str) -> str:
+    """SARIF's readable identifier for a rule, in Pascal case: `ai-output-unreviewed` -> `AIOutputUnreviewed`."""
+    words = re.split(r"[^0-9A-Za-z]+", rule_id)
+    return "".join(_ACRONYMS.get(w.lower(), w[:1].upper() + w[1:]) for w in words if w) or rule_id
 
 
 def _descriptor(rule_id: str, severity: Severity, short: str, full: str, url: str | None,
@@ -137,6 +199,7 @@ def _descriptor(rule_id: str, severity: Severity, short: str, full: str, url: st
         help_markdown += f"\n\n[More about this rule]({url})"
     descriptor: Json = {
         "id": rule_id,
+        "name": rule_name(rule_id),
         "shortDescription": {"text": short},
         "fullDescription": {"text": full},
         "help": {"text": help_text, "markdown": help_markdown},
@@ -167,6 +230,15 @@ def _plain(text: str) -> str:
 def _first_sentence(text: str) -> str:
     head, sep, _ = text.partition(". ")
     return head + "." if sep else text
+
+
+def _sentence(text: str) -> str:
+    """`text` as a sentence: whitespace collapsed, a capital first letter and a closing full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".?!" else text + "."
 
 
 # --- results -----------------------------------------------------------------------------------------
@@ -248,12 +320,12 @@ def _fix(doc: Document, fix: Fix, location: Json) -> Json:
 # --- fingerprints ------------------------------------------------------------------------------------
 
 
-def _fingerprints(findings: list[tuple[FileResult, Finding]]) -> list[str]:
+def fingerprints(findings: list[tuple[FileResult, Finding]]) -> list[str]:
     """One per finding, in run order: hash of rule, path and flagged text, then `:n` for the n-th repeat.
 
     The flagged text is taken without the span's marker comments (so adding `reviewed-by` or `vendor` to a
     marker keeps the other findings' fingerprints) and with whitespace runs collapsed; nothing depends on
-    line numbers, so code moving up or down keeps its fingerprint.
+    line numbers, so code moving up or down keeps its fingerprint. The GitLab report derives its own from these.
     """
     seen: dict[tuple[str, str], int] = {}
     out: list[str] = []

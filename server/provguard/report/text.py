@@ -31,7 +31,7 @@ def summary(run: CheckRun) -> str:
         if finding.severity in counts:
             counts[finding.severity] += 1
     parts = [f"{n} {_NOUNS[sev][n != 1]}" for sev, n in counts.items() if n]
-    checked = _count(len(run.files), "file", "files") + " checked"
+    checked = _count(run.files_checked, "file", "files") + " checked"
     if run.skipped:
         checked += f", {len(run.skipped)} skipped"
     suppressed = f" ({len(run.suppressed)} suppressed)" if run.suppressed else ""

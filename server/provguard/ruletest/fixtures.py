@@ -58,17 +58,27 @@ def side_path(fixture: Path) -> Path:
     return fixture.with_name(fixture.name + SIDE_SUFFIX)
 
 
+COMPILED_DIRS = frozenset({"__pycache__"})
+COMPILED_SUFFIXES = (".pyc", ".pyo")
+"""What Python writes beside fixture files that are Python code (pip compiles every .py of an installed wheel,
+the shipped packs' fixtures too): never fixtures."""
+
+
 def is_fixture(path: Path) -> bool:
-    """Side files and snapshots belong to a fixture; everything else is one."""
+    """Side files, snapshots and compiled files belong to a fixture; everything else is one."""
     name = path.name
     return not (name.endswith(SIDE_SUFFIX) or PurePosixPath(name).stem.endswith(SNAPSHOT_TAG)
-                or name.endswith(SNAPSHOT_TAG))
+                or name.endswith(SNAPSHOT_TAG) or is_compiled(path))
+
+
+def is_compiled(path: Path) -> bool:
+    return path.name.endswith(COMPILED_SUFFIXES) or not COMPILED_DIRS.isdisjoint(path.parts)
 
 
 def fixtures(root: Path) -> Iterator[Path]:
     """The fixture files under a pack's test folder, in a stable order."""
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in COMPILED_DIRS)
         for name in sorted(files):
             path = Path(folder) / name
             if is_fixture(path) and not name.startswith("."):

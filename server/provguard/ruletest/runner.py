@@ -21,7 +21,7 @@ from provguard.policy.model import Pack
 from provguard.policy.policy import Policy, load_reference
 from provguard.positions import TextEdit
 from provguard.ruletest.annotations import Case, Verb, read_annotations
-from provguard.ruletest.fixtures import fixture_root, fixtures, side_spans, snapshot_path
+from provguard.ruletest.fixtures import fixture_root, fixtures, is_compiled, side_spans, snapshot_path
 
 REVIEWER = "reviewer@example.com"
 """The name the mark-reviewed fix writes in snapshots, so they do not depend on who runs the tests."""
@@ -111,7 +111,7 @@ def run_pack(pack: Pack, update: bool = False) -> PackTest:
         run.fixtures += 1
         _run_fixture(run, policy, path, known, update)
     for path in sorted(root.rglob("*")):
-        if path.is_file() and _orphan_snapshot(path):
+        if path.is_file() and not is_compiled(path.relative_to(root)) and _orphan_snapshot(path):
             _orphan(run, path, update)
     return run
 

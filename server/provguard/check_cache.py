@@ -1,0 +1,234 @@
+"""Results of `provguard check` per file, kept between runs so that an unchanged tree is checked again in a
+fraction of the time, like ruff's cache.
+
+An entry is found by the file's content, the path rules see, and everything else a verdict depends on (the
+`context`: the packs' bytes and settings, the ledger's identity and generation, the git HEAD, provguard's
+version). It lives in the project's `.provguard/cache/` folder, which a repository may carry in: an entry that
+says "no findings" is a way past the gate, so every key and value is signed with a secret of the user's own
+(`~/.cache/provguard/check-secret`, 0600). A file someone else wrote, or an entry changed by hand, is a miss,
+never a verdict. Many runs may share one cache: SQLite in WAL mode, writes batched, a busy cache skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import stat
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cattrs
+
+from provguard import __version__
+from provguard.findings import Finding
+from provguard.private_files import create_private, make_private_folder, read_private, write_private
+
+CACHE_FOLDER = ".provguard/cache"
+CACHE_FILE = "check.sqlite3"
+SECRET_ENV = "PROVGUARD_CACHE_SECRET"
+"""A secret given in the environment instead of the file (a CI secret, so a cache restored between jobs hits)."""
+FORMAT = 1
+BUSY_TIMEOUT = 0.2
+"""A cache that stays locked longer is skipped: the check goes on uncached."""
+STALE_SECONDS = 30 * 24 * 3600
+"""Entries not used for this long are removed when the cache is written."""
+
+_converter = cattrs.Converter()
+
+
+def secret() -> bytes | None:
+    """The user's signing secret, created on first use; None when there is no private place for it."""
+    given = os.environ.get(SECRET_ENV)
+    if given:
+        return hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    file = Path(base) / "provguard" / "check-secret"
+    known = read_private(file)
+    if known is not None and len(known) == 32:
+        return known
+    try:
+        make_private_folder(file.parent)
+        write_private(file, secrets.token_bytes(32))
+    except OSError:
+        return None
+    again = read_private(file)  # another run may have written its own at the same moment: use the one kept
+    return again if again is not None and len(again) == 32 else None
+
+
+def context_key(*parts: str) -> str:
+    """One digest of everything besides the file that a verdict depends on."""
+    digest = hashlib.sha256(f"provguard {__version__} cache {FORMAT}".encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def pack_digest(files: Iterable[str], settings: str) -> str:
+    """The packs' bytes (every file they were read from) and the settings that change their verdicts."""
+    digest = hashlib.sha256(settings.encode("utf-8", "surrogatepass"))
+    for name in files:
+        digest.update(b"\0" + name.encode("utf-8", "surrogatepass") + b"\0")
+        try:
+            digest.update(Path(name).read_bytes())
+        except OSError as exc:
+            digest.update(f"unreadable: {exc}".encode())
+    return digest.hexdigest()
+
+
+class CheckCache:
+    """One project's cache file, read by every worker and written by the run's main process."""
+
+    def __init__(self, root: Path, key: bytes) -> None:
+        self.root = root
+        self._key = key
+        self._conn: sqlite3.Connection | None = None
+        self._broken = False
+
+    def entry_key(self, context: str, rule_path: str, source: bytes) -> bytes:
+        content = hashlib.sha256(source).digest()
+        return hmac.new(self._key, b"\0".join((context.encode(), rule_path.encode("utf-8", "surrogatepass"),
+                                               content)), hashlib.sha256).digest()
+
+    def get(self, key: bytes) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[str, ...]] | None:
+        """(findings, suppressed, notes) stored under `key`, or None: absent, unsigned, unreadable."""
+        conn = self._connect(create=False)
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("SELECT value, mac FROM results WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None or not isinstance(row[0], bytes) or not isinstance(row[1], bytes):
+            return None
+        if not hmac.compare_digest(row[1], self._mac(key, row[0])):
+            return None
+        try:
+            data = json.loads(row[0])
+            return (tuple(_converter.structure(f, Finding) for f in data["findings"]),
+                    tuple(_converter.structure(f, Finding) for f in data["suppressed"]),
+                    tuple(str(n) for n in data["notes"]))
+        except (ValueError, KeyError, TypeError, cattrs.BaseValidationError):
+            return None
+
+    @staticmethod
+    def value(findings: Sequence[Finding], suppressed: Sequence[Finding], notes: Sequence[str]) -> bytes:
+        data = {"findings": [_converter.unstructure(f) for f in findings],
+                "suppressed": [_converter.unstructure(f) for f in suppressed], "notes": list(notes)}
+        return json.dumps(data, separators=(",", ":")).encode()
+
+    def put(self, entries: Sequence[tuple[bytes, bytes]]) -> None:
+        """Stores (key, value) pairs in one transaction; a cache that cannot be written is left alone."""
+        if not entries:
+            return
+        conn = self._connect(create=True)
+        if conn is None:
+            return
+        now = int(time.time())
+        try:
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO results (key, value, mac, used) VALUES (?, ?, ?, ?)",
+                                 [(k, v, self._mac(k, v), now) for k, v in entries])
+        except sqlite3.Error:
+            self._broken = True
+
+    def prune(self) -> None:
+        """Drops entries unused for STALE_SECONDS (entries of files since changed are never used again)."""
+        conn = self._connect(create=False)
+        if conn is None:
+            return
+        try:
+            with conn:
+                conn.execute("DELETE FROM results WHERE used < ?", (int(time.time()) - STALE_SECONDS,))
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _mac(self, key: bytes, value: bytes) -> bytes:
+        return hmac.new(self._key, key + value, hashlib.sha256).digest()
+
+    def touch(self, keys: Sequence[bytes]) -> None:
+        """Marks entries this run used, so pruning keeps them."""
+        conn = self._connect(create=False)
+        if conn is None or not keys:
+            return
+        now = int(time.time())
+        try:
+            with conn:
+                conn.executemany("UPDATE results SET used = ? WHERE key = ?", [(now, k) for k in keys])
+        except sqlite3.Error:
+            pass
+
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        """The cache file open, made on first write; None when it is absent, busy or not a file this cache
+        made (a link, a folder, a database with anything but the one table: it came from elsewhere)."""
+        if self._conn is not None or self._broken:
+            return self._conn
+        file = self.root / CACHE_FOLDER / CACHE_FILE
+        if not create and not file.is_file():
+            return None
+        try:
+            if not _own_place(self.root, file):
+                self._broken = True
+                return None
+            if create:
+                make_private_folder(file.parent)
+                if not _own_place(self.root, file):  # made a link meanwhile
+                    self._broken = True
+                    return None
+                ignore = file.parent / ".gitignore"
+                if not os.path.lexists(ignore):
+                    ignore.write_text("# written by provguard: a cache of check results\n*\n", encoding="utf-8")
+                create_private(str(file))
+            conn = sqlite3.connect(file, timeout=BUSY_TIMEOUT, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+            conn.execute("PRAGMA trusted_schema = OFF")
+            if create:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is a miss
+                conn.execute(_TABLE)
+            schema = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+            if schema and schema != [("table", "results", _TABLE.replace(" IF NOT EXISTS", ""))]:
+                conn.close()
+                self._broken = True
+                return None
+        except (OSError, sqlite3.Error):
+            self._broken = True
+            return None
+        self._conn = conn
+        return conn
+
+
+_TABLE = ("CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, value BLOB NOT NULL, mac BLOB NOT NULL, "
+          "used INTEGER NOT NULL) WITHOUT ROWID")
+
+
+def _own_place(root: Path, file: Path) -> bool:
+    """No step from the root to the cache file is a symbolic link or of the wrong kind (missing steps are made
+    later): a link committed in a repository must not send the cache's writes out of the project."""
+    step = root
+    for part in (*Path(CACHE_FOLDER).parts, CACHE_FILE):
+        step = step / part
+        try:
+            mode = os.lstat(step).st_mode
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if part == CACHE_FILE else stat.S_ISDIR(mode)):
+            return False
+    return True
+
+
+def describe(value: Any) -> str:
+    """Settings as a stable string for `pack_digest`."""
+    return json.dumps(value, sort_keys=True, default=str)

@@ -1,0 +1,166 @@
+"""One file of a `provguard check` run, wherever it runs (the main process or a worker): read it, find what the
+ledger and git say about it, analyse it under its project's policy, and keep only what the report needs.
+
+Workers send back `FileOutcome`s: the findings, and the file's bytes only when there are findings to place,
+so memory stays flat with the size of the tree. A cached result stands in for all the work, never for the read:
+the key is the content read now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provguard.analysis import Analysis, analyze
+from provguard.check_cache import CheckCache
+from provguard.documents import Document
+from provguard.files import SkippedFile, read_document
+from provguard.findings import Finding
+from provguard.ledger.spans import restore
+from provguard.ledger.store import Ledger, LedgerError
+from provguard.policy.policy import Policy
+from provguard.projects import CheckSetup, Projects
+from provguard.provenance import matching
+from provguard.provenance.git import GitHistory
+from provguard.provenance.origin import Span
+
+
+@dataclass(frozen=True)
+class FileTask:
+    order: int
+    """Where the file came in the walk: results are reported in this order whatever finishes first."""
+    path: str
+    """As walked: what is opened."""
+    display: str
+    """As reports show it."""
+    rule_path: str
+    """As rules see it: relative to the file's project root."""
+    root: Path
+    context: str = ""
+    """The run's digest of everything besides the file that the verdict depends on (check_cache.context_key);
+    empty when results are not cached."""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    order: int
+    display: str
+    language: str = ""
+    source: bytes | None = None
+    """Kept only when there is something to place in the text (findings, suppressed findings)."""
+    findings: tuple[Finding, ...] = ()
+    suppressed: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    skipped: str | None = None
+    """Why the file was not read."""
+    entry: tuple[bytes, bytes] | None = None
+    """A new cache entry for the main process to store."""
+    hit: bytes | None = None
+    """The cache key used, when the result came from the cache."""
+
+
+def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger | None, git: GitHistory | None,
+                 path: Path, fingerprints: bool = True, shown_as: str | None = None) -> tuple[Analysis, list[str]]:
+    """Findings for one file read from disk: the spans the ledger recorded (where their exact text is still
+    found), copies of recorded agent edits (unless the ledger holds none), and with `git`, lines of commits
+    whose trailers name an AI tool (see provenance/git). Returns notes a person should see beside them."""
+    shown = shown_as or rule_path
+    doc.ensure_tree()
+    notes: list[str] = []
+    recorded: tuple[Span, ...] = ()
+    if ledger is not None:
+        restored = restore(ledger, rule_path, doc)
+        recorded = restored.spans()
+        notes += [f"{shown}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
+        notes += [restored.error] if restored.error else []
+        if fingerprints:
+            try:
+                recorded += matching.index_spans(doc, rule_path, ledger)
+            except LedgerError as exc:
+                notes.append(f"{shown}: cannot look up recorded agent edits in {ledger.location}: {exc}")
+    history: tuple[Span, ...] = ()
+    if git is not None:
+        found = git.spans(path, doc.source, shown)
+        history = found.spans
+        notes += [str(found.problem)] if found.problem else []
+    return analyze(doc, rule_path, policy, recorded, history), notes
+
+
+@dataclass
+class _LedgerState:
+    ledger: Ledger | None
+    fingerprints: bool
+    note: str | None = None
+
+
+@dataclass
+class Checker:
+    """A process's state for checking files: projects met, their ledgers and caches, git's memory."""
+
+    setup: CheckSetup
+    projects: Projects
+    cache_key: bytes | None = None
+    git: GitHistory | None = None
+    _ledgers: dict[Path, _LedgerState] = field(default_factory=dict)
+    _caches: dict[Path, CheckCache] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.setup.git and self.git is None:
+            self.git = GitHistory()
+
+    def check(self, task: FileTask) -> FileOutcome:
+        doc = read_document(Path(task.path), task.display, parse=False)
+        if isinstance(doc, SkippedFile):
+            return FileOutcome(task.order, task.display, skipped=doc.reason)
+        cache = self._cache(task.root) if task.context else None
+        key = cache.entry_key(task.context, task.rule_path, doc.source) if cache is not None else None
+        if key is not None and cache is not None and (cached := cache.get(key)) is not None:
+            return self._outcome(task, doc, *cached, hit=key)
+        project = self.projects.get(task.root)
+        state = self._ledger(task.root)
+        analysis, notes = analyze_file(doc, task.rule_path, project.policy, state.ledger, self.git,
+                                       Path(task.path), state.fingerprints, task.display)
+        entry = None
+        if key is not None:
+            entry = (key, CheckCache.value(analysis.findings, analysis.suppressed, notes))
+        return self._outcome(task, doc, analysis.findings, analysis.suppressed, tuple(notes), entry=entry)
+
+    def ledger_note(self, root: Path) -> str | None:
+        """Why the project's ledger is not read, once per project."""
+        return self._ledger(root).note
+
+    def close(self) -> None:
+        self.projects.close()
+        for cache in self._caches.values():
+            cache.close()
+
+    def _cache(self, root: Path) -> CheckCache | None:
+        if self.cache_key is None:
+            return None
+        if root not in self._caches:
+            self._caches[root] = CheckCache(root, self.cache_key)
+        return self._caches[root]
+
+    def _ledger(self, root: Path) -> _LedgerState:
+        state = self._ledgers.get(root)
+        if state is None:
+            opened = self.projects.get(root).ledger()
+            if isinstance(opened, str):
+                state = _LedgerState(None, False, opened)
+            elif opened is None:
+                state = _LedgerState(None, False)
+            else:
+                try:
+                    state = _LedgerState(opened, opened.has_agent_edits())
+                except LedgerError as exc:
+                    state = _LedgerState(opened, True, f"cannot read the ledger {opened.location}: {exc}")
+            self._ledgers[root] = state
+        return state
+
+    @staticmethod
+    def _outcome(task: FileTask, doc: Document, findings: tuple[Finding, ...], suppressed: tuple[Finding, ...],
+                 notes: tuple[str, ...], entry: tuple[bytes, bytes] | None = None,
+                 hit: bytes | None = None) -> FileOutcome:
+        keep = doc.source if findings or suppressed else None
+        return FileOutcome(task.order, task.display, doc.language.id, keep, findings, suppressed,
+                           tuple(notes), entry=entry, hit=hit)
