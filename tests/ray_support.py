@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from corpus_support import REPO
+from provguard.corpus.ray_run import LOOPBACK, LOOPBACK_ENVIRONMENT, loopback_only
 
 RIVAL = """\
 import os
@@ -118,20 +119,24 @@ def ray_temp_dir() -> Path:
 
 
 def start_ray(**environment: str) -> Iterator[str]:
-    """A local 2-CPU cluster for the module; yields its address for `--ray-address`. Workers start with this
-    process's environment, plus `environment` and a PYTHONPATH reaching the test modules (for the
-    fault-injection stage); the environment is restored afterwards."""
+    """A local 2-CPU cluster for the module, on loopback only (as `provguard filter --engine ray` starts one);
+    yields its address for `--ray-address`. Workers start with this process's environment, plus `environment`
+    and a PYTHONPATH reaching the test modules (for the fault-injection stage); the environment is restored
+    afterwards. Drivers started meanwhile (the CLI) inherit LOOPBACK_ENVIRONMENT, so they too take the loopback
+    address as this node's and find the cluster's node there."""
     import ray
 
     tests = str(Path(__file__).resolve().parent)
     path = os.pathsep.join(filter(None, [tests, str(REPO / "server"), os.environ.get("PYTHONPATH")]))
     temp = ray_temp_dir()
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"RAY_AUTH_MODE": "disabled", "PYTHONPATH": path, **environment}.items():
+        for name, value in {"RAY_AUTH_MODE": "disabled", "PYTHONPATH": path, **LOOPBACK_ENVIRONMENT,
+                            **environment}.items():
             patch.setenv(name, value)
         try:
-            context = ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp), configure_logging=False,
-                               log_to_driver=False)
+            with loopback_only():
+                context = ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp),
+                                   _node_ip_address=LOOPBACK, configure_logging=False, log_to_driver=False)
             try:
                 yield str(context.address_info["gcs_address"])
             finally:

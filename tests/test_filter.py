@@ -26,7 +26,7 @@ from provguard.languages import by_id
 from provguard.ledger.anchor import fingerprint
 from provguard.ledger.model import StoredSpan
 from provguard.ledger.sqlite import SqliteLedger
-from provguard.policy.policy import load_policy
+from provguard.policy.policy import Policy, load_policy
 from provguard.provenance.origin import Evidence, Kind, Origin, Span
 
 HUMAN = "def add(a, b):\n    return a + b\n"
@@ -313,3 +313,34 @@ def test_a_progress_line_is_drawn_only_when_stderr_is_a_terminal(tmp_path: Path)
 
     piped = provguard(tmp_path, "filter", "c.jsonl", "out.jsonl")
     assert b"\r" not in piped.stderr and b"10 lines: 10 kept" in piped.stderr
+
+
+# -- which corpus files the default pack takes for training data ------------------------------------------
+
+DATASET_FILES = [
+    "exports/part-0.parquet", "exports/part-0.pq", "exports/shard.arrow", "exports/shard.feather",
+    "exports/part-0.jsonl", "exports/part-0.jsonl.gz", "exports/part-0.jsonl.zst", "exports/part-0.jsonl.bz2",
+    "exports/part-0.jsonl.xz", "exports/part-0.ndjson", "exports/part-0.ndjson.gz", "exports/dump.json.gz",
+    "exports/dump.json.zst", "exports/dump.json.bz2", "exports/dump.json.xz", "exports/table.csv",
+    "exports/table.csv.gz", "exports/table.csv.zst", "exports/table.csv.bz2", "exports/table.csv.xz",
+]
+
+
+@pytest.fixture(scope="module")
+def default_policy() -> Policy:
+    return load_policy(["default"], {}).policy
+
+
+@pytest.mark.parametrize("placement", DATASET_FILES)
+def test_the_default_pack_takes_a_dataset_file_of_any_usual_format_for_training_data(
+        default_policy: Policy, placement: str) -> None:
+    judge = Judge(default_policy, placements=(placement,))
+    verdict = judge.judge(Record(RIVAL_BLOCK, "src/gen.py"))
+    assert verdict.action is Action.DROP
+    assert {r.placement for r in verdict.reasons if r.rule_id == RIVAL} == {placement}
+
+
+@pytest.mark.parametrize("placement", ["package.json", "config/settings.json", "src/gen.py", "docs/notes.txt"])
+def test_configuration_and_code_files_are_not_training_data(default_policy: Policy, placement: str) -> None:
+    judge = Judge(default_policy, placements=(placement,))
+    assert judge.judge(Record(RIVAL_BLOCK, "src/gen.py")).action is Action.KEEP

@@ -34,6 +34,7 @@ from ray_support import RECORDED_EDIT, corpus_lines, start_ray
 
 CRASH_MARKER = "PROVGUARD_TEST_CRASH_MARKER"
 FLAGS = ("--as", "train.jsonl", "--path-field", "path", "--language-field", "lang")
+RIVAL_RULE = "rival-ai-output-in-training-data"
 
 
 @pytest.fixture(scope="module")
@@ -283,3 +284,43 @@ def test_a_snapshot_on_ray_judges_each_file_at_its_output_path_like_one_machine(
         assert f"out/{name}" in placements
     sources = {reason.get("source") for r in report for reason in r.get("reasons", [])}
     assert "fingerprint" in sources  # copies of the recorded edit, found in the snapshot's index
+
+
+def test_an_output_that_cannot_be_written_fails_that_file_only_naming_it(tmp_path: Path, ray_address: str) -> None:
+    (tmp_path / "corpus").mkdir()
+    good = b"\n".join(corpus_lines(12, 200)) + b"\n"
+    (tmp_path / "corpus" / "good.jsonl").write_bytes(good)
+    (tmp_path / "corpus" / "x.jsonl").write_bytes(b"\n".join(corpus_lines(13, 200)) + b"\n")
+    (tmp_path / "filtered" / "x.jsonl").mkdir(parents=True)  # the rename into place fails on the worker
+    done = provguard(tmp_path, "filter", "corpus", "filtered", "--engine", "ray", "--ray-address", ray_address,
+                     "--report", "report.jsonl", *FLAGS)
+    assert done.returncode == 2
+    stderr = done.stderr.decode()
+    assert "provguard: cannot write filtered/x.jsonl: Is a directory\n" in stderr  # as one machine says it
+    assert stderr.endswith("provguard: 1 of 2 files could not be filtered (x.jsonl); their outputs were not "
+                           "written\n")
+    assert "Traceback" not in stderr
+    assert (tmp_path / "filtered" / "good.jsonl").read_bytes() == one_machine(tmp_path, "good.jsonl", good)[0]
+    report = read_jsonl(tmp_path / "report.jsonl")
+    assert [r for r in report if r.get("action") == "file-error"] == [
+        {"file": "x.jsonl", "action": "file-error", "problem": "cannot write filtered/x.jsonl: Is a directory"}]
+    assert report[-1]["summary"]["files"] == 2 and report[-1]["summary"]["failedFiles"] == 1
+    assert not list((tmp_path / "filtered").rglob("*.provguard-partial"))
+
+
+def test_the_same_records_in_parquet_and_jsonl_get_the_same_verdicts_at_their_own_paths(
+        tmp_path: Path, ray_address: str) -> None:
+    lines = corpus_lines(14, 600, bad_every=10**9)
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "part-0.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    pq.write_table(pa.Table.from_pylist(parquet_rows(lines)), tmp_path / "corpus" / "part-0.parquet")
+    done = provguard(tmp_path, "filter", "corpus", "filtered", "--engine", "ray", "--ray-address", ray_address,
+                     "--report", "report.jsonl", "--path-field", "path", "--language-field", "lang")  # no --as
+    assert done.returncode == 0, done.stderr.decode()
+    report = read_jsonl(tmp_path / "report.jsonl")[:-1]
+    jsonl_verdicts = {(r["line"] - 1, r["action"], tuple(r["rules"])) for r in report if r["file"] == "part-0.jsonl"}
+    parquet_verdicts = {(r["row"], r["action"], tuple(r["rules"])) for r in report if r["file"] == "part-0.parquet"}
+    assert jsonl_verdicts == parquet_verdicts
+    assert sum(RIVAL_RULE in rules for _, _, rules in parquet_verdicts) > 20  # each file is training data
+    kept_jsonl = (tmp_path / "filtered" / "part-0.jsonl").read_bytes().count(b"\n")
+    assert pq.read_table(tmp_path / "filtered" / "part-0.parquet").num_rows == kept_jsonl

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from provguard import check_cache
@@ -99,8 +99,8 @@ class RunOptions:
     cache: bool = True
     progress: Callable[[int, int], None] | None = None
     """Called with (files done, files in all) as the run goes."""
-    walk_options: dict[str, object] = field(default_factory=dict)
-    """Passed to files.walk (which files are selected)."""
+    selection: Selection | None = None
+    """Which files are read (files.walk's default when None)."""
 
 
 class ProjectError(Exception):
@@ -128,7 +128,7 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
             root = roots.of(top, given)
             if root not in contexts:
                 contexts[root] = _meet(root, met, setup, load_policy, options.cache and _cacheable(root))
-        for path in walk(paths, display_root, **options.walk_options):  # type: ignore[arg-type]
+        for path in walk(paths, display_root, options.selection):
             if isinstance(path, SkippedFile):
                 skipped.append(path)
                 continue

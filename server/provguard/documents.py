@@ -20,6 +20,8 @@ class Document:
     tree: ts.Tree | None = field(default=None, repr=False)
     lines: LineIndex = field(init=False, repr=False)
     _parser: ts.Parser | None = field(default=None, init=False, repr=False)
+    refused: str | None = field(default=None, init=False)
+    """Why the text is not parsed although its language has a grammar (one that would crash on it)."""
     parse: InitVar[bool] = True
     """False to leave the tree unparsed until `ensure_tree` (a report placing findings needs no tree)."""
 
@@ -28,7 +30,7 @@ class Document:
         if self.language.has_grammar:
             self._parser = self.language.parser()
             if parse:
-                self.tree = self._parser.parse(self.source)
+                self.tree = self._parsed()
 
     @classmethod
     def from_text(cls, path: str, language: Language, text: str, version: int | None = None) -> Document:
@@ -44,7 +46,7 @@ class Document:
     def ensure_tree(self) -> None:
         """Parses again when the tree was released (see `release_tree`)."""
         if self.tree is None and self._parser is not None:
-            self.tree = self._parser.parse(self.source)
+            self.tree = self._parsed()
 
     def release_tree(self) -> None:
         """Frees the tree of a document nobody is editing: trees are most of a document's memory (about 1 MB
@@ -60,6 +62,9 @@ class Document:
         self.source = self.source[:start] + new + self.source[end:]
         self.lines = LineIndex(self.source)
         if self._parser is not None and self.tree is not None:
+            if self._check() is not None:  # the edit made it a text the grammar must not see
+                self.tree = None
+                return
             self.tree.edit(
                 start_byte=start,
                 old_end_byte=end,
@@ -75,4 +80,14 @@ class Document:
         self.source = text.encode("utf-8", errors="surrogatepass")
         self.lines = LineIndex(self.source)
         if self._parser is not None:
-            self.tree = self._parser.parse(self.source)
+            self.tree = self._parsed()
+
+    def _check(self) -> str | None:
+        self.refused = self.language.refusal(self.source)
+        return self.refused
+
+    def _parsed(self) -> ts.Tree | None:
+        """A fresh tree, or None for a text the grammar must not be given (see Language.refuse)."""
+        if self._parser is None or self._check() is not None:
+            return None
+        return self._parser.parse(self.source)

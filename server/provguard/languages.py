@@ -38,6 +38,8 @@ class Language:
     """Nodes that may stand between a marker and its unit and belong to it (Rust attributes)."""
     language_ids: tuple[str, ...] = field(default=())
     """LSP languageId values besides `id`."""
+    refuse: Callable[[bytes], str | None] | None = field(default=None, repr=False, compare=False)
+    """Why a text must not be given to this grammar (its parser would crash on it), or None to parse it."""
 
     @property
     def has_grammar(self) -> bool:
@@ -50,6 +52,25 @@ class Language:
 
     def parser(self) -> ts.Parser:
         return ts.Parser(self.ts_language())
+
+    def refusal(self, source: bytes) -> str | None:
+        """Why `source` is read line by line instead of parsed (see `refuse`)."""
+        return self.refuse(source) if self.refuse is not None else None
+
+
+MAX_YAML_INDENT = 200
+"""tree-sitter-yaml 0.7's scanner keeps one entry per open block level and overflows its fixed state buffer (a
+segmentation fault) at about 255 levels. A level needs a column more than the one it is in, so no line whose
+content starts before this column can be that deep: files whose content starts further right are not parsed."""
+
+
+def _deep_yaml(source: bytes) -> str | None:
+    """Linear: the column where each line's content starts, after indentation and block indicators."""
+    for number, line in enumerate(source.split(b"\n"), 1):
+        if len(line) > MAX_YAML_INDENT and len(line[:MAX_YAML_INDENT + 1].lstrip(b" \t-?:")) == 0:
+            return (f"line {number} nests deeper than {MAX_YAML_INDENT} columns, past what the YAML grammar "
+                    "parses safely: read line by line")
+    return None
 
 
 @cache
@@ -180,6 +201,7 @@ LANGUAGES: tuple[Language, ...] = (
         _HASH,
         ("tree_sitter_yaml", "language"),
         unit_nodes=("block_mapping_pair", "block_sequence_item"),
+        refuse=_deep_yaml,
     ),
 )
 

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 MAX_TREES = 16
 """Documents that keep a tree-sitter tree between edits (the rest re-parse when next edited or analysed)."""
+MAX_TREE_LINES = 20_000
+"""And at most this many lines in those trees together (a tree is about 1 MB per 1,000 lines); the document
+analysed last keeps its tree whatever its size."""
 
 
 @dataclass
@@ -161,7 +164,10 @@ class Session:
             (self.base / p).resolve() == resolved for p in self.settings.packs if p.endswith((".yaml", ".yml")))
 
     def open(self, uri: str, path: str, language_id: str | None, text: str, version: int | None) -> OpenDocument:
-        doc = Document.from_text(path, detect(path, language_id), text, version)
+        # Parsed at its first analysis, which a pulling client may never ask for: a tree held from here would
+        # stay outside the trees kept (`_keep_tree`) and never be released.
+        doc = Document(path, detect(path, language_id), text.encode("utf-8", errors="surrogatepass"), version,
+                       parse=False)
         capture = LiveCapture(BulkThreshold(chars=self.settings.bulk_insert_chars))
         opened = OpenDocument(uri, doc, self._relative(Path(path)), capture)
         restored = restore(self.ledger, opened.relative_path, doc)
@@ -179,14 +185,16 @@ class Session:
         new_last = doc.lines.line_of(start + len(text.encode("utf-8", errors="surrogatepass")))
         opened.tokens.edited(first, old_last, new_last, doc, old_tree)
         opened.regions = [_moved(r, first, old_last, new_last) for r in opened.regions]
+        self._keep_tree(opened)  # a document being edited keeps its tree, pushed or pulled
 
     def replace_all(self, opened: OpenDocument, text: str, version: int) -> None:
         """A full-document change: every line's tokens are read again at the next lookup."""
         opened.capture.replace_all(opened.document, text, version)
         opened.tokens.reset()
+        self._keep_tree(opened)
 
     def match(self, uri: str) -> bool:
-        """Looks the document up in the ledger's agent edits (right after open, on save, and after edits
+        """Looks the document up in the ledger's agent edits (after open, on save, and after edits
         settle: see `provguard.lsp.matches`); returns True when the regions found changed. Only lines edited
         since the last lookup are tokenised (all of them the first time: about 15 ms per 1,000 lines)."""
         opened = self.get(uri)
@@ -195,9 +203,8 @@ class Session:
         doc = opened.document
         if len(doc.source) > matching.MAX_EDITOR_BYTES:
             return False
-        opened.tokens.refresh(doc)
         try:
-            found = matching.find_regions(self.ledger, opened.relative_path, doc, opened.tokens)
+            found = self._find_regions(opened)
         except LedgerError as exc:
             log.warning("could not look up agent edits for %s: %s", opened.relative_path, exc)
             return False
@@ -207,6 +214,19 @@ class Session:
         opened.regions_generation += 1
         opened.invalidate()
         return True
+
+    def _find_regions(self, opened: OpenDocument) -> list[matching.Region]:
+        """With no agent edit recorded there is nothing to find: the file is not tokenised at all. A document
+        that keeps no tree (not analysed lately) gives back the tree and tokens the lookup needed."""
+        if not self.ledger.has_agent_edits():
+            return []
+        opened.tokens.refresh(opened.document)
+        try:
+            return matching.find_regions(self.ledger, opened.relative_path, opened.document, opened.tokens)
+        finally:
+            if opened.uri not in self._trees:
+                opened.document.release_tree()
+                opened.tokens.reset()
 
     def close(self, uri: str) -> None:
         self.persist(uri)
@@ -277,8 +297,10 @@ class Session:
         """Only the most recently analysed documents keep their trees; the others parse again on demand."""
         self._trees.pop(opened.uri, None)
         self._trees[opened.uri] = opened
-        while len(self._trees) > MAX_TREES:
+        lines = sum(kept.document.lines.line_count for kept in self._trees.values())
+        while len(self._trees) > MAX_TREES or (len(self._trees) > 1 and lines > MAX_TREE_LINES):
             _, idle = self._trees.popitem(last=False)
+            lines -= idle.document.lines.line_count
             idle.document.release_tree()
             idle.tokens.reset()  # read again (from a new tree) at its next lookup
 

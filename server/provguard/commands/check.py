@@ -147,18 +147,18 @@ def _check(args: argparse.Namespace, setup: CheckSetup, paths: Sequence[Path]) -
     from provguard.check import ProjectError, RunOptions, run_check
     from provguard.check_pool import WorkerDied, default_jobs
     from provguard.ignores import check_selection
-    from provguard.projects import Roots
+    from provguard.projects import Roots, outside_projects
 
     from .check_progress import Progress
 
     first = paths[0] if paths else Path(".")
-    selection = check_selection(Roots(setup.root).of(first, first), args.exclude, args.extend_exclude,
-                                args.force_exclude)
+    selection = check_selection(Roots(setup.root).of(first, outside_projects(paths or [first])), args.exclude,
+                                args.extend_exclude, args.force_exclude)
     if isinstance(selection, str):
         return usage_error(selection)
     progress = Progress.on_terminal(enabled=not args.quiet)
     options = RunOptions(args.jobs or default_jobs(), args.cache, progress.update if progress else None,
-                         {"selection": selection})
+                         selection)
     try:
         return run_check(paths, setup, options, lambda root: _policy(root, setup))
     except ProjectError as exc:

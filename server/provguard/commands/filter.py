@@ -69,7 +69,11 @@ def register(subparsers: Any) -> None:
                         help="local: worker processes on this machine (default); ray: a Ray Data stage, INPUT and "
                         "OUTPUT being files or folders, local or any URI pyarrow reads (needs provguard[ray])")
     parser.add_argument("--ray-address", metavar="ADDR",
-                        help="Ray cluster to run on (default: RAY_ADDRESS, else a local cluster)")
+                        help="Ray cluster to run on: host:port, ray://host:port, or auto for the one `ray start` "
+                        "runs here (default: RAY_ADDRESS, else a local cluster on loopback, started for the run)")
+    parser.add_argument("--ray-connect-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="with --ray-address or RAY_ADDRESS: give up when the cluster does not answer within "
+                        "this time (default: 30)")
     parser.add_argument("--concurrency", type=int, metavar="N",
                         help="with --engine ray: judging actors (default: the cluster's CPUs)")
     parser.add_argument("--batch-rows", type=int, default=1024, metavar="N",

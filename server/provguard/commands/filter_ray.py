@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from provguard.corpus.ray_run import RayRun
 
 MAX_BAD_LINES_SHOWN = 20
+MAX_FAILED_FILES_NAMED = 10
 
 
 def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
@@ -40,6 +41,8 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
                     "edits in a snapshot (provguard export --snapshot FILE --ledger ...) with --snapshot FILE")
     if (args.concurrency is not None and args.concurrency < 1) or args.batch_rows < 1:
         return usage_error("--concurrency and --batch-rows must be at least 1")
+    if not args.ray_connect_timeout > 0:
+        return usage_error("--ray-connect-timeout must be more than 0 seconds")
     if args.snapshot is not None:
         given = [flag for flag, value in (("--pack", args.packs), ("--severity", args.severity)) if value]
         if given:
@@ -72,7 +75,8 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
 
     try:
         run = run_on_ray(data, settings, config, args.input, args.output,
-                         RayOptions(args.ray_address, args.concurrency, args.batch_rows), placement)
+                         RayOptions(args.ray_address, args.concurrency, args.batch_rows, args.ray_connect_timeout),
+                         placement)
     except RayRunError as exc:
         return usage_error(str(exc))
     _show_bad_lines(run.results)
@@ -87,7 +91,11 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
     print(f"provguard filter: {run.counts.summary()} ({files} {'file' if files == 1 else 'files'} on Ray)",
           file=sys.stderr)
     if run.failed:
-        return usage_error(f"{len(run.failed)} of {files} files could not be filtered; their outputs were not written")
+        names = ", ".join(r.name for r in run.failed[:MAX_FAILED_FILES_NAMED])
+        more = len(run.failed) - MAX_FAILED_FILES_NAMED
+        names += f" and {more} more (see --report)" if more > 0 else ""
+        return usage_error(f"{len(run.failed)} of {files} files could not be filtered ({names}); their outputs were "
+                           "not written")
     return EXIT_CLEAN
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class FileTask:
     """Path of the output on its file system."""
     name: str
     """How reports name the file: its path relative to the input folder (or the input as given)."""
+    output_name: str = ""
+    """How messages name the output (OUTPUT as given, joined with `name` for a folder); `target` if empty."""
 
 
 @dataclass
@@ -98,7 +101,7 @@ class _FileReport:
 
 def _filter_jsonl(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
                   report: _FileReport) -> None:
-    with _input(source_fs, task.source) as source, _output(target_fs, task.target) as sink:
+    with _input(source_fs, task.source) as source, _output(target_fs, task.target, task.output_name) as sink:
         try:
             run_filter(config, source, sink, 1, report.add)
         except (OSError, EOFError) as exc:
@@ -117,7 +120,7 @@ def _filter_parquet(config: FilterConfig, task: FileTask, source_fs: pafs.FileSy
         schema = parquet.schema_arrow
     except (OSError, pa.ArrowException) as exc:
         raise CorpusFileError(f"{task.name}: not a readable Parquet file ({exc})") from exc
-    with _output(target_fs, task.target) as sink:
+    with _output(target_fs, task.target, task.output_name) as sink:
         writer = pq.ParquetWriter(sink, schema)
         row = 0
         try:
@@ -233,8 +236,9 @@ def _input(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
 
 
 @contextmanager
-def _output(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
-    """A stream to `path + PARTIAL`, moved to `path` when the block ends without an error."""
+def _output(fs: pafs.FileSystem, path: str, shown: str = "") -> Iterator[BinaryIO]:
+    """A stream to `path + PARTIAL`, moved to `path` when the block ends without an error. Failing to create,
+    finish (flush, close: an object store's upload) or rename it is a CorpusFileError naming `shown`."""
     partial = path + PARTIAL
     try:
         parent = path.rpartition("/")[0]
@@ -242,16 +246,26 @@ def _output(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
             fs.create_dir(parent, recursive=True)
         stream = fs.open_output_stream(partial, compression=None)
     except OSError as exc:
-        raise CorpusFileError(f"cannot write {path}: {exc}") from exc
+        raise CorpusFileError(f"cannot write {shown or path}: {_reason(exc)}") from exc
+    written = False
     try:
         buffered = io.BufferedWriter(_Raw(stream), 1 << 20)
         with compression.writing(cast(BinaryIO, buffered), path) as packed:
             yield packed
+            written = True
         buffered.flush()
         stream.close()
         fs.move(partial, path)
-    except BaseException:
-        stream.close()
+    except BaseException as exc:
+        with suppress(OSError):
+            stream.close()
         with suppress(OSError):
             fs.delete_file(partial)
+        if written and isinstance(exc, OSError):
+            raise CorpusFileError(f"cannot write {shown or path}: {_reason(exc)}") from exc
         raise
+
+
+def _reason(exc: OSError) -> str:
+    """The system's words for an error with a number (pyarrow's own text repeats the temporary paths)."""
+    return os.strerror(exc.errno) if exc.errno else str(exc)

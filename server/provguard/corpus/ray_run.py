@@ -12,11 +12,15 @@ Ray is imported only here and only when this engine is chosen: the base install 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .corpus_files import FileResult, FileTask, file_format, filter_file
 from .judge import Judge
@@ -25,6 +29,17 @@ from .side_report import Counts
 from .snapshot import snapshot_from_buffer
 
 RAY_EXTRA = "pip install 'provguard[ray]'"
+RAY_CLIENT_EXTRA = "pip install 'ray[client]'"
+LOOPBACK = "127.0.0.1"
+LOOPBACK_ENVIRONMENT = {
+    "RAY_USAGE_STATS_ENABLED": "0",
+    # Ray's name for "this node is not part of a multi-machine cluster": every Ray process then takes the
+    # loopback address as the node's, instead of finding it by connecting a socket to 8.8.8.8:53.
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+}
+"""The environment of a local cluster that reaches nothing beyond loopback (its processes inherit it)."""
+GCS_ATTEMPTS = "RAY_gcs_server_port_wait_time_s"
+"""Ray's attempts (about one a second, each with its own timeouts) to reach a cluster's GCS; default 20."""
 
 
 class RayRunError(Exception):
@@ -39,6 +54,8 @@ class RayOptions:
     """Actors; None: one per CPU of the cluster."""
     batch_rows: int = 1024
     """Parquet rows judged per call."""
+    connect_timeout: float = 30.0
+    """Seconds to reach a running cluster before giving up (Ray itself retries for minutes)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +102,7 @@ def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
         if file_format(target) != file_format(source):
             raise RayRunError(f"{output_uri}: the output is written in the input's format, so it needs the "
                               f"input's suffix ({file_format(source)})")
-        return source_fs, target_fs, [FileTask(source, target, input_uri)]
+        return source_fs, target_fs, [FileTask(source, target, input_uri, shown_uri(output_uri))]
     if _inside(target, source) and type(source_fs) is type(target_fs):
         raise RayRunError(f"the output folder {output_uri} is inside the input folder {input_uri}")
     files = source_fs.get_file_info(pafs.FileSelector(source, recursive=True))
@@ -94,7 +111,8 @@ def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
         relative = file.path[len(source.rstrip("/")) + 1:]
         if file.type == pafs.FileType.File and file_format(file.path) is not None \
                 and not relative.endswith(".provguard-partial"):
-            tasks.append(FileTask(file.path, f"{target.rstrip('/')}/{relative}", relative))
+            tasks.append(FileTask(file.path, f"{target.rstrip('/')}/{relative}", relative,
+                                  f"{shown_uri(output_uri).rstrip('/')}/{relative}"))
     if not tasks:
         raise RayRunError(f"{input_uri}: no corpus files (.jsonl, .jsonl.gz, .jsonl.zst, .parquet) in the folder")
     return source_fs, target_fs, tasks
@@ -138,13 +156,17 @@ class FileStage:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {"name": [], "counts": [], "report": [], "error": []}
-        for source, target, name, placement in zip(batch["source"], batch["target"], batch["name"],
-                                                   batch["placement"], strict=True):
+        for source, target, name, output_name, placement in zip(
+                batch["source"], batch["target"], batch["name"], batch["output_name"], batch["placement"],
+                strict=True):
             config = self.config
             if self.per_file_placement:
                 config = replace(config, judge=replace(config.judge, placements=(str(placement),)))
-            result = filter_file(config, FileTask(str(source), str(target), str(name)), self.source_fs,
-                                 self.target_fs, self.batch_rows)
+            task = FileTask(str(source), str(target), str(name), str(output_name))
+            try:
+                result = filter_file(config, task, self.source_fs, self.target_fs, self.batch_rows)
+            except Exception as exc:  # a file system's own exception types: still this file's error, not the run's
+                result = FileResult(task.name, error=f"{task.name}: {type(exc).__name__}: {exc}")
             out["name"].append(result.name)
             out["counts"].append(_counts_json(result.counts))
             out["report"].append("\n".join(result.report))
@@ -166,12 +188,7 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
     source_fs, target_fs, tasks = plan(input_uri, output_uri)
     started_here = not ray.is_initialized()
     if started_here:
-        try:
-            ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = f"the Ray cluster at {options.address}" if options.address else "a local Ray cluster"
-            raise RayRunError(f"cannot start or reach {where}: {exc}") from exc
+        connect(options)
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
@@ -180,8 +197,8 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
         ref = ray.put(np.frombuffer(snapshot, dtype=np.uint8))
         cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         actors = max(1, min(options.concurrency or cpus, len(tasks)))
-        items = [{"source": t.source, "target": t.target, "name": t.name, "placement": placement(t.target)}
-                 for t in tasks]
+        items = [{"source": t.source, "target": t.target, "name": t.name, "output_name": t.output_name,
+                  "placement": placement(t.target)} for t in tasks]
         # Files differ in size: an actor takes the next file only when it is done with its current one.
         pool = ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1)
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
@@ -208,6 +225,100 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
     for result in run.results:
         _merge(run.counts, result.counts)
     return run
+
+
+def connect(options: RayOptions) -> None:
+    """Joins the cluster asked for (`options.address`, else RAY_ADDRESS), or starts a local one that reaches
+    nothing beyond loopback."""
+    import ray
+
+    quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    address = options.address or os.environ.get("RAY_ADDRESS") or "local"
+    if address == "local":
+        try:
+            with loopback_only():
+                ray.init(address="local", _node_ip_address=LOOPBACK, **quiet)
+        except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
+            raise RayRunError(f"cannot start a local Ray cluster: {exc}") from exc
+        return
+    where = f"the Ray cluster at {shown_uri(address)}" + ("" if options.address else " (from RAY_ADDRESS)")
+    if address.startswith("ray://"):
+        try:
+            importlib.import_module("grpc")
+        except ImportError as exc:
+            raise RayRunError(f"cannot reach {where}: ray:// addresses go through Ray Client, which is not "
+                              f"installed: {RAY_CLIENT_EXTRA} (or give the cluster's host:port)") from exc
+    _reachable(address, options.connect_timeout, where)
+    # One attempt (Ray's own, with its internal timeouts) rather than Ray's default of twenty: the port
+    # answered, so a cluster that is there answers the first time.
+    single = GCS_ATTEMPTS not in os.environ
+    if single:
+        os.environ[GCS_ATTEMPTS] = "1"
+    try:
+        ray.init(address=address, **quiet)
+    except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
+        raise RayRunError(f"cannot reach {where}: {exc}") from exc
+    finally:
+        if single:
+            del os.environ[GCS_ATTEMPTS]
+
+
+def _reachable(address: str, timeout: float, where: str) -> None:
+    """Fails within `timeout` when nothing answers at the address's host and port (Ray would retry for
+    minutes). Addresses without a port (`auto`, `ray://host`) are left to Ray."""
+    rest = address.split("://", 1)[1] if "://" in address else address
+    try:
+        parts = urlsplit("//" + rest)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise RayRunError(f"cannot reach {where}: not host:port ({exc})") from exc
+    if not host or port is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except TimeoutError as exc:
+        raise RayRunError(f"cannot reach {where}: no answer within {timeout:g} s (--ray-connect-timeout)") from exc
+    except OSError as exc:
+        raise RayRunError(f"cannot reach {where}: {exc.strerror or exc}") from exc
+
+
+def shown_uri(uri: str) -> str:
+    """A URI as messages may show it: without a user, password or query (where keys may be)."""
+    if "://" not in uri:
+        return uri
+    parts = urlsplit(uri)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+@contextmanager
+def loopback_only() -> Iterator[None]:
+    """While a local cluster starts within, its processes (and this driver) take the loopback address as the
+    node's, report no usage statistics, and no dashboard API server starts: even with usage statistics off it
+    probes the cloud metadata address 169.254.169.254 (Ray starts it whatever include_dashboard says). The
+    processes inherit the environment; the driver read it when it imported Ray, so its copy is set here."""
+    import ray._private.ray_constants as constants
+    import ray._private.services as services
+
+    saved_environment = {name: os.environ.get(name) for name in LOOPBACK_ENVIRONMENT}
+    saved = constants.ENABLE_RAY_CLUSTER, services.start_api_server
+    os.environ.update(LOOPBACK_ENVIRONMENT)
+    constants.ENABLE_RAY_CLUSTER = False
+    services.start_api_server = _no_api_server
+    try:
+        yield
+    finally:
+        constants.ENABLE_RAY_CLUSTER, services.start_api_server = saved
+        for name, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _no_api_server(*args: Any, **kwargs: Any) -> tuple[None, None]:
+    """In place of Ray's `services.start_api_server`: no URL, no process (what Ray returns when it fails)."""
+    return None, None
 
 
 def _counts_json(counts: Counts) -> str:

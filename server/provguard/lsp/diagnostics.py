@@ -23,6 +23,8 @@ def register(server: ProvguardServer) -> None:
     )
     def pull(ls: ProvguardServer, params: types.DocumentDiagnosticParams) -> dict[str, Any]:
         """The report as plain JSON (see convert.diagnostic for why)."""
+        ls.backlog.touch()
+        ls.backlog.first(params.text_document.uri)
         opened = ls.session.get(params.text_document.uri)
         if opened is None:
             return {"kind": "full", "items": []}

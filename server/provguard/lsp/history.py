@@ -1,4 +1,5 @@
-"""Git history for open documents: read on open and on save (never per keystroke), in a worker thread."""
+"""Git history for open documents: read on open (queued in the backlog) and on save (never per keystroke), in a
+worker thread."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ def schedule(ls: ProvguardServer, uri: str) -> None:
     task = asyncio.get_running_loop().create_task(_load(ls, job))
     _running.add(task)
     task.add_done_callback(_running.discard)
+
+
+async def load(ls: ProvguardServer, uri: str) -> None:
+    """Reads and applies one document's history now (the backlog's job after didOpen)."""
+    job = ls.session.history_job(uri)
+    if job is not None:
+        await _load(ls, job)
 
 
 def schedule_all(ls: ProvguardServer) -> None:

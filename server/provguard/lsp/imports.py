@@ -3,7 +3,7 @@ seconds (settings `importAgents`, `importIntervalSeconds`).
 
 Reading transcripts is file I/O and JSON parsing, so it runs on a worker thread, never on the event loop
 that answers keystrokes; the ledger is safe to share with it. When new edits land, diagnostics are
-refreshed (open documents looked up in the ledger again first) so findings that depend on them appear
+refreshed (open documents looked up in the ledger again, in the backlog) so findings that depend on them appear
 without an edit.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.lsp import diagnostics
+from provguard.lsp.backlog import Job
 from provguard.lsp.server import ProvguardServer
 from provguard.provenance.transcripts.importer import AGENTS as TRANSCRIPT_AGENTS
 from provguard.provenance.transcripts.importer import import_agent
@@ -71,9 +72,9 @@ def stop(ls: ProvguardServer) -> None:
 async def _run(ls: ProvguardServer, plan: Plan) -> None:
     while True:
         new = await asyncio.to_thread(import_once, plan)
-        if new:
-            for uri in list(ls.session.documents):  # new edits may account for lines of open documents
-                ls.session.match(uri)
+        if new:  # new edits may account for lines of open documents: each is looked up again, in the
+            for uri in list(ls.session.documents):  # backlog, and gets new diagnostics when its regions changed
+                ls.backlog.add(ls, uri, Job.LOOKUP)
             diagnostics.refresh_all(ls)
         if plan.interval <= 0:
             return

@@ -1,5 +1,5 @@
-"""When an open document is looked up in the ledger's agent edits: right after open (once its first
-diagnostics are out, so opening a file is not slower), on save, and MATCH_DELAY seconds after the last edit
+"""When an open document is looked up in the ledger's agent edits: after open (queued in `backlog`, once the
+client is quiet, so opening many files is not slower), on save, and MATCH_DELAY seconds after the last edit
 of a burst, never on every keystroke.
 
 A keystroke only marks the lines it touched and moves the regions already found (`Session.edit`, well under a
@@ -24,12 +24,6 @@ def later(ls: ProvguardServer, uri: str) -> None:
     """Looks `uri` up once it has not been edited for MATCH_DELAY seconds."""
     cancel(ls, uri)
     _pending[uri] = asyncio.get_running_loop().call_later(MATCH_DELAY, now, ls, uri)
-
-
-def soon(ls: ProvguardServer, uri: str) -> None:
-    """Looks `uri` up as soon as the messages already queued are handled."""
-    cancel(ls, uri)
-    _pending[uri] = asyncio.get_running_loop().call_later(0, now, ls, uri)
 
 
 def now(ls: ProvguardServer, uri: str) -> None:

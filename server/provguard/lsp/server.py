@@ -17,6 +17,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from provguard import __version__
+from provguard.lsp.backlog import Backlog
 from provguard.lsp.convert import encoding
 from provguard.lsp.framing import FrameReader, serve
 from provguard.lsp.protocol import CustomMethod, ProvguardProtocol
@@ -33,6 +34,7 @@ class ProvguardServer(LanguageServer):
         super().__init__("provguard", __version__, protocol_cls=ProvguardProtocol)
         self.session = Session([])
         self.pull_diagnostics = False
+        self.backlog = Backlog()
 
     def custom_feature(self, method: str, params: type, *, request: bool) -> Callable[[F], F]:
         """Registers a provguard method outside LSP; its params are checked against `params` (an attrs class)

@@ -7,6 +7,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from provguard.lsp import diagnostics, history, matches, pack_files
+from provguard.lsp.backlog import Job
 from provguard.lsp.convert import to_offset
 from provguard.lsp.server import ProvguardServer
 
@@ -15,15 +16,17 @@ def register(server: ProvguardServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ProvguardServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
+        ls.backlog.touch()
         opened = ls.session.open(item.uri, ls.uri_path(item.uri), item.language_id, item.text, item.version)
         if opened.ledger_error is not None:
             ls.notify_user(opened.ledger_error)
-        diagnostics.publish(ls, item.uri)
-        history.schedule(ls, item.uri)
-        matches.soon(ls, item.uri)
+        diagnostics.publish(ls, item.uri)  # from markers, recorded spans and rules alone: the ledger lookup
+        ls.backlog.add(ls, item.uri, Job.HISTORY, Job.LOOKUP)  # and git history follow once the client is quiet
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ProvguardServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.backlog.touch()
+        ls.backlog.first(params.text_document.uri)
         opened = ls.session.get(params.text_document.uri)
         if opened is None:
             ls.notify_user(f"didChange for a document that is not open: {params.text_document.uri}")
@@ -60,6 +63,7 @@ def register(server: ProvguardServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ProvguardServer, params: types.DidCloseTextDocumentParams) -> None:
         matches.cancel(ls, params.text_document.uri)
+        ls.backlog.drop(params.text_document.uri)
         ls.session.close(params.text_document.uri)
         if not ls.pull_diagnostics:
             ls.text_document_publish_diagnostics(

@@ -107,9 +107,10 @@ def compile_scope(language_id: str, source: str) -> ScopeQuery:
 
 def scope_ranges(doc: Document, language_id: str, source: str, start: int, end: int) -> list[tuple[int, int]]:
     """Byte ranges of @scope nodes that overlap [start, end); all of [start, end) when the query ran into
-    MATCH_LIMIT, since a rule must never cover less than its pack says because its query was costly."""
+    MATCH_LIMIT, since a rule must never cover less than its pack says because its query was costly, and all
+    of it for a text its grammar must not be given (Language.refuse): a crafted file must not slip by unparsed."""
     if doc.tree is None:
-        return []
+        return [(start, end)] if doc.refused else []
     nodes = compile_scope(language_id, source).captures(doc.tree.root_node, start, end)
     if nodes is None:
         _warn_cut_short(language_id, source)
@@ -129,6 +130,17 @@ def _predicate(predicate: str, args: list[tuple[str, Literal["capture", "string"
                captures: dict[str, list[ts.Node]]) -> bool:
     """A `#match?`-family predicate (renamed with a capital letter), with py-tree-sitter's meaning: every
     captured node's text must match (`any-`: at least one must), or not match for `not-`; no node passes."""
+    try:
+        return _satisfied(predicate, args, captures)
+    finally:
+        # py-tree-sitter 0.26.1 never releases the node lists it hands over (py-tree-sitter#467): emptied,
+        # they no longer keep their nodes, and through them the whole tree, alive for good.
+        for nodes in captures.values():
+            nodes.clear()
+
+
+def _satisfied(predicate: str, args: list[tuple[str, Literal["capture", "string"]]],
+               captures: dict[str, list[ts.Node]]) -> bool:
     name = predicate[:1].lower() + predicate[1:]
     if name not in REGEX_PREDICATES or len(args) != 2:
         return False  # cannot happen: the query was checked when it was compiled

@@ -8,7 +8,7 @@ evidence is in `provguard.provenance.background`.
 
 An open document keeps its tokens line by line (`LineTokens`): an edit marks the lines it touched, and the
 next refresh tokenises only those lines again (the k-gram hashing and winnowing over the whole token stream
-that follows are plain arithmetic, about a millisecond per 1,000 lines).
+that follows are plain arithmetic, a few milliseconds per 1,000 lines).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import textwrap
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import tree_sitter as ts
@@ -23,7 +24,7 @@ import tree_sitter as ts
 from provguard.documents import Document
 from provguard.languages import Language, detect
 from provguard.provenance import background
-from provguard.provenance.tokens import Token, evidence_names, is_literal, plain_tokens, tree_tokens
+from provguard.provenance.tokens import Columns, evidence_names, is_literal, plain_token_columns, tree_token_columns
 from provguard.provenance.winnow import K, chosen_hashes
 
 MAX_NAMES = 1024
@@ -62,12 +63,11 @@ def insertion_prints(text: str, path: str) -> InsertionPrints:
     lines = text.splitlines()
     language = detect(path)
     source = textwrap.dedent(text).encode("utf-8", errors="surrogatepass")
-    tokens = _tokens(source, language)
+    _, ids, token_names = _tokens(source, language)
     table = background.common()
-    chosen = dict.fromkeys(h for _, h in sorted(chosen_hashes([t[1] for t in tokens], [t[2] for t in tokens],
-                                                              table.__contains__,
+    chosen = dict.fromkeys(h for _, h in sorted(chosen_hashes(ids, token_names, table.__contains__,
                                                               table.has_name if language.has_grammar else None)))
-    names = tuple(sorted(evidence_names((t[2] for t in tokens), table.has_name))[:MAX_NAMES])
+    names = tuple(sorted(evidence_names(token_names, table.has_name))[:MAX_NAMES])
     return InsertionPrints(tuple(chosen), tuple(line_hash(line) for line in lines if line.strip()), len(lines),
                            names)
 
@@ -117,13 +117,24 @@ class LineTokens:
         self._rows[first_line:old_last_line + 1] = [None] * (new_last_line - first_line + 1)
         if tree is None or old_tree is None:
             return
-        at = doc.lines.line_bounds(first_line)[0] if first_line < doc.lines.line_count else None
-        opened = _literal_start(tree, at) if at is not None else None
-        if opened is not None and opened < first_line:  # a string spanning lines is one token, with its text as name
-            self._rows[opened] = None
-        for changed in tree.changed_ranges(old_tree):
+        # A string spanning lines is one token on its first line, its whole text the name. Its text changes with an
+        # edit inside it or at its end (the edited old tree shrinks it alike, so no changed range shows that), or
+        # when a changed range moves its end: so the line it starts on is read again, as it was and as it is.
+        at = doc.lines.line_bounds(first_line)[0] if first_line < doc.lines.line_count else len(doc.source)
+        places = [at]
+        for changed in old_tree.changed_ranges(tree):  # called on the old tree, given the new one
             last = min(changed.end_point[0], len(self._rows) - 1)
             self._rows[changed.start_point[0]:last + 1] = [None] * max(0, last + 1 - changed.start_point[0])
+            places.append(changed.start_byte)
+        for place in places:
+            for version in (tree, old_tree):
+                opened = _literal_start(version, place)
+                if opened is not None and opened < len(self._rows):
+                    self._rows[opened] = None
+        for version in (tree, old_tree):  # inside an error the parser may read a token anew unreported
+            for first, last in _error_rows(version):
+                last = min(last, len(self._rows) - 1)
+                self._rows[first:last + 1] = [None] * max(0, last + 1 - first)
 
     def reset(self) -> None:
         """The whole text changed: read it all on the next refresh."""
@@ -146,14 +157,15 @@ class LineTokens:
         for first, last in _runs(dirty):
             start = doc.lines.line_bounds(first)[0]
             end = doc.lines.starts[last + 1] if last + 1 < count else len(doc.source)
-            found: dict[int, array[int]] = {}
-            for row, token, name in _tokens(doc.source, doc.language, doc, start, end, first):
-                packed = found.setdefault(min(max(row, first), last), array("I"))
-                packed.append(token)
-                packed.append(name)
+            rows, ids, names = _tokens(doc.source, doc.language, doc, start, end, first)
+            if rows and (rows[0] < first or rows[-1] > last):  # lines told apart otherwise (a lone \r)
+                rows = [min(max(row, first), last) for row in rows]
+            packed = _pairs(ids, names)
+            at = 0
             for row in range(first, last + 1):
-                on_row = found.get(row)
-                self._rows[row] = on_row.tobytes() if on_row else b""
+                to = bisect_right(rows, row, at)
+                self._rows[row] = packed[8 * at:8 * to]
+                at = to
         return len(dirty)
 
     def names(self, first_line: int, last_line: int) -> set[int]:
@@ -177,29 +189,71 @@ class LineTokens:
             if tokens:
                 rows.extend([row] * (len(tokens) // size))
         table = background.common()
-        chosen = chosen_hashes(packed[0::2], packed[1::2], table.__contains__,
+        chosen = chosen_hashes(packed[0::2].tolist(), packed[1::2].tolist(), table.__contains__,
                                table.has_name if self._lexical else None)
-        return [Print(h, rows[i], rows[i + K - 1]) for i, h in sorted(chosen)]
+        return [_print(h, rows[i], rows[i + K - 1]) for i, h in sorted(chosen)]
+
+
+def _print(h: int, first_line: int, last_line: int) -> Print:
+    """`Print(h, first_line, last_line)` in half the time: a frozen dataclass's `__init__` sets each field through
+    `object.__setattr__`, and a document has a print or two a line. The same object (equal, same hash)."""
+    made = object.__new__(Print)
+    made.__dict__.update(hash=h, first_line=first_line, last_line=last_line)
+    return made
 
 
 def _tokens(source: bytes, language: Language, doc: Document | None = None, start: int = 0,
-            end: int | None = None, first_row: int = 0) -> list[Token]:
-    if not language.has_grammar:
-        return list(plain_tokens(source, start, end, first_row))
+            end: int | None = None, first_row: int = 0) -> Columns:
+    if not language.has_grammar or (doc is not None and doc.refused) or language.refusal(source) is not None:
+        return plain_token_columns(source, start, end, first_row)  # a text its grammar must not be given too
     tree = doc.tree if doc is not None else None
     if tree is None:
         tree = language.parser().parse(source)
-    return list(tree_tokens(tree, language, start, end))
+    return tree_token_columns(tree, language, start, end, source)
+
+
+def _pairs(ids: list[int], names: list[int]) -> bytes:
+    """Token ids and names interleaved as unsigned 32-bit values, 8 bytes a token (see `LineTokens._rows`)."""
+    packed = array("I", bytes(8 * len(ids)))
+    packed[0::2] = array("I", ids)
+    packed[1::2] = array("I", names)
+    return packed.tobytes()
 
 
 def _literal_start(tree: ts.Tree, at: int) -> int | None:
-    """The first line of the literal (a string read as one token) around byte `at`, if any."""
-    node: ts.Node | None = tree.root_node.descendant_for_byte_range(at, at)
+    """The first line of the literal (a string read as one token) holding byte `at` or ending there, if any.
+
+    The outermost one: `tree_tokens` reads a literal whole, so a string inside another (a part of a
+    `concatenated_string`, a string in an f-string's interpolation) is part of the outer one's token and name."""
+    node: ts.Node | None = tree.root_node.descendant_for_byte_range(max(at - 1, 0), at)
+    found = None
     while node is not None:
         if node.is_named and is_literal(node.type):
-            return node.start_point[0]
+            found = node.start_point[0]
         node = node.parent
-    return None
+    return found
+
+
+def _error_rows(tree: ts.Tree) -> list[tuple[int, int]]:
+    """The lines (first, last) of every error and missing node: `changed_ranges` does not report a token inside
+    an error read anew (a keyword become an identifier). Only subtrees holding an error are walked."""
+    rows: list[tuple[int, int]] = []
+    if not tree.root_node.has_error:
+        return rows
+    cursor = tree.walk()
+    while True:
+        node = cursor.node
+        assert node is not None
+        descend = False
+        if node.is_error or node.is_missing:
+            rows.append((node.start_point[0], node.end_point[0]))
+        elif node.has_error:
+            descend = True
+        if descend and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return rows
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:

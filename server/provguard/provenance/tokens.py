@@ -30,6 +30,8 @@ import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate, count
+from operator import add
 
 import tree_sitter as ts
 
@@ -132,51 +134,156 @@ def evidence_names(names: Iterable[int], common: Callable[[int], bool]) -> set[i
 
 def tree_tokens(tree: ts.Tree, language: Language, start: int = 0, end: int | None = None) -> Iterator[Token]:
     """The tokens that start in bytes [start, end), in order."""
-    skipped = frozenset(language.comment_nodes) | {"comment"} | IMPORT_NODES
-    limit = end if end is not None else tree.root_node.end_byte
+    return zip(*tree_token_columns(tree, language, start, end), strict=True)
+
+
+Columns = tuple[list[int], list[int], list[int]]
+"""Tokens as three lists, (rows, token ids, names): a tuple per token would cost more than reading it."""
+
+
+def tree_token_columns(tree: ts.Tree, language: Language, start: int = 0, end: int | None = None,
+                       source: bytes | None = None) -> Columns:
+    """`tree_tokens` as columns. `source`, the text `tree` was parsed from, spares asking each node for its text
+    and, for a whole text, its row.
+
+    What a node becomes depends only on its kind (its type and whether it is named): a table per language caches
+    that, so each node costs one look-up; a node is a leaf when the cursor finds no child in it.
+    """
+    actions = _actions(language)
+    rows: list[int] = []
+    ids: list[int] = []
+    names: list[int] = []
+    literal_names: dict[bytes, int] = {}
+    identifier_names: dict[bytes, int] = {}
+    root = tree.root_node
+    limit = end if end is not None else root.end_byte
+    ranged = start > 0 or limit < root.end_byte
+    # A whole text's rows come from its line breaks, all at once: tree-sitter counts \n only, as the document does
+    # unless a lone \r breaks a line (then an edited tree's rows follow the document's count: ask each node).
+    by_offset = source is not None and not ranged and source.count(b"\r") == source.count(b"\r\n")
+    breaks = _line_breaks(source) if by_offset and source is not None else []
+    breaks.append(1 << 62)
+    row, next_break = 0, breaks[0]
     cursor = tree.walk()
     while True:
         node = cursor.node
         assert node is not None
-        descend = False
-        if node.end_byte > start and node.start_byte < limit and node.type not in skipped:
-            named = node.is_named
-            if (named and is_literal(node.type)) or node.child_count == 0:
-                if node.start_byte >= start and node.end_byte > node.start_byte:
-                    text = normalise(node.type, named)
-                    if text is IDENTIFIER:
-                        yield node.start_point[0], _IDENTIFIER_ID, name_value(node.text or b"")
-                    elif text is STRING:
-                        yield node.start_point[0], _STRING_ID, name_value(node.text or b"", literal=True)
-                    elif text is not None:
-                        yield node.start_point[0], token_id(text), 0
-            else:
-                descend = True
-        elif node.start_byte >= limit:
-            return
-        if descend and cursor.goto_first_child():
+        kind = node.kind_id
+        action = actions.get(kind)
+        if action is None:
+            action = actions[kind] = _action(node.type, node.is_named, language)
+        if ranged and not (node.end_byte > start and node.start_byte < limit):
+            if node.start_byte >= limit:
+                break
+        elif action == _SKIP:
+            pass
+        elif action != _LITERAL and cursor.goto_first_child():
             continue
+        elif action != _DROP:  # a leaf, or a literal read whole
+            first, last = node.start_byte, node.end_byte
+            if last > first and first >= start:
+                if by_offset:
+                    while first > next_break:
+                        row += 1
+                        next_break = breaks[row]
+                    rows.append(row)
+                else:
+                    rows.append(node.start_point[0])
+                if action >= 0:
+                    ids.append(action)
+                    names.append(0)
+                else:
+                    text = source[first:last] if source is not None else node.text or b""
+                    if action == _LITERAL:
+                        ids.append(_STRING_ID)
+                        name = literal_names.get(text)
+                        if name is None:
+                            name = literal_names[text] = name_value(text, literal=True)
+                    else:
+                        ids.append(_IDENTIFIER_ID)
+                        name = identifier_names.get(text)
+                        if name is None:
+                            name = identifier_names[text] = name_value(text)
+                    names.append(name)
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
-                return
+                break
+        else:
+            continue
+        break
+    return rows, ids, names
+
+
+def _line_breaks(source: bytes) -> list[int]:
+    """The offsets of the \\n bytes of a text, ascending."""
+    return list(map(add, accumulate(map(len, source.split(b"\n")[:-1])), count()))
+
+
+_SKIP = -1
+"""A comment or an import: neither it nor anything inside it is a token."""
+_LITERAL = -2
+"""A literal, read whole as one `$str` token named by its text."""
+_IDENTIFIER = -3
+"""An identifier when a leaf: `$id`, named by its text."""
+_DROP = -4
+"""Nothing when a leaf (`;`, `,`)."""
+_action_tables: dict[str, dict[int, int]] = {}
+
+
+def _actions(language: Language) -> dict[int, int]:
+    """What each kind of node of `language` becomes, filled as kinds are met: one of the codes above, or the
+    token id of a leaf (a node with children is read through)."""
+    return _action_tables.setdefault(language.id, {})
+
+
+def _action(node_type: str, named: bool, language: Language) -> int:
+    if node_type in language.comment_nodes or node_type == "comment" or node_type in IMPORT_NODES:
+        return _SKIP
+    if named and is_literal(node_type):
+        return _LITERAL
+    text = normalise(node_type, named)
+    if text is None:
+        return _DROP
+    return _IDENTIFIER if text is IDENTIFIER else token_id(text)
 
 
 def plain_tokens(source: bytes, start: int = 0, end: int | None = None, first_row: int = 0) -> Iterator[Token]:
     """The tokens of a file without a grammar: words lower-cased, numbers normalised, one per symbol. Words are
     tokens themselves (nothing tells a name from a keyword here), so renaming does change these fingerprints;
     each word's text is also its name, flagged LITERAL so that back-references ignore it."""
-    row = first_row
-    limit = len(source) if end is None else end
-    position = start
-    for match in _PLAIN_TOKEN.finditer(source, start, limit):
-        row += source.count(b"\n", position, match.start())
-        position = match.start()
-        word = match.group()
-        if word[:1].isdigit():
-            yield row, token_id(NUMBER), 0
-        elif word not in (b";", b","):
-            name = name_value(word, literal=True) if word[:1].isalpha() or word[:1] == b"_" else 0
-            yield row, token_id(word.decode("ascii", errors="replace").lower()), name
+    return zip(*plain_token_columns(source, start, end, first_row), strict=True)
+
+
+def plain_token_columns(source: bytes, start: int = 0, end: int | None = None, first_row: int = 0) -> Columns:
+    """`plain_tokens` as columns (see `tree_token_columns`). No token spans a line break, so each line is matched
+    on its own and its tokens are on its row; each distinct word is read once."""
+    rows: list[int] = []
+    ids: list[int] = []
+    names: list[int] = []
+    words: dict[bytes, tuple[int, int] | None] = {}
+    for row, line in enumerate(source[start:len(source) if end is None else end].split(b"\n"), first_row):
+        for word in _PLAIN_TOKEN.findall(line):
+            known = words.get(word, _UNREAD)
+            if known is _UNREAD:
+                known = words[word] = _plain_token(word)
+            if known is not None:
+                rows.append(row)
+                ids.append(known[0])
+                names.append(known[1])
+    return rows, ids, names
+
+
+_UNREAD = (-1, -1)
+
+
+def _plain_token(word: bytes) -> tuple[int, int] | None:
+    """(token id, name) of a word of a file without a grammar; None for one never a token."""
+    if word[:1].isdigit():
+        return token_id(NUMBER), 0
+    if word in (b";", b","):
+        return None
+    name = name_value(word, literal=True) if word[:1].isalpha() or word[:1] == b"_" else 0
+    return token_id(word.decode("ascii", errors="replace").lower()), name
 
 
 _IDENTIFIER_ID = token_id(IDENTIFIER)

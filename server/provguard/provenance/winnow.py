@@ -25,8 +25,13 @@ The guarantee then holds for shared runs of distinctive k-grams.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, lru_cache
+from itertools import accumulate, compress, repeat
+from operator import eq
 
 from provguard.provenance.tokens import LITERAL, WEAK
 
@@ -51,39 +56,74 @@ def kgram_hashes(ids: Sequence[int], names: Sequence[int] | None = None, k: int 
     `names` (0 for a token that is not an identifier) adds which identifiers are the same name: an identifier
     whose name occurred d tokens earlier *within the same k-gram* hashes as (identifier, d); otherwise as
     a plain identifier. That keeps the hash blind to consistent renaming while telling apart code that only
-    has the same shape. A rolling polynomial mod 2**64 (O(1) per token, the back-references included: each is
-    dropped once, when the earlier occurrence leaves the k-gram), then a bit mixer.
+    has the same shape. A polynomial mod 2**64, then a bit mixer (see `_kgram_lanes`).
+    """
+    return _signed(_kgram_lanes(ids, names, k), len(ids) - k + 1)
+
+
+def _kgram_lanes(ids: Sequence[int], names: Sequence[int] | None, k: int) -> int:
+    """`kgram_hashes` as lanes of one big int (see `_lanes`), unsigned and mixed.
+
+    The hash of the k-gram at s is sum(value(s + t) * B**(k-1-t) for t < k) mod 2**64, where a token's value is
+    its id, plus d * _REF if it is an identifier whose name occurred d <= t tokens earlier (inside the k-gram).
+    That is the plain polynomial of the ids, computed for every k-gram at once as k shifted lane vectors times
+    constants (in C), plus each reference's terms, added k-gram by k-gram for the few tokens that have one (the
+    recorded hashes were defined by a rolling loop over the same sums: this is the same arithmetic).
     """
     n = len(ids)
     if n < k:
-        return []
-    back = _back_references(names, n) if names is not None else [0] * n
-    powers = [pow(_BASE, e, 1 << 64) for e in range(k + 1)]
-    base_k = powers[k]
-    values = [(ids[i] + back[i] * _REF) & _MASK if back[i] else ids[i] for i in range(n)]
-    events: dict[int, list[int]] = {}
-    for i in range(n):
-        if back[i]:
-            events.setdefault(i - back[i], []).append(i)
-    h = 0
-    for i in range(k):
-        h = (h * _BASE + values[i]) & _MASK
-    out = [_mix(h)]
-    for s in range(n - k):
-        # slide from [s, s+k) to [s+1, s+k+1): token s leaves, token s+k enters
-        added = s + k
-        entering = ids[added] if back[added] and added - back[added] <= s else values[added]
-        h = (h * _BASE - ids[s] * base_k + entering) & _MASK  # the first token refers to nothing inside
-        for j in events.get(s, ()):
-            if j < added:  # still inside: its earlier occurrence just left, so it is a plain identifier now
-                h = (h + (ids[j] - values[j]) * powers[s + k - j]) & _MASK
-        out.append(_mix(h))
-    return out
+        return 0
+    ones = _ones(n)
+    h = _polynomials(_lanes(ids), k, ones)
+    if names is not None:
+        terms = _reference_terms(k)
+        extra: dict[int, int] = {}
+        last: dict[int, int] = {}
+        for i in compress(range(n), names):  # the tokens with a name: string literals' are no identifiers
+            name = names[i]
+            if not name & LITERAL:
+                earlier = last.get(name)
+                last[name] = i
+                if earlier is not None and i - earlier < k:
+                    d = i - earlier  # counts in the k-grams holding the earlier occurrence: those at i - t, t >= d
+                    for t in range(d, min(k, i + 1)):
+                        extra[i - t] = extra.get(i - t, 0) + terms[d][t]
+        if extra:
+            refs = array("Q", bytes(16 * n))
+            for at, term in extra.items():
+                refs[2 * at] = term & _MASK
+            h += _from_array(refs)
+    return _mix_lanes(h & ones, ones)
+
+
+def _polynomials(tokens: int, k: int, ones: int) -> int:
+    """Lanes of sum(tokens[s + t] * B**(k-1-t) for t < k) mod 2**64, for every s (garbage in the last k - 1).
+
+    By doubling, a product per bit of k: the polynomial of a + b tokens at s is that of the first a times B**b
+    plus that of the b at s + a. A lane below 2**64 times a constant below 2**64, plus one more, stays below
+    2**128: no carry reaches the next lane."""
+    result, length = 0, 0
+    block, size = tokens, 1  # the polynomial of `size` tokens at every s
+    while True:
+        if k & size:
+            result = ((result * pow(_BASE, size, 1 << 64)) + (block >> (_LANE * length))) & ones
+            length += size
+        if size * 2 > k:
+            return result
+        block = ((block * pow(_BASE, size, 1 << 64)) + (block >> (_LANE * size))) & ones
+        size *= 2
+
+
+@cache
+def _reference_terms(k: int) -> list[list[int]]:
+    """[d][t]: what a reference of length d at offset t adds to a k-gram's hash, d * _REF * B**(k-1-t) mod 2**64."""
+    return [[(d * _REF * pow(_BASE, k - 1 - t, 1 << 64)) & _MASK for t in range(k)] for d in range(k)]
 
 
 def structural_hashes(ids: Sequence[int], names: Sequence[int]) -> list[int]:
     """`kgram_hashes` with names as back-references only, made even: fingerprints blind to renaming."""
-    return [h & ~1 for h in kgram_hashes(ids, names)]
+    lanes = _kgram_lanes(ids, names, K)
+    return _signed(lanes - (lanes & _low_bits(len(ids))), len(ids) - K + 1)
 
 
 def lexical_hashes(ids: Sequence[int], names: Sequence[int],
@@ -98,18 +138,10 @@ def lexical_hashes(ids: Sequence[int], names: Sequence[int],
     these find its copies when the names are kept (moved, re-indented, reformatted, excerpted), and the
     structural ones find renamed copies."""
     values = [(_NAMED | name) if name and not name & WEAK else token for token, name in zip(ids, names, strict=True)]
-    hashes = [h | 1 for h in kgram_hashes(values)]
-    telling: dict[int, bool] = {}
-    strong = [0]
-    for name in names:
-        if name and not name & WEAK:
-            known = telling.get(name)
-            if known is None:
-                known = telling[name] = not common_name(name)
-            strong.append(strong[-1] + known)
-        else:
-            strong.append(strong[-1])
-    return hashes, [strong[i + K] == strong[i] for i in range(len(hashes))]
+    hashes = _signed(_kgram_lanes(values, None, K) | _low_bits(len(values)), len(values) - K + 1)
+    telling = {name: not common_name(name) for name in set(names) if name and not name & WEAK}
+    strong = list(accumulate(map(telling.get, names, repeat(False)), initial=0))  # telling names before each token
+    return hashes, list(map(eq, strong[K:K + len(hashes)], strong))
 
 
 def is_lexical(h: int) -> bool:
@@ -125,7 +157,7 @@ def chosen_hashes(ids: Sequence[int], names: Sequence[int], skip: Callable[[int]
     out = [(i, structural[i]) for i in winnow(structural, WINDOW, skip)]
     if common_name is not None:
         spelled, nameless = lexical_hashes(ids, names, common_name)
-        out += [(i, spelled[i]) for i in winnow(spelled, LEXICAL_WINDOW, skip, nameless)]
+        out += [(i, spelled[i]) for i in winnow(spelled, LEXICAL_WINDOW, skip, nameless, rarely_skipped=True)]
     return out
 
 
@@ -133,46 +165,125 @@ _NAMED = 1 << 32
 """Added to a name's value in lexical k-grams so it never equals a token id (both 32-bit)."""
 
 
-def _back_references(names: Sequence[int], n: int) -> list[int]:
-    """For each token, how many tokens back its name last occurred (0: not an identifier, or first use). Names
-    flagged LITERAL (string literals' texts, words of files without a grammar) are no identifiers: no references."""
-    last: dict[int, int] = {}
-    back = [0] * n
-    for i in range(n):
-        name = names[i]
-        if name and not name & LITERAL:
-            if name in last:
-                back[i] = i - last[name]
-            last[name] = i
-    return back
+_LANE = 128
+"""Bits a lane: a 64-bit value times a 64-bit constant never carries into the next lane."""
 
 
-def _mix(h: int) -> int:
-    """splitmix64's finaliser: every input bit moves every output bit, so minima are uniformly spread."""
-    h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _MASK
-    h ^= h >> 31
-    return h - (1 << 64) if h >= 1 << 63 else h
+def _lanes(values: Sequence[int]) -> int:
+    """Values mod 2**64 as one int, value i in bits [128 i, 128 i + 64): arithmetic on every value at once."""
+    packed = array("Q", bytes(16 * len(values)))
+    try:
+        packed[0::2] = array("Q", values)
+    except OverflowError:  # token ids are 32-bit; any other int counts mod 2**64, as in the polynomial
+        packed[0::2] = array("Q", [v & _MASK for v in values])
+    return _from_array(packed)
+
+
+def _from_array(packed: array[int]) -> int:
+    if sys.byteorder == "big":
+        packed = array("Q", packed)
+        packed.byteswap()
+    return int.from_bytes(packed.tobytes(), "little")
+
+
+def _signed(lanes: int, count: int) -> list[int]:
+    """The first `count` lanes, as signed 64-bit values."""
+    if count <= 0:
+        return []
+    values = array("q")
+    values.frombytes(lanes.to_bytes(max(16 * count, (lanes.bit_length() + 7) // 8), "little")[:16 * count])
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values[0::2].tolist()
+
+
+@lru_cache(maxsize=4)
+def _ones(n: int) -> int:
+    """The low 64 bits of each of n lanes (the last few sizes kept: a document's hashes are made twice)."""
+    return int.from_bytes((b"\xff" * 8 + bytes(8)) * n, "little")
+
+
+@lru_cache(maxsize=4)
+def _low_bits(n: int) -> int:
+    """Bit 0 of each of n lanes."""
+    return int.from_bytes((b"\x01" + bytes(15)) * n, "little")
+
+
+def _mix_lanes(h: int, ones: int) -> int:
+    """splitmix64's finaliser of every lane (unsigned): every input bit moves every output bit, so minima are
+    uniformly spread."""
+    h ^= (h >> 30) & ones
+    h = (h * 0xBF58476D1CE4E5B9) & ones
+    h ^= (h >> 27) & ones
+    h = (h * 0x94D049BB133111EB) & ones
+    return h ^ ((h >> 31) & ones)
 
 
 def winnow(hashes: Sequence[int], window: int = WINDOW, skip: Callable[[int], bool] | None = None,
-           blocked: Sequence[bool] | None = None) -> list[int]:
+           blocked: Sequence[bool] | None = None, *, rarely_skipped: bool = False) -> list[int]:
     """Positions (indexes into `hashes`) of the chosen fingerprints, ascending.
 
     `skip` marks hashes never to choose (common k-grams), `blocked` positions never to choose. A text shorter than
-    one window keeps its minimum.
+    one window keeps its minimum. `rarely_skipped` changes only how often `skip` is asked: about the minimum of
+    each window, not every hash (then again about the windows whose minimum it skips), fewer calls when it
+    skips few (lexical k-grams: under 1%; structural ones: half).
     """
-    chosen: list[int] = []
+    if rarely_skipped and skip is not None and len(hashes) >= window:
+        chosen = _window_minima(hashes, window, blocked)
+        common = {p for p in set(chosen) if p >= 0 and skip(hashes[p])}
+        if common:
+            allowed: dict[int, bool] = dict.fromkeys(common, False)
+            for w, p in enumerate(chosen):
+                if p in common:  # the window's least hash is common: the least of those that are not
+                    least = -1
+                    for j in range(w, w + window):
+                        if blocked is None or not blocked[j]:
+                            ok = allowed.get(j)
+                            if ok is None:
+                                ok = allowed[j] = not skip(hashes[j])
+                            if ok and (least < 0 or hashes[j] <= hashes[least]):
+                                least = j
+                    chosen[w] = least
+        # consecutive windows share their minimum until it leaves: the positions ascend, the distinct ones are chosen
+        return [p for p in dict.fromkeys(chosen) if p >= 0]
+    barred: Iterable[bool]
+    if blocked is None:
+        barred = map(skip, hashes) if skip is not None else repeat(False)
+    else:
+        barred = blocked if skip is None else [b or skip(h) for h, b in zip(hashes, blocked, strict=True)]
+    chosen = []
     candidates: deque[int] = deque()  # positions, their hashes increasing from left to right
-    for i, h in enumerate(hashes):
-        if (blocked is None or not blocked[i]) and (skip is None or not skip(h)):
+    push, pop, first = candidates.append, candidates.pop, window - 1
+    last = -1
+    for i, (h, bar) in enumerate(zip(hashes, barred, strict=False)):  # `barred` may repeat for ever
+        if not bar:
             while candidates and hashes[candidates[-1]] >= h:
-                candidates.pop()
-            candidates.append(i)
-        while candidates and candidates[0] <= i - window:
-            candidates.popleft()
-        if i >= window - 1 and candidates and (not chosen or chosen[-1] != candidates[0]):
-            chosen.append(candidates[0])
+                pop()
+            push(i)
+        if candidates:
+            if candidates[0] < i - first:
+                candidates.popleft()
+            if i >= first and candidates and candidates[0] != last:
+                last = candidates[0]
+                chosen.append(last)
     if len(hashes) < window and candidates:
         chosen.append(candidates[0])
     return chosen
+
+
+def _window_minima(hashes: Sequence[int], window: int, blocked: Sequence[bool] | None) -> list[int]:
+    """For each window of `window` hashes, the position of its least unblocked hash (the rightmost on ties), or
+    -1."""
+    minima: list[int] = []
+    candidates: deque[int] = deque()
+    push, pop, first = candidates.append, candidates.pop, window - 1
+    for i, (h, bar) in enumerate(zip(hashes, repeat(False) if blocked is None else blocked, strict=False)):
+        if not bar:
+            while candidates and hashes[candidates[-1]] >= h:
+                pop()
+            push(i)
+        if candidates and candidates[0] < i - first:
+            candidates.popleft()
+        if i >= first:
+            minima.append(candidates[0] if candidates else -1)
+    return minima
