@@ -23,6 +23,10 @@ Sections (`--only`, comma-separated; all by default):
   fingerprints  index bytes per recorded line; lookup of a 1,000-line file against ledgers of 10^4, 10^5 and
            10^6 recorded snippets (bench/fingerprints.py; --quick: 10^4 only)
 
+Run alone, not as sections: bench/many_files.py (50 restored 10,000-line files and 200 open 5,000-line files,
+beside ruff server) and bench/check_gate.py (`provguard check` over the standard library beside ast-grep and
+ruff).
+
 Targets (reported as PASS/MISS, never a failing exit status): protocol p50 <= 5 ms, protocol
 p99 <= 2 x tree-sitter reparse p99 (same edits, same text) + 5 ms, with and without tracked spans; cold
 start to first diagnostics <= 400 ms, and the same for the reopened file with its spans; resident memory

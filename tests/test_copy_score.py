@@ -11,6 +11,7 @@ import pytest
 from provguard.documents import Document
 from provguard.languages import detect
 from provguard.ledger.sqlite import SqliteLedger
+from provguard.provenance.copy_score import CopyScore, accepted
 from provguard.provenance.fingerprints import document_tokens
 from provguard.provenance.matching import Region, find_regions
 from snippet_support import recorded
@@ -191,3 +192,87 @@ def test_a_renamed_short_go_method_is_found(ledger: SqliteLedger) -> None:
 def test_a_short_method_of_the_same_shape_with_other_fields_and_calls_is_not_a_copy(ledger: SqliteLedger) -> None:
     ledger.add_agent_edits([recorded(SHORT_METHOD, "internal/store/store.go")])
     assert regions(ledger, "cmd/jobs/queue.go", HOST + SAME_SHAPE_METHOD) == []
+
+
+# A Go method an agent wrote: its body is the usual scanner loop, common in Go at large, so all of its structural
+# fingerprints are in its signature, on one line.
+PIPE_METHOD = """func (l *Logger) pipeLines(reader *io.PipeReader, emit func(args ...interface{})) {
+	scanner := bufio.NewScanner(reader)
+	for scanner.Scan() {
+		emit(scanner.Text())
+	}
+	if err := scanner.Err(); err != nil {
+		l.Errorf("reading the pipe: %s", err)
+	}
+	reader.Close()
+}
+"""
+
+RENAMED_PIPE_METHOD = """func (out *Logger) pipeLines(src *io.PipeReader, sink func(vals ...interface{})) {
+	lines := bufio.NewScanner(src)
+	for lines.Scan() {
+		sink(lines.Text())
+	}
+	if err := lines.Err(); err != nil {
+		out.Errorf("reading the pipe: %s", err)
+	}
+	src.Close()
+}
+"""
+
+# Another project's method of the same shape, calling the same library: only its own names differ.
+SAME_SHAPE_PIPE_METHOD = """func (s *Server) copyLines(in *os.File, write func(parts ...interface{})) {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		write(sc.Text())
+	}
+	if err := sc.Err(); err != nil {
+		s.Warnf("copy failed: %v", err)
+	}
+	in.Close()
+}
+"""
+
+
+def test_a_renamed_method_whose_whole_shape_is_its_signature_is_found(ledger: SqliteLedger) -> None:
+    ledger.add_agent_edits([recorded(PIPE_METHOD, "internal/logs/pipe.go")])
+    found = regions(ledger, "cmd/tail/pipe.go", "package tail\n\n" + RENAMED_PIPE_METHOD)
+    assert [(r.edit_id, r.first_line) for r in found] == [("edit-1", 2)]
+
+
+def test_a_method_of_the_same_signature_shape_with_its_own_names_is_not_a_copy(ledger: SqliteLedger) -> None:
+    ledger.add_agent_edits([recorded(PIPE_METHOD, "internal/logs/pipe.go")])
+    assert regions(ledger, "cmd/serve/copy.go", "package serve\n\n" + SAME_SHAPE_PIPE_METHOD) == []
+
+
+# The decision itself, on the evidence a renamed short function leaves: every one of the edit's few structural
+# fingerprints (most of its shape is common code), and whatever its names say.
+
+
+def shape(shared: int, total: int, print_lines: int, names: float, shared_lexical: int = 0,
+          total_lexical: int = 3) -> CopyScore:
+    return CopyScore(shared=shared, total=total, shared_lexical=shared_lexical, total_lexical=total_lexical,
+                     print_lines=print_lines, lines=print_lines + 2, names=names, verbatim=0.0)
+
+
+def test_a_renamed_function_holding_all_three_of_its_structural_fingerprints_and_its_calls_is_a_copy() -> None:
+    assert accepted(shape(shared=3, total=3, print_lines=3, names=0.6))
+
+
+def test_three_structural_fingerprints_whose_names_agree_on_a_third_are_no_copy() -> None:
+    assert not accepted(shape(shared=3, total=3, shared_lexical=1, print_lines=3, names=0.35))
+
+
+def test_one_line_is_no_copy_without_all_of_the_edits_shape_and_most_of_its_names() -> None:
+    assert not accepted(shape(shared=6, total=6, print_lines=1, names=0.35))
+    assert not accepted(shape(shared=4, total=6, shared_lexical=2, print_lines=1, names=1.0))
+
+
+def test_a_renamed_function_whose_every_name_is_local_is_a_copy_when_it_holds_all_of_six_fingerprints() -> None:
+    assert accepted(shape(shared=6, total=6, print_lines=4, names=0.0))
+
+
+def test_five_structural_fingerprints_and_no_names_are_no_copy_however_complete() -> None:
+    assert not accepted(shape(shared=5, total=5, print_lines=3, names=0.0))
+    assert not accepted(shape(shared=6, total=6, print_lines=3, names=0.0))
+    assert not accepted(shape(shared=6, total=7, print_lines=4, names=0.0))

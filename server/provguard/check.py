@@ -26,6 +26,7 @@ from provguard.project_markers import nearest_project
 from provguard.projects import CheckSetup, Projects, Roots, outside_projects
 from provguard.provenance.git import GitHistory
 from provguard.provenance.git.commands import GitFailure, run_git
+from provguard.provenance.line_origins import FileLines
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class CheckRun:
     """The policy of each project the run met, the first one's first."""
     root: Path | None = None
     """The folder the files' shown paths are relative to."""
+    lines: tuple[FileLines, ...] = ()
+    """Every checked file's lines by origin, with `RunOptions.lines`."""
+    roots: tuple[Path, ...] = ()
+    """The project root of each of `policies`, in the same order."""
 
     @property
     def files_checked(self) -> int:
@@ -101,6 +106,8 @@ class RunOptions:
     """Called with (files done, files in all) as the run goes."""
     selection: Selection | None = None
     """Which files are read (files.walk's default when None)."""
+    lines: bool = False
+    """Keep every file's lines by origin in `CheckRun.lines` (for `provguard report`)."""
 
 
 class ProjectError(Exception):
@@ -143,6 +150,7 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
     key = check_cache.secret() if options.cache else None
     results: list[FileResult] = []
     errors: list[str] = []
+    lines: list[FileLines] = []
     checked = 0
     written = _CacheWrites(key)
 
@@ -163,11 +171,14 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
             notes += outcome.notes
             if outcome.source is not None:
                 results.append(_result(outcome))
+            if options.lines and outcome.lines is not None:
+                task = tasks[outcome.order]
+                lines.append(FileLines(outcome.display, task.rule_path, task.root, outcome.lines))
             written.add(tasks[outcome.order].root, outcome)
     finally:
         written.close()
     return CheckRun(tuple(results), tuple(skipped), tuple(notes), checked, tuple(errors), tuple(policies.values()),
-                    display_root)
+                    display_root, tuple(lines), tuple(policies))
 
 
 class _CacheWrites:

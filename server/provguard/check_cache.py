@@ -28,12 +28,13 @@ import cattrs
 from provguard import __version__
 from provguard.findings import Finding
 from provguard.private_files import create_private, make_private_folder, read_private, write_private
+from provguard.provenance.line_origins import LineCounts
 
 CACHE_FOLDER = ".provguard/cache"
 CACHE_FILE = "check.sqlite3"
 SECRET_ENV = "PROVGUARD_CACHE_SECRET"
 """A secret given in the environment instead of the file (a CI secret, so a cache restored between jobs hits)."""
-FORMAT = 1
+FORMAT = 2
 BUSY_TIMEOUT = 0.2
 """A cache that stays locked longer is skipped: the check goes on uncached."""
 STALE_SECONDS = 30 * 24 * 3600
@@ -95,8 +96,9 @@ class CheckCache:
         return hmac.new(self._key, b"\0".join((context.encode(), rule_path.encode("utf-8", "surrogatepass"),
                                                content)), hashlib.sha256).digest()
 
-    def get(self, key: bytes) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[str, ...]] | None:
-        """(findings, suppressed, notes) stored under `key`, or None: absent, unsigned, unreadable."""
+    def get(self, key: bytes) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[str, ...], LineCounts] | None:
+        """(findings, suppressed, notes, lines by origin) stored under `key`, or None: absent, unsigned,
+        unreadable."""
         conn = self._connect(create=False)
         if conn is None:
             return None
@@ -112,14 +114,16 @@ class CheckCache:
             data = json.loads(row[0])
             return (tuple(_converter.structure(f, Finding) for f in data["findings"]),
                     tuple(_converter.structure(f, Finding) for f in data["suppressed"]),
-                    tuple(str(n) for n in data["notes"]))
+                    tuple(str(n) for n in data["notes"]), LineCounts.from_json(data["lines"]))
         except (ValueError, KeyError, TypeError, cattrs.BaseValidationError):
             return None
 
     @staticmethod
-    def value(findings: Sequence[Finding], suppressed: Sequence[Finding], notes: Sequence[str]) -> bytes:
+    def value(findings: Sequence[Finding], suppressed: Sequence[Finding], notes: Sequence[str],
+              lines: LineCounts) -> bytes:
         data = {"findings": [_converter.unstructure(f) for f in findings],
-                "suppressed": [_converter.unstructure(f) for f in suppressed], "notes": list(notes)}
+                "suppressed": [_converter.unstructure(f) for f in suppressed], "notes": list(notes),
+                "lines": lines.to_json()}
         return json.dumps(data, separators=(",", ":")).encode()
 
     def put(self, entries: Sequence[tuple[bytes, bytes]]) -> None:

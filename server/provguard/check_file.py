@@ -22,6 +22,7 @@ from provguard.policy.policy import Policy
 from provguard.projects import CheckSetup, Projects
 from provguard.provenance import matching
 from provguard.provenance.git import GitHistory
+from provguard.provenance.line_origins import LineCounts, count_lines
 from provguard.provenance.origin import Span
 
 
@@ -57,6 +58,8 @@ class FileOutcome:
     """A new cache entry for the main process to store."""
     hit: bytes | None = None
     """The cache key used, when the result came from the cache."""
+    lines: LineCounts | None = None
+    """The file's lines by origin (for `provguard report`)."""
 
 
 def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger | None, git: GitHistory | None,
@@ -120,10 +123,11 @@ class Checker:
         state = self._ledger(task.root)
         analysis, notes = analyze_file(doc, task.rule_path, project.policy, state.ledger, self.git,
                                        Path(task.path), state.fingerprints, task.display)
+        lines = count_lines(doc.source, analysis.spans)
         entry = None
         if key is not None:
-            entry = (key, CheckCache.value(analysis.findings, analysis.suppressed, notes))
-        return self._outcome(task, doc, analysis.findings, analysis.suppressed, tuple(notes), entry=entry)
+            entry = (key, CheckCache.value(analysis.findings, analysis.suppressed, notes, lines))
+        return self._outcome(task, doc, analysis.findings, analysis.suppressed, tuple(notes), lines, entry=entry)
 
     def ledger_note(self, root: Path) -> str | None:
         """Why the project's ledger is not read, once per project."""
@@ -159,8 +163,8 @@ class Checker:
 
     @staticmethod
     def _outcome(task: FileTask, doc: Document, findings: tuple[Finding, ...], suppressed: tuple[Finding, ...],
-                 notes: tuple[str, ...], entry: tuple[bytes, bytes] | None = None,
+                 notes: tuple[str, ...], lines: LineCounts, entry: tuple[bytes, bytes] | None = None,
                  hit: bytes | None = None) -> FileOutcome:
         keep = doc.source if findings or suppressed else None
         return FileOutcome(task.order, task.display, doc.language.id, keep, findings, suppressed,
-                           tuple(notes), entry=entry, hit=hit)
+                           tuple(notes), entry=entry, hit=hit, lines=lines)

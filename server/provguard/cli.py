@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
-COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "filter", "health", "doctor",
-            "daemon")
+COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "filter", "verify", "health", "doctor",
+            "report", "daemon")
 """Modules under `provguard.commands`, in the order `--help` lists them."""
 
 

@@ -107,12 +107,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
-    from provguard.corpus.snapshot import SnapshotError, snapshot_bytes, write_snapshot
+    from provguard.corpus.snapshot import SnapshotError, frozen_digest, snapshot_bytes, write_snapshot
     from provguard.ledger.store import LedgerError
 
     try:
         edits = ledger.agent_edits() if ledger is not None else []
-        data = snapshot_bytes(policy, edits, ledger.location if ledger is not None else None)
+        generation = ledger.generation() if ledger is not None else None
+        data = snapshot_bytes(policy, edits, ledger.location if ledger is not None else None, generation)
+        digest = frozen_digest(policy)
         write_snapshot(path, data)
     except (SnapshotError, LedgerError) as exc:
         return usage_error(str(exc))
@@ -122,7 +124,7 @@ def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
     prints = len({h for e in edits for h in e.fingerprints})
     print(f"provguard export: snapshot {path}: {len(policy.packs)} {'pack' if len(policy.packs) == 1 else 'packs'}, "
           f"{len(policy.rules)} rules, {len(edits)} agent {'edit' if len(edits) == 1 else 'edits'} "
-          f"({prints} distinct fingerprints), {len(data)} bytes", file=sys.stderr)
+          f"({prints} distinct fingerprints), {len(data)} bytes; policy sha256:{digest}", file=sys.stderr)
     return EXIT_CLEAN
 
 

@@ -23,7 +23,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from provguard.corpus.attestation import FilterFacts, LedgerIdentity
     from provguard.corpus.judge import Judge
+    from provguard.corpus.side_report import Counts
 
 MAX_BAD_LINES_SHOWN = 20
 LEVELS = ("error", "warning", "info", "hint")
@@ -65,6 +67,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--snapshot", type=Path, metavar="FILE",
                         help="judge by a policy snapshot (provguard export --snapshot) instead of the project's "
                         "packs; not with --pack, --severity or --ledger")
+    parser.add_argument("--attest", type=Path, metavar="FILE",
+                        help="write an in-toto attestation of the run: the output files and their SHA-256 digests, "
+                        "the inputs, the policy, the ledger and the counts (check it with provguard verify FILE)")
+    parser.add_argument("--sign-key", type=Path, metavar="PRIVATE_KEY",
+                        help="with --attest: sign the attestation with this SSH key (ssh-keygen -Y sign), "
+                        "writing FILE.sig beside it")
     parser.add_argument("--engine", choices=("local", "ray"), default="local",
                         help="local: worker processes on this machine (default); ray: a Ray Data stage, INPUT and "
                         "OUTPUT being files or folders, local or any URI pyarrow reads (needs provguard[ray])")
@@ -99,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         return usage_error("--code-field must name a field")
     if (wrong_root := root_error(args.root)) is not None:
         return usage_error(wrong_root)
+    if (wrong_attest := attest_error(args)) is not None:
+        return usage_error(wrong_attest)
     if args.engine == "ray":
         from .filter_ray import run_ray
 
@@ -116,12 +126,77 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     config = FilterConfig(judge, Fields(args.code_field, args.path_field, args.language_field),
                           OnBadLine(args.on_bad_line), args.max_sample_bytes)
+    ledger: LedgerIdentity | None = None
+    if args.attest is not None and args.ledger is not None:  # the generation the run judges against, read first
+        from provguard.corpus.attestation import ledger_identity
+
+        found = ledger_identity(args.ledger, args.root)
+        if isinstance(found, str):
+            return usage_error(found)
+        ledger = found
     name = "<stdin>" if args.input == "-" else args.input
     try:
         counts = FilterRun(config, args.workers, name, MAX_BAD_LINES_SHOWN).run(args.input, args.output, args.report)
     except StreamError as exc:
         return usage_error(str(exc))
     print(f"provguard filter: {counts.summary()}", file=sys.stderr)
+    if args.attest is not None:
+        return _attest_local(args, judge, counts, ledger)
+    return EXIT_CLEAN
+
+
+def attest_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with --attest and --sign-key, checked before filtering: a run is not wasted on a typo."""
+    if args.attest is None:
+        return "--sign-key goes with --attest FILE" if args.sign_key is not None else None
+    if args.input == "-" or args.output == "-":
+        return "--attest needs INPUT and OUTPUT to be files: an attestation names them and their digests"
+    if args.engine == "ray" and ("://" in args.input or "://" in args.output):
+        return "--attest needs INPUT and OUTPUT on this machine's file system (not URIs): verify re-reads them"
+    if args.sign_key is not None and not args.sign_key.is_file():
+        return f"no such key file: {args.sign_key}"
+    if args.sign_key is not None:
+        from provguard.corpus.attestation import AttestationError, ssh_keygen
+
+        try:
+            ssh_keygen()
+        except AttestationError as exc:
+            return str(exc)
+    return None
+
+
+def _attest_local(args: argparse.Namespace, judge: Judge, counts: Counts, ledger: LedgerIdentity | None) -> int:
+    from provguard.corpus.attestation import FilterFacts, policy_identity, snapshot_ledger
+    from provguard.corpus.snapshot import SnapshotError, open_snapshot
+
+    try:
+        if args.snapshot is not None:
+            snapshot = open_snapshot(args.snapshot)
+            policy, ledger = policy_identity(snapshot.policy, snapshot), snapshot_ledger(snapshot)
+        else:
+            policy = policy_identity(judge.policy)
+    except SnapshotError as exc:
+        return usage_error(str(exc))
+    facts = FilterFacts("local", (args.input,), (args.output,), policy, ledger, counts, attested_settings(args))
+    return write_statement(args, facts)
+
+
+def attested_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The flags that change what is kept, as the statement records them (the same for both engines)."""
+    return {"redact": args.redact, "minSeverity": args.min_severity, "onBadLine": args.on_bad_line,
+            "placements": list(args.placements or []), "codeField": args.code_field, "pathField": args.path_field,
+            "languageField": args.language_field}
+
+
+def write_statement(args: argparse.Namespace, facts: FilterFacts) -> int:
+    from provguard.corpus.attestation import AttestationError, statement, write_attestation
+
+    try:
+        write_attestation(args.attest, statement(facts, args.attest), args.sign_key)
+    except AttestationError as exc:
+        return usage_error(str(exc))
+    signed = f", signed ({args.attest}.sig)" if args.sign_key is not None else ""
+    print(f"provguard filter: attestation {args.attest}{signed}", file=sys.stderr)
     return EXIT_CLEAN
 
 

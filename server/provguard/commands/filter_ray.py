@@ -15,6 +15,8 @@ from .common import EXIT_CLEAN, EXIT_USAGE, flagged_policy, usage_error
 if TYPE_CHECKING:
     from provguard.corpus.corpus_files import FileResult
     from provguard.corpus.ray_run import RayRun
+    from provguard.corpus.snapshot import Snapshot
+    from provguard.policy.policy import Policy
 
 MAX_BAD_LINES_SHOWN = 20
 MAX_FAILED_FILES_NAMED = 10
@@ -43,6 +45,7 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
         return usage_error("--concurrency and --batch-rows must be at least 1")
     if not args.ray_connect_timeout > 0:
         return usage_error("--ray-connect-timeout must be more than 0 seconds")
+    policy: Policy | None = None
     if args.snapshot is not None:
         given = [flag for flag, value in (("--pack", args.packs), ("--severity", args.severity)) if value]
         if given:
@@ -96,7 +99,28 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
         names += f" and {more} more (see --report)" if more > 0 else ""
         return usage_error(f"{len(run.failed)} of {files} files could not be filtered ({names}); their outputs were "
                            "not written")
+    if args.attest is not None:
+        return _attest(args, run, snapshot if args.snapshot is not None else None, policy)
     return EXIT_CLEAN
+
+
+def _attest(args: argparse.Namespace, run: RayRun, snapshot: Snapshot | None, policy: Policy | None) -> int:
+    from provguard.corpus.attestation import FilterFacts, policy_identity, snapshot_ledger
+    from provguard.corpus.snapshot import SnapshotError
+
+    from .filter import attested_settings, write_statement
+
+    try:
+        if snapshot is not None:
+            identity, ledger = policy_identity(snapshot.policy, snapshot), snapshot_ledger(snapshot)
+        else:
+            assert policy is not None, "a run without --snapshot judges by the project's policy"
+            identity, ledger = policy_identity(policy), None
+    except SnapshotError as exc:
+        return usage_error(str(exc))
+    facts = FilterFacts("ray", tuple(t.source for t in run.tasks), tuple(t.target for t in run.tasks), identity,
+                        ledger, run.counts, attested_settings(args))
+    return write_statement(args, facts)
 
 
 def _show_bad_lines(results: list[FileResult]) -> None:

@@ -72,6 +72,8 @@ class JudgeSettings:
 class RayRun:
     results: list[FileResult]
     counts: Counts = field(default_factory=Counts)
+    tasks: list[FileTask] = field(default_factory=list)
+    """The files read and written, in the order of `results` (an attestation's inputs and subjects)."""
 
     @property
     def failed(self) -> list[FileResult]:
@@ -221,9 +223,9 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
     finally:
         if started_here:
             ray.shutdown()
-    run = RayRun([by_name[t.name] for t in tasks])
+    run = RayRun([by_name[t.name] for t in tasks], tasks=tasks)
     for result in run.results:
-        _merge(run.counts, result.counts)
+        run.counts.merge(result.counts)
     return run
 
 
@@ -326,20 +328,13 @@ def _counts_json(counts: Counts) -> str:
 
     return json.dumps({"lines": counts.lines, "kept": counts.kept, "dropped": counts.dropped,
                        "redacted": counts.redacted, "bad": counts.bad, "bad_written": counts.bad_written,
-                       "rules": dict(counts.rules)})
+                       "rules": dict(counts.rules), "dropped_rules": dict(counts.dropped_rules),
+                       "redacted_rules": dict(counts.redacted_rules)})
 
 
 def _counts_from_json(data: dict[str, Any]) -> Counts:
     counts = Counts(data["lines"], data["kept"], data["dropped"], data["redacted"], data["bad"], data["bad_written"])
     counts.rules.update(data["rules"])
+    counts.dropped_rules.update(data["dropped_rules"])
+    counts.redacted_rules.update(data["redacted_rules"])
     return counts
-
-
-def _merge(total: Counts, part: Counts) -> None:
-    total.lines += part.lines
-    total.kept += part.kept
-    total.dropped += part.dropped
-    total.redacted += part.redacted
-    total.bad += part.bad
-    total.bad_written += part.bad_written
-    total.rules.update(part.rules)

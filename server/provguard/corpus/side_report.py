@@ -34,6 +34,9 @@ class Counts:
     bad_written: int = 0
     rules: Counter[str] = field(default_factory=Counter)
     """Samples each rule dropped or redacted."""
+    dropped_rules: Counter[str] = field(default_factory=Counter)
+    """Samples each rule dropped (a sample flagged by two rules counts for both)."""
+    redacted_rules: Counter[str] = field(default_factory=Counter)
 
     def add(self, outcome: Outcome) -> None:
         self.lines += 1
@@ -44,7 +47,24 @@ class Counts:
         self.kept += outcome.action is Action.KEEP
         self.dropped += outcome.action is Action.DROP
         self.redacted += outcome.action is Action.REDACT
-        self.rules.update({r.rule_id for r in outcome.reasons})
+        rules = {r.rule_id for r in outcome.reasons}
+        self.rules.update(rules)
+        if outcome.action is Action.DROP:
+            self.dropped_rules.update(rules)
+        elif outcome.action is Action.REDACT:
+            self.redacted_rules.update(rules)
+
+    def merge(self, part: Counts) -> None:
+        """Adds another run's counts (one file's, on Ray)."""
+        self.lines += part.lines
+        self.kept += part.kept
+        self.dropped += part.dropped
+        self.redacted += part.redacted
+        self.bad += part.bad
+        self.bad_written += part.bad_written
+        self.rules.update(part.rules)
+        self.dropped_rules.update(part.dropped_rules)
+        self.redacted_rules.update(part.redacted_rules)
 
     @property
     def samples(self) -> int:

@@ -74,6 +74,10 @@ class SnapshotInfo:
     postings: int
     size: int
     sha256: str
+    policy_digest: str
+    """`policy_digest` of the frozen policy it holds: what an attestation names (see corpus/attestation.py)."""
+    ledger_generation: int | None = None
+    """The ledger's generation when the edits were read (None without a ledger, or from an older provguard)."""
 
 
 @dataclass
@@ -86,7 +90,24 @@ class Snapshot:
     """What the index's views point into (a memory map, or a buffer from Ray's object store): kept alive."""
 
 
-def snapshot_bytes(policy: Policy, edits: Iterable[AgentEdit], ledger: str | None) -> bytes:
+def policy_digest(frozen: FrozenPolicy) -> str:
+    """The SHA-256 (hex) of a frozen policy's content: the packs' flat YAML texts in order and the severity
+    overrides, not where the packs were read from. `export --snapshot` prints it and records it in the header,
+    and a filter attestation names its policy by it, whether the packs came from the project or a snapshot."""
+    content = {"packs": [text for _, text in frozen.packs], "severity": dict(sorted(frozen.severity.items()))}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def frozen_digest(policy: Policy) -> str:
+    """`policy_digest` of a loaded policy. Raises SnapshotError when the policy cannot be frozen."""
+    try:
+        return policy_digest(freeze(policy))
+    except FrozenPolicyError as exc:
+        raise SnapshotError(str(exc)) from exc
+
+
+def snapshot_bytes(policy: Policy, edits: Iterable[AgentEdit], ledger: str | None,
+                   ledger_generation: int | None = None) -> bytes:
     """A snapshot of `policy` and `edits`. Raises SnapshotError when the policy cannot be frozen."""
     try:
         frozen = freeze(policy)
@@ -101,6 +122,7 @@ def snapshot_bytes(policy: Policy, edits: Iterable[AgentEdit], ledger: str | Non
     edit_count = len(sections["edit_ids_at"]) // 8 - 1
     header = {"provguard": __version__, "created": datetime.now(UTC).isoformat(timespec="seconds"),
               "ledger": ledger, "edits": edit_count, "postings": len(sections["print_hashes"]) // 8,
+              "ledgerGeneration": ledger_generation, "policyDigest": policy_digest(frozen),
               "policy": frozen.as_json(), "sections": layout}
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     out = bytearray(_PREFIX.pack(MAGIC, FORMAT_VERSION, 0, len(head)))
@@ -175,9 +197,12 @@ def snapshot_from_buffer(buffer: Any, name: str) -> Snapshot:
             if not base <= start <= end <= size - _TRAILER:
                 raise SnapshotError(f"{name}: the snapshot is corrupt (section {section} lies outside the file)")
             sections[section] = view[start:end]
+        frozen = FrozenPolicy.from_json(header["policy"])
+        generation = header.get("ledgerGeneration")
         info = SnapshotInfo(str(header["provguard"]), str(header["created"]), header.get("ledger"),
-                            int(header["edits"]), int(header["postings"]), size, digest.hex())
-        policy = thaw(FrozenPolicy.from_json(header["policy"]))
+                            int(header["edits"]), int(header["postings"]), size, digest.hex(), policy_digest(frozen),
+                            int(generation) if generation is not None else None)
+        policy = thaw(frozen)
         index = SnapshotIndex(sections)
     except (ValueError, KeyError, TypeError) as exc:
         raise SnapshotError(f"{name}: the snapshot is corrupt ({type(exc).__name__}: {exc})") from exc

@@ -99,7 +99,8 @@ def _claude_code(payload: dict[str, Any]) -> Call | str:
     model = None
     transcript = text(payload.get("transcript_path"))
     if found and transcript and possible(transcript):  # the call's line is written before the hook runs
-        call = find_call(Path(transcript), text(payload.get("tool_use_id")), str(sent), tool_input)
+        call = find_call(Path(transcript), text(payload.get("tool_use_id")), str(sent), tool_input,
+                         text(payload.get("agent_id")))
         model = call[1] if call else None
     return _with_notes(found, cwd, model)
 

@@ -8,8 +8,8 @@ by the transcript import's parser (provenance/transcripts/apply_patch.py).
 
 An update's new text comes from applying its hunks to the file the way Codex matches them: a hunk's `@@` line
 first, then its old lines from there on, exactly, then ignoring trailing, then surrounding white space. When a
-hunk cannot be placed, the added lines are judged on their own at the target path, so that path rules still
-hold.
+hunk cannot be placed, or the file to update does not exist, the added lines are judged on their own at the
+target path, so that path rules still hold, and a note on stderr says why.
 """
 
 from __future__ import annotations
@@ -58,9 +58,11 @@ def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWr
         if isinstance(current, Skipped):
             out.append(Skipped(target, current.reason))
             continue
-        new = apply_hunks(current.text or "", file.hunks) if current.text is not None else None
+        new = apply_hunks(current.text, file.hunks) if current.text is not None else None
         if new is None:
-            notes.append(f"{file.path}: the patch's hunks do not fit the file; judged its added lines alone")
+            why = ("the file does not exist, so the patch cannot be applied" if current.text is None
+                   else "the patch's hunks do not fit the file")
+            notes.append(f"{file.path}: {why}; judged its added lines alone")
             out.append(proposed(target, None, file.added))
         else:
             out.append(proposed(target, current.text, new, moved_from=source if source != target else None))

@@ -54,10 +54,21 @@ RENAMED_COVERAGE = 0.6
 agree: renaming changes the local names, not the calls, fields, types and messages."""
 RENAMED_NAMES = 0.25
 WHOLE_SHAPE_PRINTS = 4
-"""A region holding every one of the edit's structural fingerprints, at least this many, is a copy when
-WHOLE_SHAPE_NAMES of its names agree: a short function, renamed, whose shape is mostly common keeps only a few
-fingerprints, but all of them, and its calls, fields and types."""
+"""A region holding every one of the edit's structural fingerprints, at least this many, on MIN_LINES lines, is a
+copy when WHOLE_SHAPE_NAMES of its names agree: a short function, renamed, whose shape is mostly common keeps only
+a few fingerprints, but all of them, and its calls, fields and types."""
 WHOLE_SHAPE_NAMES = 0.3
+FEW_SHAPE_PRINTS = 3
+"""With fewer fingerprints (at least this many), or all on one line (a long signature over a body of common
+code), the whole shape needs FEW_SHAPE_NAMES of the region's names: a function of the same shape and signature
+calling the same library (`bufio.NewScanner`) agrees on a third of its names, a renamed copy on more than half."""
+FEW_SHAPE_NAMES = 0.5
+WHOLE_CODE_PRINTS = 6
+"""A region holding every one of the edit's structural fingerprints, at least this many, on WHOLE_CODE_LINES lines
+or more, is a copy whatever its names: a renamed function whose every name is local (or common in code at large)
+keeps nothing but its shape, and unrelated code never held all of an edit's six or more (tune split: a
+boilerplate edit's 5, on 3 lines, was the nearest)."""
+WHOLE_CODE_LINES = 4
 CONFIRMED_PRINTS = 3
 """Structural fingerprints a region confirmed by its names or lines must share."""
 MIN_COVERAGE = 0.35
@@ -123,17 +134,36 @@ def eligible(total: int) -> bool:
     return total >= MIN_EDIT_PRINTS
 
 
-def plausible(shared: int, print_lines: int) -> bool:
-    """The cheap part of `accepted`, before names and lines are read."""
-    return shared >= MIN_PRINTS and print_lines >= MIN_LINES
+def whole_shape(shared: int, total: int) -> bool:
+    """Whether a region holds every one of the edit's `total` structural fingerprints (`shared` of them), and enough
+    of them to weigh (FEW_SHAPE_PRINTS)."""
+    return shared >= max(total, FEW_SHAPE_PRINTS)
+
+
+def plausible(shared: int, print_lines: int, whole: bool = False) -> bool:
+    """The cheap part of `accepted`, before names and lines are read: `shared` fingerprints of both kinds on
+    `print_lines` lines; `whole`, the region holds the edit's whole shape (`whole_shape`), which may be on one line."""
+    return shared >= MIN_PRINTS and (print_lines >= MIN_LINES or whole)
 
 
 def accepted(score: CopyScore) -> bool:
     """Whether the region is a copy of the edit: the one decision every surface reports."""
+    whole = whole_shape(score.shared, score.total)
     if not eligible(score.total + score.total_lexical) or not plausible(score.shared + score.shared_lexical,
-                                                                         score.print_lines):
+                                                                         score.print_lines, whole):
+        return False
+    if whole and score.names >= _whole_shape_names(score):
+        return True
+    if score.print_lines < MIN_LINES:
         return False
     return _names_kept(score) or _same_structure(score)
+
+
+def _whole_shape_names(score: CopyScore) -> float:
+    """The share of names that confirms a region holding the edit's whole shape: more when that shape is small or
+    on one line."""
+    return WHOLE_SHAPE_NAMES if score.shared >= WHOLE_SHAPE_PRINTS and score.print_lines >= MIN_LINES else (
+        FEW_SHAPE_NAMES)
 
 
 def _names_kept(score: CopyScore) -> bool:
@@ -149,7 +179,8 @@ def _names_kept(score: CopyScore) -> bool:
 
 def _same_structure(score: CopyScore) -> bool:
     """A copy found by its shape: renamed copies, confirmed by what normalisation threw away unless nearly whole."""
-    if score.shared >= max(score.total, WHOLE_SHAPE_PRINTS) and score.names >= WHOLE_SHAPE_NAMES:
+    if whole_shape(score.shared, score.total) and score.shared >= WHOLE_CODE_PRINTS and (
+            score.print_lines >= WHOLE_CODE_LINES):
         return True
     if score.shared < CONFIRMED_PRINTS or score.total < MIN_SHAPE_PRINTS or score.print_lines < MIN_SHAPE_LINES:
         return False

@@ -1,7 +1,8 @@
 """Agent hooks: the edit a tool call just made, recorded while the agent runs.
 
 Claude Code's PostToolUse hook sends `{session_id, transcript_path, cwd, hook_event_name, tool_name,
-tool_input, tool_response, tool_use_id}` on stdin; Codex's (0.124 and later) sends the same shape plus
+tool_input, tool_response, tool_use_id}` on stdin, plus `agent_id` for a subagent's call (its edits name it, and
+take its model from its transcript in `<session>/subagents/`); Codex's (0.124 and later) sends the same shape plus
 `model` and `turn_id`, with `tool_name` "apply_patch" and the patch as `tool_input.command`. Edits get the
 ids a later transcript import derives for the same call, so importing afterwards adds nothing.
 
@@ -83,22 +84,25 @@ def hook_edits(agent: str, payload: dict[str, Any], roots: tuple[str, ...]) -> H
 
 def _claude(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: dict[str, Any],
             cwd: str | None) -> HookEdits:
+    from provguard.guard.project import possible
     from provguard.provenance.transcripts import claude_code  # each agent's hook loads only its own format
 
     tool = agent_tools.known("claude-code", name)
     if tool is None or tool.mcp or tool.name not in claude_code.EDIT_TOOLS:
         return _by_fields(recorder, payload, name, tool_input, cwd)
-    call_id, model = text(payload.get("tool_use_id")), None
+    call_id, model, agent = (text(payload.get("tool_use_id")), None,
+                             claude_code.agent_name(text(payload.get("agent_id"))))
     transcript = text(payload.get("transcript_path"))
-    found = claude_code.find_call(Path(transcript), call_id, name, tool_input) if transcript else None
+    found = (claude_code.find_call(Path(transcript), call_id, name, tool_input, agent)
+             if transcript is not None and possible(transcript) else None)  # no NUL byte, nothing unencodable
     if found is not None:
-        call_id, model = found
+        call_id, model, agent = found.id, found.model, agent or found.agent
     if call_id is None:
         return HookEdits([], cwd, f"no tool_use_id, and the {name} call is not in the transcript")
     writes = claude_code.writes(tool.name, tool_input, payload.get("tool_response"), cwd)
     if isinstance(writes, str):
         return HookEdits([], cwd, writes)
-    call = Call(text(payload.get("session_id")), call_id, model, now(), "hook")
+    call = Call(text(payload.get("session_id")), call_id, model, now(), f"hook{claude_code.subagent_label(agent)}")
     return HookEdits(agent_edits(recorder, call, writes), cwd)
 
 

@@ -40,7 +40,15 @@ from dataclasses import dataclass, replace
 from provguard.documents import Document
 from provguard.ledger.model import AgentEdit
 from provguard.provenance.background import common_lines
-from provguard.provenance.copy_score import MIN_PRINTS, CopyScore, accepted, confidence, eligible, plausible
+from provguard.provenance.copy_score import (
+    MIN_PRINTS,
+    CopyScore,
+    accepted,
+    confidence,
+    eligible,
+    plausible,
+    whole_shape,
+)
 from provguard.provenance.fingerprint_index import FingerprintIndex
 from provguard.provenance.fingerprints import MAX_NAMES, LineTokens, Print, document_tokens, line_hash
 from provguard.provenance.origin import Evidence, Origin, Span
@@ -227,12 +235,12 @@ class _Weigher:
         """The group as a copy of `edit`, its lines kept within low..high, when `copy_score.accepted` says so."""
         hashes = {p.hash for p in group}
         print_lines = len({p.first_line for p in group})
-        if not plausible(len(hashes), print_lines):
+        total, total_lexical = self._total(edit)
+        spelled = sum(is_lexical(h) for h in hashes)
+        if not plausible(len(hashes), print_lines, whole_shape(len(hashes) - spelled, total)):
             return None
         first = max(low, group[0].first_line)
         last = min(high, max(p.last_line for p in group))
-        total, total_lexical = self._total(edit)
-        spelled = sum(is_lexical(h) for h in hashes)
         score = CopyScore(shared=len(hashes) - spelled, total=total, shared_lexical=spelled,
                           total_lexical=total_lexical, print_lines=print_lines, lines=last - first + 1,
                           names=self._names(edit, first, last), verbatim=self._verbatim(edit, first, last))

@@ -21,10 +21,11 @@ same one, and both must derive the same edit id) and name the agent in their sou
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from provguard.files import open_regular
 from provguard.languages import by_id
@@ -120,18 +121,26 @@ class ClaudeCodeParser:
             if isinstance(found, str):
                 self.problems.append((line.number, found))
                 continue
-            named = "" if pending.agent is None else f" (subagent {pending.agent})" if pending.agent else " (subagent)"
             call = Call(pending.session_id or text(record.get("sessionId")), str(result.get("tool_use_id")),
                         pending.model, utc_time(record.get("timestamp")) or now(),
-                        f"transcript {self.name}:{line.number}{named}")
+                        f"transcript {self.name}:{line.number}{subagent_label(pending.agent)}")
             self.edits.extend(agent_edits(self.recorder, call, found))
 
     def _agent(self, record: dict[str, Any]) -> str | None:
-        """The subagent a line belongs to: its `agentId`, else the file's name; a side-chain line with neither
-        (an older session file) belongs to an unnamed one, ""."""
-        if record.get("isSidechain") is not True and self._file_agent is None:
-            return None
-        return text(record.get("agentId")) or self._file_agent or ""
+        return _line_agent(record, self._file_agent)
+
+
+def _line_agent(record: dict[str, Any], file_agent: str | None) -> str | None:
+    """The subagent a line belongs to: its `agentId`, else the file's name; a side-chain line with neither
+    (an older session file) belongs to an unnamed one, ""; None on the main thread."""
+    if record.get("isSidechain") is not True and file_agent is None:
+        return None
+    return text(record.get("agentId")) or file_agent or ""
+
+
+def subagent_label(agent: str | None) -> str:
+    """How an edit's source names the subagent that made it (nothing on the main thread)."""
+    return "" if agent is None else f" (subagent {agent})" if agent else " (subagent)"
 
 
 def _agent_from_name(name: str) -> str | None:
@@ -216,12 +225,61 @@ def cell_grammar(language: str) -> str:
 
 TAIL_BYTES = 1 << 20
 """How much of a transcript's end the hook searches for the call it was told about."""
+SUBAGENT_FILES = 16
+"""How many of a session's subagent files (the newest) the hook searches when the payload does not name one."""
 
 
-def find_call(transcript: Path, call_id: str | None, name: str,
-              tool_input: dict[str, Any]) -> tuple[str, str | None] | None:
-    """The id and model of the call a hook reports, from the end of its transcript (the assistant line holding
-    it is written before the tool runs). Without an id, the latest call of that tool with the same input."""
+class FoundCall(NamedTuple):
+    id: str
+    model: str | None
+    agent: str | None
+    """The subagent that made the call ("" when its line does not name it); None on the main thread."""
+
+
+def find_call(transcript: Path, call_id: str | None, name: str, tool_input: dict[str, Any],
+              agent_id: str | None = None) -> FoundCall | None:
+    """The call a hook reports, from the end of the transcript holding it (the assistant line is written
+    before the tool runs). Without an id, the latest call of that tool with the same input. A subagent's call
+    is in `<session>/subagents/agent-<id>.jsonl` in newer versions: the one the payload's `agent_id` names,
+    else the newest of them when the session's own file does not hold it."""
+    folder = transcript.with_suffix("") / "subagents"
+    agent_id = agent_name(agent_id)
+    if agent_id:
+        found = _find_in(folder / f"agent-{agent_id}.jsonl", call_id, name, tool_input, agent_id)
+        if found is not None:
+            return found
+    found = _find_in(transcript, call_id, name, tool_input, None)
+    if found is not None or agent_id:
+        return found
+    for sub in _newest(folder, SUBAGENT_FILES):
+        found = _find_in(sub, call_id, name, tool_input, _agent_from_name(str(sub)))
+        if found is not None:
+            return found
+    return None
+
+
+def agent_name(agent_id: str | None) -> str | None:
+    """A payload's `agent_id` when it is a name (letters, digits, `-`, `_`), never a path to follow."""
+    if agent_id and all(c.isascii() and (c.isalnum() or c in "-_") for c in agent_id):
+        return agent_id
+    return None
+
+
+def _newest(folder: Path, count: int) -> list[Path]:
+    """The `agent-*.jsonl` files in `folder`, newest first, at most `count`; none when it cannot be read."""
+    found: list[tuple[int, str]] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("agent-") and entry.name.endswith(".jsonl") and entry.is_file():
+                    found.append((entry.stat().st_mtime_ns, entry.path))
+    except OSError:
+        return []
+    return [Path(path) for _, path in sorted(found, reverse=True)[:count]]
+
+
+def _find_in(transcript: Path, call_id: str | None, name: str, tool_input: dict[str, Any],
+             file_agent: str | None) -> FoundCall | None:
     opened = open_regular(transcript)  # a path from the hook's input: never a FIFO the agent would wait on
     if isinstance(opened, str):
         return None
@@ -245,5 +303,6 @@ def find_call(transcript: Path, call_id: str | None, name: str,
                 continue
             if block.get("id") == call_id or (call_id is None and block.get("name") == name
                                                and block.get("input") == tool_input):
-                return str(block.get("id")), text(field(record, "message", "model"))
+                return FoundCall(str(block.get("id")), text(field(record, "message", "model")),
+                                 _line_agent(record, file_agent))
     return None

@@ -1,0 +1,163 @@
+"""`provguard report`: where a tree's code came from and what the rules found, as one self-contained HTML page
+for people (team leads, auditors) or the same figures as JSON. The run is `check`'s, so the findings agree."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, add_policy_arguments, parse_overrides, root_error, usage_error
+
+if TYPE_CHECKING:
+    from provguard.check import CheckRun
+    from provguard.projects import CheckSetup
+    from provguard.report.history import Measure
+    from provguard.report.summary import Summary
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "report", "a self-contained HTML report (or JSON) of where the code came from")
+    parser.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    add_policy_arguments(parser)
+    parser.add_argument("--format", choices=("html", "json"), default="html", help="(default: html)")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write here (default: standard output)")
+    parser.add_argument("--root", type=Path, help="one project root for every file (default: each file's project)")
+    parser.add_argument("--ledger", metavar="FILE|URL", help="ledger of recorded provenance (default: as check)")
+    parser.add_argument("--no-git", dest="git", action="store_false", help="do not read git history")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="check files in N processes (default: one per core)")
+    parser.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="ignore and do not write .provguard/cache")
+    parser.add_argument("--exclude", action="append", metavar="PATTERN", help="as check --exclude")
+    parser.add_argument("--extend-exclude", action="append", default=[], metavar="PATTERN",
+                        help="as check --extend-exclude")
+    parser.add_argument("--since", metavar="DATE",
+                        help="add the figures per week since DATE (YYYY-MM-DD) from git history, each week's last "
+                             "commit judged by today's packs and ledger")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display on a terminal")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from provguard.projects import CheckSetup
+    from provguard.report import html
+    from provguard.report.history import history, parse_since
+    from provguard.report.summary import summarize
+
+    overrides = parse_overrides(args.severity)
+    if isinstance(overrides, str):
+        return usage_error(overrides)
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        return usage_error(f"no such file or folder: {missing[0]}")
+    if args.root is not None and (wrong_root := root_error(args.root)) is not None:
+        return usage_error(wrong_root)
+    if args.jobs is not None and args.jobs < 1:
+        return usage_error("--jobs expects 1 or more processes")
+    since = parse_since(args.since) if args.since is not None else None
+    if isinstance(since, str):
+        return usage_error(since)
+    setup = CheckSetup(tuple(args.packs) if args.packs else None, overrides, args.ledger, args.root, args.git)
+    checked = _check(args, setup, args.paths, args.cache)
+    if isinstance(checked, int):
+        return checked
+    for note in checked.notes:
+        print(f"provguard: {note}", file=sys.stderr)
+    summary = summarize(checked, _ledgers(checked, setup), args.git)
+    if since is not None:
+        weekly = history(args.paths, args.root, since, _measure_then(args, checked, setup))
+        if isinstance(weekly, str):
+            return usage_error(weekly)
+        summary.history = weekly
+    text = summary.to_json() if args.format == "json" else html.render(summary)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return usage_error(f"cannot write {args.output}: {exc.strerror or exc}")
+    for error in checked.errors:
+        print(f"provguard: {error}", file=sys.stderr)
+    return EXIT_USAGE if checked.errors else EXIT_CLEAN  # files the run cannot vouch for: the figures are short
+
+
+def _measure_then(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) -> Measure:
+    """How a past tree is measured: with today's packs, severities and ledger (those of the run's first project),
+    whatever the tree's own configuration said then, without the cache and quietly."""
+    from dataclasses import replace
+
+    from provguard.ledger.location import ledger_source
+    from provguard.report.summary import summarize
+
+    policy = run.policies[0] if run.policies else None
+    packs = setup.packs or (tuple(p.source for p in policy.packs) if policy is not None else None)
+    overrides = {**(policy.severity_overrides if policy is not None else {}), **setup.overrides}
+    ledger = setup.ledger or (ledger_source(None, run.roots[0]) if run.roots else None)
+
+    def measure(paths: Sequence[Path], root: Path | None) -> Summary | str:
+        then = replace(setup, packs=packs, overrides=overrides, ledger=ledger, root=root)
+        with contextlib.redirect_stderr(io.StringIO()) as said:
+            past = _check(args, then, list(paths), cache=False, quiet=True)
+        if isinstance(past, int):
+            return said.getvalue().strip().removeprefix("provguard: ") or "the check failed"
+        if past.errors:
+            return past.errors[0]
+        return summarize(past, [], setup.git)
+
+    return measure
+
+
+def _check(args: argparse.Namespace, setup: CheckSetup, paths: list[Path], cache: bool,
+           quiet: bool = False) -> CheckRun | int:
+    from provguard.check import ProjectError, RunOptions, run_check
+    from provguard.check_pool import WorkerDied, default_jobs
+    from provguard.ignores import check_selection
+    from provguard.projects import Roots, outside_projects
+
+    from .check import _policy
+    from .check_progress import Progress
+
+    first = paths[0]
+    selection = check_selection(Roots(setup.root).of(first, outside_projects(paths)), args.exclude,
+                                args.extend_exclude, False)
+    if isinstance(selection, str):
+        return usage_error(selection)
+    progress = Progress.on_terminal(enabled=not (args.quiet or quiet))
+    options = RunOptions(args.jobs or default_jobs(), cache, progress.update if progress else None, selection,
+                         lines=True)
+    try:
+        return run_check(paths, setup, options, lambda root: _policy(root, setup))
+    except (ProjectError, WorkerDied) as exc:
+        return usage_error(str(exc)) if str(exc) else EXIT_USAGE
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _ledgers(run: CheckRun, setup: CheckSetup) -> list[str]:
+    """Each project's ledger as the report names it: where it is and its generation (which moves on with every
+    write), so a reader can tell whether a later report read the same records."""
+    from provguard.ledger.location import read_ledger
+    from provguard.ledger.store import LedgerError
+
+    out: list[str] = []
+    for root in run.roots:
+        ledger = read_ledger(setup.ledger, root)
+        if ledger is None:
+            out.append(f"{root}: no ledger (markers and git history only)")
+        elif isinstance(ledger, str):
+            out.append(f"{root}: {ledger}")
+        else:
+            try:
+                out.append(f"{root}: {ledger.location} (generation {ledger.generation()})")
+            except LedgerError as exc:
+                out.append(f"{root}: {ledger.location}: {exc}")
+            finally:
+                ledger.close()
+    return out

@@ -1,0 +1,42 @@
+"""`provguard verify`: checks a filter attestation's signature and the digests of the files it names."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser, usage_error
+
+
+def register(subparsers: Any) -> None:
+    parser = add_parser(subparsers, "verify", "check an attestation written by provguard filter --attest: its "
+                        "signature and the SHA-256 of every output, input and policy file it names")
+    parser.add_argument("attestation", type=Path, metavar="FILE", help="the statement (its signature: FILE.sig)")
+    parser.add_argument("--key", type=Path, metavar="PUB",
+                        help="SSH public key that must have signed it (default: the signature is only checked to be "
+                        "intact, whoever made it; an unsigned statement is accepted)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 when everything matches, 1 when something differs (each difference on its own line), 2 when the
+    statement cannot be read or checked at all."""
+    from provguard.corpus.attestation import AttestationError, verify
+
+    try:
+        result = verify(args.attestation, args.key)
+    except AttestationError as exc:
+        return usage_error(str(exc))
+    for difference in result.differences:
+        print(f"provguard: {args.attestation}: {difference}", file=sys.stderr)
+    files = f"{result.files} {'file' if result.files == 1 else 'files'}"
+    if result.differences:
+        count = len(result.differences)
+        print(f"provguard verify: {args.attestation}: FAILED, {count} {'difference' if count == 1 else 'differences'}"
+              f" (signature {result.signature}; {files} named)", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"provguard verify: {args.attestation}: OK (signature {result.signature}; {files} match their digests)",
+          file=sys.stderr)
+    return EXIT_CLEAN

@@ -1,0 +1,364 @@
+"""The attestation of a filtered corpus: an in-toto Statement v1 that `provguard filter --attest FILE` writes, and
+its check by `provguard verify`.
+
+Subjects are the output files with their SHA-256 digests; the predicate records what produced them: the input
+files and digests, the policy (its content digest, as `export --snapshot` prints it, its packs, and the files
+it was read from with their digests), the ledger's identity and generation, provguard's version, the counts
+kept / redacted / dropped (per rule too), the engine and the time. Both engines build the statement here, from
+the same counts, so the one-machine filter and Ray attest the same subjects and counts for the same input.
+
+Files are named relative to the statement's own folder when they lie inside it (the dataset and its attestation
+move together), else by absolute path. Signing is `ssh-keygen -Y sign` over the statement's bytes, as git signs
+commits: no network, and the signature (FILE.sig) checks with `ssh-keygen -Y verify` against a public key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from provguard import __version__
+from provguard.ledger.location import is_url, read_ledger, redact
+from provguard.ledger.store import LedgerError
+from provguard.policy.policy import Policy
+
+from .side_report import Counts
+from .snapshot import Snapshot, frozen_digest
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://provguard.dev/attestation/filter/v1"
+NAMESPACE = "provguard-attestation"
+"""The `ssh-keygen -Y` namespace: a signature made for something else (a commit, a file) does not pass here."""
+SIGNER = "provguard"
+SIGNATURE_SUFFIX = ".sig"
+SSH_KEYGEN_TIMEOUT = 60.0
+_CHUNK = 1 << 20
+
+
+class AttestationError(Exception):
+    """The attestation cannot be written, signed or read; the message names the file and says why."""
+
+
+@dataclass(frozen=True)
+class PolicyIdentity:
+    digest: str
+    packs: tuple[tuple[str, str], ...]
+    """(id, version) of each pack, in the policy's order."""
+    files: tuple[str, ...]
+    """What the policy was read from, to hash: the packs' files, or the snapshot file."""
+    snapshot: bool
+
+
+@dataclass(frozen=True)
+class LedgerIdentity:
+    location: str
+    """A file, or a PostgreSQL URL without password or query (location.redact)."""
+    generation: int | None
+
+
+@dataclass(frozen=True)
+class FilterFacts:
+    """What one filter run did, as either engine knows it."""
+
+    engine: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    policy: PolicyIdentity
+    ledger: LedgerIdentity | None
+    counts: Counts
+    settings: dict[str, Any]
+
+
+def policy_identity(policy: Policy, snapshot: Snapshot | None = None) -> PolicyIdentity:
+    """The policy of a run: from a snapshot (named by its file) or from the project's packs (named by theirs).
+    Raises SnapshotError when the policy cannot be frozen."""
+    packs = tuple((p.id, p.version) for p in policy.packs)
+    if snapshot is not None:
+        return PolicyIdentity(snapshot.info.policy_digest, packs, (snapshot.name,), True)
+    return PolicyIdentity(frozen_digest(policy), packs, policy.pack_files, False)
+
+
+def ledger_identity(given: str | None, root: Path) -> LedgerIdentity | str | None:
+    """The ledger `--ledger` names, with its generation now; an error message when it cannot be read."""
+    ledger = read_ledger(given, root)
+    if ledger is None or isinstance(ledger, str):
+        return ledger
+    try:
+        location = ledger.location
+        return LedgerIdentity(redact(location) if is_url(location) else location, ledger.generation())
+    except LedgerError as exc:
+        return f"cannot read the ledger's generation: {exc}"
+    finally:
+        ledger.close()
+
+
+def snapshot_ledger(snapshot: Snapshot) -> LedgerIdentity | None:
+    ledger = snapshot.info.ledger
+    if ledger is None:
+        return None
+    return LedgerIdentity(redact(ledger) if is_url(ledger) else ledger, snapshot.info.ledger_generation)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def statement(facts: FilterFacts, attestation: Path, now: datetime | None = None) -> dict[str, Any]:
+    """The in-toto Statement of a run whose attestation is written at `attestation`. Raises AttestationError
+    when a file to hash cannot be read."""
+    folder = attestation.resolve().parent
+    counts = facts.counts
+    rules = sorted(set(counts.dropped_rules) | set(counts.redacted_rules))
+    predicate: dict[str, Any] = {
+        "engine": facts.engine,
+        "provguard": {"version": __version__},
+        "time": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "inputs": _described(facts.inputs, folder),
+        "policy": {
+            "digest": {"sha256": facts.policy.digest},
+            "packs": [{"id": pack, "version": version} for pack, version in facts.policy.packs],
+            "snapshot": facts.policy.snapshot,
+            "files": _described(facts.policy.files, folder),
+        },
+        "ledger": None if facts.ledger is None else {"location": facts.ledger.location,
+                                                     "generation": facts.ledger.generation},
+        "settings": facts.settings,
+        "counts": {
+            "lines": counts.lines, "samples": counts.samples, "kept": counts.kept, "dropped": counts.dropped,
+            "redacted": counts.redacted, "badLines": counts.bad, "badLinesWritten": counts.bad_written,
+            "rules": {rule: {"dropped": counts.dropped_rules[rule], "redacted": counts.redacted_rules[rule]}
+                      for rule in rules},
+        },
+    }
+    return {"_type": STATEMENT_TYPE, "subject": _described(facts.outputs, folder), "predicateType": PREDICATE_TYPE,
+            "predicate": predicate}
+
+
+def _described(paths: Iterable[str], folder: Path) -> list[dict[str, Any]]:
+    out = []
+    for path in sorted(set(paths)):
+        try:
+            digest = file_sha256(path)
+        except OSError as exc:
+            raise AttestationError(f"cannot read {path} to attest it: {exc.strerror or exc}") from exc
+        out.append({"name": _name(Path(path), folder), "digest": {"sha256": digest}})
+    return sorted(out, key=lambda item: str(item["name"]))
+
+
+def _name(path: Path, folder: Path) -> str:
+    absolute = path.resolve()
+    return absolute.relative_to(folder).as_posix() if absolute.is_relative_to(folder) else str(absolute)
+
+
+def statement_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def write_attestation(path: Path, data: dict[str, Any], sign_key: Path | None) -> None:
+    """Writes the statement at `path` and, with a key, its signature at `path`.sig. Raises AttestationError."""
+    content = statement_bytes(data)
+    signature = sign(content, sign_key) if sign_key is not None else None
+    _write(path, content)
+    if signature is not None:
+        _write(signature_path(path), signature)
+    else:
+        try:  # an old signature beside a new statement would only fail verification, confusingly
+            signature_path(path).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise AttestationError(f"cannot remove the old signature {signature_path(path)}: {exc}") from exc
+
+
+def signature_path(path: Path) -> Path:
+    return path.with_name(path.name + SIGNATURE_SUFFIX)
+
+
+def ssh_keygen() -> str:
+    found = shutil.which("ssh-keygen")
+    if found is None:
+        raise AttestationError("signing and checking signatures need ssh-keygen (OpenSSH 8.1 or later), "
+                               "which is not on PATH")
+    return found
+
+
+def sign(content: bytes, key: Path) -> bytes:
+    """An SSH signature of `content` by the private `key` (`ssh-keygen -Y sign`, namespace provguard-attestation)."""
+    if not key.is_file():
+        raise AttestationError(f"no such key file: {key}")
+    done = _run([ssh_keygen(), "-q", "-Y", "sign", "-f", str(key), "-n", NAMESPACE], content)
+    if done.returncode != 0 or not done.stdout.startswith(b"-----BEGIN SSH SIGNATURE-----"):
+        raise AttestationError(f"ssh-keygen cannot sign with {key}: {_said(done)}")
+    return done.stdout
+
+
+def _run(command: list[str], content: bytes) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(command, input=content, capture_output=True, timeout=SSH_KEYGEN_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise AttestationError(f"ssh-keygen did not finish within {SSH_KEYGEN_TIMEOUT:g} s (a key with a "
+                               "passphrase needs an ssh-agent)") from exc
+    except OSError as exc:
+        raise AttestationError(f"cannot run ssh-keygen: {exc.strerror or exc}") from exc
+
+
+def _said(done: subprocess.CompletedProcess[bytes]) -> str:
+    said = (done.stderr + done.stdout).decode("utf-8", "replace").strip()
+    return " ".join(said.split()) or f"ssh-keygen exit status {done.returncode}"
+
+
+def _write(path: Path, data: bytes) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(temp, 0o644)
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError as exc:
+        raise AttestationError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+# Verification
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the files on disk, or the signature, differ from what the statement says."""
+
+    what: str
+    """subject, input, policy file, or signature."""
+    name: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.name}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    signature: str
+    """What the signature check found, for the summary: checked against the key, intact, or unsigned."""
+    differences: tuple[Difference, ...]
+    files: int
+
+
+def read_statement(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The statement's bytes and content; raises AttestationError when it is not a provguard filter statement."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise AttestationError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AttestationError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("_type") != STATEMENT_TYPE:
+        raise AttestationError(f"{path}: not an in-toto Statement v1 (_type is not {STATEMENT_TYPE})")
+    if data.get("predicateType") != PREDICATE_TYPE:
+        raise AttestationError(f"{path}: predicateType is {data.get('predicateType')!r}, not {PREDICATE_TYPE} "
+                               "(a provguard filter attestation)")
+    for where, items in (("subject", data.get("subject")), ("predicate.inputs", _get(data, "inputs")),
+                         ("predicate.policy.files", _get(data, "policy", "files"))):
+        if not isinstance(items, list) or not all(_described_item(item) for item in items):
+            raise AttestationError(f"{path}: {where} must be a list of {{name, digest: {{sha256}}}}")
+    return content, data
+
+
+def _get(data: dict[str, Any], *keys: str) -> Any:
+    value: Any = data.get("predicate")
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _described_item(item: Any) -> bool:
+    return (isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("digest"), dict)
+            and isinstance(item["digest"].get("sha256"), str))
+
+
+def verify(path: Path, public_key: Path | None) -> Verification:
+    """Checks the signature beside `path` (against `public_key` when given, else only that it is intact) and the
+    digest of every file the statement names. Raises AttestationError when the statement cannot be read."""
+    content, data = read_statement(path)
+    differences: list[Difference] = []
+    signature = _check_signature(path, content, public_key, differences)
+    folder = path.resolve().parent
+    groups: Sequence[tuple[str, list[dict[str, Any]]]] = (
+        ("subject", data["subject"]), ("input", _get(data, "inputs")), ("policy file", _get(data, "policy", "files")))
+    files = 0
+    for what, items in groups:
+        for item in items:
+            files += 1
+            name = item["name"]
+            expected = item["digest"]["sha256"]
+            target = folder / name
+            try:
+                actual = file_sha256(target)
+            except FileNotFoundError:
+                differences.append(Difference(what, name, f"missing (no file at {target})"))
+                continue
+            except OSError as exc:
+                differences.append(Difference(what, name, f"cannot be read: {exc.strerror or exc}"))
+                continue
+            if actual != expected:
+                differences.append(Difference(what, name, f"different digest: expected sha256:{expected}, "
+                                                           f"actual sha256:{actual}"))
+    return Verification(signature, tuple(differences), files)
+
+
+def _check_signature(path: Path, content: bytes, public_key: Path | None, differences: list[Difference]) -> str:
+    sig = signature_path(path)
+    if not sig.is_file():
+        if public_key is not None:
+            differences.append(Difference("signature", str(sig), "missing: the statement is not signed, but --key "
+                                                                 "asks for a signature by that key"))
+            return "missing"
+        return "unsigned (no " + sig.name + ")"
+    done = _run([ssh_keygen(), "-Y", "check-novalidate", "-n", NAMESPACE, "-s", str(sig)], content)
+    if done.returncode != 0:
+        differences.append(Difference("signature", str(sig), "does not match the statement: the statement or its "
+                                                             f"signature changed after signing ({_said(done)})"))
+        return "bad"
+    signer = _signer(done)
+    if public_key is None:
+        return f"intact, by {signer}; who signed was not checked (give --key PUB)"
+    try:
+        key = public_key.read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AttestationError(f"cannot read the public key {public_key}: {exc}") from exc
+    if len(key) < 2:
+        raise AttestationError(f"{public_key}: not an SSH public key (expected `TYPE BASE64 [COMMENT]`)")
+    with tempfile.TemporaryDirectory(prefix="provguard-verify-") as temp:
+        allowed = Path(temp) / "allowed_signers"
+        allowed.write_text(f'{SIGNER} namespaces="{NAMESPACE}" {key[0]} {key[1]}\n', encoding="utf-8")
+        done = _run([ssh_keygen(), "-Y", "verify", "-f", str(allowed), "-I", SIGNER, "-n", NAMESPACE, "-s", str(sig)],
+                    content)
+    if done.returncode != 0:
+        differences.append(Difference("signature", str(sig), f"made by another key ({signer}), not by {public_key}"))
+        return "by another key"
+    return f"good, by {public_key} ({signer})"
+
+
+def _signer(done: subprocess.CompletedProcess[bytes]) -> str:
+    """The signing key as `ssh-keygen -Y check-novalidate` names it (`ED25519 key SHA256:...`)."""
+    said = (done.stdout + done.stderr).decode("utf-8", "replace")
+    _, found, rest = said.partition(" signature with ")
+    return rest.strip().splitlines()[0] if found and rest.strip() else "an unknown key"

@@ -1,0 +1,263 @@
+"""`provguard filter --attest FILE` and `provguard verify FILE`, run as the real commands: an in-toto Statement
+naming the outputs and inputs by SHA-256, the policy by its digest (the one `export --snapshot` prints) and the
+counts; a signature by an SSH key; and every change afterwards (an output byte, an input, a pack, the statement,
+the key) reported by verify with exit status 1, naming the file and both digests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus_support import provguard, read_jsonl
+from ledger_support import agent_edit
+from provguard.ledger.sqlite import SqliteLedger
+from ray_support import corpus_lines, start_ray
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://provguard.dev/attestation/filter/v1"
+PACK = """\
+pack: team-policy
+version: "1.2.0"
+rules:
+  - id: no-rival-agents
+    severity: error
+    message: rival agent code
+    origins:
+      - kind: ai-agent
+        vendor: anthropic
+"""
+FLAGS = ("--pack", "pack.yaml", "--path-field", "path", "--language-field", "lang", "--workers", "1")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def keygen() -> str:
+    """ssh-keygen, or a skip with the reason (a failure under CI=true, where it must be installed)."""
+    found = shutil.which("ssh-keygen")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("ssh-keygen is not installed: CI must have OpenSSH to test attestation signatures")
+        pytest.skip("ssh-keygen (OpenSSH) is not installed: signing tests need it")
+    return found
+
+
+def new_key(folder: Path, name: str) -> Path:
+    """A throwaway ed25519 key pair without passphrase; returns the private key's path (the public one: .pub)."""
+    key = folder / name
+    subprocess.run([keygen(), "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True, timeout=30)
+    return key
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A folder with a team pack and a generated corpus (rival agent code, in-house agent code, bad lines)."""
+    (tmp_path / "pack.yaml").write_text(PACK, encoding="utf-8")
+    (tmp_path / "in.jsonl").write_bytes(b"\n".join(corpus_lines(7, 300)) + b"\n")
+    return tmp_path
+
+
+def attest(work: Path, *flags: str) -> dict[str, Any]:
+    done = provguard(work, "filter", "in.jsonl", "out.jsonl", "--attest", "att.json", "--report", "report.jsonl",
+                     *FLAGS, *flags)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "provguard filter: attestation att.json" in done.stderr.decode()
+    statement: dict[str, Any] = json.loads((work / "att.json").read_text(encoding="utf-8"))
+    return statement
+
+
+def verify(work: Path, *flags: str) -> tuple[int, str]:
+    done = provguard(work, "verify", "att.json", *flags, timeout=60)
+    return done.returncode, done.stderr.decode()
+
+
+def test_the_statement_names_outputs_inputs_policy_and_counts(project: Path) -> None:
+    statement = attest(project)
+    assert statement["_type"] == STATEMENT_TYPE and statement["predicateType"] == PREDICATE_TYPE
+    assert statement["subject"] == [{"name": "out.jsonl", "digest": {"sha256": sha256(project / "out.jsonl")}}]
+    predicate = statement["predicate"]
+    assert predicate["inputs"] == [{"name": "in.jsonl", "digest": {"sha256": sha256(project / "in.jsonl")}}]
+    assert predicate["engine"] == "local"
+    assert predicate["policy"]["packs"] == [{"id": "team-policy", "version": "1.2.0"}]
+    assert predicate["policy"]["files"] == [{"name": "pack.yaml", "digest": {"sha256": sha256(project / "pack.yaml")}}]
+    assert re.fullmatch(r"[0-9a-f]{64}", predicate["policy"]["digest"]["sha256"])
+    assert predicate["ledger"] is None
+    summary = read_jsonl(project / "report.jsonl")[-1]["summary"]
+    counts = predicate["counts"]
+    assert {k: counts[k] for k in ("lines", "kept", "dropped", "redacted", "badLines")} == \
+        {k: summary[k] for k in ("lines", "kept", "dropped", "redacted", "badLines")}
+    assert counts["dropped"] > 0 and counts["badLines"] > 0  # the corpus plants both
+    assert counts["rules"] == rules_in_report(project / "report.jsonl")
+    assert set(counts["rules"]) == {"no-rival-agents", "marker-invalid"}  # the pack's rule, and broken markers
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", predicate["time"])
+
+
+def test_redacted_samples_are_counted_per_rule(project: Path) -> None:
+    counts = attest(project, "--redact")["predicate"]["counts"]
+    assert counts["redacted"] > 0
+    assert counts["rules"] == rules_in_report(project / "report.jsonl")
+    assert counts["rules"]["no-rival-agents"]["redacted"] == counts["redacted"]
+    assert counts["rules"]["marker-invalid"] == {"dropped": counts["dropped"], "redacted": 0}  # unreadable: dropped
+
+
+def rules_in_report(report: Path) -> dict[str, dict[str, int]]:
+    """Samples each rule dropped and redacted, counted from the side report's records."""
+    by_rule: dict[str, dict[str, int]] = {}
+    for record in read_jsonl(report)[:-1]:
+        if record["action"] in ("drop", "redact"):
+            for rule in record["rules"]:
+                counts = by_rule.setdefault(rule, {"dropped": 0, "redacted": 0})
+                counts["dropped" if record["action"] == "drop" else "redacted"] += 1
+    return dict(sorted(by_rule.items()))
+
+
+def test_an_unchanged_unsigned_dataset_verifies(project: Path) -> None:
+    attest(project)
+    status, said = verify(project)
+    assert status == 0, said
+    assert "OK (signature unsigned (no att.json.sig); 3 files match their digests)" in said
+
+
+def test_a_signed_round_trip_verifies_against_the_signers_key(project: Path) -> None:
+    key = new_key(project, "signer")
+    attest(project, "--sign-key", str(key))
+    assert (project / "att.json.sig").read_text().startswith("-----BEGIN SSH SIGNATURE-----")
+    status, said = verify(project, "--key", f"{key}.pub")
+    assert status == 0, said
+    assert f"OK (signature good, by {key}.pub" in said
+    status, said = verify(project)
+    assert status == 0 and "who signed was not checked (give --key PUB)" in said, said
+
+
+def test_a_changed_output_byte_is_reported_with_both_digests(project: Path) -> None:
+    attest(project)
+    expected = sha256(project / "out.jsonl")
+    data = bytearray((project / "out.jsonl").read_bytes())
+    data[10] ^= 1
+    (project / "out.jsonl").write_bytes(bytes(data))
+    status, said = verify(project)
+    assert status == 1
+    assert (f"provguard: att.json: subject out.jsonl: different digest: expected sha256:{expected}, "
+            f"actual sha256:{sha256(project / 'out.jsonl')}") in said
+    assert "FAILED, 1 difference" in said
+
+
+def test_a_changed_or_missing_input_is_reported(project: Path) -> None:
+    attest(project)
+    expected = sha256(project / "in.jsonl")
+    with (project / "in.jsonl").open("ab") as corpus:
+        corpus.write(b'{"content": "x = 1\\n"}\n')
+    status, said = verify(project)
+    assert status == 1
+    assert f"input in.jsonl: different digest: expected sha256:{expected}, actual sha256:" in said
+    (project / "in.jsonl").unlink()
+    status, said = verify(project)
+    assert status == 1 and f"input in.jsonl: missing (no file at {project / 'in.jsonl'})" in said
+
+
+def test_a_pack_edited_after_filtering_is_reported(project: Path) -> None:
+    attest(project)
+    expected = sha256(project / "pack.yaml")
+    pack = project / "pack.yaml"
+    pack.write_text(pack.read_text(encoding="utf-8").replace("severity: error", "severity: warning"), encoding="utf-8")
+    status, said = verify(project)
+    assert status == 1
+    assert (f"policy file pack.yaml: different digest: expected sha256:{expected}, "
+            f"actual sha256:{sha256(pack)}") in said
+
+
+def test_a_wrong_key_or_an_edited_statement_fails_the_signature(project: Path) -> None:
+    key, other = new_key(project, "signer"), new_key(project, "stranger")
+    attest(project, "--sign-key", str(key))
+    status, said = verify(project, "--key", f"{other}.pub")
+    assert status == 1
+    assert "signature att.json.sig: made by another key (ED25519 key SHA256:" in said
+    assert f"not by {other}.pub" in said
+    statement = json.loads((project / "att.json").read_text(encoding="utf-8"))
+    statement["predicate"]["counts"]["dropped"] = 0  # hide what was dropped, digests untouched
+    (project / "att.json").write_text(json.dumps(statement, indent=2) + "\n", encoding="utf-8")
+    for flags in ((), ("--key", f"{key}.pub")):
+        status, said = verify(project, *flags)
+        assert status == 1
+        assert "signature att.json.sig: does not match the statement: the statement or its signature changed " \
+               "after signing" in said
+
+
+def test_an_unsigned_statement_fails_when_a_key_is_required(project: Path) -> None:
+    key = new_key(project, "signer")
+    attest(project)
+    status, said = verify(project, "--key", f"{key}.pub")
+    assert status == 1
+    assert "signature att.json.sig: missing: the statement is not signed" in said
+
+
+def test_a_statement_that_is_not_an_attestation_is_a_usage_error(project: Path) -> None:
+    (project / "att.json").write_text('{"_type": "something else"}', encoding="utf-8")
+    status, said = verify(project)
+    assert status == 2 and f"not an in-toto Statement v1 (_type is not {STATEMENT_TYPE})" in said
+
+
+def test_attest_needs_files_and_sign_key_needs_attest(project: Path) -> None:
+    done = provguard(project, "filter", "in.jsonl", "--attest", "att.json", *FLAGS)
+    assert done.returncode == 2 and b"--attest needs INPUT and OUTPUT to be files" in done.stderr
+    done = provguard(project, "filter", "in.jsonl", "out.jsonl", "--sign-key", "key", *FLAGS)
+    assert done.returncode == 2 and b"--sign-key goes with --attest FILE" in done.stderr
+    assert not (project / "out.jsonl").exists()
+
+
+def test_export_snapshot_prints_the_policy_digest_the_attestation_names(project: Path) -> None:
+    from_packs = attest(project)["predicate"]["policy"]["digest"]["sha256"]
+    done = provguard(project, "export", ".", "--snapshot", "policy.snap", "--pack", "pack.yaml")
+    assert done.returncode == 0, done.stderr.decode()
+    assert f"policy sha256:{from_packs}" in done.stderr.decode()
+    done = provguard(project, "filter", "in.jsonl", "out.jsonl", "--attest", "att.json", "--snapshot", "policy.snap",
+                     "--path-field", "path", "--workers", "1")
+    assert done.returncode == 0, done.stderr.decode()
+    policy = json.loads((project / "att.json").read_text(encoding="utf-8"))["predicate"]["policy"]
+    assert policy["digest"]["sha256"] == from_packs
+    assert policy["snapshot"] is True
+    assert policy["files"] == [{"name": "policy.snap", "digest": {"sha256": sha256(project / "policy.snap")}}]
+
+
+def test_the_ledger_is_named_with_its_generation(project: Path) -> None:
+    ledger = SqliteLedger(project / "team.sqlite3")
+    ledger.add_agent_edits([agent_edit("e1"), agent_edit("e2", prints=(4, 5))])
+    generation = ledger.generation()
+    ledger.close()
+    assert generation > 0
+    ledger_field = attest(project, "--ledger", "team.sqlite3")["predicate"]["ledger"]
+    assert ledger_field == {"location": "team.sqlite3", "generation": generation}
+
+
+@pytest.fixture(scope="module")
+def ray_address() -> Iterator[str]:
+    yield from start_ray()
+
+
+def test_one_machine_and_ray_attest_the_same_subjects_and_counts(project: Path, ray_address: str) -> None:
+    local = attest(project, "--redact")
+    ray_work = project / "ray"
+    ray_work.mkdir()
+    shutil.copy(project / "in.jsonl", ray_work / "in.jsonl")
+    shutil.copy(project / "pack.yaml", ray_work / "pack.yaml")
+    done = provguard(ray_work, "filter", "in.jsonl", "out.jsonl", "--attest", "att.json", "--redact", "--engine", "ray",
+                     "--ray-address", ray_address, *FLAGS[:-2])
+    assert done.returncode == 0, done.stderr.decode()
+    on_ray = json.loads((ray_work / "att.json").read_text(encoding="utf-8"))
+    assert on_ray["predicate"]["engine"] == "ray"
+    assert on_ray["subject"] == local["subject"]
+    assert on_ray["predicate"]["inputs"] == local["predicate"]["inputs"]
+    assert on_ray["predicate"]["counts"] == local["predicate"]["counts"]
+    assert on_ray["predicate"]["policy"] == local["predicate"]["policy"]
+    status, said = verify(ray_work)
+    assert status == 0, said
