@@ -86,3 +86,11 @@ def test_an_unreachable_team_ledger_is_a_problem_named_without_its_password(tmp_
     ledger = report["ledger"]
     assert (ledger["exists"], ledger["writable"]) == (False, False) and ledger["problem"]
     assert "127.0.0.1" in ledger["path"] and "s3cret" not in json.dumps(report)
+
+
+def test_a_pack_name_found_nowhere_is_reported_without_a_made_up_place(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "provguard", "health", "--root", str(tmp_path), "--pack", "nosuch"],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    errors = [line for line in done.stdout.splitlines() + done.stderr.splitlines() if "pack error" in line]
+    assert errors and all(":0:0:" not in line for line in errors), done.stdout + done.stderr
+    assert any("nosuch" in line for line in errors)

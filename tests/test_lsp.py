@@ -268,3 +268,32 @@ async def test_clients_that_always_pass_stdio_start_the_server_all_the_same(
     await start(stdio_flag_client, tmp_path, pull=False)
     uri = open_file(stdio_flag_client, tmp_path / "src" / "gen.py", UNREVIEWED)
     assert codes(await pushed(stdio_flag_client, uri, 1)) == ["ai-output-unreviewed"]
+
+
+async def test_a_fix_two_findings_share_is_offered_once_for_both(client: LanguageClient, tmp_path: Path) -> None:
+    """Rival AI output in training data, not reviewed either: two rules on one span, one removal in the menu."""
+    await start(client, tmp_path, pull=True)
+    text = "# provguard: begin kind=ai-agent tool=codex vendor=openai\nrows = [1, 2]\n# provguard: end\n"
+    uri = open_file(client, tmp_path / "data" / "train" / "rows.py", text)
+    diagnostics = await pulled(client, uri)
+    assert len(diagnostics) >= 2
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostics[0].range,
+        context=types.CodeActionContext(diagnostics=diagnostics)))
+    titles = [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert len(titles) == len(set(titles)), titles
+    removal = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title.startswith("Remove"))
+    assert len(removal.diagnostics or []) >= 2, "the one removal fixes every finding that offered it"
+
+
+async def test_built_in_rules_link_to_their_description(client: LanguageClient, tmp_path: Path) -> None:
+    await start(client, tmp_path, pull=True)
+    text = "# provguard: begin kind=ai-agent tool=claude-code\ndef f():\n    return 1\n# provguard: end\n"
+    uri = open_file(client, tmp_path / "src" / "gen.py", text)
+    diagnostics = await pulled(client, uri)
+    incomplete = next(d for d in diagnostics if d.code == "marker-incomplete")
+    assert incomplete.code_description is not None
+    href = incomplete.code_description.href
+    assert href.endswith("rules/README.md#built-in-rules")
+    heading = "## Built-in rules"
+    assert heading in (Path(__file__).resolve().parent.parent / "rules" / "README.md").read_text(), href

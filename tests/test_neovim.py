@@ -231,7 +231,18 @@ def test_declare_command_names_the_tool_and_the_ai_rules_take_over(editor: Any, 
 
     editor.command("ProvguardFindings")
     listed = editor.exec_lua("return vim.tbl_map(function(i) return i.text end, vim.fn.getloclist(0))")
-    assert sorted(listed) == sorted(d["message"] for d in found)
+    assert sorted(listed) == sorted(f"{d['code']} {d['message']}" for d in found), "rule ids as check prints them"
+
+
+def test_enabled_without_setup_it_starts_from_its_lsp_config_file(editor: Any, project: Path) -> None:
+    """Neovim 0.11's own way: `vim.lsp.enable("provguard")` finds lsp/provguard.lua on the runtimepath."""
+    editor.exec_lua("vim.lsp.enable('provguard')")
+    open_file(editor, project / "src" / "gen.py", MARKED)
+    found = wait_for_diagnostics(editor, "#ds >= 2")
+    assert {d["code"] for d in found} == {"ai-output-unreviewed", "marker-incomplete"}
+    root = editor.exec_lua("return vim.lsp.get_clients({name = 'provguard', bufnr = 0})[1].root_dir")
+    assert Path(root) == project
+    assert editor.exec_lua("return vim.fn.exists(':ProvguardDeclare')") == 0, "commands come with setup()"
 
 
 def test_a_one_word_server_command_and_settings_changed_while_running(

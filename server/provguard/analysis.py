@@ -27,6 +27,8 @@ MARKER_RULES: dict[str, tuple[Severity, str]] = {
 
 BUILTIN_RULES: dict[str, tuple[Severity, str]] = {**MARKER_RULES, **SUPPRESSION_RULES}
 """Every rule no pack defines: about markers and about suppression comments."""
+BUILTIN_HELP_URI = "https://github.com/provguard/provguard/blob/main/rules/README.md#built-in-rules"
+"""Where the built-in rules are described: the editor's diagnostics and SARIF link there; a test holds the anchor."""
 
 
 @dataclass(frozen=True)

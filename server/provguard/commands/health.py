@@ -177,6 +177,7 @@ def _text(health: Health) -> str:
         lines.append(f"ledger: {ledger.stale_edits} {were} fingerprinted by an older scheme; run provguard import "
                      "again to refresh")
     lines += [f"pack: {p.id} {p.version} ({p.source})" for p in health.packs]
-    lines += [f"pack error: {e.file}:{e.line}:{e.column}: {e.message}" for e in health.pack_errors]
+    lines += [f"pack error: {e.file}:{e.line}:{e.column}: {e.message}" if e.line > 0 else f"pack error: {e.message}"
+              for e in health.pack_errors]  # line 0: about a pack found nowhere, which has no place to point at
     lines.append("ok" if health.ok else "problems found")
     return "\n".join(lines) + "\n"

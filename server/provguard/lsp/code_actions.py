@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -26,8 +26,7 @@ def register(server: ProvguardServer) -> None:
         only = params.context.only
         actions: list[types.CodeAction] = []
         if _wanted(types.CodeActionKind.QuickFix, only):
-            for diag in params.context.diagnostics:
-                actions.extend(_quick_fixes(ls, opened, diag))
+            actions.extend(_merged(a for diag in params.context.diagnostics for a in _quick_fixes(ls, opened, diag)))
         if _wanted(FIX_ALL, only):
             fix_all = _fix_all(ls, opened)
             if fix_all is not None:
@@ -40,6 +39,21 @@ def _wanted(kind: str, only: Sequence[types.CodeActionKind | str] | None) -> boo
     if not only:
         return kind == types.CodeActionKind.QuickFix
     return any(kind == str(o) or kind.startswith(f"{o}.") for o in only)
+
+
+def _merged(actions: Iterable[types.CodeAction]) -> list[types.CodeAction]:
+    """One action per distinct fix: two findings on the same lines (two rules about one span) offer the same
+    removal or marker, which a menu would otherwise list twice. The action keeps every diagnostic it fixes."""
+    by_fix: dict[tuple[str, str, str], types.CodeAction] = {}
+    for action in actions:
+        key = (action.title, repr(action.edit), repr(action.command))
+        kept = by_fix.get(key)
+        if kept is None:
+            by_fix[key] = action
+            continue
+        kept.diagnostics = [*(kept.diagnostics or []), *(action.diagnostics or [])]
+        kept.is_preferred = bool(kept.is_preferred or action.is_preferred)
+    return list(by_fix.values())
 
 
 def _quick_fixes(ls: ProvguardServer, opened: OpenDocument, diag: types.Diagnostic) -> list[types.CodeAction]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from provguard.analysis import BUILTIN_HELP_URI, BUILTIN_RULES
 from provguard.findings import Finding
 from provguard.policy.model import Severity
 from provguard.positions import Encoding, LineIndex, Position
@@ -59,6 +60,7 @@ def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int |
         "source": SOURCE,
         "data": {"version": version, "finding": finding.key, "fixes": [kind.value for kind in finding.fixes]},
     }
-    if finding.url:
-        out["codeDescription"] = {"href": finding.url}
+    href = finding.url or (BUILTIN_HELP_URI if finding.rule_id in BUILTIN_RULES else None)
+    if href:
+        out["codeDescription"] = {"href": href}
     return out

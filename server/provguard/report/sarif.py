@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from provguard import __version__
-from provguard.analysis import BUILTIN_RULES
+from provguard.analysis import BUILTIN_HELP_URI, BUILTIN_RULES
 from provguard.check import CheckRun, FileResult
 from provguard.documents import Document
 from provguard.findings import Finding
@@ -35,8 +35,6 @@ from provguard.report.json import origin_fields
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/provguard/provguard"
-BUILTIN_HELP_URI = f"{INFORMATION_URI}/blob/main/rules/README.md#built-in-rules"
-"""Where the built-in rules (markers, suppression comments) are described; a test holds the anchor to it."""
 DEFAULT_CATEGORY = "provguard/check/"
 """`automationDetails.id`: code scanning keeps one analysis per category, so runs replace each other."""
 MAX_RESULTS = 25_000

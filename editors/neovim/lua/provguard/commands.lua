@@ -123,7 +123,11 @@ function M.findings(all)
   local bufnr = (not all) and vim.api.nvim_get_current_buf() or nil
   for _, d in ipairs(vim.diagnostic.get(bufnr)) do
     if d.source == NAME then
-      table.insert(items, d)
+      local shown = vim.deepcopy(d)
+      if d.code and d.code ~= "" then -- the rule id first, as `provguard check` prints it
+        shown.message = ("%s %s"):format(d.code, d.message)
+      end
+      table.insert(items, shown)
     end
   end
   local list = vim.diagnostic.toqflist(items)

@@ -77,9 +77,9 @@ local function pull_again(_, _, ctx)
   return vim.NIL
 end
 
---- The client configuration shared by both start paths.
+--- The client configuration shared by both start paths and by lsp/provguard.lua (vim.lsp.enable without setup).
 ---@return table
-local function client_config()
+function M.client_config()
   local settings = M.config.settings
   local config = {
     name = M.NAME,
@@ -104,7 +104,7 @@ local function start_on_010(bufnr)
   if not root then
     return
   end
-  local config = client_config()
+  local config = M.client_config()
   config.root_dir = root
   config.workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fs.basename(root) } }
   vim.lsp.start(config, { bufnr = bufnr })
@@ -142,7 +142,7 @@ function M.setup(opts)
   M.config = vim.tbl_extend("force", vim.deepcopy(M.defaults), opts or {})
 
   if vim.fn.has("nvim-0.11") == 1 then
-    local config = client_config()
+    local config = M.client_config()
     config.root_dir = function(bufnr, on_dir)
       local root = M.root(bufnr)
       if root then
