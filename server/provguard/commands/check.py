@@ -16,17 +16,15 @@ from .common import (
     EXIT_USAGE,
     add_parser,
     add_policy_arguments,
-    flagged_policy,
-    parse_overrides,
-    root_error,
     usage_error,
 )
 
 if TYPE_CHECKING:
     from provguard.check import CheckRun
     from provguard.fix_apply import FixResult
-    from provguard.policy.policy import Policy
     from provguard.projects import CheckSetup
+
+    from .check_run import RunFlags
 
 FAIL_ON = ("error", "warning", "info", "hint", "never")
 
@@ -91,22 +89,18 @@ def run(args: argparse.Namespace) -> int:
     from provguard.files import skipped_notes
     from provguard.identity import current_person
     from provguard.policy.policy import Policy
-    from provguard.projects import CheckSetup
     from provguard.report import github, gitlab, sarif, text
     from provguard.report import json as json_report
 
-    overrides = parse_overrides(args.severity)
-    if isinstance(overrides, str):
-        return usage_error(overrides)
-    missing = [p for p in args.paths if not p.exists()]
-    if missing:
-        return usage_error(f"no such file or folder: {missing[0]}")
-    if args.root is not None and (wrong_root := root_error(args.root)) is not None:
-        return usage_error(wrong_root)
+    from .check_run import checked as run_checked
+    from .check_run import setup_from
+
     if args.unsafe_fixes and not (args.fix or args.diff):
         return usage_error("--unsafe-fixes goes with --fix or --diff")
-    setup = CheckSetup(tuple(args.packs) if args.packs else None, overrides, args.ledger, args.root, args.git)
-    checked = _check(args, setup, args.paths)
+    setup = setup_from(args)
+    if isinstance(setup, int):
+        return setup
+    checked = run_checked(args.paths, setup, _flags(args))
     if isinstance(checked, int):
         return checked
     run = checked
@@ -142,47 +136,10 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(f.severity.rank >= threshold for _, f in run.findings) else EXIT_CLEAN
 
 
-def _check(args: argparse.Namespace, setup: CheckSetup, paths: Sequence[Path]) -> CheckRun | int:
-    """The run over `paths`, or the exit code once what stopped it is printed."""
-    from provguard.check import ProjectError, RunOptions, run_check
-    from provguard.check_pool import WorkerDied, default_jobs
-    from provguard.ignores import check_selection
-    from provguard.projects import Roots, outside_projects
+def _flags(args: argparse.Namespace) -> RunFlags:
+    from .check_run import RunFlags
 
-    from .check_progress import Progress
-
-    first = paths[0] if paths else Path(".")
-    selection = check_selection(Roots(setup.root).of(first, outside_projects(paths or [first])), args.exclude,
-                                args.extend_exclude, args.force_exclude)
-    if isinstance(selection, str):
-        return usage_error(selection)
-    progress = Progress.on_terminal(enabled=not args.quiet)
-    options = RunOptions(args.jobs or default_jobs(), args.cache, progress.update if progress else None,
-                         selection)
-    try:
-        return run_check(paths, setup, options, lambda root: _policy(root, setup))
-    except ProjectError as exc:
-        return usage_error(str(exc)) if str(exc) else EXIT_USAGE
-    except WorkerDied as exc:
-        return usage_error(str(exc))
-    finally:
-        if progress is not None:
-            progress.close()
-
-
-def _policy(root: Path, setup: CheckSetup) -> Policy | None:
-    """A project's policy under the flags. Its own packs, when no flag overrides them, come from the policy cache
-    the guard keeps (guard/policy_cache.py: valid while no pack or configuration file changed), so checking one
-    file does not read YAML and compile every scope query again."""
-    from provguard.guard import policy_cache
-
-    own = setup.packs is None and not setup.overrides
-    if own and (cached := policy_cache.load(root)) is not None:
-        return cached
-    policy = flagged_policy(root, list(setup.packs or ()) or None, dict(setup.overrides))
-    if own and policy is not None:
-        policy_cache.save(root, policy)
-    return policy
+    return RunFlags(args.exclude, args.extend_exclude, args.force_exclude, args.jobs, args.cache, args.quiet)
 
 
 def _fix(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) -> FixResult:
@@ -190,10 +147,12 @@ def _fix(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) -> FixResul
     from provguard.fix_apply import fix_run
     from provguard.identity import current_person
 
+    from .check_run import checked as run_checked
+
     root = run.root or Path(".")
 
     def recheck(paths: Sequence[Path]) -> CheckRun:
-        again = _check(args, setup, paths)
+        again = run_checked(paths, setup, _flags(args))
         if isinstance(again, int):
             raise SystemExit(again)
         return again

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, add_policy_arguments, parse_overrides, root_error, usage_error
+from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, add_policy_arguments, usage_error
 
 if TYPE_CHECKING:
     from provguard.check import CheckRun
@@ -44,25 +44,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from provguard.projects import CheckSetup
     from provguard.report import html
     from provguard.report.history import history, parse_since
     from provguard.report.summary import summarize
 
-    overrides = parse_overrides(args.severity)
-    if isinstance(overrides, str):
-        return usage_error(overrides)
-    missing = [p for p in args.paths if not p.exists()]
-    if missing:
-        return usage_error(f"no such file or folder: {missing[0]}")
-    if args.root is not None and (wrong_root := root_error(args.root)) is not None:
-        return usage_error(wrong_root)
+    from .check_run import setup_from
+
+    setup = setup_from(args)
+    if isinstance(setup, int):
+        return setup
     if args.jobs is not None and args.jobs < 1:
         return usage_error("--jobs expects 1 or more processes")
     since = parse_since(args.since) if args.since is not None else None
     if isinstance(since, str):
         return usage_error(since)
-    setup = CheckSetup(tuple(args.packs) if args.packs else None, overrides, args.ledger, args.root, args.git)
     checked = _check(args, setup, args.paths, args.cache)
     if isinstance(checked, int):
         return checked
@@ -115,29 +110,10 @@ def _measure_then(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) ->
 
 def _check(args: argparse.Namespace, setup: CheckSetup, paths: list[Path], cache: bool,
            quiet: bool = False) -> CheckRun | int:
-    from provguard.check import ProjectError, RunOptions, run_check
-    from provguard.check_pool import WorkerDied, default_jobs
-    from provguard.ignores import check_selection
-    from provguard.projects import Roots, outside_projects
+    from .check_run import RunFlags, checked
 
-    from .check import _policy
-    from .check_progress import Progress
-
-    first = paths[0]
-    selection = check_selection(Roots(setup.root).of(first, outside_projects(paths)), args.exclude,
-                                args.extend_exclude, False)
-    if isinstance(selection, str):
-        return usage_error(selection)
-    progress = Progress.on_terminal(enabled=not (args.quiet or quiet))
-    options = RunOptions(args.jobs or default_jobs(), cache, progress.update if progress else None, selection,
-                         lines=True)
-    try:
-        return run_check(paths, setup, options, lambda root: _policy(root, setup))
-    except (ProjectError, WorkerDied) as exc:
-        return usage_error(str(exc)) if str(exc) else EXIT_USAGE
-    finally:
-        if progress is not None:
-            progress.close()
+    return checked(paths, setup, RunFlags(args.exclude, args.extend_exclude, False, args.jobs, cache,
+                                          args.quiet or quiet, lines=True))
 
 
 def _ledgers(run: CheckRun, setup: CheckSetup) -> list[str]:
