@@ -247,3 +247,21 @@ def relative_to_root(path: Path | str, root: Path | str) -> str:
     if landed.startswith(prefix):
         return Path(landed[len(prefix):]).as_posix()
     return Path(landed).as_posix()
+
+
+def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Writes `path` whole: a temporary file beside it renamed over it, so a reader never sees half of it.
+    Raises OSError."""
+    import tempfile
+
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from provguard import __version__
+from provguard.files import write_atomic
 from provguard.ledger.location import is_url, read_ledger, redact
 from provguard.ledger.store import LedgerError
 from provguard.policy.policy import Policy
@@ -221,17 +221,8 @@ def _said(done: subprocess.CompletedProcess[bytes]) -> str:
 
 
 def _write(path: Path, data: bytes) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.chmod(temp, 0o644)
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        write_atomic(path, data, 0o644)
     except OSError as exc:
         raise AttestationError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

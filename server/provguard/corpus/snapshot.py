@@ -21,7 +21,6 @@ import json
 import mmap
 import os
 import struct
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from typing import Any
 
 from provguard import __version__
 from provguard.documents import Document
+from provguard.files import write_atomic
 from provguard.ledger.model import AgentEdit
 from provguard.policy.policy import Policy
 from provguard.provenance.fingerprint_index import FingerprintIndex
@@ -138,16 +138,8 @@ def snapshot_bytes(policy: Policy, edits: Iterable[AgentEdit], ledger: str | Non
 
 def write_snapshot(path: Path, data: bytes) -> None:
     """Writes atomically (a temporary file renamed over `path`): readers never see half a snapshot."""
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        write_atomic(path, data)
     except OSError as exc:
         raise SnapshotError(f"cannot write the snapshot {path}: {exc.strerror or exc}") from exc
 
