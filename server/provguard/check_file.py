@@ -93,7 +93,10 @@ def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger |
 class _LedgerState:
     ledger: Ledger | None
     fingerprints: bool
-    note: str | None = None
+
+
+class LedgerUnavailable(Exception):
+    """The project's ledger opened in the main process but not here: its files cannot be vouched for."""
 
 
 @dataclass
@@ -129,10 +132,6 @@ class Checker:
             entry = (key, CheckCache.value(analysis.findings, analysis.suppressed, notes, lines))
         return self._outcome(task, doc, analysis.findings, analysis.suppressed, tuple(notes), lines, entry=entry)
 
-    def ledger_note(self, root: Path) -> str | None:
-        """Why the project's ledger is not read, once per project."""
-        return self._ledger(root).note
-
     def close(self) -> None:
         self.projects.close()
         for cache in self._caches.values():
@@ -150,14 +149,14 @@ class Checker:
         if state is None:
             opened = self.projects.get(root).ledger()
             if isinstance(opened, str):
-                state = _LedgerState(None, False, opened)
-            elif opened is None:
+                raise LedgerUnavailable(opened)
+            if opened is None:
                 state = _LedgerState(None, False)
             else:
                 try:
                     state = _LedgerState(opened, opened.has_agent_edits())
-                except LedgerError as exc:
-                    state = _LedgerState(opened, True, f"cannot read the ledger {opened.location}: {exc}")
+                except LedgerError:  # looked up per file all the same: each lookup says what fails
+                    state = _LedgerState(opened, True)
             self._ledgers[root] = state
         return state
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from provguard.check_file import Checker, FileOutcome, FileTask
+from provguard.check_file import Checker, FileOutcome, FileTask, LedgerUnavailable
 
 MIN_FILES_PER_JOB = 8
 """Below this many files per worker, the run stays in one process."""
@@ -75,6 +75,8 @@ def _work(task: FileTask) -> FileOutcome | str:
 def _check(checker: Checker, task: FileTask) -> FileOutcome | str:
     try:
         return checker.check(task)
+    except LedgerUnavailable as exc:
+        return f"{task.display}: not checked: {exc}"
     except Exception as exc:  # one file's failure must not hide the others' verdicts, nor pass silently
         where = traceback.extract_tb(exc.__traceback__)[-1]
         return (f"{task.display}: internal error while checking: {type(exc).__name__}: {exc} "
