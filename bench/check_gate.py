@@ -38,6 +38,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from processes import memory_by_process
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 EDITS = 40
@@ -67,32 +69,6 @@ class Run:
         return size / 1e6 / self.seconds if self.seconds else 0.0
 
 
-def _memory_by_process(pid: int) -> list[tuple[float, float]]:
-    """(RSS, PSS) in MB of a process and each of its descendants, from /proc. Forked workers share the pages
-    they inherited: RSS counts those once per process, PSS divides them among the sharers, so the PSS sum is
-    what the run really holds."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    sizes: list[tuple[float, float]] = []
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            fields = dict(line.split(":", 1) for line in
-                          Path(f"/proc/{current}/smaps_rollup").read_text().splitlines()[1:])
-            sizes.append((int(fields["Rss"].split()[0]) / 1024, int(fields["Pss"].split()[0]) / 1024))
-        except (OSError, KeyError, ValueError):
-            continue
-    return sizes
-
-
 def measure(name: str, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     peak, largest = 0.0, 0.0
     started = time.perf_counter()
@@ -103,7 +79,7 @@ def measure(name: str, command: list[str], cwd: Path, env: dict[str, str] | None
     def sample() -> None:
         nonlocal peak, largest
         while not done.wait(0.05):
-            sizes = _memory_by_process(process.pid)
+            sizes = memory_by_process(process.pid)
             if sizes:
                 peak = max(peak, sum(pss for _, pss in sizes))
                 largest = max(largest, max(rss for rss, _ in sizes))

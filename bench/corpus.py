@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polyglot
+from processes import memory_by_process
 
 REPO = Path(__file__).resolve().parents[1]
 FLAT_SLACK = 0.10
@@ -188,28 +189,8 @@ def measure_filter(corpus: Corpus, folder: Path, workers: int) -> FilterFigures:
 
 
 def _tree_rss_mb(pid: int) -> float:
-    """VmRSS of a process and its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry))
-    total_kb = 0
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
+    """VmRSS of a process and its descendants."""
+    return sum(rss for rss, _ in memory_by_process(pid))
 
 
 # --------------------------------------------------------------------------------------------- check
