@@ -297,3 +297,14 @@ async def test_built_in_rules_link_to_their_description(client: LanguageClient, 
     assert href.endswith("rules/README.md#built-in-rules")
     heading = "## Built-in rules"
     assert heading in (Path(__file__).resolve().parent.parent / "rules" / "README.md").read_text(), href
+
+
+async def test_a_diagnostic_says_why_its_rule_exists(client: LanguageClient, tmp_path: Path) -> None:
+    await start(client, tmp_path, pull=True)
+    text = "# provguard: begin kind=ai-completion tool=copilot vendor=github\nx = 1\n# provguard: end\n"
+    uri = open_file(client, tmp_path / "tests" / "test_x.py", text)
+    diagnostics = await pulled(client, uri)
+    test_task = next(d for d in diagnostics if d.code == "ai-output-in-test-task-file")
+    what, why = test_task.message.split("\n", 1)
+    assert "must not be used to create test tasks" in what
+    assert why == "Test tasks must be written by people so that they measure models fairly."

@@ -49,12 +49,13 @@ def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int |
     republishes thousands, and lsprotocol objects plus cattrs cost more than the analysis itself.
 
     `data` names the finding and its fixes; the code action handler builds the edits for the document
-    version named there (fix edits for every diagnostic would multiply each publish)."""
+    version named there (fix edits for every diagnostic would multiply each publish). The rule's note (why it
+    exists) is the message's second line: editors list the first and show the whole on hover."""
     r = lines.range(finding.start, finding.end, enc)
     out: dict[str, Any] = {
         "range": {"start": {"line": r.start.line, "character": r.start.character},
                   "end": {"line": r.end.line, "character": r.end.character}},
-        "message": finding.message,
+        "message": f"{finding.message}\n{finding.note}" if finding.note else finding.message,
         "severity": _SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning).value,
         "code": finding.rule_id,
         "source": SOURCE,
