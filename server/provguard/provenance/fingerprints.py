@@ -204,9 +204,10 @@ def _print(h: int, first_line: int, last_line: int) -> Print:
 
 def _tokens(source: bytes, language: Language, doc: Document | None = None, start: int = 0,
             end: int | None = None, first_row: int = 0) -> Columns:
-    if not language.has_grammar or (doc is not None and doc.refused) or language.refusal(source) is not None:
-        return plain_token_columns(source, start, end, first_row)  # a text its grammar must not be given too
     tree = doc.tree if doc is not None else None
+    refused = language.refusal(source) if tree is None else None  # a tree kept was of an accepted text
+    if not language.has_grammar or refused:
+        return plain_token_columns(source, start, end, first_row)  # a text its grammar must not be given too
     if tree is None:
         tree = language.parser().parse(source)
     return tree_token_columns(tree, language, start, end, source)
@@ -223,7 +224,7 @@ def _pairs(ids: list[int], names: list[int]) -> bytes:
 def _literal_start(tree: ts.Tree, at: int) -> int | None:
     """The first line of the literal (a string read as one token) holding byte `at` or ending there, if any.
 
-    The outermost one: `tree_tokens` reads a literal whole, so a string inside another (a part of a
+    The outermost one: `tree_token_columns` reads a literal whole, so a string inside another (a part of a
     `concatenated_string`, a string in an f-string's interpolation) is part of the outer one's token and name."""
     node: ts.Node | None = tree.root_node.descendant_for_byte_range(max(at - 1, 0), at)
     found = None

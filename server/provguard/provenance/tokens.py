@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import accumulate, count
 from operator import add
 
@@ -132,19 +132,14 @@ def evidence_names(names: Iterable[int], common: Callable[[int], bool]) -> set[i
     return {n for n in set(names) if n and not n & WEAK and not common(n)}
 
 
-def tree_tokens(tree: ts.Tree, language: Language, start: int = 0, end: int | None = None) -> Iterator[Token]:
-    """The tokens that start in bytes [start, end), in order."""
-    return zip(*tree_token_columns(tree, language, start, end), strict=True)
-
-
 Columns = tuple[list[int], list[int], list[int]]
 """Tokens as three lists, (rows, token ids, names): a tuple per token would cost more than reading it."""
 
 
 def tree_token_columns(tree: ts.Tree, language: Language, start: int = 0, end: int | None = None,
                        source: bytes | None = None) -> Columns:
-    """`tree_tokens` as columns. `source`, the text `tree` was parsed from, spares asking each node for its text
-    and, for a whole text, its row.
+    """The tokens that start in bytes [start, end), in order, as columns. `source`, the text `tree` was parsed
+    from, spares asking each node for its text and, for a whole text, its row.
 
     What a node becomes depends only on its kind (its type and whether it is named): a table per language caches
     that, so each node costs one look-up; a node is a leaf when the cursor finds no child in it.
@@ -247,15 +242,11 @@ def _action(node_type: str, named: bool, language: Language) -> int:
     return _IDENTIFIER if text is IDENTIFIER else token_id(text)
 
 
-def plain_tokens(source: bytes, start: int = 0, end: int | None = None, first_row: int = 0) -> Iterator[Token]:
-    """The tokens of a file without a grammar: words lower-cased, numbers normalised, one per symbol. Words are
-    tokens themselves (nothing tells a name from a keyword here), so renaming does change these fingerprints;
-    each word's text is also its name, flagged LITERAL so that back-references ignore it."""
-    return zip(*plain_token_columns(source, start, end, first_row), strict=True)
-
-
 def plain_token_columns(source: bytes, start: int = 0, end: int | None = None, first_row: int = 0) -> Columns:
-    """`plain_tokens` as columns (see `tree_token_columns`). No token spans a line break, so each line is matched
+    """The tokens of a file without a grammar, as columns (see `tree_token_columns`): words lower-cased, numbers
+    normalised, one per symbol. Words are tokens themselves (nothing tells a name from a keyword here), so renaming
+    does change these fingerprints; each word's text is also its name, flagged LITERAL so that back-references
+    ignore it. No token spans a line break, so each line is matched
     on its own and its tokens are on its row; each distinct word is read once."""
     rows: list[int] = []
     ids: list[int] = []
