@@ -207,6 +207,22 @@ def test_a_statement_that_is_not_an_attestation_is_a_usage_error(project: Path) 
     assert status == 2 and f"not an in-toto Statement v1 (_type is not {STATEMENT_TYPE})" in said
 
 
+@pytest.mark.parametrize("content, reason", [
+    ("[" * 5_000 + "]" * 5_000, "nested deeper than 256 levels"),
+    ('{"_type": ' + "[" * 900 + "]" * 900 + "}", "nested deeper than 256 levels"),
+    ('{"_type": "x",\n  "subject": }', "line 2, column 14: Expecting value"),
+    (b'{"_type": "\xc3\x28"}', "not UTF-8 at byte 11"),
+], ids=["deeper than the parser goes", "deep but parsable", "broken", "not UTF-8"])
+def test_a_statement_that_is_not_json_is_a_usage_error_saying_where(project: Path, content: str | bytes,
+                                                                      reason: str) -> None:
+    """An auditor verifies a file someone handed over: whatever it holds, a sentence, never a traceback."""
+    data = content.encode() if isinstance(content, str) else content
+    (project / "att.json").write_bytes(data)
+    status, said = verify(project)
+    assert status == 2 and "att.json: not JSON (" in said and reason in said
+    assert "Traceback" not in said
+
+
 def test_attest_needs_files_and_sign_key_needs_attest(project: Path) -> None:
     done = provguard(project, "filter", "in.jsonl", "--attest", "att.json", *FLAGS)
     assert done.returncode == 2 and b"--attest needs INPUT and OUTPUT to be files" in done.stderr

@@ -102,6 +102,34 @@ def test_a_body_that_is_not_json_gets_a_parse_error_and_the_server_keeps_serving
     assert server.alive()
 
 
+@pytest.mark.parametrize("levels", [300, 900, 5_000])
+def test_a_message_nested_past_the_limit_is_refused_whole_with_the_depth_named(shared: RawServer,
+                                                                                 levels: int) -> None:
+    """Python's parser accepts up to ~1,000 levels; deeper than any real message (256) is refused before any
+    converter or handler walks it, so no recursion limit can be reached further down."""
+    server = shared
+    nested = "[" * levels + "]" * levels
+    for body in (f'{{"jsonrpc": "2.0", "id": "deep", "method": "workspace/executeCommand", "params": '
+                 f'{{"command": "provguard.x", "arguments": {nested}}}}}',
+                 f'{{"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration", '
+                 f'"params": {{"settings": {nested}}}}}'):
+        server.write(frame(body.encode()))
+        answer = server.response(None)
+        assert answer["error"]["code"] == PARSE_ERROR
+        assert "nested deeper than 256 levels" in answer["error"]["message"]
+    assert server.answers["deep"] == 0
+    assert server.call("provguard/summary", {"textDocument": {"uri": "file:///x.py"}})["result"] is None
+
+
+def test_a_message_nested_just_under_the_limit_is_served(shared: RawServer) -> None:
+    server = shared
+    nested = "[" * 250 + "]" * 250
+    body = (f'{{"jsonrpc": "2.0", "id": "under", "method": "provguard/summary", "params": '
+            f'{{"textDocument": {{"uri": "file:///x.py"}}, "extra": {nested}}}}}')
+    server.write(frame(body.encode()))
+    assert server.response("under")["result"] is None
+
+
 @pytest.mark.parametrize("message, answer_id", [
     ([{"jsonrpc": "2.0", "id": 1, "method": "shutdown"}], None),
     ({"jsonrpc": "2.0", "id": {"not": "an id"}, "method": "provguard/summary", "params": {}}, None),

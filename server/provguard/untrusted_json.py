@@ -54,11 +54,16 @@ def json_object(data: str | bytes, what: str) -> dict[str, object] | str:
     """The JSON object in `data`, or a sentence saying why `what` ("the hook input") is not one, with where."""
     value = loads_untrusted(data)
     if isinstance(value, NotJson):
-        if value.encoding:
-            return f"{what} is not UTF-8"
-        where = f"line {value.line}, column {value.column}: " if value.line is not None else ""
-        return f"{what} is not JSON ({where}{value.reason})"
+        return f"{what} is not UTF-8" if value.encoding else f"{what} is not JSON ({describe(value)})"
     return value if isinstance(value, dict) else f"{what} is not a JSON object"
+
+
+def describe(not_json: NotJson) -> str:
+    """Why, with where: "line 1, column 5: Expecting value", "nested deeper than 256 levels"."""
+    if not_json.encoding:
+        return f"not UTF-8 at byte {not_json.offset}: {not_json.reason}"
+    where = f"line {not_json.line}, column {not_json.column}: " if not_json.line is not None else ""
+    return f"{where}{not_json.reason}"
 
 
 def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:

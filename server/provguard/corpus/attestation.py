@@ -30,6 +30,7 @@ from provguard.files import write_atomic
 from provguard.ledger.location import is_url, read_ledger, redact
 from provguard.ledger.store import LedgerError
 from provguard.policy.policy import Policy
+from provguard.untrusted_json import NotJson, describe, loads_untrusted
 
 from .side_report import Counts
 from .snapshot import Snapshot, frozen_digest
@@ -257,10 +258,9 @@ def read_statement(path: Path) -> tuple[bytes, dict[str, Any]]:
         content = path.read_bytes()
     except OSError as exc:
         raise AttestationError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        data = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AttestationError(f"{path}: not JSON ({exc})") from exc
+    data = loads_untrusted(content)  # someone hands the auditor this file: nesting bounded, never a traceback
+    if isinstance(data, NotJson):
+        raise AttestationError(f"{path}: not JSON ({describe(data)})")
     if not isinstance(data, dict) or data.get("_type") != STATEMENT_TYPE:
         raise AttestationError(f"{path}: not an in-toto Statement v1 (_type is not {STATEMENT_TYPE})")
     if data.get("predicateType") != PREDICATE_TYPE:

@@ -17,7 +17,6 @@ position past the end of its line or of the document is clamped to that end (pos
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Generator
 from concurrent.futures import Future
@@ -37,6 +36,8 @@ from pygls.exceptions import (
 )
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import MsgId
+
+from provguard.untrusted_json import NotJson, describe, loads_untrusted
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,11 @@ class ProvguardProtocol(LanguageServerProtocol):
     def handle_body(self, body: bytes) -> None:
         """One frame body from the client: parsed, checked, and handed to pygls; never raises (but SystemExit,
         which is how pygls's `exit` ends the process)."""
-        try:
-            raw = json.loads(body)
-        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            log.warning("message refused: not JSON: %s", exc)
-            self._answer_error(None, JsonRpcParseError(f"Parse error: {exc}"))
+        raw = loads_untrusted(body)  # nesting bounded: no handler or converter below recurses on client data
+        if isinstance(raw, NotJson):
+            reason = describe(raw)
+            log.warning("message refused: not JSON: %s", reason)
+            self._answer_error(None, JsonRpcParseError(f"Parse error: {reason}"))
             return
         try:
             message = self._checked(raw)
