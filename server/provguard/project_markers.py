@@ -5,8 +5,9 @@ file's rule path is the same whichever of them judges it and whatever the workin
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
+
+from provguard.untrusted_toml import NotToml, loads_toml
 
 PROJECT_MARKERS = (".provguard", "provguard.toml", ".git")
 PYPROJECT = "pyproject.toml"
@@ -34,8 +35,8 @@ def _configures(pyproject: Path) -> bool:
         return False
     if "provguard" not in text:
         return False
-    try:
-        tool = tomllib.loads(text).get("tool")
-    except tomllib.TOMLDecodeError:
+    data = loads_toml(text)
+    if isinstance(data, NotToml):
         return True
+    tool = data.get("tool")
     return isinstance(tool, dict) and "provguard" in tool

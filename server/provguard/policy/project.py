@@ -19,8 +19,6 @@ column in the TOML file.
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from provguard.policy.toml_positions import TomlPositions, toml_positions
 from provguard.policy.versions import RangeError, VersionRange, parse_range, parse_version
 from provguard.policy.yaml_reader import read_source
 from provguard.settings import Settings
+from provguard.untrusted_toml import NotToml, loads_toml
 
 CONFIG_FILES = ("provguard.toml", "pyproject.toml")
 """Looked for in this order in each folder."""
@@ -44,7 +43,6 @@ PROJECT_KEYS = ("packs", "severity", "requires", "exclude", "extend-exclude")
 PYPROJECT_SECTION = ("tool", "provguard")
 
 V = TypeVar("V")
-_TOML_ERROR_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
 @dataclass(frozen=True)
@@ -102,16 +100,12 @@ def read_project_config(file: Path) -> ProjectConfig | None:
     text = read_source(file, "project configuration")
     if isinstance(text, SourceError):
         return ProjectConfig(file, errors=(text,), section=section)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    data = loads_toml(text)
+    if isinstance(data, NotToml):
         if pyproject and "provguard" not in text:
             return None  # broken, but not ours to report
-        found = _TOML_ERROR_AT.search(str(exc))
-        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
-        message = _TOML_ERROR_AT.sub("", str(exc))
-        return ProjectConfig(file, errors=(SourceError(str(file), line, column, f"TOML syntax error: {message}"),),
-                             section=section)
+        error = SourceError(str(file), data.line, data.column, f"TOML syntax error: {data.reason}")
+        return ProjectConfig(file, errors=(error,), section=section)
     settings: object = data
     for key in section:
         settings = settings.get(key) if isinstance(settings, dict) else None
