@@ -61,6 +61,24 @@ def test_check_refuses_a_configuration_nested_too_deep_at_its_place(tmp_path: Pa
     assert "Traceback" not in done.stderr
 
 
+REAL = Path(__file__).parent / "fixtures" / "toml"  # iarna/toml-spec-tests' stress tests (SOURCES.md there)
+
+
+@pytest.mark.parametrize("sample, column", [("qa-array-inline-nested-1000.toml", 7 + MAX_DEPTH),
+                                            ("qa-table-inline-nested-1000.toml", 7 + 7 * MAX_DEPTH)])
+@pytest.mark.parametrize("name", ["provguard.toml", "pyproject.toml"])
+def test_real_toml_that_crashes_other_readers_is_a_configuration_error(tmp_path: Path, sample: str, column: int,
+                                                                        name: str) -> None:
+    text = (REAL / sample).read_text(encoding="utf-8")
+    header, line = ("[tool.provguard]\n", 2) if name == "pyproject.toml" else ("", 1)
+    root = project(tmp_path / "repo", name, header + text)
+
+    done = check(root)
+
+    assert done.returncode == 2, done.stderr
+    assert f"{root / name}:{line}:{column}: TOML syntax error: nested deeper than {MAX_DEPTH} levels" in done.stderr
+
+
 def test_a_configuration_nested_within_the_limit_is_read(tmp_path: Path) -> None:
     """Deep nesting elsewhere in pyproject.toml is not provguard's business below the limit."""
     root = project(tmp_path / "repo", "pyproject.toml",
