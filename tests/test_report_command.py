@@ -269,6 +269,71 @@ def report_html(root: Path) -> tuple[str, Path]:
     return out.read_text(encoding="utf-8"), out
 
 
+def marked(kind: str, tool: str, vendor: str, model: str, lines: int = 3) -> str:
+    body = "".join(f"v{i} = {i}\n" for i in range(lines))
+    return f"# provguard: begin kind={kind} tool={tool} vendor={vendor} model={model}\n{body}# provguard: end\n"
+
+
+DEEP_TREE = {
+    "provguard.toml": "",
+    "setup.py": "x = 1\n",
+    "pkg/__init__.py": "",
+    "pkg/core/engine.py": marked("ai-agent", "claude-code", "anthropic", "claude-sonnet-4"),
+    "pkg/core/io/read.py": "def read():\n    return 1\n",
+    "pkg/core/io/deep/deeper/write.py": marked("ai-agent", "cursor", "anthropic", "claude-sonnet-4", lines=5),
+    "pkg/web/views.py": marked("ai-completion", "copilot", "github", "gpt-4.1", lines=2),
+    "docs/conf.py": "project = 'x'\n",
+}
+
+
+def folder_tree(folders: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    flat: dict[str, dict[str, Any]] = {}
+    for folder in folders:
+        flat[folder["folder"]] = folder
+        flat.update(folder_tree(folder["children"]))
+    return flat
+
+
+def test_folders_drill_down_three_levels_and_each_level_adds_up(tmp_path: Path) -> None:
+    for name, text in DEEP_TREE.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    data = report_json(tmp_path, ".")
+    flat = folder_tree(data["folders"])
+    assert set(flat) == {".", "pkg", "pkg/core", "pkg/core/io", "pkg/web", "docs"}
+    assert [f["folder"] for f in data["folders"]] == ["pkg", ".", "docs"]  # most AI lines first, then most lines
+    assert [c["folder"] for c in flat["pkg"]["children"]] == ["pkg/core", "pkg/web"]
+    assert flat["pkg/core/io"]["children"] == []  # deep/deeper/write.py counts here, at the third level
+    for name, folder in flat.items():
+        own = [f for f in DEEP_TREE if (f.rsplit("/", 1)[0] if "/" in f else ".") == name
+               or (name != "." and f.startswith(name + "/"))]
+        assert folder["files"] == len(own), name
+        assert folder["lines"]["total"] == sum(len(DEEP_TREE[f].splitlines()) for f in own), name
+        children = folder["children"]
+        assert sum(c["lines"]["total"] for c in children) <= folder["lines"]["total"]
+    assert flat["pkg/core/io"]["lines"]["by_origin"]["ai-agent"] == 7
+    page, _ = report_html(tmp_path)
+    assert "<summary><code>pkg/core</code>: 3 files" in page
+    assert "t-share-of-lines-by-origin-in-the-folders-of-pkg-core" in page
+
+
+def test_ai_lines_are_counted_per_model_across_tools(tmp_path: Path) -> None:
+    for name, text in DEEP_TREE.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    data = report_json(tmp_path, ".")
+    assert data["models"] == [
+        {"model": "claude-sonnet-4", "vendor": "anthropic", "lines": 12, "by_tool": {"claude-code": 5, "cursor": 7}},
+        {"model": "gpt-4.1", "vendor": "github", "lines": 4, "by_tool": {"copilot": 4}},
+    ]
+    page, _ = report_html(tmp_path)
+    parsed = Page()
+    parsed.feed(page)
+    titles = [next((a.get("id") for t, a in svg if t == "title"), None) for svg in parsed.svgs]
+    models = dict(zip(titles, parsed.svgs, strict=True))["t-ai-lines-per-model"]
+    assert [int(a["data-value"] or 0) for t, a in models if t == "rect"] == [12, 4]
+
+
 def test_paths_from_the_tree_are_escaped(tmp_path: Path) -> None:
     root = tmp_path / "tree"
     root.mkdir()
@@ -284,7 +349,8 @@ def test_paths_from_the_tree_are_escaped(tmp_path: Path) -> None:
     assert {tag for tag, _ in parsed.tags} <= {"html", "head", "meta", "title", "style", "body", "header", "h1",
                                                "h2", "p", "code", "main", "section", "strong", "table", "caption",
                                                "thead", "tbody", "tr", "th", "td", "svg", "rect", "text", "ul",
-                                               "li", "span", "dl", "dt", "dd", "line"}
+                                               "li", "span", "dl", "dt", "dd", "line", "h3", "details",
+                                               "summary", "div"}
 
 
 def test_the_page_loads_nothing_from_anywhere(tmp_path: Path) -> None:

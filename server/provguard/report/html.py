@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from provguard.report.summary import CATEGORIES, UNRECORDED, Lines, Summary
+from provguard.report.summary import CATEGORIES, DRILL_DEPTH, UNRECORDED, Folder, Lines, Summary
 
 COLOURS = {  # Okabe-Ito, distinguishable with the common colour-vision deficiencies; dark text on each
     "human": "#009E73", "ai-completion": "#56B4E9", "ai-agent": "#E69F00", "ai-chat-paste": "#CC79A7",
@@ -23,6 +23,8 @@ LABELS = {"human": "human", "ai-completion": "AI completion", "ai-agent": "AI ag
           UNRECORDED: "unrecorded (no evidence)"}
 SEVERITY_COLOURS = {"error": "#B2182B", "warning": "#E08214", "info": "#2166AC", "hint": "#777777"}
 MAX_ROWS = 50
+MAX_CHILDREN = 25
+"""Sub-folders drawn per folder in the drill-down; the JSON has them all."""
 CHART_WIDTH = 720
 _PERCENT = re.compile(r"\d+(\.\d+)?%")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -165,7 +167,26 @@ def _folders(summary: Summary) -> str:
     table = _table("Top-level folders, most AI lines first", ("Folder", "Files", "Lines", "AI lines", "AI share"),
                    ((f.folder, f.files, f.lines.total, f.lines.ai, _percent(f.lines.ai, f.lines.total))
                     for f in folders), shown=len(summary.folders))
-    return (f"<section id=\"folders\"><h2>By top-level folder</h2>{_legend(present)}{chart}{table}</section>")
+    drill = "".join(_drill(f) for f in folders if f.children)
+    if drill:
+        drill = (f"<h3>Drill down</h3><p class=\"note\">Open a folder to see its sub-folders, {DRILL_DEPTH} levels "
+                 f"deep at most (deeper files count in their folder at the last level).</p>{drill}")
+    return (f"<section id=\"folders\"><h2>By folder</h2>{_legend(present)}{chart}{table}{drill}</section>")
+
+
+def _drill(folder: Folder) -> str:
+    """A folder as a disclosure widget (no script): its sub-folders' chart and table, and theirs inside."""
+    children = folder.children[:MAX_CHILDREN]
+    chart = _stacked([(c.folder, c.lines) for c in children if c.lines.total],
+                     f"Share of lines by origin in the folders of {folder.folder}")
+    table = _table(f"Folders in {folder.folder}, most AI lines first", ("Folder", "Files", "Lines", "AI lines",
+                                                                        "AI share"),
+                   ((c.folder, c.files, c.lines.total, c.lines.ai, _percent(c.lines.ai, c.lines.total))
+                    for c in children), shown=len(folder.children))
+    inner = "".join(_drill(c) for c in children if c.children)
+    return (f"<details><summary><code>{esc(folder.folder)}</code>: {folder.files} files, {folder.lines.total} "
+            f"lines, AI {_percent(folder.lines.ai, folder.lines.total)}</summary><div class=\"drill\">{chart}{table}"
+            f"{inner}</div></details>")
 
 
 def _sources(summary: Summary) -> str:
@@ -180,11 +201,17 @@ def _sources(summary: Summary) -> str:
                    ((s.tool or "not said", s.vendor or "not said", s.lines, said(s.by_kind), said(s.by_evidence),
                      said(s.by_model), said(s.by_confidence)) for s in sources),
                    shown=len(summary.sources)) if sources else "<p>No line is attributed to an AI tool.</p>"
+    models = summary.models[:MAX_ROWS]
+    by_model = (_bars([(f"{m.model or 'model not said'} ({m.vendor or 'vendor not said'})", m.lines,
+                        COLOURS["ai-completion"]) for m in models], "AI lines per model", "lines")
+                + _table("AI lines per model, whatever tool ran it", ("Model", "Vendor", "AI lines", "By tool"),
+                         ((m.model or "not said", m.vendor or "not said", m.lines, said(m.by_tool))
+                          for m in models), shown=len(summary.models))) if models else ""
     evidence = _table("Lines per kind of evidence", ("Evidence", "Lines", "By origin"),
                       ((e.evidence, e.lines, ", ".join(f"{LABELS.get(k, k)}: {n}" for k, n in
                                                        sorted(e.by_origin.items(), key=lambda kv: -kv[1])))
                        for e in summary.evidence))
-    return f"<section id=\"tools\"><h2>By tool and vendor</h2>{chart}{table}{evidence}</section>"
+    return f"<section id=\"tools\"><h2>By tool, vendor and model</h2>{chart}{table}{by_model}{evidence}</section>"
 
 
 def _findings(summary: Summary) -> str:
@@ -306,4 +333,5 @@ td{overflow-wrap:break-word}code{background:#f3f3f3;padding:0 .2rem}
 .swatch{display:inline-block;width:1rem;height:1rem;border:1px solid #1a1a1a;margin-right:.35rem}
 .alert{border-left:4px solid #B2182B;padding:.3rem .7rem;background:#fbeaea}.note,.more{color:#444}
 dt{font-weight:600;margin-top:.5rem}dd{margin-left:1rem}
+details{margin:.3rem 0}summary{cursor:pointer}.drill{margin-left:1.2rem;border-left:2px solid #ddd;padding-left:.8rem}
 """

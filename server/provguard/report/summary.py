@@ -35,6 +35,8 @@ PROTECTED_RULES: Mapping[str, str] = {"training-data": "rival-ai-output-in-train
                                       "test-task": "ai-output-in-test-task-file"}
 """Which rule's paths say what a training-data or a test-task path is."""
 TOP_FILES = 25
+DRILL_DEPTH = 3
+"""Folder levels the drill-down reaches (`src`, `src/app`, `src/app/models`); deeper files count in the last."""
 SEVERITIES = tuple(s.value for s in Severity if s is not Severity.OFF)
 
 
@@ -66,9 +68,22 @@ class Lines:
 @dataclass
 class Folder:
     folder: str
-    """The top-level folder under the report's root; "." for files directly in it."""
+    """The folder's path under the report's root ("src", "src/app"); "." for files directly in the root."""
     files: int
     lines: Lines
+    children: list[Folder] = field(default_factory=list)
+    """Its folders holding checked files, most AI lines first, down to DRILL_DEPTH levels under the root."""
+
+
+@dataclass
+class Model:
+    """AI lines one model wrote, whatever tool ran it."""
+
+    model: str
+    """"" when no source named it."""
+    vendor: str
+    lines: int = 0
+    by_tool: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -177,6 +192,7 @@ class Summary:
     lines: Lines
     folders: list[Folder]
     sources: list[Source]
+    models: list[Model]
     evidence: list[Evidence]
     findings: int
     suppressed: int
@@ -211,10 +227,8 @@ def summarize(run: CheckRun, ledgers: Iterable[str], git: bool, now: datetime | 
         findings_per_file.setdefault(result.path, []).append(finding.severity.value)
     protected: list[ProtectedFile] = []
     for file in run.lines:
-        top = file.path.split("/", 1)[0] if "/" in file.path else "."
-        folder = folders.setdefault(top, Folder(top, 0, Lines()))
-        folder.files += 1
-        per_file = _add_file(file, overall, folder.lines, sources, evidence)
+        chain = _folder_chain(folders, file.path)
+        per_file = _add_file(file, overall, [f.lines for f in chain], sources, evidence)
         kinds = [name for name, globs in guards.get(file.root, {}).items() if globs.matches(file.rule_path)]
         for kind in kinds:
             protected.append(ProtectedFile(file.path, kind, file.counts.total, per_file.ai, _vendors(file),
@@ -231,16 +245,17 @@ def summarize(run: CheckRun, ledgers: Iterable[str], git: bool, now: datetime | 
                        key=lambda f: (-f.findings, f.path))
     protected.sort(key=lambda p: (-p.ai_lines, -p.findings, p.category, p.path))
     first = run.policies[0] if run.policies else None
-    for lines in (overall, *(f.lines for f in folders.values())):
-        lines.finish()
+    overall.finish()
+    top_level = _finish_folders(folders)
     return Summary(
         measured=Measured(__version__, (now or datetime.now(UTC)).isoformat(timespec="seconds"),
                           str(run.root or Path(".")), run.files_checked, len(run.skipped), len(run.errors),
                           _packs(run.policies), list(ledgers), git,
                           sorted(e.evidence for e in evidence.values() if e.evidence != UNRECORDED)),
         lines=overall,
-        folders=sorted(folders.values(), key=lambda f: (-f.lines.ai, -f.lines.total, f.folder)),
+        folders=top_level,
         sources=sorted(sources.values(), key=lambda s: (-s.lines, s.tool, s.vendor)),
+        models=_models(sources.values()),
         evidence=sorted(evidence.values(), key=lambda e: (-e.lines, e.evidence)),
         findings=len(run.findings), suppressed=len(run.suppressed), by_severity=by_severity,
         by_rule=sorted((RuleCount(r, s, n) for (r, s), n in rules.items()),
@@ -251,7 +266,44 @@ def summarize(run: CheckRun, ledgers: Iterable[str], git: bool, now: datetime | 
     )
 
 
-def _add_file(file: FileLines, overall: Lines, folder: Lines, sources: dict[tuple[str, str], Source],
+def _folder_chain(folders: dict[str, Folder], path: str) -> list[Folder]:
+    """The folders a file counts in, from the top level down to DRILL_DEPTH, each counting the file once."""
+    parts = path.split("/")[:-1][:DRILL_DEPTH] or ["."]
+    chain = []
+    for depth in range(1, len(parts) + 1):
+        name = "/".join(parts[:depth])
+        folder = folders.setdefault(name, Folder(name, 0, Lines()))
+        folder.files += 1
+        chain.append(folder)
+    return chain
+
+
+def _finish_folders(folders: dict[str, Folder]) -> list[Folder]:
+    """The top-level folders, each with its sub-folders nested, all sorted most AI lines first."""
+    def order(folder: Folder) -> tuple[int, int, str]:
+        return -folder.lines.ai, -folder.lines.total, folder.folder
+
+    top: list[Folder] = []
+    for name, folder in folders.items():
+        folder.lines.finish()
+        parent = folders.get(name.rsplit("/", 1)[0]) if "/" in name else None
+        (parent.children if parent is not None else top).append(folder)
+    for folder in folders.values():
+        folder.children.sort(key=order)
+    return sorted(top, key=order)
+
+
+def _models(sources: Iterable[Source]) -> list[Model]:
+    models: dict[tuple[str, str], Model] = {}
+    for source in sources:
+        for name, count in source.by_model.items():
+            model = models.setdefault((name, source.vendor), Model(name, source.vendor))
+            model.lines += count
+            model.by_tool[source.tool] = model.by_tool.get(source.tool, 0) + count
+    return sorted(models.values(), key=lambda m: (-m.lines, m.model, m.vendor))
+
+
+def _add_file(file: FileLines, overall: Lines, folders: list[Lines], sources: dict[tuple[str, str], Source],
               evidence: dict[str, Evidence]) -> Lines:
     own = Lines()
     rows: list[tuple[str, str, LineOrigin | None, int]] = [(category(o), o.evidence, o, n)
@@ -260,7 +312,7 @@ def _add_file(file: FileLines, overall: Lines, folder: Lines, sources: dict[tupl
     for name, said_by, origin, count in rows:
         if not count:
             continue
-        for lines in (overall, folder, own):
+        for lines in (overall, own, *folders):
             lines.add(name, count)
         seen = evidence.setdefault(said_by, Evidence(said_by))
         seen.lines += count
