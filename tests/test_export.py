@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,11 @@ def test_export_writes_flagged_spans_and_files_deterministically(tmp_path: Path)
     ]
     assert (tmp_path / "flagged.txt").read_text() == "data/train/tok.py\ntests/test_one.py\n"
     stderr = done.stderr.decode()
-    assert "skipped src/blob.bin: binary file" in stderr
+    assert "provguard: skipped 1 file: 1 binary (--verbose lists it)" in stderr  # a count, as check says
+    assert "src/blob.bin" not in stderr
     assert "provguard export: 4 files judged: 2 flagged spans in 2 files, 1 skipped" in stderr
+    listed = provguard(tmp_path, "export", "--verbose", "--jsonl", os.devnull).stderr.decode()
+    assert "provguard: skipped src/blob.bin: binary file\n" in listed
 
     again = provguard(tmp_path, "export", "--jsonl", "spans.jsonl")
     assert again.returncode == 0 and again.stdout == b""

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from provguard.files import skipped_notes
 from provguard.ledger.location import ledger_source, read_ledger
 from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
@@ -48,6 +49,7 @@ def register(subparsers: Any) -> None:
                              "found as check finds it)")
     parser.add_argument("--ledger", metavar="FILE|URL",
                         help="ledger of recorded provenance (default: ROOT/.provguard/ledger.sqlite3 if present)")
+    parser.add_argument("--verbose", action="store_true", help="list every skipped file, not only their count")
     parser.add_argument("--snapshot", type=Path, metavar="FILE",
                         help="instead of judging PATH, write a policy snapshot for pipeline workers: the resolved "
                         "packs and the ledger's agent edits as a fingerprint index (see provguard filter --snapshot)")
@@ -91,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
         spans = RecordedSpans(source) if source else None
     judge = Judge(policy, min_severity=Severity(args.min_severity), extra_spans=spans)
     result = export_paths([args.path], args.root, judge)
-    for skipped in result.skipped:
-        print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    for line in skipped_notes(result.skipped, args.verbose):
+        print(f"provguard: {line}", file=sys.stderr)
     try:
         if args.jsonl == "-":
             sys.stdout.write(result.jsonl())
@@ -144,8 +146,8 @@ def _write_agent_trace(args: argparse.Namespace) -> int:
             ledger.close()
     if isinstance(result, str):
         return usage_error(result)
-    for skipped in result.skipped:
-        print(f"provguard: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    for line in skipped_notes(result.skipped, args.verbose):
+        print(f"provguard: {line}", file=sys.stderr)
     for problem in result.problems:
         print(f"provguard: {problem}", file=sys.stderr)
     line = json.dumps(record_json(result.record), ensure_ascii=False, separators=(",", ":")) + "\n"
