@@ -37,6 +37,8 @@ class Run:
     peak_mb: float
     """Peak resident memory: of the single process, or of the largest Ray worker."""
     workers: int
+    driver_mb: float = 0.0
+    """Peak resident memory of the command itself (on Ray: the driver, which writes the side report)."""
 
     def mb_per_s(self, corpus: Corpus) -> float:
         return corpus.bytes / 1e6 / self.seconds
@@ -88,17 +90,18 @@ def timed(command: list[str], watch: str) -> Run:
                                                                      os.environ.get("PYTHONPATH")]))}
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak, workers = 0.0, set()
+    peak, driver, workers = 0.0, 0.0, set()
     while process.poll() is None:
         pids = [process.pid] if watch == "self" else ray_workers()
         workers.update(pids)
         peak = max([peak, *(rss_mb(pid) for pid in pids)])
+        driver = max(driver, rss_mb(process.pid))
         time.sleep(0.2)
     seconds = time.perf_counter() - started
     stderr = process.stderr.read().decode() if process.stderr else ""
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])} failed ({process.returncode}): {stderr[-2000:]}")
-    return Run(seconds, peak, len(workers))
+    return Run(seconds, peak, len(workers), driver)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,14 +115,18 @@ def main(argv: list[str] | None = None) -> int:
 
     import ray
 
+    from provguard.corpus.ray_run import LOOPBACK, LOOPBACK_ENVIRONMENT, loopback_only
+
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    os.environ.update(LOOPBACK_ENVIRONMENT)  # as `filter --engine ray` starts one: nothing beyond loopback
     work = Path(tempfile.mkdtemp(prefix="pgrb", dir="/tmp"))  # short: Ray's socket paths live in it
     try:
         corpus = write_corpus(work / "corpus.jsonl", size, seed=8)
         shard(corpus, work / "shards", args.shards)
         started = time.perf_counter()
-        context = ray.init(num_cpus=args.cpus, include_dashboard=False, _temp_dir=str(work / "ray"),
-                           configure_logging=False, log_to_driver=False)
+        with loopback_only():
+            context = ray.init(num_cpus=args.cpus, include_dashboard=False, _temp_dir=str(work / "ray"),
+                               _node_ip_address=LOOPBACK, configure_logging=False, log_to_driver=False)
         ray_start = time.perf_counter() - started
         common = ["--path-field", "path", "--language-field", "language", "--as", "train.jsonl"]
         single = timed([sys.executable, "-m", "provguard", "filter", str(corpus.path), str(work / "out.jsonl"),
@@ -150,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
               f"fixed cost), peak RSS per worker {alone.peak_mb:.0f} MB")
         print(f"Ray stage, {args.cpus} actors: {staged.seconds:.1f} s, {many:.2f} MB/s, peak RSS per worker "
               f"{staged.peak_mb:.0f} MB")
+        report_mb = (work / "ray.jsonl").stat().st_size / 1e6
+        print(f"Ray driver peak RSS {staged.driver_mb:.0f} MB (1 actor: {alone.driver_mb:.0f} MB) for a side report "
+              f"of {report_mb:.0f} MB: report lines are spooled to disk as files finish, not held")
         print(f"ratio Ray / single process: 1 actor {one_actor / one:.2f} x, {args.cpus} actors {many / one:.2f} x "
               f"(load average {os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores: other work "
               "competes for them)")

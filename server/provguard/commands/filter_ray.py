@@ -13,7 +13,6 @@ from provguard.policy.model import Severity
 from .common import EXIT_CLEAN, EXIT_USAGE, flagged_policy, usage_error
 
 if TYPE_CHECKING:
-    from provguard.corpus.corpus_files import FileResult
     from provguard.corpus.ray_run import RayRun
     from provguard.corpus.snapshot import Snapshot
     from provguard.policy.policy import Policy
@@ -82,12 +81,15 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
                          placement)
     except RayRunError as exc:
         return usage_error(str(exc))
-    _show_bad_lines(run.results)
-    if args.report is not None:
-        try:
-            _write_report(args.report, run)
-        except OSError as exc:
-            return usage_error(f"cannot write the report {args.report}: {exc.strerror or exc}")
+    try:
+        _show_bad_lines(run)
+        if args.report is not None:
+            try:
+                _write_report(args.report, run)
+            except OSError as exc:
+                return usage_error(f"cannot write the report {args.report}: {exc.strerror or exc}")
+    finally:
+        run.spool.close()
     for failed in run.failed:
         print(f"provguard: {failed.error}", file=sys.stderr)
     files = len(run.results)
@@ -123,10 +125,10 @@ def _attest(args: argparse.Namespace, run: RayRun, snapshot: Snapshot | None, po
     return write_statement(args, facts)
 
 
-def _show_bad_lines(results: list[FileResult]) -> None:
+def _show_bad_lines(run: RayRun) -> None:
     shown = 0
-    for result in results:
-        for line in result.report:
+    for result in run.results:
+        for line in run.report_lines(result):
             record = json.loads(line)
             if record["action"] != "bad-line":
                 continue
@@ -143,7 +145,7 @@ def _show_bad_lines(results: list[FileResult]) -> None:
 def _write_report(path: Path, run: RayRun) -> None:
     with path.open("w", encoding="utf-8") as out:
         for result in run.results:
-            for line in result.report:
+            for line in run.report_lines(result):
                 out.write(line + "\n")
             if result.error is not None:
                 out.write(json.dumps({"file": result.name, "action": "file-error", "problem": result.error}) + "\n")

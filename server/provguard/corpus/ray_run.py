@@ -5,7 +5,8 @@ actors (as many as the cluster has CPUs unless told), each of which loads the po
 Ray's shared object store (zero-copy: one copy per machine), and filters whole files with corpus_files.py.
 The unit of parallel work is a file, which is how large corpora are stored (shards of 100 MB to a few GB);
 it keeps each output file the exact counterpart of its input, written once, whatever Ray retries. The
-driver receives only counts and side-report lines, and writes the report in input order.
+driver receives only counts and side-report lines, spools the lines to disk as files finish (ReportSpool) and
+writes the report in input order.
 
 Ray is imported only here and only when this engine is chosen: the base install does not include it.
 """
@@ -16,6 +17,7 @@ import importlib
 import logging
 import os
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -68,16 +70,57 @@ class JudgeSettings:
     redact: bool
 
 
+class ReportSpool:
+    """Side-report lines as files finish, in a temporary file on the driver's disk: the driver keeps an offset
+    per file, not the lines, so its memory stays flat however many records a corpus has flagged, and the report
+    is still written in input order."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the run; gone when closed or the driver dies
+        self._at: dict[str, tuple[int, int]] = {}
+
+    def add(self, name: str, text: str) -> None:
+        data = text.encode("utf-8")
+        start = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        self._at[name] = (start, len(data))
+
+    def lines(self, name: str) -> Iterator[str]:
+        """The file's report lines, read back a chunk at a time."""
+        start, length = self._at.get(name, (0, 0))
+        rest, pending = length, b""
+        while rest > 0:
+            self._file.seek(start + length - rest)
+            chunk = self._file.read(min(self.CHUNK, rest))
+            if not chunk:
+                break
+            rest -= len(chunk)
+            *whole, pending = (pending + chunk).split(b"\n")
+            yield from (line.decode("utf-8") for line in whole if line)
+        if pending:
+            yield pending.decode("utf-8")
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass
 class RayRun:
     results: list[FileResult]
+    """In input order; their `report` is empty: the lines are in `spool`."""
     counts: Counts = field(default_factory=Counts)
     tasks: list[FileTask] = field(default_factory=list)
     """The files read and written, in the order of `results` (an attestation's inputs and subjects)."""
+    spool: ReportSpool = field(default_factory=ReportSpool)
 
     @property
     def failed(self) -> list[FileResult]:
         return [r for r in self.results if r.error is not None]
+
+    def report_lines(self, result: FileResult) -> Iterator[str]:
+        return self.spool.lines(result.name)
 
 
 def require_ray() -> None:
@@ -215,15 +258,16 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
                                       "language": config.fields.language},
                            "on_bad_line": config.on_bad_line.value, "max_sample_bytes": config.max_sample_bytes}})
         by_name: dict[str, FileResult] = {}
+        spool = ReportSpool()
         for row in dataset.iter_rows():
-            counts = _counts_from_json(json.loads(row["counts"]))
-            result = FileResult(str(row["name"]), counts, [line for line in str(row["report"]).split("\n") if line],
+            result = FileResult(str(row["name"]), _counts_from_json(json.loads(row["counts"])), [],
                                 str(row["error"]) or None)
+            spool.add(result.name, str(row["report"]))
             by_name[result.name] = result
     finally:
         if started_here:
             ray.shutdown()
-    run = RayRun([by_name[t.name] for t in tasks], tasks=tasks)
+    run = RayRun([by_name[t.name] for t in tasks], tasks=tasks, spool=spool)
     for result in run.results:
         run.counts.merge(result.counts)
     return run
