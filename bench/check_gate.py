@@ -2,6 +2,7 @@
 
     python bench/check_gate.py            # the CPython standard library as a project (about 2 minutes)
     python bench/check_gate.py --quick    # 200 of its files
+    python bench/check_gate.py --one-file # only the one-file start-up figures (nothing written to results/)
     python bench/check_gate.py --source DIR --json out.json
 
 The tree: every .py file of the running interpreter's standard library (site-packages left out), copied into
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="200 files of the tree")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, default=REPO / "bench" / "results" / "check-gate.json")
+    parser.add_argument("--one-file", action="store_true", help="only the one-file figures (start-up time)")
     args = parser.parse_args(argv)
     provguard = [str(BIN / "provguard")]
     ruff, ast_grep = shutil.which("ruff", path=str(BIN)), shutil.which("ast-grep", path=str(BIN)) or \
@@ -167,16 +169,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tree: {files} files, {size / 1e6:.1f} MB of Python ({args.source}), {EDITS} agent edits recorded")
         subprocess.run([*provguard, "check", "--no-cache", "agent"], cwd=root, capture_output=True, check=False,
                        env={**os.environ, **env})  # warms byte code, not the result cache
-        runs = [measure("provguard, 1 core, no cache", [*provguard, "check", "--jobs", "1", "--no-cache", "."],
-                        root, env)]
+        runs = [] if args.one_file else [measure("provguard, 1 core, no cache",
+                                                 [*provguard, "check", "--jobs", "1", "--no-cache", "."], root, env)]
         shutil.rmtree(root / ".provguard" / "cache", ignore_errors=True)
-        runs.append(measure("provguard, all cores, cold", [*provguard, "check", "."], root, env))
-        runs.append(measure("provguard, all cores, warm", [*provguard, "check", "."], root, env))
-        if ast_grep:
+        if not args.one_file:
+            runs.append(measure("provguard, all cores, cold", [*provguard, "check", "."], root, env))
+            runs.append(measure("provguard, all cores, warm", [*provguard, "check", "."], root, env))
+        if ast_grep and not args.one_file:
             rule = folder / "rule.yml"
             rule.write_text(AST_GREP_RULE)
             runs.append(measure("ast-grep scan (1 rule)", [ast_grep, "scan", "--rule", str(rule), "."], root))
-        if ruff:
+        if ruff and not args.one_file:
             runs.append(measure("ruff check", [ruff, "check", "--no-cache", "--isolated", "--exit-zero", "."],
                                 root))
         big = max((p for p in root.rglob("*.py") if "agent" not in p.parts),
@@ -185,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
                   "python -c pass": median_seconds([sys.executable, "-c", "pass"], root)}
         if ruff:
             single["ruff check"] = median_seconds([ruff, "check", "--no-cache", "--isolated", str(big)], root)
-    print(f"\n{'run':34} {'seconds':>8} {'MB/s':>7} {'peak PSS MB':>12} {'largest MB':>11}")
+    if runs:
+        print(f"\n{'run':34} {'seconds':>8} {'MB/s':>7} {'peak PSS MB':>12} {'largest MB':>11}")
     for run in runs:
         print(f"{run.name:34} {run.seconds:8.2f} {run.mb_per_s(size):7.1f} {run.peak_pss_mb:12.0f} "
               f"{run.largest_process_mb:11.0f}")
@@ -193,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\none file ({big.name}, about {lines} lines), median of 7:")
     for name, seconds in single.items():
         print(f"  {name:20} {seconds * 1000:7.1f} ms")
+    if args.one_file:
+        return 0
     by_name = {run.name: run for run in runs}
     cold, warm = by_name["provguard, all cores, cold"], by_name["provguard, all cores, warm"]
     targets = [("warm re-scan >= 10x faster than cold", cold.seconds / warm.seconds >= TARGET_WARM_RATIO,

@@ -300,3 +300,109 @@ def test_export_judges_paths_from_the_project_root_too(tmp_path: Path) -> None:
 
     assert exported(root, "data") == [("data/train/a.py", ["no-codex"]), ("data/train/deep/b.py", ["no-codex"])]
     assert exported(root / "data" / "train", ".") == exported(root, "data")
+
+
+def test_a_commit_in_one_repository_invalidates_only_that_repositorys_cached_results(
+        tmp_path: Path, own_cache: dict[str, str]) -> None:
+    """With `--root` over several repositories each file's verdict depends on its own repository's history: a
+    commit naming an AI tool, even one that changes no file's content, is seen through the cache."""
+    from git_support import CLAUDE_FOOTER, Repo
+
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "provguard.toml").write_text('packs = ["default"]\n')
+    repos = {name: Repo(top / name) for name in ("one", "two")}
+    for repo in repos.values():
+        repo.commit({"src/lib.py": HUMAN}, "Add lib")
+        repo.write("tests/test_lib.py", "def test_g():\n    assert g() == 2\n")  # not committed yet
+
+    def gate() -> list[tuple[str, str]]:
+        done = provguard(top, "check", "--format", "json", "--root", ".", ".", env=own_cache)
+        assert done.returncode == 0, done.stderr  # warnings only
+        return rules(json.loads(done.stdout))
+
+    assert gate() == []
+    before = cached_rows(top)
+    repos["two"].git("add", "tests/test_lib.py")
+    repos["two"].git("commit", "-q", "-m", "Tests\n\n" + CLAUDE_FOOTER)
+
+    assert gate() == [("two/tests/test_lib.py", "ai-commit-in-test-task-file")]
+    assert cached_rows(top) == before + 2, "only the two files of the repository with a new commit were checked"
+
+
+def test_report_figures_are_the_same_whether_check_or_report_filled_the_cache(tmp_path: Path) -> None:
+    """`check` does not count lines by origin (only `report` shows them): a result it cached is no answer to
+    `report`, which counts them again."""
+    from test_report_command import make_tree, report_json, run_cli
+
+    make_tree(tmp_path, copies=3)
+    fresh = report_json(tmp_path, ".", "--no-cache")
+    assert run_cli(tmp_path, "check", "--no-git", "-q", ".").returncode == 1
+    after_check = report_json(tmp_path, ".")
+    from_own_cache = report_json(tmp_path, ".")
+    for data in (fresh, after_check, from_own_cache):
+        data["measured"].pop("generated")
+
+    assert fresh["lines"]["by_origin"]["ai-agent"] > 0
+    assert after_check == fresh
+    assert from_own_cache == fresh
+
+
+# -- a ledger that cannot be read -------------------------------------------------------------------------
+
+GARBAGE = b"this is not a database\x00\xff" * 200
+
+
+def test_a_ledger_that_cannot_be_read_stops_the_check(tmp_path: Path) -> None:
+    root = project(tmp_path / "proj")
+    (root / ".provguard").mkdir()
+    (root / ".provguard" / "ledger.sqlite3").write_bytes(GARBAGE)
+
+    done = provguard(root, "check", "--no-git", "--no-cache", ".")
+
+    assert done.returncode == 2
+    assert f"cannot read the ledger {root / '.provguard' / 'ledger.sqlite3'}: " in done.stderr
+    assert "not a valid SQLite database" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_ledger_broken_during_the_run_leaves_its_files_unchecked_never_passed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], jobs: str) -> None:
+    """The run proves each project's ledger opens before any file is checked, then each process that checks
+    opens it again: a ledger replaced in between (here: as the second project is loaded) makes its files
+    errors of the run, named with the ledger and why, whichever process meets it."""
+    from provguard.cli import dispatch
+    from provguard.commands import check_run
+    from provguard.ledger.sqlite import SqliteLedger
+
+    first, second = project(tmp_path / "first"), project(tmp_path / "second")
+    for root in (first, second):
+        for index in range(8):
+            (root / "src" / f"m{index}.py").write_text(HUMAN)
+    (first / ".provguard").mkdir()
+    ledger = first / ".provguard" / "ledger.sqlite3"
+    SqliteLedger(ledger).close()
+    loading = check_run.project_policy
+
+    def breaking_the_first_ledger(root: Path, setup: Any) -> Any:
+        if root.name == "second":
+            for leftover in ledger.parent.glob("ledger.sqlite3-*"):
+                leftover.unlink()
+            ledger.write_bytes(GARBAGE)
+        return loading(root, setup)
+
+    monkeypatch.setattr(check_run, "project_policy", breaking_the_first_ledger)
+    monkeypatch.chdir(tmp_path)
+
+    code = dispatch(["check", "--no-git", "--no-cache", "--format", "json", "--jobs", jobs, "first", "second"])
+
+    out, err = capsys.readouterr()
+    assert code == 2
+    unchecked = [line for line in err.splitlines() if ": not checked: " in line]
+    files = {root: sorted(p.relative_to(tmp_path).as_posix() for p in root.rglob("*")
+                          if p.is_file() and ".provguard" not in p.parts) for root in (first, second)}
+    assert sorted(line.removeprefix("provguard: ").split(": ")[0] for line in unchecked) == files[first]
+    assert all(f"cannot read the ledger {ledger}: the file is not a valid SQLite database" in line
+               for line in unchecked)
+    assert json.loads(out)["filesChecked"] == len(files[second])

@@ -160,6 +160,38 @@ def test_exclude_and_extend_exclude_from_the_configuration(tmp_path: Path) -> No
     assert checked(root, "--extend-exclude", "src/app.py") == ["node_modules/pkg/setup.py"]  # adds
 
 
+def test_nested_projects_each_select_files_by_their_own_excludes(tmp_path: Path) -> None:
+    """Checked from the top or from each project's folder, every file gets the same verdict: it is selected
+    by the excludes of its own project's configuration, not those of the first path's project."""
+    top = tree(tmp_path / "mono", {
+        "provguard.toml": 'packs = ["default"]\nextend-exclude = ["gen/"]\n',
+        "app.py": "", "gen/a.py": "", "api_pb2.py": "",
+        "one/provguard.toml": 'packs = ["default"]\nextend-exclude = ["*_pb2.py"]\n',
+        "one/gen/b.py": "", "one/x_pb2.py": "", "one/src/c.py": "",
+        "two/pyproject.toml": '[tool.provguard]\npacks = ["default"]\nexclude = ["vendor/"]\n',
+        "two/node_modules/m/d.py": "", "two/vendor/e.py": "", "two/gen/f.py": ""})
+
+    def findings(cwd: Path, *args: str, shown_from: str = ".") -> dict[str, list[dict[str, Any]]]:
+        """Each file's findings, by its path from the top (reports show paths from `shown_from`)."""
+        done = provguard(cwd, "--format", "json", "--fail-on", "never", *args)
+        assert done.returncode == 0, done.stderr
+        by_file: dict[str, list[dict[str, Any]]] = {}
+        for finding in json.loads(done.stdout)["findings"]:
+            path = os.path.normpath(os.path.join(shown_from, finding["path"])).replace(os.sep, "/")
+            by_file.setdefault(path, []).append({**finding, "path": None})
+        return by_file
+
+    everything = findings(top)
+    assert sorted(everything) == ["api_pb2.py", "app.py", "one/gen/b.py", "one/src/c.py",
+                                  "two/gen/f.py", "two/node_modules/m/d.py"]
+    one, two = findings(top / "one", shown_from="one"), findings(top / "two", shown_from="two")
+    assert sorted(one) == ["one/gen/b.py", "one/src/c.py"] and sorted(two) == ["two/gen/f.py",
+                                                                            "two/node_modules/m/d.py"]
+    assert {**one, **two} == {k: v for k, v in everything.items() if k.startswith(("one/", "two/"))}
+    assert findings(top, "one", "two") == {**one, **two}
+    assert findings(top / "one" / "src", "..", "../../two") == {**one, **two}
+
+
 @pytest.mark.parametrize(("text", "position", "message"), [
     ('[tool.provguard]\nexclude = "build/"\n', (2, 11), "'exclude' must be a list of gitignore patterns"),
     ('[tool.provguard]\nextend-exclude = ["a/",\n  "!"]\n', (3, 3),

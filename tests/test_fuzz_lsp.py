@@ -44,6 +44,7 @@ def templates(root: Path) -> dict[str, Any]:
         "textDocument/codeAction": {"textDocument": {"uri": doc}, "range": span,
                                     "context": {"diagnostics": [], "only": ["quickfix"]}},
         "textDocument/diagnostic": {"textDocument": {"uri": doc}, "previousResultId": "x"},
+        "workspace/diagnostic": {"previousResultIds": [{"uri": other, "value": "x"}], "partialResultToken": "p"},
         "provguard/summary": {"textDocument": {"uri": doc}},
         "workspace/executeCommand": {"command": "provguard.forget", "arguments": [doc, "span"]},
         "textDocument/didOpen": {"textDocument": {"uri": other, "languageId": "python", "version": 1,

@@ -116,7 +116,7 @@ def test_a_device_inside_the_root_is_never_read(tmp_path: Path) -> None:
 def test_export_walks_the_same_tree_without_hanging(tmp_path: Path) -> None:
     root = hostile_tree(tmp_path)
 
-    done = provguard(root, "export", ".", "--min-severity", "hint", timeout=HANG)
+    done = provguard(root, "export", ".", "--min-severity", "hint", "--verbose", timeout=HANG)
 
     assert done.returncode == 0, done.stderr.decode()
     assert {json.loads(line)["path"] for line in done.stdout.splitlines()} == {"src/ai.py"}

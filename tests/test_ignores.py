@@ -150,14 +150,14 @@ def test_check_selection_combines_configuration_and_command_line_like_ruff(tmp_p
                     "c/x.py": "", "d/x.py": "", ".git/x.py": ""})
 
     def chosen(exclude: list[str] | None, extend: list[str]) -> list[str]:
-        selection = check_selection(tmp_path, exclude, extend)
+        selection = check_selection(lambda _folder: os.path.realpath(tmp_path), exclude, extend)
         assert isinstance(selection, Selection)
         return sorted({p.split("/")[0] for p in selected(tmp_path, selection=selection)} - {"provguard.toml"})
 
     assert chosen(None, []) == [".git", "c", "d"]  # the configured exclude replaces the defaults
     assert chosen(None, ["c"]) == [".git", "d"]
     assert chosen(["d/"], []) == [".git", "a", "c"]  # the command line's replaces the configured one
-    assert str(check_selection(tmp_path, ["!"])).startswith("'!' is not a gitignore pattern")
+    assert str(check_selection(lambda _folder: str(tmp_path), ["!"])).startswith("'!' is not a gitignore pattern")
 
 
 # -- paths given by name ----------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ with results cached between runs (check_cache.py), and keeps only the files that
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provguard import check_cache
 from provguard.analysis import Analysis
@@ -24,9 +25,10 @@ from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.policy import Policy
 from provguard.project_markers import nearest_project
 from provguard.projects import CheckSetup, Projects, Roots, outside_projects
-from provguard.provenance.git import GitHistory
-from provguard.provenance.git.commands import GitFailure, run_git
-from provguard.provenance.line_origins import FileLines
+
+if TYPE_CHECKING:
+    from provguard.provenance.git import GitHistory
+    from provguard.provenance.line_origins import FileLines
 
 
 @dataclass(frozen=True)
@@ -78,24 +80,39 @@ class CheckRun:
 def check_paths(paths: Sequence[Path], root: Path, policy: Policy, ledger: Ledger | None = None,
                 git: GitHistory | None = None, selection: Selection | None = None) -> CheckRun:
     """Every file under `paths` judged relative to `root` under one policy and ledger, in this process, each
-    file's whole analysis kept (spans too): for benches and tests that look inside. `run_check` is the CLI's."""
+    file's whole analysis kept (spans too): for benches and tests that look inside. `run_check` is the CLI's;
+    both select files by the same walk (`_walked`)."""
     results: list[FileResult] = []
     skipped: list[SkippedFile] = []
     notes: list[str] = []
     fingerprints = ledger is not None and ledger.has_agent_edits()
-    for path in walk(paths, root, selection):
-        if isinstance(path, SkippedFile):
-            skipped.append(path)
+    for task in _walked(paths, root, selection, lambda _: (root, "")):
+        if isinstance(task, SkippedFile):
+            skipped.append(task)
             continue
-        display = relative_to_root(path, root)
-        doc = read_document(path, display)
+        doc = read_document(Path(task.path), task.display)
         if isinstance(doc, SkippedFile):
             skipped.append(doc)
             continue
-        analysis, found = analyze_file(doc, display, policy, ledger, git, path, fingerprints)
+        analysis, found = analyze_file(doc, task.rule_path, policy, ledger, git, Path(task.path), fingerprints)
         notes += found
-        results.append(FileResult(display, doc, analysis))
+        results.append(FileResult(task.display, doc, analysis))
     return CheckRun(tuple(results), tuple(skipped), tuple(notes), policies=(policy,), root=root)
+
+
+def _walked(paths: Sequence[Path], display_root: Path, selection: Selection | None,
+            project_of: Callable[[Path], tuple[Path, str]]) -> Iterator[FileTask | SkippedFile]:
+    """The files a check reads, in walk order, each a task under its project (`project_of` gives a file's
+    root and cache context), or what was not read and why."""
+    order = 0
+    for path in walk(paths, display_root, selection):
+        if isinstance(path, SkippedFile):
+            yield path
+            continue
+        root, context = project_of(path)
+        yield FileTask(order, str(path), relative_to_root(path, display_root), relative_to_root(path, root), root,
+                       context)
+        order += 1
 
 
 @dataclass
@@ -107,7 +124,9 @@ class RunOptions:
     selection: Selection | None = None
     """Which files are read (files.walk's default when None)."""
     lines: bool = False
-    """Keep every file's lines by origin in `CheckRun.lines` (for `provguard report`)."""
+    """Count every file's lines by origin, kept in `CheckRun.lines` (for `provguard report`)."""
+    on_result: Callable[[FileResult], None] | None = None
+    """Called with each file that has something to report, as the run goes (the language server streams them)."""
 
 
 class ProjectError(Exception):
@@ -127,23 +146,26 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
     display_root = Path(os.path.commonpath([str(roots.of(top, given)) for top in paths]))
     met = Projects(setup)
     contexts: dict[Path, str] = {}
+    heads = check_cache.RepositoryHeads() if setup.git else None
     tasks: list[FileTask] = []
     skipped: list[SkippedFile] = []
     notes: list[str] = []
+
+    def project_of(path: Path) -> tuple[Path, str]:
+        root = roots.of(path, given)
+        if root not in contexts:
+            contexts[root] = _meet(root, met, setup, load_policy, options.cache and _cacheable(root))
+        context = contexts[root]
+        return root, heads.context(context, path) if heads is not None and context else context
+
     try:
         for top in paths:  # each path's own project is loaded even when it holds no file: its errors are said
-            root = roots.of(top, given)
-            if root not in contexts:
-                contexts[root] = _meet(root, met, setup, load_policy, options.cache and _cacheable(root))
-        for path in walk(paths, display_root, options.selection):
-            if isinstance(path, SkippedFile):
-                skipped.append(path)
-                continue
-            root = roots.of(path, given)
-            if root not in contexts:
-                contexts[root] = _meet(root, met, setup, load_policy, options.cache and _cacheable(root))
-            tasks.append(FileTask(len(tasks), str(path), relative_to_root(path, display_root),
-                                  relative_to_root(path, root), root, contexts[root]))
+            project_of(top)
+        for task in _walked(paths, display_root, options.selection, project_of):
+            if isinstance(task, SkippedFile):
+                skipped.append(task)
+            else:
+                tasks.append(task)
     finally:
         met.close()  # opened to prove they can be; each process that checks opens its own
     policies = met.policies()
@@ -155,7 +177,7 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
     written = _CacheWrites(key)
 
     def make_checker() -> Checker:
-        return Checker(setup, Projects(setup, policies), key)
+        return Checker(setup, Projects(setup, policies), key, lines=options.lines)
 
     try:
         for done, outcome in enumerate(run_tasks(tasks, make_checker, options.jobs), 1):
@@ -171,7 +193,11 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
             notes += outcome.notes
             if outcome.source is not None:
                 results.append(_result(outcome))
+                if options.on_result is not None:
+                    options.on_result(results[-1])
             if options.lines and outcome.lines is not None:
+                from provguard.provenance.line_origins import FileLines
+
                 task = tasks[outcome.order]
                 lines.append(FileLines(outcome.display, task.rule_path, task.root, outcome.lines))
             written.add(tasks[outcome.order].root, outcome)
@@ -257,9 +283,4 @@ def _context(root: Path, policy: Policy, ledger: Ledger | None, setup: CheckSetu
             parts.append(f"ledger {ledger.location} {ledger.generation()}")
         except LedgerError:
             return ""
-    if setup.git:
-        head = run_git(root, ["rev-parse", "--show-toplevel", "HEAD"])
-        if isinstance(head, GitFailure) and "longer than" in head.reason:
-            return ""
-        parts.append(head.reason if isinstance(head, GitFailure) else head.decode("utf-8", "replace"))
-    return check_cache.context_key(*parts)
+    return check_cache.context_key(*parts)  # with git, each file's repository's HEAD is added (RepositoryHeads)

@@ -2,11 +2,12 @@
 fraction of the time, like ruff's cache.
 
 An entry is found by the file's content, the path rules see, and everything else a verdict depends on (the
-`context`: the packs' bytes and settings, the ledger's identity and generation, the git HEAD, provguard's
-version). It lives in the project's `.provguard/cache/` folder, which a repository may carry in: an entry that
-says "no findings" is a way past the gate, so every key and value is signed with a secret of the user's own
-(`~/.cache/provguard/check-secret`, 0600). A file someone else wrote, or an entry changed by hand, is a miss,
-never a verdict. Many runs may share one cache: SQLite in WAL mode, writes batched, a busy cache skipped.
+`context`: the packs' bytes and settings, the ledger's identity and generation, the HEAD of the file's git
+repository, provguard's version). It lives in the project's `.provguard/cache/` folder, which a repository may
+carry in: an entry that says "no findings" is a way past the gate, so every key and value is signed with a
+secret of the user's own (`~/.cache/provguard/check-secret`, 0600). A file someone else wrote, or an entry
+changed by hand, is a miss, never a verdict. Many runs may share one cache: SQLite in WAL mode, writes batched,
+a busy cache skipped.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ import stat
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cattrs
 
 from provguard import __version__
 from provguard.findings import Finding
 from provguard.private_files import create_private, make_private_folder, read_private, write_private
-from provguard.provenance.line_origins import LineCounts
+
+if TYPE_CHECKING:
+    from provguard.provenance.line_origins import LineCounts
 
 CACHE_FOLDER = ".provguard/cache"
 CACHE_FILE = "check.sqlite3"
@@ -82,6 +85,58 @@ def pack_digest(files: Iterable[str], settings: str) -> str:
     return digest.hexdigest()
 
 
+class RepositoryHeads:
+    """The git HEAD each file's cache key holds, with git on: the lines git history marks as AI-written come
+    from blaming the file in its own repository, so its verdict depends on that history, which the file's
+    content does not tell; a commit (even one that changes no file) may add or drop such lines. Only the
+    file's own repository counts: with `--root` over several repositories, a commit in one leaves the others'
+    entries valid. Looked up once per folder (the nearest `.git` above it) and once per repository."""
+
+    def __init__(self) -> None:
+        self._tops: dict[str, str | None] = {}
+        self._keys: dict[tuple[str, str | None], str] = {}
+
+    def context(self, context: str, path: Path) -> str:
+        """`context` with the HEAD of the repository `path` is in; empty (no cache) when git does not answer
+        in time."""
+        real = os.path.realpath(path)
+        top = self._top(real if os.path.isdir(real) else os.path.dirname(real))
+        found = self._keys.get((context, top))
+        if found is None:
+            found = self._keys[(context, top)] = self._with_head(context, top, os.path.dirname(real))
+        return found
+
+    @staticmethod
+    def _with_head(context: str, top: str | None, folder: str) -> str:
+        if top is None and "GIT_DIR" not in os.environ:
+            return context_key(context, "no git repository")  # no history to blame: git is not asked
+        from provguard.provenance.git.commands import GitFailure, run_git
+
+        head = run_git(Path(top or folder), ["rev-parse", "--show-toplevel", "HEAD"])
+        if isinstance(head, GitFailure) and "longer than" in head.reason:
+            return ""
+        return context_key(context, head.reason if isinstance(head, GitFailure) else head.decode("utf-8", "replace"))
+
+    def _top(self, folder: str) -> str | None:
+        """The nearest folder at or above `folder` holding `.git`, each folder on the way remembered."""
+        passed: list[str] = []
+        step, found = folder, None
+        while True:
+            if step in self._tops:
+                found = self._tops[step]
+                break
+            passed.append(step)
+            if os.path.lexists(os.path.join(step, ".git")):
+                found = step
+                break
+            parent = os.path.dirname(step)
+            if parent == step:
+                break
+            step = parent
+        self._tops.update(dict.fromkeys(passed, found))
+        return found
+
+
 class CheckCache:
     """One project's cache file, read by every worker and written by the run's main process."""
 
@@ -96,9 +151,10 @@ class CheckCache:
         return hmac.new(self._key, b"\0".join((context.encode(), rule_path.encode("utf-8", "surrogatepass"),
                                                content)), hashlib.sha256).digest()
 
-    def get(self, key: bytes) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[str, ...], LineCounts] | None:
-        """(findings, suppressed, notes, lines by origin) stored under `key`, or None: absent, unsigned,
-        unreadable."""
+    def get(self, key: bytes) -> tuple[tuple[Finding, ...], tuple[Finding, ...], tuple[str, ...],
+                                      LineCounts | None] | None:
+        """(findings, suppressed, notes, lines by origin when they were counted) stored under `key`, or None:
+        absent, unsigned, unreadable."""
         conn = self._connect(create=False)
         if conn is None:
             return None
@@ -114,16 +170,17 @@ class CheckCache:
             data = json.loads(row[0])
             return (tuple(_converter.structure(f, Finding) for f in data["findings"]),
                     tuple(_converter.structure(f, Finding) for f in data["suppressed"]),
-                    tuple(str(n) for n in data["notes"]), LineCounts.from_json(data["lines"]))
+                    tuple(str(n) for n in data["notes"]),
+                    None if data["lines"] is None else _line_counts(data["lines"]))
         except (ValueError, KeyError, TypeError, cattrs.BaseValidationError):
             return None
 
     @staticmethod
     def value(findings: Sequence[Finding], suppressed: Sequence[Finding], notes: Sequence[str],
-              lines: LineCounts) -> bytes:
+              lines: LineCounts | None) -> bytes:
         data = {"findings": [_converter.unstructure(f) for f in findings],
                 "suppressed": [_converter.unstructure(f) for f in suppressed], "notes": list(notes),
-                "lines": lines.to_json()}
+                "lines": None if lines is None else lines.to_json()}
         return json.dumps(data, separators=(",", ":")).encode()
 
     def put(self, entries: Sequence[tuple[bytes, bytes]]) -> None:
@@ -231,6 +288,12 @@ def _own_place(root: Path, file: Path) -> bool:
         if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if part == CACHE_FILE else stat.S_ISDIR(mode)):
             return False
     return True
+
+
+def _line_counts(value: Any) -> LineCounts:
+    from provguard.provenance.line_origins import LineCounts  # only `report` reads them (start-up time)
+
+    return LineCounts.from_json(value)
 
 
 def describe(value: Any) -> str:

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provguard.analysis import Analysis, analyze
 from provguard.check_cache import CheckCache
 from provguard.documents import Document
 from provguard.files import SkippedFile, read_document
 from provguard.findings import Finding
-from provguard.ledger.spans import restore
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.policy import Policy
 from provguard.projects import CheckSetup, Projects
-from provguard.provenance import matching
-from provguard.provenance.git import GitHistory
-from provguard.provenance.line_origins import LineCounts, count_lines
 from provguard.provenance.origin import Span
+
+if TYPE_CHECKING:  # the rest is imported where used: a project without a ledger or git history needs none of it
+    from provguard.provenance.git import GitHistory
+    from provguard.provenance.line_origins import LineCounts
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class FileOutcome:
     hit: bytes | None = None
     """The cache key used, when the result came from the cache."""
     lines: LineCounts | None = None
-    """The file's lines by origin (for `provguard report`)."""
+    """The file's lines by origin, when the checker counts them (for `provguard report`)."""
 
 
 def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger | None, git: GitHistory | None,
@@ -72,11 +73,15 @@ def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger |
     notes: list[str] = []
     recorded: tuple[Span, ...] = ()
     if ledger is not None:
+        from provguard.ledger.spans import restore
+
         restored = restore(ledger, rule_path, doc)
         recorded = restored.spans()
         notes += [f"{shown}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
         notes += [restored.error] if restored.error else []
         if fingerprints:
+            from provguard.provenance import matching
+
             try:
                 recorded += matching.index_spans(doc, rule_path, ledger)
             except LedgerError as exc:
@@ -107,11 +112,15 @@ class Checker:
     projects: Projects
     cache_key: bytes | None = None
     git: GitHistory | None = None
+    lines: bool = False
+    """Count each file's lines by origin (only `provguard report` shows them; a check does without)."""
     _ledgers: dict[Path, _LedgerState] = field(default_factory=dict)
     _caches: dict[Path, CheckCache] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.setup.git and self.git is None:
+            from provguard.provenance.git import GitHistory
+
             self.git = GitHistory()
 
     def check(self, task: FileTask) -> FileOutcome:
@@ -120,13 +129,18 @@ class Checker:
             return FileOutcome(task.order, task.display, skipped=doc.reason)
         cache = self._cache(task.root) if task.context else None
         key = cache.entry_key(task.context, task.rule_path, doc.source) if cache is not None else None
-        if key is not None and cache is not None and (cached := cache.get(key)) is not None:
+        cached = cache.get(key) if key is not None and cache is not None else None
+        if cached is not None and (cached[3] is not None or not self.lines):  # a check's entry counts no lines
             return self._outcome(task, doc, *cached, hit=key)
         project = self.projects.get(task.root)
         state = self._ledger(task.root)
         analysis, notes = analyze_file(doc, task.rule_path, project.policy, state.ledger, self.git,
                                        Path(task.path), state.fingerprints, task.display)
-        lines = count_lines(doc.source, analysis.spans)
+        lines = None
+        if self.lines:
+            from provguard.provenance.line_origins import count_lines
+
+            lines = count_lines(doc.source, analysis.spans)
         entry = None
         if key is not None:
             entry = (key, CheckCache.value(analysis.findings, analysis.suppressed, notes, lines))
@@ -162,7 +176,7 @@ class Checker:
 
     @staticmethod
     def _outcome(task: FileTask, doc: Document, findings: tuple[Finding, ...], suppressed: tuple[Finding, ...],
-                 notes: tuple[str, ...], lines: LineCounts, entry: tuple[bytes, bytes] | None = None,
+                 notes: tuple[str, ...], lines: LineCounts | None, entry: tuple[bytes, bytes] | None = None,
                  hit: bytes | None = None) -> FileOutcome:
         keep = doc.source if findings or suppressed else None
         return FileOutcome(task.order, task.display, doc.language.id, keep, findings, suppressed,

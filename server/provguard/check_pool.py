@@ -8,12 +8,9 @@ is an error of the run, never a silent pass; a worker that dies (killed, out of 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 from provguard.check_file import Checker, FileOutcome, FileTask, LedgerUnavailable
 
@@ -41,13 +38,25 @@ def default_jobs() -> int:
 def run_tasks(tasks: Sequence[FileTask], make_checker: Callable[[], Checker], jobs: int) -> Iterator[FileOutcome | str]:
     """Each task's outcome (or what went wrong, as a message), in the tasks' order."""
     jobs = max(1, min(jobs, len(tasks) // MIN_FILES_PER_JOB))
-    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        checker = make_checker()
-        try:
-            yield from (_check(checker, task) for task in tasks)
-        finally:
-            checker.close()
-        return
+    if jobs > 1:
+        import multiprocessing  # only when there are workers to start: one file's check does without it
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            yield from _in_workers(tasks, make_checker, jobs)
+            return
+    checker = make_checker()
+    try:
+        yield from (_check(checker, task) for task in tasks)
+    finally:
+        checker.close()
+
+
+def _in_workers(tasks: Sequence[FileTask], make_checker: Callable[[], Checker],
+                jobs: int) -> Iterator[FileOutcome | str]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     global _make
     _make = make_checker  # inherited by the forked workers, with the policies already loaded
     context = multiprocessing.get_context("fork")

@@ -26,6 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provguard.daemon.client import main as agent_call
 
         return agent_call(arguments[0], arguments[1:])
+    return dispatch(arguments)
+
+
+def dispatch(arguments: list[str]) -> int:
+    """The command in this process, whatever a daemon could have done."""
     from provguard.commands.common import EXIT_USAGE
 
     parser = _parser()

@@ -8,8 +8,11 @@ descended, as git does, so nothing below it can be taken back (tests compare wit
 files are read as the walk reaches their folder, never the whole tree first.
 
 `--exclude` patterns are the same gitignore syntax, relative to the project root (the configuration's own
-folder for the ones it lists), and exclude whatever the ignore files say. A virtual environment is a folder
-holding `pyvenv.cfg`, whatever its name; a folder named `venv` without one (the standard library's) is read.
+folder for the ones it lists), and exclude whatever the ignore files say. In a walk over nested projects each
+entry is judged by the excludes of its own project (a folder with its own configuration: by that one's), as
+ruff does, so a file is selected the same whether its project or a folder above it was given. A virtual
+environment is a folder holding `pyvenv.cfg`, whatever its name; a folder named `venv` without one (the
+standard library's) is read.
 A path given by name is read even if ignored (a folder: what is in it, by the same rules), unless
 `force_exclude`.
 """
@@ -20,15 +23,13 @@ import os
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec, RegexPattern
-
 if TYPE_CHECKING:
-    from provguard.policy.project import ProjectConfig
+    from pathspec import GitIgnoreSpec, RegexPattern
 
 DEFAULT_EXCLUDES = (".git", ".git-rewrite", ".hg", ".svn", ".bzr", ".jj", "_darcs", "node_modules", "__pycache__",
                     "__pypackages__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".pytype", ".tox", ".nox",
@@ -62,10 +63,14 @@ class Selection:
     ignore_files: bool = False
     force_exclude: bool = False
     """Paths given by name are excluded too when they match; else they are read even if ignored."""
+    projects: ProjectExcludes | None = None
+    """For a walk over nested projects: each project's own excludes, in place of `exclude`."""
 
 
 def pattern_error(pattern: str) -> str | None:
     """Why `pattern` is not a gitignore pattern, or None."""
+    from pathspec import GitIgnoreSpec  # imported on first use: checking one file given by name needs none
+
     try:
         GitIgnoreSpec.from_lines([pattern])
     except ValueError as exc:
@@ -73,30 +78,56 @@ def pattern_error(pattern: str) -> str | None:
     return None
 
 
-def check_selection(start: Path, exclude: Sequence[str] | None = None, extend_exclude: Sequence[str] = (),
-                    force_exclude: bool = False, config: ProjectConfig | None = None) -> Selection | str:
-    """`provguard check`'s selection: ignore files, then the excludes of the project configuration (the one
-    nearest to `start`, unless given) and the command line, as ruff combines them: `--exclude` replaces the configured
-    `exclude`, which replaces the defaults; `extend-exclude` adds, the command line's last. A wrong pattern
-    on the command line is an error message."""
-    if config is None:
-        from provguard.policy.project import find_project_config
-
-        config = find_project_config(start)
+def check_selection(root_of: Callable[[str], str], exclude: Sequence[str] | None = None,
+                    extend_exclude: Sequence[str] = (), force_exclude: bool = False) -> Selection | str:
+    """`provguard check`'s selection: ignore files, then each project's excludes (`root_of` gives the project
+    root of a folder, a real path). A wrong pattern on the command line is an error message."""
     for pattern in (*(exclude or ()), *extend_exclude):
         if (error := pattern_error(pattern)) is not None:
             return error
-    if config is not None and config.errors:
-        config = None  # the policy's loading reports every error of the file, and stops the run
-    configured = config.exclude if config is not None else None
-    base = config.root if config is not None else None
-    sets = [Patterns(tuple(exclude)) if exclude is not None
-            else Patterns(configured, base) if configured is not None else Patterns(DEFAULT_EXCLUDES)]
-    if config is not None and config.extend_exclude:
-        sets.append(Patterns(config.extend_exclude, base))
-    if extend_exclude:
-        sets.append(Patterns(tuple(extend_exclude)))
-    return Selection(tuple(sets), ignore_files=True, force_exclude=force_exclude)
+    return Selection(ignore_files=True, force_exclude=force_exclude,
+                     projects=ProjectExcludes(root_of, exclude, tuple(extend_exclude)))
+
+
+class ProjectExcludes:
+    """The excludes of each project a walk meets: those of the project configuration (found from the project
+    root up, as the project's policy is) and the command line, combined as ruff does: `--exclude` replaces the
+    configured `exclude`, which replaces the defaults; `extend-exclude` adds, the command line's last. Command
+    line patterns are relative to each project's root."""
+
+    def __init__(self, root_of: Callable[[str], str], exclude: Sequence[str] | None,
+                 extend_exclude: Sequence[str]) -> None:
+        self.root_of = root_of
+        self.exclude = tuple(exclude) if exclude is not None else None
+        self.extend_exclude = tuple(extend_exclude)
+        self._roots: dict[str, str] = {}
+        self._patterns: dict[str, tuple[Patterns, ...]] = {}
+
+    def of(self, folder: str) -> tuple[str, tuple[Patterns, ...]]:
+        """(the project root, its excludes) for the entries of `folder`, a real path; each looked up once."""
+        root = self._roots.get(folder)
+        if root is None:
+            root = self._roots[folder] = self.root_of(folder)
+        found = self._patterns.get(root)
+        if found is None:
+            found = self._patterns[root] = self._combined(Path(root))
+        return root, found
+
+    def _combined(self, root: Path) -> tuple[Patterns, ...]:
+        from provguard.policy.project import find_project_config
+
+        config = find_project_config(root)
+        if config is not None and config.errors:
+            config = None  # the policy's loading reports every error of the file, and stops the run
+        configured = config.exclude if config is not None else None
+        base = config.root if config is not None else root
+        sets = [Patterns(self.exclude, root) if self.exclude is not None
+                else Patterns(configured, base) if configured is not None else Patterns(DEFAULT_EXCLUDES, root)]
+        if config is not None and config.extend_exclude:
+            sets.append(Patterns(config.extend_exclude, base))
+        if self.extend_exclude:
+            sets.append(Patterns(self.extend_exclude, root))
+        return tuple(sets)
 
 
 @dataclass(frozen=True)
@@ -129,6 +160,8 @@ class _Rules:
         return None
 
     def _relative(self, path: str) -> str | None:
+        if path == self.base:
+            return None  # a project's root, judged by its own excludes: nothing in them names it
         prefix = self.base if self.base.endswith(os.sep) else self.base + os.sep
         if path.startswith(prefix):
             return _posix(path[len(prefix):])
@@ -156,6 +189,8 @@ def _posix(path: str) -> str:
 
 def _compile(lines: Iterable[str]) -> GitIgnoreSpec:
     """Every valid pattern of `lines`; an invalid one is passed over, as git does."""
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines([line for line in lines if pattern_error(line) is None])
 
 
@@ -186,6 +221,7 @@ class Folder:
     matcher: Matcher
     inherited: tuple[_Rules, ...]
     _rules: tuple[_Rules, ...] | None = field(default=None, repr=False)
+    _excludes: tuple[_Rules, ...] | None = field(default=None, repr=False)
 
     def rules(self) -> tuple[_Rules, ...]:
         if self._rules is None:
@@ -195,7 +231,11 @@ class Folder:
     def excluded(self, name: str, is_dir: bool) -> bool:
         """Whether the entry `name` of this folder is left out (`is_dir`: a folder, or a link to one)."""
         path = os.path.join(self.path, name)
-        if _last_verdict(self.matcher.excludes, path, is_dir):
+        if self._excludes is None:
+            self._excludes = self.matcher.excludes_in(self.path)
+        own = is_dir and self.matcher.selection.projects is not None and not os.path.islink(path)
+        excludes = self.matcher.excludes_in(path) if own else self._excludes  # a folder: by its own project's
+        if _last_verdict(excludes, path, is_dir):
             return True
         if is_dir and os.path.isfile(os.path.join(path, VENV_MARKER)):
             return True
@@ -220,10 +260,27 @@ class Matcher:
     def __init__(self, root: Path, selection: Selection) -> None:
         self.root = os.path.realpath(root)
         self.selection = selection
-        self.excludes = tuple(_Rules(os.path.realpath(p.base) if p.base else self.root, _compile(p.lines),
-                                     everywhere=True) for p in selection.exclude)
+        self._excludes: tuple[_Rules, ...] | None = None
+        self._by_project: dict[str, tuple[_Rules, ...]] = {}
         self._global: GitIgnoreSpec | bool | None = False
         """core.excludesFile's patterns once read (None: none); False: not read yet."""
+
+    def excludes_in(self, folder: str) -> tuple[_Rules, ...]:
+        """The excludes in force for the entries of `folder` (a real path): its project's, in a walk over
+        several projects."""
+        if self.selection.projects is None:
+            if self._excludes is None:
+                self._excludes = self._compiled(self.selection.exclude)
+            return self._excludes
+        root, patterns = self.selection.projects.of(folder)
+        rules = self._by_project.get(root)
+        if rules is None:
+            rules = self._by_project[root] = self._compiled(patterns)
+        return rules
+
+    def _compiled(self, sets: Sequence[Patterns]) -> tuple[_Rules, ...]:
+        return tuple(_Rules(os.path.realpath(p.base) if p.base else self.root, _compile(p.lines), everywhere=True)
+                     for p in sets)
 
     def folder_rules(self, path: str, inherited: tuple[_Rules, ...]) -> tuple[_Rules, ...]:
         """The rules for the entries of the folder at `path`: inherited, then its own ignore files; .ignore
@@ -246,7 +303,7 @@ class Matcher:
         found = []
         if self._global is False:
             self._global = _global_excludes(top)
-        if isinstance(self._global, GitIgnoreSpec):
+        if self._global is not None and not isinstance(self._global, bool):
             found.append(_Rules(top, self._global, git=True))
         info = _git_dir(top)
         spec = _read_ignore_file(os.path.join(info, "info", "exclude"), follow=True) if info else None

@@ -12,14 +12,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from provguard.ledger.location import read_ledger
-from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK, Policy, PolicyLoad
 from provguard.policy.project import load_project_policy
 from provguard.project_markers import nearest_project
 from provguard.settings import Settings
+
+if TYPE_CHECKING:
+    from provguard.ledger.store import Ledger
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class Project:
     def ledger(self) -> Ledger | str | None:
         """The project's ledger, opened on first use; an error message when it cannot be read."""
         if not self._opened:
+            from provguard.ledger.location import read_ledger  # not imported by a project without a ledger
+
             self._ledger = read_ledger(self.ledger_given, self.root)
             self._opened = True
         return self._ledger

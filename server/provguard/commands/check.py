@@ -89,8 +89,6 @@ def run(args: argparse.Namespace) -> int:
     from provguard.files import skipped_notes
     from provguard.identity import current_person
     from provguard.policy.policy import Policy
-    from provguard.report import github, gitlab, sarif, text
-    from provguard.report import json as json_report
 
     from .check_run import checked as run_checked
     from .check_run import setup_from
@@ -109,20 +107,34 @@ def run(args: argparse.Namespace) -> int:
     fixing = _fix(args, run, setup) if args.fix or args.diff else None
     for note in run.notes:
         print(f"provguard: {note}", file=sys.stderr)
-    reviewer = args.reviewer or current_person(root)
     for line in skipped_notes(run.skipped, args.verbose):
         print(f"provguard: {line}", file=sys.stderr)
     if fixing is not None and args.diff:
         return _show_diff(fixing)
     run = fixing.run if fixing is not None else run
+    # Each format's module imported alone, and the reviewer (git config, two processes) asked only by the
+    # formats that write it into their fixes: start-up time counts when one file is checked.
     if args.format == "json":
-        sys.stdout.write(json_report.render(run, reviewer))
+        from provguard.report import json as json_report
+
+        sys.stdout.write(json_report.render(run, args.reviewer or current_person(root)))
     elif args.format == "sarif":
-        sys.stdout.write(sarif.render(run, policy, reviewer, root=root, category=args.sarif_category,
+        from provguard.report import sarif
+
+        sys.stdout.write(sarif.render(run, policy, args.reviewer or current_person(root), root=root,
+                                      category=args.sarif_category,
                                       warn=lambda message: print(f"provguard: {message}", file=sys.stderr)))
-    elif args.format in ("github", "gitlab"):
-        sys.stdout.write((github if args.format == "github" else gitlab).render(run))
+    elif args.format == "github":
+        from provguard.report import github
+
+        sys.stdout.write(github.render(run))
+    elif args.format == "gitlab":
+        from provguard.report import gitlab
+
+        sys.stdout.write(gitlab.render(run))
     else:
+        from provguard.report import text
+
         sys.stdout.write(text.render(run))
     if fixing is not None:
         _fix_summary(fixing, args.unsafe_fixes)

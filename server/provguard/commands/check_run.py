@@ -56,8 +56,8 @@ def checked(paths: Sequence[Path], setup: CheckSetup, flags: RunFlags) -> CheckR
 
     from .check_progress import Progress
 
-    first = paths[0] if paths else Path(".")
-    selection = check_selection(Roots(setup.root).of(first, outside_projects(paths or [first])), flags.exclude,
+    roots, given = Roots(setup.root), outside_projects(paths or [Path(".")])
+    selection = check_selection(lambda folder: str(roots.of(Path(folder), given)), flags.exclude,
                                 flags.extend_exclude, flags.force_exclude)
     if isinstance(selection, str):
         return usage_error(selection)

@@ -8,7 +8,7 @@ import logging
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics
+from provguard.lsp import diagnostics, progress
 from provguard.lsp.server import ProvguardServer
 from provguard.session import HistoryApplied, HistoryJob
 
@@ -46,7 +46,8 @@ def schedule_all(ls: ProvguardServer) -> None:
 async def _load(ls: ProvguardServer, job: HistoryJob) -> None:
     for _ in range(ATTEMPTS):
         try:
-            history = await asyncio.to_thread(ls.session.read_history, job)
+            async with progress.reported(ls, f"provguard: reading git history of {job.shown_as}"):
+                history = await asyncio.to_thread(ls.session.read_history, job)
         except Exception:  # a bug here must not take the server down with it
             log.exception("reading git history of %s failed", job.shown_as)
             return

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provguard.ledger.store import Ledger, LedgerError
-from provguard.lsp import diagnostics
+from provguard.lsp import diagnostics, progress
 from provguard.lsp.backlog import Job
 from provguard.lsp.server import ProvguardServer
 from provguard.provenance.transcripts.importer import AGENTS as TRANSCRIPT_AGENTS
@@ -71,7 +71,8 @@ def stop(ls: ProvguardServer) -> None:
 
 async def _run(ls: ProvguardServer, plan: Plan) -> None:
     while True:
-        new = await asyncio.to_thread(import_once, plan)
+        async with progress.reported(ls, "provguard: importing agent sessions"):  # shown past progress.LATE
+            new = await asyncio.to_thread(import_once, plan)
         if new:  # new edits may account for lines of open documents: each is looked up again, in the
             for uri in list(ls.session.documents):  # backlog, and gets new diagnostics when its regions changed
                 ls.backlog.add(ls, uri, Job.LOOKUP)

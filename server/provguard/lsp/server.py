@@ -80,10 +80,21 @@ def roots_of(params: types.InitializeParams) -> list[Path]:
 
 
 def build() -> ProvguardServer:
-    from provguard.lsp import code_actions, commands, configuration, diagnostics, hints, hover, summary, text_sync
+    from provguard.lsp import (
+        code_actions,
+        commands,
+        configuration,
+        diagnostics,
+        hints,
+        hover,
+        summary,
+        text_sync,
+        workspace_diagnostics,
+    )
 
     server = ProvguardServer()
-    for feature in (configuration, text_sync, diagnostics, code_actions, commands, hints, hover, summary):
+    for feature in (configuration, text_sync, diagnostics, code_actions, commands, hints, hover, summary,
+                    workspace_diagnostics):
         feature.register(server)
     return server
 

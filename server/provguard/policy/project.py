@@ -26,14 +26,12 @@ from typing import TypeVar
 
 from provguard.analysis import BUILTIN_RULES
 from provguard.policy.errors import SourceError, suggest
-from provguard.policy.extends import LoadedPack
 from provguard.policy.model import Pack, Severity
 from provguard.policy.policy import Policy, PolicyLoad, load_reference, resolve_pack
 from provguard.policy.precedence import Selection, select
 from provguard.policy.references import missing_pack_message
 from provguard.policy.toml_positions import TomlPositions, toml_positions
 from provguard.policy.versions import RangeError, VersionRange, parse_range, parse_version
-from provguard.policy.yaml_reader import read_source
 from provguard.settings import Settings
 from provguard.untrusted_toml import NotToml, loads_toml
 
@@ -97,6 +95,8 @@ def read_project_config(file: Path) -> ProjectConfig | None:
     """The configuration in `file`; None for a pyproject.toml that has no `[tool.provguard]`."""
     pyproject = file.name == "pyproject.toml"
     section = PYPROJECT_SECTION if pyproject else ()
+    from provguard.policy.yaml_reader import read_source  # imports YAML: not wanted by a check the policy cache answers
+
     text = read_source(file, "project configuration")
     if isinstance(text, SourceError):
         return ProjectConfig(file, errors=(text,), section=section)
@@ -232,6 +232,8 @@ def load_project_policy(start: Path, editor_settings: Settings | None = None, *,
 
 def _check_requires(config: ProjectConfig, packs: list[Pack]) -> list[SourceError]:
     """Each `requires` entry against every loaded pack with that id, selected or extended by one."""
+    from provguard.policy.extends import LoadedPack  # imports YAML: loaded only with the packs
+
     found: dict[str, list[tuple[str, str]]] = {}
     for pack in packs:
         found.setdefault(pack.id, []).append((pack.version, pack.source))
