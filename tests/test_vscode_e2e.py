@@ -1,16 +1,19 @@
 """The VS Code extension in a real VS Code: code-server in headless Chromium, driven like a person would.
 
-Needs what `.ci/services/30-vscode.sh` sets up (Node 24, code-server, Chromium, the built .vsix and the
-extension's npm packages, which the lint and unit-test run below uses too), named by
-PROVGUARD_VSCODE_E2E. Without it the test is skipped, except under CI=true, where that is a failure. The
-browser steps are in editors/vscode/e2e/run.mjs; screenshots are kept in test-artifacts/vscode/.
+Needs what `.ci/services/30-vscode.sh` sets up (Node 24, code-server, Chromium, the built .vsix with its
+bundled provguard, a Python with only provguard's compiled dependencies, and the extension's npm packages,
+which the lint and unit-test run below uses too), named by PROVGUARD_VSCODE_E2E. Without it the test is
+skipped, except under CI=true, where that is a failure. The browser steps are in editors/vscode/e2e/run.mjs;
+screenshots are kept in test-artifacts/vscode/.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,7 +48,8 @@ def e2e_setup() -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     folder = Path(value)
-    missing = [p for p in ("bin/code-server", "node24/bin/node", "provguard.vsix") if not (folder / p).exists()]
+    needed = ("bin/code-server", "node24/bin/node", "provguard.vsix", "compiled-venv/bin/python")
+    missing = [p for p in needed if not (folder / p).exists()]
     if missing:
         pytest.fail(f"{VARIABLE}={folder} lacks {', '.join(missing)}; run .ci/services/30-vscode.sh again")
     return folder
@@ -79,11 +83,53 @@ def run_e2e(setup: Path, scenario: str, project: Path, python: str) -> str:
     return report
 
 
-def project_with_app(tmp_path: Path) -> Path:
+def project_with_app(tmp_path: Path, config: bool = False) -> Path:
+    """A project with an AI marker block; with `config`, a provguard.toml that makes the extension start."""
     project = tmp_path / "project"
     (project / "src").mkdir(parents=True)
     (project / "src" / "app.py").write_text(APP)
+    if config:
+        (project / "provguard.toml").write_text("")
     return project
+
+
+def test_the_vsix_is_bundled_and_ships_only_what_runs() -> None:
+    setup = e2e_setup()
+    with zipfile.ZipFile(setup / "provguard.vsix") as vsix:
+        names = [n.removeprefix("extension/") for n in vsix.namelist()]
+        manifest = json.loads(vsix.read("extension/package.json"))
+    assert not [n for n in names if n.startswith(("node_modules/", "src/", "test/", "e2e/", "out/", "scripts/"))]
+    assert [n for n in names if n.endswith(".js")] == ["dist/extension.js"], "one bundled script"
+    assert "bundled/libs/provguard/lsp/server.py" in names and "bundled/libs/pygls/__init__.py" in names
+    compiled = [n for n in names if n.endswith((".so", ".pyd", ".pyc"))]
+    assert not compiled, "no compiled code: one .vsix for every platform"
+    for shipped in (manifest["main"].removeprefix("./"), manifest["icon"], "CHANGELOG.md", "README.md"):
+        assert any(n.lower() == shipped.lower() for n in names), shipped
+    schema = manifest["contributes"]["yamlValidation"][0]["url"].removeprefix("./")
+    assert schema in names, "the rule-pack schema the YAML extension is pointed at is in the .vsix"
+    assert "onStartupFinished" not in manifest["activationEvents"]
+
+
+def test_a_python_with_only_the_compiled_dependencies_runs_the_bundled_server(tmp_path: Path) -> None:
+    """Zero set-up: no provguard on PATH or in the interpreter, the .vsix's own copy runs on it."""
+    setup = e2e_setup()
+    python = setup / "compiled-venv" / "bin" / "python"
+    lacks = subprocess.run([str(python), "-c", "import provguard"], capture_output=True, text=True, timeout=60)
+    assert lacks.returncode != 0, "the interpreter must not have provguard of its own"
+    run_e2e(setup, "zero-setup", project_with_app(tmp_path, config=True), str(python))
+    assert (ARTIFACTS / "vscode-zero-setup.png").stat().st_size > 0
+
+
+def test_a_project_that_never_uses_provguard_gets_no_server_and_no_message(tmp_path: Path) -> None:
+    setup = e2e_setup()
+    project = tmp_path / "plain"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "plain"\n\n[tool.ruff]\nline-length = 100\n')
+    (project / "app.py").write_text("def plain():\n    return 1\n")
+    bare = tmp_path / "bare-venv"  # a start would fail with this interpreter, and show a message
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    run_e2e(setup, "not-applicable", project, str(bare / "bin" / "python"))
+    assert not (project / ".provguard").exists(), "no server ran there"
 
 
 def test_marker_squiggle_paste_and_completion_hints_and_quick_fix_in_a_real_vscode(tmp_path: Path) -> None:
@@ -107,9 +153,9 @@ def test_marker_squiggle_paste_and_completion_hints_and_quick_fix_in_a_real_vsco
         "both hints reached the server and were recorded")
 
 
-def test_a_python_without_provguard_gets_a_message_that_says_how_to_fix_it(tmp_path: Path) -> None:
+def test_a_python_without_the_compiled_dependencies_gets_one_message_naming_them(tmp_path: Path) -> None:
     setup = e2e_setup()
     bare = tmp_path / "bare-venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
-    run_e2e(setup, "broken-server", project_with_app(tmp_path), str(bare / "bin" / "python"))
+    run_e2e(setup, "broken-server", project_with_app(tmp_path, config=True), str(bare / "bin" / "python"))
     assert (ARTIFACTS / "vscode-broken-server.png").stat().st_size > 0

@@ -1,7 +1,10 @@
 # shellcheck shell=bash
 # VS Code for the extension's end-to-end test (tests/test_vscode_e2e.py): Debian's Chromium, Node 24 and
-# code-server from the npm registry, and the extension built into a .vsix. Everything goes into
-# editors/vscode/.e2e/ (git-ignored) and is reused when already there. Exports PROVGUARD_VSCODE_E2E.
+# code-server from the npm registry, the extension built into a .vsix (its bundled provguard and pure-Python
+# dependencies fetched by pip: the registry may be used here, not in the tests), and `compiled-venv`, a Python
+# with only provguard's compiled dependencies (tree-sitter and its grammars, google-re2, zstandard, PyYAML, at
+# the checkout's .venv versions) for the zero-set-up test. Everything goes into editors/vscode/.e2e/
+# (git-ignored) and is reused when already there. Exports PROVGUARD_VSCODE_E2E.
 # Nothing keeps running: each test run starts and stops its own code-server, so nothing is pushed on CLEANUP.
 
 provguard_vscode_setup() {
@@ -33,8 +36,30 @@ provguard_vscode_setup() {
         cd "$ext"
         echo "vscode: building the extension" >&2
         npm ci --no-audit --no-fund --loglevel=error
-        npm run --silent package >/dev/null
+        npm run --silent package >"$cache/package.log" 2>&1 || {
+            tail -40 "$cache/package.log" >&2
+            return 1
+        }
         cp provguard.vsix "$cache/provguard.vsix"
+
+        # the compiled dependencies the .vsix does not ship, pinned to the versions the .venv has
+        local wanted
+        wanted=$(../../.venv/bin/python -c '
+import importlib.metadata as md, json
+listing = json.load(open("bundled/libs.json"))
+print(" ".join(p["dist"] + "==" + md.version(p["dist"]) for p in listing["compiled"]))') || return 1
+        if [ "$(cat "$cache/compiled-venv/wanted" 2>/dev/null)" != "$wanted" ]; then
+            echo "vscode: a Python with only provguard's compiled dependencies" >&2
+            rm -rf "$cache/compiled-venv"
+            python3 -m venv "$cache/compiled-venv"
+            # shellcheck disable=SC2086  # one requirement per word
+            "$cache/compiled-venv/bin/pip" install -q --disable-pip-version-check --only-binary=:all: $wanted \
+                >"$cache/compiled-venv.log" 2>&1 || {
+                tail -40 "$cache/compiled-venv.log" >&2
+                return 1
+            }
+            echo "$wanted" >"$cache/compiled-venv/wanted"
+        fi
 
         local installed
         installed=$(node -p "require('$cache/cs/node_modules/code-server/package.json').version" 2>/dev/null || true)

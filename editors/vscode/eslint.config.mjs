@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', '.e2e/**'] },
+  { ignores: ['out/**', 'dist/**', 'bundled/**', 'node_modules/**', '.e2e/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -8,15 +8,20 @@
 // "paste", so the hint reached the server), accepts an inline suggestion from a stand-in completion extension
 // (e2e/fake-completions) with Tab and waits for its AI-completion diagnostics, applies "Mark as reviewed" from
 // the quick-fix menu, and saves.
-// Scenario `broken-server` is given a Python without provguard and waits for the message that says how to fix
-// it. The script prints one line per step, keeps screenshots in the artifacts folder, and exits 1 with the
-// reason when a step does not happen in time.
+// Scenario `zero-setup` is given a workspace with a provguard.toml and a Python that has only provguard's compiled
+// dependencies (no provguard): the extension's bundled provguard runs on it, and the marker's squiggle, the
+// Problems row and the status bar appear. Scenario `broken-server` is given a bare Python and waits for the one
+// notification that names what it lacks and how to install it. Scenario `not-applicable` is a Python project
+// that never uses provguard: the log says the server was not started, and no notification or status bar item
+// shows. In every scenario the interpreter comes from `provguard.interpreter` (the Python extension cannot be
+// installed offline) and no `provguard` is on PATH. The script prints one line per step, keeps screenshots in
+// the artifacts folder, and exits 1 with the reason when a step does not happen in time.
 
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -61,7 +66,7 @@ mkdirSync(join(dirs.user, 'User'), { recursive: true });
 mkdirSync(join(dirs.user, 'Machine'), { recursive: true });
 writeFileSync(
   join(dirs.user, 'Machine', 'settings.json'),
-  JSON.stringify({ 'provguard.server.pythonPath': opts.python }, null, 2),
+  JSON.stringify({ 'provguard.interpreter': [opts.python] }, null, 2),
 );
 writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
   'workbench.startupEditor': 'none',
@@ -76,10 +81,17 @@ writeFileSync(join(dirs.user, 'User', 'settings.json'), JSON.stringify({
   'workbench.tips.enabled': false,
   'provguard.reviewer': REVIEWER,
 }));
+// the edit scenario's project has no provguard config: its workspace setting is what turns provguard on there
+const workspaceSettings = { 'provguard.enable': true };
+if (opts.scenario === 'edit') {
+  mkdirSync(join(opts.workspace, '.vscode'), { recursive: true });
+  writeFileSync(join(opts.workspace, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings));
+}
 const config = join(state, 'config.yaml');
 writeFileSync(config, 'auth: none\ncert: false\n');
 const env = {
   ...process.env,
+  PATH: withoutProvguard(process.env.PATH ?? ''),
   XDG_CONFIG_HOME: join(dirs.xdg, 'config'),
   XDG_DATA_HOME: join(dirs.xdg, 'data'),
   XDG_CACHE_HOME: join(dirs.xdg, 'cache'),
@@ -144,6 +156,10 @@ try {
 
   if (opts.scenario === 'broken-server') {
     await brokenServer();
+  } else if (opts.scenario === 'zero-setup') {
+    await zeroSetup();
+  } else if (opts.scenario === 'not-applicable') {
+    await notApplicable();
   } else {
     await edit();
   }
@@ -227,25 +243,95 @@ async function edit() {
   mkdirSync(join(opts.workspace, '.vscode'), { recursive: true });
   writeFileSync(
     join(opts.workspace, '.vscode', 'settings.json'),
-    JSON.stringify({ 'provguard.severity': { 'undeclared-insertion': 'off' } }),
+    JSON.stringify({ ...workspaceSettings, 'provguard.severity': { 'undeclared-insertion': 'off' } }),
   );
   await until(async () => !(await problemTexts()).some((t) => /arrived as a paste insertion/.test(t)), 'the silenced rule to go');
   log('a settings change reached the server');
 }
 
+async function zeroSetup() {
+  await openFile('app.py');
+  await page.waitForSelector('.squiggly-warning, .squiggly-info', { timeout: 60_000 });
+  log('marker squiggle shown by the bundled server');
+  await status(/AI 4 lines/);
+  await page.keyboard.press('Control+Shift+M');
+  await problemRow(/ai-agent code from claude-code has not been reviewed/);
+  log('Problems lists the unreviewed AI block');
+  const toasts = await page.locator('.notification-toast').allInnerTexts();
+  if (toasts.some((t) => /provguard/.test(t))) {
+    throw new Error(`a provguard notification showed: ${JSON.stringify(toasts)}`);
+  }
+  await page.screenshot({ path: join(opts.artifacts, 'vscode-zero-setup.png') });
+}
+
 async function brokenServer() {
-  const toast = page.locator('.notification-toast', { hasText: 'could not start' });
+  const toast = page.locator('.notification-toast', { hasText: 'provguard' });
   await toast.first().waitFor({ timeout: 60_000 });
   const text = await toast.first().innerText();
-  for (const expected of [opts.python, 'pip install provguard', 'provguard.server.pythonPath', 'Open Settings', 'Show Log']) {
+  if (!/lacks \d+ compiled packages the server needs: google-re2, /.test(text)) {
+    throw new Error(`the start failure message does not name what is missing: ${JSON.stringify(text)}`);
+  }
+  for (const expected of [opts.python, '-m pip install provguard', 'provguard.interpreter', 'Show Output']) {
     if (!text.includes(expected)) {
       throw new Error(`the start failure message lacks ${JSON.stringify(expected)}: ${JSON.stringify(text)}`);
     }
   }
-  log('the start failure says how to fix it');
+  log('the start failure names the missing packages and how to install them');
   await status(/^\s*provguard\s*$/);
   log('the status bar shows the server is not running');
+  const count = await toast.count();
+  if (count !== 1) {
+    throw new Error(`${count} provguard notifications instead of one: ${JSON.stringify(await toast.allInnerTexts())}`);
+  }
   await page.screenshot({ path: join(opts.artifacts, 'vscode-broken-server.png') });
+  await toast.first().locator('.monaco-button', { hasText: 'Show Output' }).click();
+  await until(async () => /No module named[^]*To install exactly these:/.test(await outputText()), 'the output channel to list each missing package');
+  log('"Show Output" opens the log with the details');
+}
+
+async function notApplicable() {
+  await openFile('app.py');
+  // the log line is written once activation decided: after it, a start failure would already have been shown
+  await runCommand('provguard: Show Server Log');
+  await until(async () => (await outputText()).includes('provguard does not apply to this workspace'), 'the log to say provguard does not apply');
+  log('the log says the server was not started');
+  const toasts = await page.locator('.notification-toast').allInnerTexts();
+  if (toasts.some((t) => /provguard/.test(t))) {
+    throw new Error(`a provguard notification showed in a workspace without provguard: ${JSON.stringify(toasts)}`);
+  }
+  if ((await page.locator('.statusbar-item').allInnerTexts()).some((t) => /provguard/.test(t))) {
+    throw new Error('the status bar shows provguard in a workspace without provguard');
+  }
+  log('no notification and no status bar item');
+  await page.screenshot({ path: join(opts.artifacts, 'vscode-not-applicable.png') });
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function outputText() {
+  return (await page.locator('.part.panel .view-lines').allInnerTexts().catch(() => [])).join('\n').replace(/\u00a0/g, ' ');
+}
+
+/** PATH without the folders that hold a `provguard` executable: the extension must find its server otherwise. */
+function withoutProvguard(path) {
+  return path
+    .split(delimiter)
+    .filter((dir) => {
+      try {
+        accessSync(join(dir, 'provguard'), constants.X_OK);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+    .join(delimiter);
 }
 
 async function openFile(name) {
@@ -255,7 +341,7 @@ async function openFile(name) {
   await input.fill(name);
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
-  await until(async () => (await editorText()).includes('def generated'), `${name} to open`);
+  await until(async () => (await editorText()).includes('def '), `${name} to open`);
   log(`${name} opened`);
 }
 

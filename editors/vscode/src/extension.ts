@@ -1,10 +1,10 @@
 /**
- * The provguard extension: starts `provguard serve`, passes the settings, sends insertion hints (pastes,
- * accepted inline suggestions) and shows the active file's provenance in the status bar.
+ * The provguard extension: starts `provguard serve` where provguard applies (see applies.ts; server.ts says
+ * which server), passes the settings, sends insertion hints (pastes, accepted inline suggestions) and shows the
+ * active file's provenance in the status bar.
  */
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 
 import * as vscode from 'vscode';
 import {
@@ -19,21 +19,22 @@ import {
 import { ACCEPT_COMMANDS, acceptInlineSuggestion, completionTool } from './hints/completion';
 import { PASTE_MIME, PasteObserver } from './hints/paste';
 import { HintTracker, type InsertHint } from './hints/tracker';
+import { whyItApplies } from './applies';
 import { missingExecutable } from './executable';
+import { checkInterpreter, onInterpreterChange, selectedInterpreter } from './python';
 import { resolveServer, startFailure, type ServerCommand } from './server';
 import { serverSettings } from './settings';
 import { StatusBar } from './statusBar';
 import { findingItems } from './status';
 
 const DID_INSERT = 'provguard/didInsert';
-const run = promisify(execFile);
 const SOURCE = 'provguard';
 
 let controller: Controller | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('provguard');
-  controller = new Controller(output);
+  controller = new Controller(output, context.extensionPath);
   const tracker = new HintTracker((hint) => controller?.sendHint(hint));
   const status = new StatusBar(() => controller?.running);
   controller.onStateChange = () => {
@@ -83,9 +84,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('provguard.showFindings', showFindings),
     vscode.workspace.onDidChangeConfiguration((event) => controller?.configurationChanged(event)),
+    // a provguard config added later (or [tool.provguard] written into pyproject.toml) starts the server
+    ...['provguard.toml', 'pyproject.toml', '.provguard'].map((name) => {
+      const watcher = vscode.workspace.createFileSystemWatcher(`**/${name}`, false, name !== 'pyproject.toml', true);
+      const retry = (): void => {
+        void controller?.startIfApplies();
+      };
+      watcher.onDidCreate(retry);
+      watcher.onDidChange(retry);
+      return watcher;
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      void controller?.startIfApplies();
+    }),
   );
+  const interpreterWatch = await onInterpreterChange(() => {
+    if (controller?.usesPythonExtension === true) {
+      output.appendLine('The interpreter selected in the Python extension changed; restarting the server.');
+      void controller.restart();
+    }
+  });
+  if (interpreterWatch !== undefined) {
+    context.subscriptions.push(interpreterWatch);
+  }
   status.bind(context.subscriptions, (uri) => controller?.summary(uri) ?? Promise.resolve(undefined));
-  await controller.start();
+  await controller.startIfApplies();
 }
 
 export async function deactivate(): Promise<void> {
@@ -98,29 +121,88 @@ class Controller {
   /** Whether this start reached Running, and whether its failure was already shown. */
   private reachedRunning = false;
   private failureShown = false;
+  /** Whether provguard applies to this workspace: until then no server, no status bar item, no message. */
+  private active = false;
+  private starting: Promise<void> | undefined;
+  /** Whether the running server's interpreter is the Python extension's selection (restart when it changes). */
+  usesPythonExtension = false;
   onStateChange: () => void = () => undefined;
 
-  constructor(private readonly output: vscode.OutputChannel) {}
+  constructor(
+    private readonly output: vscode.OutputChannel,
+    private readonly extensionPath: string,
+  ) {}
 
-  get running(): boolean {
-    return this.client?.state === State.Running;
+  /** Undefined while provguard does not apply to the workspace (the status bar item stays hidden). */
+  get running(): boolean | undefined {
+    return this.active ? this.client?.state === State.Running : undefined;
+  }
+
+  async startIfApplies(): Promise<void> {
+    if (this.active) {
+      return;
+    }
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const why = whyItApplies(folders, vscode.workspace.getConfiguration('provguard').get('enable'));
+    if (why === undefined) {
+      this.output.appendLine(
+        'provguard does not apply to this workspace (no provguard.toml, .provguard or [tool.provguard] in ' +
+          'pyproject.toml, and provguard.enable is not on): the server is not started.',
+      );
+      return;
+    }
+    this.output.appendLine(`provguard applies: ${why}.`);
+    this.active = true;
+    await this.start();
   }
 
   async start(): Promise<void> {
+    if (!this.active) {
+      return;
+    }
+    this.starting ??= this.startOnce().finally(() => {
+      this.starting = undefined;
+    });
+    await this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     this.reachedRunning = false;
     this.failureShown = false;
     const config = vscode.workspace.getConfiguration('provguard');
-    const resolved = resolveServer(config.get('server.command'), config.get('server.pythonPath'));
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const expand = (value: unknown): unknown =>
+      typeof value === 'string' && folder !== undefined ? value.replaceAll('${workspaceFolder}', folder.uri.fsPath) : value;
+    const resolved = await resolveServer(
+      {
+        path: Array.isArray(config.get('path')) ? (config.get<unknown[]>('path') ?? []).map(expand) : expand(config.get('path')),
+        interpreter: Array.isArray(config.get('interpreter'))
+          ? (config.get<unknown[]>('interpreter') ?? []).map(expand)
+          : expand(config.get('interpreter')),
+        importStrategy: config.get('importStrategy'),
+        serverCommand: config.get('server.command'),
+        pythonPath: expand(config.get('server.pythonPath')),
+      },
+      {
+        missingExecutable: (command) => missingExecutable(command),
+        pythonExtensionInterpreter: () =>
+          selectedInterpreter(folder?.uri, (line) => {
+            this.output.appendLine(line);
+          }),
+        check: (python, strategy) => checkInterpreter(this.extensionPath, python, strategy),
+        bundledLibs: join(this.extensionPath, 'bundled', 'libs'),
+        pythonPath: process.env.PYTHONPATH,
+      },
+    );
+    for (const note of resolved.notes) {
+      this.output.appendLine(note);
+    }
     if (!resolved.ok) {
-      this.fail(`provguard: ${resolved.problem}.`);
+      this.fail(resolved.problem);
       return;
     }
     const server = resolved.server;
-    const missing = missingExecutable(server.command) ?? (await missingModule(server));
-    if (missing !== undefined) {
-      this.fail(startFailure(server, missing));
-      return;
-    }
+    this.usesPythonExtension = server.from === 'the Python extension';
     this.output.appendLine(`Starting ${[server.command, ...server.args].join(' ')} (from ${server.from})`);
     const client = new LanguageClient('provguard', 'provguard', serverOptions(server), this.clientOptions(server));
     this.client = client;
@@ -147,6 +229,10 @@ class Controller {
   }
 
   async restart(): Promise<void> {
+    if (!this.active) {
+      await this.startIfApplies();
+      return;
+    }
     await this.stop();
     await this.start();
   }
@@ -165,7 +251,15 @@ class Controller {
   }
 
   async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (event.affectsConfiguration('provguard.server')) {
+    if (event.affectsConfiguration('provguard.enable')) {
+      if (vscode.workspace.getConfiguration('provguard').get('enable') === false) {
+        this.active = false;
+        await this.stop();
+        this.onStateChange();
+      } else {
+        await this.startIfApplies();
+      }
+    } else if (['provguard.server', 'provguard.path', 'provguard.interpreter', 'provguard.importStrategy'].some((s) => event.affectsConfiguration(s))) {
       await this.restart();
     } else if (event.affectsConfiguration('provguard') && this.running) {
       const settings = serverSettings(vscode.workspace.getConfiguration('provguard'));
@@ -216,10 +310,11 @@ class Controller {
     this.failureShown = true;
     this.output.appendLine(message);
     this.onStateChange();
-    void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((choice) => {
+    // one notification per start, whatever else fails after it; the details are in the output channel
+    void vscode.window.showErrorMessage(message, 'Show Output', 'Open Settings').then((choice) => {
       if (choice === 'Open Settings') {
-        void vscode.commands.executeCommand('workbench.action.openSettings', 'provguard.server');
-      } else if (choice === 'Show Log') {
+        void vscode.commands.executeCommand('workbench.action.openSettings', '@ext:provguard.provguard');
+      } else if (choice === 'Show Output') {
         this.output.show(true);
       }
     });
@@ -230,28 +325,13 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** For an interpreter: whether it can import provguard, so "not installed there" is said plainly. */
-async function missingModule(server: ServerCommand): Promise<string | undefined> {
-  if (server.from !== 'provguard.server.pythonPath') {
-    return undefined;
-  }
-  try {
-    await run(server.command, ['-c', 'import provguard'], { timeout: 30_000 });
-    return undefined;
-  } catch (error) {
-    const stderr = (error as { stderr?: unknown }).stderr;
-    const last = typeof stderr === 'string' ? stderr.trim().split('\n').pop() : undefined;
-    return last !== undefined && last !== '' ? last : errorText(error);
-  }
-}
-
 function serverOptions(server: ServerCommand): ServerOptions {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return {
     command: server.command,
     args: [...server.args],
     // stdio without TransportKind.stdio, which would append a `--stdio` flag `provguard serve` does not take
-    options: folder !== undefined ? { cwd: folder } : {},
+    options: { ...(folder !== undefined ? { cwd: folder } : {}), env: { ...process.env, ...server.env } },
   };
 }
 

@@ -39,7 +39,12 @@ export class StatusBar implements vscode.Disposable {
 
   private async update(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
-    if (!this.running()) {
+    const running = this.running();
+    if (running === undefined) {
+      this.item.hide(); // provguard does not apply to this workspace
+      return;
+    }
+    if (!running) {
       this.item.text = '$(error) provguard';
       this.item.tooltip = 'provguard: the language server is not running. Click to see its log.';
       this.item.command = 'provguard.showLog';

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { missingExecutable } from '../../src/executable';
-import { resolveServer, startFailure } from '../../src/server';
 import { serverSettings, type Inspected } from '../../src/settings';
 import { findingItems, statusText } from '../../src/status';
 
@@ -36,34 +35,6 @@ describe('settings sent to the server', () => {
 });
 
 describe('starting the server', () => {
-  it('uses the command setting first, then the Python interpreter, then provguard on PATH', () => {
-    assert.deepEqual(resolveServer(['/opt/pg/bin/provguard', 'serve'], '/usr/bin/python3'), {
-      ok: true,
-      server: { command: '/opt/pg/bin/provguard', args: ['serve'], from: 'provguard.server.command' },
-    });
-    assert.deepEqual(resolveServer([], ' /w/.venv/bin/python '), {
-      ok: true,
-      server: { command: '/w/.venv/bin/python', args: ['-m', 'provguard', 'serve'], from: 'provguard.server.pythonPath' },
-    });
-    assert.deepEqual(resolveServer(undefined, ''), {
-      ok: true,
-      server: { command: 'provguard', args: ['serve'], from: 'PATH' },
-    });
-  });
-
-  it('refuses a command list with a non-string part', () => {
-    assert.equal(resolveServer(['provguard', 3], '').ok, false);
-  });
-
-  it('says how to install the server when it is not on PATH', () => {
-    const server = { command: 'provguard', args: ['serve'], from: 'PATH' } as const;
-    const missing = missingExecutable('provguard', '/nonexistent');
-    assert.equal(missing, 'provguard is not on PATH');
-    const message = startFailure(server, missing);
-    assert.match(message, /pip install provguard/);
-    assert.match(message, /provguard\.server\.pythonPath/);
-  });
-
   it('finds an executable by path and refuses a file that cannot be run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'provguard-exe-'));
     const tool = join(dir, 'provguard');
