@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from ledger_support import Store, make_store
 def _no_team_ledger_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's PROVGUARD_LEDGER_URL would send every test's ledger to their team's server."""
     monkeypatch.delenv("PROVGUARD_LEDGER_URL", raising=False)
+
+
+os.environ["PROVGUARD_DAEMON"] = "0"  # for module-scoped servers too, which start before the fixture below runs
 
 
 @pytest.fixture(autouse=True)

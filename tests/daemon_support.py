@@ -127,6 +127,33 @@ def _end(pid: int) -> None:
             return
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid`, parents before their children (a session's watcher, then its child)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *descendants(child)]
+    return found
+
+
+def gone(pid: int) -> bool:
+    """Waits (up to WAIT) until `pid` has exited; whether it has."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def daemons(cache: Path, idle: float = 120.0) -> Iterator[Daemons]:
     """A fresh runtime folder (short: socket paths are limited to 107 bytes) and a finalizer for its daemons.
     A daemon nobody stops still leaves after `idle` seconds."""

@@ -3,7 +3,9 @@
 Each command module has `register(subparsers)`, which adds its parser and sets `run` to a function taking
 the parsed arguments and returning the exit code. Modules import their heavy dependencies inside `run`.
 `provguard hook` and `provguard guard` skip even the parser: agents wait for them, so they go first to
-`provguard.daemon.client`, which asks a resident provguard and imports the command only when none answers.
+`provguard.daemon.client`, which asks a resident provguard and imports the command only when none answers;
+`provguard serve` and `check` go to `provguard.daemon.session`, which has the daemon fork an already-imported
+child to run them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provguard.daemon.client import main as agent_call
 
         return agent_call(arguments[0], arguments[1:])
+    if arguments[:1] in (["serve"], ["check"]):  # a child the daemon forks, already imported, else in-process
+        from provguard.daemon.session import forwardable
+        from provguard.daemon.session import main as forked
+
+        if forwardable(arguments):
+            return forked(arguments)
     return dispatch(arguments)
 
 

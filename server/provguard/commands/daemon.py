@@ -1,6 +1,7 @@
 """`provguard daemon`: the resident provguard that answers agents' guard and hook calls over a Unix socket
-(provguard.daemon says why). The first guard or hook call that finds none starts one; this command runs one
-in the foreground, or asks the running one for its status or to stop."""
+(provguard.daemon says why) and forks warm `provguard serve` sessions (daemon/fork.py). The first guard, hook
+or serve call that finds none starts one; this command runs one in the foreground, or asks the running one
+for its status or to stop."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "daemon", "answer agents' guard and hook calls from a resident process")
     parser.add_argument("--idle-timeout", type=float, metavar="SECONDS",
                         help="leave after this long without a call (default: $PROVGUARD_DAEMON_IDLE, else 600)")
+    parser.add_argument("--preload", action="store_true",
+                        help="load the language server when first idle, so that the first `provguard serve` it "
+                             "forks starts warm (else the first session loads it)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--status", action="store_true", help="say whether one runs for this user and provguard")
     what.add_argument("--stop", action="store_true", help="ask the running one to leave")
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from provguard.daemon.server import Daemon, idle_timeout
 
     idle = args.idle_timeout if args.idle_timeout is not None else idle_timeout()
-    refused = Daemon(place, idle, sys.stderr).run()
+    refused = Daemon(place, idle, sys.stderr, preload=args.preload).run()
     if refused is None:
         return EXIT_CLEAN
     print(f"provguard daemon: {refused.reason}" + (f" (pid {refused.pid}, {place.socket})" if refused.pid else ""),

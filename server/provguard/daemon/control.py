@@ -18,7 +18,7 @@ TIMEOUT = 2.0
 class Status:
     pid: int
     served: int
-    """Guard and hook calls answered since it started."""
+    """Guard and hook calls answered, and `provguard serve` sessions forked, since it started."""
     started: float
     idle_timeout: float
     socket: str

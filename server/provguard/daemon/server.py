@@ -16,8 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from provguard.daemon import calls, peer, wire
-from provguard.daemon.client import receive
+from provguard.daemon import calls, fork, peer, wire
 from provguard.daemon.place import Place, identity, prepare
 
 DEFAULT_IDLE = 600.0
@@ -32,7 +31,9 @@ BACKLOG = 64
 
 @dataclass
 class Job:
-    call: calls.Call
+    call: calls.Call | fork.Session
+    """A guard or hook call, or a `provguard serve` session to fork (its reply is then empty: the forked
+    watcher answers on the connection)."""
     reply: bytes = b""
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -53,7 +54,7 @@ def refused(reason: str) -> bytes:
 
 
 class Daemon:
-    def __init__(self, place: Place, idle_timeout: float, log: TextIO) -> None:
+    def __init__(self, place: Place, idle_timeout: float, log: TextIO, preload: bool = False) -> None:
         self.place = place
         self.idle_timeout = idle_timeout
         self.log = log
@@ -64,6 +65,9 @@ class Daemon:
         self._busy = threading.Lock()
         self._connections = 0
         self._last = time.monotonic()
+        self._preloaded = not preload
+        """With `preload`, the language server is loaded at the first quiet moment; else for the first session
+        (loading it takes the main thread for ~1 s, which a guard call must not wait for unasked)."""
 
     def run(self) -> Refused | None:
         """Serves until idle or stopped; Refused without serving when it cannot or need not."""
@@ -129,13 +133,33 @@ class Daemon:
             try:
                 job = self.jobs.get(timeout=POLL)
             except queue.Empty:
+                if not self._preloaded:
+                    self._preload()
+                    continue
                 if self._idle_for() >= self.idle_timeout:
                     self._say(f"idle for {self.idle_timeout:g} s")
                     return
                 continue
             self._run(job)
 
+    def _preload(self) -> None:
+        """The language server's imports, on the main thread once nothing waits (fork.py says why)."""
+        self._preloaded = True
+        try:
+            fork.preload()
+        except Exception as exc:  # sessions then run in their callers' processes
+            self._say(f"cannot load the language server: {type(exc).__name__}: {exc}")
+
     def _run(self, job: Job) -> None:
+        if isinstance(job.call, fork.Session):
+            if not self._preloaded:
+                self._preload()
+            problem = fork.start(job.call)
+            job.call.close()
+            self.served += problem is None
+            job.reply = b"" if problem is None else refused(problem)
+            job.done.set()
+            return
         try:
             answer = calls.run(job.call)
         except (Exception, SystemExit) as exc:  # the client judges in-process; the daemon stays for the next call
@@ -153,6 +177,8 @@ class Daemon:
                 job = self.jobs.get_nowait()
             except queue.Empty:
                 return
+            if isinstance(job.call, fork.Session):
+                job.call.close()
             job.reply = refused("the daemon is leaving")
             job.done.set()
 
@@ -191,10 +217,17 @@ class Daemon:
         if refusal is not None:
             self._say(f"refused a connection: {refusal}")
             return refused(refusal)
+        message, fds = fork.receive(connection, time.monotonic() + READ_TIMEOUT)
         try:
-            word, their_identity, fields = wire.decode(receive(connection, time.monotonic() + READ_TIMEOUT))
+            word, their_identity, fields = wire.decode(message)
         except wire.WireError as exc:
+            fork.close_all(fds)
             return refused(f"garbled call: {exc}")
+        call: calls.Call | fork.Session | str = "descriptors come with `serve` and `check` only"
+        if word == "serve" and their_identity == identity():
+            call = fork.parse(fields, fds, connection.fileno())
+        if not isinstance(call, fork.Session):
+            fork.close_all(fds)
         if their_identity != identity():
             return refused(f"this daemon serves provguard {identity()}, not {their_identity}")
         if word == "status":
@@ -203,7 +236,8 @@ class Daemon:
         if word == "stop":
             self.stopping.set()
             return reply("ok", [])
-        call = calls.parse(word, fields)
+        if word != "serve":
+            call = calls.parse(word, fields) if not fds else call
         if isinstance(call, str):
             return refused(call)
         job = Job(call)

@@ -38,8 +38,9 @@ def claim_attempt(place: Place, now: float | None = None) -> bool:
     return True
 
 
-def start(place: Place) -> bool:
-    """Starts `provguard daemon` detached, unless an attempt was made lately; True when one was started."""
+def start(place: Place, preload: bool = False) -> bool:
+    """Starts `provguard daemon` detached, unless an attempt was made lately; True when one was started.
+    `preload`: it loads the language server when first idle (started by `provguard serve`, for the next one)."""
     if prepare(place) is not None or not claim_attempt(place):
         return False
     _flush()  # what the agent reads is out before the fork, and never written twice
@@ -48,7 +49,7 @@ def start(place: Place) -> bool:
     except OSError:
         return False
     if child == 0:  # pragma: no cover - runs in the forked child, which never returns here
-        _detached_exec(place)
+        _detached_exec(place, ["--preload"] if preload else [])
     return _reaped(child)
 
 
@@ -69,7 +70,7 @@ def _reaped(child: int) -> bool:
     return True
 
 
-def _detached_exec(place: Place) -> None:  # pragma: no cover - the child side of start()
+def _detached_exec(place: Place, options: list[str]) -> None:  # pragma: no cover - the child side of start()
     """In the first child: a new session, a second fork so the daemon is no child of the agent's process, then
     the daemon with stdin on /dev/null and stdout, stderr in the log file."""
     try:
@@ -82,6 +83,6 @@ def _detached_exec(place: Place) -> None:  # pragma: no cover - the child side o
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.chdir("/")
-        os.execv(sys.executable, [sys.executable, "-m", "provguard", "daemon"])
+        os.execv(sys.executable, [sys.executable, "-m", "provguard", "daemon", *options])
     finally:
         os._exit(127)

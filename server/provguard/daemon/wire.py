@@ -4,7 +4,9 @@ A message is a header line, `provguard-daemon/1 <word> <identity>\n`, then field
 a newline and that many bytes. A request's word is its operation (`guard`, `hook`, `status`, `stop`); a reply's
 is `ok` or `refused`. The identity (place.identity) makes a daemon of another provguard refuse the call rather
 than answer it with other code. Fields are bytes, so the environment and paths travel exactly as the
-operating system gave them (no JSON, which would also cost the client the `re` import).
+operating system gave them (no JSON, which would also cost the client the `re` import). A `serve` call comes
+with descriptors attached and is answered by two one-field messages, `started` and then `exited` or `killed`,
+on a connection that stays open for the session (session.py, fork.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 MAGIC = b"provguard-daemon/1"
 MAX_MESSAGE = 256 * 1024 * 1024
 """A request past this is refused (the call is judged in-process); far above any agent payload."""
-OPERATIONS = ("guard", "hook", "status", "stop")
+OPERATIONS = ("guard", "hook", "status", "stop", "serve")
 
 
 class WireError(Exception):
