@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -143,6 +144,29 @@ def test_a_pack_edited_while_the_daemon_runs_is_honoured_at_the_next_call(run: D
     (project / "provguard.toml").unlink()  # back to the default pack
     assert decision("claude-code", run.run("guard", "claude-code", stdin=data, cwd=project))[0] == "deny"
     assert run.served() == 3
+
+
+def test_a_daemon_whose_code_changed_on_disk_refuses_the_call_which_is_judged_in_process_and_leaves(
+        run: Daemons, tmp_path: Path) -> None:
+    """An editable install edited, or the same version reinstalled: the running daemon must not go on judging
+    with the old code."""
+    import provguard.guard.run as guard_code
+
+    project = make_project(tmp_path / "shop")
+    data = payload("claude-code-write-test-file.json", project)
+    expected = run.run("guard", "claude-code", stdin=data, cwd=project, env=run.off)
+    daemon = run.start()
+    assert run.run("guard", "claude-code", stdin=data, cwd=project).stdout == expected.stdout
+    assert run.served() == 1
+
+    source = Path(guard_code.__file__)
+    status = source.stat()
+    os.utime(source, ns=(status.st_atime_ns, time.time_ns()))  # as an edit would leave it; the text is unchanged
+
+    done = run.run("guard", "claude-code", stdin=data, cwd=project)
+    assert (done.returncode, done.stdout) == (expected.returncode, expected.stdout)
+    assert daemon.wait(timeout=60) == 0
+    assert f"provguard's code changed since this daemon started ({source})" in run.log()
 
 
 def test_concurrent_calls_all_get_their_own_answer(run: Daemons, tmp_path: Path) -> None:

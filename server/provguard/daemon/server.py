@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from provguard.daemon import calls, fork, peer, wire
+from provguard.daemon.freshness import LoadedCode
 from provguard.daemon.place import Place, identity, prepare
 
 DEFAULT_IDLE = 600.0
@@ -62,6 +63,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.served = 0
         self.started = time.time()
+        self.code = LoadedCode()
         self._busy = threading.Lock()
         self._connections = 0
         self._last = time.monotonic()
@@ -240,6 +242,12 @@ class Daemon:
             call = calls.parse(word, fields) if not fds else call
         if isinstance(call, str):
             return refused(call)
+        if (changed := self.code.changed()) is not None:  # the caller answers with the code on disk
+            if isinstance(call, fork.Session):
+                call.close()
+            self._say(f"leaving: provguard's code changed since this daemon started ({changed})")
+            self.stopping.set()
+            return refused(f"provguard's code changed since this daemon started ({changed})")
         job = Job(call)
         with self._busy:
             self._last = time.monotonic()  # only calls keep the daemon up: asking its status does not
