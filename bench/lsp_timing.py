@@ -225,10 +225,10 @@ async def _pull(client: BenchClient, uri: str) -> Arrival:
 
 
 async def pull_latencies(root: Path, path: Path, text: str, edits: list[Edit], warmup: int,
-                         timeout: float) -> Latencies:
+                         timeout: float, command: Sequence[str] = SERVER_COMMAND) -> Latencies:
     """A pull client: didChange, then at once textDocument/diagnostic, timed to its response."""
     client = BenchClient()
-    await client.launch(SERVER_COMMAND)
+    await client.launch(command)
     result = Latencies()
     uri = path.as_uri()
     try:

@@ -78,6 +78,7 @@ def test_incremental_edits_give_the_text_the_client_has(text: str, encoding: Enc
         doc.replace(first, last, new_text)
         client = client[:start] + new_text + client[end:]
         assert doc.source == server_bytes(client)
+        assert list(doc.lines.starts) == list(LineIndex(doc.source).starts)  # updated in place, as if rebuilt
 
 
 @settings(derandomize=True, max_examples=200, deadline=None)

@@ -250,3 +250,32 @@ def test_a_query_cut_short_by_the_match_limit_covers_the_whole_span(tmp_path: Pa
 
     # fail closed: a query that may have missed scopes never narrows its rule
     assert hits == ([doc.text[: -len("\n")]] if covered else [])
+
+
+PAST_THE_LAST_UNIT = """\
+import sys
+from provguard import languages
+from provguard.documents import Document
+from provguard.policy.scopes import scope_ranges
+
+QUERY = "(function_definition) @scope"
+for text in (b"", b"x", b"x = 1\\n\\n\\n", b"def f():\\n    pass\\n", b"(", b"# only a comment"):
+    doc = Document("a.py", languages.detect("a.py"), text, 1)
+    for start in range(len(text) + 3):
+        for end in (start, start + 1, len(text) + 5):
+            scope_ranges(doc, "python", QUERY, start, end)
+print("answered")
+"""
+
+
+def test_a_scope_asked_about_a_range_past_the_last_statement_answers() -> None:
+    """An empty file, or a span in trailing blank lines: py-tree-sitter 0.26.1 crashes the process when asked
+    for the root's first child at a byte no child reaches (found by the guard's fuzz test). A process of its
+    own, so that a crash fails this test rather than ending the run."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PAST_THE_LAST_UNIT], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+    assert (done.returncode, done.stdout) == (0, "answered\n"), done.stderr[-2000:]

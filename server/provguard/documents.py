@@ -6,6 +6,7 @@ from dataclasses import InitVar, dataclass, field
 
 import tree_sitter as ts
 
+from provguard.edit_memo import EditMemo
 from provguard.languages import Language
 from provguard.positions import LineIndex
 
@@ -22,6 +23,8 @@ class Document:
     _parser: ts.Parser | None = field(default=None, init=False, repr=False)
     refused: str | None = field(default=None, init=False)
     """Why the text is not parsed although its language has a grammar (one that would crash on it)."""
+    memo: EditMemo = field(default_factory=EditMemo, init=False, repr=False)
+    """Parts of the last analysis that edits since did not touch (valid only with the tree they came from)."""
     parse: InitVar[bool] = True
     """False to leave the tree unparsed until `ensure_tree` (a report placing findings needs no tree)."""
 
@@ -46,6 +49,7 @@ class Document:
     def ensure_tree(self) -> None:
         """Parses again when the tree was released (see `release_tree`)."""
         if self.tree is None and self._parser is not None:
+            self.memo.clear()
             self.tree = self._parsed()
 
     def release_tree(self) -> None:
@@ -56,29 +60,36 @@ class Document:
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace bytes [start, end) and reparse incrementally from the edited old tree (if one is kept)."""
         new = new_text.encode("utf-8", errors="surrogatepass")
-        old_lines = self.lines
-        start_point = old_lines.point(start)
-        old_end_point = old_lines.point(end)
+        lines = self.lines
+        start_point = lines.point(start)
+        old_end_point = lines.point(end)
         self.source = self.source[:start] + new + self.source[end:]
-        self.lines = LineIndex(self.source)
-        if self._parser is not None and self.tree is not None:
-            if self._check() is not None:  # the edit made it a text the grammar must not see
-                self.tree = None
-                return
-            self.tree.edit(
-                start_byte=start,
-                old_end_byte=end,
-                new_end_byte=start + len(new),
-                start_point=start_point,
-                old_end_point=old_end_point,
-                new_end_point=self.lines.point(start + len(new)),
-            )
-            self.tree = self._parser.parse(self.source, self.tree)
+        lines.edited(start, end, self.source)  # in place: a rebuilt index costs a pass over the whole text
+        old_tree = self.tree
+        if self._parser is None or old_tree is None:
+            self.memo.clear()
+            return
+        if self._check() is not None:  # the edit made it a text the grammar must not see
+            self.tree = None
+            self.memo.clear()
+            return
+        old_tree.edit(
+            start_byte=start,
+            old_end_byte=end,
+            new_end_byte=start + len(new),
+            start_point=start_point,
+            old_end_point=old_end_point,
+            new_end_point=lines.point(start + len(new)),
+        )
+        self.tree = self._parser.parse(self.source, old_tree)
+        changed = [(r.start_byte, r.end_byte) for r in old_tree.changed_ranges(self.tree)]
+        self.memo.edited(start, end, start + len(new), changed)
 
     def set_text(self, text: str) -> None:
         """Replace the whole text (full-document sync) with a fresh parse."""
         self.source = text.encode("utf-8", errors="surrogatepass")
         self.lines = LineIndex(self.source)
+        self.memo.clear()
         if self._parser is not None:
             self.tree = self._parsed()
 

@@ -65,6 +65,24 @@ class LineIndex:
         if source and source[-1:] not in b"\r\n":
             self.starts.pop()  # the last line has no line break: no line starts after it
 
+    def edited(self, start: int, old_end: int, source: bytes) -> None:
+        """Bytes [start, old_end) of the indexed text were replaced, giving `source`: only the lines around
+        the edit are split again (from the line before it, since "\\r" + "\\n" may join into one break), the
+        starts after it move."""
+        starts = self.starts
+        delta = len(source) - len(self._source)
+        first = max(self.line_of(start) - 1, 0)
+        after = bisect_right(starts, old_end + 1)  # the first line whose break before it the edit left alone
+        low = starts[first]
+        high = starts[after] + delta if after < len(starts) else len(source)
+        piece = source[low:high]
+        middle = array("q", accumulate(map(len, piece.splitlines(keepends=True)), initial=low))
+        if after < len(starts) or (source and source[-1:] not in b"\r\n"):
+            middle.pop()  # the start of line `after` (kept below), or no line after a last line without a break
+        tail = starts[after:]
+        self.starts = starts[:first] + middle + (array("q", map(delta.__add__, tail)) if delta else tail)
+        self._source = source
+
     @property
     def line_count(self) -> int:
         return len(self.starts)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Hashable, Iterable
+from typing import Any, cast
 
 from lsprotocol import types
 
+from provguard.documents import Document
+from provguard.findings import Finding
 from provguard.lsp import pack_files
 from provguard.lsp.convert import diagnostic
 from provguard.lsp.server import ProvguardServer
+from provguard.positions import Encoding
 from provguard.session import OpenDocument
 
 log = logging.getLogger(__name__)
@@ -46,8 +50,29 @@ def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, An
         log.exception("analysis failed for %s", opened.uri)
         ls.notify_user(f"analysis failed for {opened.relative_path}; see the log", types.MessageType.Error)
         return []
-    enc = ls.position_encoding
-    return [diagnostic(f, doc.lines, enc, doc.version) for f in analysis.findings] + pack_files.diagnostics(ls, opened)
+    return rendered(analysis.findings, doc, ls.position_encoding) + pack_files.diagnostics(ls, opened)
+
+
+def rendered(findings: Iterable[Finding], doc: Document, enc: Encoding) -> list[dict[str, Any]]:
+    """The findings' JSON, each reused from an earlier publish when no edit since started before its end (only
+    the version in `data` changes); the memo keeps the ones given this time."""
+    known = doc.memo.diagnostics
+    kept: dict[Hashable, tuple[int, object]] = {}
+    out: list[dict[str, Any]] = []
+    for finding in findings:
+        key = ("lsp", enc, finding.rule_id, finding.start, finding.end, finding.severity, finding.message,
+               finding.note, finding.url, finding.fixes)
+        earlier = known.get(key)
+        if earlier is None:
+            json = diagnostic(finding, doc.lines, enc, doc.version)
+            kept[key] = (finding.end, json)
+        else:
+            kept[key] = earlier
+            last = cast("dict[str, Any]", earlier[1])
+            json = {**last, "data": {**last["data"], "version": doc.version}}
+        out.append(json)
+    doc.memo.diagnostics = kept
+    return out
 
 
 def publish(ls: ProvguardServer, uri: str) -> None:

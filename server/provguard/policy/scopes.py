@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -35,6 +34,7 @@ import tree_sitter as ts
 from provguard.documents import Document
 from provguard.languages import by_id
 from provguard.policy.linear_regex import RegexError, compile_linear
+from provguard.policy.query_tokens import query_tokens as _query_tokens
 
 SCOPE_CAPTURE = "scope"
 TEXT_PREDICATES = ("eq?", "not-eq?", "any-eq?", "any-not-eq?", "match?", "not-match?", "any-match?",
@@ -57,8 +57,6 @@ MAX_TOP_PATTERNS = 16
 MATCH_LIMIT = 1024
 """In-progress matches a running query may keep; past it tree-sitter drops some, so the result is unsure."""
 _ERROR_AT = re.compile(r"row (\d+)(?:, column (\d+))?")
-_STRING_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}
-_NOT_IN_NAMES = frozenset('()[]"@;')
 
 
 class ScopeQueryError(ValueError):
@@ -75,6 +73,9 @@ class ScopeQuery:
     """A compiled query; its captures are only ever taken with the predicates evaluated here."""
 
     query: ts.Query
+    roots: frozenset[str] | None = None
+    """The node types its patterns start at; None when a pattern spans siblings or starts at any node (`_`),
+    so its answer may depend on text far from the range asked about."""
 
     def captures(self, root: ts.Node, start: int, end: int) -> list[ts.Node] | None:
         """The @scope nodes, or None when the query hit MATCH_LIMIT and may have missed some."""
@@ -102,7 +103,38 @@ def compile_scope(language_id: str, source: str) -> ScopeQuery:
     names = {query.capture_name(i) for i in range(query.capture_count)}
     if SCOPE_CAPTURE not in names:
         raise ScopeQueryError(f"the query captures no @{SCOPE_CAPTURE} node: mark the node the rule covers")
-    return ScopeQuery(query)
+    return ScopeQuery(query, _pattern_roots(query, rewritten.encode("utf-8")))
+
+
+def _pattern_roots(query: ts.Query, source: bytes) -> frozenset[str] | None:
+    """The node types the query's patterns are rooted at, read from each pattern's text: the names right after
+    the opening brackets (every alternative's, for an alternation)."""
+    roots: set[str] = set()
+    for i in range(query.pattern_count):
+        if not query.is_pattern_rooted(i) or query.is_pattern_non_local(i):
+            return None
+        text = source[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8")
+        tokens = [(kind, name) for kind, name, _ in _query_tokens(text) if kind != "capture"]
+        depth = 0
+        alternation = False
+        for index, (kind, name) in enumerate(tokens):
+            if kind == "open":
+                depth += 1
+                alternation = alternation or name == "["
+                continue
+            if kind == "close":
+                depth -= 1
+                continue
+            if kind == "predicate":
+                continue
+            before = tokens[index - 1] if index else ("", "")
+            if before == ("open", "(") or (kind == "string" and before[0] == "open"):
+                roots.add(name if kind == "symbol" else '"')
+                if not alternation:
+                    break
+            if not alternation:
+                return None  # a bare `_` or something not read here: treated as reaching anywhere
+    return frozenset(roots) if "_" not in roots else None
 
 
 def scope_ranges(doc: Document, language_id: str, source: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -111,11 +143,49 @@ def scope_ranges(doc: Document, language_id: str, source: str, start: int, end: 
     of it for a text its grammar must not be given (Language.refuse): a crafted file must not slip by unparsed."""
     if doc.tree is None:
         return [(start, end)] if doc.refused else []
-    nodes = compile_scope(language_id, source).captures(doc.tree.root_node, start, end)
+    compiled = compile_scope(language_id, source)
+    root = doc.tree.root_node
+    if compiled.roots is None or root.type in compiled.roots:
+        return _ranges(compiled, root, language_id, source, start, end)
+    # Every match starts inside one top-level node: the answer depends on the ones the range touches alone.
+    key = (language_id, source, start, end)
+    known = doc.memo.scopes.get(key)
+    if known is not None:
+        return list(known[2])
+    found = _ranges(compiled, root, language_id, source, start, end)
+    low, high = _units_around(root, start, end)
+    doc.memo.scopes[key] = (min(low, start), max(high, end), tuple(found))
+    return found
+
+
+def _ranges(compiled: ScopeQuery, root: ts.Node, language_id: str, source: str, start: int,
+            end: int) -> list[tuple[int, int]]:
+    nodes = compiled.captures(root, start, end)
     if nodes is None:
         _warn_cut_short(language_id, source)
         return [(start, end)]
     return sorted({(n.start_byte, n.end_byte) for n in nodes if n.start_byte < end and n.end_byte > start})
+
+
+def _units_around(root: ts.Node, start: int, end: int) -> tuple[int, int]:
+    """The bytes of the root's children that touch [start, end] (inclusive bounds).
+
+    Walked with a cursor: py-tree-sitter 0.26.1's `Node.first_child_for_byte` crashes the process when no child
+    ends past the byte (an empty file, a range at the end of the text); the cursor's own lookup says None."""
+    low, high = start, end
+    cursor = root.walk()
+    if cursor.goto_first_child_for_byte(max(start - 1, 0)) is None and not cursor.goto_last_child():
+        return low, high  # no children at all
+    cursor.goto_previous_sibling()  # the unit just before may end where the range starts
+    while True:
+        child = cursor.node
+        if child is None or child.start_byte > end + 1:
+            break
+        if child.end_byte >= start - 1:
+            low, high = min(low, child.start_byte), max(high, child.end_byte)
+        if not cursor.goto_next_sibling():
+            break
+    return low, high
 
 
 @lru_cache(maxsize=64)
@@ -297,71 +367,3 @@ def _located(source: str, text: str) -> ScopeQueryError:
 def _row_column(source: str, offset: int) -> tuple[int, int]:
     row = source.count("\n", 0, offset)
     return row, offset - (source.rfind("\n", 0, offset) + 1)
-
-
-def _query_tokens(source: str) -> Iterator[tuple[str, str, int]]:
-    """The parts of a query that matter here, with their offsets: `open` and `close` for parentheses and
-    brackets, `predicate` for a predicate's name (at its `#` or `.`), `capture` names, decoded `string`
-    literals and other `symbol`s. Strings and comments are read as tree-sitter reads them (a string ends at
-    its quote or, unterminated, at the line's end; `;` comments to the line's end)."""
-    i, n = 0, len(source)
-    while i < n:
-        c = source[i]
-        if c == ";":
-            newline = source.find("\n", i)
-            i = n if newline == -1 else newline
-        elif c == '"':
-            chars: list[str] = []
-            j = i + 1
-            while j < n and source[j] not in '"\n':
-                if source[j] == "\\" and j + 1 < n:
-                    chars.append(_STRING_ESCAPES.get(source[j + 1], source[j + 1]))
-                    j += 2
-                else:
-                    chars.append(source[j])
-                    j += 1
-            yield "string", "".join(chars), i
-            i = j + 1
-        elif c in "([":
-            yield "open", c, i
-            i += 1
-            if c == "(":  # `(#name?` or `(.name?`, with any space or comment between: a predicate
-                j = _skip_space(source, i)
-                if j < n and source[j] in "#.":
-                    name_end = _name_end(source, j + 1)
-                    yield "predicate", source[j + 1 : name_end], j
-                    i = name_end
-        elif c in ")]":
-            yield "close", c, i
-            i += 1
-        elif c == "@":
-            end = _name_end(source, i + 1)
-            yield "capture", source[i + 1 : end], i
-            i = max(end, i + 1)
-        elif c.isspace():
-            i += 1
-        else:
-            end = _name_end(source, i)
-            yield "symbol", source[i:end], i
-            i = max(end, i + 1)
-
-
-def _skip_space(source: str, i: int) -> int:
-    """The index of the next character that is neither space nor inside a comment."""
-    while i < len(source):
-        if source[i].isspace():
-            i += 1
-        elif source[i] == ";":
-            newline = source.find("\n", i)
-            i = len(source) if newline == -1 else newline
-        else:
-            break
-    return i
-
-
-def _name_end(source: str, i: int) -> int:
-    """The end of a name from `i`: as far as tree-sitter could read one, and further (a name provguard reads
-    longer than tree-sitter does is refused, never let through)."""
-    while i < len(source) and not source[i].isspace() and source[i] not in _NOT_IN_NAMES:
-        i += 1
-    return i

@@ -17,11 +17,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import tree_sitter as ts
 
 from provguard.documents import Document
 from provguard.languages import PLAIN_COMMENT_PREFIXES
+from provguard.provenance.marker_fields import ByteOffsets, readable
+from provguard.provenance.marker_fields import tokens as body_tokens
 from provguard.provenance.origin import Evidence, Kind, MarkerComment, MarkerField, Origin, Span
 from provguard.provenance.tools import infer_vendor
 from provguard.provenance.units import next_unit_end
@@ -35,7 +38,6 @@ MARKER_KINDS = tuple(k.value for k in (Kind.AI_COMPLETION, Kind.AI_AGENT, Kind.A
 _OPENER = re.compile(
     r"\A\s*(?P<open>#+|//[/!]?|--(?:\[(?P<level>=*)\[)?|/\*+!?|=begin|<!--|;+|%+)?[\s*]*provguard:")
 _BLOCK_CLOSERS = {"/*": "*/", "=begin": "=end", "<!--": "-->"}
-_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _DIRECTIVE = re.compile(r"allow(?![A-Za-z0-9_.=-])")
 
 
@@ -62,14 +64,14 @@ def scan(doc: Document) -> MarkerScan:
     problems: list[MarkerProblem] = []
     directives: list[tuple[int, int]] = []
     open_begin: tuple[MarkerComment, Origin | None] | None = None
-    for comment_start, comment_end in _marker_comments(doc):
-        if is_directive(doc.source[comment_start:comment_end]):
+    for comment_start, comment_end, reading in _readings(doc):
+        if reading is None:
             directives.append((comment_start, comment_end))
             continue
-        parsed = _parse_comment(doc, comment_start, comment_end, problems)
-        if parsed is None:
+        if reading is _PROSE:
             continue
-        marker, origin = parsed
+        marker, origin, found = reading
+        problems.extend(found)
         if marker.verb == "begin":
             if open_begin is not None:
                 line = doc.lines.line_of(open_begin[0].start) + 1
@@ -131,6 +133,73 @@ def is_directive(comment: bytes) -> bool:
     return body is not None and _DIRECTIVE.match(raw[body[0]:].lstrip()) is not None
 
 
+_Reading = tuple[MarkerComment, Origin | None, tuple[MarkerProblem, ...]]
+_PROSE: _Reading = (MarkerComment("next", 0, 0, 0, 0, (), None), None, ())
+"""A comment that mentions `provguard:` without being a marker."""
+
+
+def _readings(doc: Document) -> Iterator[tuple[int, int, _Reading | None]]:
+    """Each comment holding the tag: its bytes and what it says (None: a directive; _PROSE: no marker).
+    With a tree, what a tag's comment says is kept in the document's memo until an edit touches its lines."""
+    if doc.tree is None:
+        for start, end in _marker_comments(doc):
+            yield start, end, _read_at(doc, start, end)
+        return
+    source, memo = doc.source, doc.memo.comments
+    last_end = -1
+    at = source.find(TAG)
+    while at != -1:
+        if at >= last_end:
+            known = memo.get(at)
+            if known is None:
+                known = memo[at] = (*_remembered(doc, at), 0)
+            elif known[3]:
+                known = memo[at] = (known[0], known[1], _moved(known[2], known[3]), 0)
+            found = cast("tuple[int, int, _Reading | None] | None", known[2])
+            if found is not None:
+                yield found
+                last_end = found[1]
+        at = source.find(TAG, max(at + len(TAG), last_end))
+
+
+def _remembered(doc: Document, at: int) -> tuple[int, int, object]:
+    """What the tag at `at` belongs to, with the bytes that decided it (the comment's whole lines, the line
+    break before them included; or, outside a comment, as far back as `_comment_around` looks)."""
+    found = _comment_around(doc, at)
+    if found is None:
+        return at - 4097, at + len(TAG), None
+    start, end = found
+    lines = doc.lines
+    last = lines.line_of(end)
+    next_start = lines.starts[last + 1] if last + 1 < lines.line_count else len(doc.source)
+    return lines.starts[lines.line_of(start)] - 1, next_start, (start, end, _read_at(doc, start, end))
+
+
+def _moved(value: object, by: int) -> object:
+    """A remembered reading `by` bytes further on (an edit before it)."""
+    if value is None:
+        return None
+    start, end, reading = cast("tuple[int, int, _Reading | None]", value)
+    if reading is None or reading is _PROSE:
+        return start + by, end + by, reading
+    marker, origin, problems = reading
+    fields = tuple(MarkerField(f.key, f.value, f.start + by, f.end + by, f.value_start + by, f.value_end + by)
+                   for f in marker.fields)
+    inline_end = None if marker.inline_fields_end is None else marker.inline_fields_end + by
+    moved = MarkerComment(marker.verb, marker.start + by, marker.end + by, marker.line_start + by,
+                          marker.line_end + by, fields, inline_end)
+    return start + by, end + by, (moved, origin, tuple(MarkerProblem(p.code, p.message, p.start + by, p.end + by)
+                                                        for p in problems))
+
+
+def _read_at(doc: Document, start: int, end: int) -> _Reading | None:
+    if is_directive(doc.source[start:end]):
+        return None
+    problems: list[MarkerProblem] = []
+    parsed = _parse_comment(doc, start, end, problems)
+    return _PROSE if parsed is None else (*parsed, tuple(problems))
+
+
 def _marker_comments(doc: Document) -> Iterator[tuple[int, int]]:
     """Byte ranges of comments that contain the marker tag, in document order, each once."""
     source = doc.source
@@ -190,8 +259,8 @@ def _read_comment(comment: bytes) -> tuple[MarkerComment, Origin | None, tuple[M
     if body is None:
         return None  # prose that mentions provguard:, not a marker
     body_start, body_end = body
-    offsets = _ByteOffsets(raw, start)
-    tokens = list(_tokens(raw, body_start, body_end))
+    offsets = ByteOffsets(raw, start)
+    tokens = list(body_tokens(raw, body_start, body_end))
     verb = "next"
     verb_end = body_start
     if tokens and tokens[0][2] is None and tokens[0][0] in VERBS:
@@ -202,7 +271,7 @@ def _read_comment(comment: bytes) -> tuple[MarkerComment, Origin | None, tuple[M
     errors_before = len(problems)
     for text, (tok_start, tok_end), value in tokens:
         if value is None:
-            message = (f"expected key=value, found {_readable(text)!r}" if text not in VERBS
+            message = (f"expected key=value, found {readable(text)!r}" if text not in VERBS
                        else f"{text!r} must come first, right after 'provguard:'")
             problems.append(MarkerProblem("marker-invalid", message, offsets(tok_start), offsets(tok_end)))
             continue
@@ -212,7 +281,7 @@ def _read_comment(comment: bytes) -> tuple[MarkerComment, Origin | None, tuple[M
             error_start = v_start if v_start < tok_end else tok_start
             problems.append(MarkerProblem("marker-invalid", error, offsets(error_start), offsets(tok_end)))
             continue
-        fields.append(MarkerField(text, _readable(value_text), offsets(tok_start), offsets(tok_end),
+        fields.append(MarkerField(text, readable(value_text), offsets(tok_start), offsets(tok_end),
                                   offsets(v_start), offsets(v_end)))
     last = tokens[-1][1][1] if tokens else verb_end
     marker = MarkerComment(verb, start, end, start, end, tuple(fields), offsets(min(last, body_end)))
@@ -263,85 +332,12 @@ def _origin(marker: MarkerComment, problems: list[MarkerProblem]) -> Origin | No
     )
 
 
-_Value = tuple[str, tuple[int, int], str | None]
-_Token = tuple[str, tuple[int, int], _Value | None]
-
-
-def _tokens(raw: str, pos: int, end: int) -> Iterator[_Token]:
-    """Words and key=value fields of a marker body; quoted values may hold spaces and \\" escapes."""
-    while True:
-        while pos < end and (raw[pos].isspace() or (raw[pos] in "*#/-" and _is_decoration(raw, pos))):
-            pos += 1
-        if pos >= end:
-            return
-        key = _KEY.match(raw, pos, end)
-        if key is None or key.end() >= end or raw[key.end()] != "=":
-            word_end = pos
-            while word_end < end and not raw[word_end].isspace():
-                word_end += 1
-            yield raw[pos:word_end], (pos, word_end), None
-            pos = word_end
-            continue
-        value_start = key.end() + 1
-        value, value_end, token_end, error = _value(raw, value_start, end)
-        yield key.group(), (pos, token_end), (value, (value_start, value_end), error)
-        pos = token_end
-
-
-def _value(raw: str, start: int, end: int) -> tuple[str, int, int, str | None]:
-    if start < end and raw[start] in "\"'":
-        quote = raw[start]
-        chars: list[str] = []
-        i = start + 1
-        while i < end:
-            if raw[i] == "\\" and i + 1 < end:
-                chars.append(raw[i + 1])
-                i += 2
-            elif raw[i] == quote:
-                return "".join(chars), i + 1, i + 1, None
-            else:
-                chars.append(raw[i])
-                i += 1
-        return "", end, end, f"unterminated quoted value: add the closing {quote}"
-    i = start
-    while i < end and not raw[i].isspace():
-        i += 1
-    if i == start:
-        return "", i, i, "empty value after '='; quote it to give an empty value on purpose"
-    return raw[start:i], i, i, None
-
-
 def _closer(opener: re.Match[str]) -> str | None:
     """The delimiter that ends a block comment with this opener; None for line comments."""
     open_text = opener.group("open") or ""
     if opener.group("level") is not None:
         return f"]{opener.group('level')}]"
     return next((close for start, close in _BLOCK_CLOSERS.items() if open_text.startswith(start)), None)
-
-
-def _readable(text: str) -> str:
-    """Text for values and messages: invalid bytes become U+FFFD instead of lone surrogates."""
-    return text if text.isascii() else text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _is_decoration(raw: str, pos: int) -> bool:
-    """Comment decoration at a line start inside a block comment (leading *, #, // or --)."""
-    line_start = raw.rfind("\n", 0, pos) + 1
-    return raw[line_start:pos].strip() == "" and line_start > 0
-
-
-class _ByteOffsets:
-    """Maps character indexes in a comment's text to absolute byte offsets."""
-
-    def __init__(self, raw: str, base: int) -> None:
-        self._raw = raw
-        self._base = base
-        self._ascii = raw.isascii()
-
-    def __call__(self, index: int) -> int:
-        if self._ascii:
-            return self._base + index
-        return self._base + len(self._raw[:index].encode("utf-8", "surrogateescape"))
 
 
 def _line_extent(doc: Document, start: int, end: int) -> tuple[int, int]:
