@@ -16,8 +16,19 @@ from typing import Any
 
 import pytest
 
+from git_support import Repo
 from guard_support import SAMPLE_ROOT, allowed, answer, guard, payload
-from provguard.agent_tools import SHELL_TOOLS, WRITE_TOOLS, Kind, known, matcher, shell_matcher
+from provguard.agent_tools import (
+    READ_ONLY_TOOLS,
+    SHELL_TOOLS,
+    WRITE_TOOLS,
+    Kind,
+    known,
+    matcher,
+    read_only,
+    shell,
+    shell_matcher,
+)
 from provguard.guard.install import agent_hooks
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.transcripts import claude_code
@@ -262,3 +273,40 @@ def test_the_installed_guard_and_recording_matchers_reach_every_write_tool_in_th
 
 def test_the_claude_code_transcript_import_records_the_same_tools_the_guard_judges() -> None:
     assert frozenset(WRITE_TOOLS["claude-code"]) == claude_code.EDIT_TOOLS
+
+
+SHELL_CALLS = [(agent, name) for agent, names in SHELL_TOOLS.items() for name in names]
+
+
+@pytest.mark.parametrize(("agent", "name"), SHELL_CALLS)
+def test_every_shell_tool_in_the_table_passes_the_guard_quietly_and_what_it_wrote_is_recorded_by_the_hook(
+        tmp_path: Path, agent: str, name: str) -> None:
+    """A command cannot be judged before it runs (the guard says nothing about it, not even that it does not know
+    the tool); the recording hook's pre and post calls find the file it wrote and report it."""
+    repo = Repo(tmp_path / "shop")
+    repo.commit({"README.md": "# shop\n"}, "start")
+    tool_input = {"command": "python3 make_data.py"}
+
+    assert allowed(guard(agent, call(agent, name, tool_input, repo.root, "PreToolUse"), cwd=repo.root)) == ""
+    pre = hook_run(agent, call(agent, name, tool_input, repo.root, "PreToolUse"), repo.root)
+    repo.write(DATA, NEW + "\n")
+    post = hook_run(agent, call(agent, name, tool_input, repo.root, "PostToolUse"), repo.root)
+
+    assert [(d.returncode, d.stderr) for d in (pre, post)] == [(0, "")] * 2
+    edits = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
+    assert [(edit.path, edit.source) for edit in edits] == [(DATA, "shell")]
+    assert "rival-ai-output-in-training-data" in post.stdout
+
+
+def hook_run(agent: str, stdin: bytes, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "provguard", "hook", agent], input=stdin.decode(),
+                          capture_output=True, text=True, cwd=cwd, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("agent", sorted(WRITE_TOOLS))
+def test_the_tables_never_call_one_tool_both_a_writer_and_a_reader(agent: str) -> None:
+    """A name in two lists would be judged by one side and waved through by the other."""
+    assert [name for name in WRITE_TOOLS[agent] if read_only(agent, name)] == []
+    assert [name for name, kind in WRITE_TOOLS[agent].items() if shell(agent, name) != (kind is Kind.SHELL)] == []
+    assert [name for name in READ_ONLY_TOOLS[agent] if known(agent, name) is not None] == []
+    assert sorted(SHELL_TOOLS) == sorted(WRITE_TOOLS) == sorted(READ_ONLY_TOOLS)

@@ -88,3 +88,61 @@ def test_an_edit_of_a_missing_file_outside_any_rule_is_let_through_saying_why(pr
 
     assert stderr == (f"provguard guard: {project / 'src' / 'prompts.py'}: the file does not exist, so the edit "
                       "cannot be applied; judged the new text alone\n")
+
+
+# -- a pure deletion that cannot be applied ---------------------------------------------------------------------
+
+CLOSED = "pack: closed\nextends: default\nagent-write-on-error: deny\n"
+
+
+@pytest.fixture
+def closed(project: Path) -> Path:
+    """The project's pack refuses what the guard cannot judge (`agent-write-on-error: deny`)."""
+    (project / "closed.yaml").write_text(CLOSED, encoding="utf-8")
+    (project / "provguard.toml").write_text('packs = ["closed.yaml"]\n', encoding="utf-8")
+    return project
+
+
+def test_a_deletion_whose_text_is_not_in_the_file_is_let_through_with_a_note_even_where_errors_are_refused(
+        closed: Path) -> None:
+    """Not refused under `agent-write-on-error: deny`: the agent's own tool refuses the edit, so it writes
+    nothing, and a deletion adds no text a rule could judge; nothing about it is an error of the guard's."""
+    (closed / DATA).write_text("EXAMPLES = [1]\n", encoding="utf-8")
+    stdin = changed(payload("claude-code-edit-training-data.json", closed), old_string="EXAMPLES = []",
+                    new_string="")
+
+    stderr = allowed(guard("claude-code", stdin, cwd=closed))
+
+    assert stderr == (f"provguard guard: {closed / DATA}: the text to replace is not in the file, so the edit "
+                      "cannot be applied; it adds no text, so there is nothing to judge\n")
+
+
+def test_a_deletion_from_a_file_that_does_not_exist_is_let_through_with_a_note(closed: Path) -> None:
+    stdin = changed(payload("cursor-multiedit-test-function.json", closed), path=str(closed / DATA),
+                    edits=[{"old_string": "EXAMPLES = []\n", "new_string": ""}])
+
+    stderr = allowed(guard("cursor", stdin, cwd=closed))
+
+    assert (f"{closed / DATA}: the file does not exist, so the edit cannot be applied; it adds no text, so there "
+            "is nothing to judge") in stderr
+
+
+def test_a_codex_patch_that_only_removes_lines_that_are_not_there_is_let_through_with_a_note(
+        closed: Path) -> None:
+    (closed / DATA).write_text("EXAMPLES = [1]\n", encoding="utf-8")
+    patch = "*** Begin Patch\n*** Update File: training_data/prompts.py\n@@\n-EXAMPLES = []\n*** End Patch\n"
+    stdin = changed(payload("codex-patch-update-source.json", closed), command=patch)
+
+    stderr = allowed(guard("codex", stdin, cwd=closed))
+
+    assert stderr == (f"provguard guard: {DATA}: the patch's hunks do not fit the file; it adds no lines, so "
+                      "there is nothing to judge\n")
+
+
+def test_an_unapplied_edit_that_adds_text_is_still_refused_where_errors_are_refused(closed: Path) -> None:
+    """The other side of the choice above: new text meant for training data is judged, and refused."""
+    (closed / DATA).write_text("EXAMPLES = [1]\n", encoding="utf-8")
+
+    stderr = refused("claude-code", payload("claude-code-edit-training-data.json", closed))
+
+    assert "the text to replace is not in the file, so the edit cannot be applied; judged the new text" in stderr

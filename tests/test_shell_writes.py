@@ -16,6 +16,7 @@ import pytest
 from git_support import Repo
 from provguard.ledger.model import AgentEdit
 from provguard.ledger.sqlite import SqliteLedger
+from provguard.provenance import shell_writes
 from provguard.provenance.fingerprints import insertion_prints
 from provguard.provenance.origin import Evidence
 from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, moved, payload
@@ -68,6 +69,11 @@ def bash_call(repo: Repo, transcript: Path, command: str, call: str = "toolu_01B
     return post.stdout
 
 
+def snapshots(repo: Repo) -> list[Path]:
+    """The snapshots of the shell calls whose post hook has not come yet."""
+    return sorted((repo.root / ".provguard" / "shell").glob("*.json"))
+
+
 def edits(repo: Repo) -> list[AgentEdit]:
     return SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
 
@@ -102,7 +108,7 @@ def test_a_shell_write_into_training_data_is_recorded_as_the_agents_and_reported
                                        "may not write: Output of claude-code (anthropic) must not be in training "
                                        "data")
     assert "(provguard rule rival-ai-output-in-training-data)" in answer["reason"]
-    assert not list((repo.root / ".provguard" / "shell").iterdir())  # the snapshot is gone with the call
+    assert snapshots(repo) == []  # the snapshot is gone with the call
     checked = subprocess.run([sys.executable, "-m", "provguard", "check", "data", "--format", "json"],
                              capture_output=True, text=True, cwd=repo.root, timeout=120, check=False)
     findings = json.loads(checked.stdout)["findings"]
@@ -197,12 +203,12 @@ def test_a_repository_with_thousands_of_untracked_files_still_finishes(repo: Rep
 
 def test_a_stale_snapshot_is_removed_by_a_later_call(repo: Repo, transcript: Path) -> None:
     hook("claude-code", claude(repo, transcript, "PreToolUse", call="toolu_01Refused"), repo.root)
-    (stale,) = (repo.root / ".provguard" / "shell").iterdir()
+    (stale,) = snapshots(repo)
     os.utime(stale, (0, 0))
 
     bash_call(repo, transcript, "true")
 
-    assert list((repo.root / ".provguard" / "shell").iterdir()) == []
+    assert snapshots(repo) == []
 
 
 def test_a_codex_shell_call_is_recorded_with_the_payloads_model(repo: Repo) -> None:
@@ -249,7 +255,7 @@ def test_provguards_own_files_are_never_the_agents(repo: Repo, transcript: Path)
 
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert recorded(repo) == inserted(("answer.py", "value = 42\n"))
-    assert len(list((repo.root / ".provguard" / "shell").iterdir())) == 1  # the other call's, until its post hook
+    assert len(snapshots(repo)) == 1  # the other call's, until its post hook
 
 
 def test_a_copilot_terminal_call_is_recorded_and_its_other_pre_tool_calls_pass_quietly(repo: Repo) -> None:
@@ -267,3 +273,208 @@ def test_a_copilot_terminal_call_is_recorded_and_its_other_pre_tool_calls_pass_q
     (edit,) = edits(repo)
     assert (edit.path, edit.tool, edit.session_id, edit.tool_call_id, edit.source) == (
         "tool.py", "copilot", "vs-1", "call_t1", "shell")
+
+
+# -- gitignored training data ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ignoring(repo: Repo) -> Repo:
+    """A project whose .gitignore hides its data folder and every JSON Lines file, as training data often is."""
+    repo.commit({".gitignore": "data/\n*.jsonl\nbuild/\n"}, "ignore data")
+    repo.write("data/train/sample.py", "def existing():\n    return 1\n")  # there before the call, ignored
+    return repo
+
+
+def test_a_shell_write_into_a_gitignored_training_data_folder_is_recorded_and_reported(
+        ignoring: Repo, transcript: Path) -> None:
+    command = "printf 'def normalise(p):\\n    return p.strip()\\n' >> data/train/sample.py"
+
+    answer = json.loads(bash_call(ignoring, transcript, command))
+
+    assert recorded(ignoring) == inserted(("data/train/sample.py", "def normalise(p):\n    return p.strip()\n"))
+    assert answer["decision"] == "block"
+    assert "your Bash command wrote to data/train/sample.py, which agents may not write" in answer["reason"]
+
+
+def test_a_new_gitignored_file_under_a_protected_path_is_recorded_whole(ignoring: Repo, transcript: Path) -> None:
+    command = "mkdir -p corpus && printf '{\"q\": 1}\\n{\"q\": 2}\\n' > corpus/rows.jsonl"
+
+    stdout = bash_call(ignoring, transcript, command)
+
+    assert recorded(ignoring) == inserted(("corpus/rows.jsonl", '{"q": 1}\n{"q": 2}\n'))
+    assert "corpus/rows.jsonl" in json.loads(stdout)["reason"]
+
+
+def test_gitignored_files_outside_the_protected_paths_are_not_recorded(ignoring: Repo, transcript: Path) -> None:
+    """Build output, installed packages: written by commands, never code anyone wrote."""
+    command = "mkdir -p build data/cache && echo 'x = 1' > build/gen.py && echo 'y = 2' > data/cache/c.py"
+
+    assert bash_call(ignoring, transcript, command) == ""
+
+    assert edits(ignoring) == []
+
+
+def test_a_gitignored_protected_file_only_touched_by_the_call_is_not_recorded(
+        ignoring: Repo, transcript: Path) -> None:
+    assert bash_call(ignoring, transcript, "touch data/train/sample.py") == ""
+
+    assert edits(ignoring) == []
+
+
+def test_over_the_bound_of_ignored_files_the_rest_are_judged_by_their_time_and_a_note_says_so(
+        ignoring: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    for number in range(12):
+        ignoring.write(f"data/train/f{number:02}.py", f"N = {number}\n")
+    protected = shell_writes.Protected(str(ignoring.root), ((("**/data/train/**",), ()),))
+    monkeypatch.setattr(shell_writes, "MAX_IGNORED", 5)
+
+    taken = shell_writes.snapshot(ignoring.root, protected)
+    (ignoring.root / "data" / "train" / "f11.py").write_text("N = 11\nM = 12\n")  # beyond the bound: by its time
+    (ignoring.root / "data" / "train" / "new.py").write_text("NEW = True\n")
+    found = shell_writes.changes(ignoring.root, taken)
+
+    assert taken.notes == ["more than 5 gitignored files under the paths agents may not write: the rest are "
+                           "compared after the call by their modification time alone"]
+    assert sorted((w.rel, w.inserted) for w in found) == [("data/train/f11.py", ("N = 11\nM = 12\n",)),
+                                                         ("data/train/new.py", ("NEW = True\n",))]
+    assert [w.note for w in found] == [None, None]
+
+
+# -- shell calls that overlap ---------------------------------------------------------------------------------
+
+
+def pre(repo: Repo, transcript: Path, call: str, command: str) -> None:
+    done = hook("claude-code", claude(repo, transcript, "PreToolUse", command, call), repo.root)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def post(repo: Repo, transcript: Path, call: str, command: str) -> str:
+    done = hook("claude-code", claude(repo, transcript, "PostToolUse", command, call), repo.root)
+    assert (done.returncode, done.stderr) == (0, "")
+    return done.stdout
+
+
+def by_call(repo: Repo) -> list[tuple[str, str, int]]:
+    """Each recorded edit's call, path and line count."""
+    return sorted((e.tool_call_id, e.path, e.lines) for e in edits(repo))
+
+
+A, B = "toolu_01CallA", "toolu_01CallB"
+WRITE_A = "printf 'a = 1\\n' > a_out.py"
+WRITE_B = "printf 'b = 2\\nb = 3\\n' > b_out.py"
+
+
+@pytest.mark.parametrize("order", ["AB", "BA"])
+def test_two_overlapping_calls_each_get_the_file_their_command_names_once(
+        repo: Repo, transcript: Path, order: str) -> None:
+    """pre A, pre B, both commands run, then the post hooks in either order."""
+    commands = {A: WRITE_A, B: WRITE_B}
+    pre(repo, transcript, A, WRITE_A)
+    pre(repo, transcript, B, WRITE_B)
+    for command in (WRITE_A, WRITE_B):
+        subprocess.run(["bash", "-c", command], cwd=repo.root, check=True, timeout=60)
+
+    for call in (A, B) if order == "AB" else (B, A):
+        post(repo, transcript, call, commands[call])
+
+    assert by_call(repo) == [(A, "a_out.py", 1), (B, "b_out.py", 2)]
+    assert snapshots(repo) == []
+
+
+def test_a_call_ending_first_records_only_what_was_made_before_the_other_ended(
+        repo: Repo, transcript: Path) -> None:
+    """pre A, pre B, B writes, post B, A writes, post A."""
+    pre(repo, transcript, A, WRITE_A)
+    pre(repo, transcript, B, WRITE_B)
+    subprocess.run(["bash", "-c", WRITE_B], cwd=repo.root, check=True, timeout=60)
+    post(repo, transcript, B, WRITE_B)
+    subprocess.run(["bash", "-c", WRITE_A], cwd=repo.root, check=True, timeout=60)
+    post(repo, transcript, A, WRITE_A)
+
+    assert by_call(repo) == [(A, "a_out.py", 1), (B, "b_out.py", 2)]
+
+
+def test_a_change_made_before_the_other_call_began_is_the_first_calls_even_if_the_other_names_the_file(
+        repo: Repo, transcript: Path) -> None:
+    """The second call's snapshot already shows the file as it is: it cannot have written it."""
+    first, second = "python3 -c \"open('gen.py', 'w').write('g = 1\\n')\"", "cat gen.py > copy.py"
+    pre(repo, transcript, A, first)
+    subprocess.run(["bash", "-c", first], cwd=repo.root, check=True, timeout=60)
+    pre(repo, transcript, B, second)
+    subprocess.run(["bash", "-c", second], cwd=repo.root, check=True, timeout=60)
+    post(repo, transcript, A, first)
+    post(repo, transcript, B, second)
+
+    assert by_call(repo) == [(A, "gen.py", 1), (B, "copy.py", 1)]
+
+
+def test_lines_both_calls_add_to_one_file_are_each_recorded_once(repo: Repo, transcript: Path) -> None:
+    one, two = "echo 'ONE = 1' >> src/cart.py", "echo 'TWO = 2' >> src/cart.py"
+    pre(repo, transcript, A, one)
+    pre(repo, transcript, B, two)
+    subprocess.run(["bash", "-c", one], cwd=repo.root, check=True, timeout=60)
+    post(repo, transcript, A, one)
+    subprocess.run(["bash", "-c", two], cwd=repo.root, check=True, timeout=60)
+    post(repo, transcript, B, two)
+
+    assert recorded(repo) == inserted(("src/cart.py", "ONE = 1\n"), ("src/cart.py", "TWO = 2\n"))
+    assert by_call(repo) == [(A, "src/cart.py", 1), (B, "src/cart.py", 1)]
+
+
+def test_a_change_neither_command_names_is_recorded_once_by_the_call_that_ends_first(
+        repo: Repo, transcript: Path) -> None:
+    one, two = "python3 make_a.py", "python3 make_b.py"
+    pre(repo, transcript, A, one)
+    pre(repo, transcript, B, two)
+    repo.write("made.py", "m = 1\n")
+    post(repo, transcript, B, two)
+    post(repo, transcript, A, one)
+
+    assert by_call(repo) == [(B, "made.py", 1)]
+
+
+def test_a_training_data_write_found_by_another_sessions_hook_is_reported_to_the_agent_that_made_it(
+        repo: Repo, transcript: Path) -> None:
+    """A Claude Code call writes training data while a Codex session's shell call runs and ends first: the Codex
+    hook records the change as Claude Code's call, and Claude Code's post hook tells its agent."""
+    command = "mkdir -p datasets && echo 'ROWS = [1]' > datasets/rows.py"
+    codex = json.loads(payload("codex-apply-patch.json", repo.root))
+    codex = {**codex, "tool_name": "Bash", "tool_use_id": "call_codex1", "tool_input": {"command": "make lint"}}
+    codex.pop("tool_response", None)
+    pre(repo, transcript, A, command)
+    assert hook("codex", {**codex, "hook_event_name": "PreToolUse"}, repo.root).stderr == ""
+    subprocess.run(["bash", "-c", command], cwd=repo.root, check=True, timeout=60)
+
+    codex_post = hook("codex", {**codex, "hook_event_name": "PostToolUse", "tool_response": "ok"}, repo.root)
+    claude_stdout = post(repo, transcript, A, command)
+
+    assert (codex_post.stdout, codex_post.stderr) == ("", "")
+    (edit,) = edits(repo)
+    assert (edit.path, edit.tool, edit.tool_call_id, edit.session_id) == ("datasets/rows.py", "claude-code", A,
+                                                                          CLAUDE_SESSION)
+    assert "your Bash command wrote to datasets/rows.py" in json.loads(claude_stdout)["reason"]
+
+
+def test_many_overlapping_calls_run_at_once_record_every_change_exactly_once(repo: Repo, transcript: Path) -> None:
+    """Eight calls' pre hooks, their commands and their post hooks, each step as concurrent processes."""
+    calls = {f"toolu_01Par{n}": f"printf 'v{n} = {n}\\n' > par_{n}.py" for n in range(8)}
+
+    def all_at_once(event: str) -> list[subprocess.CompletedProcess[str]]:
+        started = [subprocess.Popen([sys.executable, "-m", "provguard", "hook", "claude-code"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=repo.root)
+                   for _ in calls]
+        for process, (call, command) in zip(started, calls.items(), strict=True):
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(claude(repo, transcript, event, command, call)))
+            process.stdin.close()
+        return [subprocess.CompletedProcess(p.args, p.wait(timeout=120), p.stdout.read() if p.stdout else "",
+                                            p.stderr.read() if p.stderr else "") for p in started]
+
+    assert [d.stderr for d in all_at_once("PreToolUse")] == [""] * len(calls)
+    for command in calls.values():
+        subprocess.run(["bash", "-c", command], cwd=repo.root, check=True, timeout=60)
+    assert [d.stderr for d in all_at_once("PostToolUse")] == [""] * len(calls)
+
+    assert by_call(repo) == sorted((call, f"par_{n}.py", 1) for n, call in enumerate(calls))
+    assert snapshots(repo) == []

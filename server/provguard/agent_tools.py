@@ -33,7 +33,8 @@ class Kind(Enum):
 WRITE_TOOLS: dict[str, dict[str, Kind]] = {
     "claude-code": {"Write": Kind.WHOLE_FILE, "Edit": Kind.REPLACE, "MultiEdit": Kind.MULTI_EDIT,
                     "NotebookEdit": Kind.NOTEBOOK},
-    "codex": {"apply_patch": Kind.PATCH, "Bash": Kind.SHELL},
+    "codex": {"apply_patch": Kind.PATCH, "Bash": Kind.SHELL, "shell": Kind.SHELL, "exec_command": Kind.SHELL,
+              "local_shell": Kind.SHELL},
     "cursor": {"Write": Kind.WHOLE_FILE, "StrReplace": Kind.REPLACE, "Edit": Kind.REPLACE,
                "MultiEdit": Kind.MULTI_EDIT, "ApplyPatch": Kind.PATCH},
     "copilot": {"create": Kind.WHOLE_FILE, "edit": Kind.REPLACE, "create_file": Kind.WHOLE_FILE,
@@ -41,7 +42,8 @@ WRITE_TOOLS: dict[str, dict[str, Kind]] = {
                 "insert_edit_into_file": Kind.INSERT, "apply_patch": Kind.PATCH,
                 "str_replace_editor": Kind.EDITOR},
 }
-"""Each agent's own file-writing tools, by the name its hooks send (after `normalise`)."""
+"""Each agent's own file-writing tools, by the name its hooks send (after `normalise`). Codex's shell tools are
+here as well as in SHELL_TOOLS: a command of theirs may carry an apply_patch heredoc, which the guard judges."""
 
 MCP_WRITE_TOOLS: dict[str, Kind] = {"write_file": Kind.WHOLE_FILE, "edit_file": Kind.MULTI_EDIT}
 """The MCP file-system server's writing tools (`write_file {path, content}`, `edit_file {path, edits: [{oldText,
@@ -68,8 +70,9 @@ SHELL_TOOLS: dict[str, tuple[str, ...]] = {
     "copilot": ("run_in_terminal", "bash", "powershell"),
 }
 """Each agent's shell tools: what they write is found by comparing the files git reports as changed before
-and after the call (provguard.provenance.shell_writes). Codex's hooks send `Bash`; `shell`, `exec_command` and
-`local_shell` are its rollouts' names for the same tool."""
+and after the call (provguard.provenance.shell_writes). The guard cannot judge a command before it runs, so it
+lets these through without a word (Codex's: once their command carries no patch). Codex's hooks send `Bash`;
+`shell`, `exec_command` and `local_shell` are its rollouts' names for the same tool."""
 
 PREFIXES = ("functions.",)
 """Namespaces some hosts put before a tool's name (Codex Desktop: `functions.apply_patch`)."""

@@ -80,7 +80,7 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
         return project, ""
     shell = shell_call(agent, payload)
     if shell is not None and shell.pre:  # before a shell command: snapshot the changed files
-        return before(project, shell), ""
+        return before(project, shell, payload), ""
     if agent == "copilot" and payload.get("hook_event_name", payload.get("hookEventName")) in PRE_EVENTS:
         return None, ""  # its hooks have no matcher: a pre-tool hook added for the shell sees every call
     roots = project_roots(project)

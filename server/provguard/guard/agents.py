@@ -13,7 +13,7 @@ from provguard.guard import reasons
 from provguard.guard.judge import Verdict
 from provguard.guard.outcome import copilot_permission, cursor_permission, pre_tool_use
 from provguard.guard.project import possible
-from provguard.guard.proposed import ProposedWrite, Skipped
+from provguard.guard.proposed import ProposedWrite, Skipped, Unapplied
 from provguard.policy.model import AgentWrite
 from provguard.provenance.transcripts.records import text
 
@@ -22,7 +22,7 @@ from provguard.provenance.transcripts.records import text
 class Call:
     """A tool call the guard is asked about."""
 
-    writes: list[ProposedWrite | Skipped]
+    writes: list[ProposedWrite | Skipped | Unapplied]
     cwd: str | None
     model: str | None = None
     notes: tuple[str, ...] = ()
@@ -40,10 +40,11 @@ class Agent:
     """stdout for a deny or ask."""
 
 
-def _with_notes(found: list[ProposedWrite | Skipped], cwd: str | None, model: str | None = None,
+def _with_notes(found: list[ProposedWrite | Skipped | Unapplied], cwd: str | None, model: str | None = None,
                 notes: tuple[str, ...] | list[str] = ()) -> Call:
-    """The call, with a note for each write judged in part (an edit that does not fit the file)."""
-    parts = tuple(w.note for w in found if isinstance(w, ProposedWrite) and w.note)
+    """The call, with a note for each write judged in part (an edit that does not fit the file) or not at all
+    (one that does not fit and adds no text)."""
+    parts = tuple(w.note for w in found if isinstance(w, (ProposedWrite, Unapplied)) and w.note)
     return Call(found, cwd, model, (*notes, *parts))
 
 
@@ -61,7 +62,7 @@ def _not_in_table(agent: str, name: object, tool_input: object, cwd: str | None)
             return _with_notes(edits.mcp(tool.name, tool_input, cwd), cwd)
         except edits.Unreadable as exc:
             return str(exc)
-    if agent_tools.read_only(agent, name):
+    if agent_tools.read_only(agent, name) or agent_tools.shell(agent, name):  # a shell: recorded after it runs
         return Call([], cwd)
     found = edits.by_fields(str(name), tool_input, cwd) if isinstance(tool_input, dict) else []
     if found:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from provguard.guard.project import landing
-from provguard.guard.proposed import ProposedWrite, Skipped, proposed, read_current
+from provguard.guard.proposed import ProposedWrite, Skipped, Unapplied, proposed, read_current
 from provguard.provenance.transcripts.apply_patch import Hunk, contains_patch, parse_patch
 
 PATCH_FIELDS = ("command", "input", "patch")
@@ -36,7 +36,8 @@ def patch_text(tool_input: dict[str, Any]) -> str | None:
     return next((v for v in tool_input.values() if isinstance(v, str) and contains_patch(v)), None)
 
 
-def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWrite | Skipped], list[str]]:
+def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWrite | Skipped | Unapplied],
+                                                                 list[str]]:
     """The writes of the patch in the call (none for a command without one), and notes about its problems."""
     text = patch_text(tool_input)
     if text is None:
@@ -45,7 +46,7 @@ def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWr
     notes = [str(problem) for problem in patch.problems]
     workdir = tool_input.get("workdir")
     base = landing(workdir, cwd) if isinstance(workdir, str) and workdir else cwd
-    out: list[ProposedWrite | Skipped] = []
+    out: list[ProposedWrite | Skipped | Unapplied] = []
     for file in patch.files:
         if file.op == "delete":
             continue
@@ -62,6 +63,9 @@ def writes(tool_input: dict[str, Any], cwd: str | None) -> tuple[list[ProposedWr
         if new is None:
             why = ("the file does not exist, so the patch cannot be applied" if current.text is None
                    else "the patch's hunks do not fit the file")
+            if not file.added.strip():  # a pure deletion that cannot happen writes nothing (Unapplied)
+                notes.append(f"{file.path}: {why}; it adds no lines, so there is nothing to judge")
+                continue
             notes.append(f"{file.path}: {why}; judged its added lines alone")
             out.append(proposed(target, None, file.added))
         else:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provguard.guard.project import landing
-from provguard.guard.proposed import ProposedWrite, Skipped, proposed, read_current
+from provguard.guard.proposed import ProposedWrite, Skipped, Unapplied, proposed, read_current
 
-Writes = list[ProposedWrite | Skipped]
+Writes = list[ProposedWrite | Skipped | Unapplied]
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,11 @@ def replaced(path: str, replacements: list[Replacement], cwd: str | None) -> Wri
 
 def alone(path: str, texts: list[str], why: str) -> Writes:
     """New texts whose place in the file is not known, judged on their own at the file's path (so that path
-    rules and forbidden additions still hold); [] when there is no new text."""
+    rules and forbidden additions still hold). An edit that adds no text (a pure deletion) writes nothing when
+    it cannot be applied: only a note says so (`Unapplied`)."""
     new = "\n".join(t for t in texts if t)
     if not new:
-        return []
+        return [Unapplied(path, f"{path}: {why}; it adds no text, so there is nothing to judge")]
     return [proposed(path, None, new, f"{path}: {why}; judged the new text alone")]
 
 

@@ -42,6 +42,17 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Unapplied:
+    """An edit that cannot be applied and adds no text (a pure deletion whose old text is not in the file, or
+    of a file that does not exist): it writes nothing, so there is nothing to judge; the note says so. Not a
+    `Skipped`, which a project saying `agent-write-on-error: deny` refuses: an edit the agent's own tool will
+    refuse cannot put anything in a file."""
+
+    path: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Current:
     """A file's text before the call (None when the file does not exist)."""
 

@@ -17,7 +17,7 @@ from provguard.guard import project
 from provguard.guard.agents import AGENTS, Agent
 from provguard.guard.judge import Verdict, judge
 from provguard.guard.outcome import Outcome
-from provguard.guard.proposed import Skipped
+from provguard.guard.proposed import Skipped, Unapplied
 from provguard.policy.model import AgentWrite
 from provguard.policy.policy import Policy
 from provguard.provenance.origin import Evidence, Kind, Origin
@@ -106,6 +106,8 @@ def decide(agent_name: str, data: bytes, outcome: Outcome, policies: Policies | 
     origin = Origin(Kind.AI_AGENT, Evidence.HOOK, agent.tool, infer_vendor(agent.tool, call.model), call.model)
     verdicts: list[Verdict] = []
     for write in call.writes:
+        if isinstance(write, Unapplied):  # its note is among the call's notes; nothing is written
+            continue
         if isinstance(write, Skipped):  # refused if the project it would land in fails closed
             policies.of(project.project_root(write.path))
             outcome.cannot_judge(agent_name, str(write))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from provguard.guard import project
 from provguard.guard.agents import AGENTS
@@ -20,7 +21,7 @@ from provguard.guard.proposed import ProposedWrite, proposed
 from provguard.guard.run import Policies
 from provguard.policy.model import AgentWrite
 from provguard.provenance.origin import Evidence, Kind, Origin
-from provguard.provenance.shell_writes import ShellWrite
+from provguard.provenance.shell_writes import Protected, ShellWrite
 from provguard.provenance.tools import infer_vendor
 
 
@@ -47,6 +48,20 @@ def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None) -
         return "", outcome.notes
     reason = " ".join(_reason(tool, verdict) for verdict in refused)
     return answer(agent, reason) + "\n", outcome.notes
+
+
+def protected_paths(root: Path) -> tuple[Protected | None, list[str]]:
+    """The paths the packs of the project at `root` refuse to agents (each `agent-write: deny|ask` rule's
+    globs), for the shell snapshot to cover the gitignored files there too; notes for stderr (a pack that
+    does not load)."""
+    outcome = Outcome()
+    policy_root = project.project_root(os.path.join(root, "_"))
+    policy = Policies(outcome).of(policy_root)
+    if policy is None:
+        return None, outcome.notes
+    globs = tuple(dict.fromkeys((rule.paths.include, rule.paths.exclude) for rule in policy.rules
+                                if rule.agent_write is not AgentWrite.RECORD))
+    return (Protected(str(policy_root), globs) if globs else None), outcome.notes
 
 
 def answer(agent: str, reason: str) -> str:

@@ -2,18 +2,25 @@
 `git apply`): no hook names them, so the files git reports as changed are snapshotted before the call and
 compared after it, the way git-ai's checkpoints work.
 
-The snapshot holds, for every file `git status` reports as modified, added or untracked (ignored files left
-out), its size, modification time and a content hash, and its text so that a later change can be diffed. After
-the call only the files git reports as changed whose size or time moved are read again, and of those only the
-ones whose hash differs count: each with the lines the call inserted (a line diff against the text before, or
-against `HEAD` for a file git saw as clean, or the whole text of a new file).
+The snapshot holds, for every file `git status` reports as modified, added or untracked, its size, modification
+time, inode and a content hash, and its text so that a later change can be diffed. Files git ignores are not in
+`git status`, yet training data often is (`data/`, `*.jsonl` in .gitignore): the ignored files that match the
+paths the project's packs refuse to agents (`Protected`) are snapshotted too. After the call only the files whose
+size, time or inode moved are read again, and of those only the ones whose hash differs count: each with the
+lines the call inserted (a line diff against the text before, or against `HEAD` for a file git saw as clean, or
+the whole text of a new file). Other ignored files (build output, virtual environments) are never recorded.
 
-Bounds, as a hang guard and not a promise of speed: at most `MAX_FILES` files are snapshotted (the rest are
-judged after the call by their modification time alone: one older than the snapshot is not the call's), at most
-`MAX_READ_BYTES` are hashed and `MAX_TEXT_BYTES` of text kept (a changed file whose text was not kept is compared
-with `HEAD`), each file at most `files.MAX_FILE_BYTES`; git runs under `GIT_TIMEOUT` seconds, without optional
-locks (it never takes the index lock from the agent's own git). Only regular files are read: a link, a FIFO or a
-device is skipped, and so is a binary file. Without git there is nothing to snapshot, and the caller says so.
+Bounds, as a hang guard and not a promise of speed: at most `MAX_FILES` changed files and `MAX_IGNORED` ignored
+ones are snapshotted (the rest are judged after the call by their modification time alone: one older than the
+snapshot is not the call's; `Snapshot.notes` says when), at most `MAX_READ_BYTES` are hashed and
+`MAX_TEXT_BYTES` of text kept (a changed file whose text was not kept is compared with `HEAD`, or taken whole),
+each file at most `files.MAX_FILE_BYTES`; git runs under `GIT_TIMEOUT` seconds, without optional locks (it never
+takes the index lock from the agent's own git). Only regular files are read: a link, a FIFO or a device is
+skipped, and so is a binary file. Without git there is nothing to snapshot, and the caller says so.
+
+Several shell calls may run at once (parallel tool calls, two sessions in one project): `locked` serialises the
+hooks' snapshot and compare steps, and `others` gives the calls still running, so that a change is recorded once
+(shell_hook.py attributes it).
 """
 
 from __future__ import annotations
@@ -26,13 +33,21 @@ import os
 import stat
 import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from provguard.files import MAX_FILE_BYTES, read_limited
-from provguard.private_files import read_private, write_private
+from provguard.private_files import make_private_folder, read_private, write_private
+
+if TYPE_CHECKING:
+    from provguard.policy.paths import GlobSet
 
 MAX_FILES = 10_000
+MAX_IGNORED = 2_000
+"""Ignored files under the protected paths snapshotted one by one; beyond them, their time decides."""
 MAX_READ_BYTES = 64 << 20
 MAX_TEXT_BYTES = 4 << 20
 GIT_TIMEOUT = 5.0
@@ -41,7 +56,9 @@ STALE_SECONDS = 24 * 3600
 """A snapshot whose post hook never came (the call was refused, the agent stopped) is removed after a day."""
 FOLDER = ("shell",)
 """Under the project's `.provguard` folder."""
-FORMAT = 1
+FORMAT = 2
+LOCK_SECONDS = 8.0
+"""How long a hook waits for another one's snapshot or compare step (each bounded by its git calls)."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +69,49 @@ class Entry:
     """The content's hash; None when the file was not read (over the read bound, or not readable)."""
     text: str | None
     """The text before the call; None when not kept (binary, over the text bound)."""
+    inode: int = 0
+
+    @property
+    def stamp(self) -> tuple[int, int, int]:
+        return self.size, self.mtime_ns, self.inode
 
 
 @dataclass(frozen=True)
+class Protected:
+    """The paths the project's packs refuse to agents (each rule's include and exclude globs, relative to the
+    project root `root`): ignored files there are snapshotted too."""
+
+    root: str
+    globs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+    @cached_property
+    def _sets(self) -> tuple[GlobSet, ...]:
+        from provguard.policy.paths import GlobSet
+
+        return tuple(GlobSet(include, exclude) for include, exclude in self.globs)
+
+    def matches(self, path: str) -> bool:
+        relative = os.path.relpath(path, self.root)
+        if relative.startswith(".." + os.sep) or relative == "..":
+            return False
+        return any(globs.matches(relative) for globs in self._sets)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The shell call a snapshot was taken for: who to record a change under when another call's hook finds it."""
+
+    agent: str
+    session: str | None
+    call_id: str
+    tool: str
+    tool_input: Any
+    """The call's input (JSON): a file its command names is taken as written by it (shell_hook.attribute)."""
+    model: str | None = None
+    transcript: str | None = None
+
+
+@dataclass
 class Snapshot:
     top: str
     """git's top folder: the paths below are relative to it, as git gives them."""
@@ -62,6 +119,16 @@ class Snapshot:
     files: dict[str, Entry]
     complete: bool
     """Every file git reported is in `files` (else the bound was reached)."""
+    protected: Protected | None = None
+    ignored: frozenset[str] = frozenset()
+    """The ignored files in `files` (under `protected`)."""
+    ignored_complete: bool = True
+    """Every ignored file under `protected` is in `files`."""
+    owner: Owner | None = None
+    handed: list[ShellWrite] = field(default_factory=list)
+    """Changes another call's hook found and recorded as this call's: reported when this call's post hook runs."""
+    notes: list[str] = field(default_factory=list)
+    """What was left out, for stderr (not stored)."""
 
 
 @dataclass(frozen=True)
@@ -74,57 +141,88 @@ class ShellWrite:
     inserted: tuple[str, ...]
     """The text of each run of lines the call inserted or replaced, in order."""
     note: str | None = None
+    rel: str = ""
+    """Relative to git's top folder, as in `Snapshot.files`."""
+    entry: Entry | None = None
+    """The file as found after the call: another running call's snapshot takes it as its own starting point."""
 
 
 class NoGit(Exception):
     """No git repository here, or git failed: nothing can be snapshotted."""
 
 
-def snapshot(root: Path) -> Snapshot:
-    """The files git reports as changed below `root`, before the call. Raises NoGit."""
+def snapshot(root: Path, protected: Protected | None = None) -> Snapshot:
+    """The files git reports as changed below `root`, and the ignored ones under `protected`, before the call.
+    Raises NoGit."""
     taken = time.time_ns()
     top, changed = _status(root)
+    notes: list[str] = []
+    ignored, ignored_complete = _ignored(root, top, protected, notes, MAX_IGNORED)
     files: dict[str, Entry] = {}
-    read = kept = 0
-    for rel in sorted(changed)[:MAX_FILES]:
+    budget = _Budget()
+    for rel in [*sorted(changed)[:MAX_FILES], *ignored]:
+        entry = budget.entry(top, rel)
+        if entry is not None:
+            files[rel] = entry
+    if not ignored_complete:
+        notes.append(f"more than {MAX_IGNORED} gitignored files under the paths agents may not write: the rest are "
+                     "compared after the call by their modification time alone")
+    return Snapshot(top, taken, files, len(changed) <= MAX_FILES, protected, frozenset(ignored), ignored_complete,
+                    notes=notes)
+
+
+class _Budget:
+    """What a snapshot may still read and keep (MAX_READ_BYTES, MAX_TEXT_BYTES)."""
+
+    def __init__(self) -> None:
+        self.read = self.kept = 0
+
+    def entry(self, top: str, rel: str) -> Entry | None:
         status = _regular(os.path.join(top, rel))
         if status is None:
-            continue
+            return None
         digest = text = None
-        if read + status.st_size <= MAX_READ_BYTES:
+        if self.read + status.st_size <= MAX_READ_BYTES:
             data = read_limited(Path(top, rel), MAX_FILE_BYTES)
             if isinstance(data, bytes):
-                read += len(data)
+                self.read += len(data)
                 digest = _digest(data)
-                if not _binary(data) and kept + len(data) <= MAX_TEXT_BYTES:
-                    kept += len(data)
+                if not _binary(data) and self.kept + len(data) <= MAX_TEXT_BYTES:
+                    self.kept += len(data)
                     text = data.decode("utf-8", errors="surrogateescape")
-        files[rel] = Entry(status.st_size, status.st_mtime_ns, digest, text)
-    return Snapshot(top, taken, files, len(changed) <= MAX_FILES)
+        return Entry(status.st_size, status.st_mtime_ns, digest, text, status.st_ino)
 
 
 def changes(root: Path, before: Snapshot) -> list[ShellWrite]:
     """The files the call changed, with what it inserted; a deleted file or a file now clean in git is none
     (nothing was inserted), nor is a binary, oversized or non-regular one. Raises NoGit."""
     top, changed = _status(root)
-    found: list[tuple[str, str, str | None, Entry | None]] = []  # (rel, text now, its HEAD path, entry)
-    for rel, origin in sorted(changed.items()):
+    listed, _ = _ignored(root, top, before.protected, [])  # all of them: only those whose stamp moved are read
+    ignored = frozenset(listed)
+    candidates: dict[str, str | None] = dict.fromkeys(listed)  # no HEAD text: git does not track them
+    candidates.update(changed)
+    found: list[tuple[str, str, str | None, Entry | None, Entry]] = []  # (rel, text now, HEAD path, before, now)
+    for rel, origin in sorted(candidates.items()):
         status = _regular(os.path.join(top, rel))
         if status is None:
             continue
         entry = before.files.get(rel)
-        if entry is not None and (entry.size, entry.mtime_ns) == (status.st_size, status.st_mtime_ns):
+        if entry is not None and entry.stamp == (status.st_size, status.st_mtime_ns, status.st_ino):
             continue
-        if entry is None and not before.complete and status.st_mtime_ns < before.taken_ns:
+        complete = before.ignored_complete if rel in ignored else before.complete
+        if entry is None and not complete and status.st_mtime_ns < before.taken_ns:
             continue  # beyond the snapshot's bound, and not touched since
         data = read_limited(Path(top, rel), MAX_FILE_BYTES)
         if isinstance(data, str) or _binary(data) or (entry is not None and entry.digest == _digest(data)):
             continue
-        found.append((rel, data.decode("utf-8", errors="surrogateescape"), origin, entry))
-    wanted = [origin for _, _, origin, entry in found if origin is not None and (entry is None or entry.text is None)]
+        after = data.decode("utf-8", errors="surrogateescape")
+        now = Entry(status.st_size, status.st_mtime_ns, _digest(data), after, status.st_ino)
+        found.append((rel, after, origin, entry, now))
+    wanted = [origin for _, _, origin, entry, _ in found
+              if origin is not None and (entry is None or entry.text is None)]
     heads = _head_texts(top, wanted)
     writes: list[ShellWrite] = []
-    for rel, after, origin, entry in found:
+    for rel, after, origin, entry, now in found:
         note = None
         old: str | None
         if entry is not None and entry.text is not None:
@@ -132,9 +230,10 @@ def changes(root: Path, before: Snapshot) -> list[ShellWrite]:
         else:
             old = heads.get(origin) if origin is not None else None
             if entry is not None:
-                note = (f"{rel}: its text before the call was not kept (over the snapshot's bound); the lines that "
-                        "differ from HEAD are taken as the call's")
-        writes.append(ShellWrite(os.path.join(top, rel), old, after, inserted(old, after), note))
+                taken = ("the lines that differ from HEAD are taken as the call's" if origin is not None
+                         else "the whole file is taken as the call's")
+                note = f"{rel}: its text before the call was not kept (over the snapshot's bound); {taken}"
+        writes.append(ShellWrite(os.path.join(top, rel), old, after, inserted(old, after), note, rel, now))
     return writes
 
 
@@ -156,25 +255,109 @@ def snapshot_file(root: Path, key: str) -> Path:
 
 
 def save(root: Path, key: str, taken: Snapshot) -> None:
+    _save_file(snapshot_file(root, key), taken)
+
+
+def _save_file(file: Path, taken: Snapshot) -> None:
+    protected = ({"root": taken.protected.root, "globs": [list(map(list, g)) for g in taken.protected.globs]}
+                 if taken.protected is not None else None)
     record = {"format": FORMAT, "top": taken.top, "taken_ns": taken.taken_ns, "complete": taken.complete,
-              "files": {rel: [e.size, e.mtime_ns, e.digest, e.text] for rel, e in taken.files.items()}}
-    write_private(snapshot_file(root, key), json.dumps(record).encode("ascii"))
+              "files": {rel: [e.size, e.mtime_ns, e.digest, e.text, e.inode] for rel, e in taken.files.items()},
+              "protected": protected, "ignored": sorted(taken.ignored), "ignored_complete": taken.ignored_complete,
+              "owner": None if taken.owner is None else vars(taken.owner),
+              "handed": [[w.path, w.before, w.after, list(w.inserted), w.note] for w in taken.handed]}
+    write_private(file, json.dumps(record).encode("ascii"))
 
 
 def load(root: Path, key: str) -> Snapshot | None:
     """The call's snapshot (None: none was taken, or it is not the user's own file)."""
-    data = read_private(snapshot_file(root, key))
+    return _load_file(snapshot_file(root, key))
+
+
+def _load_file(file: Path) -> Snapshot | None:
+    data = read_private(file)
     if data is None:
         return None
     try:
-        record = json.loads(data)
+        record: dict[str, Any] = json.loads(data)
         if record["format"] != FORMAT:
             return None
-        files = {str(rel): Entry(int(size), int(mtime), digest, text)
-                 for rel, (size, mtime, digest, text) in record["files"].items()}
-        return Snapshot(str(record["top"]), int(record["taken_ns"]), files, bool(record["complete"]))
-    except (ValueError, KeyError, TypeError):
+        files = {str(rel): Entry(int(size), int(mtime), digest, text, int(inode))
+                 for rel, (size, mtime, digest, text, inode) in record["files"].items()}
+        kept = record["protected"]
+        protected = (Protected(str(kept["root"]), tuple((tuple(map(str, include)), tuple(map(str, exclude)))
+                                                        for include, exclude in kept["globs"]))
+                     if kept is not None else None)
+        owner = Owner(**record["owner"]) if record["owner"] is not None else None
+        handed = [ShellWrite(str(path), before, str(after), tuple(map(str, parts)), note)
+                  for path, before, after, parts, note in record["handed"]]
+        return Snapshot(str(record["top"]), int(record["taken_ns"]), files, bool(record["complete"]), protected,
+                        frozenset(map(str, record["ignored"])), bool(record["ignored_complete"]), owner, handed)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def others(root: Path, key: str, now: float | None = None) -> list[tuple[Path, Snapshot]]:
+    """The snapshots of the other shell calls still running (taken, no post hook yet, not stale)."""
+    own = snapshot_file(root, key)
+    limit = ((time.time() if now is None else now) - STALE_SECONDS) * 1e9
+    found: list[tuple[Path, Snapshot]] = []
+    try:
+        with os.scandir(own.parent) as listing:
+            names = sorted(item.name for item in listing if item.name.endswith(".json") and item.name != own.name)
+    except OSError:
+        return []
+    for name in names:
+        taken = _load_file(own.parent / name)
+        if taken is not None and taken.taken_ns >= limit:
+            found.append((own.parent / name, taken))
+    return found
+
+
+def advance(file: Path, taken: Snapshot, writes: list[ShellWrite], handed: tuple[ShellWrite, ...] = ()) -> None:
+    """Another call's snapshot, told that these changes are recorded (its post hook must not record them again:
+    they are its starting point now), and given the ones recorded as its own (`handed`, for its report)."""
+    for write in writes:
+        if write.entry is not None:
+            text = write.entry.text if len(write.after) <= MAX_TEXT_BYTES else None
+            taken.files[write.rel] = replace(write.entry, text=text)
+    taken.handed.extend(handed)
+    _save_file(file, taken)
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[bool]:
+    """Holds the project's shell-hook lock (False: not had within LOCK_SECONDS, or no locks here; go on)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; calls are rarely run at once there
+        yield False
+        return
+    folder = root.joinpath(".provguard", *FOLDER)
+    try:
+        make_private_folder(folder)
+        fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        yield False
+        return
+    try:
+        deadline = time.monotonic() + LOCK_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    held = False
+                    break
+                time.sleep(0.005)  # another hook's git calls: waited for, not synchronised by time
+            except OSError:
+                held = False
+                break
+        yield held
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def discard(root: Path, key: str) -> None:
@@ -234,6 +417,23 @@ def _status(root: Path) -> tuple[str, dict[str, str | None]]:
     return top, changed
 
 
+def _ignored(root: Path, top: str, protected: Protected | None, notes: list[str],
+             limit: int | None = None) -> tuple[list[str], bool]:
+    """The files git ignores below `root` that lie under the protected paths (relative to the top, sorted; at
+    most `limit` of them), and whether that is all of them. A failing listing leaves them out, with a note."""
+    if protected is None or not protected.globs:
+        return [], True
+    try:
+        listing = _git(root, "ls-files", "-z", "--full-name", "--others", "--ignored", "--exclude-standard", "--",
+                       ".", ":(exclude).provguard")
+    except NoGit as exc:
+        notes.append(f"gitignored files under the paths agents may not write are not compared: {exc}")
+        return [], True
+    matching = sorted(rel for rel in (os.fsdecode(item) for item in listing.split(b"\0") if item)
+                      if protected.matches(os.path.join(top, rel)))
+    return (matching, True) if limit is None else (matching[:limit], len(matching) <= limit)
+
+
 def _head_texts(top: str, paths: list[str]) -> dict[str, str | None]:
     """Each path's text at HEAD (None: not there, or binary), with one `git cat-file --batch` for all."""
     asked = [p for p in dict.fromkeys(paths) if "\n" not in p]
@@ -281,8 +481,13 @@ def _binary(data: bytes) -> bool:
 
 def in_git(root: Path) -> bool:
     """Whether `root` is in a git work tree (git answers)."""
+    return not_in_git(root) is None
+
+
+def not_in_git(root: Path) -> str | None:
+    """Why `root` is not in a git work tree (None: it is)."""
     try:
         _git(root, "rev-parse", "--show-toplevel")
-    except NoGit:
-        return False
-    return True
+    except NoGit as exc:
+        return str(exc)
+    return None
