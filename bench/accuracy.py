@@ -81,6 +81,7 @@ from provguard.ledger.sqlite import SqliteLedger
 from provguard.policy.policy import Policy
 from provguard.provenance import copy_score, matching
 from provguard.provenance.fingerprints import insertion_prints
+from provguard.provenance.name_prints import name_prints
 from provguard.provenance.origin import Evidence, Origin
 
 SPLITS = ("tune", "held-out")
@@ -281,7 +282,7 @@ def units(body: Body, count: int, long_count: int, rng: random.Random) -> tuple[
             unit = _unit(doc, node, language, f"{body.language}-s{len(snippets)}", path)
             if unit is None or len(dz.code_rows(language, unit.text, unit.container)) < MIN_CODE_LINES:
                 continue
-            prints = set(insertion_prints(unit.text, unit.path).fingerprints)
+            prints = kgram_prints(unit)
             if not prints or sum(h in seen for h in prints) * 2 > len(prints):
                 continue
             seen |= prints
@@ -313,13 +314,20 @@ def _unit(doc: Document, node, language: Language, unit_id: str, path: Path) -> 
                 parent if parent in containers else None)
 
 
+def kgram_prints(unit: Unit) -> set[int]:
+    """A unit's k-gram fingerprints, its name prints left out: which snippets are alike is judged as before names
+    were indexed, so the edits chosen stay the same."""
+    prints = insertion_prints(unit.text, unit.path)
+    return set(prints.fingerprints) - name_prints(prints.names)
+
+
 def distinct(snippets: list[Unit], others: list[Unit]) -> list[Unit]:
     """Snippets without those a long edit or whole file also holds (half their fingerprints or more): a copy of
     one would rightly be found as a copy of the other."""
-    other = [set(insertion_prints(u.text, u.path).fingerprints) for u in others]
+    other = [kgram_prints(u) for u in others]
     out = []
     for unit in snippets:
-        prints = set(insertion_prints(unit.text, unit.path).fingerprints)
+        prints = kgram_prints(unit)
         if not any(len(prints & o) * 2 >= len(prints) for o in other):
             out.append(unit)
     return out
@@ -462,10 +470,10 @@ _WEIGHING: dict[str, object] = {}
 
 
 def _recording(weigh):  # type: ignore[no-untyped-def]
-    def weighing(self, edit, group, low, high):  # type: ignore[no-untyped-def]
+    def weighing(self, edit, group, low, high, by_names=False):  # type: ignore[no-untyped-def]
         _WEIGHING.update(file=self._doc.path, edit=edit.path, first=max(low, group[0].first_line),
-                         last=min(high, max(p.last_line for p in group)))
-        return weigh(self, edit, group, low, high)
+                         last=min(high, max(p.last_line for p in group)), by_names=by_names)
+        return weigh(self, edit, group, low, high, by_names)
     return weighing
 
 
@@ -475,8 +483,15 @@ def _decide(score) -> bool:  # type: ignore[no-untyped-def]
     return decided
 
 
+def _decide_named(score) -> bool:  # type: ignore[no-untyped-def]
+    decided = copy_score.named_copy(score)
+    SCORED.append({**_WEIGHING, "accepted": decided, "score": dataclasses.asdict(score)})
+    return decided
+
+
 matching._Weigher.accepted = _recording(matching._Weigher.accepted)  # type: ignore[method-assign]
 matching.accepted = _decide
+matching.named_copy = _decide_named
 
 
 def check_tree(root: Path, folder: Path, policy: Policy, ledger: SqliteLedger) -> dict[str, Hit]:
@@ -595,7 +610,7 @@ def choose(language: str, split: str, seed: int):  # type: ignore[no-untyped-def
     snippets = distinct(snippets, [*longs, *wholes])[:sizes.snippets]
     stats = {
         "snippet code lines": _spread([len(dz.code_rows(u.language, u.text, u.container)) for u in snippets]),
-        "snippet fingerprints": _spread([len(set(insertion_prints(u.text, u.path).fingerprints)) for u in snippets]),
+        "snippet fingerprints": _spread([len(kgram_prints(u)) for u in snippets]),
         "long edit code lines": _spread([len(dz.code_rows(u.language, u.text, u.container)) for u in longs]),
         "packages": f"{len({corpus.package(p) for p in body.source})} source, "
                     f"{len({corpus.package(p) for p in body.body})} body"}

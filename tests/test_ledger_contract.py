@@ -404,3 +404,32 @@ def test_edits_fingerprinted_by_an_older_scheme_are_reported_and_refreshed_by_im
     assert ledger.match_fingerprints({11, 12, 21}) == {"old": 1}, "the older prints are gone"
     assert ledger.add_agent_edits([agent_edit("old", prints=(31,))]) == 0, "a current edit is not replaced"
     ledger.close()
+
+
+def test_edits_recorded_before_name_prints_existed_are_indexed_by_their_names_on_upgrade(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from provguard.provenance.fingerprints import insertion_prints
+    from provguard.provenance.name_prints import name_prints
+
+    text = ("def smoothen(images, iterations):\n    for image in images:\n"
+            "        click.echo(f\"Smoothening {image.filename!r} {iterations}\")\n"
+            "        for step in range(iterations):\n"
+            "            image = copy_filename(image.filter(ImageFilter.BLUR), image)\n        yield image\n")
+    prints = insertion_prints(text, "src/pipeline.py")
+    by_name = set(prints.fingerprints) & name_prints(prints.names)
+    assert by_name, "a function of common shape indexes its names"
+    module = BACKENDS[store.backend]
+    older = next(module.MIGRATIONS[:n] for n, m in enumerate(module.MIGRATIONS) if callable(m[0]))
+    monkeypatch.setattr(module, "MIGRATIONS", tuple(older))
+    monkeypatch.setattr(module, "SCHEMA_VERSION", len(older))
+    previous = store.open()  # the previous release recorded the same edit without name prints
+    previous.add_agent_edits([replace(agent_edit("old"), path="src/pipeline.py", lines=prints.lines,
+                                      fingerprints=tuple(h for h in prints.fingerprints if h not in by_name),
+                                      line_hashes=prints.line_hashes, names=prints.names)])
+    previous.close()
+    monkeypatch.undo()
+
+    ledger = store.open()
+    [edit] = ledger.agent_edits()
+    assert set(edit.fingerprints) == set(prints.fingerprints), "the same prints a new recording holds"
+    assert ledger.match_fingerprints(by_name) == {"old": len(by_name)}

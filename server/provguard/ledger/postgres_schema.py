@@ -8,10 +8,14 @@ an empty database at once apply each migration exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
+from provguard.provenance.name_prints import prints_to_add
+
+from .rows import unpack_names
 from .store import LedgerError
 
 STATEMENT_TIMEOUT = 60.0
@@ -22,7 +26,20 @@ LOCK_CLASS = 0x70726F76
 
 # Text columns that are sorted or compared use the "C" collation: the same byte order as SQLite, whatever
 # the database's locale, and b-tree indexes usable for prefix searches.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+def _index_names(cur: psycopg.Cursor[Any]) -> None:
+    """Migration 7: the name prints (`provenance.name_prints`) of edits recorded before, as SQLite's migration 8."""
+    cur.execute("SELECT seq, names, cardinality(line_hashes), "
+                "ARRAY(SELECT hash FROM edit_prints AS p WHERE p.edit = e.seq) FROM agent_edits AS e "
+                "WHERE length(names) > 0")
+    for seq, names, lines, prints in cur.fetchall():
+        added = prints_to_add(prints, unpack_names(bytes(names)), lines or 0)
+        if added:
+            cur.executemany("INSERT INTO edit_prints (hash, edit) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                            [(h, seq) for h in added])
+            cur.execute("UPDATE agent_edits SET print_count = %s WHERE seq = %s", (len(set(prints)) + len(added), seq))
+
+
+MIGRATIONS: tuple[tuple[str | Callable[[psycopg.Cursor[Any]], None], ...], ...] = (
     # 1: spans, declarations, agent edits with their fingerprint index, import cursors.
     (
         """CREATE TABLE spans (
@@ -109,6 +126,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
      "FOR EACH STATEMENT EXECUTE FUNCTION provguard_next_generation()",
      "CREATE TRIGGER agent_edits_generation AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agent_edits "
      "FOR EACH STATEMENT EXECUTE FUNCTION provguard_next_generation()",),
+    # 7: name prints for edits whose shape is mostly common code, recorded before they existed (computed here).
+    (_index_names,),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -148,5 +167,8 @@ def migrate(conn: psycopg.Connection[Any], busy_timeout: float) -> None:
                               f"({SCHEMA_VERSION}); upgrade provguard to use it")
         for number in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[number]:
-                cur.execute(statement)
+                if callable(statement):
+                    statement(cur)
+                else:
+                    cur.execute(statement)
             cur.execute("UPDATE schema_version SET version = %s", (number + 1,))

@@ -4,13 +4,28 @@ in `schema_version`. A later feature adds tables by appending a migration, never
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from provguard.provenance.name_prints import prints_to_add
+
+from .rows import unpack_names
 from .store import LedgerError
 
 _NEXT_GENERATION = "BEGIN UPDATE generation SET n = n + 1; END"
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+def _index_names(conn: sqlite3.Connection) -> None:
+    """Migration 8: the name prints (`provenance.name_prints`) of edits recorded before, from their names and prints."""
+    rows = conn.execute("SELECT seq, names, length(line_hashes) / 8 FROM agent_edits "
+                        "WHERE length(names) > 0").fetchall()
+    for seq, names, lines in rows:
+        prints = [h for h, in conn.execute("SELECT hash FROM edit_prints WHERE edit = ?", (seq,))]
+        added = prints_to_add(prints, unpack_names(names), lines)
+        if added:
+            conn.executemany("INSERT OR IGNORE INTO edit_prints (hash, edit) VALUES (?, ?)", [(h, seq) for h in added])
+            conn.execute("UPDATE agent_edits SET print_count = ? WHERE seq = ?", (len(set(prints)) + len(added), seq))
+
+
+MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] = (
     # 1: spans and declarations.
     (
         """CREATE TABLE spans (
@@ -102,6 +117,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
      f"CREATE TRIGGER agent_edits_insert_generation AFTER INSERT ON agent_edits {_NEXT_GENERATION}",
      f"CREATE TRIGGER agent_edits_update_generation AFTER UPDATE ON agent_edits {_NEXT_GENERATION}",
      f"CREATE TRIGGER agent_edits_delete_generation AFTER DELETE ON agent_edits {_NEXT_GENERATION}",),
+    # 8: name prints for edits whose shape is mostly common code, recorded before they existed (computed here).
+    (_index_names,),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -144,7 +161,10 @@ def migrate(conn: sqlite3.Connection) -> None:
                 if version == SCHEMA_VERSION:
                     raise _UpToDate
                 for statement in MIGRATIONS[version]:
-                    conn.execute(statement)
+                    if callable(statement):
+                        statement(conn)
+                    else:
+                        conn.execute(statement)
                 conn.execute("UPDATE schema_version SET version = ?", (version + 1,))
         except _UpToDate:
             return

@@ -82,6 +82,20 @@ only a few shared fingerprints (SAME_LINES_PRINTS of either kind, SAME_LINES_DEN
 long edit, or a copy with many lines edited, keeps its other lines as they were."""
 SAME_LINES_PRINTS = 3
 SAME_LINES_DENSITY = 0.2
+NAMED_SHAPE_DENSITY = 0.5
+"""An edit with fewer structural fingerprints than this many a line (and than MIN_SHAPE_PRINTS) has a shape mostly
+common in code at large, so renaming it or cutting an excerpt from it leaves too few fingerprints to find it by: its
+names are indexed too (`fingerprints.name_print`, at most MAX_NAME_PRINTS of them), and a copy found by them needs
+NAME_PRINTS of its names on NAME_LINES lines, either with NAMED_SHAPE_NAMES of the region's names the edit's and
+every one of its few structural fingerprints (renamed), or with SAME_LINES of its code on lines the edit holds word
+for word (moved, excerpted)."""
+MAX_NAME_PRINTS = 64
+NAME_PRINTS = 3
+NAME_LINES = 3
+NAMED_SHAPE_NAMES = 0.5
+NAME_DENSITY = 0.3
+"""...and at least this many of those names a line of the region: a class of getters with the edit's field names
+(boilerplate, its lines idioms) shares a name every four lines or fewer, a copy of a function more."""
 ACCEPTED_CONFIDENCE = 0.8
 """Confidence of the weakest accepted copy of an edit whose own confidence is 1; the strongest reaches 1."""
 
@@ -106,6 +120,11 @@ class CopyScore:
     """Share of the region's names that the edit holds (0 when the region has none)."""
     verbatim: float
     """Share of the region's letters and digits on lines the edit holds word for word (common lines left out)."""
+    shared_names: int = 0
+    """Distinct names of the edit found in the region by its name prints (only an edit whose names are indexed,
+    `indexes_names`)."""
+    name_lines: int = 0
+    """Distinct lines those names are on."""
 
     @property
     def coverage(self) -> float:
@@ -134,6 +153,13 @@ def eligible(total: int) -> bool:
     return total >= MIN_EDIT_PRINTS
 
 
+def indexes_names(structural: int, total: int, lines: int) -> bool:
+    """Whether an edit of `lines` non-blank lines with `total` distinct k-gram fingerprints, `structural` of them
+    structural, also indexes its names: its shape is mostly common code (NAMED_SHAPE_DENSITY), yet it holds
+    MIN_PRINTS fingerprints (boilerplate, every k-gram of it common, indexes nothing)."""
+    return total >= MIN_PRINTS and structural < max(MIN_SHAPE_PRINTS, lines * NAMED_SHAPE_DENSITY)
+
+
 def whole_shape(shared: int, total: int) -> bool:
     """Whether a region holds every one of the edit's `total` structural fingerprints (`shared` of them), and enough
     of them to weigh (FEW_SHAPE_PRINTS)."""
@@ -146,8 +172,15 @@ def plausible(shared: int, print_lines: int, whole: bool = False) -> bool:
     return shared >= MIN_PRINTS and (print_lines >= MIN_LINES or whole)
 
 
+def plausible_named(shared_names: int, name_lines: int) -> bool:
+    """The cheap part of `named_copy`: enough of an edit's indexed names on enough lines."""
+    return shared_names >= NAME_PRINTS and name_lines >= NAME_LINES
+
+
 def accepted(score: CopyScore) -> bool:
     """Whether the region is a copy of the edit: the one decision every surface reports."""
+    if named_copy(score):
+        return True
     whole = whole_shape(score.shared, score.total)
     if not eligible(score.total + score.total_lexical) or not plausible(score.shared + score.shared_lexical,
                                                                          score.print_lines, whole):
@@ -157,6 +190,16 @@ def accepted(score: CopyScore) -> bool:
     if score.print_lines < MIN_LINES:
         return False
     return _names_kept(score) or _same_structure(score)
+
+
+def named_copy(score: CopyScore) -> bool:
+    """A copy of an edit whose shape is mostly common, found by its names: renamed (its calls, fields, types and
+    messages kept, with all of its few structural fingerprints) or with its lines kept (an excerpt)."""
+    if not plausible_named(score.shared_names, score.name_lines) or score.shared_names < NAME_DENSITY * score.lines:
+        return False
+    if score.verbatim >= SAME_LINES and score.names >= NAMED_SHAPE_NAMES:
+        return True
+    return score.shared >= score.total and score.total < MIN_SHAPE_PRINTS and score.names >= NAMED_SHAPE_NAMES
 
 
 def _whole_shape_names(score: CopyScore) -> float:

@@ -24,6 +24,7 @@ import tree_sitter as ts
 from provguard.documents import Document
 from provguard.languages import Language, detect
 from provguard.provenance import background
+from provguard.provenance.name_prints import name_print, prints_to_add
 from provguard.provenance.tokens import Columns, evidence_names, is_literal, plain_token_columns, tree_token_columns
 from provguard.provenance.winnow import K, chosen_hashes
 
@@ -36,7 +37,9 @@ class InsertionPrints:
     """What the ledger keeps of an inserted text instead of the text."""
 
     fingerprints: tuple[int, ...]
-    """Winnowed k-gram hashes (signed 64-bit) of the normalised tokens, distinct, in text order."""
+    """Winnowed k-gram hashes (signed 64-bit) of the normalised tokens, distinct, in text order; then, for a text
+    whose shape is mostly common code (`copy_score.indexes_names`), the name prints of its first few names
+    (`name_prints`), so that a renamed copy or an excerpt of it is looked up by its names."""
     line_hashes: tuple[int, ...]
     """Hashes of the text's non-blank lines with surrounding white space removed (signed 64-bit)."""
     lines: int
@@ -68,8 +71,11 @@ def insertion_prints(text: str, path: str) -> InsertionPrints:
     chosen = dict.fromkeys(h for _, h in sorted(chosen_hashes(ids, token_names, table.__contains__,
                                                               table.has_name if language.has_grammar else None)))
     names = tuple(sorted(evidence_names(token_names, table.has_name))[:MAX_NAMES])
-    return InsertionPrints(tuple(chosen), tuple(line_hash(line) for line in lines if line.strip()), len(lines),
-                           names)
+    line_hashes = tuple(line_hash(line) for line in lines if line.strip())
+    prints = tuple(chosen)
+    if language.has_grammar:
+        prints += prints_to_add(prints, names, len(line_hashes))
+    return InsertionPrints(prints, line_hashes, len(lines), names)
 
 
 def line_hash(line: str) -> int:
@@ -100,6 +106,8 @@ class LineTokens:
         """Whether lexical fingerprints are made (not for a language without a grammar)."""
         self._prints: list[Print] | None = None
         """The fingerprints as of the last refresh, until a line is read again."""
+        self._named: list[Print] | None = None
+        """The name prints (`name_prints`) likewise."""
 
     def edited(self, first_line: int, old_last_line: int, new_last_line: int, doc: Document,
                old_tree: ts.Tree | None) -> None:
@@ -110,7 +118,7 @@ class LineTokens:
         missing every line is read again.
         """
         tree = doc.tree
-        self._prints = None
+        self._prints = self._named = None
         if first_line > len(self._rows) or (doc.language.has_grammar and (tree is None or old_tree is None)):
             self._rows = []  # out of step with the document, or no way to tell what changed: read it all
             return
@@ -139,20 +147,20 @@ class LineTokens:
     def reset(self) -> None:
         """The whole text changed: read it all on the next refresh."""
         self._rows = []
-        self._prints = None
+        self._prints = self._named = None
 
     def refresh(self, doc: Document) -> int:
         """Tokenises the lines changed since the last refresh; returns how many lines were read."""
         count = doc.lines.line_count
         if self._lexical != doc.language.has_grammar:
             self._lexical = doc.language.has_grammar
-            self._prints = None
+            self._prints = self._named = None
         if len(self._rows) != count:
             self._rows = [None] * count
         dirty = [row for row, tokens in enumerate(self._rows) if tokens is None]
         if not dirty:
             return 0
-        self._prints = None
+        self._prints = self._named = None
         doc.ensure_tree()
         for first, last in _runs(dirty):
             start = doc.lines.line_bounds(first)[0]
@@ -173,6 +181,29 @@ class LineTokens:
         packed = array("I")
         packed.frombytes(b"".join(row for row in self._rows[first_line:last_line + 1] if row))
         return evidence_names(packed[1::2], background.common().has_name)
+
+    def name_prints(self) -> list[Print]:
+        """A `name_print` for each evidence name on each line where it stands (a name's every line, since a copy
+        may hold it anywhere), in line order: the lookup of edits whose names are indexed. None without a grammar."""
+        if self._named is None:
+            self._named = self._name_prints() if self._lexical else []
+        return self._named
+
+    def _name_prints(self) -> list[Print]:
+        packed = array("I")
+        packed.frombytes(b"".join(row for row in self._rows if row))
+        names = packed[1::2].tolist()
+        hashed = {name: name_print(name) for name in evidence_names(names, background.common().has_name)}
+        out: list[Print] = []
+        at = 0
+        for row, tokens in enumerate(self._rows):
+            if not tokens:
+                continue
+            count = len(tokens) // 8
+            for name in set(names[at:at + count]) & hashed.keys():
+                out.append(_print(hashed[name], row, row))
+            at += count
+        return out
 
     def prints(self) -> list[Print]:
         """The document's fingerprints as of the last refresh, in text order."""

@@ -42,15 +42,19 @@ from provguard.ledger.model import AgentEdit
 from provguard.provenance.background import common_lines
 from provguard.provenance.copy_score import (
     MIN_PRINTS,
+    NAME_LINES,
     CopyScore,
     accepted,
     confidence,
     eligible,
+    named_copy,
     plausible,
+    plausible_named,
     whole_shape,
 )
 from provguard.provenance.fingerprint_index import FingerprintIndex
 from provguard.provenance.fingerprints import MAX_NAMES, LineTokens, Print, document_tokens, line_hash
+from provguard.provenance.name_prints import name_prints
 from provguard.provenance.origin import Evidence, Origin, Span
 from provguard.provenance.winnow import is_lexical
 
@@ -178,41 +182,49 @@ class _Found:
     edit: AgentEdit
     hits: tuple[Print, ...]
     score: CopyScore
+    by_names: bool = False
 
 
 def fingerprint_regions(ledger: FingerprintIndex, doc: Document, tokens: LineTokens) -> list[Region]:
     """Regions of `doc` that copy edits recorded anywhere, not overlapping, each kept by the edit that explains its
     lines best (see the module's docstring)."""
-    prints = tokens.prints()
     weigh = _Weigher(doc, tokens)
     found: list[_Found] = []
     last_line = doc.lines.line_count - 1
-    for edit, group in _candidate_groups(ledger, prints):
-        accepted = weigh.accepted(edit, group, 0, last_line)
+    for edit, group, by_names in _candidate_groups(ledger, tokens.prints(), tokens.name_prints()):
+        accepted = weigh.accepted(edit, group, 0, last_line, by_names)
         if accepted is not None:
             found.append(accepted)
-        elif gap_lines(edit) > GAP_LINES:  # a long edit's hits may join a copied part to unrelated code around it
+        elif gap_lines(edit) > GAP_LINES and not by_names:  # a long edit's hits may join a copied part to other code
             found += [f for tight in _groups(group, GAP_LINES)
                       if (f := weigh.accepted(edit, tight, 0, last_line)) is not None]
     return [_region(f) for f in _resolve(found, weigh)]
 
 
-def _candidate_groups(ledger: FingerprintIndex, prints: Sequence[Print]) -> list[tuple[AgentEdit, list[Print]]]:
-    """Every group of hits of every candidate edit."""
-    if not prints:
+def _candidate_groups(ledger: FingerprintIndex, prints: Sequence[Print],
+                      named: Sequence[Print] = ()) -> list[tuple[AgentEdit, list[Print], bool]]:
+    """Every group of hits of every candidate edit: of its k-gram fingerprints; and where the edit indexes its names
+    (`named`: the document's `LineTokens.name_prints`), of those and its names together, marked True. The first are
+    weighed as ever; names must not stretch them over the host's code around a copy that uses the same names."""
+    if not prints and not named:
         return []
-    counts = ledger.match_fingerprints({p.hash for p in prints})
+    counts = ledger.match_fingerprints({p.hash for p in prints} | {p.hash for p in named})
     ranked = sorted((edit_id for edit_id, n in counts.items() if n >= MIN_PRINTS), key=lambda e: (-counts[e], e))
     candidates = ranked[:MAX_CANDIDATES]
     if not candidates:
         return []
-    out: list[tuple[AgentEdit, list[Print]]] = []
+    out: list[tuple[AgentEdit, list[Print], bool]] = []
     for edit in ledger.agent_edits(ids=candidates):
         recorded = set(edit.fingerprints)
-        if not eligible(len(recorded)):
+        by_name = recorded & name_prints(edit.names)
+        if not eligible(len(recorded) - len(by_name)) and not plausible_named(len(by_name), NAME_LINES):
             continue
-        hits = [p for p in prints if p.hash in recorded]
-        out += [(edit, group) for group in _groups(hits, gap_lines(edit))]
+        hits = [p for p in prints if p.hash in recorded and p.hash not in by_name]
+        out += [(edit, group, False) for group in _groups(hits, gap_lines(edit))]
+        if by_name:
+            both = sorted(hits + [p for p in named if p.hash in by_name], key=lambda p: (p.first_line, p.last_line))
+            out += [(edit, group, True) for group in _groups(both, gap_lines(edit))
+                    if plausible_named(len({p.hash for p in group if p.hash in by_name}), NAME_LINES)]
     return out
 
 
@@ -228,32 +240,43 @@ class _Weigher:
         self._doc = doc
         self._tokens = tokens
         self._lines: dict[int, tuple[int, int]] = {}
-        self._totals: dict[str, tuple[int, int]] = {}
-        """Per edit id: its distinct structural and lexical fingerprints (a long edit is weighed in many groups)."""
+        self._totals: dict[str, tuple[int, int, frozenset[int]]] = {}
+        """Per edit id: its distinct structural and lexical fingerprints, and its name prints (a long edit is weighed
+        in many groups)."""
 
-    def accepted(self, edit: AgentEdit, group: Sequence[Print], low: int, high: int) -> _Found | None:
-        """The group as a copy of `edit`, its lines kept within low..high, when `copy_score.accepted` says so."""
-        hashes = {p.hash for p in group}
-        print_lines = len({p.first_line for p in group})
-        total, total_lexical = self._total(edit)
+    def accepted(self, edit: AgentEdit, group: Sequence[Print], low: int, high: int,
+                 by_names: bool = False) -> _Found | None:
+        """The group as a copy of `edit`, its lines kept within low..high, when `copy_score.accepted` says so; a group
+        holding names (`by_names`) only as a copy found by them (`copy_score.named_copy`)."""
+        total, total_lexical, by_name = self._total(edit)
+        named = [p for p in group if p.hash in by_name]
+        shaped = [p for p in group if p.hash not in by_name] if named else group
+        hashes = {p.hash for p in shaped}
+        print_lines = len({p.first_line for p in shaped})
+        shared_names = len({p.hash for p in named})
+        name_lines = len({p.first_line for p in named})
         spelled = sum(is_lexical(h) for h in hashes)
-        if not plausible(len(hashes), print_lines, whole_shape(len(hashes) - spelled, total)):
+        if not plausible(len(hashes), print_lines, whole_shape(len(hashes) - spelled, total)) and not (
+                plausible_named(shared_names, name_lines)):
             return None
         first = max(low, group[0].first_line)
         last = min(high, max(p.last_line for p in group))
         score = CopyScore(shared=len(hashes) - spelled, total=total, shared_lexical=spelled,
                           total_lexical=total_lexical, print_lines=print_lines, lines=last - first + 1,
-                          names=self._names(edit, first, last), verbatim=self._verbatim(edit, first, last))
-        if not accepted(score):
+                          names=self._names(edit, first, last), verbatim=self._verbatim(edit, first, last),
+                          shared_names=shared_names, name_lines=name_lines)
+        if not (named_copy(score) if by_names else accepted(score)):
             return None
-        return _Found(first, last, edit, tuple(group), score)
+        return _Found(first, last, edit, tuple(group), score, by_names)
 
-    def _total(self, edit: AgentEdit) -> tuple[int, int]:
+    def _total(self, edit: AgentEdit) -> tuple[int, int, frozenset[int]]:
         known = self._totals.get(edit.id)
         if known is None:
             recorded = set(edit.fingerprints)
+            by_name = frozenset(recorded & name_prints(edit.names))
+            recorded -= by_name
             lexical = sum(is_lexical(h) for h in recorded)
-            known = self._totals[edit.id] = (len(recorded) - lexical, lexical)
+            known = self._totals[edit.id] = (len(recorded) - lexical, lexical, by_name)
         return known
 
     def _names(self, edit: AgentEdit, first: int, last: int) -> float:
@@ -302,7 +325,7 @@ def _resolve(found: list[_Found], weigh: _Weigher) -> list[_Found]:
         for low, high in _free_stretches(spans, f.first_line, f.last_line):
             rest = [p for p in f.hits if low <= p.first_line <= high]
             for group in _groups(rest, gap_lines(f.edit)):
-                part = weigh.accepted(f.edit, group, low, high)
+                part = weigh.accepted(f.edit, group, low, high, f.by_names)
                 if part is not None:
                     kept.append(part)
                     spans.append((part.first_line, part.last_line))
