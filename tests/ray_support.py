@@ -12,13 +12,17 @@ import random
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from corpus_support import REPO
 from provguard.corpus.ray_run import LOOPBACK, LOOPBACK_ENVIRONMENT, loopback_only
+
+if TYPE_CHECKING:
+    from ray.cluster_utils import Cluster
 
 RIVAL = """\
 import os
@@ -118,21 +122,74 @@ def ray_temp_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="pgr", dir="/tmp"))
 
 
-def start_ray(**environment: str) -> Iterator[str]:
+def cluster_environment(environment: dict[str, str], unset: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """What a test cluster's processes start with, besides this process's environment: no token auth unless
+    asked, the loopback settings, a PYTHONPATH reaching the test modules; `unset` names are removed."""
+    tests = str(Path(__file__).resolve().parent)
+    path = os.pathsep.join(filter(None, [tests, str(REPO / "server"), os.environ.get("PYTHONPATH")]))
+    return {"RAY_AUTH_MODE": "disabled", "PYTHONPATH": path, **LOOPBACK_ENVIRONMENT, **environment,
+            **dict.fromkeys(unset)}
+
+
+@contextmanager
+def cluster_environment_set(environment: dict[str, str], unset: tuple[str, ...] = ()) -> Iterator[None]:
+    """This process's environment as `cluster_environment` says, restored afterwards; Ray's token settings,
+    which this process read when it imported Ray, are read again each time."""
+    from ray._private.authentication_test_utils import reset_auth_token_state
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in cluster_environment(environment, unset).items():
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        reset_auth_token_state()
+        try:
+            yield
+        finally:
+            patch.undo()
+            reset_auth_token_state()
+
+
+def start_cluster(worker_nodes: int = 2, **environment: str) -> Iterator[Cluster]:
+    """A local multi-node cluster for the module, every node on 127.0.0.1 with its own raylet and object store
+    (Ray's own `cluster_utils.Cluster`): a head with no CPUs, as production heads are often run, so that every
+    actor runs on one of the `worker_nodes` (one CPU each) and reads what the driver put in the head's object
+    store across nodes. The environment is set as by `start_ray`."""
+    from ray.cluster_utils import Cluster
+
+    temp = ray_temp_dir()
+    (temp / "ray").mkdir()  # Ray's temporary folder under RAY_TMPDIR
+    common = {"node_ip_address": LOOPBACK, "include_dashboard": False, "temp_dir": str(temp),
+              "object_store_memory": 80 * 1024 * 1024}
+    # RAY_TMPDIR: where Ray's cluster utilities write the "current cluster" address file, which a plain
+    # `ray.init()` elsewhere on this machine would otherwise find and join.
+    with cluster_environment_set({"RAY_TMPDIR": str(temp), **environment}):
+        cluster = None
+        try:
+            with loopback_only():
+                cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, **common})
+                for _ in range(worker_nodes):
+                    cluster.add_node(num_cpus=1, **common)
+                cluster.wait_for_nodes()
+            yield cluster
+        finally:
+            if cluster is not None:
+                cluster.shutdown()
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def start_ray(*, unset: tuple[str, ...] = (), **environment: str) -> Iterator[str]:
     """A local 2-CPU cluster for the module, on loopback only (as `provguard filter --engine ray` starts one);
     yields its address for `--ray-address`. Workers start with this process's environment, plus `environment`
     and a PYTHONPATH reaching the test modules (for the fault-injection stage); the environment is restored
     afterwards. Drivers started meanwhile (the CLI) inherit LOOPBACK_ENVIRONMENT, so they too take the loopback
-    address as this node's and find the cluster's node there."""
+    address as this node's and find the cluster's node there. `unset` names variables the workers must not
+    have (such as credentials the driver has)."""
     import ray
 
-    tests = str(Path(__file__).resolve().parent)
-    path = os.pathsep.join(filter(None, [tests, str(REPO / "server"), os.environ.get("PYTHONPATH")]))
     temp = ray_temp_dir()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"RAY_AUTH_MODE": "disabled", "PYTHONPATH": path, **LOOPBACK_ENVIRONMENT,
-                            **environment}.items():
-            patch.setenv(name, value)
+    with cluster_environment_set(environment, unset):
         try:
             with loopback_only():
                 context = ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(temp),

@@ -277,3 +277,100 @@ def test_one_machine_and_ray_attest_the_same_subjects_and_counts(project: Path, 
     assert on_ray["predicate"]["policy"] == local["predicate"]["policy"]
     status, said = verify(ray_work)
     assert status == 0, said
+
+
+def test_the_digests_are_of_the_bytes_streamed_not_read_again(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """In this process, with the attestation's own file hashing watched: the input and output are hashed as the
+    filter reads and writes them (compressed files by their bytes on disk), never opened again to hash."""
+    import gzip
+
+    from provguard import cli
+    from provguard.corpus import attestation
+
+    (project / "in.jsonl.gz").write_bytes(gzip.compress((project / "in.jsonl").read_bytes()))
+    hashed_again: list[str] = []
+    real = attestation.file_sha256
+
+    def watched(path: str | Path) -> str:
+        hashed_again.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(attestation, "file_sha256", watched)
+    monkeypatch.chdir(project)
+    status = cli.dispatch(["filter", "in.jsonl.gz", "out.jsonl.zst", "--attest", "att.json", *FLAGS])
+    assert status == 0, capsys.readouterr().err
+    statement = json.loads((project / "att.json").read_text(encoding="utf-8"))
+    assert statement["subject"] == [{"name": "out.jsonl.zst",
+                                     "digest": {"sha256": sha256(project / "out.jsonl.zst")}}]
+    assert statement["predicate"]["inputs"] == [{"name": "in.jsonl.gz",
+                                                 "digest": {"sha256": sha256(project / "in.jsonl.gz")}}]
+    assert hashed_again == ["pack.yaml"]  # only the policy's file; the corpus files were hashed as they streamed
+    assert verify(project)[0] == 0
+
+
+@pytest.mark.parametrize("change", ["appended", "replaced"])
+def test_an_input_changed_during_the_run_fails_it_naming_the_file(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  change: str) -> None:
+    """A real race cannot be timed in a test, so the change is made from inside the run, deterministically: the
+    line reader the filter uses is wrapped (in this process) to append a line to the input, or to rename another
+    file over it, right after the filter has read its first line. The run fails with the file named, writes no
+    output and no attestation: it would attest bytes other than those on disk."""
+    from provguard import cli
+    from provguard.corpus import pipeline
+
+    real = pipeline.read_lines
+    corpus = project / "in.jsonl"
+
+    def changing(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for n, line in enumerate(real(*args, **kwargs)):
+            yield line
+            if n == 0:
+                if change == "appended":
+                    with corpus.open("ab") as stream:
+                        stream.write(b'{"content": "print(1)\\n"}\n')
+                else:
+                    other = project / "other.jsonl"
+                    other.write_bytes(corpus.read_bytes())
+                    os.replace(other, corpus)
+
+    monkeypatch.setattr(pipeline, "read_lines", changing)
+    monkeypatch.chdir(project)
+    status = cli.dispatch(["filter", "in.jsonl", "out.jsonl", "--attest", "att.json", *FLAGS])
+    said = capsys.readouterr().err
+    assert status == 2
+    assert "in.jsonl changed while it was filtered" in said
+    assert ("replaced by another file" if change == "replaced" else "bytes when opened") in said
+    assert not (project / "out.jsonl").exists() and not (project / "att.json").exists()
+    assert not list(project.glob(".out.jsonl.*.partial"))
+
+
+@pytest.mark.parametrize("config_name", ["provguard.toml", "pyproject.toml"])
+def test_the_project_configuration_that_chose_the_packs_is_attested_and_verified(project: Path,
+                                                                                 config_name: str) -> None:
+    table = "" if config_name == "provguard.toml" else "[tool.provguard]\n"
+    (project / config_name).write_text(f'{table}packs = ["pack.yaml"]\n', encoding="utf-8")
+    done = provguard(project, "filter", "in.jsonl", "out.jsonl", "--attest", "att.json", *FLAGS[2:])  # no --pack
+    assert done.returncode == 0, done.stderr.decode()
+    policy = json.loads((project / "att.json").read_text(encoding="utf-8"))["predicate"]["policy"]
+    assert policy["packs"] == [{"id": "team-policy", "version": "1.2.0"}]  # the configuration chose them
+    assert policy["config"] == {"name": config_name, "path": config_name,
+                                "digest": {"sha256": sha256(project / config_name)}}
+    assert verify(project)[0] == 0
+    with (project / config_name).open("a", encoding="utf-8") as stream:
+        stream.write('severity = { "no-rival-agents" = "info" }\n')
+    status, said = verify(project)
+    assert status == 1
+    assert f"project configuration {config_name}: different digest" in said
+
+
+def test_a_run_under_a_snapshot_names_no_project_configuration(project: Path) -> None:
+    (project / "provguard.toml").write_text('packs = ["pack.yaml"]\n', encoding="utf-8")
+    done = provguard(project, "export", ".", "--snapshot", "policy.snap")
+    assert done.returncode == 0, done.stderr.decode()
+    done = provguard(project, "filter", "in.jsonl", "out.jsonl", "--attest", "att.json", "--snapshot", "policy.snap",
+                     *FLAGS[2:])
+    assert done.returncode == 0, done.stderr.decode()
+    policy = json.loads((project / "att.json").read_text(encoding="utf-8"))["predicate"]["policy"]
+    assert policy["snapshot"] is True and policy["config"] is None

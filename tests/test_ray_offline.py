@@ -140,3 +140,53 @@ def test_the_connect_timeout_must_be_positive(tmp_path: Path) -> None:
     done = run_cli(tmp_path, "filter", "in.jsonl", "out.jsonl", "--engine", "ray", "--ray-connect-timeout", "0")
     assert done.returncode == 2
     assert done.stderr == "provguard: --ray-connect-timeout must be more than 0 seconds\n"
+
+
+def test_a_runtime_env_file_that_is_not_json_is_an_error_at_its_position(tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_bytes(b'{"content": "x = 1"}\n')
+    (tmp_path / "env.json").write_text('{\n  "pip": ["provguard[ray]"],\n  "env_vars": {"A": "1",}\n}\n',
+                                       encoding="utf-8")
+    done = run_cli(tmp_path, "filter", "in.jsonl", "out.jsonl", "--engine", "ray", "--ray-runtime-env", "env.json")
+    assert done.returncode == 2
+    assert done.stderr == "provguard: env.json:3:25: not JSON: Expecting property name enclosed in double quotes\n"
+
+
+def test_ray_pass_env_given_a_value_does_not_show_it(tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_bytes(b'{"content": "x = 1"}\n')
+    done = run_cli(tmp_path, "filter", "in.jsonl", "out.jsonl", "--engine", "ray",
+                   "--ray-pass-env", "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENG")
+    assert done.returncode == 2
+    assert done.stderr == ("provguard: --ray-pass-env takes names of environment variables, comma-separated: "
+                           "AWS_SECRET_ACCESS_KEY=...\n")
+
+
+@pytest.mark.parametrize(("given", "names", "expected"), [
+    ('{"pip": ["provguard[ray]==0.1.0"]}', None, ({"pip": ["provguard[ray]==0.1.0"]}, {})),
+    (None, "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY", (None, {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                                                              "AWS_SECRET_ACCESS_KEY": "secret-example"})),
+    ('{"env_vars": {"AWS_EC2_METADATA_DISABLED": "true"}}', "AWS_SECRET_ACCESS_KEY",
+     ({"env_vars": {"AWS_EC2_METADATA_DISABLED": "true"}}, {"AWS_SECRET_ACCESS_KEY": "secret-example"})),
+    ('["pip"]', None, '--ray-runtime-env:1:1: a runtime_env is a JSON object, such as {"pip": ["provguard[ray]"]}'),
+    ('{"env_vars": {"A": 1}}', None, '--ray-runtime-env: "env_vars" must be an object of strings'),
+    ("missing.json", None, "--ray-runtime-env: cannot read missing.json: No such file or directory (give a JSON "
+                           "object or a file holding one)"),
+    (None, "AWS_SESSION_TOKEN,AWS_ACCESS_KEY_ID", "--ray-pass-env: not set in this environment: AWS_SESSION_TOKEN"),
+    (None, ",", "--ray-pass-env takes names of environment variables, comma-separated: -"),
+    ('{"env_vars": {"AWS_ACCESS_KEY_ID": "x"}}', "AWS_ACCESS_KEY_ID",
+     "--ray-pass-env: also set by --ray-runtime-env's env_vars: AWS_ACCESS_KEY_ID"),
+])
+def test_what_the_workers_are_given(given: str | None, names: str | None, expected: object) -> None:
+    from provguard.commands.filter_ray import ray_workers
+
+    environ = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret-example"}
+    assert ray_workers(given, names, environ) == expected
+
+
+def test_values_sent_to_the_workers_are_hidden_in_messages_that_ray_builds_from_them() -> None:
+    from provguard.corpus.ray_run import RayOptions, hide_secrets
+
+    options = RayOptions(runtime_env={"env_vars": {"REGION": "eu", "API_KEY": "k3y-from-runtime-env"}},
+                         environment={"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG"})
+    message = "runtime_env {'REGION': 'eu', 'API_KEY': 'k3y-from-runtime-env'} env wJalrXUtnFEMI/K7MDENG"
+    assert hide_secrets(message, options) == "runtime_env {'REGION': 'eu', 'API_KEY': '***'} env ***"
+    assert "wJalrXUtnFEMI" not in repr(options)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from git_support import CLAUDE_FOOTER, Repo
+from provguard.report.summary import AI_CATEGORIES
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "report"
@@ -237,6 +238,117 @@ def test_since_needs_a_date_and_a_git_work_tree(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "YYYY-MM-DD" in wrong.stderr
     no_git = run_cli(tmp_path, "report", "-q", "--since", "2026-01-05", ".")
     assert no_git.returncode == 2 and "not in a git work tree" in no_git.stderr
+
+
+def dated_commits(repo: Repo, since: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`commit(day, files, message)`: a commit dated `day` days after `since`, at noon UTC."""
+
+    def commit_on(day: int, files: dict[str, str], message: str) -> str:
+        moment = f"{(since + timedelta(days=day)).isoformat()}T12:00:00Z"
+        monkeypatch.setenv("GIT_AUTHOR_DATE", moment)
+        monkeypatch.setenv("GIT_COMMITTER_DATE", moment)
+        return repo.commit(files, message)
+
+    return commit_on
+
+
+def ai_lines(report: dict[str, Any]) -> int:
+    return sum(n for kind, n in report["lines"]["by_origin"].items() if kind in AI_CATEGORIES)
+
+
+ROWS = "rows = []\nrows.append(1)\n"
+
+
+def test_since_with_git_history_gives_each_week_what_an_uncached_report_of_its_commit_gives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Week 0 has AI lines by git trailer; in week 1 a person changes the file and changes it back (the same bytes,
+    now blamed on the person); in week 2 only another file changes. Each week must equal a fresh, uncached report
+    of a clone at that commit: a cache keyed by the file's bytes alone would carry week 0's AI lines on."""
+    today = datetime.now(UTC).date()
+    since = today - timedelta(days=21)
+    work = tmp_path / "work"
+    work.mkdir()
+    repo = Repo(work)
+    commit_on = dated_commits(repo, since, monkeypatch)
+    commit_on(-3, {"provguard.toml": "", "src/mine.py": HUMAN}, "start")
+    commit_on(-2, {"datasets/build.py": ROWS}, f"build rows\n\n{CLAUDE_FOOTER}")
+    commit_on(8, {"datasets/build.py": "rows = [2]\n"}, "try another way")
+    commit_on(8, {"datasets/build.py": ROWS}, "back to the first way")
+    commit_on(15, {"src/other.py": "b = 2\n"}, "elsewhere")
+    done = run_cli(work, "report", "--format", "json", "-q", "--since", since.isoformat(), ".")
+    assert done.returncode == 0, done.stderr
+    weeks = json.loads(done.stdout)["history"]
+    assert [w["ai_lines"] for w in weeks] == [2, 0, 0, 0]
+    for week in weeks[:3]:
+        clone = tmp_path / f"at-{week['commit'][:12]}"
+        subprocess.run(["git", "clone", "-q", str(work), str(clone)], check=True, timeout=60)
+        subprocess.run(["git", "-C", str(clone), "checkout", "-q", week["commit"]], check=True, timeout=60)
+        fresh = run_cli(clone, "report", "--format", "json", "-q", "--no-cache", ".")
+        assert fresh.returncode == 0, fresh.stderr
+        then = json.loads(fresh.stdout)
+        assert (week["lines"], week["ai_lines"], week["findings"]) == (
+            then["lines"]["total"], ai_lines(then), then["findings"]), week["start"]
+
+
+def test_since_judges_a_file_once_while_it_and_its_history_stay_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """In this process (one job), with the analysis of each file counted: over five weeks, a file committed once
+    is judged once, and a file changed in two weeks is judged once per version."""
+    from provguard import check_file, cli
+
+    today = datetime.now(UTC).date()
+    since = today - timedelta(days=28)
+    repo = Repo(tmp_path)
+    commit_on = dated_commits(repo, since, monkeypatch)
+    commit_on(-3, {"provguard.toml": "", "src/mine.py": HUMAN, "src/app.py": APP, "src/changing.py": "a = 1\n"},
+              "start")
+    commit_on(8, {"src/changing.py": "a = 2\n"}, "change")
+    commit_on(15, {"README.md": "# demo\n"}, "readme")
+    judged: Counter[str] = Counter()
+    real = check_file.analyze_file
+
+    def counted(doc: Any, rule_path: str, *args: Any, **kwargs: Any) -> Any:
+        if "provguard-history-" in str(args[3]):  # a past tree's file, not today's
+            judged[rule_path] += 1
+        return real(doc, rule_path, *args, **kwargs)
+
+    monkeypatch.setattr(check_file, "analyze_file", counted)
+    monkeypatch.setenv("PROVGUARD_CACHE_SECRET", "report tests")
+    monkeypatch.chdir(tmp_path)
+    status = cli.dispatch(["report", "--format", "json", "-q", "-j", "1", "--since", since.isoformat(), "."])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    assert len(json.loads(out.out)["history"]) == 5
+    assert judged["src/mine.py"] == judged["src/app.py"] == 1, judged
+    assert judged["src/changing.py"] == 2
+    assert judged["README.md"] == 1
+
+
+def test_since_judges_each_project_by_its_own_packs_and_todays_excludes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two projects in one repository, each with its own pack; the excludes of today's configuration (added after
+    the code they exclude) leave that code out of past weeks too."""
+    today = datetime.now(UTC).date()
+    since = today - timedelta(days=14)
+    repo = Repo(tmp_path)
+    commit_on = dated_commits(repo, since, monkeypatch)
+    strict = ("pack: strict\nversion: \"1.0.0\"\nrules:\n  - id: no-agents\n    severity: error\n"
+              "    message: agent code\n    origins:\n      - kind: ai-agent\n")
+    lenient = "pack: lenient\nversion: \"1.0.0\"\nrules: []\n"
+    commit_on(-3, {"strict/provguard.toml": 'packs = ["pack.yaml"]\n', "strict/pack.yaml": strict,
+                   "strict/app.py": APP, "lenient/provguard.toml": 'packs = ["pack.yaml"]\n',
+                   "lenient/pack.yaml": lenient, "lenient/app.py": APP, "lenient/vendor/lib.py": APP},
+              "two projects")
+    commit_on(8, {"lenient/provguard.toml": 'packs = ["pack.yaml"]\nextend-exclude = ["vendor/"]\n'},
+              "vendored code is not ours")
+    done = run_cli(tmp_path, "report", "--format", "json", "--no-git", "-q", "--since", since.isoformat(), ".")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["findings"] > 0
+    app_ai = ai_lines(data) // 2  # today: the two app.py, vendor/ excluded
+    weeks = data["history"]
+    assert [w["findings"] for w in weeks] == [data["findings"]] * 3  # strict's rule only, every week
+    assert [w["ai_lines"] for w in weeks] == [2 * app_ai] * 3
 
 
 class Page(HTMLParser):

@@ -127,6 +127,9 @@ class RunOptions:
     """Count every file's lines by origin, kept in `CheckRun.lines` (for `provguard report`)."""
     on_result: Callable[[FileResult], None] | None = None
     """Called with each file that has something to report, as the run goes (the language server streams them)."""
+    file_context: Callable[[str, Path], str] | None = None
+    """A file's cache context from its project's, instead of adding its repository's HEAD (report --since: the
+    commit that last changed the file, so an unchanged file of a past tree is not judged again week after week)."""
 
 
 class ProjectError(Exception):
@@ -156,6 +159,8 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
         if root not in contexts:
             contexts[root] = _meet(root, met, setup, load_policy, options.cache and _cacheable(root))
         context = contexts[root]
+        if options.file_context is not None and context:
+            return root, options.file_context(context, path)
         return root, heads.context(context, path) if heads is not None and context else context
 
     try:

@@ -23,7 +23,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from provguard.corpus.attestation import FilterFacts, LedgerIdentity
+    from provguard.corpus.attestation import ConfigIdentity, FilterFacts, LedgerIdentity
     from provguard.corpus.judge import Judge
     from provguard.corpus.side_report import Counts
 
@@ -82,6 +82,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--ray-connect-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="with --ray-address or RAY_ADDRESS: give up when the cluster does not answer within "
                         "this time (default: 30)")
+    parser.add_argument("--ray-runtime-env", metavar="JSON|FILE",
+                        help="with --engine ray: Ray's runtime_env for the run, a JSON object or a file holding one, "
+                        "such as '{\"pip\": [\"provguard[ray]\"]}' for a cluster whose image lacks provguard")
+    parser.add_argument("--ray-pass-env", metavar="NAME,...",
+                        help="with --engine ray: set these variables of this environment in the judging actors "
+                        "too, such as AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY; sent with the actors, never printed, "
+                        "nor put in the runtime_env (which Ray writes to its logs)")
     parser.add_argument("--concurrency", type=int, metavar="N",
                         help="with --engine ray: judging actors (default: the cluster's CPUs)")
     parser.add_argument("--batch-rows", type=int, default=1024, metavar="N",
@@ -134,14 +141,23 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(found, str):
             return usage_error(found)
         ledger = found
+    config_file: ConfigIdentity | None = None
+    if args.attest is not None and args.snapshot is None:  # the configuration as the policy was read from it
+        from provguard.corpus.attestation import AttestationError, config_identity
+
+        try:
+            config_file = config_identity(args.root)
+        except AttestationError as exc:
+            return usage_error(str(exc))
     name = "<stdin>" if args.input == "-" else args.input
+    filtering = FilterRun(config, args.workers, name, MAX_BAD_LINES_SHOWN, hashed=args.attest is not None)
     try:
-        counts = FilterRun(config, args.workers, name, MAX_BAD_LINES_SHOWN).run(args.input, args.output, args.report)
+        counts = filtering.run(args.input, args.output, args.report)
     except StreamError as exc:
         return usage_error(str(exc))
     print(f"provguard filter: {counts.summary()}", file=sys.stderr)
     if args.attest is not None:
-        return _attest_local(args, judge, counts, ledger)
+        return _attest_local(args, judge, counts, ledger, filtering.streamed.digests(), config_file)
     return EXIT_CLEAN
 
 
@@ -165,7 +181,9 @@ def attest_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _attest_local(args: argparse.Namespace, judge: Judge, counts: Counts, ledger: LedgerIdentity | None) -> int:
+def _attest_local(args: argparse.Namespace, judge: Judge, counts: Counts, ledger: LedgerIdentity | None,
+                  digests: dict[str, str], config: ConfigIdentity | None) -> int:
+    """The statement of a one-machine run, the input and output named by the digests they had as they streamed."""
     from provguard.corpus.attestation import FilterFacts, policy_identity, snapshot_ledger
     from provguard.corpus.snapshot import SnapshotError, open_snapshot
 
@@ -177,7 +195,8 @@ def _attest_local(args: argparse.Namespace, judge: Judge, counts: Counts, ledger
             policy = policy_identity(judge.policy)
     except SnapshotError as exc:
         return usage_error(str(exc))
-    facts = FilterFacts("local", (args.input,), (args.output,), policy, ledger, counts, attested_settings(args))
+    facts = FilterFacts("local", (args.input,), (args.output,), policy, ledger, counts, attested_settings(args),
+                        digests, config)
     return write_statement(args, facts)
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from provguard.policy.model import Severity
 
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 
 MAX_BAD_LINES_SHOWN = 20
 MAX_FAILED_FILES_NAMED = 10
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
@@ -44,6 +48,10 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
         return usage_error("--concurrency and --batch-rows must be at least 1")
     if not args.ray_connect_timeout > 0:
         return usage_error("--ray-connect-timeout must be more than 0 seconds")
+    workers = ray_workers(args.ray_runtime_env, args.ray_pass_env, os.environ)
+    if isinstance(workers, str):
+        return usage_error(workers)
+    runtime_env, environment = workers
     policy: Policy | None = None
     if args.snapshot is not None:
         given = [flag for flag, value in (("--pack", args.packs), ("--severity", args.severity)) if value]
@@ -77,7 +85,8 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
 
     try:
         run = run_on_ray(data, settings, config, args.input, args.output,
-                         RayOptions(args.ray_address, args.concurrency, args.batch_rows, args.ray_connect_timeout),
+                         RayOptions(args.ray_address, args.concurrency, args.batch_rows, args.ray_connect_timeout,
+                                    runtime_env, environment),
                          placement)
     except RayRunError as exc:
         return usage_error(str(exc))
@@ -104,6 +113,47 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
     if args.attest is not None:
         return _attest(args, run, snapshot if args.snapshot is not None else None, policy)
     return EXIT_CLEAN
+
+
+def ray_workers(given: str | None, pass_env: str | None,
+                environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, dict[str, str]] | str:
+    """The run's runtime_env, from `--ray-runtime-env` (a JSON object, or a file holding one), and the variables
+    of this process that `--ray-pass-env` names, for the actors to set; an error message otherwise. No message
+    shows a variable's value."""
+    runtime_env: dict[str, Any] = {}
+    if given is not None:
+        where, text = "--ray-runtime-env", given
+        if not given.lstrip().startswith(("{", "[")):  # JSON text, else a file
+            where = given
+            try:
+                text = Path(given).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                return f"--ray-runtime-env: cannot read {given}: {problem} (give a JSON object or a file holding one)"
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return f"{where}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}"
+        if not isinstance(data, dict):
+            return f"{where}:1:1: a runtime_env is a JSON object, such as {{\"pip\": [\"provguard[ray]\"]}}"
+        env_vars = data.get("env_vars", {})
+        if not isinstance(env_vars, dict) or not all(isinstance(v, str) for v in env_vars.values()):
+            return f"{where}: \"env_vars\" must be an object of strings"
+        runtime_env = data
+    if pass_env is not None:
+        names = [name.strip() for name in pass_env.split(",") if name.strip()]
+        wrong = [name.split("=", 1)[0] + ("=..." if "=" in name else "") for name in names
+                 if not ENV_NAME.fullmatch(name)]  # NAME=VALUE: the value may be a secret
+        if not names or wrong:
+            return f"--ray-pass-env takes names of environment variables, comma-separated: {', '.join(wrong) or '-'}"
+        missing = [name for name in names if name not in environ]
+        if missing:
+            return f"--ray-pass-env: not set in this environment: {', '.join(missing)}"
+        both = [name for name in names if name in runtime_env.get("env_vars", {})]
+        if both:
+            return f"--ray-pass-env: also set by --ray-runtime-env's env_vars: {', '.join(both)}"
+        return runtime_env or None, {name: environ[name] for name in names}
+    return runtime_env or None, {}
 
 
 def _attest(args: argparse.Namespace, run: RayRun, snapshot: Snapshot | None, policy: Policy | None) -> int:

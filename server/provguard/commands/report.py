@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,9 @@ from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, add_policy_arguments, us
 
 if TYPE_CHECKING:
     from provguard.check import CheckRun
+    from provguard.policy.policy import Policy
     from provguard.projects import CheckSetup
-    from provguard.report.history import Measure
+    from provguard.report.history import Measure, PastTree
     from provguard.report.summary import Summary
 
 
@@ -83,29 +85,62 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _measure_then(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) -> Measure:
-    """How a past tree is measured: with today's packs, severities and ledger (those of the run's first project),
-    whatever the tree's own configuration said then, without the cache and quietly."""
+    """How a past tree is measured: each project by today's policy of the project at the same place (a project
+    gone since, by the first project's), with today's excludes and the first project's ledger, quietly. The
+    weeks share the scratch clone's check cache, each file keyed by the commit that last changed it
+    (report/history.py), so a file unchanged since an earlier week is not judged again."""
     from dataclasses import replace
 
     from provguard.ledger.location import ledger_source
     from provguard.report.summary import summarize
 
-    policy = run.policies[0] if run.policies else None
-    packs = setup.packs or (tuple(p.source for p in policy.packs) if policy is not None else None)
-    overrides = {**(policy.severity_overrides if policy is not None else {}), **setup.overrides}
-    ledger = setup.ledger or (ledger_source(None, run.roots[0]) if run.roots else None)
+    from .check_run import project_policy
 
-    def measure(paths: Sequence[Path], root: Path | None) -> Summary | str:
-        then = replace(setup, packs=packs, overrides=overrides, ledger=ledger, root=root)
+    today = {Path(os.path.realpath(root)): policy for root, policy in zip(run.roots, run.policies, strict=True)}
+    ledger = setup.ledger or (ledger_source(None, run.roots[0]) if run.roots else None)
+    then_setup = replace(setup, ledger=ledger)
+
+    def measure(paths: Sequence[Path], root: Path | None, past: PastTree) -> Summary | str:
+        then = replace(then_setup, root=root)
+
+        def policy_of(past_root: Path) -> Policy | None:
+            found = today.get(past.today(past_root))
+            if found is None and run.policies:
+                found = run.policies[0]
+            return found if found is not None else project_policy(past_root, then)
+
         with contextlib.redirect_stderr(io.StringIO()) as said:
-            past = _check(args, then, list(paths), cache=False, quiet=True)
-        if isinstance(past, int):
+            checked = _check_past(args, then, list(paths), past, policy_of)
+        if isinstance(checked, int):
             return said.getvalue().strip().removeprefix("provguard: ") or "the check failed"
-        if past.errors:
-            return past.errors[0]
-        return summarize(past, [], setup.git)
+        if checked.errors:
+            return checked.errors[0]
+        return summarize(checked, [], setup.git)
 
     return measure
+
+
+def _check_past(args: argparse.Namespace, setup: CheckSetup, paths: list[Path], past: PastTree,
+                policy_of: Callable[[Path], Policy | None]) -> CheckRun | int:
+    """`check_run.checked` over a past tree: today's excludes and policies, each file's cache context from
+    history (RunOptions.file_context)."""
+    from provguard.check import ProjectError, RunOptions, run_check
+    from provguard.check_pool import WorkerDied, default_jobs
+    from provguard.ignores import check_selection
+    from provguard.projects import Roots, outside_projects
+    from provguard.report.history import todays_selection
+
+    roots, given = Roots(setup.root), outside_projects(paths)
+    selection = check_selection(lambda folder: str(roots.of(Path(folder), given)), args.exclude,
+                                args.extend_exclude)
+    if isinstance(selection, str):
+        return usage_error(selection)
+    options = RunOptions(args.jobs or default_jobs(), args.cache, None, todays_selection(past, selection),
+                         lines=True, file_context=past.file_context)
+    try:
+        return run_check(paths, setup, options, policy_of)
+    except (ProjectError, WorkerDied) as exc:
+        return usage_error(str(exc)) if str(exc) else EXIT_USAGE
 
 
 def _check(args: argparse.Namespace, setup: CheckSetup, paths: list[Path], cache: bool,

@@ -12,7 +12,8 @@ from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser, usage_error
 
 def register(subparsers: Any) -> None:
     parser = add_parser(subparsers, "verify", "check an attestation written by provguard filter --attest: its "
-                        "signature and the SHA-256 of every output, input and policy file it names")
+                        "signature and the SHA-256 of every output, input, policy file and project configuration it "
+                        "names")
     parser.add_argument("attestation", type=Path, metavar="FILE", help="the statement (its signature: FILE.sig)")
     parser.add_argument("--key", type=Path, metavar="PUB",
                         help="SSH public key that must have signed it (default: the signature is only checked to be "

@@ -3,9 +3,15 @@ its check by `provguard verify`.
 
 Subjects are the output files with their SHA-256 digests; the predicate records what produced them: the input
 files and digests, the policy (its content digest, as `export --snapshot` prints it, its packs, and the files
-it was read from with their digests), the ledger's identity and generation, provguard's version, the counts
-kept / redacted / dropped (per rule too), the engine and the time. Both engines build the statement here, from
-the same counts, so the one-machine filter and Ray attest the same subjects and counts for the same input.
+it was read from with their digests, and the project configuration that chose them: provguard.toml or
+pyproject.toml, by its path in the project and its digest), the ledger's identity and generation, provguard's
+version, the counts kept / redacted / dropped (per rule too), the engine and the time. Both engines build the
+statement here, from the same counts, so the one-machine filter and Ray attest the same subjects and counts for
+the same input.
+
+The one-machine filter hashes its input and output while it streams them (corpus/run.py): the digests are of the
+bytes it read and wrote, and a run whose input changed on disk meanwhile fails instead of attesting. Other files
+(the packs, the configuration, Ray's outputs) are hashed here.
 
 Files are named relative to the statement's own folder when they lie inside it (the dataset and its attestation
 move together), else by absolute path. Signing is `ssh-keygen -Y sign` over the statement's bytes, as git signs
@@ -16,11 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,6 +74,17 @@ class LedgerIdentity:
 
 
 @dataclass(frozen=True)
+class ConfigIdentity:
+    """The project configuration file that chose the packs (and severities), hashed when the policy was loaded."""
+
+    file: str
+    """Where it is, as opened."""
+    path: str
+    """Its path relative to the project root (the folder the run's --root names)."""
+    sha256: str
+
+
+@dataclass(frozen=True)
 class FilterFacts:
     """What one filter run did, as either engine knows it."""
 
@@ -77,6 +95,28 @@ class FilterFacts:
     ledger: LedgerIdentity | None
     counts: Counts
     settings: dict[str, Any]
+    digests: Mapping[str, str] = field(default_factory=dict)
+    """SHA-256 of files as the run streamed them, by the name given in inputs or outputs; others are hashed now."""
+    config: ConfigIdentity | None = None
+
+
+def config_identity(root: Path) -> ConfigIdentity | None:
+    """The configuration the project at `root` is read from, with its digest now; None when it has none.
+    Raises AttestationError when it cannot be read."""
+    from provguard.policy.project import find_project_config
+
+    found = find_project_config(root)
+    if found is None:
+        return None
+    try:
+        digest = file_sha256(found.file)
+    except OSError as exc:
+        raise AttestationError(f"cannot read {found.file} to attest it: {exc.strerror or exc}") from exc
+    base = root.resolve()
+    absolute = found.file.resolve()
+    relative = absolute.relative_to(base).as_posix() if absolute.is_relative_to(base) else \
+        Path(os.path.relpath(absolute, base)).as_posix()
+    return ConfigIdentity(str(found.file), relative, digest)
 
 
 def policy_identity(policy: Policy, snapshot: Snapshot | None = None) -> PolicyIdentity:
@@ -127,12 +167,15 @@ def statement(facts: FilterFacts, attestation: Path, now: datetime | None = None
         "engine": facts.engine,
         "provguard": {"version": __version__},
         "time": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
-        "inputs": _described(facts.inputs, folder),
+        "inputs": _described(facts.inputs, folder, facts.digests),
         "policy": {
             "digest": {"sha256": facts.policy.digest},
             "packs": [{"id": pack, "version": version} for pack, version in facts.policy.packs],
             "snapshot": facts.policy.snapshot,
             "files": _described(facts.policy.files, folder),
+            "config": None if facts.config is None else {
+                **_described([facts.config.file], folder, {facts.config.file: facts.config.sha256})[0],
+                "path": facts.config.path},
         },
         "ledger": None if facts.ledger is None else {"location": facts.ledger.location,
                                                      "generation": facts.ledger.generation},
@@ -144,15 +187,17 @@ def statement(facts: FilterFacts, attestation: Path, now: datetime | None = None
                       for rule in rules},
         },
     }
-    return {"_type": STATEMENT_TYPE, "subject": _described(facts.outputs, folder), "predicateType": PREDICATE_TYPE,
+    return {"_type": STATEMENT_TYPE, "subject": _described(facts.outputs, folder, facts.digests),
+            "predicateType": PREDICATE_TYPE,
             "predicate": predicate}
 
 
-def _described(paths: Iterable[str], folder: Path) -> list[dict[str, Any]]:
+def _described(paths: Iterable[str], folder: Path, known: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each file by name and digest: the one `known` gives (hashed as it streamed), else hashed now."""
     out = []
     for path in sorted(set(paths)):
         try:
-            digest = file_sha256(path)
+            digest = known[path] if known and path in known else file_sha256(path)
         except OSError as exc:
             raise AttestationError(f"cannot read {path} to attest it: {exc.strerror or exc}") from exc
         out.append({"name": _name(Path(path), folder), "digest": {"sha256": digest}})
@@ -270,6 +315,9 @@ def read_statement(path: Path) -> tuple[bytes, dict[str, Any]]:
                          ("predicate.policy.files", _get(data, "policy", "files"))):
         if not isinstance(items, list) or not all(_described_item(item) for item in items):
             raise AttestationError(f"{path}: {where} must be a list of {{name, digest: {{sha256}}}}")
+    config = _get(data, "policy", "config")
+    if config is not None and not (_described_item(config) and isinstance(config.get("path"), str)):
+        raise AttestationError(f"{path}: predicate.policy.config must be null or {{name, path, digest: {{sha256}}}}")
     return content, data
 
 
@@ -292,8 +340,10 @@ def verify(path: Path, public_key: Path | None) -> Verification:
     differences: list[Difference] = []
     signature = _check_signature(path, content, public_key, differences)
     folder = path.resolve().parent
+    config = _get(data, "policy", "config")
     groups: Sequence[tuple[str, list[dict[str, Any]]]] = (
-        ("subject", data["subject"]), ("input", _get(data, "inputs")), ("policy file", _get(data, "policy", "files")))
+        ("subject", data["subject"]), ("input", _get(data, "inputs")), ("policy file", _get(data, "policy", "files")),
+        ("project configuration", [config] if config is not None else []))
     files = 0
     for what, items in groups:
         for item in items:

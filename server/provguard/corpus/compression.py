@@ -51,7 +51,8 @@ def writing(raw: BinaryIO, name: str) -> Iterator[BinaryIO]:
     """A stream whose bytes reach `raw` compressed when `name` says so; finished when the block ends."""
     lower = name.lower()
     if lower.endswith(".gz"):
-        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL) as packed:
+        # No name or time in the header: the same records give the same bytes, whatever the file system.
+        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as packed:
             yield cast(BinaryIO, packed)
     elif lower.endswith(".zst"):
         import zstandard

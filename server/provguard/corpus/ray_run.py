@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from .corpus_files import FileResult, FileTask, file_format, filter_file
 from .judge import Judge
@@ -44,6 +44,12 @@ GCS_ATTEMPTS = "RAY_gcs_server_port_wait_time_s"
 """Ray's attempts (about one a second, each with its own timeouts) to reach a cluster's GCS; default 20."""
 
 
+TOKEN_SOURCES = "as RAY_AUTH_TOKEN, in a file named by RAY_AUTH_TOKEN_PATH, or in ~/.ray/auth_token"
+"""Where Ray's token authentication finds the token, in Ray's order."""
+SECRET_MIN_LENGTH = 6
+"""Shorter runtime_env values (`1`, `true`, a region) are not hidden: they would blank common words."""
+
+
 class RayRunError(Exception):
     """The run cannot start or finish: no Ray, no input files, a cluster that cannot be reached."""
 
@@ -58,6 +64,13 @@ class RayOptions:
     """Parquet rows judged per call."""
     connect_timeout: float = 30.0
     """Seconds to reach a running cluster before giving up (Ray itself retries for minutes)."""
+    runtime_env: dict[str, Any] | None = None
+    """Ray's runtime_env for the run (the job's; the actors' when the caller started Ray): what a cluster's
+    workers need that the driver has, such as provguard itself (`pip`). Ray's runtime-env agent writes it,
+    values included, to each node's log: secrets go in `environment`."""
+    environment: dict[str, str] = field(default_factory=dict, repr=False)
+    """Variables each actor sets in its process before it opens the file systems, such as a remote file
+    system's credentials: sent with the actors' constructor arguments (Ray's object store), never logged."""
 
 
 @dataclass(frozen=True)
@@ -140,16 +153,17 @@ def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
     target_fs, target = _file_system(output_uri)
     info = source_fs.get_file_info(source)
     if info.type == pafs.FileType.NotFound:
-        raise RayRunError(f"no such file or folder: {input_uri}")
+        raise RayRunError(f"no such file or folder: {shown_uri(input_uri)}")
     if info.type == pafs.FileType.File:
         if file_format(source) is None:
-            raise RayRunError(f"{input_uri}: not a corpus file (.jsonl, .jsonl.gz, .jsonl.zst, .parquet)")
+            raise RayRunError(f"{shown_uri(input_uri)}: not a corpus file (.jsonl, .jsonl.gz, .jsonl.zst, .parquet)")
         if file_format(target) != file_format(source):
-            raise RayRunError(f"{output_uri}: the output is written in the input's format, so it needs the "
-                              f"input's suffix ({file_format(source)})")
-        return source_fs, target_fs, [FileTask(source, target, input_uri, shown_uri(output_uri))]
+            raise RayRunError(f"{shown_uri(output_uri)}: the output is written in the input's format, so it needs "
+                              f"the input's suffix ({file_format(source)})")
+        return source_fs, target_fs, [FileTask(source, target, shown_uri(input_uri), shown_uri(output_uri))]
     if _inside(target, source) and type(source_fs) is type(target_fs):
-        raise RayRunError(f"the output folder {output_uri} is inside the input folder {input_uri}")
+        raise RayRunError(f"the output folder {shown_uri(output_uri)} is inside the input folder "
+                          f"{shown_uri(input_uri)}")
     files = source_fs.get_file_info(pafs.FileSelector(source, recursive=True))
     tasks = []
     for file in sorted(files, key=lambda f: f.path):
@@ -159,7 +173,8 @@ def plan(input_uri: str, output_uri: str) -> tuple[Any, Any, list[FileTask]]:
             tasks.append(FileTask(file.path, f"{target.rstrip('/')}/{relative}", relative,
                                   f"{shown_uri(output_uri).rstrip('/')}/{relative}"))
     if not tasks:
-        raise RayRunError(f"{input_uri}: no corpus files (.jsonl, .jsonl.gz, .jsonl.zst, .parquet) in the folder")
+        raise RayRunError(f"{shown_uri(input_uri)}: no corpus files (.jsonl, .jsonl.gz, .jsonl.zst, .parquet) in "
+                          "the folder")
     return source_fs, target_fs, tasks
 
 
@@ -170,7 +185,7 @@ def _file_system(uri: str) -> tuple[Any, str]:
         try:
             return pafs.FileSystem.from_uri(uri)  # type: ignore[no-any-return]
         except Exception as exc:  # pyarrow raises several types for unknown schemes and bad URIs
-            raise RayRunError(f"{uri}: {exc}") from exc
+            raise RayRunError(f"{shown_uri(uri)}: {str(exc).replace(uri, shown_uri(uri))}") from exc
     return pafs.LocalFileSystem(), os.path.abspath(uri)
 
 
@@ -181,9 +196,11 @@ def _inside(path: str, folder: str) -> bool:
 class FileStage:
     """The callable class `map_batches` runs: one judge per actor, built from the snapshot in the object store."""
 
-    def __init__(self, snapshot: bytes, settings: JudgeSettings, config: dict[str, Any], filesystems: list[Any],
-                 batch_rows: int) -> None:
+    def __init__(self, snapshot: bytes, settings: JudgeSettings, config: dict[str, Any], filesystems: bytes,
+                 batch_rows: int, environment: dict[str, str] | None = None) -> None:
         import ray
+
+        os.environ.update(environment or {})  # before the file systems exist: they may read credentials from it
 
         from provguard.policy.model import Severity
 
@@ -195,7 +212,7 @@ class FileStage:
         judge = Judge.from_snapshot(loaded, settings.placements or (), Severity(settings.min_severity), settings.redact)
         self.config = FilterConfig(judge, Fields(**config["fields"]), OnBadLine(config["on_bad_line"]),
                                    config["max_sample_bytes"])
-        self.source_fs, self.target_fs = filesystems
+        self.source_fs, self.target_fs = ray.cloudpickle.loads(filesystems)
         self.batch_rows = batch_rows
         self.per_file_placement = settings.placements is None
 
@@ -246,13 +263,18 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
                   "placement": placement(t.target)} for t in tasks]
         # Files differ in size: an actor takes the next file only when it is done with its current one.
         pool = ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1)
+        remote: dict[str, Any] = {}
+        if options.runtime_env and not started_here:  # started here, the job has it already
+            remote["runtime_env"] = options.runtime_env
+        # Pickled here, opened by each actor after it has set `options.environment`.
+        filesystems = ray.cloudpickle.dumps([source_fs, target_fs])  # type: ignore[no-untyped-call]
         dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            stage, batch_size=1, batch_format="numpy", compute=pool, num_cpus=1,
+            stage, batch_size=1, batch_format="numpy", compute=pool, num_cpus=1, **remote,
             fn_constructor_kwargs={
                 # Sent as a pickled reference rather than an argument: Ray keeps the snapshot pinned while this
                 # driver runs, so an actor restarted after a crash can still read it.
                 "snapshot": ray.cloudpickle.dumps(ref),  # type: ignore[no-untyped-call]
-                "settings": settings, "filesystems": [source_fs, target_fs],
+                "settings": settings, "filesystems": filesystems, "environment": options.environment,
                 "batch_rows": options.batch_rows,
                 "config": {"fields": {"code": config.fields.code, "path": config.fields.path,
                                       "language": config.fields.language},
@@ -275,17 +297,22 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
 
 def connect(options: RayOptions) -> None:
     """Joins the cluster asked for (`options.address`, else RAY_ADDRESS), or starts a local one that reaches
-    nothing beyond loopback."""
+    nothing beyond loopback. Token authentication is Ray's own, read by ray.init from this process's
+    environment: a cluster is joined with a token only under RAY_AUTH_MODE=token (Ray never sends one to an
+    explicit address otherwise), and a local cluster uses one unless RAY_AUTH_MODE=disabled. No message shows
+    a token or a value of the actors' environment."""
     import ray
 
     quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    if options.runtime_env:
+        quiet["runtime_env"] = options.runtime_env
     address = options.address or os.environ.get("RAY_ADDRESS") or "local"
     if address == "local":
         try:
             with loopback_only():
                 ray.init(address="local", _node_ip_address=LOOPBACK, **quiet)
-        except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
-            raise RayRunError(f"cannot start a local Ray cluster: {exc}") from exc
+        except (ConnectionError, RuntimeError, ValueError, TypeError, OSError) as exc:
+            raise RayRunError(hide_secrets(f"cannot start a local Ray cluster: {exc}", options)) from exc
         return
     where = f"the Ray cluster at {shown_uri(address)}" + ("" if options.address else " (from RAY_ADDRESS)")
     if address.startswith("ray://"):
@@ -302,8 +329,14 @@ def connect(options: RayOptions) -> None:
         os.environ[GCS_ATTEMPTS] = "1"
     try:
         ray.init(address=address, **quiet)
-    except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
-        raise RayRunError(f"cannot reach {where}: {exc}") from exc
+    except (ConnectionError, RuntimeError, ValueError, TypeError, OSError) as exc:
+        if _refused_token(exc) and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+            raise RayRunError(f"cannot reach {where}: it requires Ray's token authentication: set RAY_AUTH_MODE=token "
+                              f"and give the cluster's token {TOKEN_SOURCES}") from exc
+        if _refused_token(exc):
+            raise RayRunError(f"cannot reach {where}: it refused this process's authentication token (give the "
+                              f"cluster's token {TOKEN_SOURCES})") from exc
+        raise RayRunError(hide_secrets(f"cannot reach {where}: {exc}", options)) from exc
     finally:
         if single:
             del os.environ[GCS_ATTEMPTS]
@@ -328,13 +361,39 @@ def _reachable(address: str, timeout: float, where: str) -> None:
         raise RayRunError(f"cannot reach {where}: {exc.strerror or exc}") from exc
 
 
+def _refused_token(error: BaseException | None) -> bool:
+    """Whether Ray's token authentication is why `ray.init` failed: Ray raises a ConnectionError caused by a
+    RuntimeError that quotes the AuthenticationError's traceback in its message."""
+    from ray.exceptions import AuthenticationError
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, AuthenticationError) or "InvalidAuthToken" in str(error):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def hide_secrets(message: str, options: RayOptions) -> str:
+    """`message` without the values of the actors' environment, the runtime_env's env_vars and Ray's token, in
+    case Ray's own error quotes them."""
+    env_vars = (options.runtime_env or {}).get("env_vars") or {}
+    secrets = [str(value) for value in [*env_vars.values(), *options.environment.values()]] + \
+        [os.environ.get("RAY_AUTH_TOKEN", "")]
+    for secret in sorted((s for s in secrets if len(s) >= SECRET_MIN_LENGTH), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
+
+
 def shown_uri(uri: str) -> str:
-    """A URI as messages may show it: without a user, password or query (where keys may be)."""
+    """A URI as messages may show it: without a user, password or query (where keys may be). Everything up to
+    the last `@` goes, not only a well-formed user part: a secret key with an unescaped `/` in it would
+    otherwise pass for a path."""
     if "://" not in uri:
         return uri
-    parts = urlsplit(uri)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    scheme, rest = uri.split("://", 1)
+    rest = rest.split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
+    return f"{scheme}://{rest}"
 
 
 @contextmanager

@@ -2,17 +2,32 @@
 and a rival vendor's in particular, entered a training-data or test-task path.
 
 Each week is the tree as of its last commit (a private `git clone --shared` of the repository, checked out commit
-by commit in a temporary folder: the user's repository, index and work tree are never touched), judged by
-today's packs and ledger, so a change in the figures is a change in the code, not in the rules.
+by commit in a temporary folder: the user's repository, index and work tree are never touched), judged as today's
+tree is, so a change in the figures is a change in the code, not in the rules: each project by the packs it
+has today (a project that no longer exists, by the first project's), with today's excludes (its configuration's
+and the command line's), and the ledger of the first project (or --ledger).
+
+The weeks share one check cache (the clone's `.provguard/cache`, which checkouts leave alone), so a file that did
+not change from one week to the next is not judged again. Its key is what the verdict depends on: the file's
+bytes and path, the packs, the ledger's generation (all as for `check`), and, for the lines git history marks as
+AI-written, the commit that last changed the file on the first-parent line of the week's commit, instead of the
+HEAD `check` uses. That is enough: `git blame` from a commit whose first parent holds the same blob passes every
+line to that parent unchanged, so blame from the week's commit equals blame from the last commit that changed
+the file, whatever else happened in the repository in between (a commit elsewhere, a merge that left the file
+as its first parent had it). A file changed and changed back gets a new key, as its blame may differ.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from provguard.check_cache import context_key
+from provguard.ignores import Patterns, ProjectExcludes, Selection
 from provguard.provenance.git.commands import GitFailure, run_git
 from provguard.report.summary import Entered, Summary, Week
 
@@ -20,8 +35,55 @@ MAX_WEEKS = 520
 """Ten years: a longer history is a mistyped date more likely than a wish."""
 CLONE_TIMEOUT = 600.0
 
-Measure = Callable[[Sequence[Path], Path | None], Summary | str]
-"""The summary of the given paths (with the given --root), or why there is none."""
+@dataclass(frozen=True)
+class PastTree:
+    """One week's tree, checked out in the scratch clone, and how it maps onto today's work tree."""
+
+    tree: Path
+    """The scratch clone's work tree, at `commit`."""
+    toplevel: Path
+    """Today's work tree (the user's repository)."""
+    commit: str
+    changes: Mapping[str, str]
+    """The commit that last changed each path (`last_changes`)."""
+
+    def today(self, path: Path) -> Path:
+        """Where `path` (in the past tree) is in today's work tree: its project root's, say."""
+        return self.toplevel / Path(os.path.realpath(path)).relative_to(os.path.realpath(self.tree))
+
+    def file_context(self, project: str, path: Path) -> str:
+        """A file's cache context (check.RunOptions.file_context): its project's, with the commit that last
+        changed it in place of HEAD (see the module's docstring for why that is enough)."""
+        name = os.path.relpath(os.path.realpath(path), os.path.realpath(self.tree)).replace(os.sep, "/")
+        return context_key(project, "last changed in", self.changes.get(name, f"{self.commit} (not committed)"))
+
+
+class TodaysExcludes(ProjectExcludes):
+    """Each past project's excludes as its configuration says them today (and the command line's), anchored in
+    the past tree: a folder excluded now is left out of every week, as a figure of today's scope."""
+
+    def __init__(self, past: PastTree, selection: Selection) -> None:
+        assert selection.projects is not None
+        given = selection.projects
+        super().__init__(given.root_of, given.exclude, given.extend_exclude)
+        self.past = past
+
+    def _combined(self, root: Path) -> tuple[Patterns, ...]:
+        today = self.past.today(root)
+        return tuple(Patterns(p.lines, None if p.base is None else
+                              Path(os.path.normpath(Path(os.path.realpath(root)) / os.path.relpath(p.base, today))))
+                     for p in super()._combined(today))
+
+
+def todays_selection(past: PastTree, selection: Selection) -> Selection:
+    """`check_selection`'s selection with each project's excludes as today's (TodaysExcludes)."""
+    if selection.projects is None:
+        return selection
+    return replace(selection, projects=TodaysExcludes(past, selection))
+
+
+Measure = Callable[[Sequence[Path], Path | None, PastTree], Summary | str]
+"""The summary of the given paths of a past tree (with the given --root), or why there is none."""
 
 
 def parse_since(value: str, today: date | None = None) -> date | str:
@@ -83,7 +145,11 @@ def history(paths: Sequence[Path], root: Path | None, since: date, measure: Meas
             here = [tree / p for p in inside]
             if not all(p.exists() for p in here):
                 continue  # the paths did not exist yet: nothing to count
-            summary = measure(here, tree / root_inside if root_inside is not None else None)
+            changes = last_changes(tree, commit)
+            if isinstance(changes, str):
+                return changes
+            summary = measure(here, tree / root_inside if root_inside is not None else None,
+                              PastTree(tree, toplevel, commit, changes))
             if isinstance(summary, str):
                 return f"{commit[:12]}: {summary}"
             measured[commit] = summary
@@ -94,6 +160,22 @@ def history(paths: Sequence[Path], root: Path | None, since: date, measure: Meas
         out.append(_week(start, end, commit, current, before))
         before = current
     return out
+
+
+def last_changes(tree: Path, commit: str) -> dict[str, str] | str:
+    """For each path (relative to the repository's top) the newest commit on `commit`'s first-parent line that
+    changed it against its first parent, or why git could not say. One walk of the history per week."""
+    out = run_git(tree, ["log", "--first-parent", "--format=%x01%H", "--name-only", "-z", commit],
+                  timeout=CLONE_TIMEOUT)
+    if isinstance(out, GitFailure):
+        return f"cannot read the history of {commit[:12]}: {out.reason}"
+    found: dict[str, str] = {}
+    for record in out.split(b"\x01")[1:]:
+        sha, _, names = record.partition(b"\0")
+        for name in names.lstrip(b"\n").split(b"\0"):
+            if name:
+                found.setdefault(name.decode("utf-8", "surrogateescape"), sha.decode())
+    return found
 
 
 def _week(start: date, end: date, commit: str, summary: Summary | None, before: Summary | None) -> Week:
