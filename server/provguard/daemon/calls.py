@@ -48,15 +48,10 @@ def parse(command: str, fields: list[bytes]) -> Call | str:
     argv, cwd, umask, environ, data = fields
     if command == "guard" and wire.split(argv)[:1] in ([b"install"], [b"uninstall"]):
         return "the daemon judges calls; it does not install hooks"
-    if not umask.isdigit() or not os.path.isabs(cwd):
-        return "the umask or working folder is not valid"
-    entries: dict[bytes, bytes] = {}
-    for entry in wire.split(environ):
-        key, sep, value = entry.partition(b"=")
-        if not sep or not key:
-            return f"environment entry without a name: {entry[:40]!r}"
-        entries[key] = value
-    return Call(command, [os.fsdecode(a) for a in wire.split(argv)], cwd, int(umask), entries, data)
+    context = wire.where(cwd, umask, environ)
+    if isinstance(context, str):
+        return context
+    return Call(command, [os.fsdecode(a) for a in wire.split(argv)], cwd, *context, data)
 
 
 def warm() -> None:

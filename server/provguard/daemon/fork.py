@@ -91,15 +91,10 @@ def parse(fields: list[bytes], fds: list[int], connection: int) -> Session | str
     arguments = [os.fsdecode(a) for a in wire.split(argv)]
     if not forwardable(arguments):
         return "the daemon forks `provguard serve` and `provguard check` only"
-    if not umask.isdigit() or not os.path.isabs(cwd):
-        return "the umask or working folder is not valid"
-    entries: dict[bytes, bytes] = {}
-    for entry in wire.split(environ):
-        key, sep, value = entry.partition(b"=")
-        if not sep or not key:
-            return f"environment entry without a name: {entry[:40]!r}"
-        entries[key] = value
-    return Session(arguments, cwd, int(umask), entries, list(fds), connection)
+    context = wire.where(cwd, umask, environ)
+    if isinstance(context, str):
+        return context
+    return Session(arguments, cwd, *context, list(fds), connection)
 
 
 def preload() -> None:

@@ -75,3 +75,17 @@ def text(value: str) -> bytes:
 
 def untext(value: bytes) -> str:
     return value.decode("utf-8", "surrogatepass")
+
+
+def where(cwd: bytes, umask: bytes, environ: bytes) -> tuple[int, dict[bytes, bytes]] | str:
+    """A caller's umask and environment, as a call or a session sends them with its working folder, or what is
+    wrong with them (the daemon puts them on before it runs anything for the caller)."""
+    if not umask.isdigit() or not cwd.startswith(b"/"):
+        return "the umask or working folder is not valid"
+    entries: dict[bytes, bytes] = {}
+    for entry in split(environ):
+        key, sep, value = entry.partition(b"=")
+        if not sep or not key:
+            return f"environment entry without a name: {entry[:40]!r}"
+        entries[key] = value
+    return int(umask), entries
