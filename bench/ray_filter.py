@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import ray
 
-    from provguard.corpus.ray_run import LOOPBACK, LOOPBACK_ENVIRONMENT, loopback_only
+    from provguard.corpus.ray_loopback import LOOPBACK, LOOPBACK_ENVIRONMENT, loopback_only
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     os.environ.update(LOOPBACK_ENVIRONMENT)  # as `filter --engine ray` starts one: nothing beyond loopback

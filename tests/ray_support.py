@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from corpus_support import REPO
-from provguard.corpus.ray_run import LOOPBACK, LOOPBACK_ENVIRONMENT, loopback_only
+from provguard.corpus.ray_loopback import LOOPBACK, LOOPBACK_ENVIRONMENT, loopback_only
 
 if TYPE_CHECKING:
     from ray.cluster_utils import Cluster

@@ -19,7 +19,8 @@ import pytest
 from corpus_support import REPO, provguard, read_jsonl
 from provguard.corpus.judge import Judge
 from provguard.corpus.pipeline import FilterConfig
-from provguard.corpus.ray_run import LOOPBACK, FileStage, JudgeSettings, RayOptions, loopback_only, run_on_ray
+from provguard.corpus.ray_loopback import LOOPBACK, loopback_only
+from provguard.corpus.ray_run import FileStage, JudgeSettings, RayOptions, run_on_ray
 from provguard.corpus.samples import Fields
 from provguard.corpus.snapshot import snapshot_bytes
 from provguard.policy.policy import load_policy

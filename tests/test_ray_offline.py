@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from corpus_support import REPO, read_jsonl
-from provguard.corpus.ray_run import LOOPBACK_ENVIRONMENT
+from provguard.corpus.ray_loopback import LOOPBACK_ENVIRONMENT
 from ray_support import corpus_lines, ray_temp_dir
 
 LOOPBACK_ADDRESSES = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}

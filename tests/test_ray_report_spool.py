@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from provguard.corpus.ray_run import ReportSpool
+from provguard.corpus.report_spool import ReportSpool
 
 
 def report(name: str, count: int, pad: str = "") -> list[str]:

@@ -24,7 +24,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when everything matches, 1 when something differs (each difference on its own line), 2 when the
     statement cannot be read or checked at all."""
-    from provguard.corpus.attestation import AttestationError, verify
+    from provguard.corpus.attestation import AttestationError
+    from provguard.corpus.attestation_check import verify
 
     try:
         result = verify(args.attestation, args.key)

@@ -17,9 +17,7 @@ import importlib
 import logging
 import os
 import socket
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,19 +25,13 @@ from urllib.parse import urlsplit
 from .corpus_files import FileResult, FileTask, file_format, filter_file
 from .judge import Judge
 from .pipeline import FilterConfig
+from .ray_loopback import LOOPBACK, loopback_only
+from .report_spool import ReportSpool
 from .side_report import Counts
 from .snapshot import snapshot_from_buffer
 
 RAY_EXTRA = "pip install 'provguard[ray]'"
 RAY_CLIENT_EXTRA = "pip install 'ray[client]'"
-LOOPBACK = "127.0.0.1"
-LOOPBACK_ENVIRONMENT = {
-    "RAY_USAGE_STATS_ENABLED": "0",
-    # Ray's name for "this node is not part of a multi-machine cluster": every Ray process then takes the
-    # loopback address as the node's, instead of finding it by connecting a socket to 8.8.8.8:53.
-    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
-}
-"""The environment of a local cluster that reaches nothing beyond loopback (its processes inherit it)."""
 GCS_ATTEMPTS = "RAY_gcs_server_port_wait_time_s"
 """Ray's attempts (about one a second, each with its own timeouts) to reach a cluster's GCS; default 20."""
 
@@ -81,42 +73,6 @@ class JudgeSettings:
     """None: each file is judged at its output path (as the one-machine filter judges at OUTPUT)."""
     min_severity: str
     redact: bool
-
-
-class ReportSpool:
-    """Side-report lines as files finish, in a temporary file on the driver's disk: the driver keeps an offset
-    per file, not the lines, so its memory stays flat however many records a corpus has flagged, and the report
-    is still written in input order."""
-
-    CHUNK = 1 << 20
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the run; gone when closed or the driver dies
-        self._at: dict[str, tuple[int, int]] = {}
-
-    def add(self, name: str, text: str) -> None:
-        data = text.encode("utf-8")
-        start = self._file.seek(0, os.SEEK_END)
-        self._file.write(data)
-        self._at[name] = (start, len(data))
-
-    def lines(self, name: str) -> Iterator[str]:
-        """The file's report lines, read back a chunk at a time."""
-        start, length = self._at.get(name, (0, 0))
-        rest, pending = length, b""
-        while rest > 0:
-            self._file.seek(start + length - rest)
-            chunk = self._file.read(min(self.CHUNK, rest))
-            if not chunk:
-                break
-            rest -= len(chunk)
-            *whole, pending = (pending + chunk).split(b"\n")
-            yield from (line.decode("utf-8") for line in whole if line)
-        if pending:
-            yield pending.decode("utf-8")
-
-    def close(self) -> None:
-        self._file.close()
 
 
 @dataclass
@@ -394,36 +350,6 @@ def shown_uri(uri: str) -> str:
     scheme, rest = uri.split("://", 1)
     rest = rest.split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
     return f"{scheme}://{rest}"
-
-
-@contextmanager
-def loopback_only() -> Iterator[None]:
-    """While a local cluster starts within, its processes (and this driver) take the loopback address as the
-    node's, report no usage statistics, and no dashboard API server starts: even with usage statistics off it
-    probes the cloud metadata address 169.254.169.254 (Ray starts it whatever include_dashboard says). The
-    processes inherit the environment; the driver read it when it imported Ray, so its copy is set here."""
-    import ray._private.ray_constants as constants
-    import ray._private.services as services
-
-    saved_environment = {name: os.environ.get(name) for name in LOOPBACK_ENVIRONMENT}
-    saved = constants.ENABLE_RAY_CLUSTER, services.start_api_server
-    os.environ.update(LOOPBACK_ENVIRONMENT)
-    constants.ENABLE_RAY_CLUSTER = False
-    services.start_api_server = _no_api_server
-    try:
-        yield
-    finally:
-        constants.ENABLE_RAY_CLUSTER, services.start_api_server = saved
-        for name, value in saved_environment.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _no_api_server(*args: Any, **kwargs: Any) -> tuple[None, None]:
-    """In place of Ray's `services.start_api_server`: no URL, no process (what Ray returns when it fails)."""
-    return None, None
 
 
 def _counts_json(counts: Counts) -> str:

@@ -7,7 +7,7 @@ The snapshot is keyed by the agent, session and tool-call id (or, without an id,
 pre and post payloads of one call meet, and it is removed by the post hook (stale ones after a day).
 
 Calls may overlap (pre A, pre B, post A, post B). Each change is recorded once, by the first post hook that
-finds it: the calls still running take the file as it is then as their starting point (shell_writes.advance).
+finds it: the calls still running take the file as it is then as their starting point (shell_snapshots.advance).
 It is recorded as the finding call's, unless it can be told to be another running call's: that call's
 snapshot does not already show it (so it may have been made while that call ran), its command names the file
 and the finding call's does not. Then it is recorded under that call's id at once (never lost if that call's
@@ -26,7 +26,7 @@ from typing import Any
 
 from provguard import agent_tools
 from provguard.ledger.model import AgentEdit
-from provguard.provenance import shell_writes
+from provguard.provenance import shell_snapshots, shell_writes
 from provguard.provenance.origin import Evidence
 from provguard.provenance.transcripts import paths
 from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, now, text
@@ -81,13 +81,13 @@ def before(project: Path, call: ShellCall, payload: dict[str, Any]) -> str | Non
     problem = shell_writes.not_in_git(project)  # asked first: outside git, nothing is written (not even a lock)
     if problem is not None:
         return f"{project} is not in a git work tree ({problem}): files the {call.tool} command writes are not recorded"
-    shell_writes.prune(project)
+    shell_snapshots.prune(project)
     try:
         protected, notes = protected_paths(project)
     except Exception as exc:  # a policy that cannot be read must not stop the recording
         protected, notes = None, [f"gitignored files are not snapshotted: the packs' paths could not be read "
                                   f"({type(exc).__name__}: {exc})"]
-    with shell_writes.locked(project) as held:
+    with shell_snapshots.locked(project) as held:
         try:
             taken = shell_writes.snapshot(project, protected)
         except shell_writes.NoGit as exc:
@@ -95,7 +95,7 @@ def before(project: Path, call: ShellCall, payload: dict[str, Any]) -> str | Non
                     "recorded")
         taken.owner = shell_writes.Owner(call.agent, call.session, call.call_id, call.tool, call.tool_input,
                                          text(payload.get("model")), text(payload.get("transcript_path")))
-        shell_writes.save(project, call.key, taken)
+        shell_snapshots.save(project, call.key, taken)
     notes += taken.notes
     if not held:
         notes.append(_UNLOCKED)
@@ -111,29 +111,29 @@ def after(project: Path, call: ShellCall, payload: dict[str, Any], roots: tuple[
     """The call's changes as the agent's edits (paths in `recorded`, already recorded from the call's own
     input, left out), and the report for a change the packs refuse."""
     done = After()
-    if shell_writes.load(project, call.key) is None:  # only this call's post hook removes it: no lock needed
+    if shell_snapshots.load(project, call.key) is None:  # only this call's post hook removes it: no lock needed
         if shell_writes.in_git(project):  # else the pre hook said why there is no snapshot
             done.notes.append(f"no snapshot for this {call.tool} call (its pre-tool hook did not run): files it "
                               "wrote are not recorded")
         return done
-    with shell_writes.locked(project) as held:
+    with shell_snapshots.locked(project) as held:
         if not held:
             done.notes.append(_UNLOCKED)
-        taken = shell_writes.load(project, call.key)  # again: another call's hook may have advanced it meanwhile
+        taken = shell_snapshots.load(project, call.key)  # again: another call's hook may have advanced it meanwhile
         if taken is None:
             return done
-        shell_writes.discard(project, call.key)
+        shell_snapshots.discard(project, call.key)
         try:
             writes = shell_writes.changes(project, taken)
         except shell_writes.NoGit as exc:
             done.notes.append(f"files the {call.tool} command wrote are not recorded: {exc}")
             return done
-        running = shell_writes.others(project, call.key)
+        running = shell_snapshots.others(project, call.key)
         mine, theirs = attribute(call.tool_input, writes, running)
         for index, (file, other) in enumerate(running):
             seen = [w for w in writes if overlaps(other, w)]
             if seen or index in theirs:
-                shell_writes.advance(file, other, seen, tuple(theirs.get(index, ())))
+                shell_snapshots.advance(file, other, seen, tuple(theirs.get(index, ())))
     wanted = [w for w in mine if paths.project_path(w.path, roots) not in recorded and _inserts(w)]
     done.notes += [w.note for w in wanted if w.note]
     model = _model(call, payload)
