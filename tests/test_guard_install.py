@@ -28,6 +28,8 @@ RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit
                                         "mcp__.*__(write_file|edit_file)")}
 SNAPSHOT_HOOK = {"claude-code": ("PreToolUse", "Bash"), "codex": ("PreToolUse", "Bash|shell|exec_command|local_shell")}
 """The recording hook before a shell command: it snapshots the files git reports as changed."""
+FAILURE_HOOK = {"claude-code": [("PostToolUseFailure", "Bash")], "codex": []}
+"""The recording hook after a shell command that failed (Claude Code's own event): it may have written files."""
 
 
 @pytest.fixture
@@ -80,12 +82,15 @@ def test_install_adds_the_guard_and_the_recording_hook_after_the_other_tools_hoo
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [f"{file}: PreToolUse `provguard guard {agent}` added",
                                         f"{file}: PostToolUse `provguard hook {agent}` added",
-                                        f"{file}: PreToolUse `provguard hook {agent}` added"]
+                                        f"{file}: PreToolUse `provguard hook {agent}` added",
+                                        *(f"{file}: {event} `provguard hook {agent}` added"
+                                          for event, _ in FAILURE_HOOK[agent])]
     after = json.loads(file.read_text(encoding="utf-8"))
     expected = json.loads(json.dumps(before))
     for (event, matcher), command in ((GUARD_HOOK[agent], f"provguard guard {agent}"),
                                       (RECORD_HOOK[agent], f"provguard hook {agent}"),
-                                      (SNAPSHOT_HOOK[agent], f"provguard hook {agent}")):
+                                      (SNAPSHOT_HOOK[agent], f"provguard hook {agent}"),
+                                      *((hook, f"provguard hook {agent}") for hook in FAILURE_HOOK[agent])):
         expected["hooks"].setdefault(event, []).append(group(command, matcher))
     assert after == expected
 

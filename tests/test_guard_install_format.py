@@ -198,7 +198,8 @@ def test_settings_without_hooks_get_no_hooks_setting_left_behind(project: Path,
     file = written(project, "claude-code", original)
 
     guard("install", "claude-code", project=project, capsys=capsys)
-    assert set(json.loads(file.read_text(encoding="utf-8"))["hooks"]) == {"PreToolUse", "PostToolUse"}
+    assert set(json.loads(file.read_text(encoding="utf-8"))["hooks"]) == {"PreToolUse", "PostToolUse",
+                                                                          "PostToolUseFailure"}
     guard("uninstall", "claude-code", project=project, capsys=capsys)
 
     assert file.read_text(encoding="utf-8") == original
@@ -293,6 +294,8 @@ def test_the_recording_hook_for_claude_code_covers_notebook_edits_and_shell_comm
         "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)"]
     assert [(group["matcher"], group["hooks"][0]["command"]) for group in hooks["PreToolUse"]] == [
         (writes, "provguard guard claude-code"), ("Bash", "provguard hook claude-code")]  # Bash: the snapshot
+    assert [(group["matcher"], group["hooks"][0]["command"]) for group in hooks["PostToolUseFailure"]] == [
+        ("Bash", "provguard hook claude-code")]  # a failing command may have written files too
 
 
 def test_install_help_names_the_recording_hook_of_every_agent(project: Path) -> None:

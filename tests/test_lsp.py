@@ -57,7 +57,7 @@ async def test_push_client_gets_diagnostic_and_mark_reviewed_fix_removes_it(
     assert diag.severity == types.DiagnosticSeverity.Warning
     assert diag.range.start == types.Position(4, 0) and diag.range.end == types.Position(7, 16)
     assert diag.code_description is not None and diag.code_description.href.startswith("https://")
-    assert "claude-code" in diag.message
+    assert "AI agent code from Claude Code" in diag.message
 
     actions = await quick_fixes(client, uri, diag)
     titles = [a.title for a in actions]
@@ -216,7 +216,7 @@ async def test_pack_file_changes_reload_and_a_broken_pack_keeps_the_last_good(
     text = "# provguard: kind=ai-completion tool=copilot vendor=github\ndef f():\n    pass\n"
     uri = open_file(client, tmp_path / "c.py", text)
     [diag] = await pulled(client, uri)
-    assert (diag.code, diag.message, diag.severity) == ("no-copilot", "no copilot here", types.DiagnosticSeverity.Error)
+    assert (diag.code, diag.message, diag.severity) == ("no-copilot", "no Copilot here", types.DiagnosticSeverity.Error)
 
     def changed() -> None:
         client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[

@@ -75,7 +75,7 @@ async def test_an_inline_completion_hint_names_the_tool_and_the_ai_rules_apply(
     hint(client, uri, 2, (2, 0), (2, 13), "inline-completion", tool="copilot")
     diagnostics = await pulled(client, uri)
     assert sorted(str(d.code) for d in diagnostics) == ["ai-output-unmarked", "ai-output-unreviewed"]
-    assert all("copilot" in d.message for d in diagnostics)
+    assert all("Copilot" in d.message for d in diagnostics)
 
     unmarked = next(d for d in diagnostics if d.code == "ai-output-unmarked")
     marked, suppress = await quick_fixes(client, uri, unmarked)

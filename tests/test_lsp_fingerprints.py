@@ -49,7 +49,7 @@ async def test_a_file_holding_a_copy_is_flagged_right_after_it_is_opened(tmp_pat
         assert await pushed(client, uri, 1) == [], "first the file's own findings, at once"
         [diag] = fingerprinted(await pushed(client, uri, 1))
         assert (diag.range.start.line, diag.range.end.line) == (8, 17)
-        assert "claude-code" in diag.message
+        assert "Claude Code" in diag.message
 
 
 async def test_a_renamed_reindented_paste_is_flagged_once_typing_pauses(tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ async def test_a_renamed_reindented_paste_is_flagged_once_typing_pauses(tmp_path
         settled = await pushed(client, uri, 2)
         [diag] = fingerprinted(settled)
         assert diag.range.start.line == 6 and diag.range.end.line == 15, "sorted() line to the return"
-        assert diag.message == ("ai-agent code from claude-code is not marked; add a provenance marker so every "
+        assert diag.message == ("AI agent code from Claude Code is not marked; add a provenance marker so every "
                                 "tool can see it")
 
 

@@ -71,7 +71,7 @@ async def test_a_declaration_survives_a_restart_and_is_in_the_ledger(tmp_path: P
         diagnostics = await pushed(client, uri, 1)
         assert sorted(str(d.code) for d in diagnostics) == ["ai-output-unmarked", "ai-output-unreviewed"]
         assert all(d.range.start.line == 3 and d.range.end.line == 5 for d in diagnostics)
-        assert all("claude-code" in d.message for d in diagnostics)
+        assert all("Claude Code" in d.message for d in diagnostics)
 
 
 async def test_a_team_ledger_on_postgresql_named_in_the_settings_keeps_the_declaration(tmp_path: Path) -> None:

@@ -47,15 +47,20 @@ def claude(repo: Repo, transcript: Path, event: str, command: str = COMMAND,
     data.update(hook_event_name=event, tool_use_id=call, tool_input={"command": command, "description": "x"})
     if event == "PreToolUse":
         del data["tool_response"]
+    if event == "PostToolUseFailure":  # a failed call: its error in place of the tool's response
+        del data["tool_response"]
+        data.update(error="Command exited with non-zero status code 1", is_interrupt=False)
     return data
 
 
 MODEL = "claude-opus-4-1-20250805"
 
 
-def bash_call(repo: Repo, transcript: Path, command: str, call: str = "toolu_01BashWrite") -> str:
+def bash_call(repo: Repo, transcript: Path, command: str, call: str = "toolu_01BashWrite", fails: bool = False
+              ) -> str:
     """The call's line in the transcript (Claude Code writes it before the tool runs), the pre hook, the command
-    run by a real shell in the project, the post hook; the post hook's stdout."""
+    run by a real shell in the project, the post hook (PostToolUseFailure when the command `fails`, as Claude
+    Code sends it for a failed call); the post hook's stdout."""
     line = {"type": "assistant", "sessionId": CLAUDE_SESSION, "cwd": str(repo.root),
             "message": {"role": "assistant", "model": MODEL, "content": [
                 {"type": "tool_use", "id": call, "name": "Bash", "input": {"command": command}}]}}
@@ -63,8 +68,10 @@ def bash_call(repo: Repo, transcript: Path, command: str, call: str = "toolu_01B
         file.write("\n" + json.dumps(line) + "\n")  # the fixture's last line has no line break
     pre = hook("claude-code", claude(repo, transcript, "PreToolUse", command, call), repo.root)
     assert (pre.returncode, pre.stdout, pre.stderr) == (0, "", "")
-    subprocess.run(["bash", "-c", command], cwd=repo.root, check=True, timeout=60)
-    post = hook("claude-code", claude(repo, transcript, "PostToolUse", command, call), repo.root)
+    ran = subprocess.run(["bash", "-c", command], cwd=repo.root, check=False, timeout=60)
+    assert (ran.returncode != 0) == fails
+    post = hook("claude-code", claude(repo, transcript, "PostToolUseFailure" if fails else "PostToolUse", command,
+                                      call), repo.root)
     assert post.returncode == 0 and post.stderr == ""
     return post.stdout
 
@@ -114,6 +121,32 @@ def test_a_shell_write_into_training_data_is_recorded_as_the_agents_and_reported
     findings = json.loads(checked.stdout)["findings"]
     assert ("rival-ai-output-in-training-data", "data/train/sample.py", "claude-code", "hook") in {
         (f["rule"], f["path"], f["origin"]["tool"], f["origin"]["evidence"]) for f in findings}
+
+
+def test_a_failing_command_that_wrote_into_training_data_is_recorded_and_reported_all_the_same(
+        repo: Repo, transcript: Path) -> None:
+    command = ("mkdir -p data/train && cat > data/train/sample.py <<'EOF'\ndef normalise_prompt(prompt):\n"
+               "    return prompt.strip().lower()\nEOF\nfalse")
+
+    answer = json.loads(bash_call(repo, transcript, command, fails=True))
+
+    (edit,) = edits(repo)
+    assert (edit.path, edit.tool, edit.model, edit.tool_call_id, edit.evidence, edit.source, edit.lines) == (
+        "data/train/sample.py", "claude-code", MODEL, "toolu_01BashWrite", Evidence.HOOK, "shell", 2)
+    assert answer["decision"] == "block"
+    assert answer["hookSpecificOutput"] == {"hookEventName": "PostToolUseFailure",
+                                            "additionalContext": answer["reason"]}
+    assert answer["reason"].startswith("provguard: your Bash command wrote to data/train/sample.py, which agents "
+                                       "may not write:")
+    assert snapshots(repo) == []  # the snapshot is gone with the call
+
+
+def test_a_failing_command_that_wrote_nothing_leaves_no_record_no_word_and_no_snapshot(
+        repo: Repo, transcript: Path) -> None:
+    assert bash_call(repo, transcript, "grep -q absent README.md", fails=True) == ""
+
+    assert snapshots(repo) == []
+    assert not (repo.root / ".provguard" / "ledger.sqlite3").exists()
 
 
 def test_only_the_lines_the_command_inserted_are_the_agents(repo: Repo, transcript: Path) -> None:

@@ -33,6 +33,8 @@ class Finding:
     url: str | None = None
     suppressed: Justification | None = None
     """Set on findings an in-source suppression silences: reports list them apart (SARIF `suppressions`)."""
+    display: str | None = None
+    """The message for people (kinds and tools by name, as the editor shows it); None when it is `message`."""
 
     @property
     def key(self) -> str:

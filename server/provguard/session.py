@@ -26,7 +26,7 @@ from provguard.ledger.sqlite import SqliteLedger
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.errors import SourceError
 from provguard.policy.policy import Policy
-from provguard.policy.project import CONFIG_FILES, load_project_policy
+from provguard.policy.project import CONFIG_FILES, ProjectPolicyLoad, find_project_config, load_project_policy
 from provguard.provenance import matching
 from provguard.provenance.capture import LiveCapture
 from provguard.provenance.changes import BulkThreshold
@@ -144,7 +144,7 @@ class Session:
 
     def reload_policy(self) -> PolicyUpdate:
         """Loads the selected packs; on any error the last good policy stays in force."""
-        loaded = load_project_policy(self.base, self.settings, explicit=self.explicit, editor_base=self.base)
+        loaded = self._load_policy()
         self.project_config = loaded.config.file if loaded.config else None
         if loaded.errors:
             log.warning("rule packs not reloaded: %s", "; ".join(map(str, loaded.errors)))
@@ -152,6 +152,20 @@ class Session:
         self.policy = loaded.policy
         self._invalidate()
         return PolicyUpdate((), kept_previous=False)
+
+    def _load_policy(self) -> ProjectPolicyLoad:
+        """The project's own packs, when the editor chose neither packs nor severities, from the policy cache the
+        guard and `check` keep (valid while no pack or configuration file changed): a session then starts without
+        reading YAML (~100-200 ms), and a session the daemon forks (daemon/fork.py) too."""
+        from provguard.guard import policy_cache
+
+        own = not {"packs", "severity"} & self.explicit
+        if own and (cached := policy_cache.load(self.base)) is not None:
+            return ProjectPolicyLoad(cached, (), find_project_config(self.base))
+        loaded = load_project_policy(self.base, self.settings, explicit=self.explicit, editor_base=self.base)
+        if own and not loaded.errors:
+            policy_cache.save(self.base, loaded.policy)
+        return loaded
 
     def is_pack_file(self, path: Path) -> bool:
         try:

@@ -15,9 +15,10 @@ INSTALL_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog=f"provguard guard {argv[0]}", description=(
-        "Add provguard's two hooks (the guard before each write, the recording hook after it: Cursor's "
-        "afterFileEdit, PostToolUse for the others) to the agent's hooks file, after the hooks already there, "
-        "written in the file's own style." if argv[0] == "install" else
+        "Add provguard's hooks (the guard before each write; the recording hook after it: Cursor's "
+        "afterFileEdit, PostToolUse for the others; where the agent's hooks can match shell tools, the recording "
+        "hook before and after each shell command, after a failed one too for Claude Code) to the agent's hooks "
+        "file, after the hooks already there, written in the file's own style." if argv[0] == "install" else
         "Remove provguard's hooks from the agent's hooks file, and the lists, `hooks` object or file they alone "
         "filled, leaving every other hook and byte as it is."))
     parser.add_argument("agent", choices=INSTALL_AGENTS)

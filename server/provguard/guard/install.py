@@ -1,6 +1,7 @@
 """Installing the guard into an agent's hooks file: the pre-tool-use guard and the post-tool-use recording
 hook (`provguard hook`), merged into what is there; for the agent's shell tool the recording hook runs before
-the call too (it snapshots the files git reports as changed, provenance/shell_writes.py). Copilot's hooks files
+the call too (it snapshots the files git reports as changed, provenance/shell_writes.py), and for Claude Code
+after a failed one as well (PostToolUseFailure: a failing command may have written files). Copilot's hooks files
 have no matcher, so that pre-tool hook would run before every call: it is not installed for Copilot.
 
 - Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
@@ -111,7 +112,8 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
         return AgentHooks(agent, ".claude/settings.json", home / ".claude" / "settings.json", (
             HookEntry("PreToolUse", guard, _command_hook(guard), matcher(agent)),
             HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent, with_shell=True)),
-            HookEntry("PreToolUse", hook, _command_hook(hook), shell_matcher(agent))),
+            HookEntry("PreToolUse", hook, _command_hook(hook), shell_matcher(agent)),
+            HookEntry("PostToolUseFailure", hook, _command_hook(hook), shell_matcher(agent))),
             hooks_only=False)
     if agent == "codex":
         codex_home = Path(os.environ["CODEX_HOME"]) if os.environ.get("CODEX_HOME") else home / ".codex"

@@ -50,12 +50,14 @@ def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int |
 
     `data` names the finding and its fixes; the code action handler builds the edits for the document
     version named there (fix edits for every diagnostic would multiply each publish). The rule's note (why it
-    exists) is the message's second line: editors list the first and show the whole on hover."""
+    exists) is the message's second line: editors list the first and show the whole on hover. The first names
+    kinds and tools for people ("AI agent code from Claude Code"), not by id."""
     r = lines.range(finding.start, finding.end, enc)
+    text = finding.display or finding.message
     out: dict[str, Any] = {
         "range": {"start": {"line": r.start.line, "character": r.start.character},
                   "end": {"line": r.end.line, "character": r.end.character}},
-        "message": f"{finding.message}\n{finding.note}" if finding.note else finding.message,
+        "message": f"{text}\n{finding.note}" if finding.note else text,
         "severity": _SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning).value,
         "code": finding.rule_id,
         "source": SOURCE,

@@ -10,6 +10,7 @@ from provguard.findings import Finding
 from provguard.policy.model import FixKind, OriginSelector, Rule, Severity
 from provguard.policy.scopes import scope_ranges
 from provguard.provenance.coverage import uncovered
+from provguard.provenance.names import kind_name, tool_name
 from provguard.provenance.origin import Evidence, Origin, Span
 
 
@@ -42,7 +43,8 @@ def evaluate(
             for start, end in places:
                 findings.append(Finding(
                     rule.id, severity, start, end, _message(rule, span.origin, relative_path, doc),
-                    span.origin, span, fixes, rule.note, rule.url))
+                    span.origin, span, fixes, rule.note, rule.url,
+                    display=_message(rule, span.origin, relative_path, doc, for_people=True)))
     return findings
 
 
@@ -121,10 +123,11 @@ def _display_range(span: Span) -> tuple[int, int]:
     return span.start, span.end
 
 
-def _message(rule: Rule, origin: Origin, relative_path: str, doc: Document) -> str:
+def _message(rule: Rule, origin: Origin, relative_path: str, doc: Document, for_people: bool = False) -> str:
+    """The rule's message with the origin filled in: by id for reports tools read, by name `for_people`."""
     values = {
-        "kind": origin.kind.value,
-        "tool": origin.tool or "an unnamed tool",
+        "kind": kind_name(origin.kind) if for_people else origin.kind.value,
+        "tool": tool_name(origin.tool) if for_people else origin.tool or "an unnamed tool",
         "vendor": origin.vendor or "an unknown vendor",
         "model": origin.model or "an unnamed model",
         "path": relative_path,

@@ -33,6 +33,9 @@ from provguard.provenance.transcripts.records import Call, Recorder, Write, agen
 
 PRE_EVENTS = ("PreToolUse", "preToolUse")
 POST_EVENTS = ("PostToolUse", "postToolUse")
+FAILURE_EVENTS = ("PostToolUseFailure",)
+"""Claude Code's post-tool event for a call that failed (`error`, `is_interrupt` in place of `tool_response`):
+a failing command may still have written files, so it is handled as the post-tool event."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def shell_call(agent: str, payload: dict[str, Any]) -> ShellCall | None:
     """The payload's call when it is a pre- or post-tool event of one of the agent's shell tools."""
     name = payload.get("tool_name", payload.get("toolName"))
     event = payload.get("hook_event_name", payload.get("hookEventName"))
-    if not agent_tools.shell(agent, name) or event not in (*PRE_EVENTS, *POST_EVENTS):
+    if not agent_tools.shell(agent, name) or event not in (*PRE_EVENTS, *POST_EVENTS, *FAILURE_EVENTS):
         return None
     tool_input = payload.get("tool_input", payload.get("toolArgs"))
     session = (text(payload.get("session_id")) or text(payload.get("sessionId"))
@@ -151,7 +154,20 @@ def after(project: Path, call: ShellCall, payload: dict[str, Any], roots: tuple[
 
         done.stdout, notes = report(call.agent, call.tool, told, model)
         done.notes += notes
+        event = payload.get("hook_event_name")
+        if done.stdout and event in FAILURE_EVENTS:
+            done.stdout = _answering(done.stdout, event)
     return done
+
+
+def _answering(stdout: str, event: str) -> str:
+    """The report as the answer to `event`: Claude Code reads `hookSpecificOutput` only when its
+    `hookEventName` is the event the hook runs for."""
+    answer = json.loads(stdout)
+    specific = answer.get("hookSpecificOutput")
+    if isinstance(specific, dict):
+        specific["hookEventName"] = event
+    return json.dumps(answer) + "\n"
 
 
 def attribute(tool_input: Any, writes: list[shell_writes.ShellWrite],
