@@ -32,13 +32,15 @@ def register(server: ProvguardServer) -> None:
         opened = ls.session.get(params.text_document.uri)
         if opened is None:
             return {"kind": "full", "items": []}
-        result_id = _result_id(ls, opened)
+        result_id = document_result_id(ls, opened)
         if params.previous_result_id == result_id:
             return {"kind": "unchanged", "resultId": result_id}
         return {"kind": "full", "items": for_document(ls, opened), "resultId": result_id}
 
 
-def _result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
+def document_result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
+    """What a document's report depends on (the policy, the text's version, the regions found so far): a pull,
+    of the document or of the workspace, that sends it back gets `unchanged`."""
     return f"{id(ls.session.policy)}:{opened.document.version}:{opened.regions_generation}"
 
 

@@ -158,7 +158,7 @@ class Report:
             opened = self.ls.session.get(uri)
             if opened is not None and uri not in self._reported:
                 self._report(uri, diagnostics.for_document(self.ls, opened),
-                             diagnostics._result_id(self.ls, opened), opened.document.version)
+                             diagnostics.document_result_id(self.ls, opened), opened.document.version)
         empty = _digest([])
         for uri, result_id in self.previous.items():
             if uri not in self._reported and result_id != empty:
