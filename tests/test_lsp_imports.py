@@ -99,7 +99,7 @@ async def test_the_server_reads_the_projects_agent_trace_records_and_flags_their
         found = await published_until(client, uri, lambda ds: any(d.code == "ai-output-unmarked" for d in ds))
         (unmarked,) = [d for d in found if d.code == "ai-output-unmarked"]
         assert (unmarked.range.start.line, unmarked.range.end.line) == (0, 2)
-        assert "cursor" in unmarked.message
+        assert "Cursor" in unmarked.message
     finally:
         await client.shutdown_session()
         await client.stop()

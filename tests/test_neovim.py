@@ -121,7 +121,7 @@ def test_a_paste_is_reported_as_one_and_declaring_it_removes_the_finding(
     assert editor.current.buffer[:] == [*kept, *PASTE.splitlines(), ""]
 
     [finding] = wait_for_diagnostics(editor, UNDECLARED)
-    assert "arrived as a paste insertion" in finding["message"], "the plugin's hint named the insertion a paste"
+    assert "arrived as a pasted insertion" in finding["message"], "the plugin's hint named the insertion a paste"
     assert (finding["line"], finding["end_line"]) == (len(kept), len(kept) + 2)
 
     editor.command("stopinsert")
@@ -154,7 +154,7 @@ def test_a_put_from_the_clipboard_register_is_reported_as_a_paste(editor: Any, p
     editor.command('normal 2G"+p')  # not normal!: the plugin's buffer-local put mapping takes part
     assert editor.current.buffer[:] == ["def existing():", "    return 0", *PASTE.splitlines(), ""]
     [finding] = wait_for_diagnostics(editor, UNDECLARED)
-    assert "arrived as a paste insertion" in finding["message"]
+    assert "arrived as a pasted insertion" in finding["message"]
     # Neovim reports a put below line 2 as "newline + text" at the end of line 2, so the span may start there
     assert finding["line"] <= 2 and finding["end_line"] >= 3, "the finding covers the put lines"
 
@@ -216,7 +216,7 @@ def test_a_paste_after_non_ascii_text_is_placed_where_it_lies(editor: Any, proje
     inline = "compute_the_remaining_total(rows, accumulator=0)"
     paste(editor, inline)
     [finding] = wait_for_diagnostics(editor, UNDECLARED)
-    assert "arrived as a paste insertion" in finding["message"]
+    assert "arrived as a pasted insertion" in finding["message"]
     columns = editor.exec_lua("local d = vim.diagnostic.get(0)[1]; return {d.col, d.end_col}")
     start = len('greeting = "héllo, wörld" + '.encode())
     assert columns == [start, start + len(inline)], "Neovim's byte columns, converted both ways"

@@ -189,7 +189,7 @@ async function edit() {
   log('status bar shows the AI lines');
 
   await page.keyboard.press('Control+Shift+M');
-  await problemRow(/ai-agent code from claude-code has not been reviewed/);
+  await problemRow(/AI agent code from Claude Code has not been reviewed/);
   log('Problems lists the unreviewed AI block');
 
   await focusEditor();
@@ -197,7 +197,7 @@ async function edit() {
   await page.evaluate((text) => navigator.clipboard.writeText(text), PASTED);
   await page.keyboard.press('Control+V');
   await until(async () => (await editorText()).includes('def pasted(rows)'), 'the pasted text in the editor');
-  await problemRow(/arrived as a paste insertion/);
+  await problemRow(/arrived as a pasted insertion/);
   log('the paste is tracked as a paste');
   await status(/1 undeclared/);
 
@@ -210,13 +210,13 @@ async function edit() {
   log('inline suggestion shown');
   await page.keyboard.press('Tab');
   await until(async () => (await editorText()).includes('return sorted(rows, reverse=True)'), 'the suggestion to be accepted');
-  await problemRow(/ai-completion code/);
+  await problemRow(/AI completion code/);
   await status(/AI 5 lines/);
   log('the accepted suggestion is tracked as an AI completion');
   await page.screenshot({ path: join(opts.artifacts, 'vscode-diagnostics.png') });
 
   await page.locator('.statusbar-item', { hasText: 'AI 5 lines' }).first().click();
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'arrived as a paste insertion' }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'arrived as a pasted insertion' }).first().waitFor({ timeout: 30_000 });
   log('the status bar lists the findings');
   await page.keyboard.press('Escape');
 
@@ -229,9 +229,9 @@ async function edit() {
   await fix.first().click();
   await until(async () => (await editorText()).includes(`reviewed-by=${REVIEWER}`), 'the quick fix to change the marker');
   log('quick fix applied');
-  await until(async () => !(await problemTexts()).some((t) => /ai-agent code from claude-code has not been reviewed/.test(t)), 'the unreviewed diagnostic to go');
+  await until(async () => !(await problemTexts()).some((t) => /AI agent code from Claude Code has not been reviewed/.test(t)), 'the unreviewed diagnostic to go');
   log('its diagnostic is gone');
-  await problemRow(/arrived as a paste insertion/);
+  await problemRow(/arrived as a pasted insertion/);
   await page.screenshot({ path: join(opts.artifacts, 'vscode-after-fix.png') });
   await focusEditor();
   await page.keyboard.press('Control+S');
@@ -245,7 +245,7 @@ async function edit() {
     join(opts.workspace, '.vscode', 'settings.json'),
     JSON.stringify({ ...workspaceSettings, 'provguard.severity': { 'undeclared-insertion': 'off' } }),
   );
-  await until(async () => !(await problemTexts()).some((t) => /arrived as a paste insertion/.test(t)), 'the silenced rule to go');
+  await until(async () => !(await problemTexts()).some((t) => /arrived as a pasted insertion/.test(t)), 'the silenced rule to go');
   log('a settings change reached the server');
 }
 
@@ -255,7 +255,7 @@ async function zeroSetup() {
   log('marker squiggle shown by the bundled server');
   await status(/AI 4 lines/);
   await page.keyboard.press('Control+Shift+M');
-  await problemRow(/ai-agent code from claude-code has not been reviewed/);
+  await problemRow(/AI agent code from Claude Code has not been reviewed/);
   log('Problems lists the unreviewed AI block');
   const toasts = await page.locator('.notification-toast').allInnerTexts();
   if (toasts.some((t) => /provguard/.test(t))) {
