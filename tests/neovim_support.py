@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -23,6 +24,17 @@ MARKED = ("# provguard: begin kind=ai-agent tool=claude-code\n"
           "# provguard: end\n")
 MARKED_CODES = {"ai-output-unreviewed", "marker-incomplete"}
 """What the server reports for MARKED: an unreviewed AI block whose end marker lacks its fields."""
+
+
+def require_pynvim() -> ModuleType:
+    """pynvim, or the calling test module skipped (under CI=true a missing pynvim is a failure)."""
+    try:
+        import pynvim
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("no pynvim: install the test extra to run the Neovim plugin's tests", allow_module_level=True)
+    return pynvim
 
 
 def nvim_binary() -> str | None:

@@ -122,6 +122,8 @@ GOOD_META = '{\n  "schema_version": "authorship/3.0.0",\n  "base_commit_sha": "c
 @pytest.mark.parametrize(("note", "problems"), [
     ("src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 1-3\n" + GOOD_META.replace("{\n", "", 1),
      [(0, "not a git-ai authorship note: no `---` line between the attestations and the metadata")]),
+    ("src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 1-3\n" + GOOD_META,
+     [(3, "not a git-ai authorship note: no `---` line before its metadata")]),
     ("src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 1-3\n---\n{\n  \"schema_version\": \"authorship/3.0.0\",\n"
      "  \"prompts\": {,\n}",
      [(6, "metadata is not JSON: Expecting property name enclosed in double quotes (column 15)")]),
@@ -156,6 +158,27 @@ def test_the_readable_lines_of_a_note_with_bad_lines_still_count() -> None:
 
     assert parsed.note is not None
     assert [a.ranges for a in parsed.note.attestations] == [((10, 12), (14, 14))]
+
+
+PROMPTS = '"prompts": {"0123456": {"agent_id": {"tool": "codex", "id": "p1", "model": "m"}}}'
+
+
+@pytest.mark.parametrize(("change", "problem", "read"), [
+    (('"base_commit_sha": "c0ffee",\n', ""), (5, "base_commit_sha is missing"), ["s_4be1c07d9a3f52", "0123456"]),
+    (('"base_commit_sha": "c0ffee"', '"base_commit_sha": 7'), (7, "base_commit_sha is not a JSON string"),
+     ["s_4be1c07d9a3f52", "0123456"]),
+    ((PROMPTS, '"prompts": []'), (8, "prompts is not a JSON object"), ["s_4be1c07d9a3f52"]),
+    ((PROMPTS + ",\n", ""), (5, "prompts is missing"), ["s_4be1c07d9a3f52"]),
+])
+def test_a_note_with_a_bad_field_is_still_read_where_it_can_be_and_the_field_is_a_problem_at_its_line(
+        change: tuple[str, str], problem: tuple[int, str], read: list[str]) -> None:
+    meta = GOOD_META.replace('"prompts": {}', PROMPTS).replace(*change)
+    note = "src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 2-3\n  0123456 7\n---\n" + meta
+    parsed = parse_note("c0ffee", note.encode())
+
+    assert [(p.line, p.reason) for p in parsed.problems] == [problem]
+    assert parsed.note is not None
+    assert [a.session_key for a in parsed.note.attestations] == read
 
 
 def test_a_note_that_is_not_utf8_is_a_problem_at_its_line() -> None:

@@ -154,6 +154,28 @@ def test_match_fingerprints_uses_the_index(url: str) -> None:
     assert any(node.get("Index Name") == "edit_prints_pkey" for node in on_prints), on_prints
 
 
+def table_rows(url: str) -> float:
+    """The planner's idea of the fingerprint table's size (pg_class.reltuples: -1 until first measured)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        [(rows,)] = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'edit_prints'::regclass").fetchall()
+    return float(rows)
+
+
+def test_a_bulk_import_leaves_the_planner_statistics_of_the_tables_it_grew(url: str) -> None:
+    """Lookups right after an import must not wait for autovacuum to learn the table's new size."""
+    ledger = PostgresLedger(url)
+    ledger.add_agent_edits([agent_edit(f"small{n}", prints=tuple(range(n * 40, n * 40 + 40))) for n in range(20)])
+    assert table_rows(url) < 0  # 800 rows: not worth an ANALYZE, never measured yet
+
+    ledger.add_agent_edits([agent_edit(f"e{n}", prints=tuple(range(n * 40, n * 40 + 40))) for n in range(20, 2520)])
+    assert 50_000 < table_rows(url) < 200_000  # 100,800 rows, measured from a sample
+
+    ledger.add_agent_edits([agent_edit(f"more{n}", prints=tuple(range(10**7 + n * 40, 10**7 + n * 40 + 40)))
+                            for n in range(500)])
+    assert table_rows(url) < 110_000  # 20% more: left to autovacuum, as PostgreSQL would
+    ledger.close()
+
+
 # -- choosing the backend --------------------------------------------------------------------------------
 
 

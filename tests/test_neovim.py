@@ -16,21 +16,17 @@ from typing import Any
 
 import pytest
 
-try:
-    import pynvim
-except ImportError:
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("no pynvim: install the test extra to run the Neovim plugin's tests", allow_module_level=True)
-
 from neovim_support import (
     MARKED,
     PLUGIN,
     isolated_nvim,
     open_file,
+    require_pynvim,
     stop_and_close,
     wait_for_diagnostics,
 )
+
+pynvim = require_pynvim()
 
 BASE = "def existing():\n    return 0\n\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"

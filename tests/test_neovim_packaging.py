@@ -21,13 +21,6 @@ from typing import Any
 import pytest
 import yaml
 
-try:
-    import pynvim
-except ImportError:
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("no pynvim: install the test extra to run the Neovim plugin's tests", allow_module_level=True)
-
 from neovim_support import (
     MARKED,
     MARKED_CODES,
@@ -35,9 +28,12 @@ from neovim_support import (
     REPO,
     isolated_nvim,
     open_file,
+    require_pynvim,
     stop_and_close,
     wait_for_diagnostics,
 )
+
+pynvim = require_pynvim()
 
 ROCKSPEC = PLUGIN / "provguard.nvim-scm-1.rockspec"
 ROCK = "provguard.nvim"

@@ -10,15 +10,17 @@ older AI session looked up in `prompts`. A session's `agent_id` holds the tool, 
 and the model.
 
 What a note gets wrong is a `NoteProblem` at the note's line, never an exception: an attestation line that
-cannot be read is skipped and the rest of the note still counts, while a note whose structure or schema
-version is not understood is skipped whole (guessing at another version's line numbers could call a
-person's lines AI).
+cannot be read is skipped and the rest of the note still counts, and so does a note whose `base_commit_sha`,
+`prompts` or `sessions` is missing or of the wrong type (each said; attestations that need a table the note
+lacks are skipped under that one problem). A note whose structure or schema version is not understood is
+skipped whole (guessing at another version's line numbers could call a person's lines AI).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from provguard.untrusted_json import NotJson, loads_untrusted
 
@@ -35,6 +37,7 @@ _RANGE = re.compile(r"([0-9]+)(?:-([0-9]+))?")
 _UNKNOWN_MODELS = frozenset({"", "unknown"})
 """What git-ai writes when the agent did not say which model ran."""
 
+T = TypeVar("T")
 Range = tuple[int, int]
 """First and last line, 1-based, inclusive."""
 
@@ -81,9 +84,9 @@ class Attestation:
 @dataclass(frozen=True)
 class AuthorshipNote:
     commit: str
-    base_commit: str
+    base_commit: str | None
     """`base_commit_sha`, kept but not checked: git-ai writes the noted commit or, after some rewrites, its
-    parent, so a difference says nothing about the note."""
+    parent, so a difference says nothing about the note (None when the note lacks it: said as a problem)."""
     git_ai_version: str | None
     attestations: tuple[Attestation, ...]
     """AI lines only, in note order; known-human lines are left out."""
@@ -109,8 +112,7 @@ def parse_note(commit: str, raw: bytes) -> ParsedNote:
     try:
         divider = lines.index(DIVIDER)
     except ValueError:
-        return ParsedNote(None, (NoteProblem(commit, 0, f"not a git-ai authorship note: no `{DIVIDER}` line "
-                                                        "between the attestations and the metadata"),))
+        return ParsedNote(None, (_no_divider(commit, lines),))
     problems: list[NoteProblem] = []
     metadata = _metadata(commit, lines, divider, problems)
     if metadata is None:
@@ -120,6 +122,8 @@ def parse_note(commit: str, raw: bytes) -> ParsedNote:
     attestations: list[Attestation] = []
     for attestation in _attestations(commit, lines[:divider], problems):
         table, name = (sessions, "sessions") if attestation.session_key.startswith("s_") else (prompts, "prompts")
+        if table is None:
+            continue  # the table itself is the problem, said once
         record = table.get(attestation.session_key)
         if record is None:
             problems.append(NoteProblem(commit, attestation.line,
@@ -138,9 +142,19 @@ def parse_note(commit: str, raw: bytes) -> ParsedNote:
     return ParsedNote(note, tuple(problems))
 
 
-def _metadata(commit: str, lines: list[str], divider: int, problems: list[NoteProblem],
-              ) -> tuple[str, str | None, dict[str, object], dict[str, object]] | None:
-    """(base commit, git-ai version, sessions, prompts) from the JSON part, or None with the problem noted."""
+def _no_divider(commit: str, lines: list[str]) -> NoteProblem:
+    """A note without its divider: at the line where its JSON seems to start, else about the whole note."""
+    start = next((number for number, line in enumerate(lines, start=1) if line.startswith("{")), 0)
+    where = "before its metadata" if start else "between the attestations and the metadata"
+    return NoteProblem(commit, start, f"not a git-ai authorship note: no `{DIVIDER}` line {where}")
+
+
+_Tables = tuple[str | None, str | None, dict[str, object] | None, dict[str, object] | None]
+
+
+def _metadata(commit: str, lines: list[str], divider: int, problems: list[NoteProblem]) -> _Tables | None:
+    """(base commit, git-ai version, sessions, prompts) from the JSON part, a field None where it is missing or
+    of the wrong type (the problem noted); None when the JSON or its schema cannot be read at all."""
     data = loads_untrusted("\n".join(lines[divider + 1:]))
     if isinstance(data, NotJson):
         where = f" (column {data.column})" if data.column is not None else ""
@@ -156,16 +170,22 @@ def _metadata(commit: str, lines: list[str], divider: int, problems: list[NotePr
         problems.append(NoteProblem(commit, _json_line(lines, divider, "schema_version"),
                                     f"{said}: only {SCHEMA_VERSION} is read; the note is skipped"))
         return None
-    base, git_ai = data.get("base_commit_sha"), data.get("git_ai_version")
-    sessions, prompts = data.get("sessions", {}), data.get("prompts")
-    for key, value, kind in (("base_commit_sha", base, str), ("prompts", prompts, dict),
-                             ("sessions", sessions, dict)):
-        if not isinstance(value, kind):
-            what = "missing" if key not in data else f"not a JSON {'string' if kind is str else 'object'}"
-            problems.append(NoteProblem(commit, _json_line(lines, divider, key), f"{key} is {what}"))
-            return None
-    assert isinstance(base, str) and isinstance(sessions, dict) and isinstance(prompts, dict)
+    git_ai = data.get("git_ai_version")
+    base = _field(commit, lines, divider, data, "base_commit_sha", str, problems)
+    prompts = _field(commit, lines, divider, data, "prompts", dict, problems)
+    sessions = _field(commit, lines, divider, data, "sessions", dict, problems) if "sessions" in data else {}
     return base, git_ai if isinstance(git_ai, str) else None, sessions, prompts
+
+
+def _field(commit: str, lines: list[str], divider: int, data: dict[str, object], key: str, kind: type[T],
+              problems: list[NoteProblem]) -> T | None:
+    """`data[key]` when it is a `kind`, else None with the problem noted at its line."""
+    value = data.get(key)
+    if isinstance(value, kind):
+        return value
+    what = "missing" if key not in data else f"not a JSON {'string' if kind is str else 'object'}"
+    problems.append(NoteProblem(commit, _json_line(lines, divider, key), f"{key} is {what}"))
+    return None
 
 
 def _attestations(commit: str, lines: list[str], problems: list[NoteProblem]) -> list[Attestation]:
