@@ -23,12 +23,14 @@ FIXTURES = {"claude-code": "claude-code-settings.json", "codex": "codex-hooks.js
             "copilot": "copilot-hooks.json"}
 GUARD_HOOK = {"claude-code": ("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"),
               "codex": ("PreToolUse", "apply_patch|functions.apply_patch|mcp__.*__(write_file|edit_file)")}
-RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)"),
+RECORD_HOOK = {"claude-code": ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash|PowerShell|"
+                                              "mcp__.*__(write_file|edit_file)"),
                "codex": ("PostToolUse", "apply_patch|functions.apply_patch|Bash|shell|exec_command|local_shell|"
                                         "mcp__.*__(write_file|edit_file)")}
-SNAPSHOT_HOOK = {"claude-code": ("PreToolUse", "Bash"), "codex": ("PreToolUse", "Bash|shell|exec_command|local_shell")}
+SNAPSHOT_HOOK = {"claude-code": ("PreToolUse", "Bash|PowerShell"),
+                 "codex": ("PreToolUse", "Bash|shell|exec_command|local_shell")}
 """The recording hook before a shell command: it snapshots the files git reports as changed."""
-FAILURE_HOOK = {"claude-code": [("PostToolUseFailure", "Bash")], "codex": []}
+FAILURE_HOOK = {"claude-code": [("PostToolUseFailure", "Bash|PowerShell")], "codex": []}
 """The recording hook after a shell command that failed (Claude Code's own event): it may have written files."""
 
 
@@ -183,7 +185,7 @@ def test_the_installed_guard_refuses_a_write_when_the_agent_runs_it(project: Pat
     provguard("guard", "install", "claude-code", "--executable", executable, cwd=project, home=home)
     settings = json.loads((project / ".claude" / "settings.json").read_text(encoding="utf-8"))
     (command,) = [hook["command"] for g in settings["hooks"]["PreToolUse"] for hook in g["hooks"]
-                  if g["matcher"] != "Bash"]
+                  if g["matcher"] != "Bash|PowerShell"]
 
     done = subprocess.run(command, shell=True, input=payload("claude-code-write-test-file.json", project).decode(),
                           capture_output=True, text=True, cwd=project, timeout=60, check=False)

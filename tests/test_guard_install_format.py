@@ -291,11 +291,11 @@ def test_the_recording_hook_for_claude_code_covers_notebook_edits_and_shell_comm
     hooks = json.loads((project / PROJECT_FILES["claude-code"]).read_text(encoding="utf-8"))["hooks"]
     writes = "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)"
     assert [group["matcher"] for group in hooks["PostToolUse"]] == [
-        "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)"]
+        "Write|Edit|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*__(write_file|edit_file)"]
     assert [(group["matcher"], group["hooks"][0]["command"]) for group in hooks["PreToolUse"]] == [
-        (writes, "provguard guard claude-code"), ("Bash", "provguard hook claude-code")]  # Bash: the snapshot
+        (writes, "provguard guard claude-code"), ("Bash|PowerShell", "provguard hook claude-code")]  # the snapshot
     assert [(group["matcher"], group["hooks"][0]["command"]) for group in hooks["PostToolUseFailure"]] == [
-        ("Bash", "provguard hook claude-code")]  # a failing command may have written files too
+        ("Bash|PowerShell", "provguard hook claude-code")]  # a failing command may have written files too
 
 
 def test_install_help_names_the_recording_hook_of_every_agent(project: Path) -> None:
@@ -345,7 +345,7 @@ def test_an_event_list_written_on_one_line_gets_provguards_group_on_that_line(
                         '{"matcher": "Write|Edit|MultiEdit|NotebookEdit|mcp__.*__(write_file|edit_file)", '
                         '"hooks": [{"type": "command", '
                         '"command": "provguard guard claude-code", "timeout": 10}]}, '
-                        '{"matcher": "Bash", "hooks": [{"type": "command", '
+                        '{"matcher": "Bash|PowerShell", "hooks": [{"type": "command", '
                         '"command": "provguard hook claude-code", "timeout": 10}]}],')
     assert lines[3] == '    "PostToolUse": ['
     guard("uninstall", "claude-code", project=project, capsys=capsys)
@@ -364,10 +364,11 @@ def test_installing_again_brings_an_earlier_provguards_matcher_up_to_date(projec
     lines = guard("install", "claude-code", project=project, capsys=capsys)
 
     assert (f"{file}: PostToolUse `provguard hook claude-code` matcher updated to "
-            "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)") in lines
+            "Write|Edit|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*__(write_file|edit_file)") in lines
     post = json.loads(file.read_text(encoding="utf-8"))["hooks"]["PostToolUse"]
     ours = [g for g in post if any("provguard hook" in h["command"] for h in g["hooks"])]
-    assert [g["matcher"] for g in ours] == ["Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*__(write_file|edit_file)"]
+    assert [g["matcher"] for g in ours] == [
+        "Write|Edit|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*__(write_file|edit_file)"]
     assert post[:-1] == other_tools("claude-code")["hooks"].get("PostToolUse", [])  # other tools' groups kept
     assert all(line.endswith("is already installed")
                for line in guard("install", "claude-code", project=project, capsys=capsys))

@@ -7,6 +7,7 @@ fields; an edit that cannot be applied has its new text judged alone. Run as the
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -310,3 +311,35 @@ def test_the_tables_never_call_one_tool_both_a_writer_and_a_reader(agent: str) -
     assert [name for name, kind in WRITE_TOOLS[agent].items() if shell(agent, name) != (kind is Kind.SHELL)] == []
     assert [name for name in READ_ONLY_TOOLS[agent] if known(agent, name) is not None] == []
     assert sorted(SHELL_TOOLS) == sorted(WRITE_TOOLS) == sorted(READ_ONLY_TOOLS)
+
+
+ALL_NAMES = sorted({name for table in (WRITE_TOOLS, READ_ONLY_TOOLS, SHELL_TOOLS) for names in table.values()
+                    for name in names})
+"""Every tool name any agent's table knows, writer, reader or shell."""
+
+
+@pytest.mark.parametrize("agent", sorted(WRITE_TOOLS))
+def test_every_call_the_recording_hook_records_is_one_the_guard_judges(project: Path, agent: str) -> None:
+    """The other way round: any tool name of any agent, with the input of any writing tool in the table, sent to
+    this agent's hooks: whenever the post-tool hook records an edit of a file, the guard judges a write of it."""
+    from provguard.guard.agents import AGENTS
+    from provguard.provenance.hooks import hook_edits
+    from provguard.provenance.transcripts.paths import project_roots
+
+    roots, top = project_roots(project), os.path.realpath(project)
+    inputs = [sample_input(owner, name, project)[0] for owner in WRITE_TOOLS for name in WRITE_TOOLS[owner]]
+    recorded_any, missed = 0, []
+    for name in [*ALL_NAMES, *mcp_names(agent)]:
+        for tool_input in inputs:
+            recorded = {e.path for e in hook_edits(agent, json.loads(call(agent, name, tool_input, project,
+                                                                          "PostToolUse")), roots).edits}
+            if not recorded:
+                continue
+            recorded_any += 1
+            judged = AGENTS[agent].read(json.loads(call(agent, name, tool_input, project, "PreToolUse")))
+            seen = set() if isinstance(judged, str) else {os.path.relpath(os.path.realpath(w.path), top)
+                                                           for w in judged.writes}
+            if recorded - seen:
+                missed.append((name, sorted(tool_input), sorted(recorded - seen)))
+    assert missed == []
+    assert recorded_any >= len(WRITE_TOOLS[agent])  # the agent's own tools were recorded, so judged

@@ -367,8 +367,9 @@ def test_over_the_bound_of_ignored_files_the_rest_are_judged_by_their_time_and_a
     (ignoring.root / "data" / "train" / "new.py").write_text("NEW = True\n")
     found = shell_writes.changes(ignoring.root, taken)
 
-    assert taken.notes == ["more than 5 gitignored files under the paths agents may not write: the rest are "
-                           "compared after the call by their modification time alone"]
+    assert taken.notes == ["13 gitignored files under the paths agents may not write, over the bound of 5: 8 of "
+                           "them (data/train/f05.py, data/train/f06.py, data/train/f07.py and 5 more) are compared "
+                           "after the call by their modification time alone"]
     assert sorted((w.rel, w.inserted) for w in found) == [("data/train/f11.py", ("N = 11\nM = 12\n",)),
                                                          ("data/train/new.py", ("NEW = True\n",))]
     assert [w.note for w in found] == [None, None]

@@ -64,15 +64,16 @@ READ_ONLY_TOOLS: dict[str, frozenset[str]] = {
 """Tools each agent documents that write no file: let through without a word."""
 
 SHELL_TOOLS: dict[str, tuple[str, ...]] = {
-    "claude-code": ("Bash",),
+    "claude-code": ("Bash", "PowerShell"),
     "codex": ("Bash", "shell", "exec_command", "local_shell"),
     "cursor": ("Shell", "run_terminal_cmd"),
     "copilot": ("run_in_terminal", "bash", "powershell"),
 }
 """Each agent's shell tools: what they write is found by comparing the files git reports as changed before
 and after the call (provguard.provenance.shell_writes). The guard cannot judge a command before it runs, so it
-lets these through without a word (Codex's: once their command carries no patch). Codex's hooks send `Bash`;
-`shell`, `exec_command` and `local_shell` are its rollouts' names for the same tool."""
+lets these through without a word (Codex's: once their command carries no patch). Claude Code on Windows runs
+commands with its `PowerShell` tool (same `command` input as `Bash`). Codex's hooks send `Bash`; `shell`,
+`exec_command` and `local_shell` are its rollouts' names for the same tool."""
 
 PREFIXES = ("functions.",)
 """Namespaces some hosts put before a tool's name (Codex Desktop: `functions.apply_patch`)."""
@@ -122,6 +123,13 @@ def known(agent: str, name: object) -> Tool | None:
 def read_only(agent: str, name: object) -> bool:
     """A tool the agent documents as writing no file."""
     return normalise(str(name)) in READ_ONLY_TOOLS.get(agent, frozenset())
+
+
+def by_fields(agent: str, name: object) -> bool:
+    """Whether a call of this name whose input names a file and new text for it is taken as a write of that text
+    (judged by the guard, recorded by the hook): any name but the agent's read-only and shell tools (what a shell
+    command writes is found by comparing the files after it). One answer for both sides."""
+    return not read_only(agent, name) and not shell(agent, name)
 
 
 def mcp_tool(name: object) -> bool:

@@ -60,9 +60,12 @@ def _not_in_table(agent: str, name: object, tool_input: object, cwd: str | None)
             return "no tool_input object in the payload"
         try:
             return _with_notes(edits.mcp(tool.name, tool_input, cwd), cwd)
-        except edits.Unreadable as exc:
-            return str(exc)
-    if agent_tools.read_only(agent, name) or agent_tools.shell(agent, name):  # a shell: recorded after it runs
+        except edits.Unreadable as exc:  # another server's spelling: its fields, as the recording hook reads them
+            found = edits.by_fields(str(name), tool_input, cwd)
+            if not found:
+                return str(exc)
+            return _with_notes(found, cwd, notes=(f"{exc}; judged as a write of the file its input names",))
+    if not agent_tools.by_fields(agent, name):  # a reader; or a shell, whose writes are recorded after it runs
         return Call([], cwd)
     found = edits.by_fields(str(name), tool_input, cwd) if isinstance(tool_input, dict) else []
     if found:
@@ -114,11 +117,19 @@ def _codex(payload: dict[str, Any]) -> Call | str:
         return other
     sent, tool_input = payload.get("tool_name"), payload.get("tool_input")
     tool = agent_tools.known("codex", sent)
-    if tool is None or tool.mcp:
+    patch = isinstance(tool_input, dict) and codex.patch_text(tool_input) is not None
+    if (tool is None and not patch) or (tool is not None and tool.mcp):
         return _not_in_table("codex", sent, tool_input, cwd)
     if not isinstance(tool_input, dict):
         return "no tool_input object in the payload"
     found, notes = codex.writes(tool_input, cwd)
+    if tool is None:  # the recording hook records a patch under any name: so it is judged under any name
+        notes = [*notes, f"{sent} is not a tool provguard knows; judged as a write of the patch its input holds"]
+    elif not patch and tool.kind is not agent_tools.Kind.SHELL:  # no patch: its input may still name a file
+        from provguard.guard import edits
+
+        found = edits.by_fields(str(sent), tool_input, cwd)
+        notes = [f"no patch in the {sent} call; judged as a write of the file its input names"] if found else []
     return _with_notes(found, cwd, text(payload.get("model")), notes)
 
 

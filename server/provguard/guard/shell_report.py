@@ -25,8 +25,10 @@ from provguard.provenance.shell_writes import Protected, ShellWrite
 from provguard.provenance.tools import infer_vendor
 
 
-def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None) -> tuple[str, list[str]]:
-    """stdout for the agent (empty when no rule refuses what the call wrote) and notes for stderr."""
+def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None,
+           event: str = "PostToolUse") -> tuple[str, list[str]]:
+    """stdout for the agent, as the answer to the hook's `event` (empty when no rule refuses what the call
+    wrote), and notes for stderr."""
     outcome = Outcome()
     policies = Policies(outcome)
     who = AGENTS[agent].tool
@@ -47,7 +49,7 @@ def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None) -
     if not refused:
         return "", outcome.notes
     reason = " ".join(_reason(tool, verdict) for verdict in refused)
-    return answer(agent, reason) + "\n", outcome.notes
+    return answer(agent, reason, event) + "\n", outcome.notes
 
 
 def protected_paths(root: Path) -> tuple[Protected | None, list[str]]:
@@ -64,11 +66,13 @@ def protected_paths(root: Path) -> tuple[Protected | None, list[str]]:
     return (Protected(str(policy_root), globs) if globs else None), outcome.notes
 
 
-def answer(agent: str, reason: str) -> str:
+def answer(agent: str, reason: str, event: str = "PostToolUse") -> str:
+    """The report in the agent's post-tool answer. Claude Code reads `hookSpecificOutput` only when its
+    `hookEventName` is the event the hook runs for (PostToolUse, or PostToolUseFailure after a failed call)."""
     if agent == "cursor":
         return json.dumps({"additional_context": reason})
     return json.dumps({"decision": "block", "reason": reason,
-                       "hookSpecificOutput": {"hookEventName": "PostToolUse", "additionalContext": reason}})
+                       "hookSpecificOutput": {"hookEventName": event, "additionalContext": reason}})
 
 
 def _reason(tool: str, verdict: Verdict) -> str:

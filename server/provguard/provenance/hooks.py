@@ -18,6 +18,7 @@ not in the table whose input names a file and new text for it, is recorded by th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -199,7 +200,7 @@ def _by_fields(recorder: Recorder, payload: dict[str, Any], name: str, arguments
                cwd: str | None) -> HookEdits:
     """An MCP file-system write, or a tool not in the table whose input names a file and new text for it,
     recorded by those fields (as the guard judges it); nothing for a tool that writes no file."""
-    found = [] if agent_tools.read_only(recorder.tool, name) else agent_tools.inserted(arguments)
+    found = agent_tools.inserted(arguments) if agent_tools.by_fields(recorder.tool, name) else []
     if not found:
         return HookEdits([], cwd)
     result = payload.get("toolResult")
@@ -220,13 +221,22 @@ def _digest(*parts: str) -> str:
     return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
+_EXIT = re.compile(r"^(?:process exited with code|exit code:)\s*(-?\d+)\s*$", re.MULTILINE)
+"""A Codex shell call's exit status in its string `tool_response`: `Exit code: 1` (older), `Process exited with
+code 7` (unified exec, after `Chunk ID` and `Wall time` lines). Codex sends PostToolUse for a failed call too,
+with no other sign of the failure (openai/codex issue #34289)."""
+
+
 def _failed(response: Any) -> bool:
     """Only a clear failure counts: the response's exact shape is not part of Codex's documented contract."""
     if isinstance(response, str):
         parsed = loads_untrusted(response)
         if isinstance(parsed, NotJson):
             lowered = response.lstrip().lower()
-            return lowered.startswith(("error", "apply_patch verification failed")) or "exit code: 1" in lowered[:40]
+            if lowered.startswith(("error", "apply_patch verification failed")):
+                return True
+            code = _EXIT.search(lowered.split("output:", 1)[0][:400])  # the header, before the command's output
+            return code is not None and int(code.group(1)) != 0
         response = parsed
     if isinstance(response, dict):
         exit_code = field(response, "metadata", "exit_code")

@@ -152,22 +152,11 @@ def after(project: Path, call: ShellCall, payload: dict[str, Any], roots: tuple[
     if told:
         from provguard.guard.shell_report import report
 
-        done.stdout, notes = report(call.agent, call.tool, told, model)
+        event = text(payload.get("hook_event_name"))  # the Copilot CLI's own postToolUse: answered as PostToolUse
+        done.stdout, notes = report(call.agent, call.tool, told, model,
+                                    event if event in FAILURE_EVENTS else "PostToolUse")
         done.notes += notes
-        event = payload.get("hook_event_name")
-        if done.stdout and event in FAILURE_EVENTS:
-            done.stdout = _answering(done.stdout, event)
     return done
-
-
-def _answering(stdout: str, event: str) -> str:
-    """The report as the answer to `event`: Claude Code reads `hookSpecificOutput` only when its
-    `hookEventName` is the event the hook runs for."""
-    answer = json.loads(stdout)
-    specific = answer.get("hookSpecificOutput")
-    if isinstance(specific, dict):
-        specific["hookEventName"] = event
-    return json.dumps(answer) + "\n"
 
 
 def attribute(tool_input: Any, writes: list[shell_writes.ShellWrite],

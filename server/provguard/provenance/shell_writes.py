@@ -153,18 +153,29 @@ def snapshot(root: Path, protected: Protected | None = None) -> Snapshot:
     taken = time.time_ns()
     top, changed = _status(root)
     notes: list[str] = []
-    ignored, ignored_complete = _ignored(root, top, protected, notes, MAX_IGNORED)
+    listed = _ignored(root, top, protected, notes)
+    ignored, rest = listed[:MAX_IGNORED], listed[MAX_IGNORED:]
     files: dict[str, Entry] = {}
     budget = _Budget()
     for rel in [*sorted(changed)[:MAX_FILES], *ignored]:
         entry = budget.entry(top, rel)
         if entry is not None:
             files[rel] = entry
-    if not ignored_complete:
-        notes.append(f"more than {MAX_IGNORED} gitignored files under the paths agents may not write: the rest are "
-                     "compared after the call by their modification time alone")
-    return Snapshot(top, taken, files, len(changed) <= MAX_FILES, protected, frozenset(ignored), ignored_complete,
+    if rest:
+        notes.append(_over_bound(len(listed), rest))
+    return Snapshot(top, taken, files, len(changed) <= MAX_FILES, protected, frozenset(ignored), not rest,
                     notes=notes)
+
+
+SHOWN = 3
+"""How many of the files left out of a snapshot its note names."""
+
+
+def _over_bound(total: int, rest: list[str]) -> str:
+    """The note for gitignored files over the snapshot's bound: how many, and the first few by name."""
+    named = ", ".join(rest[:SHOWN]) + (f" and {len(rest) - SHOWN} more" if len(rest) > SHOWN else "")
+    return (f"{total} gitignored files under the paths agents may not write, over the bound of {MAX_IGNORED}: "
+            f"{len(rest)} of them ({named}) are compared after the call by their modification time alone")
 
 
 class _Budget:
@@ -193,7 +204,7 @@ def changes(root: Path, before: Snapshot) -> list[ShellWrite]:
     """The files the call changed, with what it inserted; a deleted file or a file now clean in git is none
     (nothing was inserted), nor is a binary, oversized or non-regular one. Raises NoGit."""
     top, changed = _status(root)
-    listed, _ = _ignored(root, top, before.protected, [])  # all of them: only those whose stamp moved are read
+    listed = _ignored(root, top, before.protected, [])  # all of them: only those whose stamp moved are read
     ignored = frozenset(listed)
     candidates: dict[str, str | None] = dict.fromkeys(listed)  # no HEAD text: git does not track them
     candidates.update(changed)
@@ -282,21 +293,19 @@ def _status(root: Path) -> tuple[str, dict[str, str | None]]:
     return top, changed
 
 
-def _ignored(root: Path, top: str, protected: Protected | None, notes: list[str],
-             limit: int | None = None) -> tuple[list[str], bool]:
-    """The files git ignores below `root` that lie under the protected paths (relative to the top, sorted; at
-    most `limit` of them), and whether that is all of them. A failing listing leaves them out, with a note."""
+def _ignored(root: Path, top: str, protected: Protected | None, notes: list[str]) -> list[str]:
+    """The files git ignores below `root` that lie under the protected paths (relative to the top, sorted). A
+    failing listing leaves them out, with a note."""
     if protected is None or not protected.globs:
-        return [], True
+        return []
     try:
         listing = _git(root, "ls-files", "-z", "--full-name", "--others", "--ignored", "--exclude-standard", "--",
                        ".", ":(exclude).provguard")
     except NoGit as exc:
         notes.append(f"gitignored files under the paths agents may not write are not compared: {exc}")
-        return [], True
-    matching = sorted(rel for rel in (os.fsdecode(item) for item in listing.split(b"\0") if item)
-                      if protected.matches(os.path.join(top, rel)))
-    return (matching, True) if limit is None else (matching[:limit], len(matching) <= limit)
+        return []
+    return sorted(rel for rel in (os.fsdecode(item) for item in listing.split(b"\0") if item)
+                  if protected.matches(os.path.join(top, rel)))
 
 
 def _head_texts(top: str, paths: list[str]) -> dict[str, str | None]:
