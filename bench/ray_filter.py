@@ -12,6 +12,12 @@ one-line corpus for the stage's fixed cost, then the corpus with one actor and w
 Printed: MB/s of each, the ratios, peak resident memory of the single process and of each Ray worker, and
 the cores needed to filter 10 TB in one hour at one actor's steady rate (its run less the fixed cost): the
 per-core figure that does not depend on what else the machine is running.
+
+CPU per MB, the figure a loaded machine does not bend: the CPU time (user + system) of the single process
+against that of the Ray run's driver and its judging actors (the `FileStage` processes of this bench's own
+cluster, sampled from /proc while they live, less what an idle worker had used before the run took it), and
+the same less the CPU of the fixed cost (the one-line run with as many actors). Ray's own daemons (raylet, GCS)
+are printed apart.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,9 +46,20 @@ class Run:
     workers: int
     driver_mb: float = 0.0
     """Peak resident memory of the command itself (on Ray: the driver, which writes the side report)."""
+    driver_cpu: float = 0.0
+    """CPU seconds (user + system) of the command itself and the children it waited for."""
+    workers_cpu: float = 0.0
+    """CPU seconds of the Ray actors judging the files, spent during the run."""
+    daemons_cpu: float = 0.0
+    """CPU seconds of the cluster's other processes (raylet, GCS, idle workers) during the run."""
 
     def mb_per_s(self, corpus: Corpus) -> float:
         return corpus.bytes / 1e6 / self.seconds
+
+    @property
+    def cpu(self) -> float:
+        """The run's CPU: the command's and its actors'."""
+        return self.driver_cpu + self.workers_cpu
 
 
 def shard(corpus: Corpus, folder: Path, shards: int) -> None:
@@ -71,37 +89,76 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def ray_workers() -> list[int]:
-    """Processes running provguard's Ray actors (their title names the stage)."""
-    found = []
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a live process (/proc/PID/stat), None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime: fields 14 and 15 of stat(5)
+
+
+def cluster_processes() -> dict[int, bool]:
+    """The processes of this bench's own Ray cluster (started by this process: other Ray runs on a shared
+    machine are not counted), each with whether it runs provguard's actor (its title names the stage)."""
+    parents: dict[int, int] = {}
+    titles: dict[int, bytes] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                title = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
+                parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[1])
+                titles[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
                 continue
-            if b"FileStage" in title:
-                found.append(int(entry))
+    me, found = os.getpid(), {}
+    for pid in parents:
+        top, step, seen = pid, parents[pid], 0
+        while step > 1 and step != me and seen < 64:
+            top, step, seen = step, parents.get(step, 0), seen + 1
+        if step == me and b"provguard" not in titles.get(top, b""):  # not a command this bench ran
+            found[pid] = b"FileStage" in titles.get(pid, b"")
     return found
 
 
 def timed(command: list[str], watch: str) -> Run:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "server"),
                                                                      os.environ.get("PYTHONPATH")]))}
+    before = {pid: cpu_seconds(pid) or 0.0 for pid in cluster_processes()}  # idle workers' CPU so far
+    last: dict[int, float] = {}
+    actors: set[int] = set()
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak, driver, workers = 0.0, 0.0, set()
-    while process.poll() is None:
-        pids = [process.pid] if watch == "self" else ray_workers()
-        workers.update(pids)
-        peak = max([peak, *(rss_mb(pid) for pid in pids)])
-        driver = max(driver, rss_mb(process.pid))
-        time.sleep(0.2)
-    seconds = time.perf_counter() - started
-    stderr = process.stderr.read().decode() if process.stderr else ""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        peak, driver = 0.0, 0.0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid == process.pid:
+                break
+            if watch == "self":
+                peak = max(peak, rss_mb(process.pid))
+            else:
+                for child, actor in cluster_processes().items():
+                    used = cpu_seconds(child)
+                    if used is not None:
+                        last[child] = used
+                    if actor:
+                        actors.add(child)
+                        peak = max(peak, rss_mb(child))
+            driver = max(driver, rss_mb(process.pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])} failed ({process.returncode}): {stderr[-2000:]}")
-    return Run(seconds, peak, len(workers), driver)
+    spent = {pid: used - before.get(pid, 0.0) for pid, used in last.items()}
+    return Run(seconds, peak, len(actors) if watch != "self" else 1, driver, usage.ru_utime + usage.ru_stime,
+               sum(spent[pid] for pid in actors if pid in spent),
+               sum(used for pid, used in spent.items() if pid not in actors))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,9 +197,22 @@ def main(argv: list[str] | None = None) -> int:
 
         (work / "tiny").mkdir()
         (work / "tiny" / "one.jsonl").write_bytes(corpus.path.open("rb").readline())
-        overhead = on_ray(work / "tiny", args.cpus, "tiny").seconds
+        overhead_run = on_ray(work / "tiny", args.cpus, "tiny")
+        overhead = overhead_run.seconds
+        fixed_one = on_ray(work / "tiny", 1, "tiny-1").cpu  # the fixed CPU of a run with one actor
         alone = on_ray(work / "shards", 1, "alone")
         staged = on_ray(work / "shards", args.cpus, "ray")
+        # The same two side by side, started together: on a shared machine the CPU a unit of work costs moves
+        # with what runs beside it (caches, the core's other thread), so runs at other moments compare poorly.
+        paired: dict[str, Run] = {}
+        pair = [threading.Thread(target=lambda: paired.__setitem__("single", timed([
+                    sys.executable, "-m", "provguard", "filter", str(corpus.path), str(work / "out-pair.jsonl"),
+                    "--report", str(work / "single-pair.jsonl"), "--workers", "1", *common], "self"))),
+                threading.Thread(target=lambda: paired.__setitem__("ray", on_ray(work / "shards", 1, "pair")))]
+        for thread in pair:
+            thread.start()
+        for thread in pair:
+            thread.join()
         ray.shutdown()
         same = (work / "single.jsonl").read_text().splitlines()[-1] == \
             (work / "ray.jsonl").read_text().splitlines()[-1].replace(f', "files": {args.shards}, "failedFiles": 0', "")
@@ -164,6 +234,19 @@ def main(argv: list[str] | None = None) -> int:
               f"(load average {os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores: other work "
               "competes for them)")
         print(f"same counts in both side reports: {same}")
+        mb = corpus.bytes / 1e6
+        print(f"CPU per MB (user + system; load average {os.getloadavg()[0]:.1f}, not a factor in CPU time): one "
+              f"process {1000 * single.cpu / mb:.1f} ms/MB ({single.cpu:.1f} s)")
+        for name, run, tiny in (("1 actor", alone, fixed_one), (f"{args.cpus} actors", staged, overhead_run.cpu)):
+            print(f"  Ray, {name}: {1000 * run.cpu / mb:.1f} ms/MB ({run.cpu / single.cpu:.3f} x one process; "
+                  f"driver {run.driver_cpu:.1f} s, actors {run.workers_cpu:.1f} s); less the fixed cost's "
+                  f"{tiny:.1f} s: {1000 * (run.cpu - tiny) / mb:.1f} ms/MB ({(run.cpu - tiny) / single.cpu:.3f} x); "
+                  f"Ray's daemons meanwhile {run.daemons_cpu:.1f} s")
+        if len(paired) == 2:
+            one_cpu, ray_cpu = paired["single"].cpu, paired["ray"].cpu - fixed_one
+            print(f"  side by side (started together, same machine state): one process {1000 * one_cpu / mb:.1f} "
+                  f"ms/MB, Ray 1 actor less its fixed cost {1000 * ray_cpu / mb:.1f} ms/MB: {ray_cpu / one_cpu:.3f} x "
+                  f"(load average {os.getloadavg()[0]:.1f})")
         cores = TEN_TB_PER_HOUR_MB_S / steady
         print(f"10 TB in one hour = {TEN_TB_PER_HOUR_MB_S:.0f} MB/s: {cores:,.0f} cores at {steady:.2f} MB/s per "
               f"core (one actor's steady rate), e.g. {cores / 64:,.0f} machines of 64 cores")

@@ -5,15 +5,18 @@
     python examples/ray_pipeline.py --input s3://bucket/code/ --snapshot policy.pgsnap --output s3://bucket/clean/
 
 Without --input, the script writes a small demo corpus (Parquet) and a snapshot of the shipped default
-pack into --workdir and runs on that, so it can be tried as is. --address joins a running cluster; by
-default a local one is started.
+pack into --workdir and runs on that, so it can be tried as is. --address (else RAY_ADDRESS) joins a running
+cluster; by default a local one is started as `provguard filter --engine ray` starts it: on loopback only (node
+address 127.0.0.1, no dashboard, no usage statistics), with Ray's logs kept out of this script's output.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -55,13 +58,20 @@ def main() -> None:
     import ray
     from ray.data import ActorPoolStrategy
 
+    from provguard.corpus.ray_run import RayOptions, RayRunError, connect
     from provguard.corpus.ray_stage import COLUMNS, JudgeStage, put_snapshot
 
     workdir = Path(args.workdir)
     source, snapshot = (args.input, args.snapshot) if args.input else demo_corpus(workdir)
     output = args.output or str(workdir / "kept")
-    ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
-    ray.data.DataContext.get_current().enable_progress_bars = False
+    try:
+        connect(RayOptions(address=args.address))  # the CLI's start: loopback only, no dashboard, quiet
+    except RayRunError as exc:
+        sys.exit(f"ray_pipeline.py: {exc}")
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     actors = args.actors or max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)
 
     # 1. The stage: one judge per actor, loaded once from the snapshot in Ray's object store.

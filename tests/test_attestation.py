@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,6 +164,39 @@ def test_a_changed_or_missing_input_is_reported(project: Path) -> None:
     (project / "in.jsonl").unlink()
     status, said = verify(project)
     assert status == 1 and f"input in.jsonl: missing (no file at {project / 'in.jsonl'})" in said
+
+
+def rename_input(project: Path, name: str) -> None:
+    """The statement, edited by whoever handed it over, naming `name` as its input (no signature to break)."""
+    statement = json.loads((project / "att.json").read_text(encoding="utf-8"))
+    statement["predicate"]["inputs"][0]["name"] = name
+    (project / "att.json").write_text(json.dumps(statement), encoding="utf-8")
+
+
+def test_a_statement_naming_a_fifo_or_a_device_is_answered_at_once_not_read_forever(project: Path) -> None:
+    attest(project)
+    os.mkfifo(project / "pipe")
+    for name in ("pipe", "/dev/zero"):
+        rename_input(project, name)
+        status, said = verify(project)  # a read of either would never end: the call's timeout fails the test
+        assert status == 1 and f"input {name}: cannot be read: not a regular file" in said
+
+
+def test_a_remote_file_a_statement_names_is_not_read_without_remote(project: Path) -> None:
+    attest(project)
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    listening.setblocking(False)
+    port = listening.getsockname()[1]
+    rename_input(project, f"s3://bucket/in.jsonl?endpoint_override=127.0.0.1:{port}&scheme=http")
+
+    status, said = verify(project)
+
+    assert status == 1 and "not read: a remote file is read only with --remote" in said
+    with pytest.raises(BlockingIOError):  # nobody connected to the address the statement gave
+        listening.accept()
+    listening.close()
 
 
 def test_a_pack_edited_after_filtering_is_reported(project: Path) -> None:

@@ -190,3 +190,24 @@ def test_values_sent_to_the_workers_are_hidden_in_messages_that_ray_builds_from_
     message = "runtime_env {'REGION': 'eu', 'API_KEY': 'k3y-from-runtime-env'} env wJalrXUtnFEMI/K7MDENG"
     assert hide_secrets(message, options) == "runtime_env {'REGION': 'eu', 'API_KEY': '***'} env ***"
     assert "wJalrXUtnFEMI" not in repr(options)
+
+
+def test_the_example_pipeline_starts_its_cluster_on_loopback_and_keeps_rays_logs_out(tmp_path: Path,
+                                                                                      ray_tmpdir: Path) -> None:
+    """examples/ray_pipeline.py run as its docstring says (no input: a demo corpus) starts its local cluster as
+    the CLI does: every connection on loopback, and its output is the example's own lines."""
+    strace = strace_or_skip()
+    trace = tmp_path / "connect.trace"
+    done = subprocess.run([strace, "-f", "-qq", "-e", "trace=connect", "-o", str(trace), sys.executable,
+                           str(REPO / "examples" / "ray_pipeline.py"), "--workdir", str(tmp_path / "work")],
+                          cwd=tmp_path, env=cli_environment(RAY_TMPDIR=str(ray_tmpdir)), capture_output=True,
+                          text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1].startswith('summary: {"bad": 1, "keep": 30, "redact": 10}'), done.stdout
+    assert all(line.split()[0] in ("redact", "bad", "summary:") for line in lines), done.stdout
+    connects = list(INET_CONNECT.finditer(trace.read_text(encoding="utf-8")))
+    assert len(connects) > 10  # the trace saw Ray's processes talk
+    outside = sorted({f"{m['v4'] or m['v6']}:{m['port']}" for m in connects
+                      if (m["v4"] or m["v6"]) not in LOOPBACK_ADDRESSES})
+    assert outside == []

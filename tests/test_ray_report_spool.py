@@ -4,6 +4,7 @@ the driver's memory does not grow with what a corpus has flagged (issue 21, item
 from __future__ import annotations
 
 import json
+import os
 import tracemalloc
 from collections.abc import Iterator
 
@@ -60,3 +61,28 @@ def test_the_driver_keeps_offsets_not_lines() -> None:
     assert peak < 4 * len(text)  # a file's text and its encoding at a time, not 200 of them
     assert sum(1 for _ in spool.lines("f199.jsonl")) == 1_000
     spool.close()
+
+
+def open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's open files in /proc")
+def test_a_run_opens_its_spool_file_only_when_a_file_has_report_lines() -> None:
+    """A RayRun made and dropped (or a run whose files flagged nothing) holds no temporary file."""
+    from provguard.corpus.ray_run import RayRun
+
+    before = open_files()
+    runs = [RayRun([]) for _ in range(50)]
+    quiet = ReportSpool()
+    quiet.add("clean.jsonl", "")  # a file that finished with nothing to report
+    assert open_files() == before
+    assert list(quiet.lines("clean.jsonl")) == []
+
+    quiet.add("flagged.jsonl", "\n".join(report("flagged.jsonl", 2)))
+    assert open_files() == before + 1
+    assert list(quiet.lines("flagged.jsonl")) == report("flagged.jsonl", 2)
+    quiet.close()
+    for run in runs:
+        run.spool.close()
+    assert open_files() == before

@@ -217,3 +217,48 @@ def test_on_s3_a_local_cluster_connects_to_nothing_beyond_loopback(tmp_path: Pat
     outside = sorted({f"{m['v4'] or m['v6']}:{m['port']}" for m in connects
                       if (m["v4"] or m["v6"]) not in LOOPBACK_ADDRESSES})
     assert outside == []  # no instance metadata (169.254.169.254), no region lookup, no DNS
+
+
+def sha256_of(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_run_on_s3_is_attested_by_what_the_workers_read_and_wrote_and_verify_reads_it_back(
+        tmp_path: Path, s3: S3, ray_address: str) -> None:
+    files = put_corpus(s3, "attested", tmp_path / "corpus")
+    local = cli(tmp_path, "filter", "corpus", "filtered", "--engine", "ray", "--ray-address", ray_address,
+                "--attest", "local.att.json", *FLAGS)
+    assert local.returncode == 0, local.stderr
+    secret_uri = f"s3://{s3.key_id}:{quote(s3.secret, safe='')}@corpus/attested?endpoint_override={s3.endpoint}" \
+                 "&scheme=http"  # keys in the URI: never in the statement
+    done = cli(tmp_path, "filter", secret_uri, s3.uri("corpus/attested-out"), "--engine", "ray",
+               "--ray-address", ray_address, "--ray-pass-env", "AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY",
+               "--attest", "s3.att.json", *FLAGS, **s3.environment())
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "s3.att.json").read_text(encoding="utf-8")
+    assert s3.secret not in text and quote(s3.secret, safe="") not in text and s3.key_id not in text
+    statement = json.loads(text)
+    where = f"?endpoint_override={quote(s3.endpoint, safe='')}&scheme=http"
+    assert statement["subject"] == [
+        {"name": f"s3://corpus/attested-out/{name}{where}",
+         "digest": {"sha256": sha256_of(get(s3, f"corpus/attested-out/{name}"))}} for name in sorted(files)]
+    assert statement["predicate"]["inputs"] == [
+        {"name": f"s3://corpus/attested/{name}{where}", "digest": {"sha256": sha256_of(data)}}
+        for name, data in sorted(files.items())]
+    on_disk = json.loads((tmp_path / "local.att.json").read_text(encoding="utf-8"))
+    assert [s["digest"] for s in statement["subject"]] == [s["digest"] for s in on_disk["subject"]]
+    assert statement["predicate"]["counts"] == on_disk["predicate"]["counts"]
+
+    unread = cli(tmp_path, "verify", "s3.att.json", **s3.environment())  # the statement says where to connect
+    assert unread.returncode == 1
+    assert "not read: a remote file is read only with --remote" in unread.stderr
+    verified = cli(tmp_path, "verify", "s3.att.json", "--remote", **s3.environment())
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    changed = f"corpus/attested-out/{sorted(files)[0]}"
+    with s3.fs().open_output_stream(changed, compression=None) as out:
+        out.write(get(s3, changed) + b"\n")
+    verified = cli(tmp_path, "verify", "s3.att.json", "--remote", **s3.environment())
+    assert verified.returncode == 1
+    assert f"subject s3://{changed}{where}: different digest: expected sha256:" in verified.stdout + verified.stderr

@@ -167,8 +167,6 @@ def attest_error(args: argparse.Namespace) -> str | None:
         return "--sign-key goes with --attest FILE" if args.sign_key is not None else None
     if args.input == "-" or args.output == "-":
         return "--attest needs INPUT and OUTPUT to be files: an attestation names them and their digests"
-    if args.engine == "ray" and ("://" in args.input or "://" in args.output):
-        return "--attest needs INPUT and OUTPUT on this machine's file system (not URIs): verify re-reads them"
     if args.sign_key is not None and not args.sign_key.is_file():
         return f"no such key file: {args.sign_key}"
     if args.sign_key is not None:

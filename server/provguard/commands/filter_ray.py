@@ -87,7 +87,7 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
         run = run_on_ray(data, settings, config, args.input, args.output,
                          RayOptions(args.ray_address, args.concurrency, args.batch_rows, args.ray_connect_timeout,
                                     runtime_env, environment),
-                         placement)
+                         placement, hashed=args.attest is not None)
     except RayRunError as exc:
         return usage_error(str(exc))
     try:
@@ -157,7 +157,10 @@ def ray_workers(given: str | None, pass_env: str | None,
 
 
 def _attest(args: argparse.Namespace, run: RayRun, snapshot: Snapshot | None, policy: Policy | None) -> int:
+    """The statement of the run, each file named by its path or URI (attested_uri) with the digest the actor
+    that filtered it computed as it read and wrote it: local folders and object stores alike."""
     from provguard.corpus.attestation import FilterFacts, policy_identity, snapshot_ledger
+    from provguard.corpus.ray_run import attested_uri
     from provguard.corpus.snapshot import SnapshotError
 
     from .filter import attested_settings, write_statement
@@ -170,8 +173,13 @@ def _attest(args: argparse.Namespace, run: RayRun, snapshot: Snapshot | None, po
             identity, ledger = policy_identity(policy), None
     except SnapshotError as exc:
         return usage_error(str(exc))
-    facts = FilterFacts("ray", tuple(t.source for t in run.tasks), tuple(t.target for t in run.tasks), identity,
-                        ledger, run.counts, attested_settings(args))
+    inputs = tuple(attested_uri(args.input, t.source) for t in run.tasks)
+    outputs = tuple(attested_uri(args.output, t.target) for t in run.tasks)
+    digests: dict[str, str] = {}
+    for task, read, written in zip(run.tasks, inputs, outputs, strict=True):
+        if task.name in run.digests:
+            digests[read], digests[written] = run.digests[task.name]
+    facts = FilterFacts("ray", inputs, outputs, identity, ledger, run.counts, attested_settings(args), digests)
     return write_statement(args, facts)
 
 

@@ -86,22 +86,27 @@ def run(args: argparse.Namespace) -> int:
 
 def _measure_then(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) -> Measure:
     """How a past tree is measured: each project by today's policy of the project at the same place (a project
-    gone since, by the first project's), with today's excludes and the first project's ledger, quietly. The
-    weeks share the scratch clone's check cache, each file keyed by the commit that last changed it
-    (report/history.py), so a file unchanged since an earlier week is not judged again."""
+    gone since, by the first project's) and its ledger of today, with today's excludes, quietly. Each project's
+    files are cached under today's project (report/history_cache.py), each keyed by the commit that last
+    changed it (report/history.py), so a file unchanged since an earlier week, or an earlier report, is not
+    judged again."""
     from dataclasses import replace
 
-    from provguard.ledger.location import ledger_source
+    from provguard.report.history_cache import HistoryCache
     from provguard.report.summary import summarize
 
     from .check_run import project_policy
 
     today = {Path(os.path.realpath(root)): policy for root, policy in zip(run.roots, run.policies, strict=True)}
-    ledger = setup.ledger or (ledger_source(None, run.roots[0]) if run.roots else None)
-    then_setup = replace(setup, ledger=ledger)
+    contexts = {root: _history_context(root, policy, setup) if args.cache else "" for root, policy in today.items()}
+    caches: dict[Path, HistoryCache] = {}
 
     def measure(paths: Sequence[Path], root: Path | None, past: PastTree) -> Summary | str:
-        then = replace(then_setup, root=root)
+        then = replace(setup, root=root)
+        cache = caches.get(past.tree)
+        if cache is None:
+            cache = caches[past.tree] = HistoryCache.of(past.tree, past.toplevel, contexts, setup.ledger, root)
+        cache.prepare()
 
         def policy_of(past_root: Path) -> Policy | None:
             found = today.get(past.today(past_root))
@@ -109,8 +114,12 @@ def _measure_then(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) ->
                 found = run.policies[0]
             return found if found is not None else project_policy(past_root, then)
 
+        def file_context(context: str, path: Path) -> str:
+            return cache.file_context(context, path, past.last_change(path))
+
         with contextlib.redirect_stderr(io.StringIO()) as said:
-            checked = _check_past(args, then, list(paths), past, policy_of)
+            checked = _check_past(args, then, list(paths), past, policy_of, file_context)
+        cache.keep()
         if isinstance(checked, int):
             return said.getvalue().strip().removeprefix("provguard: ") or "the check failed"
         if checked.errors:
@@ -120,8 +129,27 @@ def _measure_then(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) ->
     return measure
 
 
+def _history_context(root: Path, policy: Policy, setup: CheckSetup) -> str:
+    """Today's project's cache context as `check` keys it (packs, settings, ledger and its generation; without
+    HEAD), for the entries its past trees keep; empty when it cannot be cached, as for `check`."""
+    from provguard.check import _context
+    from provguard.ledger.location import read_ledger
+    from provguard.project_markers import nearest_project
+
+    if nearest_project(root) != root:
+        return ""
+    ledger = read_ledger(setup.ledger, root)
+    if isinstance(ledger, str):
+        return ""
+    try:
+        return _context(root, policy, ledger, setup)
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
 def _check_past(args: argparse.Namespace, setup: CheckSetup, paths: list[Path], past: PastTree,
-                policy_of: Callable[[Path], Policy | None]) -> CheckRun | int:
+                policy_of: Callable[[Path], Policy | None], file_context: Callable[[str, Path], str]) -> CheckRun | int:
     """`check_run.checked` over a past tree: today's excludes and policies, each file's cache context from
     history (RunOptions.file_context)."""
     from provguard.check import ProjectError, RunOptions, run_check
@@ -136,7 +164,7 @@ def _check_past(args: argparse.Namespace, setup: CheckSetup, paths: list[Path], 
     if isinstance(selection, str):
         return usage_error(selection)
     options = RunOptions(args.jobs or default_jobs(), args.cache, None, todays_selection(past, selection),
-                         lines=True, file_context=past.file_context)
+                         lines=True, file_context=file_context)
     try:
         return run_check(paths, setup, options, policy_of)
     except (ProjectError, WorkerDied) as exc:

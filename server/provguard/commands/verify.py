@@ -18,6 +18,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--key", type=Path, metavar="PUB",
                         help="SSH public key that must have signed it (default: the signature is only checked to be "
                         "intact, whoever made it; an unsigned statement is accepted)")
+    parser.add_argument("--remote", action="store_true",
+                        help="also read the remote files (s3://, gs://, ...) the statement names, with this "
+                        "environment's credentials; off by default: the statement says where to connect")
     parser.set_defaults(run=run)
 
 
@@ -28,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from provguard.corpus.attestation_check import verify
 
     try:
-        result = verify(args.attestation, args.key)
+        result = verify(args.attestation, args.key, args.remote)
     except AttestationError as exc:
         return usage_error(str(exc))
     for difference in result.differences:

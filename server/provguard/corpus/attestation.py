@@ -198,12 +198,14 @@ def _described(paths: Iterable[str], folder: Path, known: Mapping[str, str] | No
             digest = known[path] if known and path in known else file_sha256(path)
         except OSError as exc:
             raise AttestationError(f"cannot read {path} to attest it: {exc.strerror or exc}") from exc
-        out.append({"name": _name(Path(path), folder), "digest": {"sha256": digest}})
+        out.append({"name": _name(path, folder), "digest": {"sha256": digest}})
     return sorted(out, key=lambda item: str(item["name"]))
 
 
-def _name(path: Path, folder: Path) -> str:
-    absolute = path.resolve()
+def _name(given: str, folder: Path) -> str:
+    if "://" in given:  # a URI (ray_run.attested_uri): named as it is, for verify to open again
+        return given
+    absolute = Path(given).resolve()
     return absolute.relative_to(folder).as_posix() if absolute.is_relative_to(folder) else str(absolute)
 
 

@@ -6,6 +6,10 @@ its shape checked before anything in it is used; every difference is reported, n
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import stat
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -21,7 +25,6 @@ from .attestation import (
     SIGNER,
     STATEMENT_TYPE,
     AttestationError,
-    file_sha256,
     keygen_said,
     run_keygen,
     signature_path,
@@ -86,9 +89,13 @@ def _described_item(item: Any) -> bool:
             and isinstance(item["digest"].get("sha256"), str))
 
 
-def verify(path: Path, public_key: Path | None) -> Verification:
+def verify(path: Path, public_key: Path | None, remote: bool = False) -> Verification:
     """Checks the signature beside `path` (against `public_key` when given, else only that it is intact) and the
-    digest of every file the statement names. Raises AttestationError when the statement cannot be read."""
+    digest of every file the statement names. Raises AttestationError when the statement cannot be read.
+
+    A statement may come from anyone, so what it names is read with care: local names only as regular files (a
+    FIFO or a device named there would never end), and URIs only with `remote`: reading one connects, with this
+    environment's credentials, to whatever address the statement gives."""
     content, data = read_statement(path)
     differences: list[Difference] = []
     signature = _check_signature(path, content, public_key, differences)
@@ -103,9 +110,14 @@ def verify(path: Path, public_key: Path | None) -> Verification:
             files += 1
             name = item["name"]
             expected = item["digest"]["sha256"]
-            target = folder / name
+            target = name if "://" in name else folder / name
+            if "://" in name and not remote:
+                differences.append(Difference(what, name, "not read: a remote file is read only with --remote "
+                                                           "(it connects with this environment's credentials to the "
+                                                           "address the statement names)"))
+                continue
             try:
-                actual = file_sha256(target)
+                actual = uri_sha256(name) if "://" in name else regular_file_sha256(target)
             except FileNotFoundError:
                 differences.append(Difference(what, name, f"missing (no file at {target})"))
                 continue
@@ -116,6 +128,43 @@ def verify(path: Path, public_key: Path | None) -> Verification:
                 differences.append(Difference(what, name, f"different digest: expected sha256:{expected}, "
                                                            f"actual sha256:{actual}"))
     return Verification(signature, tuple(differences), files)
+
+
+def regular_file_sha256(path: Path) -> str:
+    """The SHA-256 of a regular file; OSError for anything else (opened without blocking, so a FIFO is refused
+    rather than waited on)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
+
+
+def uri_sha256(uri: str) -> str:
+    """The SHA-256 of the file a URI names (an attested Ray run's remote files: ray_run.attested_uri), read
+    through pyarrow's file systems with this environment's credentials. Raises FileNotFoundError or OSError."""
+    try:
+        import pyarrow.fs as pafs
+    except ImportError as exc:
+        raise OSError(f"reading a URI needs pyarrow: pip install 'provguard[ray]' ({exc})") from exc
+    try:
+        fs, path = pafs.FileSystem.from_uri(uri)
+        if fs.get_file_info(path).type == pafs.FileType.NotFound:
+            raise FileNotFoundError(uri)
+        digest = hashlib.sha256()
+        with fs.open_input_stream(path, compression=None) as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    except (FileNotFoundError, OSError):
+        raise
+    except Exception as exc:  # pyarrow's errors for a scheme or URI it does not know
+        raise OSError(str(exc)) from exc
+    return digest.hexdigest()
 
 
 def _check_signature(path: Path, content: bytes, public_key: Path | None, differences: list[Difference]) -> str:

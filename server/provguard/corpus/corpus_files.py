@@ -5,10 +5,15 @@ judges its records with the same judge and the same line handling as `provguard 
 (pipeline.run_filter for JSONL, so the outputs are the same bytes), and writes the output file under a
 temporary name renamed into place at the end. A worker that dies mid-file leaves no output under the final
 name, and the retried task writes the whole file again: every record appears exactly once.
+
+For an attestation (`hashed`), the worker hashes what it read and wrote as the bytes pass, on whatever file
+system they are (a URI's object store too): a JSONL input to its last byte, the output as uploaded. A Parquet
+input is read by ranges (its footer first), so it is hashed by one sequential reading just before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -65,20 +70,29 @@ class FileResult:
     report: list[str] = field(default_factory=list)
     """Side-report lines (JSON, without line breaks) for records not kept as they were, in file order."""
     error: str | None = None
+    digests: tuple[str, str] | None = None
+    """SHA-256 (hex) of the input and of the output as this worker read and wrote them, when `hashed`."""
 
 
 def filter_file(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
-                batch_rows: int = 1024) -> FileResult:
+                batch_rows: int = 1024, hashed: bool = False) -> FileResult:
     result = FileResult(task.name)
     report = _FileReport(task.name, result)
+    digests = (hashlib.sha256(), hashlib.sha256()) if hashed else None
     try:
         if file_format(task.source) == "parquet":
-            _filter_parquet(config, task, source_fs, target_fs, batch_rows, report)
+            _filter_parquet(config, task, source_fs, target_fs, batch_rows, report, digests)
         else:
-            _filter_jsonl(config, task, source_fs, target_fs, report)
+            _filter_jsonl(config, task, source_fs, target_fs, report, digests)
     except CorpusFileError as exc:
         return FileResult(task.name, error=str(exc))
+    if digests is not None:
+        result.digests = (digests[0].hexdigest(), digests[1].hexdigest())
     return result
+
+
+Digests = tuple["hashlib._Hash", "hashlib._Hash"] | None
+"""The input's and the output's running SHA-256, when the run is attested."""
 
 
 class _FileReport:
@@ -100,8 +114,9 @@ class _FileReport:
 
 
 def _filter_jsonl(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
-                  report: _FileReport) -> None:
-    with _input(source_fs, task.source) as source, _output(target_fs, task.target, task.output_name) as sink:
+                  report: _FileReport, digests: Digests = None) -> None:
+    with _input(source_fs, task.source, digests and digests[0]) as source, \
+            _output(target_fs, task.target, task.output_name, digests and digests[1]) as sink:
         try:
             run_filter(config, source, sink, 1, report.add)
         except (OSError, EOFError) as exc:
@@ -109,18 +124,22 @@ def _filter_jsonl(config: FilterConfig, task: FileTask, source_fs: pafs.FileSyst
 
 
 def _filter_parquet(config: FilterConfig, task: FileTask, source_fs: pafs.FileSystem, target_fs: pafs.FileSystem,
-                    batch_rows: int, report: _FileReport) -> None:
+                    batch_rows: int, report: _FileReport, digests: Digests = None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     report.position = "row"
     try:
+        if digests is not None:
+            with _input(source_fs, task.source, digests[0], unpack=False) as whole:
+                while whole.read(1 << 20):
+                    pass
         stream = source_fs.open_input_file(task.source)
         parquet = pq.ParquetFile(stream)
         schema = parquet.schema_arrow
     except (OSError, pa.ArrowException) as exc:
         raise CorpusFileError(f"{task.name}: not a readable Parquet file ({exc})") from exc
-    with _output(target_fs, task.target, task.output_name) as sink:
+    with _output(target_fs, task.target, task.output_name, digests and digests[1]) as sink:
         writer = pq.ParquetWriter(sink, schema)
         row = 0
         try:
@@ -202,10 +221,12 @@ def _record(table: pa.Table, code: str, names: tuple[str | None, str | None], va
 
 
 class _Raw(io.RawIOBase):
-    """A pyarrow stream as a Python raw stream, so it can be buffered (pyarrow's streams lack `readline`)."""
+    """A pyarrow stream as a Python raw stream, so it can be buffered (pyarrow's streams lack `readline`); with a
+    digest, every byte read or written through it is hashed."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, digest: hashlib._Hash | None = None) -> None:
         self._stream = stream
+        self._digest = digest
 
     def readable(self) -> bool:
         return True
@@ -216,27 +237,46 @@ class _Raw(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self._stream.read(len(buffer))
         buffer[: len(data)] = data
+        if self._digest is not None:
+            self._digest.update(data)
         return len(data)
 
     def write(self, data: Any) -> int:
         self._stream.write(data)
+        if self._digest is not None:
+            self._digest.update(data)
         return len(memoryview(data))
+
+    def drain(self) -> None:
+        """Hashes what the reader left unread (a compressed stream's padding, say): the digest is the file's."""
+        if self._digest is not None:
+            while data := self._stream.read(1 << 20):
+                self._digest.update(data)
 
 
 @contextmanager
-def _input(fs: pafs.FileSystem, path: str) -> Iterator[BinaryIO]:
+def _input(fs: pafs.FileSystem, path: str, digest: hashlib._Hash | None = None,
+           unpack: bool = True) -> Iterator[BinaryIO]:
     try:
         stream = fs.open_input_stream(path, compression=None)
     except OSError as exc:
         raise CorpusFileError(f"cannot read {path}: {exc}") from exc
     with stream:
-        buffered = io.BufferedReader(_Raw(stream), 1 << 20)
-        with compression.reading(cast(BinaryIO, buffered), path) as unpacked:
-            yield unpacked
+        raw = _Raw(stream, digest)
+        buffered = io.BufferedReader(raw, 1 << 20)
+        if not unpack:
+            yield cast(BinaryIO, buffered)
+        else:
+            with compression.reading(cast(BinaryIO, buffered), path) as unpacked:
+                yield unpacked
+        try:
+            raw.drain()
+        except OSError as exc:
+            raise CorpusFileError(f"cannot read {path}: {exc}") from exc
 
 
 @contextmanager
-def _output(fs: pafs.FileSystem, path: str, shown: str = "") -> Iterator[BinaryIO]:
+def _output(fs: pafs.FileSystem, path: str, shown: str = "", digest: hashlib._Hash | None = None) -> Iterator[BinaryIO]:
     """A stream to `path + PARTIAL`, moved to `path` when the block ends without an error. Failing to create,
     finish (flush, close: an object store's upload) or rename it is a CorpusFileError naming `shown`."""
     partial = path + PARTIAL
@@ -249,7 +289,7 @@ def _output(fs: pafs.FileSystem, path: str, shown: str = "") -> Iterator[BinaryI
         raise CorpusFileError(f"cannot write {shown or path}: {_reason(exc)}") from exc
     written = False
     try:
-        buffered = io.BufferedWriter(_Raw(stream), 1 << 20)
+        buffered = io.BufferedWriter(_Raw(stream, digest), 1 << 20)
         with compression.writing(cast(BinaryIO, buffered), path) as packed:
             yield packed
             written = True

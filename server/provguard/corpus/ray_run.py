@@ -83,6 +83,9 @@ class RayRun:
     tasks: list[FileTask] = field(default_factory=list)
     """The files read and written, in the order of `results` (an attestation's inputs and subjects)."""
     spool: ReportSpool = field(default_factory=ReportSpool)
+    """Opens its file with the first report line: a run without any holds none."""
+    digests: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """By file name: SHA-256 of the input and output as the actors read and wrote them (when `hashed`)."""
 
     @property
     def failed(self) -> list[FileResult]:
@@ -153,7 +156,7 @@ class FileStage:
     """The callable class `map_batches` runs: one judge per actor, built from the snapshot in the object store."""
 
     def __init__(self, snapshot: bytes, settings: JudgeSettings, config: dict[str, Any], filesystems: bytes,
-                 batch_rows: int, environment: dict[str, str] | None = None) -> None:
+                 batch_rows: int, environment: dict[str, str] | None = None, hashed: bool = False) -> None:
         import ray
 
         os.environ.update(environment or {})  # before the file systems exist: they may read credentials from it
@@ -171,9 +174,10 @@ class FileStage:
         self.source_fs, self.target_fs = ray.cloudpickle.loads(filesystems)
         self.batch_rows = batch_rows
         self.per_file_placement = settings.placements is None
+        self.hashed = hashed
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {"name": [], "counts": [], "report": [], "error": []}
+        out: dict[str, list[Any]] = {"name": [], "counts": [], "report": [], "error": [], "digests": []}
         for source, target, name, output_name, placement in zip(
                 batch["source"], batch["target"], batch["name"], batch["output_name"], batch["placement"],
                 strict=True):
@@ -182,21 +186,23 @@ class FileStage:
                 config = replace(config, judge=replace(config.judge, placements=(str(placement),)))
             task = FileTask(str(source), str(target), str(name), str(output_name))
             try:
-                result = filter_file(config, task, self.source_fs, self.target_fs, self.batch_rows)
+                result = filter_file(config, task, self.source_fs, self.target_fs, self.batch_rows, self.hashed)
             except Exception as exc:  # a file system's own exception types: still this file's error, not the run's
                 result = FileResult(task.name, error=f"{task.name}: {type(exc).__name__}: {exc}")
             out["name"].append(result.name)
             out["counts"].append(_counts_json(result.counts))
             out["report"].append("\n".join(result.report))
             out["error"].append(result.error or "")
+            out["digests"].append(" ".join(result.digests or ()))
         return out
 
 
 def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, input_uri: str, output_uri: str,
-               options: RayOptions, placement: Callable[[str], str], stage: type[FileStage] = FileStage) -> RayRun:
+               options: RayOptions, placement: Callable[[str], str], stage: type[FileStage] = FileStage,
+               hashed: bool = False) -> RayRun:
     """Filters every corpus file under `input_uri` into `output_uri` on Ray. `config.judge` is not sent: the
     actors build theirs from `snapshot` and `settings`. `placement` gives an output file's corpus path, for
-    `settings.placements` None."""
+    `settings.placements` None. `hashed`: the actors hash each input and output as they stream (`digests`)."""
     import json
 
     import numpy as np
@@ -231,21 +237,25 @@ def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, i
                 # driver runs, so an actor restarted after a crash can still read it.
                 "snapshot": ray.cloudpickle.dumps(ref),  # type: ignore[no-untyped-call]
                 "settings": settings, "filesystems": filesystems, "environment": options.environment,
-                "batch_rows": options.batch_rows,
+                "batch_rows": options.batch_rows, "hashed": hashed,
                 "config": {"fields": {"code": config.fields.code, "path": config.fields.path,
                                       "language": config.fields.language},
                            "on_bad_line": config.on_bad_line.value, "max_sample_bytes": config.max_sample_bytes}})
         by_name: dict[str, FileResult] = {}
         spool = ReportSpool()
+        digests: dict[str, tuple[str, str]] = {}
         for row in dataset.iter_rows():
             result = FileResult(str(row["name"]), _counts_from_json(json.loads(row["counts"])), [],
                                 str(row["error"]) or None)
             spool.add(result.name, str(row["report"]))
             by_name[result.name] = result
+            if row["digests"]:
+                read, written = str(row["digests"]).split(" ")
+                digests[result.name] = (read, written)
     finally:
         if started_here:
             ray.shutdown()
-    run = RayRun([by_name[t.name] for t in tasks], tasks=tasks, spool=spool)
+    run = RayRun([by_name[t.name] for t in tasks], tasks=tasks, spool=spool, digests=digests)
     for result in run.results:
         run.counts.merge(result.counts)
     return run
@@ -339,6 +349,24 @@ def hide_secrets(message: str, options: RayOptions) -> str:
     for secret in sorted((s for s in secrets if len(s) >= SECRET_MIN_LENGTH), key=len, reverse=True):
         message = message.replace(secret, "***")
     return message
+
+
+ATTESTED_QUERY = ("endpoint_override", "scheme", "region")
+"""The parts of a URI's query an attestation keeps, so `verify` reaches the same store: none of them a key."""
+
+
+def attested_uri(uri: str, path: str) -> str:
+    """How an attestation names the file at `path` on `uri`'s file system: the URI `verify` opens again, without
+    a user, password or query part that may be a key (only ATTESTED_QUERY); a local path as it is."""
+    if "://" not in uri:
+        return path
+    from urllib.parse import parse_qsl, urlencode
+
+    parts = urlsplit(uri.split("#", 1)[0])
+    kept = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in ATTESTED_QUERY])
+    host = parts.netloc.rpartition("@")[2]
+    where = f"{parts.scheme}://{host}{path}" if path.startswith("/") else f"{parts.scheme}://{path}"
+    return where + (f"?{kept}" if kept else "")
 
 
 def shown_uri(uri: str) -> str:

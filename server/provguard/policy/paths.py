@@ -72,6 +72,23 @@ def glob_to_regex(pattern: str) -> str:
     return regex
 
 
+def git_pathspecs(pattern: str, base: str = "") -> tuple[str, ...] | None:
+    """Git pathspecs (`:(top,glob)` magic) matching at least every path the glob matches, for a project whose
+    root is `base` below git's top folder ("" at the top): git then walks only the folders a glob can reach
+    instead of listing every file. None for a glob git's wildmatch would read otherwise (a backslash)."""
+    if "\\" in pattern:
+        return None
+    anchored = "/" in pattern.rstrip("/")
+    body = pattern
+    while body.startswith(("/", "./")):
+        body = body[1:] if body.startswith("/") else body[2:]
+    dir_only = body.endswith("/")
+    body = _collapse_double_stars(body.rstrip("/"))
+    root = "".join(f"\\{c}" if c in "*?[\\" else c for c in base.strip("/"))
+    spec = f":(top,glob){root + '/' if root else ''}{'' if anchored else '**/'}{body}"
+    return (f"{spec}/**",) if dir_only else (spec, f"{spec}/**")
+
+
 def _collapse_double_stars(body: str) -> str:
     """`a/**/**/b` as `a/**/b`: the same paths, and one `**` to match instead of many."""
     parts = body.split("/")

@@ -86,6 +86,25 @@ class Protected:
 
         return tuple(GlobSet(include, exclude) for include, exclude in self.globs)
 
+    def pathspecs(self, top: str) -> tuple[str, ...] | None:
+        """git pathspecs reaching at least every protected path (relative to git's `top`), so listing ignored
+        files walks only where they can be; None when some rule protects everything or a glob cannot be said."""
+        from provguard.policy.paths import git_pathspecs
+
+        base = os.path.relpath(self.root, top)
+        if base == ".." or base.startswith(".." + os.sep):
+            return None
+        specs: list[str] = []
+        for include, _exclude in self.globs:  # excludes only narrow: the listing is filtered by matches() after
+            if not include:
+                return None
+            for glob in include:
+                found = git_pathspecs(glob, "" if base == "." else base.replace(os.sep, "/"))
+                if found is None:
+                    return None
+                specs += found
+        return tuple(dict.fromkeys(specs))
+
     def matches(self, path: str) -> bool:
         relative = os.path.relpath(path, self.root)
         if relative.startswith(".." + os.sep) or relative == "..":
@@ -298,14 +317,16 @@ def _ignored(root: Path, top: str, protected: Protected | None, notes: list[str]
     failing listing leaves them out, with a note."""
     if protected is None or not protected.globs:
         return []
+    below = os.path.relpath(root, top).replace(os.sep, "/")
+    below = "" if below == "." else below + "/"
     try:
         listing = _git(root, "ls-files", "-z", "--full-name", "--others", "--ignored", "--exclude-standard", "--",
-                       ".", ":(exclude).provguard")
+                       *(protected.pathspecs(top) or (".",)), ":(exclude).provguard")
     except NoGit as exc:
         notes.append(f"gitignored files under the paths agents may not write are not compared: {exc}")
         return []
     return sorted(rel for rel in (os.fsdecode(item) for item in listing.split(b"\0") if item)
-                  if protected.matches(os.path.join(top, rel)))
+                  if rel.startswith(below) and protected.matches(os.path.join(top, rel)))
 
 
 def _head_texts(top: str, paths: list[str]) -> dict[str, str | None]:

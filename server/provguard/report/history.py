@@ -5,16 +5,17 @@ Each week is the tree as of its last commit (a private `git clone --shared` of t
 by commit in a temporary folder: the user's repository, index and work tree are never touched), judged as today's
 tree is, so a change in the figures is a change in the code, not in the rules: each project by the packs it
 has today (a project that no longer exists, by the first project's), with today's excludes (its configuration's
-and the command line's), and the ledger of the first project (or --ledger).
+and the command line's), and its own ledger of today (or --ledger; a project gone since has none).
 
-The weeks share one check cache (the clone's `.provguard/cache`, which checkouts leave alone), so a file that did
-not change from one week to the next is not judged again. Its key is what the verdict depends on: the file's
-bytes and path, the packs, the ledger's generation (all as for `check`), and, for the lines git history marks as
-AI-written, the commit that last changed the file on the first-parent line of the week's commit, instead of the
-HEAD `check` uses. That is enough: `git blame` from a commit whose first parent holds the same blob passes every
-line to that parent unchanged, so blame from the week's commit equals blame from the last commit that changed
-the file, whatever else happened in the repository in between (a commit elsewhere, a merge that left the file
-as its first parent had it). A file changed and changed back gets a new key, as its blame may differ.
+The weeks share each project's check cache (the clone's `.provguard/cache`, which checkouts leave alone), so a file
+that did not change from one week to the next is not judged again, and each of today's projects keeps its entries
+past the clone (report/history_cache.py), so the next report does not judge it again either. The key is what the
+verdict depends on: the file's bytes and path, the packs, the ledger's generation (all as for `check`), and, for the
+lines git history marks as AI-written, the commit that last changed the file on the first-parent line of the week's
+commit, instead of the HEAD `check` uses. That is enough: `git blame` from a commit whose first parent holds the
+same blob passes every line to that parent unchanged, so blame from the week's commit equals blame from the last
+commit that changed the file, whatever else happened in the repository in between (a commit elsewhere, a merge that
+left the file as its first parent had it). A file changed and changed back gets a new key, as its blame may differ.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from provguard.check_cache import context_key
 from provguard.ignores import Patterns, ProjectExcludes, Selection
 from provguard.provenance.git.commands import GitFailure, run_git
 from provguard.report.summary import Entered, Summary, Week
@@ -51,11 +51,11 @@ class PastTree:
         """Where `path` (in the past tree) is in today's work tree: its project root's, say."""
         return self.toplevel / Path(os.path.realpath(path)).relative_to(os.path.realpath(self.tree))
 
-    def file_context(self, project: str, path: Path) -> str:
-        """A file's cache context (check.RunOptions.file_context): its project's, with the commit that last
-        changed it in place of HEAD (see the module's docstring for why that is enough)."""
+    def last_change(self, path: Path) -> str:
+        """The commit that last changed the file at `path` (in the past tree), as `last_changes` found it: its
+        cache key's in place of HEAD (see the module's docstring for why that is enough; history_cache.py)."""
         name = os.path.relpath(os.path.realpath(path), os.path.realpath(self.tree)).replace(os.sep, "/")
-        return context_key(project, "last changed in", self.changes.get(name, f"{self.commit} (not committed)"))
+        return self.changes.get(name, f"{self.commit} (not committed)")
 
 
 class TodaysExcludes(ProjectExcludes):
