@@ -3,6 +3,7 @@ quick-fix menu without duplicates."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from lsp_support import SERVER, open_file, pulled, record_registrations, start
+from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.names import kind_name
 from provguard.provenance.origin import Kind
 from provguard.provenance.tools import display_name
+from snippet_support import SNIPPET, recorded
 
 TOOLS = {
     Kind.AI_COMPLETION: "copilot",
@@ -89,3 +92,41 @@ async def test_a_rule_message_names_each_kind_and_tool_for_people(client: Langua
         messages = [d.message for d in await pulled(client, uri) if d.code == "any-origin"]
         assert messages == [f"{kind_name(kind)} code from {display_name(TOOLS[kind])}"], kind
         assert not internal_ids_in(messages[0])
+
+
+async def test_one_diagnostic_per_rule_on_the_same_lines_with_the_others_as_related_information(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A block marked as Codex's that a hook also recorded as Claude Code's: one `ai-output-unreviewed`
+    where two findings of it overlap; the second is the diagnostic's related information, in the Problems list
+    of files never opened (workspace/diagnostic) and one diagnostic in the open document."""
+    (tmp_path / "provguard.toml").write_text("")
+    (tmp_path / ".provguard").mkdir()
+    ledger = SqliteLedger(tmp_path / ".provguard" / "ledger.sqlite3")
+    ledger.add_agent_edits([recorded(SNIPPET, "src/closed.py"), recorded(SNIPPET, "src/opened.py")])
+    ledger.close()
+    text = f"# provguard: begin kind=ai-agent tool=codex vendor=openai\n{SNIPPET}# provguard: end\n"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "closed.py").write_text(text)
+    await start(client, tmp_path, pull=True)
+
+    report = await client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[]))
+    [closed] = [item for item in report.items if item.uri == (tmp_path / "src" / "closed.py").as_uri()]
+    assert isinstance(closed, types.WorkspaceFullDocumentDiagnosticReport)
+    [unreviewed] = [d for d in closed.items if d.code == "ai-output-unreviewed"]
+    assert "Codex" in unreviewed.message
+    [related] = unreviewed.related_information or []
+    assert related.location.uri == closed.uri and related.location.range.start.line == 1
+    assert "AI agent code from Claude Code" in related.message
+
+    uri = open_file(client, tmp_path / "src" / "opened.py", text)
+    async with asyncio.timeout(60):  # the ledger lookup follows the open once the client is quiet: then the
+        while "claude-code" not in await hover_text(client, uri, 2):  # recorded edit is the innermost span
+            await asyncio.sleep(0.05)
+    assert len([d for d in await pulled(client, uri) if d.code == "ai-output-unreviewed"]) == 1
+
+
+async def hover_text(client: LanguageClient, uri: str, line: int) -> str:
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, 4)))
+    return hover.contents.value if hover is not None and isinstance(hover.contents, types.MarkupContent) else ""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from provguard.policy.model import FixKind, Severity
 from provguard.provenance.origin import Origin, Span
@@ -35,8 +36,28 @@ class Finding:
     """Set on findings an in-source suppression silences: reports list them apart (SARIF `suppressions`)."""
     display: str | None = None
     """The message for people (kinds and tools by name, as the editor shows it); None when it is `message`."""
+    related: tuple[Finding, ...] = ()
+    """Other findings of the same rule at the same place (the same code recorded and marked, say): the editor
+    shows one diagnostic with these as its related information."""
 
     @property
     def key(self) -> str:
         """Stable within one document version; identifies the finding in fix data."""
         return f"{self.rule_id}@{self.start}-{self.end}"
+
+
+def one_per_place(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """One finding per rule and place: a finding overlapping an earlier one of the same rule (findings come
+    sorted by start) goes into that one's `related`. A marked block that was also recorded as an agent edit,
+    or several edits of one block, then make one diagnostic instead of a stack of them on the same lines."""
+    kept: list[Finding] = []
+    others: dict[int, list[Finding]] = {}
+    last: dict[str, int] = {}  # per rule, the index in `kept` of its latest finding
+    for finding in findings:
+        at = last.get(finding.rule_id)
+        if at is not None and (finding.start < kept[at].end or finding.key == kept[at].key):
+            others.setdefault(at, []).append(finding)
+            continue
+        last[finding.rule_id] = len(kept)
+        kept.append(finding)
+    return tuple(replace(f, related=(*f.related, *others[i])) if i in others else f for i, f in enumerate(kept))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -16,17 +17,15 @@ from pathlib import Path
 
 from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
+from provguard.editor_project import EditorProject, PolicyUpdate, merged
 from provguard.files import relative_to_root
-from provguard.identity import current_person
+from provguard.findings import one_per_place
 from provguard.languages import detect
-from provguard.ledger.location import open_ledger
 from provguard.ledger.model import Declaration
 from provguard.ledger.spans import restore, stored_spans, track_restored
-from provguard.ledger.sqlite import SqliteLedger
 from provguard.ledger.store import Ledger, LedgerError
-from provguard.policy.errors import SourceError
 from provguard.policy.policy import Policy
-from provguard.policy.project import CONFIG_FILES, ProjectPolicyLoad, find_project_config, load_project_policy
+from provguard.projects import Roots
 from provguard.provenance import matching
 from provguard.provenance.capture import LiveCapture
 from provguard.provenance.changes import BulkThreshold
@@ -35,6 +34,8 @@ from provguard.provenance.git import GitHistory, History
 from provguard.provenance.origin import Origin, Span
 from provguard.provenance.tracking import SpanRecord, SpanTracker
 from provguard.settings import Settings
+
+__all__ = ["EditorProject", "HistoryApplied", "HistoryJob", "OpenDocument", "PolicyUpdate", "Session"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class OpenDocument:
     document: Document
     relative_path: str
     capture: LiveCapture
+    project: EditorProject
+    """The project it is judged in: its root, its workspace folder's settings, its packs and ledger."""
     ledger_error: str | None = None
     """Set when the ledger could not be read for this file: then nothing is written over its records."""
     tokens: LineTokens = field(default_factory=LineTokens, repr=False)
@@ -58,7 +61,8 @@ class OpenDocument:
     regions: list[matching.Region] = field(default_factory=list)
     """Lines recorded agent edits account for, as of the last lookup, moved along with edits since."""
     regions_generation: int = 0
-    """Bumped whenever a lookup changes `regions`: diagnostics changed without a new version."""
+    """Bumped whenever diagnostics changed without a new version: a lookup changed `regions`, or the document's
+    project (its policy) changed."""
     _analysis: Analysis | None = field(default=None, repr=False)
     _analysis_version: int | None = field(default=None, repr=False)
 
@@ -85,106 +89,180 @@ class HistoryJob:
     version: int | None
 
 
-@dataclass(frozen=True)
-class PolicyUpdate:
-    """The outcome of (re)loading packs: errors mean the previous policy stayed in force."""
-
-    errors: tuple[SourceError, ...]
-    kept_previous: bool
-
-
 class Session:
+    """Open documents, each judged in its project (editor_project.py): the nearest project root above it, as
+    `provguard check` finds it, with the settings of the innermost workspace folder holding it. A document
+    outside every folder is judged in its own project (or its folder's) with the editor's settings."""
+
     def __init__(self, roots: list[Path]) -> None:
-        self.roots = sorted(roots, key=lambda p: len(p.parts), reverse=True)
+        self.roots = _innermost_first(roots)
+        """The workspace folders, innermost first."""
         self.settings = Settings()
+        """The editor's settings (initializationOptions, didChangeConfiguration); a folder may have its own."""
         self.explicit: frozenset[str] = frozenset()
-        self.project_config: Path | None = None
-        self.policy = Policy()
+        self.folder_settings: dict[Path, tuple[Settings, frozenset[str]]] = {}
+        self.projects: dict[tuple[Path | None, Path], EditorProject] = {}
         self.documents: dict[str, OpenDocument] = {}
         self._trees: OrderedDict[str, OpenDocument] = OrderedDict()
-        self._reviewer: str | None = None
-        self.ledger: Ledger = SqliteLedger(":memory:")
-        self._ledger_setting: tuple[str | None, bool] = (None, False)
+        self._configured = False
+        self._ledgers_open = False
+        self._primary_key: tuple[Path | None, Path] | None = None
+        self.on_notice: Callable[[str | PolicyUpdate], None] = _log_notice
+        """Told what a project met while opening a document says (a pack error, a ledger fallback): the LSP layer
+        shows it to the person."""
         self.git = GitHistory()
 
-    def open_ledger(self) -> str | None:
-        """(Re)opens the ledger the settings name; returns a warning when it fell back to memory."""
-        self.ledger.close()
-        opened = open_ledger(self.base if self.roots else None, self.settings.ledger,
-                             store_text=self.settings.store_text)
-        self.ledger, self._ledger_setting = opened.ledger, (self.settings.ledger, self.settings.store_text)
-        return opened.warning
-
-    @property
-    def ledger_outdated(self) -> bool:
-        return self._ledger_setting != (self.settings.ledger, self.settings.store_text)
+    # -- projects -------------------------------------------------------------------------------------------
 
     @property
     def base(self) -> Path:
         return self.roots[-1] if self.roots else Path.cwd()
 
     @property
+    def primary(self) -> EditorProject:
+        """The outermost workspace folder's project: what session-wide features (agent imports) use."""
+        if self._primary_key is None:  # found again when folders or project configurations change
+            self._primary_key = (self.roots[-1] if self.roots else None, Roots().of(self.base, self.base))
+        return self._project(*self._primary_key)
+
+    @property
+    def policy(self) -> Policy:
+        return self.primary.policy
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.primary.ledger
+
+    @property
+    def project_config(self) -> Path | None:
+        return self.primary.config
+
+    @property
     def reviewer(self) -> str | None:
-        if self.settings.reviewer:
-            return self.settings.reviewer
-        if self._reviewer is None:
-            self._reviewer = current_person(self.base) or ""
-        return self._reviewer or None
+        return self.primary.reviewer
+
+    def _ensure_primary(self) -> EditorProject:
+        return self.primary
+
+    def project_of(self, path: Path) -> EditorProject:
+        """The project a file at `path` is judged in (loaded, with its ledger, the first time it is met)."""
+        real = os.path.realpath(path)
+        folder = next((f for f in self.roots if _within(real, os.path.realpath(f))), None)
+        return self._project(folder, Roots().of(Path(real), folder or Path(os.path.dirname(real))))
+
+    def _project(self, folder: Path | None, root: Path) -> EditorProject:
+        project = self.projects.get((folder, root))
+        if project is None:
+            settings, explicit = self.settings_of(folder)
+            project = self.projects[(folder, root)] = EditorProject(root, folder, settings, explicit)
+            if self._configured:
+                update = project.reload_policy()
+                if update.errors:
+                    self.on_notice(update)
+            if self._ledgers_open and (warning := project.open_ledger()) is not None:
+                self.on_notice(warning)
+        return project
+
+    def settings_of(self, folder: Path | None) -> tuple[Settings, frozenset[str]]:
+        """A workspace folder's own settings, else the editor's."""
+        return self.folder_settings.get(folder, (self.settings, self.explicit)) if folder else (
+            self.settings, self.explicit)
+
+    def open_ledger(self) -> str | None:
+        """(Re)opens every project's ledger whose settings changed (or that is in memory) and, from now on,
+        each new project's; returns the first warning when one fell back to memory."""
+        self._ensure_primary()  # opened with the others below, once
+        self._ledgers_open = True
+        warnings = [w for project in list(self.projects.values())
+                    if project.ledger_outdated or not project.ledger.persistent
+                    if (w := project.open_ledger()) is not None]
+        return warnings[0] if warnings else None
+
+    @property
+    def ledger_outdated(self) -> bool:
+        return any(project.ledger_outdated for project in self.projects.values())
 
     def configure(self, settings: Settings, explicit: frozenset[str] = frozenset()) -> PolicyUpdate:
         """`explicit`: the settings the editor gave (they override the project file)."""
         self.settings = settings
         self.explicit = explicit
+        return self._settings_changed(lambda project: project.folder not in self.folder_settings)
+
+    def configure_folder(self, folder: Path, found: tuple[Settings, frozenset[str]] | None) -> PolicyUpdate:
+        """A workspace folder's own settings (workspace/configuration for it), or None: the editor's apply."""
+        if found is None:
+            self.folder_settings.pop(folder, None)
+        else:
+            self.folder_settings[folder] = found
+        return self._settings_changed(lambda project: project.folder == folder)
+
+    def _settings_changed(self, affected: Callable[[EditorProject], bool]) -> PolicyUpdate:
+        self._ensure_primary()  # loaded with the others below, once
+        self._configured = True
+        updates = []
+        for project in self.projects.values():
+            if affected(project):
+                project.settings, project.explicit = self.settings_of(project.folder)
+            updates.append(project.reload_policy())
         for opened in self.documents.values():
+            settings = opened.project.settings
             opened.capture.threshold = BulkThreshold(chars=settings.bulk_insert_chars)
             if not settings.git and opened.capture.history.intervals:
                 opened.capture.history = SpanTracker()
-                opened.invalidate()
-        return self.reload_policy()
+        self._invalidate()
+        return merged(updates)
 
     def reload_policy(self) -> PolicyUpdate:
-        """Loads the selected packs; on any error the last good policy stays in force."""
-        loaded = self._load_policy()
-        self.project_config = loaded.config.file if loaded.config else None
-        if loaded.errors:
-            log.warning("rule packs not reloaded: %s", "; ".join(map(str, loaded.errors)))
-            return PolicyUpdate(loaded.errors, kept_previous=True)
-        self.policy = loaded.policy
+        """Loads every project's selected packs; on any error a project's last good policy stays in force. A
+        configuration file that appeared or went makes or unmakes a project: documents move first."""
+        self._rehome()
+        update = merged([project.reload_policy() for project in self.projects.values()])
         self._invalidate()
-        return PolicyUpdate((), kept_previous=False)
-
-    def _load_policy(self) -> ProjectPolicyLoad:
-        """The project's own packs, when the editor chose neither packs nor severities, from the policy cache the
-        guard and `check` keep (valid while no pack or configuration file changed): a session then starts without
-        reading YAML (~100-200 ms), and a session the daemon forks (daemon/fork.py) too."""
-        from provguard.guard import policy_cache
-
-        own = not {"packs", "severity"} & self.explicit
-        if own and (cached := policy_cache.load(self.base)) is not None:
-            return ProjectPolicyLoad(cached, (), find_project_config(self.base))
-        loaded = load_project_policy(self.base, self.settings, explicit=self.explicit, editor_base=self.base)
-        if own and not loaded.errors:
-            policy_cache.save(self.base, loaded.policy)
-        return loaded
+        return update
 
     def is_pack_file(self, path: Path) -> bool:
         try:
             resolved = path.resolve()
         except OSError:
             return False
-        if resolved.name in CONFIG_FILES:  # a config file may appear, vanish or change
-            return True
-        return any(Path(p).resolve() == resolved for p in self.policy.pack_files) or any(
-            (self.base / p).resolve() == resolved for p in self.settings.packs if p.endswith((".yaml", ".yml")))
+        self._ensure_primary()  # asked before any document is open, too
+        return any(project.is_pack_file(resolved) for project in self.projects.values())
+
+    def set_folders(self, roots: list[Path]) -> None:
+        """Workspace folders were added or removed: documents move to the projects they now belong to (their
+        spans saved in the ledger they leave), and projects nothing uses any more are closed."""
+        self.roots = _innermost_first(roots)
+        for folder in [f for f in self.folder_settings if f not in self.roots]:
+            del self.folder_settings[folder]
+        self._rehome()
+        self._invalidate()
+        for project in list(self.projects.values()):
+            if project.folder is not None and project.folder not in self.roots:
+                self._drop_if_unused(project)
+
+    def _rehome(self) -> None:
+        """Each open document in the project it belongs to now; its spans saved in the ledger it leaves."""
+        self._primary_key = None
+        for opened in list(self.documents.values()):
+            project = self.project_of(Path(opened.document.path))
+            if project is not opened.project:
+                self.persist(opened.uri)
+                left, opened.project = opened.project, project
+                opened.relative_path = relative_to_root(opened.document.path, project.root)
+                if left.folder is None:
+                    self._drop_if_unused(left)
+
+    # -- documents ------------------------------------------------------------------------------------------
 
     def open(self, uri: str, path: str, language_id: str | None, text: str, version: int | None) -> OpenDocument:
         # Parsed at its first analysis, which a pulling client may never ask for: a tree held from here would
         # stay outside the trees kept (`_keep_tree`) and never be released.
         doc = Document(path, detect(path, language_id), text.encode("utf-8", errors="surrogatepass"), version,
                        parse=False)
-        capture = LiveCapture(BulkThreshold(chars=self.settings.bulk_insert_chars))
-        opened = OpenDocument(uri, doc, self._relative(Path(path)), capture)
-        restored = restore(self.ledger, opened.relative_path, doc)
+        project = self.project_of(Path(path))
+        capture = LiveCapture(BulkThreshold(chars=project.settings.bulk_insert_chars))
+        opened = OpenDocument(uri, doc, relative_to_root(path, project.root), capture, project)
+        restored = restore(project.ledger, opened.relative_path, doc)
         opened.ledger_error = restored.error
         track_restored(capture.tracker, restored)
         self.documents[uri] = opened
@@ -232,11 +310,12 @@ class Session:
     def _find_regions(self, opened: OpenDocument) -> list[matching.Region]:
         """With no agent edit recorded there is nothing to find: the file is not tokenised at all. A document
         that keeps no tree (not analysed lately) gives back the tree and tokens the lookup needed."""
-        if not self.ledger.has_agent_edits():
+        ledger = opened.project.ledger
+        if not ledger.has_agent_edits():
             return []
         opened.tokens.refresh(opened.document)
         try:
-            return matching.find_regions(self.ledger, opened.relative_path, opened.document, opened.tokens)
+            return matching.find_regions(ledger, opened.relative_path, opened.document, opened.tokens)
         finally:
             if opened.uri not in self._trees:
                 opened.document.release_tree()
@@ -244,8 +323,16 @@ class Session:
 
     def close(self, uri: str) -> None:
         self.persist(uri)
-        self.documents.pop(uri, None)
+        opened = self.documents.pop(uri, None)
         self._trees.pop(uri, None)
+        if opened is not None and opened.project.folder is None:
+            self._drop_if_unused(opened.project)
+
+    def _drop_if_unused(self, project: EditorProject) -> None:
+        """A stray file's project goes with its last document (a folder's projects stay: their files come back)."""
+        if project is not self._ensure_primary() and all(o.project is not project for o in self.documents.values()):
+            project.close()
+            self.projects.pop((project.folder, project.root), None)
 
     def persist(self, uri: str) -> str | None:
         """Writes a document's tracked spans to the ledger; returns what went wrong, if anything."""
@@ -253,17 +340,19 @@ class Session:
         if opened is None or opened.ledger_error is not None:
             return None
         spans = stored_spans(opened.capture.tracker, opened.relative_path, opened.document)
+        ledger = opened.project.ledger
         try:
-            self.ledger.save_spans(opened.relative_path, spans)
+            ledger.save_spans(opened.relative_path, spans)
         except LedgerError as exc:
             log.warning("could not record spans of %s: %s", opened.relative_path, exc)
-            return f"could not record spans of {opened.relative_path} in {self.ledger.location}: {exc}"
+            return f"could not record spans of {opened.relative_path} in {ledger.location}: {exc}"
         return None
 
     def shutdown(self) -> None:
         for uri in list(self.documents):
             self.persist(uri)
-        self.ledger.close()
+        for project in self.projects.values():
+            project.close()
 
     def get(self, uri: str) -> OpenDocument | None:
         return self.documents.get(uri)
@@ -272,9 +361,10 @@ class Session:
         version = opened.document.version
         if opened._analysis is None or opened._analysis_version != version:
             history = tuple(Span(s.start, s.end, s.origin) for s in opened.capture.history.spans())
-            opened._analysis = analyze(opened.document, opened.relative_path, self.policy,
-                                       opened.capture.tracker.spans() + matching.spans(opened.document,
-                                                                                       opened.regions), history)
+            found = analyze(opened.document, opened.relative_path, opened.project.policy,
+                            opened.capture.tracker.spans() + matching.spans(opened.document, opened.regions),
+                            history)
+            opened._analysis = replace(found, findings=one_per_place(found.findings))
             opened._analysis_version = version
             self._keep_tree(opened)
         return opened._analysis
@@ -282,7 +372,7 @@ class Session:
     def history_job(self, uri: str) -> HistoryJob | None:
         """What to blame for a document as it is now; None when git is off or the document is not open."""
         opened = self.get(uri)
-        if opened is None or not self.settings.git:
+        if opened is None or not opened.project.settings.git:
             return None
         doc = opened.document
         return HistoryJob(uri, Path(doc.path), opened.relative_path, doc.source, doc.version)
@@ -294,7 +384,7 @@ class Session:
     def apply_history(self, job: HistoryJob, history: History) -> HistoryApplied:
         """Puts a document's git spans in place, unless it changed since `job` (then its lines moved)."""
         opened = self.get(job.uri)
-        if opened is None or not self.settings.git:
+        if opened is None or not opened.project.settings.git:
             return HistoryApplied.UNCHANGED
         if opened.document.version != job.version or opened.document.source != job.source:
             return HistoryApplied.STALE
@@ -319,14 +409,10 @@ class Session:
             idle.tokens.reset()  # read again (from a new tree) at its next lookup
 
     def _invalidate(self) -> None:
+        """Policies or settings changed: every document is analysed again, and its report is a new one."""
         for opened in self.documents.values():
             opened._analysis = None
-
-    def _relative(self, path: Path) -> str:
-        """The path rules see (files.relative_to_root): where the document lands, relative to the innermost
-        workspace folder holding it; outside them all, its resolved absolute path."""
-        found = [relative_to_root(path, root) for root in self.roots]
-        return next((r for r in found if not Path(r).is_absolute()), Path(os.path.realpath(path)).as_posix())
+            opened.regions_generation += 1
 
     def declare(self, uri: str, span_id: str, origin: Origin, note: str | None = None) -> bool:
         """A person states where a tracked span came from (`note`: a URL or licence); False when the span is
@@ -341,7 +427,7 @@ class Session:
         declared = Declaration(span_id, opened.relative_path, origin, datetime.now(UTC).isoformat(timespec="seconds"),
                                note)
         try:
-            self.ledger.add_declaration(declared)
+            opened.project.ledger.add_declaration(declared)
         except LedgerError as exc:
             log.warning("could not record the declaration of %s: %s", span_id, exc)
         self.persist(uri)
@@ -356,6 +442,18 @@ class Session:
             opened.capture.tracker.remove(span_id)
             opened.invalidate()
             self.persist(uri)
+
+
+def _log_notice(notice: str | PolicyUpdate) -> None:
+    log.warning("%s", notice if isinstance(notice, str) else "; ".join(map(str, notice.errors)))
+
+
+def _innermost_first(roots: list[Path]) -> list[Path]:
+    return sorted(dict.fromkeys(roots), key=lambda p: len(p.parts), reverse=True)
+
+
+def _within(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _moved(region: matching.Region, first: int, old_last: int, new_last: int) -> matching.Region:

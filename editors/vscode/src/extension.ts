@@ -299,6 +299,16 @@ class Controller {
       middleware: {
         executeCommand: async (command, args, next): Promise<unknown> =>
           (await next(command, await withExternalSource(command, args))) as unknown,
+        workspace: {
+          // Each workspace folder's own settings, only those set (as initializationOptions): the default
+          // answer would send every package.json default, overriding each project's own packs.
+          configuration: (params, token, next) =>
+            params.items.every((item) => item.section === 'provguard')
+              ? params.items.map((item) =>
+                  serverSettings(vscode.workspace.getConfiguration('provguard',
+                    item.scopeUri === undefined ? undefined : vscode.Uri.parse(item.scopeUri))))
+              : next(params, token),
+        },
       },
     };
   }

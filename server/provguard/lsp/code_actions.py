@@ -66,9 +66,9 @@ def _quick_fixes(ls: ProvguardServer, opened: OpenDocument, diag: types.Diagnost
     finding = next((f for f in findings if f.key == data.get("finding")), None)
     if finding is None:
         return []
-    doc = opened.document
+    doc, project = opened.document, opened.project
     return [_action(ls, opened, diag, fix, index == 0)
-            for index, fix in enumerate(fixes_for(doc, finding, ls.session.reviewer, ls.session.settings.ai_tools))]
+            for index, fix in enumerate(fixes_for(doc, finding, project.reviewer, project.settings.ai_tools))]
 
 
 def _action(ls: ProvguardServer, opened: OpenDocument, diag: types.Diagnostic, fix: Fix,
@@ -91,7 +91,7 @@ def _fix_all(ls: ProvguardServer, opened: OpenDocument) -> types.CodeAction | No
     doc = opened.document
     chosen: list[tuple[int, int, str]] = []
     taken_until = -1
-    fixes = (fixes_for(doc, f, ls.session.reviewer) for f in ls.session.analysis(opened).findings)
+    fixes = (fixes_for(doc, f, opened.project.reviewer) for f in ls.session.analysis(opened).findings)
     for safe in (next((fix for fix in found if fix.safe), None) for found in fixes):
         if safe is None:
             continue

@@ -44,14 +44,16 @@ def text_edit(lines: LineIndex, start: int, end: int, new_text: str, enc: Encodi
     return types.TextEdit(range=to_range(lines, start, end, enc), new_text=new_text)
 
 
-def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int | None) -> dict[str, Any]:
+def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int | None,
+               uri: str | None = None) -> dict[str, Any]:
     """A Diagnostic as the JSON the client receives, built directly: a keystroke in a file with many spans
     republishes thousands, and lsprotocol objects plus cattrs cost more than the analysis itself.
 
     `data` names the finding and its fixes; the code action handler builds the edits for the document
     version named there (fix edits for every diagnostic would multiply each publish). The rule's note (why it
     exists) is the message's second line: editors list the first and show the whole on hover. The first names
-    kinds and tools for people ("AI agent code from Claude Code"), not by id."""
+    kinds and tools for people ("AI agent code from Claude Code"), not by id. Other findings of the rule at the
+    same place (findings.one_per_place) are its related information, where the document's `uri` is known."""
     r = lines.range(finding.start, finding.end, enc)
     text = finding.display or finding.message
     out: dict[str, Any] = {
@@ -66,4 +68,17 @@ def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int |
     href = finding.url or (BUILTIN_HELP_URI if finding.rule_id in BUILTIN_RULES else None)
     if href:
         out["codeDescription"] = {"href": href}
+    if uri is not None and finding.related:
+        out["relatedInformation"] = [_related(other, lines, enc, uri) for other in finding.related]
     return out
+
+
+def _related(other: Finding, lines: LineIndex, enc: Encoding, uri: str) -> dict[str, Any]:
+    """Where the other finding's evidence is (its whole span) and what it says."""
+    start, end = (other.span.start, other.span.end) if other.span is not None else (other.start, other.end)
+    r = lines.range(start, end, enc)
+    text = other.display or other.message
+    evidence = f" (evidence: {other.origin.evidence.value})" if other.origin is not None else ""
+    return {"location": {"uri": uri, "range": {"start": {"line": r.start.line, "character": r.start.character},
+                                               "end": {"line": r.end.line, "character": r.end.character}}},
+            "message": f"{text}{evidence}"}

@@ -42,13 +42,15 @@ _running: weakref.WeakKeyDictionary[ProvguardServer, tuple[Plan, asyncio.Task[No
 
 
 def configure(ls: ProvguardServer) -> None:
-    """(Re)starts the schedule after settings or the ledger changed; a schedule already matching them runs on."""
-    settings = ls.session.settings
+    """(Re)starts the schedule after settings or the ledger changed; a schedule already matching them runs on.
+    Agent sessions are imported into the outermost workspace folder's project."""
+    project = ls.session.primary
+    settings = project.settings
     unknown = [a for a in settings.import_agents if a not in AGENTS]
     if unknown:
         ls.notify_user(f"importAgents: unknown agent {unknown[0]!r} ignored; known: {', '.join(AGENTS)}")
     agents = tuple(a for a in settings.import_agents if a in AGENTS)
-    plan = Plan(agents, settings.import_interval_seconds, ls.session.base, ls.session.ledger)
+    plan = Plan(agents, settings.import_interval_seconds, project.root, project.ledger)
     current = _running.get(ls)
     if current is not None:
         if current[0] == plan and not current[1].done():

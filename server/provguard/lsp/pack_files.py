@@ -72,14 +72,14 @@ def diagnostics(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any
 
 
 def _errors(ls: ProvguardServer, opened: OpenDocument, path: Path) -> list[SourceError]:
-    session = ls.session
+    session, project = ls.session, opened.project
     paths = {Path(ls.uri_path(o.uri)): o for o in session.documents.values()}
     texts = {p: o.document.text for p, o in paths.items()
              if p.suffix.lower() in PACK_SUFFIXES or p.name in CONFIG_FILES}
     found: list[SourceError] = []
     with editing(texts):
-        loaded = load_project_policy(session.base, session.settings, explicit=session.explicit,
-                                     editor_base=session.base)
+        loaded = load_project_policy(project.root, project.settings, explicit=project.explicit,
+                                     editor_base=project.base)
         found.extend(loaded.errors)
         loaded_files = {_same(f) for f in loaded.policy.pack_files}
         if path.suffix.lower() in PACK_SUFFIXES and _same(path) not in loaded_files and _is_pack(opened):

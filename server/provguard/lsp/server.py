@@ -90,11 +90,12 @@ def build() -> ProvguardServer:
         summary,
         text_sync,
         workspace_diagnostics,
+        workspace_folders,
     )
 
     server = ProvguardServer()
     for feature in (configuration, text_sync, diagnostics, code_actions, commands, hints, hover, summary,
-                    workspace_diagnostics):
+                    workspace_diagnostics, workspace_folders):
         feature.register(server)
     return server
 

@@ -3,7 +3,8 @@
 
 A scan is `provguard check` over each workspace folder (check.run_check: the same file selection, ignore files
 and `.provguard/cache`, so an unchanged file costs a read and a hash), judged as the editor judges an open
-document: under the session's policy, relative to the workspace folder. It runs in a worker thread, one scan at
+document: each file relative to its project's root, under that project's policy as the folder's settings select
+it (the session's own, for projects it has met). It runs in a worker thread, one scan at
 a time, and stops at the next file when the request is cancelled ($/cancelRequest, or the progress's cancel
 button). Only files with findings are kept, as JSON diagnostics. Clients pull again right after each answer,
 so pulled scans are paced (PACE).
@@ -32,6 +33,8 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from provguard.check import FileResult, ProjectError, RunOptions, run_check
+from provguard.editor_project import EditorProject
+from provguard.findings import one_per_place
 from provguard.ignores import check_selection
 from provguard.ledger.location import is_url
 from provguard.ledger.sqlite import MEMORY
@@ -39,7 +42,9 @@ from provguard.lsp import diagnostics, progress
 from provguard.lsp.convert import diagnostic
 from provguard.lsp.server import ProvguardServer
 from provguard.policy.policy import Policy
+from provguard.project_markers import nearest_project
 from provguard.projects import CheckSetup, Roots
+from provguard.session import Session
 from provguard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,13 +58,31 @@ core busy for it. The push command, asked for by a person, runs at once."""
 
 
 @dataclass(frozen=True)
+class FolderPlan:
+    """One workspace folder's part of a scan."""
+
+    folder: Path
+    settings: Settings
+    explicit: frozenset[str]
+    policies: dict[Path, Policy]
+    """The policies of the projects in this folder the session has met, by root (the last good ones)."""
+
+
+@dataclass(frozen=True)
 class Plan:
     """What a scan needs from the session, taken on the event loop before the worker thread starts."""
 
-    roots: tuple[Path, ...]
+    folders: tuple[FolderPlan, ...]
     """Innermost first: a file in nested workspace folders is judged in the innermost, as open documents are."""
-    policy: Policy
-    settings: Settings
+
+
+def plan_of(session: Session) -> Plan:
+    folders = []
+    for folder in session.roots:
+        settings, explicit = session.settings_of(folder)
+        policies = {p.root: p.policy for p in session.projects.values() if p.folder == folder}
+        folders.append(FolderPlan(folder, settings, explicit, policies))
+    return Plan(tuple(folders))
 
 
 class Stopped(Exception):
@@ -77,6 +100,9 @@ class _State:
     ended: float = 0.0
     """When the last scan ended (the event loop's clock), and how long it took."""
     took: float = 0.0
+    running: threading.Event | None = None
+    """The running scan's stop signal."""
+    shutting_down: bool = False
 
     async def paced(self) -> None:
         loop = asyncio.get_running_loop()
@@ -118,7 +144,7 @@ def register(server: ProvguardServer) -> None:
 
         def keep(result: FileResult, root: Path) -> None:
             uri, real = _uri(result, root)
-            if real not in opened and (items := _items(ls, result)):
+            if real not in opened and (items := _items(ls, result, uri)):
                 found.setdefault(uri, items)
 
         try:
@@ -148,7 +174,7 @@ class Report:
         uri, real = _uri(result, root)
         if real in self._opened or uri in self._reported:
             return
-        items = _items(self.ls, result)
+        items = _items(self.ls, result, uri)
         if items:
             self._report(uri, items, _digest(items), None)
 
@@ -182,8 +208,7 @@ class Report:
             return
         self._sent_at = now
         batch, self.items = self.items, []
-        self.ls.protocol._send_data({"jsonrpc": "2.0", "method": types.PROGRESS,
-                                     "params": {"token": self.partial, "value": {"items": batch}}})
+        _send(self.ls, types.PROGRESS, {"token": self.partial, "value": {"items": batch}})
 
 
 async def scan(ls: ProvguardServer, on_result: Callable[[FileResult, Path], None],
@@ -193,9 +218,11 @@ async def scan(ls: ProvguardServer, on_result: Callable[[FileResult, Path], None
     Stopped when the client cancelled the progress (window/workDoneProgress/cancel)."""
     state = _state(ls)
     async with state.lock:
-        plan = Plan(tuple(ls.session.roots), ls.session.policy, ls.session.settings)
+        plan = plan_of(ls.session)
         loop = asyncio.get_running_loop()
-        stop = threading.Event()
+        stop = state.running = threading.Event()
+        if state.shutting_down:
+            stop.set()
         async with progress.reported(ls, TITLE, token=token, late=0, cancellable=True) as work:
             work.cancelled.add_done_callback(lambda _: stop.set())
 
@@ -203,8 +230,6 @@ async def scan(ls: ProvguardServer, on_result: Callable[[FileResult, Path], None
                 loop.call_soon_threadsafe(on_result, result, root)
 
             def done(count: int, total: int, root: Path) -> None:
-                if ls.protocol._shutdown:  # a server shutting down waits for no scan
-                    stop.set()
                 if stop.is_set():
                     raise Stopped
                 work.report_soon(f"{root.name}: {count}/{total} files", count * 100 // max(total, 1))
@@ -228,45 +253,68 @@ async def scan(ls: ProvguardServer, on_result: Callable[[FileResult, Path], None
         state.problems = problems
 
 
+def stop(ls: ProvguardServer) -> None:
+    """The server is shutting down: it waits for no scan (the running one stops at its next file)."""
+    state = _state(ls)
+    state.shutting_down = True
+    if state.running is not None:
+        state.running.set()
+
+
 def run_scan(plan: Plan, found: Callable[[FileResult, Path], None], done: Callable[[int, int, Path], None],
              stop: threading.Event) -> tuple[str, ...]:
     """The scan itself (blocking): returns what a person should know (a project that cannot be checked)."""
     problems: list[str] = []
-    for root in plan.roots:
+    for folder in plan.folders:
         if stop.is_set():
             break
         try:
-            problem = _scan_root(plan, root, found, done)
+            problem = _scan_folder(folder, found, done, problems)
         except Stopped:
             break
         if problem is not None:
-            problems.append(f"{root}: workspace not checked: {problem}")
+            problems.append(f"{folder.folder}: workspace not checked: {problem}")
     return tuple(problems)
 
 
-def _scan_root(plan: Plan, root: Path, found: Callable[[FileResult, Path], None],
-               done: Callable[[int, int, Path], None]) -> str | None:
-    roots = Roots(root)
-    selection = check_selection(lambda folder: str(roots.of(Path(folder), root)))
+def _scan_folder(plan: FolderPlan, found: Callable[[FileResult, Path], None],
+                 done: Callable[[int, int, Path], None], problems: list[str]) -> str | None:
+    """Each file under its nearest project (as the session opens it). A folder in no project at all is one root
+    for every file in it: run_check would judge files in no project from the server's working folder."""
+    folder = plan.folder
+    roots = Roots(None if nearest_project(Path(os.path.realpath(folder))) is not None else folder)
+    shown_from = roots.of(folder, folder)  # where run_check's file paths are relative to (a real path): uris
+    if str(shown_from) == os.path.realpath(folder):  # are written under the folder as the client named it
+        shown_from = folder
+    selection = check_selection(lambda path: str(roots.of(Path(path), folder)))
     if isinstance(selection, str):
         return selection
 
     def progress(count: int, total: int) -> None:
-        done(count, total, root)
+        done(count, total, folder)
 
     def result(checked: FileResult) -> None:
-        found(checked, root)
+        found(checked, shown_from)
 
-    setup = CheckSetup(None, {}, _ledger(plan.settings, root), root, plan.settings.git, root)
+    def policy(root: Path) -> Policy:
+        if (known := plan.policies.get(root)) is not None:
+            return known
+        project = EditorProject(root, folder, plan.settings, plan.explicit)
+        update = project.reload_policy()
+        if update.errors:
+            problems.append(f"{root}: rule pack error at {update.errors[0]}; checked with the packs that loaded")
+        return project.policy
+
+    setup = CheckSetup(None, {}, _ledger(plan.settings, folder), roots.given, plan.settings.git, folder)
     options = RunOptions(jobs=1, selection=selection, progress=progress, on_result=result)
     try:
-        run = run_check([root], setup, options, lambda _: plan.policy)
+        run = run_check([folder], setup, options, policy)
     except ProjectError as exc:
         return str(exc) or "its rule packs or ledger cannot be used"
     except Stopped:
         raise
     except Exception:  # a bug must not end the server, nor pass for a clean workspace silently
-        log.exception("checking the workspace folder %s failed", root)
+        log.exception("checking the workspace folder %s failed", folder)
         return "see the log"
     for error in run.errors:
         log.warning("%s", error)
@@ -288,14 +336,21 @@ def _publish(ls: ProvguardServer, found: dict[str, list[dict[str, Any]]]) -> Non
     opened = set(_open_paths(ls).values())
     cleared = [uri for uri in state.pushed if uri not in found and uri not in opened]
     for uri, items in [*found.items(), *((uri, []) for uri in cleared)]:
-        ls.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                                "params": {"uri": uri, "diagnostics": items}})
+        _send(ls, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {"uri": uri, "diagnostics": items})
     state.pushed = set(found)
 
 
-def _items(ls: ProvguardServer, result: FileResult) -> list[dict[str, Any]]:
+def _send(ls: ProvguardServer, method: str, params: dict[str, Any]) -> None:
+    """A notification of plain JSON. pygls's public `notify` takes lsprotocol objects only: building them (and
+    cattrs unstructuring them) for a workspace's diagnostics costs more than checking the files, so the JSON
+    goes to the transport as diagnostics.publish sends it."""
+    ls.protocol._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+
+
+def _items(ls: ProvguardServer, result: FileResult, uri: str) -> list[dict[str, Any]]:
+    """The file's diagnostics as an open document's are: one per rule and place (findings.one_per_place)."""
     lines, enc = result.document.lines, ls.position_encoding
-    return [diagnostic(finding, lines, enc, None) for finding in result.analysis.findings]
+    return [diagnostic(finding, lines, enc, None, uri) for finding in one_per_place(result.analysis.findings)]
 
 
 def _digest(items: list[dict[str, Any]]) -> str:

@@ -12,15 +12,15 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
+from provguard.provenance.names import kind_name
+from provguard.provenance.origin import Kind
 from provguard.report.summary import CATEGORIES, DRILL_DEPTH, UNRECORDED, Folder, Lines, Summary
 
 COLOURS = {  # Okabe-Ito, distinguishable with the common colour-vision deficiencies; dark text on each
     "human": "#009E73", "ai-completion": "#56B4E9", "ai-agent": "#E69F00", "ai-chat-paste": "#CC79A7",
     "paste": "#F0E442", "external": "#0072B2", "unknown": "#D55E00", UNRECORDED: "#D9D9D9",
 }
-LABELS = {"human": "human", "ai-completion": "AI completion", "ai-agent": "AI agent",
-          "ai-chat-paste": "AI chat paste", "paste": "pasted", "external": "external", "unknown": "unknown",
-          UNRECORDED: "unrecorded (no evidence)"}
+UNRECORDED_LABEL = "unrecorded (no evidence)"
 SEVERITY_COLOURS = {"error": "#B2182B", "warning": "#E08214", "info": "#2166AC", "hint": "#777777"}
 MAX_ROWS = 50
 MAX_CHILDREN = 25
@@ -54,12 +54,22 @@ def render(summary: Summary) -> str:
     return "".join(parts)
 
 
+def _label(category: str) -> str:
+    """A line category as the editor names its kind (provenance/names.py)."""
+    if category == UNRECORDED:
+        return UNRECORDED_LABEL
+    try:
+        return kind_name(Kind(category))
+    except ValueError:
+        return category
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "0.0%"
 
 
 def _legend(categories: Iterable[str]) -> str:
-    items = "".join(f"<li><span class=\"swatch\" style=\"background:{COLOURS[c]}\"></span>{esc(LABELS[c])}</li>"
+    items = "".join(f"<li><span class=\"swatch\" style=\"background:{COLOURS[c]}\"></span>{esc(_label(c))}</li>"
                     for c in categories)
     return f"<ul class=\"legend\" aria-label=\"legend\">{items}</ul>"
 
@@ -85,7 +95,7 @@ def _stacked(rows: Sequence[tuple[str, Lines]], title: str) -> str:
             w = bar_width * count / lines.total
             out.append(f"<rect class=\"seg\" x=\"{x:.2f}\" y=\"{y + 2}\" width=\"{w:.2f}\" height=\"{height - 4}\" "
                        f"fill=\"{COLOURS[cat]}\" data-origin=\"{cat}\" data-lines=\"{count}\">"
-                       f"<title>{esc(name)}: {esc(LABELS[cat])} {count} lines ({_percent(count, lines.total)})"
+                       f"<title>{esc(name)}: {esc(_label(cat))} {count} lines ({_percent(count, lines.total)})"
                        f"</title></rect>")
             x += w
         ai = lines.ai
@@ -149,7 +159,7 @@ def _origins(summary: Summary) -> str:
     present = [c for c in CATEGORIES if lines.by_origin.get(c)]
     chart = _stacked([("All files", lines)], "Share of lines by origin, all files") if lines.total else ""
     table = _table("Lines by origin", ("Origin", "Lines", "Share"),
-                   sorted(((LABELS[c], lines.by_origin[c], _percent(lines.by_origin[c], lines.total))
+                   sorted(((_label(c), lines.by_origin[c], _percent(lines.by_origin[c], lines.total))
                            for c in present), key=lambda r: (-int(str(r[1])), str(r[0]))))
     note = ("<p class=\"note\">Unrecorded lines are lines no source spoke about: no marker, no ledger record, "
             "no git trailer. They are most likely written by people, but nothing says so.</p>")
@@ -208,7 +218,7 @@ def _sources(summary: Summary) -> str:
                          ((m.model or "not said", m.vendor or "not said", m.lines, said(m.by_tool))
                           for m in models), shown=len(summary.models))) if models else ""
     evidence = _table("Lines per kind of evidence", ("Evidence", "Lines", "By origin"),
-                      ((e.evidence, e.lines, ", ".join(f"{LABELS.get(k, k)}: {n}" for k, n in
+                      ((e.evidence, e.lines, ", ".join(f"{_label(k)}: {n}" for k, n in
                                                        sorted(e.by_origin.items(), key=lambda kv: -kv[1])))
                        for e in summary.evidence))
     return f"<section id=\"tools\"><h2>By tool, vendor and model</h2>{chart}{table}{by_model}{evidence}</section>"

@@ -1,0 +1,54 @@
+"""workspace/didChangeWorkspaceFolders: folders added to or removed from the workspace while the server runs.
+
+Open documents move to the project they now belong to at once (a document in a removed folder is judged as one
+outside every folder: in its own project, with the editor's settings); an added folder's own settings are asked
+of the client after, and its documents judged again when they differ from the editor's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from provguard.lsp import diagnostics, imports
+from provguard.lsp.server import ProvguardServer
+
+log = logging.getLogger(__name__)
+
+_running: set[asyncio.Task[None]] = set()
+"""Settings requests in flight, kept referenced so they finish."""
+
+
+def register(server: ProvguardServer) -> None:
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_workspace_folders(ls: ProvguardServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        removed = {p for p in map(_path, params.event.removed) if p is not None}
+        added = [p for p in map(_path, params.event.added) if p is not None and p not in removed]
+        roots = [root for root in ls.session.roots if root not in removed]
+        ls.session.set_folders(roots + [p for p in added if p not in roots])
+        imports.configure(ls)  # the outermost folder, whose project agent sessions go to, may be another
+        diagnostics.refresh_all(ls)
+        if added:
+            task = asyncio.get_running_loop().create_task(_settings_of(ls, added))
+            _running.add(task)
+            task.add_done_callback(_running.discard)
+
+
+async def _settings_of(ls: ProvguardServer, added: list[Path]) -> None:
+    from provguard.lsp.configuration import pull_folder_settings  # it registers before this module is used
+
+    try:
+        if await pull_folder_settings(ls, added):
+            diagnostics.refresh_all(ls)
+    except Exception:  # a bug here must not take the server down with it
+        log.exception("reading the settings of new workspace folders failed")
+
+
+def _path(folder: types.WorkspaceFolder) -> Path | None:
+    """The folder's path; None for a uri that names no local folder (only `file:` ones are judged)."""
+    path = to_fs_path(folder.uri)
+    return Path(path) if path else None
