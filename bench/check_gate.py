@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(scratch)
         env["XDG_CACHE_HOME"] = str(folder / "xdg")
         root, files, size = build_project(args.source, folder, 200 if args.quick else None, args.seed)
-        print(f"tree: {files} files, {size / 1e6:.1f} MB of Python ({args.source}), {EDITS} agent edits recorded")
+        print(f"tree: {files} files, {size / 1e6:.1f} MB of Python ({args.source}), {EDITS} agent edits recorded; "
+              f"load average {os.getloadavg()[0]:.1f}")
         subprocess.run([*provguard, "check", "--no-cache", "agent"], cwd=root, capture_output=True, check=False,
                        env={**os.environ, **env})  # warms byte code, not the result cache
         runs = [] if args.one_file else [measure("provguard, 1 core, no cache",
@@ -209,11 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         anchor = by_name["ast-grep scan (1 rule)"]
         targets.append(("cold MB/s >= ast-grep's", cold.mb_per_s(size) >= anchor.mb_per_s(size),
                         f"{cold.mb_per_s(size):.1f} vs {anchor.mb_per_s(size):.1f} MB/s"))
-    print()
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 cores shared: figures above ~1 are slowed)")
     for label, ok, figure in targets:
         print(f"{'PASS' if ok else 'MISS'}  {label}: {figure}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"files": files, "bytes": size, "cores": len(os.sched_getaffinity(0)),
+                                     "load_average": os.getloadavg()[0],
                                      "runs": [asdict(r) for r in runs], "one_file_seconds": single,
                                      "targets": [{"target": t, "met": ok, "figure": f} for t, ok, f in targets]},
                                     indent=2) + "\n")

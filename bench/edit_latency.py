@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +23,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import local
-import lsp_timing
+from lsp_client import REVIEWER, SERVER_COMMAND
+from lsp_wire import Connection, cpu_seconds
 from run import RELATIVE_PATH, Summary
 from workload import Edit, generate, make_edits
 
@@ -33,76 +32,12 @@ RUFF = (str(Path(sys.executable).with_name("ruff")), "server")
 P99_SLACK_MS = 5.0
 
 
-class Server:
-    """A language server over stdio, spoken to in plain JSON (no client-side decoding in the figures)."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self._next = 0
-        self._answers: dict[int, asyncio.Future[Any]] = {}
-        self._pushed: dict[int, asyncio.Future[float]] = {}
-        self._reader = asyncio.create_task(self._read())
-
-    @classmethod
-    async def spawn(cls, command: tuple[str, ...], cwd: Path, env: dict[str, str] | None = None) -> Server:
-        return cls(await asyncio.create_subprocess_exec(
-            *command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            limit=1 << 26, env={**os.environ, **(env or {})}))
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-    def request(self, method: str, params: Any) -> asyncio.Future[Any]:
-        self._next += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._answers[self._next] = future
-        self.send({"id": self._next, "method": method, "params": params})
-        return future
-
-    def expect_push(self, version: int) -> asyncio.Future[float]:
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self._pushed[version] = future
-        return future
-
-    async def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            header = await stream.readuntil(b"\r\n\r\n")
-            length = next(int(line.split(b":")[1]) for line in header.split(b"\r\n")
-                          if line.lower().startswith(b"content-length"))
-            message = json.loads(await stream.readexactly(length))
-            now = perf_counter()
-            if "method" in message and "id" in message:  # registerCapability, refresh ...: answered with null
-                self.send({"id": message["id"], "result": None})
-            elif message.get("method") == "textDocument/publishDiagnostics":
-                future = self._pushed.pop(message["params"].get("version"), None)
-                if future is not None and not future.done():
-                    future.set_result(now)
-            elif "id" in message:
-                answer = self._answers.pop(message["id"], None)
-                if answer is not None and not answer.done():
-                    answer.set_result(message.get("result"))
-
-    async def close(self) -> None:
-        try:
-            await asyncio.wait_for(self.request("shutdown", None), 30)
-            self.send({"method": "exit", "params": None})
-            await asyncio.wait_for(self.process.wait(), 10)
-        except (TimeoutError, ConnectionError):
-            self.process.kill()
-            await self.process.wait()
-        self._reader.cancel()
-
-
 async def latencies(command: tuple[str, ...], root: Path, path: Path, text: str, edits: list[Edit],
                     warmup: int, pull: bool, timeout: float,
                     env: dict[str, str] | None = None) -> tuple[list[float], float]:
     """Seconds from each didChange to the diagnostics of that version (pushed, or the pull's answer), and the
     server's CPU seconds per measured edit (less bent by other load on the machine than wall time)."""
-    server = await Server.spawn(command, root, env)
+    server = await Connection.spawn(command, root, env)
     cpu_before = 0.0
     uri = path.as_uri()
     text_caps: dict[str, Any] = {"synchronization": {"didSave": True},
@@ -116,9 +51,9 @@ async def latencies(command: tuple[str, ...], root: Path, path: Path, text: str,
             "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
             "capabilities": {"textDocument": text_caps, "general": {"positionEncodings": ["utf-16"]},
                              "workspace": {"diagnostics": {"refreshSupport": False}}},
-            "initializationOptions": {"reviewer": lsp_timing.REVIEWER}}), timeout)
+            "initializationOptions": {"reviewer": REVIEWER}}), timeout)
         server.send({"method": "initialized", "params": {}})
-        pushed = server.expect_push(1)
+        pushed = server.expect_push(version=1)
         server.send({"method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": uri, "languageId": "python", "version": 1, "text": text}}})
         if pull:
@@ -127,7 +62,7 @@ async def latencies(command: tuple[str, ...], root: Path, path: Path, text: str,
             await asyncio.wait_for(pushed, timeout)
         for i, edit in enumerate(edits):
             version = i + 2
-            pushed = server.expect_push(version)
+            pushed = server.expect_push(version=version)
             sent_at = perf_counter()
             (l0, c0), (l1, c1) = edit.start, edit.end
             server.send({"method": "textDocument/didChange", "params": {
@@ -139,12 +74,12 @@ async def latencies(command: tuple[str, ...], root: Path, path: Path, text: str,
                                        timeout)
                 arrived = perf_counter()
             else:
-                arrived = await asyncio.wait_for(pushed, timeout)
+                arrived = (await asyncio.wait_for(pushed, timeout)).at
             if i >= warmup:
                 times.append(arrived - sent_at)
             elif i == warmup - 1:
-                cpu_before = lsp_timing.cpu_seconds(server.process.pid)
-        cpu = (lsp_timing.cpu_seconds(server.process.pid) - cpu_before) / max(len(times), 1)
+                cpu_before = cpu_seconds(server.pid)
+        cpu = (cpu_seconds(server.pid) - cpu_before) / max(len(times), 1)
     finally:
         await server.close()
     return times, cpu
@@ -157,9 +92,9 @@ async def _measure(root: Path, path: Path, text: str, edits: list[Edit], warmup:
     cpu: dict[str, float] = {}
     in_process = {"PROVGUARD_DAEMON": "0"}  # the server's own process does the work: its CPU time is measured
     servers: list[tuple[str, tuple[str, ...], dict[str, str] | None]] = [
-        ("provguard", tuple(lsp_timing.SERVER_COMMAND), in_process)]
+        ("provguard", SERVER_COMMAND, in_process)]
     if baseline:
-        servers.append(("provguard-baseline", tuple(lsp_timing.SERVER_COMMAND), {**in_process, "PYTHONPATH": baseline}))
+        servers.append(("provguard-baseline", SERVER_COMMAND, {**in_process, "PYTHONPATH": baseline}))
     if ruff:
         servers.append(("ruff", RUFF, None))
     for mode in ("push", "pull"):

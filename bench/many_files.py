@@ -30,6 +30,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from lsp_wire import Connection, Pushed, cpu_seconds, proc_status, quiet
 from workload import generate
 
 HERE = Path(__file__).resolve().parent
@@ -66,70 +67,6 @@ class Outcome:
     whether the server waited for a CPU (other load on the machine) rather than worked."""
 
 
-class Connection:
-    """A language server over stdio: JSON-RPC frames, server requests answered with null."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self._next = 0
-        self._answers: dict[int, asyncio.Future[Any]] = {}
-        self.pushed: dict[str, asyncio.Future[int]] = {}
-        self.reader = asyncio.create_task(self._read())
-
-    @classmethod
-    async def spawn(cls, command: tuple[str, ...], cwd: Path) -> Connection:
-        process = await asyncio.create_subprocess_exec(
-            *command, cwd=cwd, env={**os.environ, "HOME": str(cwd.parent)},
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, limit=1 << 26)
-        return cls(process)
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-    def notify(self, method: str, params: Any) -> None:
-        self.send({"method": method, "params": params})
-
-    def request(self, method: str, params: Any) -> asyncio.Future[Any]:
-        self._next += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._answers[self._next] = future
-        self.send({"id": self._next, "method": method, "params": params})
-        return future
-
-    async def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            header = await stream.readuntil(b"\r\n\r\n")
-            length = next(int(line.split(b":")[1]) for line in header.split(b"\r\n")
-                          if line.lower().startswith(b"content-length"))
-            message = json.loads(await stream.readexactly(length))
-            if "method" in message and "id" in message:  # a server request: registerCapability, refresh ...
-                self.send({"id": message["id"], "result": None})
-            elif "method" in message:
-                if message["method"] == "textDocument/publishDiagnostics":
-                    params = message["params"]
-                    future = self.pushed.get(params["uri"])
-                    if future is not None and not future.done():
-                        future.set_result(len(params["diagnostics"]))
-            else:
-                answer = self._answers.pop(message["id"], None)
-                if answer is not None and not answer.done():
-                    answer.set_result(message.get("result"))
-
-    async def close(self) -> None:
-        try:
-            await asyncio.wait_for(self.request("shutdown", None), 30)
-            self.notify("exit", None)
-            await asyncio.wait_for(self.process.wait(), 10)
-        except (TimeoutError, ConnectionError):
-            self.process.kill()
-            await self.process.wait()
-        self.reader.cancel()
-
-
 def capabilities(pull: bool) -> dict[str, Any]:
     text: dict[str, Any] = {"synchronization": {"didSave": True, "dynamicRegistration": True},
                             "publishDiagnostics": {"versionSupport": True, "relatedInformation": True}}
@@ -139,36 +76,11 @@ def capabilities(pull: bool) -> dict[str, Any]:
             "workspace": {"diagnostics": {"refreshSupport": True}, "workspaceFolders": True}}
 
 
-def status_kb(pid: int) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0])
-    return found
-
-
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-async def quiet(pid: int, timeout: float) -> None:
-    """Waits until the process used no CPU for half a second (or `timeout` passed)."""
-    deadline = perf_counter() + timeout
-    last = cpu_ticks(pid)
-    while perf_counter() < deadline:
-        await asyncio.sleep(0.5)
-        now = cpu_ticks(pid)
-        if now == last:
-            return
-        last = now
-
-
 async def run(server: str, command: tuple[str, ...], root: Path, files: list[Path], pull: bool,
               timeout: float) -> Outcome:
-    connection = await Connection.spawn(command, root)
-    pid = connection.process.pid
+    # In-process (no daemon): the measured process is the one that serves, its CPU time and memory included.
+    connection = await Connection.spawn(command, root, {"HOME": str(root.parent), "PROVGUARD_DAEMON": "0"})
+    pid = connection.pid
     try:
         await asyncio.wait_for(connection.request("initialize", {
             "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": capabilities(pull),
@@ -183,7 +95,7 @@ async def run(server: str, command: tuple[str, ...], root: Path, files: list[Pat
         uris = [path.as_uri() for path in files]
         texts = [path.read_text() for path in files]
         waiting: list[asyncio.Future[Any]] = []
-        cpu_before = cpu_ticks(pid)
+        cpu_before = cpu_seconds(pid)
         started = perf_counter()
         arrived: list[float] = []
 
@@ -191,21 +103,21 @@ async def run(server: str, command: tuple[str, ...], root: Path, files: list[Pat
             arrived.append(perf_counter())
 
         for uri, text in zip(uris, texts, strict=True):
-            if not pull:
-                connection.pushed[uri] = asyncio.get_running_loop().create_future()
+            pushed = None if pull else connection.expect_push(uri=uri)
             connection.notify("textDocument/didOpen", {"textDocument": {
                 "uri": uri, "languageId": "python", "version": 1, "text": text}})
-            future = (connection.request("textDocument/diagnostic", {"textDocument": {"uri": uri}}) if pull
-                      else connection.pushed[uri])
+            future: asyncio.Future[Any] = (
+                connection.request("textDocument/diagnostic", {"textDocument": {"uri": uri}}) if pushed is None
+                else pushed)
             future.add_done_callback(stamp)
             waiting.append(future)
         results = await asyncio.wait_for(asyncio.gather(*waiting), timeout)
         done = perf_counter() - started
-        cpu = (cpu_ticks(pid) - cpu_before) / os.sysconf("SC_CLK_TCK")
-        count = sum(len(r.get("items", [])) if isinstance(r, dict) else int(r) for r in results)
+        cpu = cpu_seconds(pid) - cpu_before
+        count = sum(r.diagnostics if isinstance(r, Pushed) else len((r or {}).get("items", [])) for r in results)
         await quiet(pid, timeout)
         settled = perf_counter() - started
-        memory = status_kb(pid)
+        memory = proc_status(pid)
     finally:
         await connection.close()
     return Outcome(server, "pull" if pull else "push", done, min(arrived) - started, memory["VmRSS"] / 1024,

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from time import perf_counter
 
+from lsp_wire import FrameReader, frame
+
 DEPENDENCY_IMPORTS = (
     "import time; t=time.perf_counter(); import pygls.lsp.server, tree_sitter, lsprotocol.types; "
     "print(time.perf_counter()-t)"
@@ -35,10 +37,10 @@ def timed_snippet(code: str) -> float:
 
 
 # ------------------------------------------------------------------ spawn -> first diagnostics, warm and cold
-# python bench/startup.py [--runs N]: provguard serve with no daemon (PROVGUARD_DAEMON=0), provguard serve
-# forked by a running daemon (its own runtime folder, started with --preload), and ruff server, taking turns
-# on the same small file. Targets (PASS/MISS, never a failing exit status): <= 100 ms with a daemon running,
-# <= 500 ms without.
+# python bench/startup.py [--runs N] [--baseline DIR]: provguard serve with no daemon (PROVGUARD_DAEMON=0),
+# provguard serve forked by a running daemon (its own runtime folder, started with --preload), the same two of
+# a baseline source tree, and ruff server, taking turns on the same small file. Targets (PASS/MISS, never a
+# failing exit status): <= 100 ms with a daemon running, <= 500 ms without.
 
 WARM_TARGET_MS = 100.0
 COLD_TARGET_MS = 500.0
@@ -56,42 +58,6 @@ def generated():
 """One unused import (ruff's F401) and one unreviewed agent region in a test file (provguard's rule)."""
 
 
-def _frame(message: dict[str, object]) -> bytes:
-    import json
-
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-class _Reader:
-    """LSP frames from a pipe, with a deadline."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd, self.buffer = fd, b""
-
-    def next(self, deadline: float) -> dict[str, object]:
-        import json
-        import os
-        import select
-
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                length = int(self.buffer[:end].split(b"Content-Length:")[1].split(b"\r\n")[0])
-                if len(self.buffer) >= end + 4 + length:
-                    body = self.buffer[end + 4:end + 4 + length]
-                    self.buffer = self.buffer[end + 4 + length:]
-                    message: dict[str, object] = json.loads(body)
-                    return message
-            left = deadline - perf_counter()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-                raise TimeoutError("the server did not answer in time")
-            chunk = os.read(self.fd, 1 << 16)
-            if not chunk:
-                raise EOFError("the server closed its output")
-            self.buffer += chunk
-
-
 def first_diagnostics(command: tuple[str, ...], root: str, env: dict[str, str], timeout: float = 60.0) -> float:
     """Seconds from spawning `command` to the publishDiagnostics for a file opened right after initialize."""
     import os
@@ -102,16 +68,16 @@ def first_diagnostics(command: tuple[str, ...], root: str, env: dict[str, str], 
     process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL)
     assert process.stdin is not None and process.stdout is not None
-    reader = _Reader(process.stdout.fileno())
+    reader = FrameReader(process.stdout.fileno())
     try:
-        process.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        process.stdin.write(frame({"id": 1, "method": "initialize", "params": {
             "processId": os.getpid(), "rootUri": f"file://{root}", "capabilities": {},
             "workspaceFolders": [{"uri": f"file://{root}", "name": "start"}]}}))
         process.stdin.flush()
         while reader.next(deadline).get("id") != 1:
             continue
-        process.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}) + _frame({
-            "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        process.stdin.write(frame({"method": "initialized", "params": {}}) + frame({
+            "method": "textDocument/didOpen", "params": {"textDocument": {
                 "uri": uri, "languageId": "python", "version": 1, "text": DOCUMENT}}}))
         process.stdin.flush()
         while True:
@@ -121,12 +87,12 @@ def first_diagnostics(command: tuple[str, ...], root: str, env: dict[str, str], 
                     and params.get("uri") == uri and params.get("diagnostics"):
                 return perf_counter() - started
             if "id" in message and "method" in message:  # a request of the server's: answer null
-                process.stdin.write(_frame({"jsonrpc": "2.0", "id": message["id"], "result": None}))
+                process.stdin.write(frame({"id": message["id"], "result": None}))
                 process.stdin.flush()
     finally:
         try:
-            process.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
-                                + _frame({"jsonrpc": "2.0", "method": "exit"}))
+            process.stdin.write(frame({"id": 2, "method": "shutdown"})
+                                + frame({"method": "exit"}))
             process.stdin.close()
         except OSError:
             pass
@@ -138,16 +104,14 @@ def first_diagnostics(command: tuple[str, ...], root: str, env: dict[str, str], 
 
 
 def _daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`provguard daemon --preload` in the foreground, once it answers (its imports done at the first idle)."""
+    """`provguard daemon --preload` in the foreground, once it answers (its imports done at the first idle).
+    Asked through `provguard daemon --status` in `env`: a baseline's daemon answers only its own provguard."""
     import time
-
-    from provguard.daemon import control
-    from provguard.daemon.place import locate
 
     daemon = subprocess.Popen([sys.executable, "-m", "provguard", "daemon", "--preload"], env=env,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not isinstance(control.status(locate(env)), control.Status):
+    while subprocess.run([*PROVGUARD[:-1], "daemon", "--status"], env=env, capture_output=True).returncode:
         if time.monotonic() > deadline:
             daemon.kill()
             raise RuntimeError("the daemon did not come up")
@@ -155,25 +119,31 @@ def _daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return daemon
 
 
-def spawn_to_first_diagnostics(runs: int) -> dict[str, list[float]]:
-    """Seconds per run for each server, the servers taking turns; a warm-up run of each is not counted."""
+def spawn_to_first_diagnostics(runs: int, baseline: str | None = None) -> dict[str, list[float]]:
+    """Seconds per run for each server, the servers taking turns; a warm-up run of each is not counted.
+    `baseline`: a provguard source folder measured beside the installed one (its own daemon and runtime folder)."""
     import os
     import shutil
     import tempfile
 
     root = Path(tempfile.mkdtemp(prefix="pg-start-"))
-    runtime = tempfile.mkdtemp(prefix="pgs-", dir="/tmp")
+    runtimes = [tempfile.mkdtemp(prefix="pgs-", dir="/tmp")]
     (root / ".git").mkdir()
     (root / "tests").mkdir()
     (root / "tests" / "test_start.py").write_text(DOCUMENT)
-    base = {**os.environ, "HOME": str(root), "PROVGUARD_RUNTIME_DIR": runtime}
+    base = {**os.environ, "HOME": str(root), "PROVGUARD_RUNTIME_DIR": runtimes[0]}
     variants: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
         "provguard, no daemon": (PROVGUARD, {**base, "PROVGUARD_DAEMON": "0"}),
         "provguard, daemon running": (PROVGUARD, {**base, "PROVGUARD_DAEMON": "1"}),
     }
+    if baseline:
+        runtimes.append(tempfile.mkdtemp(prefix="pgs-", dir="/tmp"))
+        old = {**base, "PROVGUARD_RUNTIME_DIR": runtimes[1], "PYTHONPATH": baseline}
+        variants["baseline, no daemon"] = (PROVGUARD, {**old, "PROVGUARD_DAEMON": "0"})
+        variants["baseline, daemon running"] = (PROVGUARD, {**old, "PROVGUARD_DAEMON": "1"})
     if os.path.exists(RUFF[0]):
         variants["ruff server"] = (RUFF, base)
-    daemon = _daemon({**base, "PROVGUARD_DAEMON": "1"})
+    daemons = [_daemon(env) for name, (_, env) in variants.items() if name.endswith("daemon running")]
     try:
         times: dict[str, list[float]] = {name: [] for name in variants}
         for run in range(runs + 1):
@@ -183,22 +153,29 @@ def spawn_to_first_diagnostics(runs: int) -> dict[str, list[float]]:
                     times[name].append(seconds)
         return times
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=60)
-        shutil.rmtree(runtime, ignore_errors=True)
+        for daemon in daemons:
+            daemon.terminate()
+            daemon.wait(timeout=60)
+        for runtime in runtimes:
+            shutil.rmtree(runtime, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:
     import argparse
+    import os
     import statistics
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--baseline", help="a provguard source folder (e.g. `git archive` of a commit's server/) "
+                                           "measured beside the installed one, with a daemon of its own")
     args = parser.parse_args()
-    times = spawn_to_first_diagnostics(args.runs)
+    load = os.getloadavg()[0]
+    times = spawn_to_first_diagnostics(args.runs, args.baseline)
     targets = {"provguard, no daemon": COLD_TARGET_MS, "provguard, daemon running": WARM_TARGET_MS}
-    print(f"spawn -> first diagnostics, {args.runs} runs each, taking turns (median / min / max ms):")
+    print(f"spawn -> first diagnostics, {args.runs} runs each, taking turns (median / min / max ms), "
+          f"load {load:.2f} before, {os.getloadavg()[0]:.2f} after:")
     for name, seconds in times.items():
         ms = sorted(s * 1000 for s in seconds)
         target = targets.get(name)

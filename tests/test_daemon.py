@@ -10,17 +10,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from daemon_support import Daemons, daemons
+from daemon_support import Daemons
 from guard_support import GUARD_FIXTURES, decision, payload
 from provguard.daemon import wire
 from provguard.ledger.sqlite import SqliteLedger
 from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, CODEX_FIXTURE, moved
 from transcript_support import payload as hook_payload
+
+pytest_plugins = ("daemon_fixtures",)  # the `run` and `project` fixtures
 
 PACKS = {
     "default": None,
@@ -33,11 +35,6 @@ TEAM = "pack: team\nextends: default\noverrides:\n  ai-output-in-test-task-file:
 
 def agent_of(fixture: str) -> str:
     return next(agent for agent in ("claude-code", "codex", "cursor", "copilot") if fixture.startswith(agent))
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Iterator[Daemons]:
-    yield from daemons(tmp_path / "cache")
 
 
 def make_project(root: Path, pack: str | None = None) -> Path:

@@ -12,16 +12,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from daemon_support import WAIT, Daemons, daemons, descendants, gone
+from daemon_support import WAIT, Daemons, descendants, gone
 from provguard.daemon import fork, wire
 from provguard.daemon.place import identity
 from raw_lsp_support import RawServer
+
+pytest_plugins = ("daemon_fixtures",)  # the `run` and `project` fixtures
 
 UNREVIEWED = """\
 def helper():
@@ -33,19 +34,6 @@ def generated():
     return 42
 # provguard: end
 """
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Iterator[Daemons]:
-    yield from daemons(tmp_path / "cache")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    (root / "tests").mkdir()
-    return root
 
 
 def serve(root: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> RawServer:
@@ -97,6 +85,30 @@ def test_a_session_the_daemon_serves_gives_the_diagnostics_and_exit_code_of_one_
     assert forked and forked == in_process
     assert end(warm, shutdown=True) == end(cold, shutdown=True) == 0
     assert run.served() == 1
+
+
+def test_sessions_forked_one_after_another_answer_as_a_server_built_in_process(
+        run: Daemons, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon builds and warms a server before it forks (lsp/warm.py); each session starts from that server
+    and must announce and report what a server built for it alone does, whatever the session before it did."""
+    pulling = {"processId": None, "rootUri": project.as_uri(),
+               "workspaceFolders": [{"uri": project.as_uri(), "name": project.name}],
+               "capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]},
+                                "textDocument": {"diagnostic": {"relatedDocumentSupport": False}}}}
+    run.start()
+    answers = []
+    for env in (run.env, run.env, run.off):
+        server = serve(project, env, monkeypatch)
+        initialized = server.call("initialize", pulling)
+        server.notify("initialized", {})
+        uri = server.open("tests/test_shop.py", UNREVIEWED)
+        report = server.call("textDocument/diagnostic", {"textDocument": {"uri": uri}})
+        answers.append((initialized["result"], report["result"]["items"]))
+        assert end(server, shutdown=True) == 0
+
+    assert run.served() == 2
+    assert answers[0][1], "the pulled report names the unreviewed agent code"
+    assert answers[0] == answers[1] == answers[2]
 
 
 @pytest.mark.parametrize("shutdown", [True, False], ids=["exit-after-shutdown", "exit-without-shutdown"])

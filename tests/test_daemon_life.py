@@ -10,29 +10,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from daemon_support import WAIT, Daemons, daemons
+from daemon_support import WAIT, Daemons
 from guard_support import decision, payload
 from provguard.daemon import control, wire
 from provguard.daemon.place import identity
 from transcript_support import CLAUDE_FIXTURE, CLAUDE_SESSION, moved
 from transcript_support import payload as hook_payload
 
-
-@pytest.fixture
-def run(tmp_path: Path) -> Iterator[Daemons]:
-    yield from daemons(tmp_path / "cache")
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
+pytest_plugins = ("daemon_fixtures",)  # the `run` and `project` fixtures
 
 
 def deny(run: Daemons, project: Path) -> None:

@@ -99,7 +99,7 @@ async def test_one_diagnostic_per_rule_on_the_same_lines_with_the_others_as_rela
 ) -> None:
     """A block marked as Codex's that a hook also recorded as Claude Code's: one `ai-output-unreviewed`
     where two findings of it overlap; the second is the diagnostic's related information, in the Problems list
-    of files never opened (workspace/diagnostic) and one diagnostic in the open document."""
+    of files never opened (workspace/diagnostic) and in the open document."""
     (tmp_path / "provguard.toml").write_text("")
     (tmp_path / ".provguard").mkdir()
     ledger = SqliteLedger(tmp_path / ".provguard" / "ledger.sqlite3")
@@ -123,7 +123,9 @@ async def test_one_diagnostic_per_rule_on_the_same_lines_with_the_others_as_rela
     async with asyncio.timeout(60):  # the ledger lookup follows the open once the client is quiet: then the
         while "claude-code" not in await hover_text(client, uri, 2):  # recorded edit is the innermost span
             await asyncio.sleep(0.05)
-    assert len([d for d in await pulled(client, uri) if d.code == "ai-output-unreviewed"]) == 1
+    [shown] = [d for d in await pulled(client, uri) if d.code == "ai-output-unreviewed"]
+    [related] = shown.related_information or []
+    assert related.location.uri == uri and "AI agent code from" in related.message
 
 
 async def hover_text(client: LanguageClient, uri: str, line: int) -> str:

@@ -27,7 +27,7 @@ from provguard.project_markers import nearest_project
 from provguard.projects import CheckSetup, Projects, Roots, outside_projects
 
 if TYPE_CHECKING:
-    from provguard.provenance.git import GitHistory
+    from provguard.provenance.git.history import GitHistory
     from provguard.provenance.line_origins import FileLines
 
 

@@ -42,6 +42,9 @@ BUSY_TIMEOUT = 0.2
 """A cache that stays locked longer is skipped: the check goes on uncached."""
 STALE_SECONDS = 30 * 24 * 3600
 """Entries not used for this long are removed when the cache is written."""
+TOUCH_SECONDS = 24 * 3600
+"""An entry's last use is written again only when older than this: a warm run over an unchanged tree then writes
+nothing (rewriting every entry's time took half of such a run), and pruning is a month away anyway."""
 
 _converter = cattrs.Converter()
 
@@ -193,6 +196,7 @@ class CheckCache:
         now = int(time.time())
         try:
             with conn:
+                conn.execute("BEGIN")  # one transaction: the connection commits each statement on its own otherwise
                 conn.executemany("INSERT OR REPLACE INTO results (key, value, mac, used) VALUES (?, ?, ?, ?)",
                                  [(k, v, self._mac(k, v), now) for k, v in entries])
         except sqlite3.Error:
@@ -225,7 +229,9 @@ class CheckCache:
         now = int(time.time())
         try:
             with conn:
-                conn.executemany("UPDATE results SET used = ? WHERE key = ?", [(now, k) for k in keys])
+                conn.execute("BEGIN")
+                conn.executemany("UPDATE results SET used = ? WHERE key = ? AND used < ?",
+                                 [(now, k, now - TOUCH_SECONDS) for k in keys])
         except sqlite3.Error:
             pass
 
@@ -253,9 +259,9 @@ class CheckCache:
             conn = sqlite3.connect(file, timeout=BUSY_TIMEOUT, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             conn.execute("PRAGMA trusted_schema = OFF")
+            conn.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is a miss (per connection)
             if create:
                 conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is a miss
                 conn.execute(_TABLE)
             schema = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
             if schema and schema != [("table", "results", _TABLE.replace(" IF NOT EXISTS", ""))]:

@@ -23,7 +23,7 @@ from provguard.projects import CheckSetup, Projects
 from provguard.provenance.origin import Span
 
 if TYPE_CHECKING:  # the rest is imported where used: a project without a ledger or git history needs none of it
-    from provguard.provenance.git import GitHistory
+    from provguard.provenance.git.history import GitHistory
     from provguard.provenance.line_origins import LineCounts
 
 
@@ -119,7 +119,7 @@ class Checker:
 
     def __post_init__(self) -> None:
         if self.setup.git and self.git is None:
-            from provguard.provenance.git import GitHistory
+            from provguard.provenance.git.history import GitHistory
 
             self.git = GitHistory()
 

@@ -11,8 +11,6 @@ from typing import Any
 from provguard.policy.errors import suggest
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK, Policy, PolicyLoad
-from provguard.policy.project import load_project_policy
-from provguard.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -83,6 +81,9 @@ def parse_overrides(values: Sequence[str]) -> dict[str, Severity] | str:
 def project_policy(start: Path, packs: list[str] | None, overrides: dict[str, Severity]) -> PolicyLoad:
     """Flags override the project's configuration file (found from `start` upwards), which overrides the
     defaults: the same precedence as editor settings."""
+    from provguard.policy.project import load_project_policy  # not needed by a check the policy cache answers
+    from provguard.settings import Settings
+
     settings = Settings(packs=tuple(packs or (DEFAULT_PACK,)), severity=overrides)
     explicit = frozenset(name for name, given in (("packs", packs), ("severity", overrides)) if given)
     return load_project_policy(start, settings, explicit=explicit, editor_base=Path.cwd())

@@ -12,6 +12,7 @@ imports are loaded in the daemon once, on the first session or when it is first 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
@@ -97,22 +98,29 @@ def parse(fields: list[bytes], fds: list[int], connection: int) -> Session | str
     return Session(arguments, cwd, *context, list(fds), connection)
 
 
-def preload() -> None:
-    """What a session would load first (~0.9 s): the command modules, pygls, lsprotocol and every feature
-    module (a throwaway server), the tree-sitter grammars, the default pack with its scope queries compiled (cached by
-    policy.scopes). Then the heap is frozen, so that a session's collections neither scan nor copy it. Main
-    thread only: a fork must never see an import half-done."""
-    import gc
-    import importlib
+_parser: argparse.ArgumentParser | None = None
+"""`provguard`'s argument parser, built by `preload`: building it costs a child ~30 ms, mostly argparse looking
+for message catalogs (gettext) for each of its strings."""
 
-    from provguard.cli import COMMANDS
+
+def preload() -> None:
+    """What a session would load first (~0.9 s): the command modules and their parser, pygls, lsprotocol and
+    every feature module (a server built and warmed for the children to take: lsp/warm.py), the tree-sitter
+    grammars, the default pack with its scope queries compiled (cached by policy.scopes) and the policy cache's
+    reader. Then the heap is frozen, so that a session's collections neither scan nor copy it. Main thread only:
+    a fork must never see an import half-done."""
+    import gc
+
+    from provguard import cli
+    from provguard.guard import policy_cache  # noqa: F401  (a session reads its project's packs from it)
     from provguard.languages import LANGUAGES
-    from provguard.lsp.server import build
+    from provguard.lsp import warm
     from provguard.policy.policy import DEFAULT_PACK, load_reference
 
-    for name in COMMANDS:  # the parser `provguard serve` builds imports them all
-        importlib.import_module(f"provguard.commands.{name}")
-    build()
+    global _parser
+    _parser = cli._parser()  # imports every command module
+    _parser.parse_args(["serve"])  # and compiles the regular expressions argparse's usage lines need
+    warm.prepare()
     for language in LANGUAGES:
         if language.has_grammar:
             language.ts_language()
@@ -214,11 +222,16 @@ def _serve(session: Session) -> None:  # pragma: no cover - runs in the forked s
 
 
 def _run(argv: list[str]) -> int:
-    """The command as `python -m provguard` runs it, SystemExit included."""
+    """The command as `python -m provguard` runs it (cli.dispatch, with the parser built ahead), SystemExit
+    included."""
     from provguard.cli import dispatch
 
     try:
-        return dispatch(argv)
+        args = _parser.parse_args(argv) if _parser is not None else None
+        if args is None or getattr(args, "run", None) is None:
+            return dispatch(argv)
+        code: int = args.run(args)
+        return code
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0

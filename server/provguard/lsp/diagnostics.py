@@ -41,7 +41,7 @@ def register(server: ProvguardServer) -> None:
 def document_result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
     """What a document's report depends on (the policy, the text's version, the regions found so far): a pull,
     of the document or of the workspace, that sends it back gets `unchanged`."""
-    return f"{id(ls.session.policy)}:{opened.document.version}:{opened.regions_generation}"
+    return f"{id(opened.project.policy)}:{opened.document.version}:{opened.regions_generation}"
 
 
 def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any]]:
@@ -52,21 +52,22 @@ def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, An
         log.exception("analysis failed for %s", opened.uri)
         ls.notify_user(f"analysis failed for {opened.relative_path}; see the log", types.MessageType.Error)
         return []
-    return rendered(analysis.findings, doc, ls.position_encoding) + pack_files.diagnostics(ls, opened)
+    return rendered(analysis.findings, doc, ls.position_encoding, opened.uri) + pack_files.diagnostics(ls, opened)
 
 
-def rendered(findings: Iterable[Finding], doc: Document, enc: Encoding) -> list[dict[str, Any]]:
+def rendered(findings: Iterable[Finding], doc: Document, enc: Encoding, uri: str | None = None) -> list[dict[str, Any]]:
     """The findings' JSON, each reused from an earlier publish when no edit since started before its end (only
-    the version in `data` changes); the memo keeps the ones given this time."""
+    the version in `data` changes); the memo keeps the ones given this time. With the document's `uri`, findings
+    merged into one (findings.one_per_place) carry the others as related information."""
     known = doc.memo.diagnostics
     kept: dict[Hashable, tuple[int, object]] = {}
     out: list[dict[str, Any]] = []
     for finding in findings:
-        key = ("lsp", enc, finding.rule_id, finding.start, finding.end, finding.severity, finding.message,
-               finding.note, finding.url, finding.fixes)
+        key = ("lsp", enc, uri, finding.rule_id, finding.start, finding.end, finding.severity, finding.message,
+               finding.note, finding.url, finding.fixes, finding.related)
         earlier = known.get(key)
         if earlier is None:
-            json = diagnostic(finding, doc.lines, enc, doc.version)
+            json = diagnostic(finding, doc.lines, enc, doc.version, uri)
             kept[key] = (finding.end, json)
         else:
             kept[key] = earlier

@@ -103,7 +103,9 @@ def build() -> ProvguardServer:
 def run_stdio() -> None:
     logging.basicConfig(level=logging.INFO, format="provguard %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
-    server = build()
+    from provguard.lsp.warm import take
+
+    server = take()  # built and warmed ahead by the daemon for a forked session, else built now
     # The protocol type tables and grammars live for the whole process: keep the collector from rescanning
     # them, which otherwise puts a full collection of ~20 ms into every fifteenth keystroke.
     gc.collect()

@@ -24,27 +24,38 @@ def evaluate(
     overrides = severity_overrides or {}
     spans = tuple(spans)
     unmarked = _Unmarked(spans, doc.source)
+    # Most spans share a few origins (one tool, one kind): which selectors match and the messages are worked
+    # out once per distinct origin, not once per span and rule (a keystroke in a file of 200 regions
+    # re-evaluates them all).
+    distinct: dict[Origin, int] = {}
+    which = [distinct.setdefault(span.origin, len(distinct)) for span in spans]
+    origins = list(distinct)
     findings: list[Finding] = []
     for rule in rules:
         severity = overrides.get(rule.id, rule.severity)
         if severity is Severity.OFF or not _applies_to_file(rule, doc, relative_path):
             continue
-        selected = [piece for span in spans for piece in _selected(rule.origins, span, unmarked)]
+        chosen = [tuple(s for s in rule.origins if selects(s, origin)) for origin in origins]
+        selected = [(piece, i) for span, i in zip(spans, which, strict=True) if chosen[i]
+                    for piece in _selected(chosen[i], span, unmarked)]
         if not selected:
             continue
         query = dict(rule.scope).get(doc.language.id) if rule.scope else None
         fixes = (*rule.fixes, FixKind.SUPPRESS) if rule.suppressible else rule.fixes
-        for span in selected:
+        messages: dict[int, tuple[str, str]] = {}
+        for span, i in selected:
             if query is not None:  # per span: a cursor limited to the span visits far less than the whole tree
                 scopes = scope_ranges(doc, doc.language.id, query, span.start, span.end)
                 places = _merged([(max(s, span.start), min(e, span.end)) for s, e in scopes])
             else:
                 places = [_display_range(span)]
+            said = messages.get(i)
+            if said is None:
+                said = messages[i] = (_message(rule, span.origin, relative_path, doc),
+                                      _message(rule, span.origin, relative_path, doc, for_people=True))
             for start, end in places:
-                findings.append(Finding(
-                    rule.id, severity, start, end, _message(rule, span.origin, relative_path, doc),
-                    span.origin, span, fixes, rule.note, rule.url,
-                    display=_message(rule, span.origin, relative_path, doc, for_people=True)))
+                findings.append(Finding(rule.id, severity, start, end, said[0], span.origin, span, fixes, rule.note,
+                                        rule.url, display=said[1]))
     return findings
 
 
@@ -65,12 +76,11 @@ class _Unmarked:
         return self.parts[key]
 
 
-def _selected(selectors: tuple[OriginSelector, ...], span: Span, unmarked: _Unmarked) -> tuple[Span, ...]:
-    """What of `span` the rule applies to: all of it, its unmarked parts (`marked: false`), or nothing."""
+def _selected(chosen: tuple[OriginSelector, ...], span: Span, unmarked: _Unmarked) -> tuple[Span, ...]:
+    """What of `span` the rule applies to, given the rule's selectors its origin matches (`chosen`): all of it,
+    its unmarked parts (`marked: false`), or nothing."""
     pieces: tuple[Span, ...] = ()
-    for selector in selectors:
-        if not selects(selector, span.origin):
-            continue
+    for selector in chosen:
         if selector.marked is None:
             return (span,)
         parts = unmarked.of(span)

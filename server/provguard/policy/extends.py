@@ -18,8 +18,10 @@ import yaml
 
 from provguard import __version__
 from provguard.policy.errors import SourceError, suggest
+from provguard.policy.loaded_pack import LoadedPack as LoadedPack  # re-exported: its old place
+from provguard.policy.loaded_pack import PackIdentity as PackIdentity
 from provguard.policy.loader import PACK_KEYS, LoadResult, PackReader
-from provguard.policy.model import Pack, Rule, Severity
+from provguard.policy.model import Rule, Severity
 from provguard.policy.parameters import Parameters, references
 from provguard.policy.references import missing_pack_message, resolve_pack
 from provguard.policy.versions import RangeError, parse_range, parse_version
@@ -27,26 +29,6 @@ from provguard.policy.yaml_reader import Invalid, is_null, read_source
 
 OVERRIDE_KEYS = ("severity", "disabled", "suppressible", "agent-write")
 PROVGUARD_VERSION = __version__
-
-
-@dataclass(frozen=True)
-class PackIdentity:
-    id: str
-    version: str
-    source: str
-
-
-@dataclass(frozen=True)
-class LoadedPack(Pack):
-    """A pack as loaded, with its metadata and where it came from. (Candidates for model.Pack itself.)"""
-
-    owner: str | None = None
-    requires: str | None = None
-    """The provguard versions the pack works with, like ">=0.1"."""
-    bases: tuple[PackIdentity, ...] = ()
-    """The packs it extends, the one it names first."""
-    files: tuple[str, ...] = ()
-    """Every file it was read from (itself, its includes, its bases and theirs), to reload when one changes."""
 
 
 def load_merged(path: str | Path, text: str | None = None) -> LoadResult:

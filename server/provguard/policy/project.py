@@ -22,18 +22,21 @@ import os
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from provguard.analysis import BUILTIN_RULES
 from provguard.policy.errors import SourceError, suggest
 from provguard.policy.model import Pack, Severity
 from provguard.policy.policy import Policy, PolicyLoad, load_reference, resolve_pack
-from provguard.policy.precedence import Selection, select
 from provguard.policy.references import missing_pack_message
 from provguard.policy.toml_positions import TomlPositions, toml_positions
 from provguard.policy.versions import RangeError, VersionRange, parse_range, parse_version
-from provguard.settings import Settings
 from provguard.untrusted_toml import NotToml, loads_toml
+
+if TYPE_CHECKING:  # imported where a policy is loaded from its files: editor settings import cattrs, which a check
+    # answered by the policy cache never needs
+    from provguard.policy.precedence import Selection
+    from provguard.settings import Settings
 
 CONFIG_FILES = ("provguard.toml", "pyproject.toml")
 """Looked for in this order in each folder."""
@@ -206,6 +209,8 @@ def load_project_policy(start: Path, editor_settings: Settings | None = None, *,
     settings (see precedence.py; `explicit` from parse_settings(raw).explicit, `editor_base` the folder the
     editor's pack paths are relative to: the workspace root). Errors are in `errors`; the policy then holds
     what did load, and a caller keeping the last good policy should keep it."""
+    from provguard.policy.precedence import select
+
     config = find_project_config(start)
     folder = Path(os.path.abspath(start))
     folder = folder if folder.is_dir() else folder.parent
@@ -232,7 +237,7 @@ def load_project_policy(start: Path, editor_settings: Settings | None = None, *,
 
 def _check_requires(config: ProjectConfig, packs: list[Pack]) -> list[SourceError]:
     """Each `requires` entry against every loaded pack with that id, selected or extended by one."""
-    from provguard.policy.extends import LoadedPack  # imports YAML: loaded only with the packs
+    from provguard.policy.loaded_pack import LoadedPack
 
     found: dict[str, list[tuple[str, str]]] = {}
     for pack in packs:

@@ -11,9 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from provguard.provenance.git.attribution import Attribution, attribute
 from provguard.provenance.git.commands import DEFAULT_TIMEOUT, GitFailure, run_git
+
+if TYPE_CHECKING:  # imported when a commit is read: its patterns are compiled on import
+    from provguard.provenance.git.attribution import Attribution
 
 MAX_CACHED_COMMITS = 1 << 16
 
@@ -42,6 +45,8 @@ def parse_commit(sha: str, raw: bytes) -> Commit:
             parents += 1
     message = body.decode("utf-8", "replace")
     subject = message.split("\n", 1)[0].strip()
+    from provguard.provenance.git.attribution import attribute
+
     return Commit(sha, author, date, subject, attribute(author, message), parents)
 
 

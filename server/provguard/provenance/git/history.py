@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provguard.positions import trimmed
-from provguard.provenance.git.attribution import HISTORY_CONFIDENCE
 from provguard.provenance.git.blame import UNCOMMITTED, parse_porcelain
 from provguard.provenance.git.commands import DEFAULT_TIMEOUT, GitFailure, run_git
 from provguard.provenance.git.commits import Commit, CommitCache
@@ -145,7 +144,7 @@ def history_origin(commit: Commit) -> Origin | None:
         return None
     extra = (("scope", "whole-commit"), ("commit", commit.sha), ("subject", commit.subject), found.evidence)
     return Origin(found.kind, Evidence.GIT_TRAILER, found.tool, found.vendor, found.model,
-                  confidence=HISTORY_CONFIDENCE, date=commit.date, extra=extra)
+                  confidence=_confidence(), date=commit.date, extra=extra)
 
 
 def line_starts(source: bytes) -> list[int]:
@@ -164,3 +163,11 @@ def _line_end(source: bytes, starts: list[int], line: int) -> int:
     if end > starts[line] and source[end - 1:end] == b"\r":
         end -= 1
     return end
+
+
+def _confidence() -> float:
+    """`attribution.HISTORY_CONFIDENCE`, imported once there is a commit to attribute: the attribution module compiles
+    its patterns on import, which a check of files outside git history never needs."""
+    from provguard.provenance.git.attribution import HISTORY_CONFIDENCE
+
+    return HISTORY_CONFIDENCE
