@@ -1,14 +1,17 @@
 """Fingerprint accuracy in every grammar language, as users see it: recall on disguised copies, false flags on
-unrelated human code, on a tune split and a held-out split of real code nobody on this project wrote.
+unrelated human code, on a tune split, a held-out split and a fresh split of real code nobody on this project wrote.
 
-    python bench/accuracy.py                      # both splits, every language, side by side (about 5 min)
-    python bench/accuracy.py --quick              # smaller counts, both splits (about 2 min)
+    python bench/accuracy.py                      # tune and held-out, every language, side by side (about 5 min)
+    python bench/accuracy.py --split fresh        # the fresh split: run once, thresholds fixed
+    python bench/accuracy.py --split all          # tune, held-out and fresh
+    python bench/accuracy.py --quick              # smaller counts, tune and held-out (about 2 min)
     python bench/accuracy.py --split tune --languages go,rust --snippets 30 --seed 3
     python bench/accuracy.py --split tune --set copy_score.MIN_COVERAGE=0.3 --set MAX_GAP_LINES=10
     python bench/accuracy.py --split tune --languages java --keep /tmp/acc   # keep copies + ledger to study
 
-Code: bench/code_corpus.py (packages from registries, split by package into background / tune / held-out).
-Thresholds are chosen on tune; held-out is only reported. Until the corpus is there, the Python packages in
+Code: bench/code_corpus.py (packages from registries, split by package into background / tune / held-out /
+fresh). Thresholds are chosen on tune; held-out and fresh are only reported (held-out was reported after four
+tuning rounds; fresh, packages of other authors, is the clean one). Until the corpus is there, the Python packages in
 site-packages stand in (split by package name) and the report says so. YAML is left out (data, not code).
 Within a split and language the packages are divided in two by a seeded draw: the *source* packages (about a
 third of the bytes) give what the agent is taken to have written; the rest, the *body*, give the host files for
@@ -84,7 +87,9 @@ from provguard.provenance.fingerprints import insertion_prints
 from provguard.provenance.name_prints import name_prints
 from provguard.provenance.origin import Evidence, Origin
 
-SPLITS = ("tune", "held-out")
+SPLITS = ("tune", "held-out", "fresh")
+"""bench/code_corpus.py's splits the bench reports on: tune (thresholds chosen here), held-out (reported after each
+of four tuning rounds) and fresh (other packages, run once with the thresholds fixed)."""
 VARIANTS = ("moved", "renamed", "re-indented", "reformatted", "edited 15%", "edited 30%", "all together", "excerpt")
 SHORT = {"moved": "moved", "renamed": "renamed", "re-indented": "reindent", "reformatted": "reformat",
          "edited 15%": "15%", "edited 30%": "30%", "all together": "all", "excerpt": "excerpt"}
@@ -847,7 +852,8 @@ def log(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=(*SPLITS, "both"), default="both")
+    parser.add_argument("--split", choices=(*SPLITS, "both", "all"), default="both",
+                        help="both: tune and held-out (default); all: the three")
     parser.add_argument("--languages", help="comma-separated (default: every grammar language but yaml)")
     parser.add_argument("--snippets", type=int, help="snippets per language (default 60; --quick 12)")
     parser.add_argument("--long-edits", type=int, help="long edits per language (default 20; --quick 4)")
@@ -884,7 +890,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     policy_time = time.perf_counter() - clock
     results = []
-    for split in (SPLITS if args.split == "both" else (args.split,)):
+    chosen = {"both": SPLITS[:2], "all": SPLITS}.get(args.split, (args.split,))
+    for split in chosen:
         result = run_split(split, corpus, languages, sizes, loaded.policy, args.seed, args.jobs, args.keep)
         result["notes"] = notes
         results.append(result)
@@ -908,11 +915,11 @@ def main(argv: list[str] | None = None) -> int:
                   f" lines; {r['packages']}{'; ' + r['note'] if r['note'] else ''}")
         for example in result["examples"][:args.show]:
             print(f"  false flag: {example}")
-    if len(results) == 2:
+    if len(results) >= 2:
         print("\noverall, side by side:")
-        a, b = overall(results[0]), overall(results[1])
-        for key in a:
-            print(f"  {key:<28} tune {a[key]:>7}   held-out {b.get(key, '-'):>7}")
+        figures = [(result["split"], overall(result)) for result in results]
+        for key in figures[0][1]:
+            print(f"  {key:<28}" + "   ".join(f"{split} {f.get(key, '-'):>7}" for split, f in figures))
     print(f"\n(policy loaded in {policy_time:.1f} s; {time.perf_counter() - started:.0f} s in all)")
     return 0
 

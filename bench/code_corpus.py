@@ -1,4 +1,4 @@
-"""Real, human-written code in every grammar language, split by package into background / tune / held-out.
+"""Real, human-written code in every grammar language, split by package into background / tune / held-out / fresh.
 
     python bench/code_corpus.py            # fetch what is missing, print language x split -> packages, files, lines
     python bench/code_corpus.py --list     # the packages, their sources and licences (no fetching)
@@ -16,7 +16,11 @@ modules, the C++ standard library headers), and tune and held-out packages come 
 background ones where the registries allow it:
 - background: builds provguard's boilerplate table (tools/build_background.py) and nothing else;
 - tune: thresholds are chosen on it (bench/accuracy.py --split tune);
-- held-out: only reported, never looked at while tuning.
+- held-out: only reported, never looked at while tuning (but reported after each of five tuning rounds, so no
+  longer clean);
+- fresh: packages of yet other authors, never read before thresholds were fixed (session 8, 2026-12-07); run
+  once, at the end, with the thresholds fixed. Java takes JavaFX's sources (Debian's openjfx-source) and the
+  Android Java of two npm packages; the other languages, registry packages as above.
 
 A package's root may hold another package's root (Go's standard library holds net/, tune, and go/, held-out):
 each file belongs to the package with the deepest root above it.
@@ -49,7 +53,7 @@ from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("python", "javascript", "typescript", "go", "rust", "java", "c", "cpp", "ruby", "lua")
 """Every language provguard ships a grammar for, except YAML (configuration, not code a detector is asked about)."""
-SPLITS = ("background", "tune", "held-out")
+SPLITS = ("background", "tune", "held-out", "fresh")
 MAX_BYTES = 256 * 1024
 
 EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -80,16 +84,20 @@ class Package:
     name: str
     source: str
     """kind:spec[:path inside]; debian:PKG=VER:/path, npm:NAME@VER:subdir, pypi-sdist:NAME==VER:subdir,
-    jdk:MODULE (the JDK 17 src.zip of Debian's openjdk-17-source), local:stdlib, local:purelib/NAME, local:/path."""
+    jdk:MODULE (the JDK 17 src.zip of Debian's openjdk-17-source), jfx:MODULE (the JavaFX 11 src.zip of Debian's
+    openjfx-source), local:stdlib, local:purelib/NAME, local:/path."""
     licence: str
     split: str
 
 
-BG, TUNE, HELD = SPLITS
+BG, TUNE, HELD, FRESH = SPLITS
 GO_SRC = "debian:golang-1.19-src=1.19.8-2:/usr/share/go-1.19/src"
 GOCODE = "/usr/share/gocode/src"
 CARGO = "/usr/share/cargo/registry"
 JDK_SOURCE = "openjdk-17-source=17.0.21.1+2-1~deb12u1"
+JFX_SOURCE = "openjfx-source=11.0.11+1-3"
+SOURCE_ZIPS = {"jdk": (JDK_SOURCE, "jdk17"), "jfx": (JFX_SOURCE, "openjfx11")}
+"""Source kinds read from a Debian package's src.zip: (package=version, cache folder)."""
 APACHE_MIT = "MIT OR Apache-2.0"
 
 
@@ -142,8 +150,8 @@ def _pypi(language: str, split: str, items: str) -> list[Package]:
     return out
 
 
-def _jdk(split: str, modules: str) -> list[Package]:
-    return [Package("java", m.strip(), f"jdk:{m.strip()}", "GPL-2.0-only WITH Classpath-exception-2.0", split)
+def _jdk(split: str, modules: str, kind: str = "jdk") -> list[Package]:
+    return [Package("java", m.strip(), f"{kind}:{m.strip()}", "GPL-2.0-only WITH Classpath-exception-2.0", split)
             for m in modules.split(",")]
 
 
@@ -156,6 +164,9 @@ PACKAGES: tuple[Package, ...] = (
            "marshmallow==3.21.1|MIT"),
     *_pypi("python", HELD, "httpx==0.27.2|BSD-3-Clause; pyparsing==3.1.4|MIT; boltons==24.0.0|BSD-3-Clause;"
            "more-itertools==10.5.0|MIT; tomlkit==0.13.2|MIT"),
+    *_pypi("python", FRESH, "requests==2.32.3|Apache-2.0; python-dateutil==2.9.0.post0|Apache-2.0 AND BSD-3-Clause;"
+           "sqlparse==0.5.1|BSD-3-Clause; toolz==0.12.1|BSD-3-Clause; mistune==3.0.2|BSD-3-Clause;"
+           "parso==0.8.4|MIT; urllib3==2.2.3|MIT"),
     # JavaScript: the npm sources, not a build of them (lib/ or src/ where a package ships both)
     *_npm("javascript", BG, "npm@10.8.3|Artistic-2.0; npm@10.8.3:node_modules|ISC, MIT, BSD (npm's bundled deps);"
           "core-js@3.38.1|MIT;"
@@ -163,6 +174,8 @@ PACKAGES: tuple[Package, ...] = (
     *_npm("javascript", TUNE, "eslint@8.57.1:lib|MIT; mongoose@8.7.1:lib|MIT; mocha@10.7.3:lib|MIT;"
           "express@4.21.1|MIT"),
     *_npm("javascript", HELD, "webpack@5.95.0:lib|MIT; knex@3.1.0:lib|MIT; jquery@3.7.1:src|MIT"),
+    *_npm("javascript", FRESH, "axios@1.7.7:lib|MIT; moment@2.30.1:src|MIT; winston@3.15.0:lib|MIT; ws@8.18.0:lib|MIT;"
+          "handlebars@4.7.8:lib|MIT; ramda@0.30.1:src|MIT; sequelize@6.37.3:lib|MIT"),
     # TypeScript: packages that ship their .ts sources
     *_npm("typescript", BG, "effect@3.10.0:src|MIT"),
     *_npm("typescript", TUNE, "rxjs@7.8.1:src|Apache-2.0; @reduxjs/toolkit@2.2.7:src|MIT; mobx@6.13.5:src|MIT;"
@@ -170,6 +183,8 @@ PACKAGES: tuple[Package, ...] = (
     *_npm("typescript", HELD, "zod@4.1.12:src|MIT; @tanstack/query-core@5.59.0:src|MIT;"
           "@tanstack/table-core@8.20.5:src|MIT; @trpc/server@10.45.2:src|MIT; msw@2.4.9:src|MIT;"
           "@mswjs/interceptors@0.36.5:src|MIT; @microsoft/signalr@8.0.7:src|MIT"),
+    *_npm("typescript", FRESH, "mongodb@6.9.0:src|Apache-2.0; rxdb@15.33.0:src|Apache-2.0;"
+          "prosemirror-model@1.23.0:src|MIT; @remix-run/router@1.19.2|MIT"),
     # Go: the standard library less net/ (tune) and go/ (held-out), and modules of other authors
     Package("go", "go-std", GO_SRC, "BSD-3-Clause", BG),
     Package("go", "go-std/net", f"{GO_SRC}/net", "BSD-3-Clause", TUNE),
@@ -183,6 +198,13 @@ PACKAGES: tuple[Package, ...] = (
          "golang-github-google-go-cmp-dev=0.5.9-1|github.com/google/go-cmp|BSD-3-Clause;"
          "golang-github-urfave-cli-dev=1.22.9-2|github.com/urfave/cli|MIT;"
          "golang-github-prometheus-client-golang-dev=1.14.0-3|github.com/prometheus/client_golang|Apache-2.0"),
+    *_go(FRESH, "golang-github-burntsushi-toml-dev=1.2.0-2|github.com/BurntSushi/toml|MIT;"
+         "golang-github-gin-gonic-gin-dev=1.8.1-1|github.com/gin-gonic/gin|MIT;"
+         "golang-github-json-iterator-go-dev=1.1.12-1|github.com/json-iterator/go|MIT;"
+         "golang-github-yuin-goldmark-dev=1.5.4-1|github.com/yuin/goldmark|MIT;"
+         "golang-github-hashicorp-raft-dev=1.1.2-1|github.com/hashicorp/raft|MPL-2.0;"
+         "golang-github-fsnotify-fsnotify-dev=1.6.0-2|github.com/fsnotify/fsnotify|BSD-3-Clause;"
+         "golang-github-go-chi-chi-dev=5.0.7-1|github.com/go-chi/chi|MIT"),
     # Rust: crate sources of Debian's librust-*-dev packages
     *_crates(BG, "tokio|1.24.2|1.24.2-1|MIT; syn|1.0.107|1.0.107-1|; serde|1.0.152|1.0.152-2|;"
              "serde_json|1.0.87|1.0.87-1|; clap|4.0.32|4.0.32-1|; futures-util|0.3.21|0.3.21-1|;"
@@ -200,10 +222,19 @@ PACKAGES: tuple[Package, ...] = (
              "object|0.30.0|0.30.0-1|; time|0.3.9|0.3.9-1+deb12u1|; rand|0.8.5|0.8.5-1|;"
              "rustls|0.20.8|0.20.8-4|Apache-2.0 OR ISC OR MIT; nix|0.26.1|0.26.1-3|MIT; image|0.24.3|0.24.3-1|MIT;"
              "png|0.17.7|0.17.7-2|"),
+    *_crates(FRESH, "base64|0.13.0|0.13.0-1|; uuid|1.2.1|1.2.1-1|; num-traits|0.2.15|0.2.15-1|;"
+             "once_cell|1.17.0|1.17.0-1|; textwrap|0.16.0|0.16.0-2|MIT; tempfile|3.3.0|3.3.0-1|;"
+             "flate2|1.0.25|1.0.25-1|; humantime|2.1.0|2.1.0-1+b1|; indicatif|0.17.3|0.17.3-2|MIT;"
+             "console|0.15.2|0.15.2-2|MIT; sha2|0.10.5|0.10.5-1|; dashmap|5.4.0|5.4.0-1|MIT;"
+             "quick-xml|0.26.0|0.26.0-3|MIT; rustyline|9.1.2|9.1.2-1|MIT; lru|0.7.8|0.7.8-1+b1|MIT;"
+             "tinyvec|1.6.0|1.6.0-2|Zlib OR Apache-2.0 OR MIT; env_logger|0.9.3|0.9.3-1|"),
     # Java: modules of the JDK 17 sources
     *_jdk(BG, "java.base"),
     *_jdk(TUNE, "java.net.http, java.sql, java.logging, jdk.httpserver"),
     *_jdk(HELD, "java.xml.crypto, java.naming, jdk.jshell"),
+    *_jdk(FRESH, "javafx.base, javafx.fxml, javafx.swing, javafx.media", kind="jfx"),
+    *_npm("java", FRESH, "cordova-android@13.0.0:framework|Apache-2.0;"
+          "@capacitor/android@6.1.2:capacitor/src/main|MIT"),
     # C and C++
     Package("c", "usr-include", "local:/usr/include", "various (system headers)", BG),
     Package("cpp", "libstdc++-headers", "debian:libstdc++-12-dev=12.2.0-14+deb12u1:/usr/include/c++",
@@ -212,9 +243,15 @@ PACKAGES: tuple[Package, ...] = (
     *_pypi("c", TUNE, "pillow==10.4.0:src|HPND; psycopg2==2.9.9:psycopg|LGPL-3.0-or-later"),
     *_pypi("c", HELD, "Brotli==1.1.0:c|MIT; pycryptodome==3.21.0:src|BSD-2-Clause AND Unlicense;"
            "lz4==4.3.3|BSD-3-Clause; xxhash==3.5.0|BSD-2-Clause"),
+    *_pypi("c", FRESH, "cffi==1.17.1:src/c|MIT; bitarray==2.9.2:bitarray|PSF-2.0; simplejson==3.19.3|MIT;"
+           "multidict==6.1.0:multidict|Apache-2.0; mmh3==5.0.1:src|MIT; setproctitle==1.3.3:src|BSD-3-Clause;"
+           "regex==2024.9.11|Apache-2.0; psutil==6.0.0:psutil|BSD-3-Clause; PyNaCl==1.5.0:src/libsodium|ISC"),
     *_pypi("cpp", TUNE, "lightgbm==4.5.0|MIT; greenlet==3.1.1|MIT AND PSF-2.0; pyodbc==5.2.0|MIT"),
     *_pypi("cpp", HELD, "jsonnet==0.20.0|Apache-2.0; marisa-trie==1.2.1|BSD-2-Clause OR LGPL-2.1-or-later;"
            "ujson==5.10.0|BSD-3-Clause; kiwisolver==1.4.7|BSD-3-Clause"),
+    *_pypi("cpp", FRESH, "pikepdf==9.3.0:src/core|MPL-2.0; sentencepiece==0.2.0:sentencepiece/src|Apache-2.0"),
+    *_deb("cpp", FRESH, "libspdlog-dev=1:1.10.0+ds-0.4|MIT; librange-v3-dev=0.12.0-1|BSL-1.0;"
+          "libcereal-dev=1.3.2+dfsg-4|BSD-3-Clause; libcli11-dev=2.1.2+ds-1|BSD-3-Clause", path="/usr/include"),
     # Ruby
     *_deb("ruby", BG, "libruby3.1=3.1.7+really3.1.2-0+deb12u1|Ruby OR BSD-2-Clause;"
           "ruby-rouge=3.30.0-2|MIT AND BSD-2-Clause"),
@@ -222,12 +259,17 @@ PACKAGES: tuple[Package, ...] = (
           "ruby-i18n=1.10.0-2|MIT; ruby-tzinfo=2.0.5-1|MIT; ruby-concurrent=1.1.6+dfsg-5|MIT"),
     *_deb("ruby", HELD, "ruby-sequel=5.63.0-1|MIT; ruby-rack=2.2.22-0+deb12u2|MIT; ruby-sinatra=3.0.5-3+deb12u1|MIT;"
           "ruby-mustermann=3.0.0-2|MIT; ruby-kramdown=2.4.0-2|MIT"),
+    *_deb("ruby", FRESH, "ruby-net-ssh=1:7.0.1-1|MIT; ruby-liquid=5.4.0-3|MIT; ruby-addressable=2.8.1-1|Apache-2.0;"
+          "ruby-rspec-core=3.12.0c0e1m1s0-1|MIT; ruby-faraday=1.1.0-7|MIT; ruby-haml=6.1.1-1+b1|MIT;"
+          "ruby-rubocop-ast=1.24.0-2|MIT; ruby-mime-types=3.4.1-2|MIT"),
     # Lua
     *_deb("lua", BG, "lua-penlight=1.13.1-3|MIT; lua-busted=2.1.1-1|MIT; lua-luassert=1.9.0-1|MIT; lua-say=1.4.1-2|MIT;"
           "lua-ldoc=1.4.6-2|MIT; lua-lgi=0.9.2-3|MIT; lua-cliargs=3.0-2-5|MIT; lua-argparse=0.7.1-2|MIT;"
           "lua-inspect=3.1.1-2|MIT; lua-dkjson=2.6-2|MIT; lua-unit=3.4-2|BSD-2-Clause; vis=0.8-1|ISC"),
     *_deb("lua", TUNE, "luarocks=3.8.0+dfsg1-1|MIT; lua-http=0.4-1|MIT; awesome=4.3-7|GPL-2.0-or-later"),
     *_deb("lua", HELD, "prosody=0.12.3-1+deb12u1|MIT; neovim-runtime=0.7.2-7|Apache-2.0 AND Vim"),
+    *_deb("lua", FRESH, "lmod=8.6.19-1|MIT; luakit=1:2.3.3-1|GPL-3.0-or-later; lua-ljsyscall=0.12-1.1|MIT;"
+          "lua-moses=2.1.0-1|MIT; lua-json=1.3.4-2|MIT; lua-nvim=0.2.4-1-1|Apache-2.0"),
 )
 
 
@@ -257,8 +299,8 @@ def _unpacked(pkg: Package) -> Path:
         return base / "npm" / spec.replace("/", "+")
     if kind == "pypi-sdist":
         return base / "pypi" / spec.replace("==", "-")
-    if kind == "jdk":
-        return base / "jdk17"
+    if kind in SOURCE_ZIPS:
+        return base / SOURCE_ZIPS[kind][1]
     if kind == "local":
         return Path()
     raise ValueError(f"{pkg.name}: unknown source kind {kind!r}")
@@ -273,7 +315,7 @@ def root(pkg: Package) -> Path:
         if spec.startswith("purelib/"):
             return Path(sysconfig.get_paths()["purelib"]) / spec.removeprefix("purelib/")
         return Path(spec)
-    if kind == "jdk":
+    if kind in SOURCE_ZIPS:
         return _unpacked(pkg) / spec
     return _unpacked(pkg) / inner.lstrip("/")
 
@@ -323,8 +365,8 @@ def _fetch(pkg: Package, dest: Path) -> None:
                     tar.extractall(tmp / "x", filter="data")
             (top,) = (tmp / "x").iterdir()
             shutil.move(top, staging)
-        elif kind == "jdk":
-            _fetch_deb(pkg, JDK_SOURCE, tmp / "deb", tmp)
+        elif kind in SOURCE_ZIPS:
+            _fetch_deb(pkg, SOURCE_ZIPS[kind][0], tmp / "deb", tmp)
             src = next((tmp / "deb").rglob("src.zip"))
             with zipfile.ZipFile(src) as z:
                 z.extractall(staging, [n for n in z.namelist() if n.endswith(".java")])

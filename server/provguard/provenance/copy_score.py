@@ -53,11 +53,23 @@ RENAMED_COVERAGE = 0.6
 """A region holding this share of the edit's structural fingerprints is a copy when RENAMED_NAMES of its names
 agree: renaming changes the local names, not the calls, fields, types and messages."""
 RENAMED_NAMES = 0.25
+KEPT_NAME_COVERAGE = 0.8
+"""A region holding this share of the edit's structural fingerprints, and at least SAME_CODE_PRINTS of them, is a copy
+when any of its names is the edit's (see KEPT_NAME_LINES): unrelated code held at most 67% of an edit's on tune (8 of
+12), and none of its names."""
 WHOLE_SHAPE_PRINTS = 4
 """A region holding every one of the edit's structural fingerprints, at least this many, on MIN_LINES lines, is a
 copy when WHOLE_SHAPE_NAMES of its names agree: a short function, renamed, whose shape is mostly common keeps only
 a few fingerprints, but all of them, and its calls, fields and types."""
 WHOLE_SHAPE_NAMES = 0.3
+KEPT_NAME_LINES = 3
+"""On this many lines or more, a region holding every one of the edit's structural fingerprints (at least
+WHOLE_SHAPE_PRINTS) is a copy when any of its names is the edit's: the names that count are rare in code at large
+(`background.Table.has_name` leaves the common ones out), and a renamed short function keeps only its calls,
+fields and types, one or two of them, among as many new local names (`acc0(key1)` calling
+`AccessController.doPrivileged`: one name in five). On the tune split the unrelated regions holding the whole shape
+of an edit of four or more structural fingerprints (TypeScript boilerplate, 5 of 5 on 3 lines) held none of its
+names."""
 FEW_SHAPE_PRINTS = 3
 """With fewer fingerprints (at least this many), or all on one line (a long signature over a body of common
 code), the whole shape needs FEW_SHAPE_NAMES of the region's names: a function of the same shape and signature
@@ -185,7 +197,8 @@ def accepted(score: CopyScore) -> bool:
     if not eligible(score.total + score.total_lexical) or not plausible(score.shared + score.shared_lexical,
                                                                          score.print_lines, whole):
         return False
-    if whole and score.names >= _whole_shape_names(score):
+    if whole and (score.names >= _whole_shape_names(score) or (
+            score.names > 0 and score.print_lines >= KEPT_NAME_LINES and score.shared >= WHOLE_SHAPE_PRINTS)):
         return True
     if score.print_lines < MIN_LINES:
         return False
@@ -231,6 +244,8 @@ def _same_structure(score: CopyScore) -> bool:
     if coverage >= SAME_CODE_COVERAGE and score.shared >= SAME_CODE_PRINTS:
         return True
     if coverage >= RENAMED_COVERAGE and score.names >= RENAMED_NAMES:
+        return True
+    if coverage >= KEPT_NAME_COVERAGE and score.shared >= SAME_CODE_PRINTS and score.names > 0:
         return True
     return coverage >= MIN_COVERAGE and score.lexical >= LEXICAL
 
