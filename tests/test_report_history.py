@@ -157,3 +157,30 @@ def test_each_project_of_a_past_tree_reads_its_own_ledger(tmp_path: Path, monkey
     assert ai_lines(data) == recorded  # today: each file by its own project's ledger
     assert [w["ai_lines"] for w in data["history"]] == [recorded] * 3
     assert [w["lines"] for w in data["history"]][-1] == data["lines"]["total"]
+
+
+@pytest.mark.parametrize("planted", [
+    "CREATE TABLE evil (x)",
+    "CREATE TRIGGER spy AFTER INSERT ON results BEGIN SELECT 1; END",
+])
+def test_a_kept_file_holding_anything_but_the_cache_table_is_neither_read_nor_merged_into(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], planted: str) -> None:
+    """A repository can ship its own .provguard/cache/history.sqlite3: only the check cache's own table is
+    trusted as a cache, and no SQL from the file is run."""
+    import sqlite3
+
+    since = a_history(tmp_path, monkeypatch)
+    first, _ = run_in_process(tmp_path, monkeypatch, capsys, "--since", since, ".")
+    kept_file = tmp_path / ".provguard" / "cache" / "history.sqlite3"
+    kept = sqlite3.connect(kept_file)
+    with kept:
+        kept.execute(planted)
+    kept.close()
+    schema_before = sqlite3.connect(kept_file).execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+    again, judged = run_in_process(tmp_path, monkeypatch, capsys, "--since", since, ".")
+
+    assert judged["src/changing.py"] == 2 and judged["src/app.py"] == 1  # nothing read from it
+    assert again["history"] == first["history"]
+    after = sqlite3.connect(kept_file).execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+    assert after == schema_before  # and nothing merged into it

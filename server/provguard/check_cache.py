@@ -262,9 +262,9 @@ class CheckCache:
             conn.execute("PRAGMA synchronous = OFF")  # a cache: an entry lost in a crash is a miss (per connection)
             if create:
                 conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(_TABLE)
+                conn.execute(TABLE_SQL)
             schema = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
-            if schema and schema != [("table", "results", _TABLE.replace(" IF NOT EXISTS", ""))]:
+            if schema and schema != [("table", "results", TABLE_SQL.replace(" IF NOT EXISTS", ""))]:
                 conn.close()
                 self._broken = True
                 return None
@@ -275,8 +275,9 @@ class CheckCache:
         return conn
 
 
-_TABLE = ("CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, value BLOB NOT NULL, mac BLOB NOT NULL, "
-          "used INTEGER NOT NULL) WITHOUT ROWID")
+TABLE_SQL = ("CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, value BLOB NOT NULL, mac BLOB NOT NULL, "
+             "used INTEGER NOT NULL) WITHOUT ROWID")
+"""The cache's one table; a file holding anything else is not this cache (and is neither read nor written)."""
 
 
 def _own_place(root: Path, file: Path) -> bool:

@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING
 
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK, Policy, PolicyLoad
-from provguard.policy.project import load_project_policy
 from provguard.project_markers import nearest_project
-from provguard.settings import Settings
 
 if TYPE_CHECKING:
     from provguard.ledger.store import Ledger
@@ -44,6 +42,9 @@ def project_policy(start: Path, packs: tuple[str, ...] | list[str] | None, overr
                    pack_base: Path | None = None) -> PolicyLoad:
     """Flags override the project's configuration file (found from `start` upwards), which overrides the
     defaults: the same precedence as editor settings."""
+    from provguard.policy.project import load_project_policy  # not needed by a check the policy cache answers
+    from provguard.settings import Settings  # cattrs: not needed either
+
     settings = Settings(packs=tuple(packs or (DEFAULT_PACK,)), severity=dict(overrides))
     explicit = frozenset(name for name, given in (("packs", packs), ("severity", overrides)) if given)
     return load_project_policy(start, settings, explicit=explicit, editor_base=pack_base or Path.cwd())

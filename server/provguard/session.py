@@ -10,9 +10,8 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
 from provguard.analysis import Analysis, analyze
@@ -24,18 +23,18 @@ from provguard.languages import detect
 from provguard.ledger.model import Declaration
 from provguard.ledger.spans import restore, stored_spans, track_restored
 from provguard.ledger.store import Ledger, LedgerError
+from provguard.open_document import OpenDocument
 from provguard.policy.policy import Policy
 from provguard.projects import Roots
 from provguard.provenance import matching
 from provguard.provenance.capture import LiveCapture
 from provguard.provenance.changes import BulkThreshold
-from provguard.provenance.fingerprints import LineTokens
-from provguard.provenance.git import GitHistory, History
+from provguard.provenance.git import GitHistory
 from provguard.provenance.origin import Origin, Span
-from provguard.provenance.tracking import SpanRecord, SpanTracker
+from provguard.provenance.tracking import SpanTracker
 from provguard.settings import Settings
 
-__all__ = ["EditorProject", "HistoryApplied", "HistoryJob", "OpenDocument", "PolicyUpdate", "Session"]
+__all__ = ["EditorProject", "OpenDocument", "PolicyUpdate", "Session"]
 
 log = logging.getLogger(__name__)
 
@@ -44,49 +43,6 @@ MAX_TREES = 16
 MAX_TREE_LINES = 20_000
 """And at most this many lines in those trees together (a tree is about 1 MB per 1,000 lines); the document
 analysed last keeps its tree whatever its size."""
-
-
-@dataclass
-class OpenDocument:
-    uri: str
-    document: Document
-    relative_path: str
-    capture: LiveCapture
-    project: EditorProject
-    """The project it is judged in: its root, its workspace folder's settings, its packs and ledger."""
-    ledger_error: str | None = None
-    """Set when the ledger could not be read for this file: then nothing is written over its records."""
-    tokens: LineTokens = field(default_factory=LineTokens, repr=False)
-    """The text's normalised tokens line by line, for fingerprints; edits mark lines to read again."""
-    regions: list[matching.Region] = field(default_factory=list)
-    """Lines recorded agent edits account for, as of the last lookup, moved along with edits since."""
-    regions_generation: int = 0
-    """Bumped whenever diagnostics changed without a new version: a lookup changed `regions`, or the document's
-    project (its policy) changed."""
-    _analysis: Analysis | None = field(default=None, repr=False)
-    _analysis_version: int | None = field(default=None, repr=False)
-
-    def invalidate(self) -> None:
-        """Spans changed without a new version (a hint, a declaration): analyse again."""
-        self._analysis = None
-
-
-class HistoryApplied(StrEnum):
-    STALE = "stale"
-    """The document changed while git ran: read again."""
-    UNCHANGED = "unchanged"
-    CHANGED = "changed"
-
-
-@dataclass(frozen=True)
-class HistoryJob:
-    """Git history to read for one version of a document (in a worker thread: blame may take a while)."""
-
-    uri: str
-    path: Path
-    shown_as: str
-    source: bytes
-    version: int | None
 
 
 class Session:
@@ -368,34 +324,6 @@ class Session:
             opened._analysis_version = version
             self._keep_tree(opened)
         return opened._analysis
-
-    def history_job(self, uri: str) -> HistoryJob | None:
-        """What to blame for a document as it is now; None when git is off or the document is not open."""
-        opened = self.get(uri)
-        if opened is None or not opened.project.settings.git:
-            return None
-        doc = opened.document
-        return HistoryJob(uri, Path(doc.path), opened.relative_path, doc.source, doc.version)
-
-    def read_history(self, job: HistoryJob) -> History:
-        """Blocking (runs git); safe in a worker thread."""
-        return self.git.spans(job.path, job.source, job.shown_as)
-
-    def apply_history(self, job: HistoryJob, history: History) -> HistoryApplied:
-        """Puts a document's git spans in place, unless it changed since `job` (then its lines moved)."""
-        opened = self.get(job.uri)
-        if opened is None or not opened.project.settings.git:
-            return HistoryApplied.UNCHANGED
-        if opened.document.version != job.version or opened.document.source != job.source:
-            return HistoryApplied.STALE
-        had = bool(opened.capture.history.intervals)
-        tracker = SpanTracker()
-        tracker.add_many([(SpanRecord(s.origin, s.end - s.start), s.start, s.end, None) for s in history.spans])
-        opened.capture.history = tracker
-        if not had and not history.spans:
-            return HistoryApplied.UNCHANGED
-        opened.invalidate()
-        return HistoryApplied.CHANGED
 
     def _keep_tree(self, opened: OpenDocument) -> None:
         """Only the most recently analysed documents keep their trees; the others parse again on demand."""

@@ -8,9 +8,10 @@ import logging
 
 from lsprotocol import types
 
+from provguard import document_history
+from provguard.document_history import HistoryApplied, HistoryJob
 from provguard.lsp import diagnostics, progress
 from provguard.lsp.server import ProvguardServer
-from provguard.session import HistoryApplied, HistoryJob
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ _running: set[asyncio.Task[None]] = set()
 
 
 def schedule(ls: ProvguardServer, uri: str) -> None:
-    job = ls.session.history_job(uri)
+    job = document_history.job(ls.session.get(uri))
     if job is None:
         return
     task = asyncio.get_running_loop().create_task(_load(ls, job))
@@ -33,7 +34,7 @@ def schedule(ls: ProvguardServer, uri: str) -> None:
 
 async def load(ls: ProvguardServer, uri: str) -> None:
     """Reads and applies one document's history now (the backlog's job after didOpen)."""
-    job = ls.session.history_job(uri)
+    job = document_history.job(ls.session.get(uri))
     if job is not None:
         await _load(ls, job)
 
@@ -47,19 +48,19 @@ async def _load(ls: ProvguardServer, job: HistoryJob) -> None:
     for _ in range(ATTEMPTS):
         try:
             async with progress.reported(ls, f"provguard: reading git history of {job.shown_as}"):
-                history = await asyncio.to_thread(ls.session.read_history, job)
+                history = await asyncio.to_thread(document_history.read, ls.session.git, job)
         except Exception:  # a bug here must not take the server down with it
             log.exception("reading git history of %s failed", job.shown_as)
             return
         if history.problem is not None:
             log.warning("%s", history.problem)
             ls.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=str(history.problem)))
-        applied = ls.session.apply_history(job, history)
+        applied = document_history.apply(ls.session.get(job.uri), job, history)
         if applied is HistoryApplied.CHANGED:
             diagnostics.refresh(ls, job.uri)
         if applied is not HistoryApplied.STALE:
             return
-        next_job = ls.session.history_job(job.uri)
+        next_job = document_history.job(ls.session.get(job.uri))
         if next_job is None:
             return
         job = next_job

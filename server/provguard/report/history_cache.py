@@ -10,8 +10,8 @@ file's bytes and path are in every entry's key already). A run copies that file 
 before the project's first week is checked and merges what the weeks added back after each week: one SQLite
 transaction each, so concurrent reports over the same project add to one another and lose nothing but time.
 The entries are copied as they are, signed: `check` believes only entries signed with the user's secret, so a
-file planted in a repository is a miss, never a verdict. Its schema is the check cache's own, copied from the
-cache `check` made, never written here.
+file planted in a repository is a miss, never a verdict. A file whose schema is not the check cache's own is
+neither read nor written, and the table is made from the check cache's statement, never from SQL in a file.
 
 The same clone setup gives each past project its ledger of today: `check` reads a project's default ledger at
 its root, and in the clone there is none, so the clone's project gets a link to the project's ledger of today
@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provguard.check_cache import CACHE_FILE, CACHE_FOLDER, STALE_SECONDS, context_key
+from provguard.check_cache import CACHE_FILE, CACHE_FOLDER, STALE_SECONDS, TABLE_SQL, context_key
 from provguard.ledger.location import LEDGER_DIR, LEDGER_FILE, ledger_source
 from provguard.private_files import create_private, make_private_folder
 from provguard.projects import Roots
@@ -156,9 +156,10 @@ class HistoryCache:
 
 
 def _copy(source: Path | None, target: Path | None, seed: bool = False, since: int = 0) -> bool:
-    """The entries of the cache `source` used at `since` or later, added to `target` in one transaction; the
-    table is made in `target` from `source`'s own schema when it has none. Seeding (`seed`) makes the clone's
-    file before `check` does. A cache that cannot be read or written is left as it is (False)."""
+    """The entries of the cache `source` used at `since` or later, added to `target` in one transaction; both
+    must hold the check cache's one table and nothing else (the table is made in an empty `target`). Seeding
+    (`seed`) makes the clone's file before `check` does. A cache that cannot be read or written is left as it is
+    (False)."""
     if source is None or target is None or not source.is_file():
         return source is None or not source.is_file()  # nothing to copy is not a failure
     if seed:
@@ -176,14 +177,14 @@ def _copy(source: Path | None, target: Path | None, seed: bool = False, since: i
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("ATTACH DATABASE ? AS source", (str(source),))
         conn.execute("BEGIN IMMEDIATE")  # one writer at a time: concurrent runs merge one after the other
-        made = conn.execute("SELECT sql FROM source.sqlite_master WHERE type = 'table' AND name = 'results'")
-        schema = made.fetchone()
+        expected = [("table", "results", TABLE_SQL.replace(" IF NOT EXISTS", ""))]
+        source_schema = conn.execute("SELECT type, name, sql FROM source.sqlite_master").fetchall()
         have = conn.execute("SELECT type, name, sql FROM main.sqlite_master").fetchall()
-        if schema is None or (have and have != [("table", "results", schema[0])]):
+        if source_schema != expected or (have and have != expected):
             conn.execute("ROLLBACK")  # not the check cache's table on one side: nothing to copy, nothing touched
             return False
         if not have:
-            conn.execute(schema[0])
+            conn.execute(TABLE_SQL)  # ours, never SQL read from a file a repository may have shipped
         conn.execute("INSERT OR REPLACE INTO main.results SELECT key, value, mac, used FROM source.results "
                      "WHERE used >= ?", (since,))
         if not seed:
