@@ -274,11 +274,12 @@ def _meet(root: Path, met: Projects, setup: CheckSetup, load_policy: Callable[[P
     ledger = project.ledger()
     if isinstance(ledger, str):
         raise ProjectError(ledger)
-    return _context(root, policy, ledger, setup) if cached else ""
+    return cache_context(root, policy, ledger, setup) if cached else ""
 
 
-def _context(root: Path, policy: Policy, ledger: Ledger | None, setup: CheckSetup) -> str:
-    """The digest a cached result of this project must match; empty (no cache) when a part cannot be known."""
+def cache_context(root: Path, policy: Policy, ledger: Ledger | None, setup: CheckSetup) -> str:
+    """The digest a cached result of this project must match (check, and report --since for the weeks it keeps);
+    empty (no cache) when a part cannot be known."""
     settings = check_cache.describe({"packs": setup.packs, "severity": dict(setup.overrides),
                                      "overrides": dict(policy.severity_overrides), "git": setup.git,
                                      "ids": [(p.id, p.version, p.source) for p in policy.packs]})

@@ -132,7 +132,7 @@ def _measure_then(args: argparse.Namespace, run: CheckRun, setup: CheckSetup) ->
 def _history_context(root: Path, policy: Policy, setup: CheckSetup) -> str:
     """Today's project's cache context as `check` keys it (packs, settings, ledger and its generation; without
     HEAD), for the entries its past trees keep; empty when it cannot be cached, as for `check`."""
-    from provguard.check import _context
+    from provguard.check import cache_context
     from provguard.ledger.location import read_ledger
     from provguard.project_markers import nearest_project
 
@@ -142,7 +142,7 @@ def _history_context(root: Path, policy: Policy, setup: CheckSetup) -> str:
     if isinstance(ledger, str):
         return ""
     try:
-        return _context(root, policy, ledger, setup)
+        return cache_context(root, policy, ledger, setup)
     finally:
         if ledger is not None:
             ledger.close()
