@@ -16,17 +16,8 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from lsp_support import SERVER, capabilities, open_file, pulled, record_registrations
+from test_project_selection import TEAM_PACK
 
-TEAM_PACK = """\
-pack: team
-version: 1.0.0
-rules:
-  - id: no-codex
-    severity: error
-    message: "no {tool} in this project"
-    origins:
-      - tool: codex
-"""
 MARKED = "# provguard: kind=ai-agent tool=codex vendor=openai\ndef marked():\n    pass\n"
 """Codex output nobody reviewed: the default pack says `ai-output-unreviewed`, the team pack `no-codex`."""
 

@@ -290,40 +290,6 @@ def test_since_with_git_history_gives_each_week_what_an_uncached_report_of_its_c
             then["lines"]["total"], ai_lines(then), then["findings"]), week["start"]
 
 
-def test_since_judges_a_file_once_while_it_and_its_history_stay_the_same(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """In this process (one job), with the analysis of each file counted: over five weeks, a file committed once
-    is judged once, and a file changed in two weeks is judged once per version."""
-    from provguard import check_file, cli
-
-    today = datetime.now(UTC).date()
-    since = today - timedelta(days=28)
-    repo = Repo(tmp_path)
-    commit_on = dated_commits(repo, since, monkeypatch)
-    commit_on(-3, {"provguard.toml": "", "src/mine.py": HUMAN, "src/app.py": APP, "src/changing.py": "a = 1\n"},
-              "start")
-    commit_on(8, {"src/changing.py": "a = 2\n"}, "change")
-    commit_on(15, {"README.md": "# demo\n"}, "readme")
-    judged: Counter[str] = Counter()
-    real = check_file.analyze_file
-
-    def counted(doc: Any, rule_path: str, *args: Any, **kwargs: Any) -> Any:
-        if "provguard-history-" in str(args[3]):  # a past tree's file, not today's
-            judged[rule_path] += 1
-        return real(doc, rule_path, *args, **kwargs)
-
-    monkeypatch.setattr(check_file, "analyze_file", counted)
-    monkeypatch.setenv("PROVGUARD_CACHE_SECRET", "report tests")
-    monkeypatch.chdir(tmp_path)
-    status = cli.dispatch(["report", "--format", "json", "-q", "-j", "1", "--since", since.isoformat(), "."])
-    out = capsys.readouterr()
-    assert status == 0, out.err
-    assert len(json.loads(out.out)["history"]) == 5
-    assert judged["src/mine.py"] == judged["src/app.py"] == 1, judged
-    assert judged["src/changing.py"] == 2
-    assert judged["README.md"] == 1
-
-
 def test_since_judges_each_project_by_its_own_packs_and_todays_excludes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two projects in one repository, each with its own pack; the excludes of today's configuration (added after

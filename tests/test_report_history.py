@@ -57,6 +57,26 @@ def a_history(root: Path, monkeypatch: pytest.MonkeyPatch, days: int = 21) -> st
     return since.isoformat()
 
 
+def test_since_judges_a_file_once_while_it_and_its_history_stay_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Over five weeks, a file committed once is judged once, and a file changed in two weeks once per version."""
+    since = datetime.now(UTC).date() - timedelta(days=28)
+    commit_on = dated_commits(Repo(tmp_path), since, monkeypatch)
+    commit_on(-3, {"provguard.toml": "", "src/mine.py": HUMAN, "src/app.py": APP, "src/changing.py": "a = 1\n"},
+              "start")
+    commit_on(8, {"src/changing.py": "a = 2\n"}, "change")
+    commit_on(15, {"README.md": "# demo\n"}, "readme")
+    for name in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
+        monkeypatch.delenv(name)
+
+    report, judged = run_in_process(tmp_path, monkeypatch, capsys, "--since", since.isoformat(), ".")
+
+    assert len(report["history"]) == 5
+    assert judged["src/mine.py"] == judged["src/app.py"] == 1, judged
+    assert judged["src/changing.py"] == 2
+    assert judged["README.md"] == 1
+
+
 def test_a_second_report_judges_no_file_of_any_week_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     since = a_history(tmp_path, monkeypatch)
