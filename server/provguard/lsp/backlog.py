@@ -45,6 +45,12 @@ class Backlog:
         """A message came in: queued work waits another QUIET seconds."""
         self._last_message = asyncio.get_running_loop().time()
 
+    async def quiet(self) -> None:
+        """Returns once the client has sent nothing that asks for diagnostics for QUIET seconds."""
+        loop = asyncio.get_running_loop()
+        while (wait := self._last_message + QUIET - loop.time()) > 0:
+            await asyncio.sleep(wait)
+
     def add(self, ls: ProvguardServer, uri: str, *jobs: Job) -> None:
         for job in jobs:
             self._queue[(uri, job)] = None

@@ -19,12 +19,17 @@ from provguard.ledger.store import Ledger, LedgerError
 from provguard.lsp import diagnostics, progress
 from provguard.lsp.backlog import Job
 from provguard.lsp.server import ProvguardServer
-from provguard.provenance.transcripts.importer import AGENTS as TRANSCRIPT_AGENTS
-from provguard.provenance.transcripts.importer import import_agent
 
 AGENT_TRACE = "agent-trace"
 """The project's own Agent Trace file (.agent-trace/traces.jsonl), appended to by tools such as Cursor."""
-AGENTS = (*TRANSCRIPT_AGENTS, AGENT_TRACE)
+
+
+def known_agents() -> tuple[str, ...]:
+    """The agents `importAgents` may name. The transcript readers are imported only when a setting names an
+    agent (none does by default): they are ~25 ms of a cold start."""
+    from provguard.provenance.transcripts.importer import AGENTS as TRANSCRIPT_AGENTS
+
+    return (*TRANSCRIPT_AGENTS, AGENT_TRACE)
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +51,11 @@ def configure(ls: ProvguardServer) -> None:
     Agent sessions are imported into the outermost workspace folder's project."""
     project = ls.session.primary
     settings = project.settings
-    unknown = [a for a in settings.import_agents if a not in AGENTS]
+    known = known_agents() if settings.import_agents else ()
+    unknown = [a for a in settings.import_agents if a not in known]
     if unknown:
-        ls.notify_user(f"importAgents: unknown agent {unknown[0]!r} ignored; known: {', '.join(AGENTS)}")
-    agents = tuple(a for a in settings.import_agents if a in AGENTS)
+        ls.notify_user(f"importAgents: unknown agent {unknown[0]!r} ignored; known: {', '.join(known)}")
+    agents = tuple(a for a in settings.import_agents if a in known)
     plan = Plan(agents, settings.import_interval_seconds, project.root, project.ledger)
     current = _running.get(ls)
     if current is not None:
@@ -92,6 +98,8 @@ def import_once(plan: Plan) -> int:
             new += _import_traces(plan)
             continue
         try:
+            from provguard.provenance.transcripts.importer import import_agent
+
             report = import_agent(plan.ledger, agent, plan.root)
         except LedgerError as exc:  # the ledger was closed or replaced meanwhile: the next round uses the new one
             log.warning("%s transcripts not imported: %s", agent, exc)

@@ -7,7 +7,7 @@ import gc
 import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+GARBAGE_DELAY = 2.0
+"""Seconds after the server starts reading before the garbage of an in-process start is collected."""
+
 
 class ProvguardServer(LanguageServer):
     def __init__(self) -> None:
@@ -35,6 +38,8 @@ class ProvguardServer(LanguageServer):
         self.session = Session([])
         self.pull_diagnostics = False
         self.backlog = Backlog()
+        self.startup_garbage = False
+        """Objects freed while starting were frozen with the rest, uncollected: start_io collects them later."""
 
     def custom_feature(self, method: str, params: type, *, request: bool) -> Callable[[F], F]:
         """Registers a provguard method outside LSP; its params are checked against `params` (an attrs class)
@@ -50,13 +55,31 @@ class ProvguardServer(LanguageServer):
         reader = FrameReader(stdin or sys.stdin.buffer)
         handle = cast(ProvguardProtocol, self.protocol).handle_body
         try:
-            asyncio.run(serve(reader, handle, self.thread_pool, stop))
+            asyncio.run(self._serve(serve(reader, handle, self.thread_pool, stop)))
         except BrokenPipeError:
             log.error("the client's end of the connection is closed; stopping")
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
             self.shutdown()  # type: ignore[no-untyped-call]
+
+    async def _serve(self, serving: Coroutine[Any, Any, None]) -> None:
+        collecting = asyncio.create_task(self._collect_startup_garbage()) if self.startup_garbage else None
+        try:
+            await serving
+        finally:
+            if collecting is not None:
+                collecting.cancel()
+
+    async def _collect_startup_garbage(self) -> None:
+        """The full collection an in-process start skipped (~40-70 ms), once the first diagnostics are likely
+        out and the client is quiet; then everything alive is frozen again, as run_stdio did."""
+        await asyncio.sleep(GARBAGE_DELAY)
+        await self.backlog.quiet()
+        self.startup_garbage = False
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     @property
     def position_encoding(self) -> Encoding:
@@ -103,11 +126,16 @@ def build() -> ProvguardServer:
 def run_stdio() -> None:
     logging.basicConfig(level=logging.INFO, format="provguard %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
-    from provguard.lsp.warm import take
+    from provguard.lsp.warm import prepared, take
 
+    forked = prepared()
     server = take()  # built and warmed ahead by the daemon for a forked session, else built now
     # The protocol type tables and grammars live for the whole process: keep the collector from rescanning
     # them, which otherwise puts a full collection of ~20 ms into every fifteenth keystroke.
-    gc.collect()
+    if forked or gc.isenabled():
+        gc.collect()
+    else:  # started in-process with the collector off (commands/serve.py): its ~18,000 objects of garbage are
+        server.startup_garbage = True  # collected once the client is quiet, not before the first answer
     gc.freeze()
+    gc.enable()
     server.start_io()

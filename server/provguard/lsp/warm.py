@@ -29,9 +29,17 @@ SERVER_MESSAGES = (types.PublishDiagnosticsParams, types.LogMessageParams, types
 def prepare() -> None:
     """Builds the server the next `take` returns and meets the message classes a session will."""
     global _ready
+    from provguard.lsp.imports import known_agents
+
     server = build()
     _meet_classes(server)
+    known_agents()  # imported lazily in-process (few sessions need it); a forked child finds it imported
     _ready = server
+
+
+def prepared() -> bool:
+    """Whether `take` has a prepared server to give (this process is the daemon's forked child)."""
+    return _ready is not None
 
 
 def take() -> ProvguardServer:
