@@ -244,12 +244,12 @@ class CheckCache:
         if not create and not file.is_file():
             return None
         try:
-            if not _own_place(self.root, file):
+            if not own_place(self.root):
                 self._broken = True
                 return None
             if create:
                 make_private_folder(file.parent)
-                if not _own_place(self.root, file):  # made a link meanwhile
+                if not own_place(self.root):  # made a link meanwhile
                     self._broken = True
                     return None
                 ignore = file.parent / ".gitignore"
@@ -280,11 +280,11 @@ TABLE_SQL = ("CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, value BL
 """The cache's one table; a file holding anything else is not this cache (and is neither read nor written)."""
 
 
-def _own_place(root: Path, file: Path) -> bool:
-    """No step from the root to the cache file is a symbolic link or of the wrong kind (missing steps are made
-    later): a link committed in a repository must not send the cache's writes out of the project."""
+def own_place(root: Path, name: str = CACHE_FILE) -> bool:
+    """No step from the root to the cache folder's file `name` is a symbolic link or of the wrong kind (missing
+    steps are made later): a link committed in a repository must not send a cache's writes out of the project."""
     step = root
-    for part in (*Path(CACHE_FOLDER).parts, CACHE_FILE):
+    for part in (*Path(CACHE_FOLDER).parts, name):
         step = step / part
         try:
             mode = os.lstat(step).st_mode
@@ -292,7 +292,7 @@ def _own_place(root: Path, file: Path) -> bool:
             return True
         except OSError:
             return False
-        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if part == CACHE_FILE else stat.S_ISDIR(mode)):
+        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if part == name else stat.S_ISDIR(mode)):
             return False
     return True
 

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provguard.check_cache import CACHE_FILE, CACHE_FOLDER, STALE_SECONDS, TABLE_SQL, context_key
+from provguard.check_cache import CACHE_FILE, CACHE_FOLDER, STALE_SECONDS, TABLE_SQL, context_key, own_place
 from provguard.ledger.location import LEDGER_DIR, LEDGER_FILE, ledger_source
 from provguard.private_files import create_private, make_private_folder
 from provguard.projects import Roots
@@ -128,17 +127,8 @@ class HistoryCache:
     def _kept(today: Path, create: bool) -> Path | None:
         """Today's project's history cache file, None when it is absent (and not to be made) or not a place of
         this project's own (a link anywhere on the way: a repository must not send writes elsewhere)."""
-        step = today
-        for part in (*Path(CACHE_FOLDER).parts, HISTORY_FILE):
-            step = step / part
-            try:
-                mode = os.lstat(step).st_mode
-            except FileNotFoundError:
-                break
-            except OSError:
-                return None
-            if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if part == HISTORY_FILE else stat.S_ISDIR(mode)):
-                return None
+        if not own_place(today, HISTORY_FILE):
+            return None
         file = today / CACHE_FOLDER / HISTORY_FILE
         if file.is_file():
             return file
