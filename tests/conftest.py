@@ -32,3 +32,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty ledger on each backend: the contract tests run once per backend."""
     with make_store(request.param, tmp_path) as made:
         yield made
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project in a git work tree, as agents' hooks and the guard find one: `shop/` with a `.git` folder (no git
+    process, no commit) and a `tests/` folder, where the default pack's test-file rules look. A module that needs
+    more in it asks for this fixture from its own `project`."""
+    root = tmp_path / "shop"
+    (root / ".git").mkdir(parents=True)
+    (root / "tests").mkdir()
+    return root

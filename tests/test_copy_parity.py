@@ -16,7 +16,6 @@ import json
 import random
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,7 @@ from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.matching import index_spans
 from ray_support import start_ray
 from snippet_support import DISGUISED, SNIPPET
-from transcript_support import payload as hook_payload
+from transcript_support import record_claude_write
 
 RIVAL = "rival-ai-output-in-training-data"
 
@@ -327,15 +326,7 @@ class Surfaces:
 def record_edits(root: Path) -> None:
     """Claude Code's PostToolUse hook, once per Write the agent made."""
     for n, (path, text) in enumerate(RECORDED.items()):
-        data = json.loads(hook_payload("claude-code-write.json", root))
-        target = str(root / path)
-        data.update(tool_use_id=f"toolu_parity_{n}", tool_input={"file_path": target, "content": text},
-                    transcript_path=str(root / "no-transcript.jsonl"),
-                    tool_response={"type": "create", "filePath": target, "content": text, "structuredPatch": [],
-                                   "originalFile": None})
-        done = subprocess.run([sys.executable, "-m", "provguard", "hook", "claude-code"], input=json.dumps(data),
-                              capture_output=True, text=True, cwd=root, timeout=60, check=False)
-        assert (done.returncode, done.stdout) == (0, ""), done.stderr
+        record_claude_write(root, path, text, f"toolu_parity_{n}")
 
 
 MOVED = {"data/train/moved/intervals.py": "src/helpers/intervals.py"}

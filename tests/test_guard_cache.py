@@ -5,18 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from guard_support import allowed, decision, guard, payload
 
 TEAM = "pack: team\nextends: default\noverrides:\n  ai-output-in-test-task-file: {{agent-write: {}}}\n"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
 
 
 def touch_later(file: Path) -> None:

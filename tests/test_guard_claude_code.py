@@ -17,13 +17,6 @@ overrides:
 """
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
 def test_a_new_test_file_is_refused_with_the_rule_and_what_to_do_instead(project: Path) -> None:
     done = guard("claude-code", payload("claude-code-write-test-file.json", project))
 
@@ -35,7 +28,7 @@ def test_a_new_test_file_is_refused_with_the_rule_and_what_to_do_instead(project
         "suppression comment); tell the user that a person has to write this change to tests/test_discount.py, "
         "and go on with the rest of the task."))
     assert done.stderr == ""
-    assert not (project / "tests").exists()
+    assert not (project / "tests" / "test_discount.py").exists()
 
 
 def test_a_write_no_rule_refuses_gets_no_answer_at_all(project: Path) -> None:

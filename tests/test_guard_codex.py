@@ -15,9 +15,9 @@ TAX = "def vat(amount):\n    return amount * 0.2\n"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
+def project(project: Path) -> Path:
+    """The shared git project (conftest.py), with this module's files."""
+    root = project
     (root / "src").mkdir()
     (root / "src" / "tax.py").write_text(TAX, encoding="utf-8")
     return root
@@ -37,7 +37,6 @@ def test_a_patch_updating_source_is_let_through_without_a_word(project: Path) ->
 
 
 def test_a_patch_deleting_a_file_writes_nothing_to_judge(project: Path) -> None:
-    (project / "tests").mkdir()
     (project / "tests" / "test_old.py").write_text("def test_old():\n    pass\n", encoding="utf-8")
 
     assert allowed(guard("codex", payload("codex-patch-delete.json", project))) == ""

@@ -15,9 +15,9 @@ LOGO = Path("tests", "fixtures", "logo.png")
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
+def project(project: Path) -> Path:
+    """The shared git project (conftest.py), with this module's files."""
+    root = project
     (root / "src").mkdir()
     (root / "src" / "tax.py").write_text("def vat(amount):\n    return amount * 0.2\n", encoding="utf-8")
     (root / "training_data").mkdir()

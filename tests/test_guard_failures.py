@@ -13,13 +13,6 @@ from pack_support import load, only_error, pointed_at
 CLOSED = "pack: closed\nextends: default\nagent-write-on-error: deny\n"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
 def fail_closed(project: Path) -> None:
     (project / "closed.yaml").write_text(CLOSED, encoding="utf-8")
     (project / "provguard.toml").write_text('packs = ["closed.yaml"]\n', encoding="utf-8")

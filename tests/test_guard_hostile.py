@@ -28,9 +28,9 @@ HANG = TIMEOUT + SLACK
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
+def project(project: Path) -> Path:
+    """The shared git project (conftest.py), with this module's files."""
+    root = project
     (root / "data" / "train").mkdir(parents=True)
     return root
 

@@ -35,13 +35,6 @@ FAILURE_HOOK = {"claude-code": [("PostToolUseFailure", "Bash|PowerShell")], "cod
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
-@pytest.fixture
 def home(tmp_path: Path) -> Path:
     folder = tmp_path / "home"
     folder.mkdir()
@@ -216,10 +209,12 @@ def test_copilot_install_writes_its_own_file_that_both_the_cli_and_vscode_read(p
 
     file = project / ".github" / "hooks" / "provguard.json"
     assert done.stdout == (f"{file}: PreToolUse `provguard guard copilot` added\n"
-                           f"{file}: PostToolUse `provguard hook copilot` added\n")
+                           f"{file}: PostToolUse `provguard hook copilot` added\n"
+                           f"{file}: PostToolUseFailure `provguard hook copilot` added\n")
     assert json.loads(file.read_text(encoding="utf-8")) == {"version": 1, "hooks": {
         "PreToolUse": [copilot_entry("provguard guard copilot")],
-        "PostToolUse": [copilot_entry("provguard hook copilot")]}}
+        "PostToolUse": [copilot_entry("provguard hook copilot")],
+        "PostToolUseFailure": [copilot_entry("provguard hook copilot")]}}  # the CLI sends it for a failed call
 
     provguard("guard", "uninstall", "copilot", cwd=project, home=home)
 
@@ -235,6 +230,7 @@ def test_copilot_install_appends_its_hooks_after_the_other_tools_hooks_in_the_sa
 
     before["hooks"]["PreToolUse"].append(copilot_entry("provguard guard copilot"))
     before["hooks"]["PostToolUse"].append(copilot_entry("provguard hook copilot"))
+    before["hooks"].setdefault("PostToolUseFailure", []).append(copilot_entry("provguard hook copilot"))
     assert json.loads(file.read_text(encoding="utf-8")) == before
 
 

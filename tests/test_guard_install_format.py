@@ -27,13 +27,6 @@ STYLES: dict[str, dict[str, Any]] = {
     "compact": {}, "tight": {"separators": (",", ":")}}
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
 def guard(*args: str, project: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
     """`provguard guard install|uninstall ...` on the project's file; its output lines."""
     capsys.readouterr()

@@ -33,9 +33,9 @@ def notebook(root: Path, with_ids: bool = True) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
+def project(project: Path) -> Path:
+    """The shared git project (conftest.py), with this module's files."""
+    root = project
     (root / "datasets").mkdir()
     return root
 

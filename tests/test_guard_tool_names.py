@@ -40,9 +40,9 @@ NEW = 'EXAMPLES = ["vat(100) == 20"]'
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
+def project(project: Path) -> Path:
+    """The shared git project (conftest.py), with this module's files."""
+    root = project
     for folder in ("training_data", "src"):
         (root / folder).mkdir()
         (root / folder / "prompts.py").write_text(OLD + "\n", encoding="utf-8")

@@ -15,9 +15,9 @@ DATA = "training_data/prompts.py"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
+def project(project: Path) -> Path:
+    """The shared git project (conftest.py), with this module's files."""
+    root = project
     (root / "training_data").mkdir()
     (root / "src").mkdir()
     return root

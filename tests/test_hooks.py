@@ -21,13 +21,6 @@ def hook(agent: str, stdin: bytes, *args: str, cwd: Path | None = None) -> subpr
                           capture_output=True, text=True, cwd=cwd, timeout=60, check=False)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
 def ledger_of(project: Path) -> SqliteLedger:
     return SqliteLedger(project / ".provguard" / "ledger.sqlite3")
 

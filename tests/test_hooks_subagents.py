@@ -23,13 +23,6 @@ SUBAGENT = "a3f9c21"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
-@pytest.fixture
 def session(tmp_path: Path, project: Path) -> Path:
     """The session's transcript and its subagent's file, as Claude Code lays them out."""
     main = moved(SUBAGENT_FIXTURE, tmp_path / "claude" / SUBAGENT_FIXTURE.name, project)

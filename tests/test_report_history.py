@@ -16,7 +16,7 @@ import pytest
 
 from git_support import Repo
 from test_report_command import APP, HUMAN, ai_lines, dated_commits, run_cli
-from transcript_support import payload
+from transcript_support import record_claude_write
 
 WRITTEN = "def total(rows):\n    kept = [r for r in rows if r]\n    return sum(kept)\n\n\nCONSTANT = 41 + 1\n"
 """What an agent wrote (recorded by its hook, no marker in the file)."""
@@ -140,20 +140,6 @@ def test_concurrent_reports_keep_both_their_entries_and_agree(tmp_path: Path, mo
     assert third["history"] == json.loads(outputs[0][0])["history"]
 
 
-def record_write(project: Path, path: str, text: str) -> None:
-    """Claude Code's PostToolUse hook for a Write of `text` to `path`, recorded in `project`'s ledger."""
-    data = json.loads(payload("claude-code-write.json", project))
-    target = str(project / path)
-    data.update(tool_use_id=f"toolu_{path.replace('/', '_')}", tool_input={"file_path": target, "content": text},
-                transcript_path=str(project / "no-transcript.jsonl"),
-                tool_response={"type": "create", "filePath": target, "content": text, "structuredPatch": [],
-                               "originalFile": None})
-    done = subprocess.run([sys.executable, "-m", "provguard", "hook", "claude-code"], input=json.dumps(data),
-                          capture_output=True, text=True, cwd=project, timeout=60, check=False)
-    assert (done.returncode, done.stdout) == (0, ""), done.stderr
-    assert (project / ".provguard" / "ledger.sqlite3").is_file()
-
-
 def test_each_project_of_a_past_tree_reads_its_own_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A repository holding two projects, each with a ledger of its own that recorded an agent's file (no
     marker): every week counts both files' lines as AI lines, as today's report does."""
@@ -164,7 +150,8 @@ def test_each_project_of_a_past_tree_reads_its_own_ledger(tmp_path: Path, monkey
         (tmp_path / project).mkdir()
         (tmp_path / project / "provguard.toml").write_text("", encoding="utf-8")
         (tmp_path / project / "agent.py").write_text(WRITTEN.replace("41", project), encoding="utf-8")
-        record_write(tmp_path / project, "agent.py", WRITTEN.replace("41", project))
+        record_claude_write(tmp_path / project, "agent.py", WRITTEN.replace("41", project), "toolu_agent.py")
+        assert (tmp_path / project / ".provguard" / "ledger.sqlite3").is_file()
     commit_on(-3, {"first/provguard.toml": "", "second/provguard.toml": "",
                    "first/agent.py": WRITTEN.replace("41", "first"), "first/mine.py": HUMAN,
                    "second/agent.py": WRITTEN.replace("41", "second"), "second/mine.py": HUMAN}, "two projects")

@@ -34,8 +34,8 @@ def sent(name: str, root: Path, **changes: Any) -> dict[str, Any]:
 
 
 def before(post: dict[str, Any]) -> dict[str, Any]:
-    """The same call's pre-tool payload: the agent sends it without the tool's response."""
-    return {**{k: v for k, v in post.items() if k != "tool_response"}, "hook_event_name": "PreToolUse"}
+    """The same call's pre-tool payload: the agent sends it without the tool's response (or error)."""
+    return {**{k: v for k, v in post.items() if k not in ("tool_response", "error")}, "hook_event_name": "PreToolUse"}
 
 
 def hook(agent: str, data: dict[str, Any], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -124,6 +124,40 @@ def test_a_codex_patch_through_the_shell_that_applied_is_recorded_once_from_the_
 
     assert (done.stdout, done.stderr) == ("", "")
     assert [(e.path, e.source, e.lines) for e in edits(repo)] == [("src/cart.py", "hook", 1)]
+
+
+# -- Copilot CLI: PostToolUseFailure in place of PostToolUse -------------------------------------------------------
+
+def test_a_failed_copilot_command_that_wrote_into_training_data_is_recorded_and_reported(repo: Repo) -> None:
+    """The Copilot CLI (1.0.15 and later) sends PostToolUseFailure, not PostToolUse, after a failed call, with an
+    `error` in place of the result: what the command wrote before it failed is the agent's all the same."""
+    post = sent("copilot-bash-failure.json", repo.root)
+
+    done = run_call("copilot", repo, post, "mkdir -p data/train && printf 'ROWS = [4]\\n' > data/train/rows.py "
+                                           "&& false")
+
+    assert done.stderr == ""
+    assert [(e.path, e.tool, e.session_id, e.source, e.lines) for e in edits(repo)] == [
+        ("data/train/rows.py", "copilot", post["session_id"], "shell", 1)]
+    answer = json.loads(done.stdout)
+    assert answer["hookSpecificOutput"]["hookEventName"] == "PostToolUseFailure"
+    assert answer["reason"].startswith("provguard: your bash command wrote to data/train/rows.py")
+
+
+@pytest.mark.parametrize("shape", ["vscode", "camelCase"])
+def test_a_failed_copilot_file_tool_call_records_nothing_and_says_nothing(repo: Repo, shape: str) -> None:
+    """Copilot's hooks have no matcher: its failure hook sees every tool's failures; an edit that failed wrote
+    nothing. The CLI's camelCase payload names no event: its `error` and missing result tell it failed."""
+    arguments = {"path": str(repo.root / "src" / "cart.py"), "old_str": "return total", "new_str": "return 0"}
+    post = (sent("copilot-bash-failure.json", repo.root, tool_name="edit", tool_input=arguments,
+                 error="No match found") if shape == "vscode" else
+            {"sessionId": "5b0e7c2a", "timestamp": 1764580467512, "cwd": str(repo.root), "toolName": "edit",
+             "toolArgs": json.dumps(arguments), "error": "No match found"})
+
+    done = hook("copilot", post, repo.root)
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert edits(repo) == []
 
 
 # -- Claude Code's PowerShell tool --------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ append to them, or to have the hook find the project) copy them with that path r
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -59,3 +61,17 @@ def payload(name: str, root: Path, transcript: Path | None = None) -> bytes:
     if transcript is not None:
         data["transcript_path"] = str(transcript)
     return json.dumps(data).encode()
+
+
+def record_claude_write(project: Path, path: str, text: str, call_id: str) -> None:
+    """Claude Code's PostToolUse hook for a Write of `text` to `path` (relative to `project`), run in `project` as
+    the agent runs `provguard hook claude-code`: it must record the write with nothing to say."""
+    data = json.loads(payload("claude-code-write.json", project))
+    target = str(project / path)
+    data.update(tool_use_id=call_id, tool_input={"file_path": target, "content": text},
+                transcript_path=str(project / "no-transcript.jsonl"),
+                tool_response={"type": "create", "filePath": target, "content": text, "structuredPatch": [],
+                               "originalFile": None})
+    done = subprocess.run([sys.executable, "-m", "provguard", "hook", "claude-code"], input=json.dumps(data),
+                          capture_output=True, text=True, cwd=project, timeout=60, check=False)
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr

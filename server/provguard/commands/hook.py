@@ -22,7 +22,7 @@ HOOK_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("hook", help="record an agent's edit from its PostToolUse hook (stdin)",
                                    description="Record the edit an agent's PostToolUse hook reports on stdin "
-                                   "(for a shell tool also PreToolUse, and Claude Code's PostToolUseFailure). "
+                                   "(for a shell tool also PreToolUse, and PostToolUseFailure). "
                                    "Always exits 0; problems go to stderr.")
     add_arguments(parser)
     parser.set_defaults(run=run)
@@ -70,7 +70,7 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
     the agent reads on stdout (a report of a shell command's write the packs refuse; else nothing)."""
     from provguard.ledger.location import open_ledger
     from provguard.provenance.hooks import hook_edits, parse_payload, payload_cwd
-    from provguard.provenance.shell_hook import FAILURE_EVENTS, PRE_EVENTS, after, before, shell_call
+    from provguard.provenance.shell_hook import PRE_EVENTS, after, before, failed, shell_call
     from provguard.provenance.transcripts.paths import project_roots
 
     payload = parse_payload(data)
@@ -84,8 +84,10 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
         return before(project, shell, payload), ""
     if agent == "copilot" and payload.get("hook_event_name", payload.get("hookEventName")) in PRE_EVENTS:
         return None, ""  # its hooks have no matcher: a pre-tool hook added for the shell sees every call
+    if shell is None and failed(payload):
+        return None, ""  # a file tool that failed wrote nothing (Copilot's failure hook sees every tool's failures)
     roots = project_roots(project)
-    if shell is not None and payload.get("hook_event_name") in FAILURE_EVENTS:
+    if shell is not None and failed(payload):
         edits, notes, stdout = [], [], ""  # a failed call: only what the shell command changed is its edit
     else:
         found = hook_edits(agent, payload, roots)

@@ -1,8 +1,10 @@
 """Installing the guard into an agent's hooks file: the pre-tool-use guard and the post-tool-use recording
 hook (`provguard hook`), merged into what is there; for the agent's shell tool the recording hook runs before
-the call too (it snapshots the files git reports as changed, provenance/shell_writes.py), and for Claude Code
-after a failed one as well (PostToolUseFailure: a failing command may have written files). Copilot's hooks files
-have no matcher, so that pre-tool hook would run before every call: it is not installed for Copilot.
+the call too (it snapshots the files git reports as changed, provenance/shell_writes.py), and after a failed one
+(PostToolUseFailure: a failing command may have written files) for Claude Code and Copilot (its CLI 1.0.15+ sends
+it in place of PostToolUse; VS Code's reader of the file skips event names it does not know). Codex has no such
+event: it sends PostToolUse for a failed call. Copilot's hooks have no matcher, so the shell's pre-tool hook would
+run before every call: it is not installed for Copilot.
 
 - Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
   `{"hooks": {"<Event>": [{"matcher", "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
@@ -133,7 +135,8 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
         copilot_home = Path(os.environ["COPILOT_HOME"]) if os.environ.get("COPILOT_HOME") else home / ".copilot"
         return AgentHooks(agent, ".github/hooks/provguard.json", copilot_home / "hooks" / "provguard.json", (
             HookEntry("PreToolUse", guard, _copilot_hook(guard)),
-            HookEntry("PostToolUse", hook, _copilot_hook(hook))), {"version": 1})
+            HookEntry("PostToolUse", hook, _copilot_hook(hook)),
+            HookEntry("PostToolUseFailure", hook, _copilot_hook(hook))), {"version": 1})
     raise ValueError(f"no hooks file known for {agent}")
 
 

@@ -89,6 +89,60 @@ def git_pathspecs(pattern: str, base: str = "") -> tuple[str, ...] | None:
     return (f"{spec}/**",) if dir_only else (spec, f"{spec}/**")
 
 
+NOTHING, SOME, ALL = 0, 1, 2
+"""What a glob can match below a folder (glob_reach): nothing, some paths, or every path (it matches the folder)."""
+
+
+def glob_reach(pattern: str, folder: str) -> int:
+    """NOTHING, SOME or ALL: which paths below `folder` (relative to the project root, `/`-separated, "" for the
+    root) the glob can match, so that a walk of ignored folders skips those it cannot reach. Decided segment by
+    segment like the glob's expression (glob_to_regex), never narrower: a segment it cannot judge may match."""
+    segments = _segments(pattern)
+    states = _past_stars({0}, segments)
+    for name in (folder.split("/") if folder else ()):
+        states = _past_stars({j if j == len(segments) or segments[j] == "**" else j + 1 for j in states
+                              if j == len(segments) or segments[j] == "**" or _segment_matches(segments[j], name)},
+                             segments)
+        if not states:
+            return NOTHING
+    return ALL if len(segments) in states else SOME
+
+
+@lru_cache(maxsize=1024)
+def _segments(pattern: str) -> tuple[str, ...]:
+    """The glob's segments as its expression reads them: an unanchored glob starts with `**`."""
+    anchored = "/" in pattern.rstrip("/")
+    body = pattern
+    while body.startswith(("/", "./")):
+        body = body[1:] if body.startswith("/") else body[2:]
+    segments = tuple(_collapse_double_stars(body.rstrip("/")).split("/"))
+    return segments if anchored else ("**", *segments)
+
+
+def _past_stars(states: set[int], segments: tuple[str, ...]) -> set[int]:
+    """The states with each `**` also taken as matching no folder."""
+    found = set(states)
+    for j in sorted(states):
+        while j < len(segments) and segments[j] == "**":
+            j += 1
+            found.add(j)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _segment_regex(segment: str) -> LinearRegex | None:
+    try:
+        return compile_linear(glob_to_regex(segment))
+    except (GlobError, RegexError):
+        return None
+
+
+def _segment_matches(segment: str, name: str) -> bool:
+    """One glob segment (no `/`, not `**`) against one folder name; one that cannot be compiled may match."""
+    compiled = _segment_regex(segment)
+    return compiled is None or compiled.fullmatch(name)
+
+
 def _collapse_double_stars(body: str) -> str:
     """`a/**/**/b` as `a/**/b`: the same paths, and one `**` to match instead of many."""
     parts = body.split("/")

@@ -33,9 +33,21 @@ from provguard.provenance.transcripts.records import Call, Recorder, Write, agen
 
 PRE_EVENTS = ("PreToolUse", "preToolUse")
 POST_EVENTS = ("PostToolUse", "postToolUse")
-FAILURE_EVENTS = ("PostToolUseFailure",)
-"""Claude Code's post-tool event for a call that failed (`error`, `is_interrupt` in place of `tool_response`):
-a failing command may still have written files, so it is handled as the post-tool event."""
+FAILURE_EVENTS = ("PostToolUseFailure", "postToolUseFailure")
+"""The post-tool event for a call that failed, in place of the post-tool one: Claude Code's (`error`,
+`is_interrupt` in place of `tool_response`), and the Copilot CLI's (1.0.15 and later: `error` in place of the
+result; the VS Code compatible name gives `hook_event_name`, the camelCase one no event name at all). A failing
+command may still have written files, so it is handled as the post-tool event. Codex has no such event: it sends
+PostToolUse for a failed call too."""
+
+
+def failed(payload: dict[str, Any]) -> bool:
+    """The payload reports a failed call: its event says so, or (the Copilot CLI's camelCase payloads, which name
+    no event) it carries an `error` and no result."""
+    event = payload.get("hook_event_name", payload.get("hookEventName"))
+    if event is not None:
+        return event in FAILURE_EVENTS
+    return "error" in payload and not any(key in payload for key in ("toolResult", "tool_result", "tool_response"))
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,8 @@ def shell_call(agent: str, payload: dict[str, Any]) -> ShellCall | None:
     """The payload's call when it is a pre- or post-tool event of one of the agent's shell tools."""
     name = payload.get("tool_name", payload.get("toolName"))
     event = payload.get("hook_event_name", payload.get("hookEventName"))
-    if not agent_tools.shell(agent, name) or event not in (*PRE_EVENTS, *POST_EVENTS, *FAILURE_EVENTS):
+    if not agent_tools.shell(agent, name) or (event not in (*PRE_EVENTS, *POST_EVENTS, *FAILURE_EVENTS)
+                                              and not (event is None and failed(payload))):
         return None
     tool_input = payload.get("tool_input", payload.get("toolArgs"))
     session = (text(payload.get("session_id")) or text(payload.get("sessionId"))
@@ -152,9 +165,8 @@ def after(project: Path, call: ShellCall, payload: dict[str, Any], roots: tuple[
     if told:
         from provguard.guard.shell_report import report
 
-        event = text(payload.get("hook_event_name"))  # the Copilot CLI's own postToolUse: answered as PostToolUse
-        done.stdout, notes = report(call.agent, call.tool, told, model,
-                                    event if event in FAILURE_EVENTS else "PostToolUse")
+        done.stdout, notes = report(call.agent, call.tool, told, model,  # the Copilot CLI's camelCase events too
+                                    "PostToolUseFailure" if failed(payload) else "PostToolUse")
         done.notes += notes
     return done
 

@@ -32,14 +32,12 @@ import stat
 import subprocess
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from provguard.files import MAX_FILE_BYTES, read_limited
-
-if TYPE_CHECKING:
-    from provguard.policy.paths import GlobSet
+from provguard.provenance.shell_ignored import Protected as Protected  # where the snapshot format and callers name it
+from provguard.provenance.shell_ignored import listing
 
 MAX_FILES = 10_000
 MAX_IGNORED = 2_000
@@ -70,46 +68,6 @@ class Entry:
     @property
     def stamp(self) -> tuple[int, int, int]:
         return self.size, self.mtime_ns, self.inode
-
-
-@dataclass(frozen=True)
-class Protected:
-    """The paths the project's packs refuse to agents (each rule's include and exclude globs, relative to the
-    project root `root`): ignored files there are snapshotted too."""
-
-    root: str
-    globs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-
-    @cached_property
-    def _sets(self) -> tuple[GlobSet, ...]:
-        from provguard.policy.paths import GlobSet
-
-        return tuple(GlobSet(include, exclude) for include, exclude in self.globs)
-
-    def pathspecs(self, top: str) -> tuple[str, ...] | None:
-        """git pathspecs reaching at least every protected path (relative to git's `top`), so listing ignored
-        files walks only where they can be; None when some rule protects everything or a glob cannot be said."""
-        from provguard.policy.paths import git_pathspecs
-
-        base = os.path.relpath(self.root, top)
-        if base == ".." or base.startswith(".." + os.sep):
-            return None
-        specs: list[str] = []
-        for include, _exclude in self.globs:  # excludes only narrow: the listing is filtered by matches() after
-            if not include:
-                return None
-            for glob in include:
-                found = git_pathspecs(glob, "" if base == "." else base.replace(os.sep, "/"))
-                if found is None:
-                    return None
-                specs += found
-        return tuple(dict.fromkeys(specs))
-
-    def matches(self, path: str) -> bool:
-        relative = os.path.relpath(path, self.root)
-        if relative.startswith(".." + os.sep) or relative == "..":
-            return False
-        return any(globs.matches(relative) for globs in self._sets)
 
 
 @dataclass(frozen=True)
@@ -313,20 +271,26 @@ def _status(root: Path) -> tuple[str, dict[str, str | None]]:
 
 
 def _ignored(root: Path, top: str, protected: Protected | None, notes: list[str]) -> list[str]:
-    """The files git ignores below `root` that lie under the protected paths (relative to the top, sorted). A
-    failing listing leaves them out, with a note."""
+    """The files git ignores below `root` that lie under the protected paths (relative to the top, sorted;
+    shell_ignored.py says how they are found without walking every ignored tree). A failing listing leaves them
+    out, with a note."""
     if protected is None or not protected.globs:
         return []
     below = os.path.relpath(root, top).replace(os.sep, "/")
     below = "" if below == "." else below + "/"
     try:
-        listing = _git(root, "ls-files", "-z", "--full-name", "--others", "--ignored", "--exclude-standard", "--",
-                       *(protected.pathspecs(top) or (".",)), ":(exclude).provguard")
+        found, walked = listing(root, top, protected, _git)
     except NoGit as exc:
         notes.append(f"gitignored files under the paths agents may not write are not compared: {exc}")
         return []
-    return sorted(rel for rel in (os.fsdecode(item) for item in listing.split(b"\0") if item)
-                  if rel.startswith(below) and protected.matches(os.path.join(top, rel)))
+    notes += walked
+    base = protected.below_top(top)
+    if base is None:  # git's top is inside the project (a nested repository): paths through it
+        return sorted(rel for rel in dict.fromkeys(found)
+                      if rel.startswith(below) and protected.matches(os.path.join(top, rel)))
+    prefix = base + "/" if base else ""
+    return sorted(rel for rel in dict.fromkeys(found) if rel.startswith(below) and rel.startswith(prefix)
+                  and protected.matches_relative(rel[len(prefix):]))
 
 
 def _head_texts(top: str, paths: list[str]) -> dict[str, str | None]:
