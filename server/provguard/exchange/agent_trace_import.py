@@ -136,6 +136,7 @@ class RepositoryTexts:
         self._cache: dict[tuple[str | None, str], bytes | str] = {}
         self._later: dict[tuple[str, str], tuple[str, ...]] = {}
         self._known: dict[str, bool] = {}
+        self._split: dict[tuple[str | None, str], list[bytes] | str] = {}
 
     def later_commits(self, traced: str, revision: str) -> tuple[str, ...]:
         """The commits after `revision` on the way to HEAD that change the file, oldest first: where the lines a
@@ -182,6 +183,14 @@ class RepositoryTexts:
         except ValueError:
             return absolute.as_posix()
 
+    def lines(self, traced: str, revision: str | None) -> list[bytes] | str:
+        """The file's lines (as `read`), split once: a record may name thousands of ranges of one large file."""
+        key = (revision, posixpath.normpath(traced.replace("\\", "/")))
+        if key not in self._split:
+            data = self.read(traced, revision)
+            self._split[key] = data if isinstance(data, str) else _lines(data)
+        return self._split[key]
+
     def read(self, traced: str, revision: str | None) -> bytes | str:
         """The file's bytes, or why they cannot be had."""
         clean = posixpath.normpath(traced.replace("\\", "/"))
@@ -197,6 +206,15 @@ class RepositoryTexts:
                 return f"no git repository at {self.root} to read revision {revision}"
             if revision.startswith("-") or not revision.strip():
                 return f"not a revision: {revision!r}"
+            # The size first: a repository may commit gigabytes that compress to nothing, and git would pour
+            # them all into this process.
+            size = run_git(self.repository, ["cat-file", "-s", f"{revision}:{path}"])
+            if isinstance(size, GitFailure):
+                return f"cannot read {path} at {revision}: {size.reason}"
+            if not size.strip().isdigit():
+                return f"cannot read {path} at {revision}: git gave no size"
+            if int(size) > MAX_FILE_BYTES:
+                return too_large
             out = run_git(self.repository, ["cat-file", "blob", f"{revision}:{path}"])
             if isinstance(out, GitFailure):
                 return f"cannot read {path} at {revision}: {out.reason}"
@@ -314,11 +332,10 @@ class TraceParser:
             places += [*self.texts.later_commits(traced, revision), None]
         first_failure: str | None = None
         for place in places:
-            data = self.texts.read(traced, place)
-            if isinstance(data, str):
-                first_failure = first_failure or data
+            lines = self.texts.lines(traced, place)
+            if isinstance(lines, str):
+                first_failure = first_failure or lines
                 continue
-            lines = _lines(data)
             if line_range.end_line > len(lines):
                 first_failure = first_failure or (f"lines {line_range.start_line}-{line_range.end_line}, but "
                                                   f"{traced} has {len(lines)} lines"

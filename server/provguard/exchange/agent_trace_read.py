@@ -81,7 +81,7 @@ def read_record(data: dict[str, Any]) -> ReadRecord:
 
 def _file(item: object, where: str, problems: list[str]) -> TracedFile:
     data = _object(item, where)
-    path = _text(data, "path", where)
+    path = _name(data, "path", where)
     conversations: list[Conversation] = []
     for index, value in enumerate(_list(data, "conversations", where)):
         at = f"{where}.conversations[{index}]"
@@ -140,7 +140,7 @@ def _vcs(item: object) -> Vcs:
     kind = _text(data, "type", "vcs")
     if kind not in VCS_TYPES:
         raise _Invalid(f"vcs.type: {kind!r} is not one of {', '.join(VCS_TYPES)}")
-    return Vcs(kind, _text(data, "revision", "vcs"))
+    return Vcs(kind, _name(data, "revision", "vcs"))
 
 
 def _tool(item: object) -> Tool:
@@ -162,6 +162,14 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
         raise _Invalid(f"{name}: missing")
     if not isinstance(value, str) or not value:
         raise _Invalid(f"{name}: expected a non-empty string, found {_json_type(value)}")
+    return value
+
+
+def _name(data: dict[str, Any], key: str, where: str) -> str:
+    """A text that reaches the operating system (a path, a revision given to git), which rejects a NUL."""
+    value = _text(data, key, where)
+    if "\0" in value:
+        raise _Invalid(f"{where}.{key}: contains a NUL character")
     return value
 
 

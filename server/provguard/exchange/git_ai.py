@@ -191,16 +191,22 @@ def _field(commit: str, lines: list[str], divider: int, data: dict[str, object],
 def _attestations(commit: str, lines: list[str], problems: list[NoteProblem]) -> list[Attestation]:
     found: list[Attestation] = []
     path: str | None = None
+    unusable = False  # the path holds a NUL, which git and the file system reject: its lines are skipped
     for number, line in enumerate(lines, start=1):
         line = line.rstrip()
         if not line:
             continue
         if not line.startswith("  "):
             path = line[1:-1] if len(line) >= 2 and line[0] == line[-1] == '"' else line
+            unusable = "\0" in path
+            if unusable:
+                problems.append(NoteProblem(commit, number, "the file path contains a NUL character"))
             continue
         key, _, ranges_text = line[2:].partition(" ")
         if path is None:
             problems.append(NoteProblem(commit, number, "attestation before any file path"))
+            continue
+        if unusable:
             continue
         if _HUMAN_KEY.fullmatch(key):
             continue  # a known human's lines: not AI

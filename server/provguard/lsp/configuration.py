@@ -15,6 +15,7 @@ from lsprotocol import types
 
 from provguard.lsp import diagnostics, history, imports, workspace_diagnostics
 from provguard.lsp.server import ProvguardServer, roots_of
+from provguard.lsp.workspace_folders import local_folder
 from provguard.session import PolicyUpdate, Session
 from provguard.settings import Settings, SettingsResult, parse_settings
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 def register(server: ProvguardServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: ProvguardServer, params: types.InitializeParams) -> None:
-        ls.session = Session(roots_of(params))
+        ls.session = Session([root for root in map(local_folder, roots_of(params)) if root is not None])
         ls.session.on_notice = lambda notice: (
             ls.notify_user(notice) if isinstance(notice, str) else report(ls, notice))
         caps = params.capabilities.text_document
@@ -99,8 +100,9 @@ async def pull_folder_settings(ls: ProvguardServer, folders: list[Path]) -> bool
         log.info("no per-folder settings: %s", exc)
         return False
     changed = False
+    current = set(ls.session.roots)  # a set: a client may have thousands of folders
     for folder, raw in zip(folders, found or [], strict=False):
-        if folder not in ls.session.roots:  # removed while the client answered
+        if folder not in current:  # removed while the client answered
             continue
         parsed = parse_settings(raw) if raw is not None else None
         for problem in parsed.problems if parsed is not None else ():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 from lsprotocol import types
@@ -28,8 +29,8 @@ def register(server: ProvguardServer) -> None:
     def did_change_workspace_folders(ls: ProvguardServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
         removed = {p for p in map(_path, params.event.removed) if p is not None}
         added = [p for p in map(_path, params.event.added) if p is not None and p not in removed]
-        roots = [root for root in ls.session.roots if root not in removed]
-        ls.session.set_folders(roots + [p for p in added if p not in roots])
+        # dict.fromkeys: in order, each once, in time linear in the folders (a client may send thousands)
+        ls.session.set_folders(list(dict.fromkeys([*(r for r in ls.session.roots if r not in removed), *added])))
         imports.configure(ls)  # the outermost folder, whose project agent sessions go to, may be another
         diagnostics.refresh_all(ls)
         if added:
@@ -49,6 +50,14 @@ async def _settings_of(ls: ProvguardServer, added: list[Path]) -> None:
 
 
 def _path(folder: types.WorkspaceFolder) -> Path | None:
-    """The folder's path; None for a uri that names no local folder (only `file:` ones are judged)."""
-    path = to_fs_path(folder.uri)
-    return Path(path) if path else None
+    return local_folder(to_fs_path(folder.uri))
+
+
+def local_folder(path: str | Path | None) -> Path | None:
+    """The absolute local folder a workspace folder's uri gives as `path`, normalised; None when it names none:
+    a uri of another scheme (only `file:` folders are judged), a relative path (it would be read from the
+    server's own working folder) or one holding a NUL (no system call takes it)."""
+    text = os.fspath(path) if path else ""
+    if not text or "\0" in text or not os.path.isabs(text):
+        return None
+    return Path(os.path.normpath(text))

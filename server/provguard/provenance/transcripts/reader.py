@@ -20,6 +20,9 @@ from provguard.untrusted_json import NotJson, loads_untrusted
 
 IDENTITY_BYTES = 4096
 CHUNK_BYTES = 1 << 20
+MAX_LINE_BYTES = 64 << 20
+"""A longer line is skipped unread and reported at its number: far beyond any record an agent writes (a pasted
+image included), and a record file from a cloned repository may hold one line of gigabytes."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Line:
     """Byte offset just after its line break (or the end of the file for an unterminated line)."""
     data: bytes
     terminated: bool
+    too_long: bool = False
+    """Longer than MAX_LINE_BYTES: `data` is empty, the line was counted, not kept."""
 
 
 @dataclass(frozen=True)
@@ -130,20 +135,33 @@ def skipped_summary(skipped: Counter[str]) -> str:
 
 
 def _lines(file: BinaryIO, start: int, number: int) -> Iterator[Line]:
+    """Each chunk is searched once and a line's pieces joined once, so a line of any length costs its bytes
+    (a line grown by copying and searched again per chunk would cost their square)."""
     file.seek(start)
-    pending = b""
-    position = start
+    parts: list[bytes] = []
+    size = 0  # bytes of the current line so far; its parts are dropped once it is too long
+    line_start = position = start
     while chunk := file.read(CHUNK_BYTES):
-        pending += chunk
         begin = 0
-        while (newline := pending.find(b"\n", begin)) >= 0:
-            yield Line(number, position + begin, position + newline + 1, pending[begin:newline], True)
+        while (newline := chunk.find(b"\n", begin)) >= 0:
+            size += newline - begin
+            too_long = size > MAX_LINE_BYTES
+            data = b"" if too_long else b"".join((*parts, chunk[begin:newline])) if parts else chunk[begin:newline]
+            yield Line(number, line_start, position + newline + 1, data, True, too_long)
             number += 1
+            parts, size = [], 0
             begin = newline + 1
-        position += begin
-        pending = pending[begin:]
-    if pending.strip():
-        yield Line(number, position, position + len(pending), pending, False)
+            line_start = position + begin
+        size += len(chunk) - begin
+        if size <= MAX_LINE_BYTES:
+            parts.append(chunk[begin:])
+        else:
+            parts = []
+        position += len(chunk)
+    if size > MAX_LINE_BYTES:
+        yield Line(number, line_start, position, b"", False, True)
+    elif (pending := b"".join(parts)).strip():
+        yield Line(number, line_start, position, pending, False)
 
 
 def _count_breaks(file: BinaryIO, end: int) -> int:
@@ -157,6 +175,9 @@ def _count_breaks(file: BinaryIO, end: int) -> int:
 
 
 def _decode(line: Line, parser: LineParser) -> dict[str, Any] | None:
+    if line.too_long:
+        parser.problems.append((line.number, f"longer than {MAX_LINE_BYTES >> 20} MiB: skipped unread"))
+        return None
     data = line.data.rstrip(b"\r")
     if not data.strip():
         return {}
@@ -175,19 +196,37 @@ def _decode(line: Line, parser: LineParser) -> dict[str, Any] | None:
 
 
 def last_line_with(file: BinaryIO, end: int, needle: bytes) -> bytes:
-    """The last line before byte `end` (a line boundary) containing `needle`, or b"": read backwards in
-    chunks, so a long file costs only the tail after that line."""
-    position, carry = end, b""
+    """The last line before byte `end` (a line boundary) containing `needle` (no line break in it), or b"":
+    read backwards in chunks, so a long file costs only the tail after that line. Each byte is searched once
+    (a line longer than a chunk is gathered in pieces, not searched again as it grows), and a line longer than
+    MAX_LINE_BYTES is passed over, as the forward read skips it."""
+    keep = max(len(needle) - 1, 0)
+    position = end
+    line: list[bytes] = []  # the line that crosses the block's end, from there on, in pieces
+    size, prefix, has = 0, b"", False  # its bytes, its first `keep` bytes, whether it holds the needle
+    too_long = False
     while position > 0:
         start = max(0, position - CHUNK_BYTES)
         file.seek(start)
-        block = file.read(position - start) + carry
-        first_break = block.find(b"\n")
-        whole_from = 0 if start == 0 else first_break + 1 if first_break >= 0 else len(block)
-        found = block.rfind(needle, whole_from)
+        block = file.read(position - start)
+        last_break = block.rfind(b"\n")
+        head = block[last_break + 1:]
+        if not too_long:
+            has = has or needle in head + prefix
+            line.insert(0, head)
+            size, prefix = size + len(head), (head[:keep] + prefix)[:keep]
+            too_long = size > MAX_LINE_BYTES
+        if last_break < 0 and start > 0:  # the line goes on before this block
+            position = start
+            continue
+        if has and not too_long:
+            return b"".join(line)
+        too_long = False
+        first_whole = 0 if start == 0 else block.find(b"\n") + 1
+        found = block.rfind(needle, first_whole, max(last_break, 0))
         if found >= 0:
-            line_end = block.find(b"\n", found)
-            return block[block.rfind(b"\n", 0, found) + 1:line_end if line_end >= 0 else len(block)]
-        carry = block[:whole_from]  # a line cut by the chunk's start: its beginning is in the previous chunk
+            return block[block.rfind(b"\n", 0, found) + 1:block.find(b"\n", found)]
+        head = block[:max(first_whole - 1, 0)]  # the line the block's start cuts: its beginning comes next
+        line, size, prefix, has = [head], len(head), head[:keep], needle in head
         position = start
     return b""
