@@ -37,10 +37,11 @@ def timed_snippet(code: str) -> float:
 
 
 # ------------------------------------------------------------------ spawn -> first diagnostics, warm and cold
-# python bench/startup.py [--runs N] [--baseline DIR]: provguard serve with no daemon (PROVGUARD_DAEMON=0),
-# provguard serve forked by a running daemon (its own runtime folder, started with --preload), the same two of
-# a baseline source tree, and ruff server, taking turns on the same small file. Targets (PASS/MISS, never a
-# failing exit status): <= 100 ms with a daemon running, <= 500 ms without.
+# python bench/startup.py [--runs N] [--baseline DIR] [--cpu N]: provguard serve with no daemon (PROVGUARD_DAEMON=0),
+# provguard serve forked by a running daemon (its own runtime folder, started with --preload), provguard serve
+# finding none and starting one as an editor's first session does (a fresh runtime folder each run; the daemon is
+# stopped after it), the same three of a baseline source tree, and ruff server, taking turns on the same small
+# file. Targets (PASS/MISS, never a failing exit status): <= 100 ms with a daemon running, <= 500 ms without.
 
 WARM_TARGET_MS = 100.0
 COLD_TARGET_MS = 500.0
@@ -124,6 +125,19 @@ def _daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return daemon
 
 
+def _stop_started_daemon(env: dict[str, str], timeout: float = 60.0) -> None:
+    """Stops the daemon a `serve` started in `env`'s runtime folder, once it answers: a run must not leave it
+    competing with the next one."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while subprocess.run([*PROVGUARD[:-1], "daemon", "--status"], env=env, capture_output=True).returncode:
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
+    subprocess.run([*PROVGUARD[:-1], "daemon", "--stop"], env=env, capture_output=True)
+
+
 def spawn_to_first_diagnostics(runs: int, baseline: str | None = None
                                ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Seconds per run for each server, the servers taking turns; a warm-up run of each is not counted. Also the
@@ -142,17 +156,22 @@ def spawn_to_first_diagnostics(runs: int, baseline: str | None = None
     # Bytecode cached as an installed package has it (the warm-up run writes it), in a folder of the bench's own:
     # with PYTHONDONTWRITEBYTECODE set, a source tree without __pycache__ (a baseline) would compile every run.
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # Each tree its own user cache: the guard's policy cache is told apart by version, not by the code (a baseline
+    # of the same version would read the policy the other tree pickled, from the other tree's packs).
     base = {**environment, "HOME": str(root), "PROVGUARD_RUNTIME_DIR": runtimes[0],
-            "PYTHONPYCACHEPREFIX": str(bytecode)}
+            "PYTHONPYCACHEPREFIX": str(bytecode), "XDG_CACHE_HOME": str(bytecode / "cache")}
     variants: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
         "provguard, no daemon": (PROVGUARD, {**base, "PROVGUARD_DAEMON": "0"}),
         "provguard, daemon running": (PROVGUARD, {**base, "PROVGUARD_DAEMON": "1"}),
+        "provguard, starts a daemon": (PROVGUARD, {**base, "PROVGUARD_DAEMON": "1"}),
     }
     if baseline:
         runtimes.append(tempfile.mkdtemp(prefix="pgs-", dir="/tmp"))
-        old = {**base, "PROVGUARD_RUNTIME_DIR": runtimes[1], "PYTHONPATH": baseline}
+        old = {**base, "PROVGUARD_RUNTIME_DIR": runtimes[1], "PYTHONPATH": baseline,
+               "XDG_CACHE_HOME": str(bytecode / "baseline-cache")}
         variants["baseline, no daemon"] = (PROVGUARD, {**old, "PROVGUARD_DAEMON": "0"})
         variants["baseline, daemon running"] = (PROVGUARD, {**old, "PROVGUARD_DAEMON": "1"})
+        variants["baseline, starts a daemon"] = (PROVGUARD, {**old, "PROVGUARD_DAEMON": "1"})
     if os.path.exists(RUFF[0]):
         variants["ruff server"] = (RUFF, base)
     daemons = [_daemon(env) for name, (_, env) in variants.items() if name.endswith("daemon running")]
@@ -162,7 +181,12 @@ def spawn_to_first_diagnostics(runs: int, baseline: str | None = None
         for run in range(runs + 1):
             for name, (command, env) in variants.items():
                 cpu: list[float] = []
+                if name.endswith("starts a daemon"):  # a runtime folder of its own: none runs, none was tried
+                    env = {**env, "PROVGUARD_RUNTIME_DIR": tempfile.mkdtemp(prefix="pgs-", dir="/tmp")}
+                    runtimes.append(env["PROVGUARD_RUNTIME_DIR"])
                 seconds = first_diagnostics(command, str(root), env, cpu=cpu)
+                if name.endswith("starts a daemon"):
+                    _stop_started_daemon(env)
                 if run:
                     times[name].append(seconds)
                     if name in cpus:
@@ -187,12 +211,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--baseline", help="a provguard source folder (e.g. `git archive` of a commit's server/) "
                                            "measured beside the installed one, with a daemon of its own")
+    parser.add_argument("--cpu", type=int, help="run the bench and every process it starts on this one CPU (the "
+                                                    "affinity is inherited): a session and a daemon it starts then "
+                                                    "compete as they do on a machine whose cores are busy")
     args = parser.parse_args()
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     load = os.getloadavg()[0]
     times, cpus = spawn_to_first_diagnostics(args.runs, args.baseline)
-    targets = {"provguard, no daemon": COLD_TARGET_MS, "provguard, daemon running": WARM_TARGET_MS}
+    targets = {"provguard, no daemon": COLD_TARGET_MS, "provguard, starts a daemon": COLD_TARGET_MS,
+               "provguard, daemon running": WARM_TARGET_MS}
+    pinned = "" if args.cpu is None else f", all on CPU {args.cpu}"
     print(f"spawn -> first diagnostics, {args.runs} runs each, taking turns (median / min / max ms; CPU ms of the "
-          f"spawned process by then, median), load {load:.2f} before, {os.getloadavg()[0]:.2f} after:")
+          f"spawned process by then, median), load {load:.2f} before, {os.getloadavg()[0]:.2f} after{pinned}:")
     for name, seconds in times.items():
         ms = sorted(s * 1000 for s in seconds)
         target = targets.get(name)
