@@ -13,11 +13,15 @@ Printed: MB/s of each, the ratios, peak resident memory of the single process an
 the cores needed to filter 10 TB in one hour at one actor's steady rate (its run less the fixed cost): the
 per-core figure that does not depend on what else the machine is running.
 
-CPU per MB, the figure a loaded machine does not bend: the CPU time (user + system) of the single process
+CPU per MB, the figure a loaded machine bends least: the CPU time (user + system) of the single process
 against that of the Ray run's driver and its judging actors (the `FileStage` processes of this bench's own
-cluster, sampled from /proc while they live, less what an idle worker had used before the run took it), and
-the same less the CPU of the fixed cost (the one-line run with as many actors). Ray's own daemons (raylet, GCS)
-are printed apart.
+cluster, read from /proc every 50 ms while they live, less what an idle worker had used before the run took
+it), and the same less the CPU of the fixed cost (the one-line run with one actor). Ray's own daemons (raylet,
+GCS, log monitor, idle workers) are printed apart, with the largest by name, and in a third ratio. The actors
+run this checkout's provguard, as the single process does (PYTHONPATH is set before the cluster starts).
+Then `--pairs` times (default 3) the single process and a one-actor run started together, so that both meet
+the same machine: on a shared machine the CPU a unit of work costs moves with what runs beside it; each pair's
+ratios are printed, then their medians.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,6 +57,8 @@ class Run:
     """CPU seconds of the Ray actors judging the files, spent during the run."""
     daemons_cpu: float = 0.0
     """CPU seconds of the cluster's other processes (raylet, GCS, idle workers) during the run."""
+    daemons: tuple[tuple[str, float], ...] = ()
+    """The largest parts of `daemons_cpu`, by process title."""
 
     def mb_per_s(self, corpus: Corpus) -> float:
         return corpus.bytes / 1e6 / self.seconds
@@ -101,6 +108,18 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime: fields 14 and 15 of stat(5)
 
 
+def title(pid: int) -> str:
+    """A process's name as `ps` shows it: Ray's workers set theirs (`ray::IDLE`, `ray::FileStage.filter`)."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    name = words[0].decode(errors="replace").strip().rsplit("/", 1)[-1]
+    if name.startswith("python"):  # Ray's agents and monitors: named by their script
+        name = next((w.decode(errors="replace").rsplit("/", 1)[-1] for w in words if w.endswith(b".py")), name)
+    return name.split(".", 1)[0] if name.startswith("ray::") else name
+
+
 def cluster_processes() -> dict[int, bool]:
     """The processes of this bench's own Ray cluster (started by this process: other Ray runs on a shared
     machine are not counted), each with whether it runs provguard's actor (its title names the stage)."""
@@ -123,16 +142,25 @@ def cluster_processes() -> dict[int, bool]:
     return found
 
 
+SERVER_PATH = os.pathsep.join(filter(None, [str(REPO / "server"), os.environ.get("PYTHONPATH")]))
+"""This checkout's provguard first, for the commands and (set before the cluster starts) for Ray's workers."""
+TICK_S = 0.05
+"""How often the known processes' CPU is read: an actor killed at the end loses at most this much of it."""
+SCAN_EVERY = 10
+"""Ticks between scans of /proc for new processes of the cluster (a scan reads every process's files)."""
+
+
 def timed(command: list[str], watch: str) -> Run:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "server"),
-                                                                     os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "PYTHONPATH": SERVER_PATH}
     before = {pid: cpu_seconds(pid) or 0.0 for pid in cluster_processes()}  # idle workers' CPU so far
     last: dict[int, float] = {}
     actors: set[int] = set()
+    known: dict[int, bool] = {}
+    titles: dict[int, str] = {}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-        peak, driver = 0.0, 0.0
+        peak, driver, tick = 0.0, 0.0, 0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid == process.pid:
@@ -140,15 +168,21 @@ def timed(command: list[str], watch: str) -> Run:
             if watch == "self":
                 peak = max(peak, rss_mb(process.pid))
             else:
-                for child, actor in cluster_processes().items():
+                if tick % SCAN_EVERY == 0:
+                    known.update(cluster_processes())
+                    titles.update((pid, title(pid)) for pid in known if pid not in titles)
+                for child, actor in known.items():
                     used = cpu_seconds(child)
                     if used is not None:
                         last[child] = used
-                    if actor:
+                    if actor and used is not None:
                         actors.add(child)
-                        peak = max(peak, rss_mb(child))
-            driver = max(driver, rss_mb(process.pid))
-            time.sleep(0.2)
+                        if tick % SCAN_EVERY == 0:
+                            peak = max(peak, rss_mb(child))
+            if tick % SCAN_EVERY == 0:
+                driver = max(driver, rss_mb(process.pid))
+            tick += 1
+            time.sleep(TICK_S)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
@@ -156,9 +190,14 @@ def timed(command: list[str], watch: str) -> Run:
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])} failed ({process.returncode}): {stderr[-2000:]}")
     spent = {pid: used - before.get(pid, 0.0) for pid, used in last.items()}
+    by_title: dict[str, float] = {}
+    for pid, used in spent.items():
+        if pid not in actors:
+            by_title[titles.get(pid, "?")] = by_title.get(titles.get(pid, "?"), 0.0) + used
+    largest = tuple(sorted(by_title.items(), key=lambda item: -item[1])[:3])
     return Run(seconds, peak, len(actors) if watch != "self" else 1, driver, usage.ru_utime + usage.ru_stime,
                sum(spent[pid] for pid in actors if pid in spent),
-               sum(used for pid, used in spent.items() if pid not in actors))
+               sum(used for pid, used in spent.items() if pid not in actors), largest)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a 30 MB corpus")
     parser.add_argument("--cpus", type=int, default=len(os.sched_getaffinity(0)), help="CPUs for Ray")
     parser.add_argument("--shards", type=int, default=16)
+    parser.add_argument("--pairs", type=int, default=3, help="side-by-side runs of one process and one actor")
     args = parser.parse_args(argv)
     size = (30 if args.quick else args.mb) * 1_000_000
 
@@ -176,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     os.environ.update(LOOPBACK_ENVIRONMENT)  # as `filter --engine ray` starts one: nothing beyond loopback
+    os.environ["PYTHONPATH"] = SERVER_PATH  # the actors run the same provguard as the single process
     work = Path(tempfile.mkdtemp(prefix="pgrb", dir="/tmp"))  # short: Ray's socket paths live in it
     try:
         corpus = write_corpus(work / "corpus.jsonl", size, seed=8)
@@ -204,15 +245,19 @@ def main(argv: list[str] | None = None) -> int:
         staged = on_ray(work / "shards", args.cpus, "ray")
         # The same two side by side, started together: on a shared machine the CPU a unit of work costs moves
         # with what runs beside it (caches, the core's other thread), so runs at other moments compare poorly.
-        paired: dict[str, Run] = {}
-        pair = [threading.Thread(target=lambda: paired.__setitem__("single", timed([
-                    sys.executable, "-m", "provguard", "filter", str(corpus.path), str(work / "out-pair.jsonl"),
-                    "--report", str(work / "single-pair.jsonl"), "--workers", "1", *common], "self"))),
-                threading.Thread(target=lambda: paired.__setitem__("ray", on_ray(work / "shards", 1, "pair")))]
-        for thread in pair:
-            thread.start()
-        for thread in pair:
-            thread.join()
+        def side_by_side() -> dict[str, Run]:
+            paired: dict[str, Run] = {}
+            pair = [threading.Thread(target=lambda: paired.__setitem__("single", timed([
+                        sys.executable, "-m", "provguard", "filter", str(corpus.path), str(work / "out-pair.jsonl"),
+                        "--report", str(work / "single-pair.jsonl"), "--workers", "1", *common], "self"))),
+                    threading.Thread(target=lambda: paired.__setitem__("ray", on_ray(work / "shards", 1, "pair")))]
+            for thread in pair:
+                thread.start()
+            for thread in pair:
+                thread.join()
+            return paired
+
+        pairs = [side_by_side() for _ in range(args.pairs)]
         ray.shutdown()
         same = (work / "single.jsonl").read_text().splitlines()[-1] == \
             (work / "ray.jsonl").read_text().splitlines()[-1].replace(f', "files": {args.shards}, "failedFiles": 0', "")
@@ -242,11 +287,20 @@ def main(argv: list[str] | None = None) -> int:
                   f"driver {run.driver_cpu:.1f} s, actors {run.workers_cpu:.1f} s); less the fixed cost's "
                   f"{tiny:.1f} s: {1000 * (run.cpu - tiny) / mb:.1f} ms/MB ({(run.cpu - tiny) / single.cpu:.3f} x); "
                   f"Ray's daemons meanwhile {run.daemons_cpu:.1f} s")
-        if len(paired) == 2:
-            one_cpu, ray_cpu = paired["single"].cpu, paired["ray"].cpu - fixed_one
+        ratios: list[tuple[float, float, float]] = []
+        for paired in pairs:
+            one_cpu, ray_cpu = paired["single"].cpu, paired["ray"].cpu
+            ratios.append((ray_cpu / one_cpu, (ray_cpu - fixed_one) / one_cpu,
+                           (ray_cpu + paired["ray"].daemons_cpu) / one_cpu))
             print(f"  side by side (started together, same machine state): one process {1000 * one_cpu / mb:.1f} "
-                  f"ms/MB, Ray 1 actor less its fixed cost {1000 * ray_cpu / mb:.1f} ms/MB: {ray_cpu / one_cpu:.3f} x "
-                  f"(load average {os.getloadavg()[0]:.1f})")
+                  f"ms/MB; Ray 1 actor {1000 * ray_cpu / mb:.1f} ms/MB ({ratios[-1][0]:.3f} x; driver "
+                  f"{paired['ray'].driver_cpu:.1f} s, actor {paired['ray'].workers_cpu:.1f} s), less its fixed cost "
+                  f"{ratios[-1][1]:.3f} x, with Ray's daemons ({paired['ray'].daemons_cpu:.1f} s: "
+                  f"{', '.join(f'{name} {used:.1f} s' for name, used in paired['ray'].daemons)}) "
+                  f"{ratios[-1][2]:.3f} x (load average {os.getloadavg()[0]:.1f})")
+        if len(ratios) > 1:
+            print("  side by side, median of {}: {:.3f} x; less the fixed cost {:.3f} x; with Ray's daemons {:.3f} x"
+                  .format(len(ratios), *(statistics.median(r[i] for r in ratios) for i in range(3))))
         cores = TEN_TB_PER_HOUR_MB_S / steady
         print(f"10 TB in one hour = {TEN_TB_PER_HOUR_MB_S:.0f} MB/s: {cores:,.0f} cores at {steady:.2f} MB/s per "
               f"core (one actor's steady rate), e.g. {cores / 64:,.0f} machines of 64 cores")

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from corpus_support import REPO, provguard, read_jsonl
+from provguard.corpus.corpus_files import FileResult, FileTask
 from provguard.corpus.judge import Judge
 from provguard.corpus.pipeline import FilterConfig
+from provguard.corpus.ray_actor import FileStage, JudgeSettings
 from provguard.corpus.ray_loopback import LOOPBACK, loopback_only
-from provguard.corpus.ray_run import FileStage, JudgeSettings, RayOptions, run_on_ray
+from provguard.corpus.ray_run import RayOptions, run_on_ray
 from provguard.corpus.samples import Fields
 from provguard.corpus.snapshot import snapshot_bytes
 from provguard.policy.policy import load_policy
@@ -96,12 +98,10 @@ class WhereStage(FileStage):
         self.node = ray.get_runtime_context().get_node_id()
         self.snapshot_at = ray.experimental.get_object_locations([ref])[ref]["node_ids"]
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        out = super().__call__(batch)
-        for name in out["name"]:
-            record = {"node": self.node, "snapshot_at": self.snapshot_at, "mark": os.environ.get(MARK)}
-            (Path(os.environ[WHERE]) / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
-        return out
+    def filter(self, task: FileTask, placement: str) -> FileResult:
+        record = {"node": self.node, "snapshot_at": self.snapshot_at, "mark": os.environ.get(MARK)}
+        (Path(os.environ[WHERE]) / f"{task.name}.json").write_text(json.dumps(record), encoding="utf-8")
+        return super().filter(task, placement)
 
 
 @pytest.fixture

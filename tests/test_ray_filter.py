@@ -21,9 +21,11 @@ import zstandard
 
 from corpus_support import REPO, provguard, read_jsonl
 from ledger_support import agent_edit
+from provguard.corpus.corpus_files import FileResult, FileTask
 from provguard.corpus.judge import Judge
 from provguard.corpus.pipeline import FilterConfig
-from provguard.corpus.ray_run import FileStage, JudgeSettings, RayOptions, run_on_ray
+from provguard.corpus.ray_actor import FileStage, JudgeSettings
+from provguard.corpus.ray_run import RayOptions, RayRunError, run_on_ray
 from provguard.corpus.samples import Fields
 from provguard.corpus.snapshot import snapshot_bytes
 from provguard.ledger.location import default_location
@@ -165,12 +167,12 @@ def test_parquet_on_ray_keeps_drops_and_redacts_like_one_machine(tmp_path: Path,
 class CrashOnceStage(FileStage):
     """Kills its worker process the first time it is given the file holding the record to fail on."""
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+    def filter(self, task: FileTask, placement: str) -> FileResult:
         marker = Path(os.environ[CRASH_MARKER])
-        if any("crash" in str(name) for name in batch["name"]) and not marker.exists():
+        if "crash" in task.name and not marker.exists():
             marker.write_text("crashed once\n", encoding="utf-8")
             os._exit(1)
-        return super().__call__(batch)
+        return super().filter(task, placement)
 
 
 def test_a_worker_dying_mid_run_is_retried_and_every_record_appears_once(tmp_path: Path, ray_address: str) -> None:
@@ -195,6 +197,61 @@ def test_a_worker_dying_mid_run_is_retried_and_every_record_appears_once(tmp_pat
         listed = sum(1 for r in report if r["action"] == "drop" or (r["action"] == "bad-line" and not r["written"]))
         assert written + listed == 300  # each record once: written, or listed as dropped
     assert not list((tmp_path / "out").glob("*.provguard-partial"))
+
+
+class PoisonStage(FileStage):
+    """Kills its worker process whenever it is given a file named poison*: as a file that crashes a parser would."""
+
+    def filter(self, task: FileTask, placement: str) -> FileResult:
+        if task.name.startswith("poison"):
+            os._exit(1)
+        return super().filter(task, placement)
+
+
+def test_a_file_that_kills_its_worker_every_time_is_that_files_error_and_the_others_are_written(
+        tmp_path: Path, ray_address: str) -> None:
+    (tmp_path / "corpus").mkdir()
+    for name in ("a.jsonl", "poison.jsonl", "z.jsonl"):
+        (tmp_path / "corpus" / name).write_bytes(b"\n".join(corpus_lines(7, 30)) + b"\n")
+    policy = load_policy(["default"], {}).policy
+    run = run_on_ray(snapshot_bytes(policy, [], None), JudgeSettings(("train.jsonl",), "error", False),
+                     FilterConfig(Judge(policy), Fields("content", "path", "lang")), str(tmp_path / "corpus"),
+                     str(tmp_path / "out"), RayOptions(concurrency=2), lambda target: target, stage=PoisonStage)
+    (failed,) = run.failed
+    assert failed.name == "poison.jsonl"
+    assert failed.error is not None and failed.error.startswith("poison.jsonl: the Ray worker filtering it stopped (")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.jsonl", "z.jsonl"]
+    assert run.counts.lines == 60
+
+
+class NoStartStage(FileStage):
+    """A worker that cannot start, as on a node where provguard's version does not match."""
+
+    def __init__(self, snapshot: bytes, **rest: Any) -> None:
+        raise RuntimeError("this node's provguard cannot read the policy snapshot")
+
+
+def test_workers_that_cannot_start_fail_the_run_with_their_reason(tmp_path: Path, ray_address: str) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.jsonl").write_bytes(b"\n".join(corpus_lines(4, 20)) + b"\n")
+    policy = load_policy(["default"], {}).policy
+    with pytest.raises(RayRunError, match=r"^no Ray worker could start: .*this node's provguard cannot read the "
+                                          r"policy snapshot"):
+        run_on_ray(snapshot_bytes(policy, [], None), JudgeSettings(("train.jsonl",), "error", False),
+                   FilterConfig(Judge(policy), Fields("content", "path", "lang")), str(tmp_path / "corpus"),
+                   str(tmp_path / "out"), RayOptions(), lambda target: target, stage=NoStartStage)
+    assert not (tmp_path / "out" / "a.jsonl").exists()
+
+
+def test_more_actors_than_the_cluster_has_cpus_still_filters_every_file(tmp_path: Path, ray_address: str) -> None:
+    (tmp_path / "corpus").mkdir()
+    for n in range(5):
+        (tmp_path / "corpus" / f"f{n}.jsonl").write_bytes(b"\n".join(corpus_lines(20 + n, 40)) + b"\n")
+    done = provguard(tmp_path, "filter", "corpus", "filtered", "--engine", "ray", "--ray-address", ray_address,
+                     "--concurrency", "4", *FLAGS)  # the cluster has 2 CPUs: two actors never start
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr.decode().endswith("(5 files on Ray)\n")
+    assert sorted(p.name for p in (tmp_path / "filtered").iterdir()) == [f"f{n}.jsonl" for n in range(5)]
 
 
 def test_an_unreadable_parquet_file_fails_the_run_naming_it_and_the_others_are_written(

@@ -29,7 +29,8 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
     from provguard.corpus import compression
     from provguard.corpus.judge import Judge
     from provguard.corpus.pipeline import FilterConfig, OnBadLine
-    from provguard.corpus.ray_run import JudgeSettings, RayOptions, RayRunError, require_ray, run_on_ray
+    from provguard.corpus.ray_actor import JudgeSettings
+    from provguard.corpus.ray_run import RayOptions, RayRunError, require_ray, run_on_ray
     from provguard.corpus.run import corpus_placement
     from provguard.corpus.samples import Fields
     from provguard.corpus.snapshot import SnapshotError, snapshot_bytes, snapshot_from_buffer

@@ -1,34 +1,37 @@
-"""`provguard filter --engine ray`: the filter run as a Ray Data stage over a folder of corpus files.
+"""`provguard filter --engine ray`: the filter run on Ray over a folder of corpus files.
 
-The dataset is the list of input files; `map_batches` sends them, one at a time, to a pool of `FileStage`
-actors (as many as the cluster has CPUs unless told), each of which loads the policy snapshot once, from
-Ray's shared object store (zero-copy: one copy per machine), and filters whole files with corpus_files.py.
-The unit of parallel work is a file, which is how large corpora are stored (shards of 100 MB to a few GB);
-it keeps each output file the exact counterpart of its input, written once, whatever Ray retries. The
-driver receives only counts and side-report lines, spools the lines to disk as files finish (ReportSpool) and
-writes the report in input order.
+A pool of actors (ray_actor.FileStage; as many as the cluster has CPUs unless told, spread over its nodes) each
+loads the policy snapshot once, from Ray's shared object store (zero-copy: one copy per machine), and filters
+whole files with corpus_files.py: it reads its file and writes its output itself. The driver gives each actor one
+file and the next when it is done (`ray.wait`); the records never pass through the driver or the object
+store, only each file's counts, side-report lines and digests come back. The unit of parallel work is a file,
+which is how large corpora are stored (shards of 100 MB to a few GB); it keeps each output file the exact
+counterpart of its input, written once, whatever Ray retries. The driver spools the report lines to disk as
+files finish (ReportSpool) and writes the report in input order.
 
-Ray is imported only here and only when this engine is chosen: the base install does not include it.
+Plain actors rather than a Ray Data stage: Ray Data's machinery (its executor's loop in the driver, which costs
+CPU for as long as the run lasts, its helper actors, its imports in the driver and every actor) made a run
+cost ~20% more CPU per MB than one process (bench/ray_filter.py); a run of whole files needs none of it. Ray
+is imported only here and only when this engine is chosen: the base install does not include it.
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
 import os
+import re
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .corpus_files import FileResult, FileTask, file_format, filter_file
-from .judge import Judge
+from .corpus_files import FileResult, FileTask, file_format
 from .pipeline import FilterConfig
+from .ray_actor import FileStage, JudgeSettings
 from .ray_loopback import LOOPBACK, loopback_only
 from .report_spool import ReportSpool
 from .side_report import Counts
-from .snapshot import snapshot_from_buffer
 
 RAY_EXTRA = "pip install 'provguard[ray]'"
 RAY_CLIENT_EXTRA = "pip install 'ray[client]'"
@@ -65,16 +68,6 @@ class RayOptions:
     system's credentials: sent with the actors' constructor arguments (Ray's object store), never logged."""
 
 
-@dataclass(frozen=True)
-class JudgeSettings:
-    """What the actors build their judge from, besides the snapshot (plain data, sent to every actor)."""
-
-    placements: tuple[str, ...] | None
-    """None: each file is judged at its output path (as the one-machine filter judges at OUTPUT)."""
-    min_severity: str
-    redact: bool
-
-
 @dataclass
 class RayRun:
     results: list[FileResult]
@@ -97,8 +90,8 @@ class RayRun:
 
 def require_ray() -> None:
     try:
-        import ray
-        import ray.data  # noqa: F401
+        import pyarrow.fs  # noqa: F401
+        import ray  # noqa: F401
     except ImportError as exc:
         raise RayRunError(f"--engine ray needs Ray, which is not installed: {RAY_EXTRA}") from exc
 
@@ -152,113 +145,116 @@ def _inside(path: str, folder: str) -> bool:
     return (path.rstrip("/") + "/").startswith(folder.rstrip("/") + "/")
 
 
-class FileStage:
-    """The callable class `map_batches` runs: one judge per actor, built from the snapshot in the object store."""
-
-    def __init__(self, snapshot: bytes, settings: JudgeSettings, config: dict[str, Any], filesystems: bytes,
-                 batch_rows: int, environment: dict[str, str] | None = None, hashed: bool = False) -> None:
-        import ray
-
-        os.environ.update(environment or {})  # before the file systems exist: they may read credentials from it
-
-        from provguard.policy.model import Severity
-
-        from .pipeline import OnBadLine
-        from .samples import Fields
-
-        buffer = ray.get(ray.cloudpickle.loads(snapshot))  # a read-only NumPy array in shared memory: no copy
-        loaded = snapshot_from_buffer(buffer, "the policy snapshot")
-        judge = Judge.from_snapshot(loaded, settings.placements or (), Severity(settings.min_severity), settings.redact)
-        self.config = FilterConfig(judge, Fields(**config["fields"]), OnBadLine(config["on_bad_line"]),
-                                   config["max_sample_bytes"])
-        self.source_fs, self.target_fs = ray.cloudpickle.loads(filesystems)
-        self.batch_rows = batch_rows
-        self.per_file_placement = settings.placements is None
-        self.hashed = hashed
-
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {"name": [], "counts": [], "report": [], "error": [], "digests": []}
-        for source, target, name, output_name, placement in zip(
-                batch["source"], batch["target"], batch["name"], batch["output_name"], batch["placement"],
-                strict=True):
-            config = self.config
-            if self.per_file_placement:
-                config = replace(config, judge=replace(config.judge, placements=(str(placement),)))
-            task = FileTask(str(source), str(target), str(name), str(output_name))
-            try:
-                result = filter_file(config, task, self.source_fs, self.target_fs, self.batch_rows, self.hashed)
-            except Exception as exc:  # a file system's own exception types: still this file's error, not the run's
-                result = FileResult(task.name, error=f"{task.name}: {type(exc).__name__}: {exc}")
-            out["name"].append(result.name)
-            out["counts"].append(_counts_json(result.counts))
-            out["report"].append("\n".join(result.report))
-            out["error"].append(result.error or "")
-            out["digests"].append(" ".join(result.digests or ()))
-        return out
-
-
 def run_on_ray(snapshot: bytes, settings: JudgeSettings, config: FilterConfig, input_uri: str, output_uri: str,
                options: RayOptions, placement: Callable[[str], str], stage: type[FileStage] = FileStage,
                hashed: bool = False) -> RayRun:
     """Filters every corpus file under `input_uri` into `output_uri` on Ray. `config.judge` is not sent: the
     actors build theirs from `snapshot` and `settings`. `placement` gives an output file's corpus path, for
     `settings.placements` None. `hashed`: the actors hash each input and output as they stream (`digests`)."""
-    import json
-
     import numpy as np
     import ray
-    import ray.data
 
     source_fs, target_fs, tasks = plan(input_uri, output_uri)
     started_here = not ray.is_initialized()
     if started_here:
         connect(options)
+    actors: list[Any] = []
     try:
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
-        logging.getLogger("ray.data").setLevel(logging.ERROR)  # the summary line says what the run did
         ref = ray.put(np.frombuffer(snapshot, dtype=np.uint8))
         cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
-        actors = max(1, min(options.concurrency or cpus, len(tasks)))
-        items = [{"source": t.source, "target": t.target, "name": t.name, "output_name": t.output_name,
-                  "placement": placement(t.target)} for t in tasks]
-        # Files differ in size: an actor takes the next file only when it is done with its current one.
-        pool = ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1)
-        remote: dict[str, Any] = {}
+        # One CPU each, spread over the nodes; a worker that dies is started again and its file given again.
+        remote: dict[str, Any] = {"num_cpus": 1, "scheduling_strategy": "SPREAD", "max_restarts": -1,
+                                  "max_task_retries": FILE_RETRIES}
         if options.runtime_env and not started_here:  # started here, the job has it already
             remote["runtime_env"] = options.runtime_env
-        # Pickled here, opened by each actor after it has set `options.environment`.
-        filesystems = ray.cloudpickle.dumps([source_fs, target_fs])  # type: ignore[no-untyped-call]
-        dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            stage, batch_size=1, batch_format="numpy", compute=pool, num_cpus=1, **remote,
-            fn_constructor_kwargs={
-                # Sent as a pickled reference rather than an argument: Ray keeps the snapshot pinned while this
-                # driver runs, so an actor restarted after a crash can still read it.
-                "snapshot": ray.cloudpickle.dumps(ref),  # type: ignore[no-untyped-call]
-                "settings": settings, "filesystems": filesystems, "environment": options.environment,
-                "batch_rows": options.batch_rows, "hashed": hashed,
-                "config": {"fields": {"code": config.fields.code, "path": config.fields.path,
-                                      "language": config.fields.language},
-                           "on_bad_line": config.on_bad_line.value, "max_sample_bytes": config.max_sample_bytes}})
-        by_name: dict[str, FileResult] = {}
-        spool = ReportSpool()
-        digests: dict[str, tuple[str, str]] = {}
-        for row in dataset.iter_rows():
-            result = FileResult(str(row["name"]), _counts_from_json(json.loads(row["counts"])), [],
-                                str(row["error"]) or None)
-            spool.add(result.name, str(row["report"]))
-            by_name[result.name] = result
-            if row["digests"]:
-                read, written = str(row["digests"]).split(" ")
-                digests[result.name] = (read, written)
+        arguments = {
+            # Sent as a pickled reference rather than an argument: Ray keeps the snapshot pinned while this
+            # driver runs, so an actor restarted after a crash can still read it.
+            "snapshot": ray.cloudpickle.dumps(ref),  # type: ignore[no-untyped-call]
+            # Pickled here, opened by each actor after it has set `options.environment`.
+            "filesystems": ray.cloudpickle.dumps([source_fs, target_fs]),  # type: ignore[no-untyped-call]
+            "settings": settings, "environment": options.environment, "batch_rows": options.batch_rows,
+            "hashed": hashed,
+            "config": {"fields": {"code": config.fields.code, "path": config.fields.path,
+                                  "language": config.fields.language},
+                       "on_bad_line": config.on_bad_line.value, "max_sample_bytes": config.max_sample_bytes}}
+        worker = ray.remote(stage).options(**remote)
+        count = max(1, min(options.concurrency or cpus, len(tasks)))
+        actors = [worker.remote(**arguments) for _ in range(count)]
+        run = _dispatch(actors, tasks, placement, options)
     finally:
+        for actor in actors:
+            ray.kill(actor)  # their CPUs are the cluster's again (the caller's Ray lives on)
         if started_here:
             ray.shutdown()
-    run = RayRun([by_name[t.name] for t in tasks], tasks=tasks, spool=spool, digests=digests)
     for result in run.results:
         run.counts.merge(result.counts)
     return run
+
+
+FILE_RETRIES = 3
+"""Times a file is given again to its actor, started anew, when the actor's process died filtering it."""
+
+
+def _dispatch(actors: list[Any], tasks: list[FileTask], placement: Callable[[str], str],
+              options: RayOptions) -> RayRun:
+    """Each actor, once started, is given one file, and the next when it is done (files differ in size; an actor
+    the cluster has no CPU for gets none); as each file finishes, its report lines go to the spool and its
+    counts are kept, in input order at the end. A file whose actor died more than FILE_RETRIES times is that
+    file's error, and the actor is let go; when no actor is left, the files not yet given are errors.
+    Raises RayRunError when no actor could start at all."""
+    import ray
+    from ray.exceptions import RayError
+
+    waiting = list(reversed(tasks))
+    starting = {actor.started.remote(): actor for actor in actors}
+    running: dict[Any, tuple[Any, FileTask]] = {}
+    by_name: dict[str, FileResult] = {}
+    spool = ReportSpool()
+    digests: dict[str, tuple[str, str]] = {}
+    stopped = ""  # why the last actor that failed did
+
+    def give(actor: Any) -> None:
+        if waiting:
+            task = waiting.pop()
+            running[actor.filter.remote(task, placement(task.target))] = (actor, task)
+
+    while running or (starting and waiting):
+        (done,), _ = ray.wait([*running, *starting], num_returns=1)
+        if done in starting:
+            actor = starting.pop(done)
+            try:
+                ray.get(done)
+            except RayError as exc:  # its constructor failed: provguard missing on its node, say
+                stopped = hide_secrets(_why(exc), options)
+                continue
+            give(actor)
+            continue
+        actor, task = running.pop(done)
+        try:
+            result: FileResult = ray.get(done)
+            give(actor)
+        except RayError as exc:
+            stopped = hide_secrets(_why(exc), options)
+            result = FileResult(task.name, error=f"{task.name}: the Ray worker filtering it stopped ({stopped})")
+            ray.kill(actor, no_restart=True)  # its CPU goes to an actor still waiting for one, if any
+        spool.add(result.name, "\n".join(result.report))
+        result.report = []  # spooled: the driver keeps counts, not lines
+        by_name[result.name] = result
+        if result.digests is not None:
+            digests[result.name] = result.digests
+    if waiting and not by_name:
+        raise RayRunError(f"no Ray worker could start: {stopped}")
+    for task in waiting:
+        by_name[task.name] = FileResult(task.name, error=f"{task.name}: not filtered: no Ray worker left ({stopped})")
+    return RayRun([by_name[t.name] for t in tasks], tasks=tasks, spool=spool, digests=digests)
+
+
+def _why(error: BaseException) -> str:
+    """Why an actor stopped, in one line: Ray's message ends with it (the exception its constructor raised, or
+    how its process died), after a traceback and with terminal colours."""
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines()]
+    return next((line for line in reversed(lines) if line), type(error).__name__)
 
 
 def connect(options: RayOptions) -> None:
@@ -378,20 +374,3 @@ def shown_uri(uri: str) -> str:
     scheme, rest = uri.split("://", 1)
     rest = rest.split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
     return f"{scheme}://{rest}"
-
-
-def _counts_json(counts: Counts) -> str:
-    import json
-
-    return json.dumps({"lines": counts.lines, "kept": counts.kept, "dropped": counts.dropped,
-                       "redacted": counts.redacted, "bad": counts.bad, "bad_written": counts.bad_written,
-                       "rules": dict(counts.rules), "dropped_rules": dict(counts.dropped_rules),
-                       "redacted_rules": dict(counts.redacted_rules)})
-
-
-def _counts_from_json(data: dict[str, Any]) -> Counts:
-    counts = Counts(data["lines"], data["kept"], data["dropped"], data["redacted"], data["bad"], data["bad_written"])
-    counts.rules.update(data["rules"])
-    counts.dropped_rules.update(data["dropped_rules"])
-    counts.redacted_rules.update(data["redacted_rules"])
-    return counts
