@@ -70,11 +70,14 @@ class Run:
         return size / 1e6 / self.seconds if self.seconds else 0.0
 
 
-def measure(name: str, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+def measure(name: str, command: list[str], cwd: Path, env: dict[str, str] | None = None,
+            stderr: Path | None = None) -> Run:
+    """`stderr`: a file for what the command says there (else it is dropped)."""
     peak, largest = 0.0, 0.0
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {})})
+    with open(stderr if stderr is not None else os.devnull, "wb") as said:
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=said,
+                                   env={**os.environ, **(env or {})})
     done = threading.Event()
 
     def sample() -> None:
@@ -94,11 +97,12 @@ def measure(name: str, command: list[str], cwd: Path, env: dict[str, str] | None
     return Run(name, seconds, peak, largest, code)
 
 
-def median_seconds(command: list[str], cwd: Path, rounds: int = 7) -> float:
+def median_seconds(command: list[str], cwd: Path, rounds: int = 7, env: dict[str, str] | None = None) -> float:
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
-        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                       env={**os.environ, **(env or {})})
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -159,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     provguard = [str(BIN / "provguard")]
     ruff, ast_grep = shutil.which("ruff", path=str(BIN)), shutil.which("ast-grep", path=str(BIN)) or \
         shutil.which("ast-grep")
-    env = {"CI": "1"}  # no progress display
+    # No progress display; and each command in its own process, as in CI: a resident daemon (an editor's) would
+    # answer `check` from a fork of itself, with the code it imported when it started and out of this process's
+    # sight.
+    env = {"CI": "1", "PROVGUARD_DAEMON": "0"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte code cached
     with tempfile.TemporaryDirectory(prefix="provguard-gate-") as scratch:
@@ -170,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
               f"load average {os.getloadavg()[0]:.1f}")
         subprocess.run([*provguard, "check", "--no-cache", "agent"], cwd=root, capture_output=True, check=False,
                        env={**os.environ, **env})  # warms byte code, not the result cache
+        said = folder / "one-core.err"
         runs = [] if args.one_file else [measure("provguard, 1 core, no cache",
-                                                 [*provguard, "check", "--jobs", "1", "--no-cache", "."], root, env)]
+                                                 [*provguard, "check", "--jobs", "1", "--no-cache", "--verbose", "."],
+                                                 root, env, stderr=said)]
+        unmatched = next((line.split(": ", 1)[1] for line in said.read_text().splitlines()
+                          if "not fingerprinted" in line), "") if said.exists() else ""
         shutil.rmtree(root / ".provguard" / "cache", ignore_errors=True)
         if not args.one_file:
             runs.append(measure("provguard, all cores, cold", [*provguard, "check", "."], root, env))
@@ -185,10 +196,13 @@ def main(argv: list[str] | None = None) -> int:
                                 root))
         big = max((p for p in root.rglob("*.py") if "agent" not in p.parts),
                   key=lambda p: -abs(p.read_text(errors="replace").count("\n") - 1000))
-        single = {"provguard check": median_seconds([*provguard, "check", str(big.relative_to(root))], root),
+        single = {"provguard check": median_seconds([*provguard, "check", str(big.relative_to(root))], root,
+                                                    env=env),
                   "python -c pass": median_seconds([sys.executable, "-c", "pass"], root)}
         if ruff:
             single["ruff check"] = median_seconds([ruff, "check", "--no-cache", "--isolated", str(big)], root)
+    if unmatched:
+        print(f"prefilter (1-core run, --verbose): {unmatched}")
     if runs:
         print(f"\n{'run':34} {'seconds':>8} {'MB/s':>7} {'peak PSS MB':>12} {'largest MB':>11}")
     for run in runs:
@@ -215,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'PASS' if ok else 'MISS'}  {label}: {figure}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"files": files, "bytes": size, "cores": len(os.sched_getaffinity(0)),
+                                     "not_fingerprinted": unmatched,
                                      "load_average": os.getloadavg()[0],
                                      "runs": [asdict(r) for r in runs], "one_file_seconds": single,
                                      "targets": [{"target": t, "met": ok, "figure": f} for t, ok, f in targets]},

@@ -62,6 +62,9 @@ class CheckRun:
     """Every checked file's lines by origin, with `RunOptions.lines`."""
     roots: tuple[Path, ...] = ()
     """The project root of each of `policies`, in the same order."""
+    unmatched: int = 0
+    """Files read this run (not from the cache) that were not fingerprinted: no recorded agent edit shares enough
+    k-grams with them to be found there (`check_prefilter`)."""
 
     @property
     def files_checked(self) -> int:
@@ -178,7 +181,7 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
     results: list[FileResult] = []
     errors: list[str] = []
     lines: list[FileLines] = []
-    checked = 0
+    checked = unmatched = 0
     written = _CacheWrites(key)
 
     def make_checker() -> Checker:
@@ -195,6 +198,7 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
                 skipped.append(SkippedFile(outcome.display, outcome.skipped))
                 continue
             checked += 1
+            unmatched += outcome.unmatched
             notes += outcome.notes
             if outcome.source is not None:
                 results.append(_result(outcome))
@@ -209,7 +213,7 @@ def run_check(paths: Sequence[Path], setup: CheckSetup, options: RunOptions,
     finally:
         written.close()
     return CheckRun(tuple(results), tuple(skipped), tuple(notes), checked, tuple(errors), tuple(policies.values()),
-                    display_root, tuple(lines), tuple(policies))
+                    display_root, tuple(lines), tuple(policies), unmatched)
 
 
 class _CacheWrites:

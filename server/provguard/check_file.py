@@ -23,6 +23,7 @@ from provguard.projects import CheckSetup, Projects
 from provguard.provenance.origin import Span
 
 if TYPE_CHECKING:  # the rest is imported where used: a project without a ledger or git history needs none of it
+    from provguard.check_prefilter import LedgerPrints
     from provguard.provenance.git.history import GitHistory
     from provguard.provenance.line_origins import LineCounts
 
@@ -61,13 +62,18 @@ class FileOutcome:
     """The cache key used, when the result came from the cache."""
     lines: LineCounts | None = None
     """The file's lines by origin, when the checker counts them (for `provguard report`)."""
+    unmatched: bool = False
+    """Not fingerprinted: no recorded agent edit shares enough k-grams with it to be found there
+    (`check_prefilter`)."""
 
 
 def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger | None, git: GitHistory | None,
-                 path: Path, fingerprints: bool = True, shown_as: str | None = None) -> tuple[Analysis, list[str]]:
+                 path: Path, fingerprints: bool = True, shown_as: str | None = None,
+                 prefilter: LedgerPrints | None = None) -> tuple[Analysis, list[str]]:
     """Findings for one file read from disk: the spans the ledger recorded (where their exact text is still
     found), copies of recorded agent edits (unless the ledger holds none), and with `git`, lines of commits
-    whose trailers name an AI tool (see provenance/git). Returns notes a person should see beside them."""
+    whose trailers name an AI tool (see provenance/git). Returns notes a person should see beside them.
+    `prefilter` (the ledger's prints) spares fingerprinting a file no recorded edit can be found in, and counts it."""
     shown = shown_as or rule_path
     doc.ensure_tree()
     notes: list[str] = []
@@ -83,7 +89,14 @@ def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger |
             from provguard.provenance import matching
 
             try:
-                recorded += matching.index_spans(doc, rule_path, ledger)
+                if prefilter is None:
+                    recorded += matching.index_spans(doc, rule_path, ledger)
+                elif (tokens := prefilter.tokens(doc, ledger)) is not None:
+                    recorded += matching.spans(doc, matching.find_regions(ledger, rule_path, doc, tokens))
+                else:
+                    from provguard.check_prefilter import same_file_spans
+
+                    recorded += same_file_spans(doc, rule_path, ledger)
             except LedgerError as exc:
                 notes.append(f"{shown}: cannot look up recorded agent edits in {ledger.location}: {exc}")
     history: tuple[Span, ...] = ()
@@ -98,6 +111,8 @@ def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger |
 class _LedgerState:
     ledger: Ledger | None
     fingerprints: bool
+    prints: LedgerPrints | None = None
+    """Every hash the ledger holds, to skip files no edit can be found in (None: look every file up)."""
 
 
 class LedgerUnavailable(Exception):
@@ -134,8 +149,10 @@ class Checker:
             return self._outcome(task, doc, *cached, hit=key)
         project = self.projects.get(task.root)
         state = self._ledger(task.root)
+        ruled_out = state.prints.skipped if state.prints is not None else 0
         analysis, notes = analyze_file(doc, task.rule_path, project.policy, state.ledger, self.git,
-                                       Path(task.path), state.fingerprints, task.display)
+                                       Path(task.path), state.fingerprints, task.display, state.prints)
+        unmatched = state.prints is not None and state.prints.skipped > ruled_out
         lines = None
         if self.lines:
             from provguard.provenance.line_origins import count_lines
@@ -144,7 +161,8 @@ class Checker:
         entry = None
         if key is not None:
             entry = (key, CheckCache.value(analysis.findings, analysis.suppressed, notes, lines))
-        return self._outcome(task, doc, analysis.findings, analysis.suppressed, tuple(notes), lines, entry=entry)
+        return self._outcome(task, doc, analysis.findings, analysis.suppressed, tuple(notes), lines, entry=entry,
+                             unmatched=unmatched)
 
     def close(self) -> None:
         self.projects.close()
@@ -171,13 +189,17 @@ class Checker:
                     state = _LedgerState(opened, opened.has_agent_edits())
                 except LedgerError:  # looked up per file all the same: each lookup says what fails
                     state = _LedgerState(opened, True)
+                if state.fingerprints:
+                    from provguard.check_prefilter import LedgerPrints
+
+                    state.prints = LedgerPrints.load(opened)
             self._ledgers[root] = state
         return state
 
     @staticmethod
     def _outcome(task: FileTask, doc: Document, findings: tuple[Finding, ...], suppressed: tuple[Finding, ...],
                  notes: tuple[str, ...], lines: LineCounts | None, entry: tuple[bytes, bytes] | None = None,
-                 hit: bytes | None = None) -> FileOutcome:
+                 hit: bytes | None = None, unmatched: bool = False) -> FileOutcome:
         keep = doc.source if findings or suppressed else None
         return FileOutcome(task.order, task.display, doc.language.id, keep, findings, suppressed,
-                           tuple(notes), entry=entry, hit=hit, lines=lines)
+                           tuple(notes), entry=entry, hit=hit, lines=lines, unmatched=unmatched)

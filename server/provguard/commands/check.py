@@ -109,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"provguard: {note}", file=sys.stderr)
     for line in skipped_notes(run.skipped, args.verbose):
         print(f"provguard: {line}", file=sys.stderr)
+    if args.verbose and run.unmatched:
+        print(f"provguard: {run.unmatched} of {run.files_checked} files not fingerprinted: no recorded agent edit "
+              "shares enough code with them to be found there", file=sys.stderr)
     if fixing is not None and args.diff:
         return _show_diff(fixing)
     run = fixing.run if fixing is not None else run

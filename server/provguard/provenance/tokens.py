@@ -137,13 +137,32 @@ Columns = tuple[list[int], list[int], list[int]]
 
 
 def tree_token_columns(tree: ts.Tree, language: Language, start: int = 0, end: int | None = None,
-                       source: bytes | None = None) -> Columns:
+                       source: bytes | None = None, *, keep: bool = False) -> Columns:
     """The tokens that start in bytes [start, end), in order, as columns. `source`, the text `tree` was parsed
     from, spares asking each node for its text and, for a whole text, its row.
 
-    What a node becomes depends only on its kind (its type and whether it is named): a table per language caches
-    that, so each node costs one look-up; a node is a leaf when the cursor finds no child in it.
+    `keep`: the very next call for the same tree, text and range gets these same columns back instead of walking
+    the tree again (`check_prefilter` reads a file's tokens before the matcher does; the columns must not be
+    changed). Any other call forgets them.
     """
+    global _kept
+    kept, _kept = _kept, None
+    if kept is not None and kept[0] is tree and kept[1] is source and kept[2] == (start, end):
+        return kept[3]
+    columns = _read_tree(tree, language, start, end, source)
+    if keep and source is not None:
+        _kept = (tree, source, (start, end), columns)
+    return columns
+
+
+_kept: tuple[ts.Tree, bytes, tuple[int, int | None], Columns] | None = None
+"""The columns of the last `keep` read, until the next call (see `tree_token_columns`)."""
+
+
+def _read_tree(tree: ts.Tree, language: Language, start: int, end: int | None, source: bytes | None) -> Columns:
+    """`tree_token_columns` itself. What a node becomes depends only on its kind (its type and whether it is
+    named): a table per language caches that, so each node costs one look-up; a node is a leaf when the cursor
+    finds no child in it."""
     actions = _actions(language)
     rows: list[int] = []
     ids: list[int] = []

@@ -137,11 +137,58 @@ def lexical_hashes(ids: Sequence[int], names: Sequence[int],
     assignments) has few or no structural fingerprints, yet its names and strings make it as distinctive as any:
     these find its copies when the names are kept (moved, re-indented, reformatted, excerpted), and the
     structural ones find renamed copies."""
-    values = [(_NAMED | name) if name and not name & WEAK else token for token, name in zip(ids, names, strict=True)]
-    hashes = _signed(_kgram_lanes(values, None, K) | _low_bits(len(values)), len(values) - K + 1)
+    hashes = _lexical_only(ids, names)
+    return hashes, nameless(names, common_name)[:len(hashes)]
+
+
+def _lexical_only(ids: Sequence[int], names: Sequence[int]) -> list[int]:
+    values = _spelled(ids, names)
+    return _signed(_kgram_lanes(values, None, K) | _low_bits(len(values)), len(values) - K + 1)
+
+
+def nameless(names: Sequence[int], common_name: Callable[[int], bool]) -> list[bool]:
+    """For each k-gram (and as many more), whether it holds no name that tells code apart (see `lexical_hashes`):
+    never a lexical fingerprint."""
     telling = {name: not common_name(name) for name in set(names) if name and not name & WEAK}
     strong = list(accumulate(map(telling.get, names, repeat(False)), initial=0))  # telling names before each token
-    return hashes, list(map(eq, strong[K:K + len(hashes)], strong))
+    return list(map(eq, strong[K:], strong))
+
+
+def every_kgram(ids: Sequence[int], names: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Every structural and every lexical k-gram hash of a token stream, by position: all `chosen_hashes` may choose
+    from, none left out by winnowing or the background table. So a fingerprint of the text is always among them,
+    and a recorded edit sharing fewer than N of them shares fewer than N of its fingerprints (`check_prefilter`).
+    The hashes alone, in C: no window is scanned."""
+    if len(ids) < K:
+        return [], []
+    return structural_hashes(ids, names), _lexical_only(ids, names)
+
+
+def chosen_among(hashes: Sequence[int], window: int, positions: Iterable[int],
+                 allowed: Callable[[int], bool]) -> list[int]:
+    """Of `positions` (ascending), those `winnow` chooses with the same window, where `allowed(q)` says position q is
+    neither skipped nor blocked: a position is chosen when it is allowed and the rightmost least allowed hash of some
+    window holding it (of the whole text, when shorter than a window). Each is judged by its own windows alone, so
+    the few positions whose hashes a ledger holds cost a few comparisons instead of winnowing the whole text."""
+    n = len(hashes)
+    out: list[int] = []
+    for p in positions:
+        if not allowed(p):
+            continue
+        h = hashes[p]
+        starts, span = (range(max(0, p - window + 1), min(p, n - window) + 1), window) if n >= window else (
+            range(1), n)
+        for w in starts:
+            if all(q == p or not (hashes[q] < h or (hashes[q] == h and q > p)) or not allowed(q)
+                   for q in range(w, w + span)):
+                out.append(p)
+                break
+    return out
+
+
+def _spelled(ids: Sequence[int], names: Sequence[int]) -> list[int]:
+    """The tokens of lexical k-grams: each identifier's and literal's name in place of `$id` and `$str`."""
+    return [(_NAMED | name) if name and not name & WEAK else token for token, name in zip(ids, names, strict=True)]
 
 
 def is_lexical(h: int) -> bool:
