@@ -98,7 +98,6 @@ async def test_twenty_thousand_folders_at_start_and_as_many_added_leave_settings
         assert server_errors(client) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the fix belongs in ledger/location.py (not H1's file): see H1's report")
 def test_a_ledger_folder_a_repository_links_out_of_the_project_is_not_written_through(tmp_path: Path) -> None:
     """A cloned repository's `.provguard` may be a link anywhere; the default ledger must not be made there."""
     outside = tmp_path / "elsewhere"
@@ -111,3 +110,21 @@ def test_a_ledger_folder_a_repository_links_out_of_the_project_is_not_written_th
                           cwd=shop, capture_output=True, text=True, timeout=120, check=False)
 
     assert sorted(p.name for p in outside.iterdir()) == [], done.stdout + done.stderr
+    assert "symbolic link" in done.stderr
+
+
+@pytest.mark.parametrize("planted", ["ledger.sqlite3", ".gitignore"])
+def test_a_linked_file_in_the_ledger_folder_is_not_written_through(tmp_path: Path, planted: str) -> None:
+    """A real `.provguard` folder whose ledger or .gitignore is a link (dangling or not) sends no write out."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shop = default_project(tmp_path / "shop")
+    (shop / ".git").mkdir()
+    (shop / ".provguard").mkdir()
+    (shop / ".provguard" / planted).symlink_to(outside / "target")  # dangling: opening it would create it
+
+    done = subprocess.run([sys.executable, "-m", "provguard", "import", "agent-trace", "--root", str(shop)],
+                          cwd=shop, capture_output=True, text=True, timeout=120, check=False)
+
+    assert sorted(p.name for p in outside.iterdir()) == [], done.stdout + done.stderr
+    assert "symbolic link" in done.stderr

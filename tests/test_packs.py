@@ -7,6 +7,9 @@ Errors inside rules are in test_pack_rule_errors.py, path globs in test_globs.py
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -316,3 +319,30 @@ def test_a_broken_pack_never_raises(tmp_path: Path, text: str) -> None:
     assert result.pack is None
     assert result.errors
     assert all(e.line >= 1 and e.column >= 1 for e in result.errors)
+
+
+def test_a_huge_pack_is_refused_without_being_read_whole(tmp_path: Path) -> None:
+    """A cloned repository's 2 GiB pack (sparse here) costs no more memory than the limit: refused at its start."""
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as huge:
+        huge.truncate(2 << 30)
+    script = ("import resource, sys\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+              "from provguard.policy import loader\n"
+              "(error,) = loader.load_pack(sys.argv[1]).errors\n"
+              "print(error.line, error.column, error.message)\n")
+
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1 1 rule pack is larger than 1 MiB"
+
+
+def test_a_pack_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    os.mkfifo(path)  # nobody writes: reading it would wait forever
+
+    (error,) = loader.load_pack(path).errors
+
+    assert error.message.startswith("cannot read rule pack: not a regular file")

@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import sqlite3
-import stat
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -28,7 +27,7 @@ import cattrs
 
 from provguard import __version__
 from provguard.findings import Finding
-from provguard.private_files import create_private, make_private_folder, read_private, write_private
+from provguard.private_files import create_private, make_private_folder, no_link_on_the_way, read_private, write_private
 
 if TYPE_CHECKING:
     from provguard.provenance.line_origins import LineCounts
@@ -281,20 +280,8 @@ TABLE_SQL = ("CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, value BL
 
 
 def own_place(root: Path, name: str = CACHE_FILE) -> bool:
-    """No step from the root to the cache folder's file `name` is a symbolic link or of the wrong kind (missing
-    steps are made later): a link committed in a repository must not send a cache's writes out of the project."""
-    step = root
-    for part in (*Path(CACHE_FOLDER).parts, name):
-        step = step / part
-        try:
-            mode = os.lstat(step).st_mode
-        except FileNotFoundError:
-            return True
-        except OSError:
-            return False
-        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if part == name else stat.S_ISDIR(mode)):
-            return False
-    return True
+    """No step from the root to the cache folder's file `name` is a symbolic link or of the wrong kind."""
+    return no_link_on_the_way(root, Path(CACHE_FOLDER, name))
 
 
 def _line_counts(value: Any) -> LineCounts:

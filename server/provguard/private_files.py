@@ -22,6 +22,25 @@ def make_private_folder(folder: Path) -> None:
         os.chmod(created, 0o700)
 
 
+def no_link_on_the_way(root: Path, relative: Path) -> bool:
+    """Each step from `root` down to the file `relative` is a real folder, and the file a regular one, where they
+    exist (missing steps are made later): a link a repository commits (`.provguard` -> anywhere) must not send
+    provguard's writes out of the project."""
+    step = root
+    for index, part in enumerate(relative.parts, 1):
+        step = step / part
+        try:
+            mode = os.lstat(step).st_mode
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        last = index == len(relative.parts)
+        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if last else stat.S_ISDIR(mode)):
+            return False
+    return True
+
+
 def create_private(path: str) -> None:
     """A new file at `path`, mode 0600 (SQLite would make it 0644 under a usual umask, and gives its -wal, -shm
     and -journal files the database file's mode, so they follow). Does nothing when the file exists or cannot

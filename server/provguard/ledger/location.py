@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from provguard.private_files import make_private_folder
+from provguard.private_files import make_private_folder, no_link_on_the_way
 
 from .sqlite import DEFAULT_BUSY_TIMEOUT, MEMORY, SqliteLedger
 from .store import Ledger, LedgerError
@@ -88,6 +88,10 @@ def open_ledger(root: Path | None, setting: str | None = None, busy_timeout: flo
         return LedgerOpen(SqliteLedger(MEMORY, store_text=store_text))
     else:
         target = default_location(root)
+        if not all(no_link_on_the_way(root, Path(LEDGER_DIR, name)) for name in (LEDGER_FILE, ".gitignore")):
+            return _fallback(str(target), f"{root / LEDGER_DIR} or a file in it is a symbolic link or not a plain "
+                             "folder or file: the project's ledger is kept only in its own folder (the `ledger` "
+                             "setting names another place on purpose)", store_text)
         try:
             _make_ledger_dir(target.parent)
         except OSError as exc:

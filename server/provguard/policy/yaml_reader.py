@@ -59,12 +59,13 @@ def read_source(path: str | Path, what: str = "rule pack") -> str | SourceError:
     file = str(path)
     if (edited := text_of(path)) is not None:
         return edited.removeprefix("\ufeff")
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return SourceError(file, 1, 1, f"cannot read {what}: {exc.strerror or exc}")
-    if len(raw) > MAX_PACK_BYTES:
-        return SourceError(file, 1, 1, f"{what} is larger than {MAX_PACK_BYTES} bytes")
+    from provguard.files import read_limited  # kept off the import path of a cached policy
+
+    raw = read_limited(Path(path), MAX_PACK_BYTES)  # stops past the limit: a 2 GiB file is never read whole
+    if isinstance(raw, str):
+        reason = raw.removeprefix("cannot read: ")
+        return SourceError(file, 1, 1, f"{what} is {reason}" if reason.startswith("larger")
+                           else f"cannot read {what}: {reason}")
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
