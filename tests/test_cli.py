@@ -97,10 +97,10 @@ def test_text_output_exact_lines(tmp_path: Path) -> None:
     write(tmp_path, {"src/app.py": UNREVIEWED_PY, "tests/test_app.py": REVIEWED_TEST_PY, "src/human.py": HUMAN_PY})
     done = check(tmp_path, "src", "tests")
     assert done.stdout.splitlines() == [
-        "src/app.py:5:1: warning ai-output-unreviewed ai-agent code from claude-code has not been reviewed by a person",
+        "src/app.py:5:1: warning ai-output-unreviewed Code written by Claude Code has not been reviewed by a person",
         "tests/test_app.py:1:1: info marker-incomplete marker names copilot but not its vendor (github); "
         "write it so every tool reading the marker sees it",
-        "tests/test_app.py:1:1: error ai-output-in-test-task-file AI output (ai-completion from copilot) must not "
+        "tests/test_app.py:1:1: error ai-output-in-test-task-file Code suggested by Copilot must not "
         "be used to create test tasks: tests/test_app.py is a test or evaluation file",
         "3 files checked: 1 error, 1 warning, 1 info",
     ]

@@ -21,7 +21,7 @@ def test_a_new_test_file_is_refused_with_the_rule_and_what_to_do_instead(project
     done = guard("claude-code", payload("claude-code-write-test-file.json", project))
 
     assert decision("claude-code", done) == ("deny", (
-        "provguard refused this write to tests/test_discount.py: AI output (ai-agent from claude-code) must not "
+        "provguard refused this write to tests/test_discount.py: Code written by Claude Code must not "
         "be used to create test tasks: tests/test_discount.py is a test or evaluation file (provguard rule "
         "ai-output-in-test-task-file). Test tasks must be written by people so that they measure models "
         "fairly. Instead: do not retry it or reach the file another way (a shell command, another tool, a "
@@ -44,7 +44,7 @@ def test_an_edit_is_judged_on_the_file_as_it_would_be_after_the_replacement(proj
                                                                            project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to training_data/prompts.py: Output of claude-code "
+    assert reason.startswith("provguard refused this write to training_data/prompts.py: Code written by Claude Code "
                              "(anthropic) must not be in training data")
     assert "(provguard rule rival-ai-output-in-training-data)" in reason
 
@@ -83,8 +83,8 @@ def test_a_team_pack_makes_the_user_decide_on_a_multi_edit_adding_a_test_functio
                                                     payload("claude-code-multiedit-test-function.json", project)))
 
     assert verdict == "ask"
-    assert reason.startswith("provguard asks before this write to src/cart.py: AI output (ai-agent from "
-                             "claude-code) inside a test function")
+    assert reason.startswith("provguard asks before this write to src/cart.py: Code written by "
+                             "Claude Code inside a test function")
     assert "(provguard rule ai-output-in-test-function)" in reason
 
 

@@ -27,7 +27,7 @@ def test_a_patch_adding_a_test_file_is_refused_naming_the_rule(project: Path) ->
     verdict, reason = decision("codex", guard("codex", payload("codex-patch-add-test.json", project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to tests/test_tax.py: AI output (ai-agent from codex) "
+    assert reason.startswith("provguard refused this write to tests/test_tax.py: Code written by Codex "
                              "must not be used to create test tasks")
     assert "(provguard rule ai-output-in-test-task-file)" in reason
 
@@ -46,8 +46,8 @@ def test_a_patch_moving_a_changed_file_into_training_data_is_refused_at_the_new_
     verdict, reason = decision("codex", guard("codex", payload("codex-patch-move-into-data.json", project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to corpus/tax.py: Output of codex (openai) must not be "
-                             "in training data")
+    assert reason.startswith("provguard refused this write to corpus/tax.py: Code written by Codex (openai) must not "
+                             "be in training data")
 
 
 def test_in_a_patch_of_several_files_the_one_a_rule_refuses_is_named(project: Path) -> None:
@@ -103,8 +103,8 @@ def test_a_patch_adding_a_file_outside_the_workspace_is_judged_by_the_project_ho
     verdict, reason = decision("codex", guard("codex", payload("codex-patch-add-outside.json", project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to corpus/sample.py: Output of codex (openai) must not "
-                             "be in training data: corpus/sample.py is a training-data path (provguard rule "
+    assert reason.startswith("provguard refused this write to corpus/sample.py: Code written by Codex (openai) must "
+                             "not be in training data: corpus/sample.py is a training-data path (provguard rule "
                              "rival-ai-output-in-training-data).")
 
 

@@ -52,10 +52,10 @@ def test_cursor_is_refused_a_test_file_with_a_message_for_the_agent_and_one_for_
     found = answer("cursor", guard("cursor", payload("cursor-write-test-file.json", project)))
 
     assert found["permission"] == "deny"
-    assert found["agent_message"].startswith("provguard refused this write to tests/test_coupon.py: AI output "
-                                             "(ai-agent from cursor) must not be used to create test tasks")
+    assert found["agent_message"].startswith("provguard refused this write to tests/test_coupon.py: Code "
+                                             "written by Cursor must not be used to create test tasks")
     assert found["user_message"] == ("provguard refused a write to tests/test_coupon.py "
-                                     "(ai-output-in-test-task-file): AI output (ai-agent from cursor) must not be "
+                                     "(ai-output-in-test-task-file): Code written by Cursor must not be "
                                      "used to create test tasks: tests/test_coupon.py is a test or evaluation file")
 
 
@@ -63,7 +63,7 @@ def test_cursor_string_replacement_given_as_a_json_string_is_judged_with_the_mod
     found = answer("cursor", guard("cursor", payload("cursor-strreplace-training-data.json", project)))
 
     assert found["permission"] == "deny"
-    assert "Output of cursor (openai) must not be in training data" in found["agent_message"]
+    assert "Code written by Cursor (openai) must not be in training data" in found["agent_message"]
 
 
 @pytest.mark.parametrize("name", ["cursor-write-source.json", "cursor-read.json"])
@@ -87,8 +87,8 @@ def test_cursor_multi_edit_is_applied_edit_after_edit_and_judged_as_a_whole(proj
     found = answer("cursor", guard("cursor", payload("cursor-multiedit-test-function.json", project)))
 
     assert found["permission"] == "deny"
-    assert found["user_message"] == ("provguard refused a write to src/tax.py (ai-output-in-test-function): AI "
-                                     "output (ai-agent from cursor) inside a test function: test tasks must be "
+    assert found["user_message"] == ("provguard refused a write to src/tax.py (ai-output-in-test-function): Code "
+                                     "written by Cursor inside a test function: test tasks must be "
                                      "written by people")
 
 
@@ -101,7 +101,7 @@ def test_cursor_write_outside_the_workspace_is_judged_by_the_project_holding_it(
 
     assert found["permission"] == "deny"
     assert found["user_message"] == ("provguard refused a write to corpus/sample.py (rival-ai-output-in-training-"
-                                     "data): Output of cursor (anthropic) must not be in training data: "
+                                     "data): Code written by Cursor (anthropic) must not be in training data: "
                                      "corpus/sample.py is a training-data path")
 
 
@@ -149,15 +149,15 @@ def test_copilot_cli_create_of_a_test_file_is_refused(project: Path) -> None:
     verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-create-test-file.json", project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to tests/test_refund.py: AI output (ai-agent from "
-                             "copilot) must not be used to create test tasks")
+    assert reason.startswith("provguard refused this write to tests/test_refund.py: Code written by "
+                             "Copilot must not be used to create test tasks")
 
 
 def test_copilot_cli_edit_into_training_data_is_refused_naming_github(project: Path) -> None:
     verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-edit-training-data.json", project)))
 
     assert verdict == "deny"
-    assert "Output of copilot (github) must not be in training data" in reason
+    assert "Code written by Copilot (github) must not be in training data" in reason
 
 
 def test_copilot_cli_shell_command_is_let_through_silently(project: Path) -> None:
@@ -207,8 +207,8 @@ def test_copilot_ask_rule_lets_the_person_decide_in_both_readers_answers(project
     verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-create-test-file.json", project)))
 
     assert verdict == "ask"
-    assert reason.startswith("provguard asks before this write to tests/test_refund.py: AI output (ai-agent from "
-                             "copilot) must not be used to create test tasks: tests/test_refund.py is a test or "
+    assert reason.startswith("provguard asks before this write to tests/test_refund.py: Code written by "
+                             "Copilot must not be used to create test tasks: tests/test_refund.py is a test or "
                              "evaluation file (provguard rule ai-output-in-test-task-file).")
 
 
@@ -221,7 +221,7 @@ def test_copilot_cli_edit_with_a_relative_path_is_judged_at_the_file_in_cwd(proj
     verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-edit-source.json", project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to src/tax.py: copilot may not write src/tax.py "
+    assert reason.startswith("provguard refused this write to src/tax.py: Copilot may not write src/tax.py "
                              "(provguard rule no-agents-in-src).")
 
 
@@ -229,8 +229,8 @@ def test_copilot_cli_edit_in_the_vscode_compatible_payload_is_refused_naming_the
     verdict, reason = copilot_decision(guard("copilot", payload("copilot-cli-pretooluse-edit.json", project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to evals/tax_cases.py: AI output (ai-agent from "
-                             "copilot) must not be used to create test tasks: evals/tax_cases.py is a test or "
+    assert reason.startswith("provguard refused this write to evals/tax_cases.py: Code written by "
+                             "Copilot must not be used to create test tasks: evals/tax_cases.py is a test or "
                              "evaluation file (provguard rule ai-output-in-test-task-file).")
 
 
@@ -238,8 +238,8 @@ def test_vscode_replace_string_into_training_data_is_refused_naming_the_rule(pro
     verdict, reason = copilot_decision(guard("copilot", payload("copilot-vscode-replace-string.json", project)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to training_data/prompts.py: Output of copilot (github) "
-                             "must not be in training data: training_data/prompts.py is a training-data path "
+    assert reason.startswith("provguard refused this write to training_data/prompts.py: Code written by Copilot "
+                             "(github) must not be in training data: training_data/prompts.py is a training-data path "
                              "(provguard rule rival-ai-output-in-training-data).")
 
 
@@ -256,8 +256,8 @@ def test_vscode_replace_string_whose_old_string_is_not_in_the_file_has_its_new_t
 @pytest.mark.parametrize(("name", "refused"), [
     ("copilot-vscode-apply-patch-update.json", None),
     ("copilot-vscode-apply-patch-delete.json", None),
-    ("copilot-vscode-apply-patch-move.json", "datasets/tax.py: Output of copilot (github) must not be in training "
-                                             "data: datasets/tax.py is a training-data path (provguard rule "
+    ("copilot-vscode-apply-patch-move.json", "datasets/tax.py: Code written by Copilot (github) must not be in "
+                                             "training data: datasets/tax.py is a training-data path (provguard rule "
                                              "rival-ai-output-in-training-data)."),
 ])
 def test_vscode_apply_patch_updates_deletes_and_moves_are_judged_at_their_target(project: Path, name: str,
@@ -281,7 +281,7 @@ def test_vscode_create_file_outside_the_workspace_is_judged_by_the_project_holdi
                                                                 elsewhere)))
 
     assert verdict == "deny"
-    assert reason.startswith("provguard refused this write to corpus/sample.py: Output of copilot (github) must "
+    assert reason.startswith("provguard refused this write to corpus/sample.py: Code written by Copilot (github) must "
                              "not be in training data: corpus/sample.py is a training-data path (provguard rule "
                              "rival-ai-output-in-training-data).")
 

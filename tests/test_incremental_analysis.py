@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provguard import languages
 from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
+from provguard.findings import one_per_place
 from provguard.lsp.convert import diagnostic
 from provguard.lsp.diagnostics import rendered
 from provguard.policy.policy import Policy
@@ -22,6 +24,7 @@ from provguard.positions import Encoding, LineIndex
 from rule_support import AGENT, default_policy, policy_from
 
 PATH = "src/calc.py"
+URI = "file:///work/src/calc.py"
 
 BASE = f"""\
 import os
@@ -55,6 +58,22 @@ def test_decorated():
     return x
 """
 
+
+
+def _plain(name: str) -> str:
+    return f"def {name}(a):\n    b = a + 1\n    return b\n\n\n"
+
+
+SPREAD = (f"import os\n\n\n{_plain('p1')}{_plain('p2')}# provguard: begin {AGENT}\ndef test_sum():\n"
+          f"    assert 1 + 1 == 2\n# provguard: end\n\n\n{_plain('p3')}{_plain('p4')}# provguard: next {AGENT}\n"
+          f"def test_next():\n    return 1\n\n\n{_plain('p5')}# provguard: begin {AGENT}\nclass Box:\n"
+          f"    # provguard: next kind=ai-completion tool=copilot\n    def test_method(self):\n        return 2\n"
+          f"# provguard: end\n\n\n{_plain('p6')}{_plain('p7')}# provguard: next kind=ai-agent tool=claude-code\n"
+          f"\nx = 1\n\n\n{_plain('p8')}")
+"""Marked code far apart, with plain code between, a next-unit marker inside a marked block (two findings of a
+rule on the same lines: one diagnostic with related information) and one that covers no unit: most edits
+land away from every marker comment, where the last marker scan is moved instead of made again."""
+
 FRAGMENTS = (
     "x", " ", "\n", "\r\n", "é", "😀", "#", ":", "(", ")", '"', "def test_new():\n    pass\n",
     "def f():\n", "    return 0\n", "class C:\n", f"# provguard: begin {AGENT}\n", "# provguard: end\n",
@@ -86,13 +105,18 @@ def _scoped_policy(tmp_path: Path) -> Policy:
         ''')
 
 
-ANCHORS = ("test", "def ", "class", "provguard", "begin", "end", "kind=", "\n", "é", "assert", "return", " ==")
-"""Places edits aim at (or else anywhere), so that renames of the same length hit names scopes look at."""
+ANCHORS = ("test", "def ", "class", "provguard", "begin", "end", "kind=", "\n", "é", "assert", "return", " ==",
+           "# provguard", "\n# provguard", "tool=", "\n\n", "):\n", "    return", "@decorated", "x = ")
+"""Places edits aim at (or else anywhere), so that renames of the same length hit names scopes look at: marker
+comments themselves (their fields, the line before them, whole marker lines deleted) and the code next-unit
+markers cover (a unit's last line, the blank lines after it)."""
 
 edits = st.lists(
     st.tuples(st.one_of(st.floats(0, 1), st.tuples(st.sampled_from(ANCHORS), st.integers(0, 5))),
-              st.integers(0, 12), st.lists(st.sampled_from(FRAGMENTS), max_size=3)),
+              st.one_of(st.integers(0, 12), st.sampled_from((30, 60, 80))),
+              st.lists(st.sampled_from(FRAGMENTS), max_size=3), st.booleans()),
     min_size=1, max_size=12)
+"""(where, bytes deleted, text inserted, whether to compare right after it or only after the next edits)."""
 
 
 def _fresh(text: bytes) -> Document:
@@ -111,9 +135,9 @@ def _differences(doc: Document, policies: list[Policy]) -> list[str]:
         want = analyze(fresh, PATH, policy)
         if got != want:
             found.append(f"analysis: {got} != {want}")
-    findings = analyze(doc, PATH, policies[0]).findings + analyze(doc, PATH, policies[1]).findings
-    if rendered(findings, doc, Encoding.UTF16) != [diagnostic(f, fresh.lines, Encoding.UTF16, doc.version)
-                                                   for f in findings]:
+    findings = one_per_place(analyze(doc, PATH, policies[0]).findings + analyze(doc, PATH, policies[1]).findings)
+    if rendered(findings, doc, Encoding.UTF16, URI) != [diagnostic(f, fresh.lines, Encoding.UTF16, doc.version, URI)
+                                                        for f in findings]:
         found.append("diagnostics JSON")
     return found
 
@@ -130,14 +154,15 @@ def _char_offset(text: str, at: float | tuple[str, int]) -> int:
     return len(text[:index].encode("utf-8"))
 
 
+@pytest.mark.parametrize("base", [BASE, SPREAD], ids=["close", "spread"])
 @settings(derandomize=True, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=edits)
 def test_an_edited_document_reports_what_a_fresh_analysis_of_its_text_reports(
-        steps: list[tuple[float | tuple[str, int], int, list[str]]]) -> None:
+        base: str, steps: list[tuple[float | tuple[str, int], int, list[str], bool]]) -> None:
     policies = [default_policy(), _SCOPED]
-    doc = _fresh(BASE.encode("utf-8"))
+    doc = _fresh(base.encode("utf-8"))
     assert _differences(doc, policies) == []
-    for at, deleted, inserted in steps:
+    for step, (at, deleted, inserted, compare) in enumerate(steps):
         text = doc.source.decode("utf-8")
         start = _char_offset(text, at)
         rest = text[len(doc.source[:start].decode("utf-8")):]
@@ -148,7 +173,8 @@ def test_an_edited_document_reports_what_a_fresh_analysis_of_its_text_reports(
         end = start + len(rest[:deleted].encode("utf-8"))
         doc.replace(start, end, "".join(inserted))
         doc.version = (doc.version or 0) + 1
-        assert _differences(doc, policies) == [], doc.source.decode("utf-8")
+        if compare or step == len(steps) - 1:
+            assert _differences(doc, policies) == [], doc.source.decode("utf-8")
 
 
 _SCOPED: Policy
@@ -184,3 +210,20 @@ def test_a_line_break_typed_over_a_character_moves_the_diagnostics_after_it_down
                                           (diagnostic(f, _fresh(doc.source).lines, Encoding.UTF16, None)
                                            for f in findings)]
     assert after[0]["range"]["end"]["line"] == before[0]["range"]["end"]["line"] + 1
+
+
+def test_a_function_typed_after_a_marker_that_covered_nothing_is_covered_by_it() -> None:
+    """The edit is away from the marker's comment (a blank line between), so the marker reads the same; what
+    it covers is worked out again all the same."""
+    marker = "# provguard: next kind=ai-agent tool=claude-code\n"
+    doc = _fresh(f"{marker}\nx = 1\n".encode())
+    policy = default_policy()
+    assert [f.rule_id for f in analyze(doc, PATH, policy).findings] == ["marker-no-unit"]
+    at = doc.source.index(b"x = 1")
+
+    doc.replace(at, at + len("x = 1"), "def x(): pass")
+    found = analyze(doc, PATH, policy)
+
+    assert [(s.start, s.end) for s in found.spans] == [(0, len(doc.source.rstrip()))]
+    assert "marker-no-unit" not in {f.rule_id for f in found.findings}
+    assert found == analyze(_fresh(doc.source), PATH, policy)

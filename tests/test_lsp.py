@@ -57,7 +57,7 @@ async def test_push_client_gets_diagnostic_and_mark_reviewed_fix_removes_it(
     assert diag.severity == types.DiagnosticSeverity.Warning
     assert diag.range.start == types.Position(4, 0) and diag.range.end == types.Position(7, 16)
     assert diag.code_description is not None and diag.code_description.href.startswith("https://")
-    assert "AI agent code from Claude Code" in diag.message
+    assert "Code written by Claude Code" in diag.message
 
     actions = await quick_fixes(client, uri, diag)
     titles = [a.title for a in actions]

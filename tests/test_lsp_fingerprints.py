@@ -63,7 +63,7 @@ async def test_a_renamed_reindented_paste_is_flagged_once_typing_pauses(tmp_path
         settled = await pushed(client, uri, 2)
         [diag] = fingerprinted(settled)
         assert diag.range.start.line == 6 and diag.range.end.line == 15, "sorted() line to the return"
-        assert diag.message == ("AI agent code from Claude Code is not marked; add a provenance marker so every "
+        assert diag.message == ("Code written by Claude Code is not marked; add a provenance marker so every "
                                 "tool can see it")
 
 

@@ -3,12 +3,14 @@ policy reloaded on save, and the last good policy kept while a saved pack is bro
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from lsp_support import SERVER, open_file, published_until, pulled, pushed, record_registrations, start
 
@@ -26,8 +28,22 @@ rules:
 COPILOT_PY = "# provguard: kind=ai-completion tool=copilot vendor=github\ndef f():\n    pass\n"
 
 
+PROMPT_SERVER = ClientServerConfig(server_command=[
+    sys.executable, "-c",
+    "import sys; from provguard.lsp import progress; progress.LATE = 0; from provguard.cli import dispatch; "
+    "sys.exit(dispatch(['serve']))"])
+"""The real server, with progress for usually quick operations begun at once instead of after a second."""
+
+
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient) -> object:
+    record_registrations(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=PROMPT_SERVER)
+async def prompt_client(lsp_client: LanguageClient) -> object:
     record_registrations(lsp_client)
     yield
     await lsp_client.shutdown_session()
@@ -201,3 +217,29 @@ async def test_an_unsaved_edit_of_a_base_pack_updates_the_errors_of_the_open_pac
 
     [diag] = await published_until(client, team_uri, lambda found: len(found) == 1)
     assert at(diag)[:2] == (3, 2) and "kinds" in diag.message
+
+
+async def test_a_pack_reload_reports_work_done_progress_and_its_rules_apply_once_it_ends(
+        prompt_client: LanguageClient, tmp_path: Path) -> None:
+    client = prompt_client
+    pack = tmp_path / "team.yaml"
+    pack.write_text(PACK.format(severity="error"), encoding="utf-8")
+    (tmp_path / "provguard.toml").write_text('packs = ["team.yaml"]\n')
+    await start(client, tmp_path, pull=True)
+    code_uri = open_file(client, tmp_path / "c.py", COPILOT_PY)
+    [diag] = await pulled(client, code_uri)
+    assert diag.severity == types.DiagnosticSeverity.Error
+
+    def reloads() -> list[list[object]]:
+        return [values for values in client.progress_reports.values() if values
+                and isinstance(values[0], types.WorkDoneProgressBegin) and "reloading rule packs" in values[0].title]
+
+    save(client, pack, PACK.format(severity="hint"))
+    async with asyncio.timeout(60):
+        while not any(isinstance(values[-1], types.WorkDoneProgressEnd) for values in reloads()):
+            await asyncio.sleep(0.05)
+    [reload] = reloads()
+    assert any(isinstance(v, types.WorkDoneProgressReport) and v.message and tmp_path.name in v.message
+               for v in reload), reload  # names the project being loaded
+    [diag] = await pulled(client, code_uri)
+    assert diag.severity == types.DiagnosticSeverity.Hint

@@ -40,9 +40,10 @@ def codes(diagnostics: list[types.Diagnostic]) -> set[str]:
 
 
 @asynccontextmanager
-async def server(*folders: Path, configuration: dict[str, object] | None = None) -> AsyncIterator[LanguageClient]:
+async def server(*folders: Path, configuration: dict[str, object] | None = None,
+                 options: dict[str, object] | None = None) -> AsyncIterator[LanguageClient]:
     """A pulling client with `folders` open; `configuration`: its answers to workspace/configuration by scope
-    uri ("" for the editor's own)."""
+    uri ("" for the editor's own); `options`: initialization options besides the reviewer."""
     client = await SERVER.start()
     assert isinstance(client, LanguageClient)
     record_registrations(client)
@@ -52,7 +53,7 @@ async def server(*folders: Path, configuration: dict[str, object] | None = None)
         capabilities=capabilities(pull=True),
         root_uri=folders[0].as_uri() if folders else None,
         workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
-        initialization_options={"reviewer": "tester@example.com"}))
+        initialization_options={"reviewer": "tester@example.com", **(options or {})}))
     try:
         yield client
     finally:
@@ -196,3 +197,23 @@ async def test_a_broken_nested_config_is_said_once_with_its_position(tmp_path: P
         said = [m.message for m in client.messages if "rule pack error" in m.message]
         assert len(said) == 1 and "services/billing/provguard.toml:1:9" in said[0], said
         assert "no pack rules are active" in said[0]
+
+
+async def test_a_folder_in_no_project_judges_a_nested_project_under_its_own_config_in_the_workspace_scan(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "checkout"  # no provguard config, no pyproject, a ledger elsewhere: in no project
+    service = team_project(folder / "services" / "billing")
+    (folder / "loose").mkdir()
+    (folder / "loose" / "closed.py").write_text(MARKED)
+    (service / "tests").mkdir()
+    (service / "tests" / "closed.py").write_text(MARKED)
+    async with server(folder, options={"ledger": str(tmp_path / "shared.sqlite3")}) as client:
+        await pulled(client, (folder / "unsaved.py").as_uri())
+        assert not (folder / ".provguard").exists()
+        report = await client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[]))
+        scanned = {item.uri: codes(list(item.items)) for item in report.items
+                   if isinstance(item, types.WorkspaceFullDocumentDiagnosticReport)}
+        nested = open_file(client, service / "tests" / "closed.py", MARKED)
+        loose = open_file(client, folder / "loose" / "closed.py", MARKED)
+        assert scanned[nested] == codes(await pulled(client, nested)) == {"no-codex"}
+        assert scanned[loose] == codes(await pulled(client, loose)) == {"ai-output-unreviewed"}

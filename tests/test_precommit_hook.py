@@ -120,7 +120,7 @@ def test_commit_with_ai_output_in_a_test_file_is_refused(project: Path, hook_env
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "provguard" in output and "Failed" in output
-    assert ("tests/test_app.py:1:1: error ai-output-in-test-task-file AI output (ai-agent from claude-code) "
+    assert ("tests/test_app.py:1:1: error ai-output-in-test-task-file Code written by Claude Code "
             "must not be used to create test tasks") in output
     assert "2 files checked: 1 error" in output  # the staged text files, passed by name
     assert git(project, hook_env, "log", "--format=%s").stdout.splitlines() == ["use provguard"]  # not committed

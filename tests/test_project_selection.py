@@ -41,7 +41,7 @@ def check(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_check_uses_the_packs_the_project_selects(tmp_path: Path) -> None:
     done = check(project(tmp_path))
-    assert "src/f.py:1:1: error no-codex no codex in this project" in done.stdout
+    assert "src/f.py:1:1: error no-codex no Codex in this project" in done.stdout
     assert done.returncode == 1
 
 

@@ -57,13 +57,12 @@ def test_github_annotations_exact_lines(tmp_path: Path) -> None:
     marker = "# provguard: kind=ai-completion tool=copilot reviewed-by=dana@example.com"
     assert done.stdout.splitlines() == [
         # a finding over several lines has no columns: GitHub takes them only on one line
-        "::warning file=src/app.py,line=5,endLine=7,title=ai-output-unreviewed::ai-agent code from claude-code "
+        "::warning file=src/app.py,line=5,endLine=7,title=ai-output-unreviewed::Code written by Claude Code "
         "has not been reviewed by a person",
         f"::notice file=tests/test_app.py,line=1,endLine=1,col=1,endColumn={len(marker)},title=marker-incomplete"
         "::marker names copilot but not its vendor (github); write it so every tool reading the marker sees it",
-        "::error file=tests/test_app.py,line=1,endLine=3,title=ai-output-in-test-task-file::AI output "
-        "(ai-completion from copilot) must not be used to create test tasks: tests/test_app.py is a test or "
-        "evaluation file",
+        "::error file=tests/test_app.py,line=1,endLine=3,title=ai-output-in-test-task-file::Code suggested by "
+        "Copilot must not be used to create test tasks: tests/test_app.py is a test or evaluation file",
         "3 files checked: 1 error, 1 warning, 1 info",
     ]
     assert done.returncode == 1
@@ -82,7 +81,7 @@ def test_github_escapes_messages_and_properties(tmp_path: Path) -> None:
     write(tmp_path, {"odd.yaml": ODD_PACK, "data/a,b:c.py": UNREVIEWED_PY})
     done = check(tmp_path, "--format", "github", "--pack", "odd.yaml", "data")
     assert done.stdout.splitlines() == [
-        "::warning file=data/a%2Cb%3Ac.py,line=5,endLine=7,title=odd-message::100%25 claude-code,%0Asee data/a,b:c.py",
+        "::warning file=data/a%2Cb%3Ac.py,line=5,endLine=7,title=odd-message::100%25 Claude Code,%0Asee data/a,b:c.py",
         "1 file checked: 1 warning",
     ]
     assert done.returncode == 0
@@ -124,14 +123,14 @@ def test_gitlab_report_fields_and_severities(tmp_path: Path) -> None:
     write(tmp_path, {"src/app.py": UNREVIEWED_PY, "tests/test_app.py": REVIEWED_TEST_PY, "src/human.py": HUMAN_PY})
     report = gitlab_report(tmp_path, "src", "tests")
     assert [{k: v for k, v in issue.items() if k != "fingerprint"} for issue in report] == [
-        {"description": "ai-agent code from claude-code has not been reviewed by a person",
+        {"description": "Code written by Claude Code has not been reviewed by a person",
          "check_name": "ai-output-unreviewed", "severity": "minor",
          "location": {"path": "src/app.py", "lines": {"begin": 5, "end": 7}}},
         {"description": "marker names copilot but not its vendor (github); write it so every tool reading the "
                         "marker sees it",
          "check_name": "marker-incomplete", "severity": "info",
          "location": {"path": "tests/test_app.py", "lines": {"begin": 1, "end": 1}}},
-        {"description": "AI output (ai-completion from copilot) must not be used to create test tasks: "
+        {"description": "Code suggested by Copilot must not be used to create test tasks: "
                         "tests/test_app.py is a test or evaluation file",
          "check_name": "ai-output-in-test-task-file", "severity": "major",
          "location": {"path": "tests/test_app.py", "lines": {"begin": 1, "end": 3}}},

@@ -138,7 +138,7 @@ def test_action_passes_paths_and_args_as_words(tmp_path: Path) -> None:
                                                    "args": "--severity ai-output-unreviewed=info --no-git"}, tmp_path)
     assert (done.returncode, outputs) == (0, "exit-code=0\n"), done.stderr
     assert done.stdout.splitlines() == [
-        "::notice file=src/app.py,line=5,endLine=7,title=ai-output-unreviewed::ai-agent code from claude-code has "
+        "::notice file=src/app.py,line=5,endLine=7,title=ai-output-unreviewed::Code written by Claude Code has "
         "not been reviewed by a person",
         "2 files checked: 1 info",  # docs/*.py is the file of that name, not a glob
     ]

@@ -138,7 +138,7 @@ def test_message_placeholders_are_filled_in(tmp_path: Path) -> None:
     policy = policy_from(tmp_path, """\
         - id: says-all
           severity: info
-          message: "{kind}|{tool}|{vendor}|{model}|{path}|{language}|{rule} {{literal}}"
+          message: "{origin}|{kind}|{tool}|{vendor}|{model}|{path}|{language}|{rule} {{literal}}"
           origins: [{kind: ai-agent}]
         """)
     doc = document("src/a.py", marked_block(AGENT + " model=claude-sonnet-4"))
@@ -147,8 +147,10 @@ def test_message_placeholders_are_filled_in(tmp_path: Path) -> None:
     (full,) = [f.message for f in findings(doc, "src/a.py", policy) if f.rule_id == "says-all"]
     (empty,) = [f.message for f in findings(bare, "src/b.py", policy) if f.rule_id == "says-all"]
 
-    assert full == "ai-agent|claude-code|anthropic|claude-sonnet-4|src/a.py|python|says-all {literal}"
-    assert empty == "ai-agent|an unnamed tool|an unknown vendor|an unnamed model|src/b.py|python|says-all {literal}"
+    assert full == ("written by Claude Code|AI agent|Claude Code|anthropic|claude-sonnet-4|src/a.py|python|"
+                    "says-all {literal}")
+    assert empty == ("written by an AI agent|AI agent|an unnamed tool|an unknown vendor|an unnamed model|src/b.py|"
+                     "python|says-all {literal}")
 
 
 def test_findings_carry_the_rule_details(tmp_path: Path) -> None:
@@ -159,7 +161,7 @@ def test_findings_carry_the_rule_details(tmp_path: Path) -> None:
                   if f.rule_id == "rival-ai-output-in-training-data"]
 
     assert finding.severity is Severity.ERROR
-    assert finding.message == ("Output of claude-code (anthropic) must not be in training data: "
+    assert finding.message == ("Code written by Claude Code (anthropic) must not be in training data: "
                                "data/train/x.py is a training-data path")
     assert finding.origin is not None and finding.origin.tool == "claude-code"
     assert finding.span is not None and (finding.span.start, finding.span.end) == (finding.start, finding.end)
@@ -217,7 +219,7 @@ def test_a_later_pack_replaces_a_rule_with_the_same_id(tmp_path: Path) -> None:
 
     (finding,) = [f for f in findings(doc, "src/a.py", policy) if f.rule_id == "ai-output-unreviewed"]
 
-    assert (finding.severity, finding.message) == (Severity.HINT, "team says claude-code")
+    assert (finding.severity, finding.message) == (Severity.HINT, "team says Claude Code")
 
 
 # -- built-in findings about the markers themselves --------------------------------------------------

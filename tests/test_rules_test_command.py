@@ -109,9 +109,9 @@ def test_without_packs_it_tests_the_projects_packs(tmp_path: Path) -> None:
     ("# expect: no-agents\ndef human():\n    return 1\n",
      "src/x.py:1: expected a finding of no-agents on line 2; there is none"),
     ("# ok: no-agents\n# provguard: kind=ai-agent tool=codex\ndef f():\n    return 1\n",
-     "src/x.py:1: expected no finding of no-agents on line 2; found: agent code from codex"),
+     "src/x.py:1: expected no finding of no-agents on line 2; found: agent code from Codex"),
     ("# ok: no-agents\ndef f():\n    return 1\n# provguard: kind=ai-agent tool=codex\ndef g():\n    return 1\n",
-     "src/x.py:4: unexpected finding of no-agents on line 4 (agent code from codex); annotate it with "
+     "src/x.py:4: unexpected finding of no-agents on line 4 (agent code from Codex); annotate it with "
      "'expect: no-agents' or change the rule"),
     ("# todo-expect: no-agents\n# provguard: kind=ai-agent tool=codex\ndef f():\n    return 1\n",
      "src/x.py:1: the known gap is closed: no-agents now fires on line 2; change 'todo-expect:' to 'expect:'"),

@@ -88,9 +88,9 @@ def test_descriptions_have_one_shape(tmp_path: Path) -> None:
         assert short.endswith((".", "?", "!")) and "{" not in short and "\n" not in short, rule_id
     # a pack rule's short description says what it reports (its message); the note says why, after it
     unreviewed = rules["ai-output-unreviewed"]
-    assert unreviewed["shortDescription"]["text"] == "<kind> code from <tool> has not been reviewed by a person."
+    assert unreviewed["shortDescription"]["text"] == "Code <origin> has not been reviewed by a person."
     assert unreviewed["fullDescription"]["text"] == (
-        "<kind> code from <tool> has not been reviewed by a person. "
+        "Code <origin> has not been reviewed by a person. "
         "Mark it reviewed once a person has read and understood it.")
 
 

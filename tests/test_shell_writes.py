@@ -112,7 +112,7 @@ def test_a_shell_write_into_training_data_is_recorded_as_the_agents_and_reported
     assert answer["reason"] == answer["hookSpecificOutput"]["additionalContext"]
     assert answer["hookSpecificOutput"]["hookEventName"] == "PostToolUse"
     assert answer["reason"].startswith("provguard: your Bash command wrote to data/train/sample.py, which agents "
-                                       "may not write: Output of claude-code (anthropic) must not be in training "
+                                       "may not write: Code written by Claude Code (anthropic) must not be in training "
                                        "data")
     assert "(provguard rule rival-ai-output-in-training-data)" in answer["reason"]
     assert snapshots(repo) == []  # the snapshot is gone with the call

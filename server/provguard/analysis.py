@@ -10,7 +10,8 @@ from provguard.policy.evaluate import evaluate
 from provguard.policy.model import FixKind, Severity
 from provguard.policy.policy import Policy
 from provguard.provenance.coverage import uncovered
-from provguard.provenance.markers import MarkerProblem, scan
+from provguard.provenance.marker_scan import MarkerProblem
+from provguard.provenance.markers import scan
 from provguard.provenance.origin import Evidence, Kind, Span
 from provguard.provenance.tools import infer_vendor
 from provguard.suppressions import SUPPRESSION_RULES
@@ -104,7 +105,7 @@ def _incomplete_markers(spans: tuple[Span, ...], policy: Policy) -> list[Finding
     for span in spans:
         origin = span.origin
         head = span.markers[0] if span.markers else None
-        if head is None or not origin.is_ai or head.field("vendor") is not None:
+        if head is None or not origin.is_ai or head.names("vendor"):
             continue
         vendor = infer_vendor(origin.tool, origin.model)
         if vendor is None:

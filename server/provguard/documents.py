@@ -64,6 +64,7 @@ class Document:
         start_point = lines.point(start)
         old_end_point = lines.point(end)
         self.source = self.source[:start] + new + self.source[end:]
+        line_count = lines.line_count
         lines.edited(start, end, self.source)  # in place: a rebuilt index costs a pass over the whole text
         old_tree = self.tree
         if self._parser is None or old_tree is None:
@@ -83,7 +84,7 @@ class Document:
         )
         self.tree = self._parser.parse(self.source, old_tree)
         changed = [(r.start_byte, r.end_byte) for r in old_tree.changed_ranges(self.tree)]
-        self.memo.edited(start, end, start + len(new), changed)
+        self.memo.edited(start, end, start + len(new), changed, lines.line_count - line_count)
 
     def set_text(self, text: str) -> None:
         """Replace the whole text (full-document sync) with a fresh parse."""

@@ -2,7 +2,9 @@
 
 Each entry names the bytes it was read from (inclusive bounds). An edit drops the entries whose bytes it
 touched or whose syntax tree-sitter reports changed (`Tree.changed_ranges`); entries before it stay as they
-are, and the ones after it move with it (marker readings lazily: markers.py moves one when it is next read).
+are, and the ones after it move with it (marker readings and rendered diagnostics lazily: their owners move
+one when it is next read). The last whole marker scan is kept while edits touch no marker comment, with the
+edit since it was made: markers.py moves it over that edit instead of reading the comments again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,26 @@ from dataclasses import dataclass, field
 
 ScopeKey = tuple[str, str, int, int]
 """(language id, query source, start, end) of one `scope_ranges` call."""
+Edit = tuple[int, int, int, Sequence[tuple[int, int]]]
+"""(start, old end, new end, tree-sitter's changed ranges in new offsets) of one edit."""
+_NOWHERE = (1 << 62, -1)
+"""Bounds of no changed range: every entry is outside them."""
+
+
+@dataclass
+class Rendered:
+    """A front end's rendering of a finding (the LSP's JSON) and how far edits since moved it."""
+
+    low: int
+    """Start of the line of the first byte its positions count from: an edit that ends before the line break
+    ending the line before leaves every position it holds on the same character, `lines` further down."""
+    high: int
+    """The last byte it names: an edit that starts after it leaves it as it is."""
+    value: object
+    moved: int = 0
+    """Bytes the finding moved since `value` was made (its offsets in `value` are that much behind)."""
+    lines: int = 0
+    """Lines the finding moved since `value` was made."""
 
 
 @dataclass
@@ -21,41 +43,64 @@ class EditMemo:
     comments: dict[int, tuple[int, int, object, int]] = field(default_factory=dict)
     """What the marker reader made of the `provguard:` tag at an offset (markers.py owns the value), and how
     far edits since moved it (the value's offsets are that much behind)."""
-
-    diagnostics: dict[Hashable, tuple[int, object]] = field(default_factory=dict)
-    """A front end's rendering of a finding (the LSP's JSON), with the finding's end: a line/character
-    position depends on the bytes before it alone, so the rendering holds until an edit starts at or before
-    that end."""
+    marker_scan: object | None = None
+    """The last whole marker scan (markers.py owns it), kept while no edit touched a tag's comment."""
+    scan_edits: list[Edit] = field(default_factory=list)
+    """The edits since `marker_scan` was made (it is moved over one; more, and it is made again)."""
+    diagnostics: dict[tuple[int, Hashable], Rendered] = field(default_factory=dict)
+    """Renderings of findings by (start, what else the rendering depends on, with offsets from the start)."""
 
     def clear(self) -> None:
         self.scopes.clear()
         self.comments.clear()
         self.diagnostics.clear()
+        self.marker_scan = None
+        self.scan_edits.clear()
 
-    def edited(self, start: int, old_end: int, new_end: int, changed: Sequence[tuple[int, int]]) -> None:
-        """Bytes [start, old_end) became [start, new_end); `changed`: tree-sitter's changed ranges (new offsets)."""
+    def edited(self, start: int, old_end: int, new_end: int, changed: Sequence[tuple[int, int]],
+               lines: int = 0) -> None:
+        """Bytes [start, old_end) became [start, new_end), the text `lines` lines longer; `changed`:
+        tree-sitter's changed ranges (new offsets)."""
         delta = new_end - old_end
+        c_low, c_high = (min(c[0] for c in changed), max(c[1] for c in changed)) if changed else _NOWHERE
 
-        def untouched(lo: int, hi: int) -> bool:
-            return not changed or not any(lo <= c_end and c_start <= hi for c_start, c_end in changed)
+        def touched(lo: int, hi: int) -> bool:
+            """By a changed range (called only for entries between the first and the last one's bounds)."""
+            return any(lo <= c_end and c_start <= hi for c_start, c_end in changed)
 
         scopes: dict[ScopeKey, tuple[int, int, tuple[tuple[int, int], ...]]] = {}
-        for key, (lo, hi, found) in self.scopes.items():
+        for key, entry in self.scopes.items():
+            lo, hi, found = entry
             if hi < start:
-                if untouched(lo, hi):
-                    scopes[key] = (lo, hi, found)
+                if hi < c_low or lo > c_high or not touched(lo, hi):
+                    scopes[key] = entry
             elif lo > old_end:
                 lo, hi = lo + delta, hi + delta
-                if untouched(lo, hi):
+                if hi < c_low or lo > c_high or not touched(lo, hi):
                     scopes[(key[0], key[1], key[2] + delta, key[3] + delta)] = (
                         lo, hi, tuple((s + delta, e + delta) for s, e in found))
         self.scopes = scopes
         comments: dict[int, tuple[int, int, object, int]] = {}
-        for at, (lo, hi, value, moved) in self.comments.items():
+        for at, known in self.comments.items():
+            lo, hi = known[0], known[1]
             if hi < start:
-                if untouched(lo, hi):
-                    comments[at] = (lo, hi, value, moved)
-            elif lo > old_end and untouched(lo + delta, hi + delta):
-                comments[at + delta] = (lo + delta, hi + delta, value, moved + delta)
+                if hi < c_low or lo > c_high or not touched(lo, hi):
+                    comments[at] = known
+            elif lo > old_end:
+                lo, hi = lo + delta, hi + delta
+                if hi < c_low or lo > c_high or not touched(lo, hi):
+                    comments[at + delta] = (lo, hi, known[2], known[3] + delta)
+        if len(comments) != len(self.comments) or self.scan_edits:
+            self.marker_scan = None  # a tag's comment changed, or more than one edit to move it over
+            self.scan_edits.clear()
+        elif self.marker_scan is not None:
+            self.scan_edits.append((start, old_end, new_end, tuple(changed)))
         self.comments = comments
-        self.diagnostics = {key: kept for key, kept in self.diagnostics.items() if kept[0] < start}
+        diagnostics: dict[tuple[int, Hashable], Rendered] = {}
+        for (at, what), kept in self.diagnostics.items():
+            if kept.high < start:
+                diagnostics[(at, what)] = kept
+            elif kept.low > old_end + 1:
+                diagnostics[(at + delta, what)] = Rendered(
+                    kept.low + delta, kept.high + delta, kept.value, kept.moved + delta, kept.lines + lines)
+        self.diagnostics = diagnostics

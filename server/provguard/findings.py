@@ -26,6 +26,7 @@ class Finding:
     end: int
     """Byte range the finding covers."""
     message: str
+    """For people, the same in every front end: kinds and tools by name ("Code pasted from ChatGPT ...")."""
     origin: Origin | None
     """None for problems with the provenance markers themselves."""
     span: Span | None
@@ -34,8 +35,6 @@ class Finding:
     url: str | None = None
     suppressed: Justification | None = None
     """Set on findings an in-source suppression silences: reports list them apart (SARIF `suppressions`)."""
-    display: str | None = None
-    """The message for people (kinds and tools by name, as the editor shows it); None when it is `message`."""
     related: tuple[Finding, ...] = ()
     """Other findings of the same rule at the same place (the same code recorded and marked, say): the editor
     shows one diagnostic with these as its related information."""
@@ -55,7 +54,8 @@ def one_per_place(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     last: dict[str, int] = {}  # per rule, the index in `kept` of its latest finding
     for finding in findings:
         at = last.get(finding.rule_id)
-        if at is not None and (finding.start < kept[at].end or finding.key == kept[at].key):
+        if at is not None and (finding.start < kept[at].end or (finding.start, finding.end) == (kept[at].start,
+                                                                                             kept[at].end)):
             others.setdefault(at, []).append(finding)
             continue
         last[finding.rule_id] = len(kept)

@@ -165,16 +165,19 @@ class Session:
             opened.capture.threshold = BulkThreshold(chars=settings.bulk_insert_chars)
             if not settings.git and opened.capture.history.intervals:
                 opened.capture.history = SpanTracker()
-        self._invalidate()
+        self.invalidate()
         return merged(updates)
 
     def reload_policy(self) -> PolicyUpdate:
-        """Loads every project's selected packs; on any error a project's last good policy stays in force. A
-        configuration file that appeared or went makes or unmakes a project: documents move first."""
-        self._rehome()
-        update = merged([project.reload_policy() for project in self.projects.values()])
-        self._invalidate()
+        """Loads every project's selected packs; on any error a project's last good policy stays in force."""
+        update = merged([project.reload_policy() for project in self.to_reload()])
+        self.invalidate()
         return update
+
+    def to_reload(self) -> list[EditorProject]:
+        """Documents moved to their projects (a configuration file may have come or gone): the ones to reload."""
+        self._rehome()
+        return list(self.projects.values())
 
     def is_pack_file(self, path: Path) -> bool:
         try:
@@ -191,7 +194,7 @@ class Session:
         for folder in [f for f in self.folder_settings if f not in self.roots]:
             del self.folder_settings[folder]
         self._rehome()
-        self._invalidate()
+        self.invalidate()
         for project in list(self.projects.values()):
             if project.folder is not None and project.folder not in self.roots:
                 self._drop_if_unused(project)
@@ -336,7 +339,7 @@ class Session:
             idle.document.release_tree()
             idle.tokens.reset()  # read again (from a new tree) at its next lookup
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
         """Policies or settings changed: every document is analysed again, and its report is a new one."""
         for opened in self.documents.values():
             opened._analysis = None

@@ -189,7 +189,7 @@ async function edit() {
   log('status bar shows the AI lines');
 
   await page.keyboard.press('Control+Shift+M');
-  await problemRow(/AI agent code from Claude Code has not been reviewed/);
+  await problemRow(/Code written by Claude Code has not been reviewed/);
   log('Problems lists the unreviewed AI block');
 
   await focusEditor();
@@ -229,7 +229,7 @@ async function edit() {
   await fix.first().click();
   await until(async () => (await editorText()).includes(`reviewed-by=${REVIEWER}`), 'the quick fix to change the marker');
   log('quick fix applied');
-  await until(async () => !(await problemTexts()).some((t) => /AI agent code from Claude Code has not been reviewed/.test(t)), 'the unreviewed diagnostic to go');
+  await until(async () => !(await problemTexts()).some((t) => /Code written by Claude Code has not been reviewed/.test(t)), 'the unreviewed diagnostic to go');
   log('its diagnostic is gone');
   await problemRow(/arrived as a pasted insertion/);
   await page.screenshot({ path: join(opts.artifacts, 'vscode-after-fix.png') });
@@ -255,7 +255,7 @@ async function zeroSetup() {
   log('marker squiggle shown by the bundled server');
   await status(/AI 4 lines/);
   await page.keyboard.press('Control+Shift+M');
-  await problemRow(/AI agent code from Claude Code has not been reviewed/);
+  await problemRow(/Code written by Claude Code has not been reviewed/);
   log('Problems lists the unreviewed AI block');
   const toasts = await page.locator('.notification-toast').allInnerTexts();
   if (toasts.some((t) => /provguard/.test(t))) {

@@ -13,7 +13,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from provguard.lsp import diagnostics, history, imports, workspace_diagnostics
+from provguard.lsp import diagnostics, history, imports, pack_reload, workspace_diagnostics
 from provguard.lsp.server import ProvguardServer, roots_of
 from provguard.lsp.workspace_folders import local_folder
 from provguard.session import PolicyUpdate, Session
@@ -69,9 +69,9 @@ def register(server: ProvguardServer) -> None:
         diagnostics.refresh_all(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def did_change_watched_files(ls: ProvguardServer, params: types.DidChangeWatchedFilesParams) -> None:
+    async def did_change_watched_files(ls: ProvguardServer, params: types.DidChangeWatchedFilesParams) -> None:
         if any(ls.session.is_pack_file(Path(ls.uri_path(change.uri))) for change in params.changes):
-            reload_packs(ls)
+            await reload_packs(ls)
 
 
 def apply_settings(ls: ProvguardServer, raw: object) -> None:
@@ -132,8 +132,8 @@ def _reopen_ledgers(ls: ProvguardServer) -> None:
         ls.notify_user(warning)
 
 
-def reload_packs(ls: ProvguardServer) -> None:
-    report(ls, ls.session.reload_policy())
+async def reload_packs(ls: ProvguardServer) -> None:
+    report(ls, await pack_reload.reload(ls))
     diagnostics.refresh_all(ls)
 
 

@@ -51,11 +51,11 @@ def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int |
 
     `data` names the finding and its fixes; the code action handler builds the edits for the document
     version named there (fix edits for every diagnostic would multiply each publish). The rule's note (why it
-    exists) is the message's second line: editors list the first and show the whole on hover. The first names
-    kinds and tools for people ("AI agent code from Claude Code"), not by id. Other findings of the rule at the
-    same place (findings.one_per_place) are its related information, where the document's `uri` is known."""
+    exists) is the message's second line: editors list the first and show the whole on hover. The first is
+    the rule's message, as every output shows it ("Code written by Claude Code ..."). Other findings of the rule
+    at the same place (findings.one_per_place) are its related information, where the document's `uri` is known."""
     r = lines.range(finding.start, finding.end, enc)
-    text = finding.display or finding.message
+    text = finding.message
     out: dict[str, Any] = {
         "range": {"start": {"line": r.start.line, "character": r.start.character},
                   "end": {"line": r.end.line, "character": r.end.character}},
@@ -77,7 +77,7 @@ def _related(other: Finding, lines: LineIndex, enc: Encoding, uri: str) -> dict[
     """Where the other finding's evidence is (its whole span) and what it says."""
     start, end = (other.span.start, other.span.end) if other.span is not None else (other.start, other.end)
     r = lines.range(start, end, enc)
-    text = other.display or other.message
+    text = other.message
     evidence = f" (evidence: {other.origin.evidence.value})" if other.origin is not None else ""
     return {"location": {"uri": uri, "range": {"start": {"line": r.start.line, "character": r.start.character},
                                                "end": {"line": r.end.line, "character": r.end.character}}},

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from provguard.lsp import plain_json
+
 if TYPE_CHECKING:
     from provguard.lsp.server import ProvguardServer
 
@@ -116,9 +118,7 @@ class WorkDone:
         self._send({"kind": "end", **({"message": message} if message else {})})
 
     def _send(self, value: dict[str, Any]) -> None:
-        # plain JSON straight to the transport, as diagnostics.publish does
-        self.ls.protocol._send_data({"jsonrpc": "2.0", "method": types.PROGRESS,
-                                     "params": {"token": self.token, "value": value}})
+        plain_json.notify(self.ls, types.PROGRESS, {"token": self.token, "value": value})
 
 
 @asynccontextmanager

@@ -49,7 +49,7 @@ def register(server: ProvguardServer) -> None:
         matches.later(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
-    def did_save(ls: ProvguardServer, params: types.DidSaveTextDocumentParams) -> None:
+    async def did_save(ls: ProvguardServer, params: types.DidSaveTextDocumentParams) -> None:
         from provguard.lsp.configuration import reload_packs
 
         problem = ls.session.persist(params.text_document.uri)
@@ -58,7 +58,7 @@ def register(server: ProvguardServer) -> None:
         history.schedule(ls, params.text_document.uri)
         matches.now(ls, params.text_document.uri)
         if ls.session.is_pack_file(Path(ls.uri_path(params.text_document.uri))):
-            reload_packs(ls)
+            await reload_packs(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ProvguardServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -35,11 +35,12 @@ from pygls.uris import from_fs_path
 from provguard.check import FileResult, ProjectError, RunOptions, run_check
 from provguard.editor_project import EditorProject
 from provguard.findings import one_per_place
-from provguard.ignores import check_selection
+from provguard.ignores import Selection, check_selection
 from provguard.ledger.location import is_url
 from provguard.ledger.sqlite import MEMORY
-from provguard.lsp import diagnostics, progress
+from provguard.lsp import diagnostics, plain_json, progress
 from provguard.lsp.convert import diagnostic
+from provguard.lsp.nested_projects import NestedAside
 from provguard.lsp.server import ProvguardServer
 from provguard.policy.policy import Policy
 from provguard.project_markers import nearest_project
@@ -208,7 +209,7 @@ class Report:
             return
         self._sent_at = now
         batch, self.items = self.items, []
-        _send(self.ls, types.PROGRESS, {"token": self.partial, "value": {"items": batch}})
+        plain_json.notify(self.ls, types.PROGRESS, {"token": self.partial, "value": {"items": batch}})
 
 
 async def scan(ls: ProvguardServer, on_result: Callable[[FileResult, Path], None],
@@ -279,14 +280,33 @@ def run_scan(plan: Plan, found: Callable[[FileResult, Path], None], done: Callab
 
 def _scan_folder(plan: FolderPlan, found: Callable[[FileResult, Path], None],
                  done: Callable[[int, int, Path], None], problems: list[str]) -> str | None:
-    """Each file under its nearest project (as the session opens it). A folder in no project at all is one root
-    for every file in it: run_check would judge files in no project from the server's working folder."""
+    """Each file under its nearest project (as the session opens it). Files of a folder in no project are judged
+    from the folder (run_check would judge them from the server's working folder), in a pass that leaves the
+    projects nested in it (a checkout of several repositories, say) to a second pass under their own roots."""
     folder = plan.folder
-    roots = Roots(None if nearest_project(Path(os.path.realpath(folder))) is not None else folder)
-    shown_from = roots.of(folder, folder)  # where run_check's file paths are relative to (a real path): uris
-    if str(shown_from) == os.path.realpath(folder):  # are written under the folder as the client named it
-        shown_from = folder
-    selection = check_selection(lambda path: str(roots.of(Path(path), folder)))
+    if nearest_project(Path(os.path.realpath(folder))) is not None:
+        return _check(plan, [folder], None, found, done, problems)
+    aside = NestedAside(folder)
+    problem = _check(plan, [folder], aside, found, done, problems)
+    nested = [Path(root) for root in sorted(aside.nested)
+              if not any(root.startswith(other + os.sep) for other in aside.nested)]
+    if problem is None and nested:
+        problem = _check(plan, nested, None, found, done, problems)
+    return problem
+
+
+def _check(plan: FolderPlan, paths: list[Path], aside: NestedAside | None,
+           found: Callable[[FileResult, Path], None], done: Callable[[int, int, Path], None],
+           problems: list[str]) -> str | None:
+    """run_check over `paths` in the folder: each file in its nearest project, or, with `aside`, in the folder."""
+    folder = plan.folder
+    roots = Roots(folder if aside is not None else None)
+    shown_from = Path(os.path.commonpath([str(roots.of(path, path)) for path in paths]))  # run_check's (real)
+    real_folder = os.path.realpath(folder)  # file paths are relative to it; uris are written under the folder
+    if _within(str(shown_from), real_folder):  # as the client named it
+        shown_from = folder / os.path.relpath(shown_from, real_folder)
+    selection: Selection | str = Selection(ignore_files=True, projects=aside) if aside is not None else \
+        check_selection(lambda path: str(roots.of(Path(path), folder)))
     if isinstance(selection, str):
         return selection
 
@@ -308,7 +328,7 @@ def _scan_folder(plan: FolderPlan, found: Callable[[FileResult, Path], None],
     setup = CheckSetup(None, {}, _ledger(plan.settings, folder), roots.given, plan.settings.git, folder)
     options = RunOptions(jobs=1, selection=selection, progress=progress, on_result=result)
     try:
-        run = run_check([folder], setup, options, policy)
+        run = run_check(paths, setup, options, policy)
     except ProjectError as exc:
         return str(exc) or "its rule packs or ledger cannot be used"
     except Stopped:
@@ -319,6 +339,10 @@ def _scan_folder(plan: FolderPlan, found: Callable[[FileResult, Path], None],
     for error in run.errors:
         log.warning("%s", error)
     return None
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _ledger(settings: Settings, root: Path) -> str | None:
@@ -336,15 +360,8 @@ def _publish(ls: ProvguardServer, found: dict[str, list[dict[str, Any]]]) -> Non
     opened = set(_open_paths(ls).values())
     cleared = [uri for uri in state.pushed if uri not in found and uri not in opened]
     for uri, items in [*found.items(), *((uri, []) for uri in cleared)]:
-        _send(ls, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {"uri": uri, "diagnostics": items})
+        plain_json.notify(ls, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {"uri": uri, "diagnostics": items})
     state.pushed = set(found)
-
-
-def _send(ls: ProvguardServer, method: str, params: dict[str, Any]) -> None:
-    """A notification of plain JSON. pygls's public `notify` takes lsprotocol objects only: building them (and
-    cattrs unstructuring them) for a workspace's diagnostics costs more than checking the files, so the JSON
-    goes to the transport as diagnostics.publish sends it."""
-    ls.protocol._send_data({"jsonrpc": "2.0", "method": method, "params": params})
 
 
 def _items(ls: ProvguardServer, result: FileResult, uri: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from provguard.findings import Finding
 from provguard.policy.model import FixKind, OriginSelector, Rule, Severity
 from provguard.policy.scopes import scope_ranges
 from provguard.provenance.coverage import uncovered
-from provguard.provenance.names import kind_name, tool_name
+from provguard.provenance.names import kind_name, origin_phrase, tool_name
 from provguard.provenance.origin import Evidence, Origin, Span
 
 
@@ -42,7 +42,7 @@ def evaluate(
             continue
         query = dict(rule.scope).get(doc.language.id) if rule.scope else None
         fixes = (*rule.fixes, FixKind.SUPPRESS) if rule.suppressible else rule.fixes
-        messages: dict[int, tuple[str, str]] = {}
+        messages: dict[int, str] = {}
         for span, i in selected:
             if query is not None:  # per span: a cursor limited to the span visits far less than the whole tree
                 scopes = scope_ranges(doc, doc.language.id, query, span.start, span.end)
@@ -51,11 +51,10 @@ def evaluate(
                 places = [_display_range(span)]
             said = messages.get(i)
             if said is None:
-                said = messages[i] = (_message(rule, span.origin, relative_path, doc),
-                                      _message(rule, span.origin, relative_path, doc, for_people=True))
+                said = messages[i] = _message(rule, span.origin, relative_path, doc)
             for start, end in places:
-                findings.append(Finding(rule.id, severity, start, end, said[0], span.origin, span, fixes, rule.note,
-                                        rule.url, display=said[1]))
+                findings.append(Finding(rule.id, severity, start, end, said, span.origin, span, fixes, rule.note,
+                                        rule.url))
     return findings
 
 
@@ -133,11 +132,13 @@ def _display_range(span: Span) -> tuple[int, int]:
     return span.start, span.end
 
 
-def _message(rule: Rule, origin: Origin, relative_path: str, doc: Document, for_people: bool = False) -> str:
-    """The rule's message with the origin filled in: by id for reports tools read, by name `for_people`."""
+def _message(rule: Rule, origin: Origin, relative_path: str, doc: Document) -> str:
+    """The rule's message with the origin filled in as people call it (provenance/names.py): the one text every
+    front end shows; the ids are in the fields tools read (the origin of JSON and SARIF)."""
     values = {
-        "kind": kind_name(origin.kind) if for_people else origin.kind.value,
-        "tool": tool_name(origin.tool) if for_people else origin.tool or "an unnamed tool",
+        "origin": origin_phrase(origin),
+        "kind": kind_name(origin.kind),
+        "tool": tool_name(origin.tool),
         "vendor": origin.vendor or "an unknown vendor",
         "model": origin.model or "an unnamed model",
         "path": relative_path,

@@ -77,7 +77,7 @@ class Rule:
     id: str
     severity: Severity
     message: str
-    """May use the PLACEHOLDERS, as in "{tool} output in {path}"; {{ and }} are literal braces."""
+    """May use the PLACEHOLDERS, as in "Code {origin} in {path}"; {{ and }} are literal braces."""
     origins: tuple[OriginSelector, ...]
     """A span is selected when any selector matches its origin."""
     paths: GlobSet = field(default_factory=GlobSet)
@@ -106,7 +106,9 @@ class Pack:
     no answer in time) refuses it instead of letting it through."""
 
 
-PLACEHOLDERS = ("kind", "tool", "vendor", "model", "path", "language", "rule")
+PLACEHOLDERS = ("origin", "kind", "tool", "vendor", "model", "path", "language", "rule")
+"""What a rule's message may name. `origin` is where the code came from, as people say it ("pasted from
+ChatGPT"); `kind` and `tool` are written as people call them too ("AI agent", "Claude Code")."""
 
 
 def message_problems(message: str) -> list[tuple[int, str]]:

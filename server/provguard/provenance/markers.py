@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
 
@@ -23,13 +22,16 @@ import tree_sitter as ts
 
 from provguard.documents import Document
 from provguard.languages import PLAIN_COMMENT_PREFIXES
+from provguard.provenance import marker_scan
 from provguard.provenance.marker_fields import ByteOffsets, readable
 from provguard.provenance.marker_fields import tokens as body_tokens
+from provguard.provenance.marker_scan import TAG as TAG
+from provguard.provenance.marker_scan import MarkerProblem as MarkerProblem
+from provguard.provenance.marker_scan import MarkerScan as MarkerScan
 from provguard.provenance.origin import Evidence, Kind, MarkerComment, MarkerField, Origin, Span
 from provguard.provenance.tools import infer_vendor
 from provguard.provenance.units import next_unit_end
 
-TAG = b"provguard:"
 VERBS = ("begin", "end", "file", "next")
 KNOWN_FIELDS = ("kind", "tool", "vendor", "model", "reviewed-by", "declared-by", "date")
 MARKER_KINDS = tuple(k.value for k in (Kind.AI_COMPLETION, Kind.AI_AGENT, Kind.AI_CHAT_PASTE, Kind.EXTERNAL,
@@ -41,29 +43,31 @@ _BLOCK_CLOSERS = {"/*": "*/", "=begin": "=end", "<!--": "-->"}
 _DIRECTIVE = re.compile(r"allow(?![A-Za-z0-9_.=-])")
 
 
-@dataclass(frozen=True)
-class MarkerProblem:
-    code: str
-    """marker-invalid, marker-unterminated, marker-unmatched-end or marker-no-unit."""
-    message: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class MarkerScan:
-    spans: tuple[Span, ...]
-    problems: tuple[MarkerProblem, ...]
-    directives: tuple[tuple[int, int], ...] = ()
-    """Byte ranges of `provguard: allow[...]` comments: not markers, read by suppressions.py."""
-
-
 def scan(doc: Document) -> MarkerScan:
-    """All marked spans of a document and every problem with its markers."""
+    """All marked spans of a document and every problem with its markers. With a tree, the last scan is kept
+    and, after an edit that touched no marker comment, moved over it instead (see marker_scan.py)."""
+    if doc.tree is None:
+        return _scan(doc)
+    memo = doc.memo
+    kept = cast("MarkerScan | None", memo.marker_scan)
+    found = None
+    if kept is not None and not memo.scan_edits:
+        found = kept
+    elif kept is not None and len(memo.scan_edits) == 1:
+        found = marker_scan.moved(doc, kept, memo.scan_edits[0], _is_marker)
+    if found is None:
+        found = _scan(doc)
+    memo.marker_scan = found
+    memo.scan_edits.clear()
+    return found
+
+
+def _scan(doc: Document) -> MarkerScan:
     spans: list[Span] = []
     problems: list[MarkerProblem] = []
     directives: list[tuple[int, int]] = []
     open_begin: tuple[MarkerComment, Origin | None] | None = None
+    names_lines = False
     for comment_start, comment_end, reading in _readings(doc):
         if reading is None:
             directives.append((comment_start, comment_end))
@@ -80,6 +84,7 @@ def scan(doc: Document) -> MarkerScan:
                     f"provguard: begin inside the block opened on line {line}; close that block with "
                     "'provguard: end' first (blocks do not nest)",
                     marker.start, marker.end))
+                names_lines = True
                 continue
             open_begin = (marker, origin)
         elif marker.verb == "end":
@@ -110,7 +115,7 @@ def scan(doc: Document) -> MarkerScan:
             "marker-unterminated",
             "provguard: begin is never closed; add 'provguard: end' after the marked code",
             begin.start, begin.end))
-    return MarkerScan(tuple(spans), tuple(problems), tuple(directives))
+    return MarkerScan(tuple(spans), tuple(problems), tuple(directives), names_lines)
 
 
 def comment_body(raw: str) -> tuple[int, int] | None:
@@ -183,13 +188,8 @@ def _moved(value: object, by: int) -> object:
     if reading is None or reading is _PROSE:
         return start + by, end + by, reading
     marker, origin, problems = reading
-    fields = tuple(MarkerField(f.key, f.value, f.start + by, f.end + by, f.value_start + by, f.value_end + by)
-                   for f in marker.fields)
-    inline_end = None if marker.inline_fields_end is None else marker.inline_fields_end + by
-    moved = MarkerComment(marker.verb, marker.start + by, marker.end + by, marker.line_start + by,
-                          marker.line_end + by, fields, inline_end)
-    return start + by, end + by, (moved, origin, tuple(MarkerProblem(p.code, p.message, p.start + by, p.end + by)
-                                                        for p in problems))
+    return start + by, end + by, (marker.moved(by), origin, tuple(
+        MarkerProblem(p.code, p.message, p.start + by, p.end + by) for p in problems))
 
 
 def _read_at(doc: Document, start: int, end: int) -> _Reading | None:
@@ -242,10 +242,8 @@ def _parse_comment(
     marker, origin, found = parsed
     problems.extend(MarkerProblem(p.code, p.message, p.start + start, p.end + start) for p in found)
     line_start, line_end = _line_extent(doc, start, end)
-    fields = tuple(MarkerField(f.key, f.value, f.start + start, f.end + start, f.value_start + start,
-                               f.value_end + start) for f in marker.fields)
     inline_end = None if marker.inline_fields_end is None else marker.inline_fields_end + start
-    return MarkerComment(marker.verb, start, end, line_start, line_end, fields, inline_end), origin
+    return MarkerComment(marker.verb, start, end, line_start, line_end, marker.relative_fields, inline_end), origin
 
 
 @lru_cache(maxsize=8192)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Kind(StrEnum):
@@ -87,12 +88,33 @@ class MarkerComment:
     """Start of the comment's line, for edits that remove or rewrite the whole line."""
     line_end: int
     """End of the comment's line including its line break."""
-    fields: tuple[MarkerField, ...] = ()
+    relative_fields: tuple[MarkerField, ...] = ()
+    """The key=value fields with offsets from `start`: a comment an edit before it moved keeps the same ones."""
     inline_fields_end: int | None = None
     """Where a new field can be inserted (after the last field, before any closing delimiter)."""
 
+    @cached_property
+    def fields(self) -> tuple[MarkerField, ...]:
+        """The fields with offsets in the document."""
+        return tuple(_placed(f, self.start) for f in self.relative_fields)
+
+    def names(self, key: str) -> bool:
+        """Whether it has a field `key` (without placing the field in the document)."""
+        return any(f.key == key for f in self.relative_fields)
+
     def field(self, key: str) -> MarkerField | None:
-        return next((f for f in self.fields if f.key == key), None)
+        found = next((f for f in self.relative_fields if f.key == key), None)
+        return None if found is None else _placed(found, self.start)
+
+    def moved(self, by: int) -> MarkerComment:
+        """The same comment `by` bytes further on (an edit before it)."""
+        inline_end = None if self.inline_fields_end is None else self.inline_fields_end + by
+        return MarkerComment(self.verb, self.start + by, self.end + by, self.line_start + by, self.line_end + by,
+                             self.relative_fields, inline_end)
+
+
+def _placed(f: MarkerField, at: int) -> MarkerField:
+    return MarkerField(f.key, f.value, f.start + at, f.end + at, f.value_start + at, f.value_end + at)
 
 
 @dataclass(frozen=True)
