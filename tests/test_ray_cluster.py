@@ -10,6 +10,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,8 +98,14 @@ class WhereStage(FileStage):
         ref = ray.cloudpickle.loads(snapshot)
         self.node = ray.get_runtime_context().get_node_id()
         self.snapshot_at = ray.experimental.get_object_locations([ref])[ref]["node_ids"]
+        (Path(os.environ[WHERE]) / f"started-{self.node}").touch()
 
     def filter(self, task: FileTask, placement: str) -> FileResult:
+        # Files go to actors as they start: on a loaded machine the first could take every file before the
+        # other node's actor is up. Each waits (bounded) until both nodes' actors have started, so both get work.
+        deadline = time.monotonic() + 120
+        while len(list(Path(os.environ[WHERE]).glob("started-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         record = {"node": self.node, "snapshot_at": self.snapshot_at, "mark": os.environ.get(MARK)}
         (Path(os.environ[WHERE]) / f"{task.name}.json").write_text(json.dumps(record), encoding="utf-8")
         return super().filter(task, placement)
