@@ -34,10 +34,13 @@ CACHE = Path(tempfile.mkdtemp(prefix="provguard-test-cache-"))
 """The guard's policy cache for the tests' runs: not the user's own."""
 
 
-def guard(agent: str, stdin: bytes, *args: str, cwd: Path | None = None,
-          cache: Path = CACHE) -> subprocess.CompletedProcess[str]:
-    """The guard as the agent runs it (in the project's folder, as Claude Code and Codex do)."""
+def guard(agent: str, stdin: bytes, *args: str, cwd: Path | None = None, cache: Path = CACHE,
+          pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The guard as the agent runs it (in the project's folder, as Claude Code and Codex do); `pythonpath`
+    puts another installation of provguard first."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), os.environ.get("PYTHONPATH")]))
     env.pop("PROVGUARD_GUARD_CACHE", None)
     return subprocess.run([sys.executable, "-m", "provguard", "guard", agent, *args], input=stdin.decode(),
                           capture_output=True, text=True, timeout=60, check=False, cwd=cwd, env=env)

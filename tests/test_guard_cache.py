@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+from corpus_support import REPO
 from guard_support import allowed, decision, guard, payload
 
 TEAM = "pack: team\nextends: default\noverrides:\n  ai-output-in-test-task-file: {{agent-write: {}}}\n"
@@ -76,3 +78,23 @@ def test_a_damaged_cache_file_is_ignored_and_replaced(project: Path, tmp_path: P
 
     assert (decision("claude-code", done)[0], done.stderr) == ("deny", "")
     assert cached.read_bytes() != b"not a pickle"
+
+
+def test_a_policy_cached_by_another_installation_of_the_same_version_is_not_used(project: Path,
+                                                                                  tmp_path: Path) -> None:
+    """Two checkouts of one version (a developer's, CI's) ship different packs: each reads its own."""
+    cache = tmp_path / "cache"
+    other = tmp_path / "other"
+    shutil.copytree(REPO / "server" / "provguard", other / "provguard",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "rules", other / "provguard" / "rules")  # where a wheel ships them
+    default = other / "provguard" / "rules" / "default.yaml"
+    default.write_text(default.read_text(encoding="utf-8").replace(
+        "must not be used to create test tasks", "is refused by the other installation"), encoding="utf-8")
+    first = guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project, cache=cache)
+
+    second = guard("claude-code", payload("claude-code-write-test-file.json", project), cwd=project, cache=cache,
+                   pythonpath=other)
+
+    assert "must not be used to create test tasks" in decision("claude-code", first)[1]
+    assert "is refused by the other installation" in decision("claude-code", second)[1]

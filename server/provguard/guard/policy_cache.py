@@ -17,10 +17,9 @@ same file stamps: a changed pack is read again at the next call all the same.
 from __future__ import annotations
 
 import pickle
-import sys
 from pathlib import Path
 
-from provguard import __version__
+from provguard.daemon.place import identity
 from provguard.guard.project import Stamp, cache_file, config_candidates, stamp
 from provguard.policy.policy import Policy
 from provguard.private_files import read_private, write_private
@@ -66,7 +65,9 @@ def _file(root: Path) -> Path | None:
 
 
 def _header(root: Path) -> tuple[object, ...]:
-    return FORMAT, __version__, sys.version, str(root)
+    """What must match besides the files' stamps: the installation itself (its folder, interpreter and version,
+    as the daemon's identity), for two checkouts of one version ship different packs and code."""
+    return FORMAT, identity(), str(root)
 
 
 def _files(kept: Stamp) -> tuple[str, ...]:
