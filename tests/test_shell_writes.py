@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -512,3 +513,19 @@ def test_many_overlapping_calls_run_at_once_record_every_change_exactly_once(rep
 
     assert by_call(repo) == sorted((call, f"par_{n}.py", 1) for n, call in enumerate(calls))
     assert snapshots(repo) == []
+
+
+def test_a_huge_committed_file_a_command_shrinks_is_never_read_from_git(repo: Repo) -> None:
+    """Its text at HEAD would be read only to tell the lines the command kept; past the size a file is read at
+    all, git is asked its size alone, so the hook's memory stays small whatever the repository commits."""
+    huge = "x = 1\n" * (shell_writes.MAX_FILE_BYTES // 6 + 1)
+    repo.commit({"huge.py": huge, "small.py": "a = 1\n"}, "a huge file")
+    tracemalloc.start()
+    try:
+        texts = shell_writes._head_texts(str(repo.root), ["huge.py", "small.py", "gone.py"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert texts == {"small.py": "a = 1\n"}
+    assert peak < shell_writes.MAX_FILE_BYTES // 4

@@ -294,8 +294,18 @@ def _ignored(root: Path, top: str, protected: Protected | None, notes: list[str]
 
 
 def _head_texts(top: str, paths: list[str]) -> dict[str, str | None]:
-    """Each path's text at HEAD (None: not there, or binary), with one `git cat-file --batch` for all."""
-    asked = [p for p in dict.fromkeys(paths) if "\n" not in p]
+    """Each path's text at HEAD (None: not there, binary, or larger than a file read now may be), with one
+    `git cat-file --batch` for all; sizes are asked first (`--batch-check`): a huge committed file is never read."""
+    named = [p for p in dict.fromkeys(paths) if "\n" not in p]
+    if not named:
+        return {}
+    try:
+        sizes = _git(top, "cat-file", "--batch-check",
+                     data="".join(f"HEAD:{p}\n" for p in named).encode("utf-8", "surrogateescape")).splitlines()
+    except NoGit:
+        return {}
+    asked = [path for path, line in zip(named, sizes, strict=False)
+             if len(parts := line.split()) == 3 and parts[1] == b"blob" and int(parts[2]) <= MAX_FILE_BYTES]
     if not asked:
         return {}
     try:
