@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from git_support import Repo
+from provguard.exchange import agent_trace_budget
 from provguard.exchange.agent_trace_import import import_traces
 from provguard.exchange.git_ai_import import GitAiReport, import_git_ai
 from provguard.ledger.sqlite import SqliteLedger
@@ -130,6 +131,48 @@ def test_ten_thousand_one_line_ranges_of_a_large_file_cost_their_lines_not_the_f
     report = import_traces(ledger, root, [traces])
 
     assert (report.edits_new, report.problems) == (10_000, [])
+
+
+@pytest.mark.timeout(120)
+def test_a_small_record_claiming_a_large_file_thousands_of_times_over_is_refused_before_any_line_is_read(
+        tmp_path: Path) -> None:
+    """2,000 overlapping ranges of a 1,000-line file: 2 million lines for a record of a few dozen KB."""
+    root = tmp_path / "shop"
+    repo, traces = traced_repository(root)
+    repo.commit({"src/table.py": "".join(f"value_{n} = {n} * 2 + 1\n" for n in range(1_000))}, "Table")
+    greedy = trace_record("src/table.py", 1, 1)
+    greedy["files"][0]["conversations"][0]["ranges"] = [{"start_line": 1, "end_line": 1_000}] * 2_000
+    traces.write_text(json.dumps(greedy) + "\n" + json.dumps(trace_record("src/values.py", 1, 2)) + "\n",
+                      encoding="utf-8")
+
+    report = import_traces(SqliteLedger(tmp_path / "ledger.sqlite3"), root, [traces])
+
+    assert report.edits_new == 1
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (1, "ranges claim 2,000,000 lines (overlaps counted), more than the 1,000,000 an import reads: the record "
+            "is not imported")]
+
+
+def test_an_import_past_its_budget_pauses_before_a_record_and_the_next_import_goes_on_from_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many records each within the budget: one import reads up to it, stops before the record that would pass
+    it, and keeps its place; nothing is lost or read twice."""
+    monkeypatch.setattr(agent_trace_budget, "MAX_CLAIMED_LINES", 10)
+    root = tmp_path / "shop"
+    records = [dict(trace_record("src/values.py", first, first + 3), id=f"550e8400-e29b-41d4-a716-44665544000{n}")
+               for n, first in enumerate((1, 5, 9, 13))]
+    _, traces = traced_repository(root, *records)
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3", store_text=True)  # the text tells which lines each edit holds
+
+    first = import_traces(ledger, root, [traces])
+    second = import_traces(ledger, root, [traces])
+    third = import_traces(ledger, root, [traces])
+
+    assert (first.edits_new, second.edits_new, third.edits_new) == (2, 2, 0)
+    assert [(p.line, p.reason.split(":")[0]) for p in first.problems] == [(3, "import paused before this record")]
+    assert second.problems == third.problems == []
+    assert sorted(edit.text or "" for edit in ledger.agent_edits()) == sorted(
+        "".join(NUMBERED.splitlines(keepends=True)[first - 1:first + 3]) for first in (1, 5, 9, 13))
 
 
 @pytest.mark.timeout(240)

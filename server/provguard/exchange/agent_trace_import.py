@@ -52,6 +52,7 @@ from .agent_trace import (
     sha256_prefix,
     split_model_id,
 )
+from .agent_trace_budget import ClaimBudget
 from .agent_trace_read import read_record
 
 AI_CONFIDENCE = 0.9
@@ -89,6 +90,7 @@ class TraceImport:
     pseudo_files: Counter[str] = field(default_factory=Counter)
     """File entries skipped as pseudo-files (Cursor's `.shell-history`), by path."""
     problems: list[Problem] = field(default_factory=list)
+    budget: ClaimBudget = field(default_factory=ClaimBudget)
 
 
 def default_sources(root: Path) -> list[Path]:
@@ -247,6 +249,7 @@ class TraceParser:
         self.problems: list[tuple[int, str]] = []
         self.skipped: Counter[str] = Counter()
         """Always empty: every line is a record, and a bad one is a problem of its own."""
+        self._stopped = False
 
     def resume(self, file: BinaryIO, offset: int) -> None:
         """Records stand alone: nothing before `offset` is needed."""
@@ -254,12 +257,19 @@ class TraceParser:
     def hold(self) -> int | None:
         return None
 
+    def stopped(self) -> bool:
+        return self._stopped
+
     def feed(self, line: Line, data: dict[str, Any]) -> None:
         if not data:
             return  # a blank line
         read = read_record(data)
         self.problems.extend((line.number, reason) for reason in read.problems)
         if read.record is None:
+            return
+        if (refused := self.report.budget.admit(read.record)) is not None:
+            self._stopped = self.report.budget.spent
+            self.problems.append((line.number, refused))
             return
         self.report.records += 1
         record = read.record

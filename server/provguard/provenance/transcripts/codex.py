@@ -83,6 +83,9 @@ class CodexParser:
     def hold(self) -> int | None:
         return min((p.start for p in self._pending.values()), default=None)
 
+    def stopped(self) -> bool:
+        return False  # a transcript's edits are its own text: reading costs what the file holds
+
     def feed(self, line: Line, record: dict[str, Any]) -> None:
         if not record:
             return

@@ -69,6 +69,10 @@ class LineParser(Protocol):
     def hold(self) -> int | None:
         """Offset of the earliest tool call still waiting for its outcome: the next read starts there."""
 
+    def stopped(self) -> bool:
+        """The parser refused the line it was last fed (a budget spent): the read ends before that line, and the
+        next import starts there, settled file or not."""
+
 
 @dataclass(frozen=True)
 class FileRead:
@@ -111,14 +115,16 @@ def read_transcript(path: Path, parser: LineParser, cursor: ImportCursor | None,
             first += _count_breaks(file, start)
         consumed, count = start, 0
         for line in _lines(file, start, first):
-            if line.terminated or settled:
-                consumed, count = line.end, count + 1
             record = _decode(line, parser)
             if record is not None:
                 parser.feed(line, record)
+                if parser.stopped():  # a budget spent: this line and the rest are read next time
+                    break
             elif not (line.terminated or settled):
                 parser.problems.pop()  # a half-written last line is not a problem: it is read again later
-        held = None if settled else parser.hold()
+            if line.terminated or settled:
+                consumed, count = line.end, count + 1
+        held = None if settled else parser.hold()  # a stop ends the read before its line: consumed is there
         offset = consumed if held is None else min(held, consumed)
         new_cursor = ImportCursor(offset, identity(file, offset))
         problems = [Problem(str(path), number, reason) for number, reason in sorted(parser.problems)]
