@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Union
 
@@ -57,6 +58,29 @@ async def start(client: LanguageClient, root: Path, pull: bool, options: dict[st
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
         initialization_options={"reviewer": "tester@example.com", **(options or {})},
     ))
+
+
+@asynccontextmanager
+async def session(caps: types.ClientCapabilities, *folders: str, options: dict[str, object] | None = None,
+                  configuration: dict[str, object] | None = None) -> AsyncIterator[LanguageClient]:
+    """The real server, initialized as an editor with the folder uris `folders` open (the first is also the
+    root), shut down and stopped after; registrations are answered; `configuration`: the client's answers to
+    workspace/configuration by scope uri ("" for the editor's own); `options`: initialization options besides
+    the reviewer."""
+    client = await SERVER.start()
+    assert isinstance(client, LanguageClient)
+    record_registrations(client)
+    for scope, value in (configuration or {}).items():
+        client.set_configuration(value, scope_uri=scope)
+    await client.initialize_session(types.InitializeParams(
+        capabilities=caps, root_uri=folders[0] if folders else None,
+        workspace_folders=[types.WorkspaceFolder(uri=uri, name=f"folder {n}") for n, uri in enumerate(folders)],
+        initialization_options={"reviewer": "tester@example.com", **(options or {})}))
+    try:
+        yield client
+    finally:
+        await client.shutdown_session()
+        await client.stop()
 
 
 def open_file(client: LanguageClient, path: Path, text: str, language_id: str = "python") -> str:

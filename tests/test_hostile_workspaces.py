@@ -17,7 +17,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, capabilities, open_file, pulled, record_registrations
+from lsp_support import capabilities, open_file, pulled, session
 from test_multi_root import MARKED, codes, default_project, pulled_until
 
 NOT_LOCAL_FOLDERS = ["file:relative/folder", "file:///tmp/pg%00folder", "untitled:Untitled-1",
@@ -28,18 +28,8 @@ QUIET = {"provguard": {"severity": {"ai-output-unreviewed": "off"}}}
 @asynccontextmanager
 async def server(*uris: str) -> AsyncIterator[LanguageClient]:
     """A pulling client that answers workspace/configuration, with the folders `uris` open."""
-    client = await SERVER.start()
-    assert isinstance(client, LanguageClient)
-    record_registrations(client)
-    await client.initialize_session(types.InitializeParams(
-        capabilities=capabilities(pull=True), root_uri=uris[0],
-        workspace_folders=[types.WorkspaceFolder(uri=uri, name=f"folder {n}") for n, uri in enumerate(uris)],
-        initialization_options={"reviewer": "tester@example.com"}))
-    try:
+    async with session(capabilities(pull=True), *uris) as client:
         yield client
-    finally:
-        await client.shutdown_session()
-        await client.stop()
 
 
 def server_errors(client: LanguageClient) -> list[str]:

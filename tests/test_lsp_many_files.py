@@ -12,7 +12,7 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, capabilities, open_file, pulled, record_registrations
+from lsp_support import capabilities, open_file, pulled, session
 from provguard.ledger.sqlite import SqliteLedger
 from snippet_support import DISGUISED, SNIPPET, recorded
 
@@ -30,21 +30,11 @@ def record_snippet(root: Path) -> None:
 
 @asynccontextmanager
 async def server(root: Path, pull: bool) -> AsyncIterator[LanguageClient]:
-    client = await SERVER.start()
-    assert isinstance(client, LanguageClient)
-    record_registrations(client)
     caps = capabilities(pull)
     assert caps.workspace is not None
     caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
-    await client.initialize_session(types.InitializeParams(
-        capabilities=caps, root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options={"reviewer": "tester@example.com"}))
-    try:
+    async with session(caps, root.as_uri()) as client:
         yield client
-    finally:
-        await client.shutdown_session()
-        await client.stop()
 
 
 def also(client: LanguageClient, method: str, callback: Callable[[Any], None]) -> None:

@@ -17,7 +17,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, capabilities, open_file, pulled, record_registrations
+from lsp_support import capabilities, open_file, pulled, session
 
 MARKED = "# provguard: kind=ai-agent tool=codex vendor=openai\ndef marked():\n    pass\n"
 """A marked unit nobody reviewed: a finding from the text alone."""
@@ -63,21 +63,11 @@ def lsp_findings(diagnostics: list[types.Diagnostic]) -> list[tuple[str, tuple[i
 
 @asynccontextmanager
 async def server(root: Path, pull: bool = True, progress: bool = True) -> AsyncIterator[LanguageClient]:
-    client = await SERVER.start()
-    assert isinstance(client, LanguageClient)
-    record_registrations(client)
     caps = capabilities(pull)
     assert caps.window is not None
     caps.window.work_done_progress = progress
-    await client.initialize_session(types.InitializeParams(
-        capabilities=caps, root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options={"reviewer": "tester@example.com"}))
-    try:
+    async with session(caps, root.as_uri()) as client:
         yield client
-    finally:
-        await client.shutdown_session()
-        await client.stop()
 
 
 def full_reports(report: types.WorkspaceDiagnosticReport) -> dict[str, list[types.Diagnostic]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, capabilities, open_file, pulled, record_registrations
+from lsp_support import capabilities, open_file, pulled, session
 from test_project_selection import TEAM_PACK
 
 MARKED = "# provguard: kind=ai-agent tool=codex vendor=openai\ndef marked():\n    pass\n"
@@ -44,21 +44,9 @@ async def server(*folders: Path, configuration: dict[str, object] | None = None,
                  options: dict[str, object] | None = None) -> AsyncIterator[LanguageClient]:
     """A pulling client with `folders` open; `configuration`: its answers to workspace/configuration by scope
     uri ("" for the editor's own); `options`: initialization options besides the reviewer."""
-    client = await SERVER.start()
-    assert isinstance(client, LanguageClient)
-    record_registrations(client)
-    for scope, value in (configuration or {}).items():
-        client.set_configuration(value, scope_uri=scope)
-    await client.initialize_session(types.InitializeParams(
-        capabilities=capabilities(pull=True),
-        root_uri=folders[0].as_uri() if folders else None,
-        workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
-        initialization_options={"reviewer": "tester@example.com", **(options or {})}))
-    try:
+    async with session(capabilities(pull=True), *(f.as_uri() for f in folders), options=options,
+                       configuration=configuration) as client:
         yield client
-    finally:
-        await client.shutdown_session()
-        await client.stop()
 
 
 async def pulled_until(client: LanguageClient, uri: str,
