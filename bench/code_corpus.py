@@ -53,7 +53,7 @@ from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("python", "javascript", "typescript", "go", "rust", "java", "c", "cpp", "ruby", "lua")
 """Every language provguard ships a grammar for, except YAML (configuration, not code a detector is asked about)."""
-SPLITS = ("background", "tune", "held-out", "fresh")
+SPLITS = ("background", "tune", "held-out", "fresh", "fresh2")
 MAX_BYTES = 256 * 1024
 
 EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -90,7 +90,7 @@ class Package:
     split: str
 
 
-BG, TUNE, HELD, FRESH = SPLITS
+BG, TUNE, HELD, FRESH, FRESH2 = SPLITS
 GO_SRC = "debian:golang-1.19-src=1.19.8-2:/usr/share/go-1.19/src"
 GOCODE = "/usr/share/gocode/src"
 CARGO = "/usr/share/cargo/registry"
@@ -167,6 +167,9 @@ PACKAGES: tuple[Package, ...] = (
     *_pypi("python", FRESH, "requests==2.32.3|Apache-2.0; python-dateutil==2.9.0.post0|Apache-2.0 AND BSD-3-Clause;"
            "sqlparse==0.5.1|BSD-3-Clause; toolz==0.12.1|BSD-3-Clause; mistune==3.0.2|BSD-3-Clause;"
            "parso==0.8.4|MIT; urllib3==2.2.3|MIT"),
+    *_pypi("python", FRESH2, "arrow==1.3.0|Apache-2.0; jsonschema==4.23.0|MIT; pluggy==1.5.0|MIT;"
+           "cachetools==5.5.0|MIT; tenacity==9.0.0|Apache-2.0; tabulate==0.9.0|MIT; bleach==6.1.0|Apache-2.0;"
+           "humanize==4.10.0|MIT; jmespath==1.0.1|MIT; isort==5.13.2|MIT; pyflakes==3.2.0|MIT"),
     # JavaScript: the npm sources, not a build of them (lib/ or src/ where a package ships both)
     *_npm("javascript", BG, "npm@10.8.3|Artistic-2.0; npm@10.8.3:node_modules|ISC, MIT, BSD (npm's bundled deps);"
           "core-js@3.38.1|MIT;"
@@ -176,6 +179,10 @@ PACKAGES: tuple[Package, ...] = (
     *_npm("javascript", HELD, "webpack@5.95.0:lib|MIT; knex@3.1.0:lib|MIT; jquery@3.7.1:src|MIT"),
     *_npm("javascript", FRESH, "axios@1.7.7:lib|MIT; moment@2.30.1:src|MIT; winston@3.15.0:lib|MIT; ws@8.18.0:lib|MIT;"
           "handlebars@4.7.8:lib|MIT; ramda@0.30.1:src|MIT; sequelize@6.37.3:lib|MIT"),
+    *_npm("javascript", FRESH2, "nunjucks@3.2.4:src|BSD-2-Clause; @hapi/hapi@21.3.10:lib|BSD-3-Clause;"
+          "fastify@5.0.0:lib|MIT; commander@12.1.0:lib|MIT; underscore@1.13.7:modules|MIT; jshint@2.13.6:src|MIT;"
+          "d3-shape@3.2.0:src|ISC; d3-scale@4.0.2:src|ISC; pino@9.4.0:lib|MIT; bluebird@3.7.2:js/release|MIT;"
+          "three@0.169.0:src|MIT"),
     # TypeScript: packages that ship their .ts sources
     *_npm("typescript", BG, "effect@3.10.0:src|MIT"),
     *_npm("typescript", TUNE, "rxjs@7.8.1:src|Apache-2.0; @reduxjs/toolkit@2.2.7:src|MIT; mobx@6.13.5:src|MIT;"
@@ -185,6 +192,11 @@ PACKAGES: tuple[Package, ...] = (
           "@mswjs/interceptors@0.36.5:src|MIT; @microsoft/signalr@8.0.7:src|MIT"),
     *_npm("typescript", FRESH, "mongodb@6.9.0:src|Apache-2.0; rxdb@15.33.0:src|Apache-2.0;"
           "prosemirror-model@1.23.0:src|MIT; @remix-run/router@1.19.2|MIT"),
+    *_npm("typescript", FRESH2, "@theia/core@1.54.0:src|EPL-2.0 OR GPL-2.0-only WITH Classpath-exception-2.0;"
+          "@blueprintjs/core@5.13.1:src|Apache-2.0; @lumino/widgets@2.5.0:src|BSD-3-Clause;"
+          "@jupyterlab/services@7.2.5:src|BSD-3-Clause; react-native-gesture-handler@2.20.0:src|MIT;"
+          "@tiptap/core@2.8.0:src|MIT; @lumino/datagrid@2.4.1:src|BSD-3-Clause; @theia/filesystem@1.54.0:src|"
+          "EPL-2.0 OR GPL-2.0-only WITH Classpath-exception-2.0"),
     # Go: the standard library less net/ (tune) and go/ (held-out), and modules of other authors
     Package("go", "go-std", GO_SRC, "BSD-3-Clause", BG),
     Package("go", "go-std/net", f"{GO_SRC}/net", "BSD-3-Clause", TUNE),
@@ -205,6 +217,16 @@ PACKAGES: tuple[Package, ...] = (
          "golang-github-hashicorp-raft-dev=1.1.2-1|github.com/hashicorp/raft|MPL-2.0;"
          "golang-github-fsnotify-fsnotify-dev=1.6.0-2|github.com/fsnotify/fsnotify|BSD-3-Clause;"
          "golang-github-go-chi-chi-dev=5.0.7-1|github.com/go-chi/chi|MIT"),
+    *_go(FRESH2, "golang-github-google-uuid-dev=1.3.0-1|github.com/google/uuid|BSD-3-Clause;"
+         "golang-github-jmoiron-sqlx-dev=1.3.5-1|github.com/jmoiron/sqlx|MIT;"
+         "golang-github-olekukonko-tablewriter-dev=0.0.5-2|github.com/olekukonko/tablewriter|MIT;"
+         "golang-github-mitchellh-mapstructure-dev=1.5.0-2|github.com/mitchellh/mapstructure|MIT;"
+         "golang-github-valyala-fasthttp-dev=1:1.31.0-4|github.com/valyala/fasthttp|MIT;"
+         "golang-github-labstack-echo-dev=4.2.1-3|github.com/labstack/echo|MIT;"
+         "golang-github-gomodule-redigo-dev=1:1.8.3-1|github.com/gomodule/redigo|Apache-2.0;"
+         "golang-github-dgraph-io-badger-dev=2.2007.2-3|github.com/dgraph-io/badger|Apache-2.0;"
+         "golang-github-nats-io-go-nats-dev=1.22.1-1|github.com/nats-io/nats.go|Apache-2.0;"
+         "golang-github-pkg-errors-dev=0.9.1-2|github.com/pkg/errors|BSD-2-Clause"),
     # Rust: crate sources of Debian's librust-*-dev packages
     *_crates(BG, "tokio|1.24.2|1.24.2-1|MIT; syn|1.0.107|1.0.107-1|; serde|1.0.152|1.0.152-2|;"
              "serde_json|1.0.87|1.0.87-1|; clap|4.0.32|4.0.32-1|; futures-util|0.3.21|0.3.21-1|;"
@@ -228,6 +250,11 @@ PACKAGES: tuple[Package, ...] = (
              "console|0.15.2|0.15.2-2|MIT; sha2|0.10.5|0.10.5-1|; dashmap|5.4.0|5.4.0-1|MIT;"
              "quick-xml|0.26.0|0.26.0-3|MIT; rustyline|9.1.2|9.1.2-1|MIT; lru|0.7.8|0.7.8-1+b1|MIT;"
              "tinyvec|1.6.0|1.6.0-2|Zlib OR Apache-2.0 OR MIT; env_logger|0.9.3|0.9.3-1|"),
+    *_crates(FRESH2, "pulldown-cmark|0.9.2|0.9.2-1+b2|MIT; bitflags|1.3.2|1.3.2-3|; parking_lot|0.12.1|0.12.1-1|;"
+             "num-bigint|0.4.3|0.4.3-2|; heck|0.4.0|0.4.0-1|; strsim|0.10.0|0.10.0-1|MIT; glob|0.3.0|0.3.0-1|;"
+             "encoding_rs|0.8.31|0.8.31-2|(Apache-2.0 OR MIT) AND BSD-3-Clause; httparse|1.8.0|1.8.0-1|;"
+             "hex|0.4.3|0.4.3-1+b2|; zip|0.6.3|0.6.3-3|MIT; toml_edit|0.14.4|0.14.4-2|;"
+             "similar|2.2.1|2.2.1-1|Apache-2.0; unicode-segmentation|1.9.0|1.9.0-1|"),
     # Java: modules of the JDK 17 sources
     *_jdk(BG, "java.base"),
     *_jdk(TUNE, "java.net.http, java.sql, java.logging, jdk.httpserver"),
@@ -235,6 +262,9 @@ PACKAGES: tuple[Package, ...] = (
     *_jdk(FRESH, "javafx.base, javafx.fxml, javafx.swing, javafx.media", kind="jfx"),
     *_npm("java", FRESH, "cordova-android@13.0.0:framework|Apache-2.0;"
           "@capacitor/android@6.1.2:capacitor/src/main|MIT"),
+    *_npm("java", FRESH2, "react-native@0.75.4:ReactAndroid/src/main/java|MIT; react-native-svg@15.7.1:android/src|MIT;"
+          "react-native-maps@1.18.0:android/src|MIT; react-native-reanimated@3.15.5:android/src|MIT;"
+          "cordova-plugin-file@8.1.0:src/android|Apache-2.0"),
     # C and C++
     Package("c", "usr-include", "local:/usr/include", "various (system headers)", BG),
     Package("cpp", "libstdc++-headers", "debian:libstdc++-12-dev=12.2.0-14+deb12u1:/usr/include/c++",
@@ -246,12 +276,17 @@ PACKAGES: tuple[Package, ...] = (
     *_pypi("c", FRESH, "cffi==1.17.1:src/c|MIT; bitarray==2.9.2:bitarray|PSF-2.0; simplejson==3.19.3|MIT;"
            "multidict==6.1.0:multidict|Apache-2.0; mmh3==5.0.1:src|MIT; setproctitle==1.3.3:src|BSD-3-Clause;"
            "regex==2024.9.11|Apache-2.0; psutil==6.0.0:psutil|BSD-3-Clause; PyNaCl==1.5.0:src/libsodium|ISC"),
+    *_pypi("c", FRESH2, "ruamel.yaml.clib==0.2.8|MIT; hiredis==3.0.0:vendor/hiredis|BSD-3-Clause;"
+           "cbor2==5.6.5:source|MIT; immutables==0.21:immutables|Apache-2.0; zstandard==0.23.0:c-ext|BSD-3-Clause;"
+           "pylzma==0.5.0|LGPL-2.1-or-later; pyminizip==0.2.6|Zlib; pyahocorasick==2.1.0|BSD-3-Clause"),
     *_pypi("cpp", TUNE, "lightgbm==4.5.0|MIT; greenlet==3.1.1|MIT AND PSF-2.0; pyodbc==5.2.0|MIT"),
     *_pypi("cpp", HELD, "jsonnet==0.20.0|Apache-2.0; marisa-trie==1.2.1|BSD-2-Clause OR LGPL-2.1-or-later;"
            "ujson==5.10.0|BSD-3-Clause; kiwisolver==1.4.7|BSD-3-Clause"),
     *_pypi("cpp", FRESH, "pikepdf==9.3.0:src/core|MPL-2.0; sentencepiece==0.2.0:sentencepiece/src|Apache-2.0"),
     *_deb("cpp", FRESH, "libspdlog-dev=1:1.10.0+ds-0.4|MIT; librange-v3-dev=0.12.0-1|BSL-1.0;"
           "libcereal-dev=1.3.2+dfsg-4|BSD-3-Clause; libcli11-dev=2.1.2+ds-1|BSD-3-Clause", path="/usr/include"),
+    *_deb("cpp", FRESH2, "nlohmann-json3-dev=3.11.2-2|MIT; libfmt-dev=9.1.0+ds1-2|MIT; libglm-dev=0.9.9.8+ds-6|MIT;"
+          "libpugixml-dev=1.13-0.2|MIT; libeigen3-dev=3.4.0-4|MPL-2.0", path="/usr/include"),
     # Ruby
     *_deb("ruby", BG, "libruby3.1=3.1.7+really3.1.2-0+deb12u1|Ruby OR BSD-2-Clause;"
           "ruby-rouge=3.30.0-2|MIT AND BSD-2-Clause"),
@@ -262,6 +297,10 @@ PACKAGES: tuple[Package, ...] = (
     *_deb("ruby", FRESH, "ruby-net-ssh=1:7.0.1-1|MIT; ruby-liquid=5.4.0-3|MIT; ruby-addressable=2.8.1-1|Apache-2.0;"
           "ruby-rspec-core=3.12.0c0e1m1s0-1|MIT; ruby-faraday=1.1.0-7|MIT; ruby-haml=6.1.1-1+b1|MIT;"
           "ruby-rubocop-ast=1.24.0-2|MIT; ruby-mime-types=3.4.1-2|MIT"),
+    *_deb("ruby", FRESH2, "ruby-mail=2.7.1+dfsg1-2|MIT; pry=0.13.1-3|MIT; ruby-excon=0.88.0-1|MIT;"
+          "ruby-minitest=5.17.0-1|MIT; ruby-diff-lcs=1.5.0-1|MIT OR Artistic-1.0-Perl OR GPL-2.0-or-later;"
+          "ruby-test-unit=3.5.7-1|Ruby OR BSD-2-Clause; ruby-httparty=0.21.0-1|MIT; ruby-builder=3.2.4-2|MIT;"
+          "ruby-mustache=1.1.1-2|MIT; ruby-slop=4.9.1-1|MIT; ruby-public-suffix=4.0.6+ds-2|MIT"),
     # Lua
     *_deb("lua", BG, "lua-penlight=1.13.1-3|MIT; lua-busted=2.1.1-1|MIT; lua-luassert=1.9.0-1|MIT; lua-say=1.4.1-2|MIT;"
           "lua-ldoc=1.4.6-2|MIT; lua-lgi=0.9.2-3|MIT; lua-cliargs=3.0-2-5|MIT; lua-argparse=0.7.1-2|MIT;"
@@ -270,6 +309,9 @@ PACKAGES: tuple[Package, ...] = (
     *_deb("lua", HELD, "prosody=0.12.3-1+deb12u1|MIT; neovim-runtime=0.7.2-7|Apache-2.0 AND Vim"),
     *_deb("lua", FRESH, "lmod=8.6.19-1|MIT; luakit=1:2.3.3-1|GPL-3.0-or-later; lua-ljsyscall=0.12-1.1|MIT;"
           "lua-moses=2.1.0-1|MIT; lua-json=1.3.4-2|MIT; lua-nvim=0.2.4-1-1|Apache-2.0"),
+    *_deb("lua", FRESH2, "nmap-common=7.93+dfsg1-1|NPSL; lua-copas=1.2.0-2|MIT; lua-socket=3.1.0-1+b1|MIT;"
+          "lua-lpeg-patterns=0.4-1.1|MIT; minetest-data=5.6.1+dfsg+~1.9.0mt8+dfsg-2|LGPL-2.1-or-later;"
+          "lua-posix=33.4.0-3+b1|MIT; lua-cosmo=13.01.30-3|MIT; lua-orbit=2.2.1+dfsg-2|MIT; lua-wsapi=1.6.1-2|MIT"),
 )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from provguard.documents import Document
+from provguard.languages import detect
 from provguard.ledger.model import AgentEdit
-from provguard.provenance.fingerprints import insertion_prints
+from provguard.ledger.store import Ledger
+from provguard.provenance.fingerprints import document_tokens, insertion_prints
+from provguard.provenance.matching import Region, find_regions
 from provguard.provenance.origin import Evidence
 
 SNIPPET = '''\
@@ -75,3 +79,9 @@ def recorded(text: str, path: str, edit_id: str = "edit-1", session: str = "sess
                      evidence=evidence, vendor="anthropic", model="claude-sonnet-4-5", session_id=session,
                      tool_call_id="toolu_01", lines=prints.lines, fingerprints=prints.fingerprints,
                      line_hashes=prints.line_hashes, names=prints.names)
+
+
+def regions(ledger: Ledger, path: str, text: str) -> list[Region]:
+    """The copies of recorded edits `ledger` finds in `text` at `path`."""
+    doc = Document.from_text(path, detect(path), text)
+    return find_regions(ledger, path, doc, document_tokens(doc))

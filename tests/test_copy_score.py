@@ -8,13 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from provguard.documents import Document
-from provguard.languages import detect
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.copy_score import CopyScore, accepted
-from provguard.provenance.fingerprints import document_tokens
-from provguard.provenance.matching import Region, find_regions
-from snippet_support import recorded
+from snippet_support import recorded, regions
 
 
 @pytest.fixture
@@ -22,11 +18,6 @@ def ledger(tmp_path: Path) -> Iterator[SqliteLedger]:
     store = SqliteLedger(tmp_path / "ledger.sqlite3")
     yield store
     store.close()
-
-
-def regions(ledger: SqliteLedger, path: str, text: str) -> list[Region]:
-    doc = Document.from_text(path, detect(path), text)
-    return find_regions(ledger, path, doc, document_tokens(doc))
 
 
 # A whole Go file an agent wrote: among its code, the usual switch over reflect kinds.

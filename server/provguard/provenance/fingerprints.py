@@ -176,6 +176,10 @@ class LineTokens:
                 at = to
         return len(dirty)
 
+    def has_code(self, row: int) -> bool:
+        """Whether a token of code starts on line `row` (not blank, not only a comment), as of the last refresh."""
+        return 0 <= row < len(self._rows) and bool(self._rows[row])
+
     def names(self, first_line: int, last_line: int) -> set[int]:
         """The evidence names (`tokens.evidence_names`) of tokens starting on lines first..last (inclusive)."""
         packed = array("I")

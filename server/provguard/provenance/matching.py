@@ -261,9 +261,10 @@ class _Weigher:
             return None
         first = max(low, group[0].first_line)
         last = min(high, max(p.last_line for p in group))
+        verbatim, kept_lines = self._verbatim(edit, first, last)
         score = CopyScore(shared=len(hashes) - spelled, total=total, shared_lexical=spelled,
                           total_lexical=total_lexical, print_lines=print_lines, lines=last - first + 1,
-                          names=self._names(edit, first, last), verbatim=self._verbatim(edit, first, last),
+                          names=self._names(edit, first, last), verbatim=verbatim, kept_lines=kept_lines,
                           shared_names=shared_names, name_lines=name_lines)
         if not (named_copy(score) if by_names else accepted(score)):
             return None
@@ -289,15 +290,19 @@ class _Weigher:
                 return 0.0
         return len(mine & set(edit.names)) / len(mine)
 
-    def _verbatim(self, edit: AgentEdit, first: int, last: int) -> float:
+    def _verbatim(self, edit: AgentEdit, first: int, last: int) -> tuple[float, int]:
+        """`CopyScore.verbatim` and `CopyScore.kept_lines` of lines first..last."""
         held = set(edit.line_hashes)
         matched = total = 0
+        kept: set[int] = set()
         for row in range(first, last + 1):
             hashed, weight = self._line(row)
             total += weight
             if weight and hashed in held:
                 matched += weight
-        return matched / total if total else 0.0
+                if self._tokens.has_code(row):
+                    kept.add(hashed)
+        return (matched / total if total else 0.0), len(kept)
 
     def _line(self, row: int) -> tuple[int, int]:
         """A line's hash and its letters, digits and underscores: none for a line common in code at large
