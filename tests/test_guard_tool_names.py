@@ -30,7 +30,7 @@ from provguard.agent_tools import (
     shell,
     shell_matcher,
 )
-from provguard.guard.install import agent_hooks
+from provguard.guard.agent_hooks import agent_hooks
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.transcripts import claude_code
 

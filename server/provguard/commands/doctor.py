@@ -21,7 +21,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from provguard.guard.install import FileError, agent_hooks, installed, read_hooks_file
+    from provguard.guard.agent_hooks import agent_hooks
+    from provguard.guard.install import FileError, installed, read_hooks_file
     from provguard.provenance.hooks import project_root
 
     root = args.root or project_root(None)

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from provguard.commands.common import EXIT_CLEAN, usage_error
-from provguard.guard.install import FileError, agent_hooks, install, uninstall
+from provguard.guard.agent_hooks import agent_hooks
+from provguard.guard.install import FileError, install, uninstall
 
 INSTALL_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 

@@ -1,21 +1,5 @@
-"""Installing the guard into an agent's hooks file: the pre-tool-use guard and the post-tool-use recording
-hook (`provguard hook`), merged into what is there; for the agent's shell tool the recording hook runs before
-the call too (it snapshots the files git reports as changed, provenance/shell_writes.py), and after a failed one
-(PostToolUseFailure: a failing command may have written files) for Claude Code and Copilot (its CLI 1.0.15+ sends
-it in place of PostToolUse; VS Code's reader of the file skips event names it does not know). Codex has no such
-event: it sends PostToolUse for a failed call. Copilot's hooks have no matcher, so the shell's pre-tool hook would
-run before every call: it is not installed for Copilot.
-
-- Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
-  `{"hooks": {"<Event>": [{"matcher", "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
-- Codex: `.codex/hooks.json`, `~/.codex/hooks.json` (`$CODEX_HOME`); the same layout.
-- Cursor: `.cursor/hooks.json`, `~/.cursor/hooks.json`; hooks directly in the event's list,
-  `{"version": 1, "hooks": {"preToolUse": [{"command", "matcher", "timeout"}]}}`.
-- Copilot: `.github/hooks/provguard.json`, `~/.copilot/hooks/provguard.json` (`$COPILOT_HOME`);
-  `{"version": 1, "hooks": {"PreToolUse": [{"type": "command", "command", "bash", "powershell", ...}]}}`.
-
-Copilot's entry names the command three ways (`command` for VS Code, `bash` and `powershell` for the Copilot
-CLI) under the VS Code compatible event name, which both read.
+"""Installing the guard into an agent's hooks file (which hooks and which file: guard/agent_hooks.py), merged
+into what is there.
 
 Installing adds each of provguard's hooks that is not there yet at the end of its event's list (the event, or
 `hooks`, is added at the end of its object when missing) and touches nothing else: the file's text is edited
@@ -41,103 +25,13 @@ from __future__ import annotations
 import difflib
 import itertools
 import json
-import os
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provguard.agent_tools import matcher, shell_matcher
 from provguard.guard import json_text
-
-GUARD_TIMEOUT_SECONDS = 10
-"""What the agent waits at most; the guard answers within its own `--timeout` (5 s) well before."""
-
-
-@dataclass(frozen=True)
-class HookEntry:
-    event: str
-    command: str
-    hook: dict[str, Any]
-    """The JSON of the hook itself: inside a matcher group (`matcher` set) or directly in the event's list."""
-    matcher: str | None = None
-
-    @property
-    def arguments(self) -> list[str]:
-        """What follows the executable (`guard claude-code`): a hook running provguard from anywhere with these
-        arguments is this one."""
-        return self.command.split()[-2:]
-
-    def new_item(self) -> dict[str, Any]:
-        return {"matcher": self.matcher, "hooks": [self.hook]} if self.matcher is not None else self.hook
-
-
-@dataclass(frozen=True)
-class AgentHooks:
-    agent: str
-    project_file: str
-    """Relative to the project root."""
-    user_file: Path
-    entries: tuple[HookEntry, ...]
-    skeleton: dict[str, Any] = field(default_factory=dict)
-    """What a new hooks file starts with besides `hooks`."""
-    hooks_only: bool = True
-    """The file exists to hold hooks (not Claude Code's settings, where `hooks` is one setting of many): an
-    empty `hooks` object stays in it."""
-
-    def file(self, scope: str, root: Path) -> Path:
-        return root / self.project_file if scope == "project" else self.user_file
-
-    @property
-    def guard(self) -> HookEntry:
-        return self.entries[0]
-
-    @property
-    def recording(self) -> HookEntry | None:
-        return self.entries[1] if len(self.entries) > 1 else None
-
-
-def _command_hook(command: str) -> dict[str, Any]:
-    return {"type": "command", "command": command, "timeout": GUARD_TIMEOUT_SECONDS}
-
-
-def _copilot_hook(command: str) -> dict[str, Any]:
-    """`command` for VS Code, `bash` and `powershell` for the Copilot CLI."""
-    return {"type": "command", "command": command, "bash": command, "powershell": command,
-            "timeout": GUARD_TIMEOUT_SECONDS, "timeoutSec": GUARD_TIMEOUT_SECONDS}
-
-
-def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
-    guard, hook = f"{executable} guard {agent}", f"{executable} hook {agent}"
-    home = Path.home()
-    if agent == "claude-code":
-        return AgentHooks(agent, ".claude/settings.json", home / ".claude" / "settings.json", (
-            HookEntry("PreToolUse", guard, _command_hook(guard), matcher(agent)),
-            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent, with_shell=True)),
-            HookEntry("PreToolUse", hook, _command_hook(hook), shell_matcher(agent)),
-            HookEntry("PostToolUseFailure", hook, _command_hook(hook), shell_matcher(agent))),
-            hooks_only=False)
-    if agent == "codex":
-        codex_home = Path(os.environ["CODEX_HOME"]) if os.environ.get("CODEX_HOME") else home / ".codex"
-        return AgentHooks(agent, ".codex/hooks.json", codex_home / "hooks.json", (
-            HookEntry("PreToolUse", guard, _command_hook(guard), matcher(agent)),
-            HookEntry("PostToolUse", hook, _command_hook(hook), matcher(agent, with_shell=True)),
-            HookEntry("PreToolUse", hook, _command_hook(hook), shell_matcher(agent))))
-    if agent == "cursor":
-        entry = {"command": guard, "matcher": matcher(agent), "timeout": GUARD_TIMEOUT_SECONDS}
-        shell = {"command": hook, "matcher": shell_matcher(agent), "timeout": GUARD_TIMEOUT_SECONDS}
-        return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json", (
-            HookEntry("preToolUse", guard, entry),
-            HookEntry("afterFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS}),
-            HookEntry("afterTabFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS}),
-            HookEntry("preToolUse", hook, shell), HookEntry("postToolUse", hook, shell)), {"version": 1})
-    if agent == "copilot":
-        copilot_home = Path(os.environ["COPILOT_HOME"]) if os.environ.get("COPILOT_HOME") else home / ".copilot"
-        return AgentHooks(agent, ".github/hooks/provguard.json", copilot_home / "hooks" / "provguard.json", (
-            HookEntry("PreToolUse", guard, _copilot_hook(guard)),
-            HookEntry("PostToolUse", hook, _copilot_hook(hook)),
-            HookEntry("PostToolUseFailure", hook, _copilot_hook(hook))), {"version": 1})
-    raise ValueError(f"no hooks file known for {agent}")
+from provguard.guard.agent_hooks import AgentHooks, HookEntry, agent_hooks
 
 
 @dataclass(frozen=True)
