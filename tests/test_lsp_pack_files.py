@@ -243,3 +243,47 @@ async def test_a_pack_reload_reports_work_done_progress_and_its_rules_apply_once
                for v in reload), reload  # names the project being loaded
     [diag] = await pulled(client, code_uri)
     assert diag.severity == types.DiagnosticSeverity.Hint
+
+
+async def test_a_settings_change_naming_another_pack_reloads_with_progress_and_the_next_pull_answers_under_it(
+        prompt_client: LanguageClient, tmp_path: Path) -> None:
+    client = prompt_client
+    (tmp_path / "team.yaml").write_text(PACK.format(severity="error"), encoding="utf-8")
+    (tmp_path / "lenient.yaml").write_text(
+        PACK.format(severity="hint").replace("pack: team", "pack: lenient").replace("no-copilot", "copilot-noted"),
+        encoding="utf-8")
+    await start(client, tmp_path, pull=True, options={"packs": ["team.yaml"]})
+    code_uri = open_file(client, tmp_path / "c.py", COPILOT_PY)
+    [diag] = await pulled(client, code_uri)
+    assert (diag.code, diag.severity) == ("no-copilot", types.DiagnosticSeverity.Error)
+
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"reviewer": "tester@example.com", "packs": ["lenient.yaml"]}))
+    [diag] = await pulled(client, code_uri)  # sent at once: it waits for the reload
+
+    assert (diag.code, diag.severity) == ("copilot-noted", types.DiagnosticSeverity.Hint)
+    [reload] = [values for values in client.progress_reports.values() if values
+                and isinstance(values[0], types.WorkDoneProgressBegin) and "reloading rule packs" in values[0].title]
+    assert isinstance(reload[-1], types.WorkDoneProgressEnd), reload
+    assert any(isinstance(v, types.WorkDoneProgressReport) and v.message and tmp_path.name in v.message
+               for v in reload), reload
+
+
+async def test_a_folders_own_settings_asked_after_a_settings_change_apply_at_the_next_pull(
+        prompt_client: LanguageClient, tmp_path: Path) -> None:
+    client = prompt_client
+    (tmp_path / "team.yaml").write_text(PACK.format(severity="error"), encoding="utf-8")
+    (tmp_path / "lenient.yaml").write_text(
+        PACK.format(severity="hint").replace("pack: team", "pack: lenient").replace("no-copilot", "copilot-noted"),
+        encoding="utf-8")
+    client.set_configuration({"provguard": {"reviewer": "tester@example.com", "packs": ["team.yaml"]}})
+    await start(client, tmp_path, pull=True, options={"packs": ["team.yaml"]})
+    code_uri = open_file(client, tmp_path / "c.py", COPILOT_PY)
+    [diag] = await pulled(client, code_uri)
+    assert diag.code == "no-copilot"
+
+    client.set_configuration({"provguard": {"packs": ["lenient.yaml"]}}, scope_uri=tmp_path.as_uri())
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    [diag] = await pulled(client, code_uri)  # sent at once: it waits for the folder's answer and the reload
+
+    assert (diag.code, diag.severity) == ("copilot-noted", types.DiagnosticSeverity.Hint)

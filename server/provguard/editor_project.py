@@ -9,6 +9,7 @@ even when they share a root.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,3 +122,13 @@ class EditorProject:
 
     def close(self) -> None:
         self.ledger.close()
+
+
+def innermost_first(roots: list[Path]) -> list[Path]:
+    """Workspace folders in the order a document's folder is looked for: the innermost holding it wins."""
+    return sorted(dict.fromkeys(roots), key=lambda p: len(p.parts), reverse=True)
+
+
+def within(real: str, folder: str) -> bool:
+    """Whether the real path `real` is the real folder `folder` or below it."""
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)

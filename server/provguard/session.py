@@ -16,7 +16,7 @@ from pathlib import Path
 
 from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
-from provguard.editor_project import EditorProject, PolicyUpdate, merged
+from provguard.editor_project import EditorProject, PolicyUpdate, innermost_first, merged, within
 from provguard.files import relative_to_root
 from provguard.findings import one_per_place
 from provguard.languages import detect
@@ -51,7 +51,7 @@ class Session:
     outside every folder is judged in its own project (or its folder's) with the editor's settings."""
 
     def __init__(self, roots: list[Path]) -> None:
-        self.roots = _innermost_first(roots)
+        self.roots = innermost_first(roots)
         """The workspace folders, innermost first."""
         self.settings = Settings()
         """The editor's settings (initializationOptions, didChangeConfiguration); a folder may have its own."""
@@ -103,7 +103,7 @@ class Session:
     def project_of(self, path: Path) -> EditorProject:
         """The project a file at `path` is judged in (loaded, with its ledger, the first time it is met)."""
         real = os.path.realpath(path)
-        folder = next((f for f in self.roots if _within(real, os.path.realpath(f))), None)
+        folder = next((f for f in self.roots if within(real, os.path.realpath(f))), None)
         return self._project(folder, Roots().of(Path(real), folder or Path(os.path.dirname(real))))
 
     def _project(self, folder: Path | None, root: Path) -> EditorProject:
@@ -139,38 +139,42 @@ class Session:
         return any(project.ledger_outdated for project in self.projects.values())
 
     def configure(self, settings: Settings, explicit: frozenset[str] = frozenset()) -> PolicyUpdate:
-        """`explicit`: the settings the editor gave (they override the project file)."""
-        self.settings = settings
-        self.explicit = explicit
+        """`explicit`: the settings the editor gave (they override the project file). Loads the packs here; the
+        language server loads them in a worker (`set_settings`, then lsp/pack_reload.py)."""
+        return self.reload_policy(self.set_settings(settings, explicit))
+
+    def set_settings(self, settings: Settings, explicit: frozenset[str] = frozenset()) -> list[EditorProject]:
+        """The editor's settings in force, packs not loaded: returns the projects whose packs must load again."""
+        self.settings, self.explicit = settings, explicit
         return self._settings_changed(lambda project: project.folder not in self.folder_settings)
 
-    def configure_folder(self, folder: Path, found: tuple[Settings, frozenset[str]] | None) -> PolicyUpdate:
-        """A workspace folder's own settings (workspace/configuration for it), or None: the editor's apply."""
+    def set_folder_settings(self, folder: Path, found: tuple[Settings, frozenset[str]] | None) -> list[EditorProject]:
+        """A workspace folder's own settings (workspace/configuration for it), or None: the editor's apply.
+        Returns the projects whose packs must load again."""
         if found is None:
             self.folder_settings.pop(folder, None)
         else:
             self.folder_settings[folder] = found
         return self._settings_changed(lambda project: project.folder == folder)
 
-    def _settings_changed(self, affected: Callable[[EditorProject], bool]) -> PolicyUpdate:
-        self._ensure_primary()  # loaded with the others below, once
+    def _settings_changed(self, affected: Callable[[EditorProject], bool]) -> list[EditorProject]:
+        self._ensure_primary()  # loaded with the others, once
         self._configured = True
-        updates = []
-        for project in self.projects.values():
-            if affected(project):
-                project.settings, project.explicit = self.settings_of(project.folder)
-            updates.append(project.reload_policy())
+        changed = [project for project in self.projects.values() if affected(project)]
+        for project in changed:
+            project.settings, project.explicit = self.settings_of(project.folder)
         for opened in self.documents.values():
             settings = opened.project.settings
             opened.capture.threshold = BulkThreshold(chars=settings.bulk_insert_chars)
             if not settings.git and opened.capture.history.intervals:
                 opened.capture.history = SpanTracker()
         self.invalidate()
-        return merged(updates)
+        return changed
 
-    def reload_policy(self) -> PolicyUpdate:
-        """Loads every project's selected packs; on any error a project's last good policy stays in force."""
-        update = merged([project.reload_policy() for project in self.to_reload()])
+    def reload_policy(self, projects: list[EditorProject] | None = None) -> PolicyUpdate:
+        """Loads the packs of `projects` (of every project when None); on any error a project's last good policy
+        stays in force."""
+        update = merged([project.reload_policy() for project in (self.to_reload() if projects is None else projects)])
         self.invalidate()
         return update
 
@@ -190,7 +194,7 @@ class Session:
     def set_folders(self, roots: list[Path]) -> None:
         """Workspace folders were added or removed: documents move to the projects they now belong to (their
         spans saved in the ledger they leave), and projects nothing uses any more are closed."""
-        self.roots = _innermost_first(roots)
+        self.roots = innermost_first(roots)
         for folder in [f for f in self.folder_settings if f not in self.roots]:
             del self.folder_settings[folder]
         self._rehome()
@@ -377,14 +381,6 @@ class Session:
 
 def _log_notice(notice: str | PolicyUpdate) -> None:
     log.warning("%s", notice if isinstance(notice, str) else "; ".join(map(str, notice.errors)))
-
-
-def _innermost_first(roots: list[Path]) -> list[Path]:
-    return sorted(dict.fromkeys(roots), key=lambda p: len(p.parts), reverse=True)
-
-
-def _within(real: str, folder: str) -> bool:
-    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _moved(region: matching.Region, first: int, old_last: int, new_last: int) -> matching.Region:

@@ -2,11 +2,13 @@
 
 Settings come from initializationOptions and workspace/didChangeConfiguration (the editor's), and, when the
 client answers workspace/configuration, from each workspace folder (its `scopeUri`): a folder that has its own
-replaces the editor's for the documents in it. A folder answered with null keeps the editor's.
+replaces the editor's for the documents in it. A folder answered with null keeps the editor's. After a change the
+packs load in a worker, as after a pack file's (pack_reload.py); a pull waits for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,12 @@ from lsprotocol import types
 from provguard.lsp import diagnostics, history, imports, pack_reload, workspace_diagnostics
 from provguard.lsp.server import ProvguardServer, roots_of
 from provguard.lsp.workspace_folders import local_folder
-from provguard.session import PolicyUpdate, Session
+from provguard.session import EditorProject, PolicyUpdate, Session
 from provguard.settings import Settings, SettingsResult, parse_settings
 
 PACK_WATCH_ID = "provguard-pack-files"
+ASK_TIMEOUT = 30.0
+"""Seconds a client has to answer workspace/configuration: pulls wait meanwhile (a reload may follow)."""
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +62,19 @@ def register(server: ProvguardServer) -> None:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: ProvguardServer, params: types.DidChangeConfigurationParams) -> None:
-        raw: Any = params.settings
-        workspace = ls.client_capabilities.workspace
-        if raw is None and workspace is not None and workspace.configuration:
-            found = await ls.workspace_configuration_async(types.ConfigurationParams(
-                items=[types.ConfigurationItem(section="provguard")]))
-            raw = found[0] if found else None
-        apply_settings(ls, raw)
-        await pull_folder_settings(ls, ls.session.roots)
+        async def change() -> list[EditorProject]:
+            raw: Any = params.settings
+            workspace = ls.client_capabilities.workspace
+            if raw is None and workspace is not None and workspace.configuration:
+                async with asyncio.timeout(ASK_TIMEOUT):
+                    found = await ls.workspace_configuration_async(types.ConfigurationParams(
+                        items=[types.ConfigurationItem(section="provguard")]))
+                raw = found[0] if found else None
+            answers = await _ask_folders(ls, ls.session.roots)
+            projects = _editor_settings(ls, _parsed(ls, raw))
+            return list(dict.fromkeys([*projects, *_folder_settings_in_force(ls, answers)[1]]))
+
+        report(ls, await pack_reload.reload(ls, change))
         diagnostics.refresh_all(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -75,36 +84,70 @@ def register(server: ProvguardServer) -> None:
 
 
 def apply_settings(ls: ProvguardServer, raw: object) -> None:
+    """initializationOptions: the packs load at once, before the server answers initialize."""
+    report(ls, ls.session.reload_policy(_editor_settings(ls, _parsed(ls, raw))))
+
+
+def _parsed(ls: ProvguardServer, raw: object) -> SettingsResult:
     parsed = parse_settings(raw)
     for problem in parsed.problems:
         ls.notify_user(problem)
+    return parsed
+
+
+def _editor_settings(ls: ProvguardServer, parsed: SettingsResult) -> list[EditorProject]:
+    """The editor's settings in force, with the ledgers, git reads and imports they name; returns the projects
+    whose packs must load again."""
     git_turned_on = parsed.settings.git and not ls.session.settings.git
-    update = ls.session.configure(parsed.settings, parsed.explicit)
+    projects = ls.session.set_settings(parsed.settings, parsed.explicit)
     if git_turned_on:
         history.schedule_all(ls)
     _reopen_ledgers(ls)
     imports.configure(ls)
-    report(ls, update)
+    return projects
 
 
 async def pull_folder_settings(ls: ProvguardServer, folders: list[Path]) -> bool:
-    """Asks the client for each folder's own settings (workspace/configuration with its scopeUri); returns
-    whether any folder's changed. Nothing is asked of a client that does not answer workspace/configuration."""
+    """Asks the client for each folder's own settings (workspace/configuration with its scopeUri) and loads
+    the packs they change in a worker; returns whether any folder's changed. Nothing is asked of a client that
+    does not answer workspace/configuration."""
+    changed = False
+
+    async def change() -> list[EditorProject]:
+        nonlocal changed
+        changed, projects = _folder_settings_in_force(ls, await _ask_folders(ls, folders))
+        return projects
+
+    report(ls, await pack_reload.reload(ls, change))
+    return changed
+
+
+async def _ask_folders(ls: ProvguardServer, folders: list[Path]) -> list[tuple[Path, SettingsResult | None]]:
+    """Each folder's answer, parsed (None: the folder has none); no answers from a client that refused."""
     workspace = ls.client_capabilities.workspace
     if not folders or workspace is None or not workspace.configuration:
-        return False
+        return []
     items = [types.ConfigurationItem(scope_uri=folder.as_uri(), section="provguard") for folder in folders]
     try:
-        found = await ls.workspace_configuration_async(types.ConfigurationParams(items=items))
+        async with asyncio.timeout(ASK_TIMEOUT):
+            found = await ls.workspace_configuration_async(types.ConfigurationParams(items=items))
     except Exception as exc:  # the client refused: the editor's settings apply in every folder
         log.info("no per-folder settings: %s", exc)
-        return False
+        return []
+    return [(folder, parse_settings(raw) if raw is not None else None)
+            for folder, raw in zip(folders, found or [], strict=False)]
+
+
+def _folder_settings_in_force(ls: ProvguardServer, answers: list[tuple[Path, SettingsResult | None]]
+                              ) -> tuple[bool, list[EditorProject]]:
+    """Puts the folders' answers in force; returns whether any folder's settings changed, and the projects
+    whose packs must load again."""
     changed = False
+    projects: dict[EditorProject, None] = {}
     current = set(ls.session.roots)  # a set: a client may have thousands of folders
-    for folder, raw in zip(folders, found or [], strict=False):
+    for folder, parsed in answers:
         if folder not in current:  # removed while the client answered
             continue
-        parsed = parse_settings(raw) if raw is not None else None
         for problem in parsed.problems if parsed is not None else ():
             ls.notify_user(f"{folder.name}: {problem}")
         wanted = _folder_settings(parsed)
@@ -113,10 +156,10 @@ async def pull_folder_settings(ls: ProvguardServer, folders: list[Path]) -> bool
         if ls.session.folder_settings.get(folder) == wanted:
             continue
         changed = True
-        report(ls, ls.session.configure_folder(folder, wanted))
+        projects.update(dict.fromkeys(ls.session.set_folder_settings(folder, wanted)))
     if changed:
         _reopen_ledgers(ls)
-    return changed
+    return changed, list(projects)
 
 
 def _folder_settings(parsed: SettingsResult | None) -> tuple[Settings, frozenset[str]] | None:
