@@ -89,9 +89,9 @@ def open_ledger(root: Path | None, setting: str | None = None, busy_timeout: flo
     else:
         target = default_location(root)
         if not all(no_link_on_the_way(root, Path(LEDGER_DIR, name)) for name in (LEDGER_FILE, ".gitignore")):
-            return _fallback(str(target), f"{root / LEDGER_DIR} or a file in it is a symbolic link or not a plain "
-                             "folder or file: the project's ledger is kept only in its own folder (the `ledger` "
-                             "setting names another place on purpose)", store_text)
+            return _fallback(str(target), f"cannot create {root / LEDGER_DIR}: it, its ledger or its .gitignore is "
+                             "a symbolic link or not a plain folder or file (the project's ledger is kept only in its "
+                             "own folder; the `ledger` setting names another place on purpose)", store_text)
         try:
             _make_ledger_dir(target.parent)
         except OSError as exc:
