@@ -210,7 +210,7 @@ async function edit() {
   log('inline suggestion shown');
   await page.keyboard.press('Tab');
   await until(async () => (await editorText()).includes('return sorted(rows, reverse=True)'), 'the suggestion to be accepted');
-  await problemRow(/AI completion code/);
+  await problemRow(/Code suggested by /);
   await status(/AI 5 lines/);
   log('the accepted suggestion is tracked as an AI completion');
   await page.screenshot({ path: join(opts.artifacts, 'vscode-diagnostics.png') });
