@@ -245,13 +245,18 @@ async def test_a_pack_reload_reports_work_done_progress_and_its_rules_apply_once
     assert diag.severity == types.DiagnosticSeverity.Hint
 
 
+def team_and_lenient_packs(folder: Path) -> None:
+    """team.yaml makes Copilot's code an error (no-copilot); lenient.yaml only notes it (copilot-noted, a hint)."""
+    (folder / "team.yaml").write_text(PACK.format(severity="error"), encoding="utf-8")
+    (folder / "lenient.yaml").write_text(
+        PACK.format(severity="hint").replace("pack: team", "pack: lenient").replace("no-copilot", "copilot-noted"),
+        encoding="utf-8")
+
+
 async def test_a_settings_change_naming_another_pack_reloads_with_progress_and_the_next_pull_answers_under_it(
         prompt_client: LanguageClient, tmp_path: Path) -> None:
     client = prompt_client
-    (tmp_path / "team.yaml").write_text(PACK.format(severity="error"), encoding="utf-8")
-    (tmp_path / "lenient.yaml").write_text(
-        PACK.format(severity="hint").replace("pack: team", "pack: lenient").replace("no-copilot", "copilot-noted"),
-        encoding="utf-8")
+    team_and_lenient_packs(tmp_path)
     await start(client, tmp_path, pull=True, options={"packs": ["team.yaml"]})
     code_uri = open_file(client, tmp_path / "c.py", COPILOT_PY)
     [diag] = await pulled(client, code_uri)
@@ -272,10 +277,7 @@ async def test_a_settings_change_naming_another_pack_reloads_with_progress_and_t
 async def test_a_folders_own_settings_asked_after_a_settings_change_apply_at_the_next_pull(
         prompt_client: LanguageClient, tmp_path: Path) -> None:
     client = prompt_client
-    (tmp_path / "team.yaml").write_text(PACK.format(severity="error"), encoding="utf-8")
-    (tmp_path / "lenient.yaml").write_text(
-        PACK.format(severity="hint").replace("pack: team", "pack: lenient").replace("no-copilot", "copilot-noted"),
-        encoding="utf-8")
+    team_and_lenient_packs(tmp_path)
     client.set_configuration({"provguard": {"reviewer": "tester@example.com", "packs": ["team.yaml"]}})
     await start(client, tmp_path, pull=True, options={"packs": ["team.yaml"]})
     code_uri = open_file(client, tmp_path / "c.py", COPILOT_PY)
