@@ -1,12 +1,14 @@
 """Analysis after edits: what a document edited in place reports equals a from-scratch analysis of its text.
 
 An edited document reuses what the edits did not touch (marker comments, scope query answers, its line
-index, the diagnostics' JSON); these tests type random edits into marked Python code (markers, `begin`/`end`
-lines, line breaks, multi-byte text, test functions that scope rules look at) and compare after every step.
+index, the diagnostics' JSON and its encoding); these tests type random edits into marked Python code (markers,
+`begin`/`end` lines, line breaks, multi-byte text, test functions that scope rules look at) and compare after
+every step.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
 from provguard.findings import one_per_place
 from provguard.lsp.convert import diagnostic
-from provguard.lsp.diagnostics import rendered
+from provguard.lsp.diagnostics import encoded, rendered
 from provguard.policy.policy import Policy
 from provguard.positions import Encoding, LineIndex
 from rule_support import AGENT, default_policy, policy_from
@@ -136,8 +138,12 @@ def _differences(doc: Document, policies: list[Policy]) -> list[str]:
         if got != want:
             found.append(f"analysis: {got} != {want}")
     findings = one_per_place(analyze(doc, PATH, policies[0]).findings + analyze(doc, PATH, policies[1]).findings)
-    if rendered(findings, doc, Encoding.UTF16, URI) != [diagnostic(f, fresh.lines, Encoding.UTF16, doc.version, URI)
-                                                        for f in findings]:
+    want = [diagnostic(f, fresh.lines, Encoding.UTF16, doc.version, URI) for f in findings]
+    # pushed (encoded text, its pieces kept across edits) and pulled (JSON values) in turn, sharing one memo
+    if (doc.version or 0) % 2 == 0:
+        if [json.loads(text) for text in encoded(findings, doc, Encoding.UTF16, URI)] != want:
+            found.append("pushed diagnostics")
+    elif rendered(findings, doc, Encoding.UTF16, URI) != want:
         found.append("diagnostics JSON")
     return found
 

@@ -25,6 +25,9 @@ class Document:
     """Why the text is not parsed although its language has a grammar (one that would crash on it)."""
     memo: EditMemo = field(default_factory=EditMemo, init=False, repr=False)
     """Parts of the last analysis that edits since did not touch (valid only with the tree they came from)."""
+    changed: tuple[ts.Tree, tuple[ts.Range, ...]] | None = field(default=None, init=False, repr=False)
+    """The tree the last `replace` parsed and tree-sitter's changed ranges from the tree before it to it, so
+    readers of the same edit (fingerprint tokens) do not ask tree-sitter again (a pass over both trees)."""
     parse: InitVar[bool] = True
     """False to leave the tree unparsed until `ensure_tree` (a report placing findings needs no tree)."""
 
@@ -56,6 +59,7 @@ class Document:
         """Frees the tree of a document nobody is editing: trees are most of a document's memory (about 1 MB
         per 1,000 lines), and a full parse when it is needed again takes milliseconds."""
         self.tree = None
+        self.changed = None
 
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace bytes [start, end) and reparse incrementally from the edited old tree (if one is kept)."""
@@ -67,6 +71,7 @@ class Document:
         line_count = lines.line_count
         lines.edited(start, end, self.source)  # in place: a rebuilt index costs a pass over the whole text
         old_tree = self.tree
+        self.changed = None
         if self._parser is None or old_tree is None:
             self.memo.clear()
             return
@@ -83,14 +88,26 @@ class Document:
             new_end_point=lines.point(start + len(new)),
         )
         self.tree = self._parser.parse(self.source, old_tree)
-        changed = [(r.start_byte, r.end_byte) for r in old_tree.changed_ranges(self.tree)]
-        self.memo.edited(start, end, start + len(new), changed, lines.line_count - line_count)
+        ranges = tuple(old_tree.changed_ranges(self.tree))
+        self.changed = (self.tree, ranges)
+        self.memo.edited(start, end, start + len(new), [(r.start_byte, r.end_byte) for r in ranges],
+                         lines.line_count - line_count)
+
+    def changed_ranges(self, old_tree: ts.Tree) -> tuple[ts.Range, ...]:
+        """tree-sitter's changed ranges from `old_tree`, the tree before the last `replace` (edited as it leaves
+        it), to the current tree: the ones `replace` found when the current tree is the one it parsed."""
+        if self.tree is None:
+            return ()
+        if self.changed is not None and self.changed[0] is self.tree:
+            return self.changed[1]
+        return tuple(old_tree.changed_ranges(self.tree))
 
     def set_text(self, text: str) -> None:
         """Replace the whole text (full-document sync) with a fresh parse."""
         self.source = text.encode("utf-8", errors="surrogatepass")
         self.lines = LineIndex(self.source)
         self.memo.clear()
+        self.changed = None
         if self._parser is not None:
             self.tree = self._parsed()
 

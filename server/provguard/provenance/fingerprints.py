@@ -130,7 +130,7 @@ class LineTokens:
         # when a changed range moves its end: so the line it starts on is read again, as it was and as it is.
         at = doc.lines.line_bounds(first_line)[0] if first_line < doc.lines.line_count else len(doc.source)
         places = [at]
-        for changed in old_tree.changed_ranges(tree):  # called on the old tree, given the new one
+        for changed in doc.changed_ranges(old_tree):
             last = min(changed.end_point[0], len(self._rows) - 1)
             self._rows[changed.start_point[0]:last + 1] = [None] * max(0, last + 1 - changed.start_point[0])
             places.append(changed.start_byte)
