@@ -74,6 +74,9 @@ def go_to_end_in_insert_mode(nvim: Any) -> None:
 
 
 UNDECLARED = "#ds == 1 and ds[1].code == 'undeclared-insertion'"
+PASTED = f"{UNDECLARED} and ds[1].message:find('arrived as a pasted insertion', 1, true) ~= nil"
+"""The plugin's hint has made the insertion a paste: the change itself may be judged first (an insertion of
+unknown kind, for a moment on a busy machine), and the hint then names it."""
 
 
 def test_opening_a_marked_file_shows_its_findings_with_the_settings_passed_to_the_server(
@@ -116,8 +119,7 @@ def test_a_paste_is_reported_as_one_and_declaring_it_removes_the_finding(
     paste(editor, PASTE)
     assert editor.current.buffer[:] == [*kept, *PASTE.splitlines(), ""]
 
-    [finding] = wait_for_diagnostics(editor, UNDECLARED)
-    assert "arrived as a pasted insertion" in finding["message"], "the plugin's hint named the insertion a paste"
+    [finding] = wait_for_diagnostics(editor, PASTED)  # the plugin's hint named the insertion a paste
     assert (finding["line"], finding["end_line"]) == (len(kept), len(kept) + 2)
 
     editor.command("stopinsert")
@@ -149,8 +151,7 @@ def test_a_put_from_the_clipboard_register_is_reported_as_a_paste(editor: Any, p
     wait_for_diagnostics(editor, "true")
     editor.command('normal 2G"+p')  # not normal!: the plugin's buffer-local put mapping takes part
     assert editor.current.buffer[:] == ["def existing():", "    return 0", *PASTE.splitlines(), ""]
-    [finding] = wait_for_diagnostics(editor, UNDECLARED)
-    assert "arrived as a pasted insertion" in finding["message"]
+    [finding] = wait_for_diagnostics(editor, PASTED)
     # Neovim reports a put below line 2 as "newline + text" at the end of line 2, so the span may start there
     assert finding["line"] <= 2 and finding["end_line"] >= 3, "the finding covers the put lines"
 
@@ -211,8 +212,7 @@ def test_a_paste_after_non_ascii_text_is_placed_where_it_lies(editor: Any, proje
     editor.eval("1")
     inline = "compute_the_remaining_total(rows, accumulator=0)"
     paste(editor, inline)
-    [finding] = wait_for_diagnostics(editor, UNDECLARED)
-    assert "arrived as a pasted insertion" in finding["message"]
+    wait_for_diagnostics(editor, PASTED)
     columns = editor.exec_lua("local d = vim.diagnostic.get(0)[1]; return {d.col, d.end_col}")
     start = len('greeting = "héllo, wörld" + '.encode())
     assert columns == [start, start + len(inline)], "Neovim's byte columns, converted both ways"
