@@ -14,8 +14,10 @@ falls back to an in-memory ledger and returns a warning saying which file and wh
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +43,12 @@ from .store import LedgerError, origin_from_json, origin_to_json
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another process's transaction before giving up."""
+
+OPEN_WAITS = 6
+"""An open waits this many busy timeouts (30 s by default) for other processes opening or writing the file. Longer
+than a write's wait: an open that gives up leaves the whole session on a memory ledger, and several processes
+starting at once (an editor's servers, an agent's hooks) migrate one new file together while a busy disk may
+stall the first one's commits."""
 
 MEMORY = ":memory:"
 
@@ -68,11 +76,8 @@ class SqliteLedger:
         except sqlite3.Error as exc:
             raise LedgerError(_reason(exc, busy_timeout)) from exc
         try:
+            self._prepare(busy_timeout * OPEN_WAITS)
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            if self.persistent:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-                self._conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
-            migrate(self._conn)
         except (sqlite3.Error, LedgerError) as exc:
             self._conn.close()
             if isinstance(exc, LedgerError):
@@ -81,6 +86,27 @@ class SqliteLedger:
 
     def __repr__(self) -> str:
         return f"SqliteLedger({self.location!r})"
+
+    def _prepare(self, wait: float) -> None:
+        """WAL mode and the current schema, tried again while another process holds the file within `wait` s.
+
+        SQLite's busy handler covers most waits, but not all: some lock conflicts while a file changes journal
+        mode or is checkpointed on another process's close come back at once as "database is locked"."""
+        deadline = time.monotonic() + wait
+        left = wait
+        while True:
+            try:
+                self._conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+                if self.persistent:
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                    self._conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
+                migrate(self._conn)
+                return
+            except sqlite3.OperationalError as exc:
+                left = deadline - time.monotonic()
+                if not _is_busy(exc) or left <= 0:
+                    raise LedgerError(_reason(exc, wait)) from exc
+                time.sleep(min(left, random.uniform(0.01, 0.05)))  # jittered: openers do not retry in step
 
     # -- Ledger ------------------------------------------------------------------------------------------
 
@@ -264,13 +290,18 @@ def _edit_from_row(row: Sequence[Any], prints: tuple[int, ...]) -> AgentEdit:
                      names=unpack_names(names))
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    lowered = str(exc).lower()
+    return "locked" in lowered or "busy" in lowered
+
+
 def _reason(exc: sqlite3.Error, busy_timeout: float) -> str:
     """A sentence for a person from SQLite's terse message."""
     text = str(exc)
     lowered = text.lower()
     if "not a database" in lowered or "malformed" in lowered:
         return f"the file is not a valid SQLite database ({text})"
-    if "locked" in lowered or "busy" in lowered:
+    if _is_busy(exc):
         return f"the database stayed locked by another process for more than {busy_timeout:g} s ({text})"
     if "readonly" in lowered or "read-only" in lowered:
         return f"the database is read-only ({text})"
