@@ -20,13 +20,6 @@ from transcript_support import payload
 UMASKS = [0o022, 0o000]
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
 @contextmanager
 def umask(value: int) -> Iterator[None]:
     previous = os.umask(value)

@@ -33,13 +33,6 @@ PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    (root / ".git").mkdir(parents=True)  # a root marker, as in a clone
-    return root
-
-
-@pytest.fixture
 def nvim_binary_in_tmp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The nvim to run, with configuration, data and state folders of its own and this environment's server."""
     return isolated_nvim(tmp_path, monkeypatch)

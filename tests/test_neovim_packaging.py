@@ -59,13 +59,6 @@ def nvim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    (root / ".git").mkdir(parents=True)  # a root marker, as in a clone
-    return root
-
-
-@pytest.fixture
 def clean_editor(nvim: str) -> Iterator[Any]:
     """Neovim with nothing of this repository on its runtimepath: each test adds what an installation adds."""
     editor = pynvim.attach("child", argv=[nvim, "--embed", "--headless", "--clean"])

@@ -75,11 +75,10 @@ async def test_a_document_a_link_takes_out_of_the_workspace_is_not_judged_as_ins
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / ".git").mkdir(parents=True)
-    (root / "data" / "train").mkdir(parents=True)
-    return root
+def project(project: Path) -> Path:
+    """The shared project (conftest.py), with the training-data folder the default pack guards."""
+    (project / "data" / "train").mkdir(parents=True)
+    return project
 
 
 def record_write(project: Path, file_path: Path) -> str:
