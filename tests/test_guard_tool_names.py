@@ -20,6 +20,7 @@ import pytest
 from git_support import Repo
 from guard_support import SAMPLE_ROOT, allowed, answer, guard, payload
 from provguard.agent_tools import (
+    CLAUDE_NAMES,
     READ_ONLY_TOOLS,
     SHELL_TOOLS,
     WRITE_TOOLS,
@@ -343,3 +344,12 @@ def test_every_call_the_recording_hook_records_is_one_the_guard_judges(project: 
                 missed.append((name, sorted(tool_input), sorted(recorded - seen)))
     assert missed == []
     assert recorded_any >= len(WRITE_TOOLS[agent])  # the agent's own tools were recorded, so judged
+
+
+@pytest.mark.parametrize(("agent", "claude", "own"), [(agent, claude, own) for agent, names in CLAUDE_NAMES.items()
+                                                       for claude, own in names.items()])
+def test_every_claude_code_name_an_agent_sends_stands_for_a_tool_of_its_own_table(agent: str, claude: str,
+                                                                                   own: str) -> None:
+    """A name mapped onto nothing would be neither judged nor let through knowingly (`Edit` is read by its input:
+    tests/test_copilot_cli_hooks.py)."""
+    assert known(agent, own) is not None or read_only(agent, own) or shell(agent, own)

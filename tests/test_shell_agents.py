@@ -43,15 +43,16 @@ def hook(agent: str, data: dict[str, Any], cwd: Path) -> subprocess.CompletedPro
                           capture_output=True, text=True, cwd=cwd, timeout=60, check=False)
 
 
-def run_call(agent: str, repo: Repo, post: dict[str, Any], command: str | None = None
+def run_call(agent: str, repo: Repo, post: dict[str, Any], command: str | None = None, exit_code: int = 0
              ) -> subprocess.CompletedProcess[str]:
-    """The pre hook, the command run by a real shell in the project (else nothing changes), the post hook."""
+    """The pre hook, the command run by a real shell in the project (else nothing changes), the post hook, which
+    exits with `exit_code`."""
     pre = hook(agent, before(post), repo.root)
     assert (pre.returncode, pre.stdout, pre.stderr) == (0, "", "")
     if command is not None:
         subprocess.run(["bash", "-c", command], cwd=repo.root, check=False, timeout=60)
     done = hook(agent, post, repo.root)
-    assert done.returncode == 0
+    assert done.returncode == exit_code
     return done
 
 
@@ -134,14 +135,12 @@ def test_a_failed_copilot_command_that_wrote_into_training_data_is_recorded_and_
     post = sent("copilot-bash-failure.json", repo.root)
 
     done = run_call("copilot", repo, post, "mkdir -p data/train && printf 'ROWS = [4]\\n' > data/train/rows.py "
-                                           "&& false")
+                                           "&& false", exit_code=2)
 
-    assert done.stderr == ""
     assert [(e.path, e.tool, e.session_id, e.source, e.lines) for e in edits(repo)] == [
         ("data/train/rows.py", "copilot", post["session_id"], "shell", 1)]
-    answer = json.loads(done.stdout)
-    assert answer["hookSpecificOutput"]["hookEventName"] == "PostToolUseFailure"
-    assert answer["reason"].startswith("provguard: your bash command wrote to data/train/rows.py")
+    assert done.stdout.startswith("provguard: your bash command wrote to data/train/rows.py")  # recovery guidance
+    assert done.stdout in done.stderr  # tests/test_copilot_cli_hooks.py: the CLI's channels
 
 
 @pytest.mark.parametrize("shape", ["vscode", "camelCase"])

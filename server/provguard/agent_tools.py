@@ -59,9 +59,19 @@ READ_ONLY_TOOLS: dict[str, frozenset[str]] = {
     "copilot": frozenset({"ask_user", "bash", "glob", "grep", "powershell", "task", "view", "web_fetch",
                           "read_file", "list_dir", "file_search", "grep_search", "semantic_search",
                           "run_in_terminal", "get_terminal_output", "get_errors", "fetch_webpage",
-                          "manage_todo_list", "runSubagent"}),
+                          "manage_todo_list", "runSubagent", "rg", "web_search", "update_todo"}),
 }
 """Tools each agent documents that write no file: let through without a word."""
+
+CLAUDE_NAMES: dict[str, dict[str, str]] = {
+    "copilot": {"Write": "create", "Read": "view", "Bash": "bash", "Grep": "grep", "Glob": "glob",
+                "WebFetch": "web_fetch", "WebSearch": "web_search", "AskUserQuestion": "ask_user",
+                "TodoWrite": "update_todo", "Agent": "task", "Task": "task"},
+}
+"""The agent's own tool behind each Claude Code tool name its hooks may send: the Copilot CLI names its tools the
+Claude Code way in the payloads of hooks installed under the PascalCase `PreToolUse` (GitHub's hooks reference,
+"Claude-format matchers"). `Edit` stands for three of its tools (`edit`, `str_replace_editor`, `apply_patch`):
+provguard.guard.copilot tells them apart by their input."""
 
 SHELL_TOOLS: dict[str, tuple[str, ...]] = {
     "claude-code": ("Bash", "PowerShell"),

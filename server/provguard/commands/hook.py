@@ -2,7 +2,8 @@
 
 The agent waits for this command after every edit, so it imports only what recording needs (no policy, no
 grammars, no protocol stack) and never fails the agent's call: whatever goes wrong, it says so on stderr
-and exits 0. It never creates a workspace: it records only into an existing project (`existing_project`).
+and exits 0 (2 only to hand the Copilot CLI recovery guidance after a failed call, guard/shell_report.py).
+It never creates a workspace: it records only into an existing project (`existing_project`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("hook", help="record an agent's edit from its PostToolUse hook (stdin)",
                                    description="Record the edit an agent's PostToolUse hook reports on stdin "
                                    "(for a shell tool also PreToolUse, and PostToolUseFailure). "
-                                   "Always exits 0; problems go to stderr.")
+                                   "Exits 0 (2 only to hand the Copilot CLI recovery guidance after a failed "
+                                   "shell call that wrote where agents may not); problems go to stderr.")
     add_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -52,22 +54,27 @@ def main(argv: list[str], data: bytes | None = None) -> int:
 
 
 def run(args: argparse.Namespace, data: bytes | None = None) -> int:
-    stdout = ""
+    """Exits 0, or 2 with a report that is the Copilot CLI's recovery guidance after a failed call (it reads that
+    from stdout, earlier CLIs from stderr: the report goes to both)."""
+    stdout, code = "", 0
     try:
-        message, stdout = record(args.agent, sys.stdin.buffer.read() if data is None else data, args.root,
-                                 args.ledger, args.store_text)
+        message, stdout, code = record(args.agent, sys.stdin.buffer.read() if data is None else data, args.root,
+                                       args.ledger, args.store_text)
     except Exception as exc:  # the agent must never be blocked by provguard
         message = f"could not record the edit: {type(exc).__name__}: {exc}"
     if message:
         print(f"provguard hook: {message}", file=sys.stderr)
+    if code:
+        sys.stderr.write(stdout)
     sys.stdout.write(stdout)
-    return 0
+    return code
 
 
 def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | None,
-           store_text: bool) -> tuple[str | None, str]:
-    """Records the hook's edits; returns what the user should hear about (None when all went well) and what
-    the agent reads on stdout (a report of a shell command's write the packs refuse; else nothing)."""
+           store_text: bool) -> tuple[str | None, str, int]:
+    """Records the hook's edits; returns what the user should hear about (None when all went well), what
+    the agent reads on stdout (a report of a shell command's write the packs refuse; else nothing) and the exit
+    code (shell_hook.After.code)."""
     from provguard.ledger.location import open_ledger
     from provguard.provenance.hooks import hook_edits, parse_payload, payload_cwd
     from provguard.provenance.shell_hook import PRE_EVENTS, after, before, failed, shell_call
@@ -75,39 +82,41 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
 
     payload = parse_payload(data)
     if isinstance(payload, str):
-        return payload, ""
+        return payload, "", 0
     project = existing_project(root, payload_cwd(payload))
     if isinstance(project, str):
-        return project, ""
+        return project, "", 0
     shell = shell_call(agent, payload)
     if shell is not None and shell.pre:  # before a shell command: snapshot the changed files
-        return before(project, shell, payload), ""
+        return before(project, shell, payload), "", 0
     if agent == "copilot" and payload.get("hook_event_name", payload.get("hookEventName")) in PRE_EVENTS:
-        return None, ""  # its hooks have no matcher: a pre-tool hook added for the shell sees every call
+        return None, "", 0  # its hooks have no matcher: a pre-tool hook added for the shell sees every call
     if shell is None and failed(payload):
-        return None, ""  # a file tool that failed wrote nothing (Copilot's failure hook sees every tool's failures)
+        return None, "", 0  # a file tool that failed wrote nothing (Copilot's failure hook sees every tool's failures)
     roots = project_roots(project)
     if shell is not None and failed(payload):
         edits, notes, stdout = [], [], ""  # a failed call: only what the shell command changed is its edit
     else:
         found = hook_edits(agent, payload, roots)
         edits, notes, stdout = list(found.edits), [found.note], ""
+    code = 0
     if shell is not None:  # after it: what it changed (a patch it applied is recorded from the call above)
         changed = after(project, shell, payload, roots, {edit.path for edit in edits})
         edits += changed.edits
         notes += changed.notes
-        stdout = changed.stdout
+        stdout, code = changed.stdout, changed.code
     message = "; ".join(note for note in notes if note) or None
     if not edits:
-        return message, stdout
+        return message, stdout, code
     opened = open_ledger(project, ledger_setting, store_text=store_text)
     try:
         if opened.warning is not None:
-            return opened.warning.replace("for this session only", "nowhere: the edit is not recorded"), stdout
+            return (opened.warning.replace("for this session only", "nowhere: the edit is not recorded"), stdout,
+                    code)
         opened.ledger.add_agent_edits([landed(edit, project) for edit in edits])
     finally:
         opened.ledger.close()
-    return message, stdout
+    return message, stdout, code
 
 
 def existing_project(root: Path | None, cwd: str | None) -> Path | str:

@@ -12,6 +12,9 @@ Both read hooks from `.github/hooks/*.json`. Two payload styles exist:
   file's path) and `apply_patch {input}` (the patch format Codex uses).
 - `str_replace_editor {command, path, file_text?, old_str?, new_str?, insert_line?}` (Anthropic's text-editor
   shape, which agent mode offers Claude models): `create`, `str_replace` and `insert` write.
+- Under the PascalCase event names the Copilot CLI names its tools the Claude Code way (`Write` for `create`;
+  `Edit` for `edit`, `str_replace_editor` and `apply_patch`, told apart here by their input; `Bash`, `Read`, ...:
+  agent_tools.CLAUDE_NAMES), and a freeform `apply_patch` has the bare patch for its arguments.
 
 Tool names: provguard.agent_tools.
 
@@ -23,23 +26,45 @@ from __future__ import annotations
 
 from typing import Any
 
+from provguard import agent_tools
 from provguard.guard.edits import Replacement, Unreadable, Writes, alone, replaced, string, whole_file
 from provguard.guard.project import landing
 from provguard.guard.proposed import Skipped, proposed, read_current
+from provguard.provenance.transcripts.apply_patch import contains_patch
 from provguard.untrusted_json import NotJson, loads_untrusted
 
 
 def call(payload: dict[str, Any]) -> tuple[str | None, dict[str, Any] | str]:
-    """The tool name and its arguments, from either payload style."""
+    """The tool name (the Copilot tool's own, for a Claude Code name the CLI sent) and its arguments, from either
+    payload style. Arguments that are a bare patch (a freeform `apply_patch`, as Codex's) are that tool's input."""
     tool = payload.get("tool_name", payload.get("toolName"))
+    name = tool if isinstance(tool, str) else None
     arguments = payload.get("tool_input", payload.get("toolArgs"))
     if isinstance(arguments, str):
-        arguments = loads_untrusted(arguments)
+        raw = arguments
+        arguments = loads_untrusted(raw)
         if isinstance(arguments, NotJson):
+            if contains_patch(raw):
+                return _runtime_name(name, {"input": raw}), {"input": raw}
             return str(tool), "the tool arguments are a string but not JSON"
     if not isinstance(arguments, dict):
-        return (tool if isinstance(tool, str) else None), "no tool arguments object in the payload"
-    return (tool if isinstance(tool, str) else None), arguments
+        return name, "no tool arguments object in the payload"
+    return _runtime_name(name, arguments), arguments
+
+
+def _runtime_name(name: str | None, arguments: dict[str, Any]) -> str | None:
+    """The Copilot CLI's own tool for a Claude Code name (agent_tools.CLAUDE_NAMES); `Edit` by its input: a
+    `command` is the text editor's, a patch is apply_patch's, else it is `edit`."""
+    if name == "Edit":
+        if arguments.get("command") in _EDITOR_COMMANDS:
+            return "str_replace_editor"
+        from provguard.guard.codex import patch_text
+
+        return "apply_patch" if patch_text(arguments) is not None else "edit"
+    return agent_tools.CLAUDE_NAMES["copilot"].get(name, name) if name is not None else None
+
+
+_EDITOR_COMMANDS = ("create", "str_replace", "insert", "view", "undo_edit")
 
 
 def writes(tool: str, arguments: dict[str, Any], cwd: str | None) -> tuple[Writes, list[str]] | str:

@@ -4,7 +4,10 @@ agent reads when a rule says `agent-write: deny` or `ask`. The guard could not r
 command names no file and text), so the report tells the agent to undo the change and leave it to a person.
 
 Post-tool answers: Claude Code, Codex and Copilot (VS Code) read `{"decision": "block", "reason"}` (the reason
-goes to the model) and `hookSpecificOutput.additionalContext`; Cursor's postToolUse reads `additional_context`.
+goes to the model) and `hookSpecificOutput.additionalContext`; Cursor's postToolUse reads `additional_context`; the
+Copilot CLI's postToolUse reads a top-level `additionalContext`, and its postToolUseFailure takes recovery guidance
+from a command hook only with exit code 2, as plain text (on stdout in GitHub's hooks reference today, on stderr
+in its earlier CLI hooks reference: `failure_guidance` gives both).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from provguard.provenance.tools import infer_vendor
 def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None,
            event: str = "PostToolUse") -> tuple[str, list[str]]:
     """stdout for the agent, as the answer to the hook's `event` (empty when no rule refuses what the call
-    wrote), and notes for stderr."""
+    wrote): JSON, or the plain text of the Copilot CLI's recovery guidance after a failed call
+    (`failure_guidance`); and notes for stderr."""
     outcome = Outcome()
     policies = Policies(outcome)
     who = AGENTS[agent].tool
@@ -49,6 +53,8 @@ def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None,
     if not refused:
         return "", outcome.notes
     reason = " ".join(_reason(tool, verdict) for verdict in refused)
+    if failure_guidance(agent, event == "PostToolUseFailure"):
+        return reason + "\n", outcome.notes
     return answer(agent, reason, event) + "\n", outcome.notes
 
 
@@ -68,11 +74,24 @@ def protected_paths(root: Path) -> tuple[Protected | None, list[str]]:
 
 def answer(agent: str, reason: str, event: str = "PostToolUse") -> str:
     """The report in the agent's post-tool answer. Claude Code reads `hookSpecificOutput` only when its
-    `hookEventName` is the event the hook runs for (PostToolUse, or PostToolUseFailure after a failed call)."""
+    `hookEventName` is the event the hook runs for (PostToolUse, or PostToolUseFailure after a failed call); the
+    Copilot CLI reads `additionalContext` at the top level, VS Code as Claude Code does: Copilot's has both."""
     if agent == "cursor":
         return json.dumps({"additional_context": reason})
-    return json.dumps({"decision": "block", "reason": reason,
+    told: dict[str, object] = {"additionalContext": reason} if agent == "copilot" else {}
+    return json.dumps({**told, "decision": "block", "reason": reason,
                        "hookSpecificOutput": {"hookEventName": event, "additionalContext": reason}})
+
+
+FAILURE_GUIDANCE_EXIT = 2
+"""The exit code with which a Copilot CLI postToolUseFailure command hook hands the agent recovery guidance."""
+
+
+def failure_guidance(agent: str, failed: bool) -> bool:
+    """Whether the report after the call goes as the Copilot CLI's recovery guidance (plain text, exit code 2)
+    rather than as JSON: the call failed, and only the Copilot CLI sends Copilot's failure event (VS Code skips the
+    name in the hooks file)."""
+    return agent == "copilot" and failed
 
 
 def _reason(tool: str, verdict: Verdict) -> str:

@@ -181,9 +181,9 @@ def _copilot(recorder: Recorder, payload: dict[str, Any], cwd: str | None) -> Ho
         return _by_fields(recorder, payload, str(name), arguments, cwd)
     if isinstance(arguments, str):
         return HookEdits([], cwd, arguments)
-    result = payload.get("toolResult")
-    if isinstance(result, dict) and result.get("resultType") not in (None, "success"):
-        return HookEdits([], cwd, f"the {name} call did not succeed ({result.get('resultType')}); nothing recorded")
+    outcome = _result_type(payload)
+    if outcome not in (None, "success"):
+        return HookEdits([], cwd, f"the {name} call did not succeed ({outcome}); nothing recorded")
     if _failed(payload.get("tool_response")):
         return HookEdits([], cwd, f"the {name} call failed; nothing recorded")
     found = copilot.inserted(tool.name, arguments)
@@ -196,6 +196,16 @@ def _copilot(recorder: Recorder, payload: dict[str, Any], cwd: str | None) -> Ho
     return HookEdits(agent_edits(recorder, call, [Write(paths.resolve(p, cwd), t) for p, t in found]), cwd)
 
 
+def _result_type(payload: dict[str, Any]) -> object:
+    """The Copilot CLI's result type of the call: `toolResult.resultType` (camelCase payloads) or
+    `tool_result.result_type` (the VS Code compatible ones: "success", "failure", "denied" or "error"); None when
+    the payload has no result."""
+    camel, snake = payload.get("toolResult"), payload.get("tool_result")
+    if isinstance(camel, dict):
+        return camel.get("resultType")
+    return snake.get("result_type") if isinstance(snake, dict) else None
+
+
 def _by_fields(recorder: Recorder, payload: dict[str, Any], name: str, arguments: dict[str, Any],
                cwd: str | None) -> HookEdits:
     """An MCP file-system write, or a tool not in the table whose input names a file and new text for it,
@@ -203,9 +213,7 @@ def _by_fields(recorder: Recorder, payload: dict[str, Any], name: str, arguments
     found = agent_tools.inserted(arguments) if agent_tools.by_fields(recorder.tool, name) else []
     if not found:
         return HookEdits([], cwd)
-    result = payload.get("toolResult")
-    if _failed(payload.get("tool_response")) or (isinstance(result, dict)
-                                                 and result.get("resultType") not in (None, "success")):
+    if _failed(payload.get("tool_response")) or _result_type(payload) not in (None, "success"):
         return HookEdits([], cwd, f"the {name} call failed; nothing recorded")
     session = (text(payload.get("session_id")) or text(payload.get("sessionId"))
                or text(payload.get("conversation_id")))

@@ -71,6 +71,9 @@ class After:
     stdout: str = ""
     """The report the agent reads (empty when nothing it wrote is refused)."""
     notes: list[str] = field(default_factory=list)
+    code: int = 0
+    """The hook's exit code: 2 when the report is the Copilot CLI's recovery guidance after a failed call (it reads
+    that only from a command hook exiting 2; guard.shell_report.failure_guidance), else 0."""
 
 
 def shell_call(agent: str, payload: dict[str, Any]) -> ShellCall | None:
@@ -163,11 +166,13 @@ def after(project: Path, call: ShellCall, payload: dict[str, Any], roots: tuple[
                                   [Write(w.path, part) for w in handed if _inserts(w) for part in w.inserted])
     told = wanted + [w for w in taken.handed if _inserts(w)]  # what another call's hook recorded as this one's
     if told:
-        from provguard.guard.shell_report import report
+        from provguard.guard.shell_report import FAILURE_GUIDANCE_EXIT, failure_guidance, report
 
         done.stdout, notes = report(call.agent, call.tool, told, model,  # the Copilot CLI's camelCase events too
                                     "PostToolUseFailure" if failed(payload) else "PostToolUse")
         done.notes += notes
+        if done.stdout and failure_guidance(call.agent, failed(payload)):
+            done.code = FAILURE_GUIDANCE_EXIT
     return done
 
 
