@@ -148,10 +148,12 @@ class _Rules:
         As git, each path on its own: a pattern naming a folder above `path` (`build/`, `!logs/`) says
         nothing of it; a folder excluded is not descended, which is how its contents go. So a folder given
         by name is read even though `build/` excludes it, and `!logs/` does not take back `logs/*.tmp`."""
+        from provguard.policy.linear_regex import encodable  # imports RE2, as matching here does anyway
+
         relative = self._relative(path)
         if relative is None:
             return None
-        query = relative + "/" if is_dir else relative
+        query = encodable(relative + "/" if is_dir else relative)  # pathspec's RE2 backend takes UTF-8 only
         if self.spec.check_file(query).include is None:
             return None  # the common case, in one call: no pattern matches it, nor a folder above it
         for pattern in reversed(self.spec.patterns):

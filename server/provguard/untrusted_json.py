@@ -9,11 +9,19 @@ returns a value no deeper than MAX_DEPTH, or a `NotJson` saying why not: never r
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 MAX_DEPTH = 256
 """Deeper than any record provguard reads (transcripts, hooks, traces, notes and corpus lines nest a few
 levels), far below the interpreter's recursion limit."""
+MAX_CONTAINERS = 2_000_000
+"""Arrays and objects in one value. Each costs 56 bytes or more in memory for 2 of text: a 63 MiB line of `[],`
+under every size limit parsed into 1.7 GB in half a minute. Two million is more than any record holds (an
+Agent Trace import reads at most 1,000,000 lines of ranges) and costs a few hundred MB at worst."""
+_STRINGS = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
+_TEXT_STRINGS = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+"""A JSON string (an unterminated one is left alone); possessive, so matching never backtracks."""
 
 
 @dataclass(frozen=True)
@@ -29,12 +37,17 @@ class NotJson:
     """0-based index into the text: characters, or bytes for a UTF-8 error."""
     encoding: bool = False
     """The bytes are not UTF-8 (or another JSON encoding): `offset` is the first bad byte."""
-    too_deep: bool = False
-    """Valid JSON, maybe, but nested deeper than MAX_DEPTH: nothing in it was looked at."""
+    unread: bool = False
+    """Valid JSON, maybe, but nothing in it was looked at: nested deeper than MAX_DEPTH, or holding more than
+    MAX_CONTAINERS arrays and objects (refused before parsing). Callers that must judge every value (the corpus
+    filter) drop it."""
 
 
 def loads_untrusted(data: str | bytes) -> object | NotJson:
-    """The JSON value in `data`, or why there is none (syntax, encoding, nesting)."""
+    """The JSON value in `data`, or why there is none (syntax, encoding, nesting, size in objects)."""
+    openings = _openings(data)
+    if openings > MAX_CONTAINERS and _containers(data) > MAX_CONTAINERS:
+        return NotJson(f"holds more than {MAX_CONTAINERS:,} arrays and objects", unread=True)
     try:
         value: object = json.loads(data)
     except UnicodeDecodeError as exc:
@@ -45,7 +58,7 @@ def loads_untrusted(data: str | bytes) -> object | NotJson:
         return NotJson(str(exc))
     except RecursionError:
         return _too_deep()
-    if _openings(data) > MAX_DEPTH and too_deep(value):
+    if openings > MAX_DEPTH and too_deep(value):
         return _too_deep()
     return value
 
@@ -87,5 +100,15 @@ def _openings(data: str | bytes) -> int:
     return data.count("[") + data.count("{")
 
 
+def _containers(data: str | bytes) -> int:
+    """Brackets and braces outside strings: the arrays and objects parsing would make (only counted when the
+    text holds more brackets than the limit, so that code quoted in a transcript line is not taken for them)."""
+    if isinstance(data, bytes):
+        bare = _STRINGS.sub(b"", data)
+        return bare.count(b"[") + bare.count(b"{")
+    text = _TEXT_STRINGS.sub("", data)
+    return text.count("[") + text.count("{")
+
+
 def _too_deep() -> NotJson:
-    return NotJson(f"nested deeper than {MAX_DEPTH} levels", too_deep=True)
+    return NotJson(f"nested deeper than {MAX_DEPTH} levels", unread=True)

@@ -50,7 +50,7 @@ def parse_line(raw: bytes, fields: Fields) -> Sample | BadLine:
         return BadLine("blank line")
     data = loads_untrusted(text)
     if isinstance(data, NotJson):
-        if data.too_deep:
+        if data.unread:
             return BadLine(f"{data.reason}; never passed through, as it cannot be judged", passable=False)
         column = None if data.offset is None else len(text[:data.offset].encode("utf-8")) + 1
         return BadLine(f"not JSON: {data.reason}", column)

@@ -29,6 +29,9 @@ from provguard.policy.yaml_reader import Invalid, is_null, read_source
 
 OVERRIDE_KEYS = ("severity", "disabled", "suppressible", "agent-write")
 PROVGUARD_VERSION = __version__
+MAX_EXTENDS_DEPTH = 16
+"""Packs one pack may extend in a chain (a team's pack over a company's over `default` is three): a chain a
+repository makes thousands long is refused at the link too many, not left to exhaust the stack."""
 
 
 def load_merged(path: str | Path, text: str | None = None) -> LoadResult:
@@ -124,6 +127,9 @@ class _Family:
         path = resolve_pack(reference, Path(reader.file).parent)
         if not path.is_file():
             return reader.error(node, f"cannot extend: {missing_pack_message(reference, path)}")
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            return reader.error(node, f"extends chain too long: {chain[0].name} already extends {len(chain) - 1} "
+                                      f"packs down to this one, and a chain may hold at most {MAX_EXTENDS_DEPTH}")
         resolved = path.resolve()
         if resolved in chain:
             cycle = " -> ".join(p.name for p in (*chain[chain.index(resolved):], resolved))

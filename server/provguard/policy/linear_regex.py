@@ -35,10 +35,10 @@ class LinearRegex:
     _compiled: Any
 
     def search(self, text: str) -> bool:
-        return self._compiled.search(_encodable(text)) is not None
+        return self._compiled.search(encodable(text)) is not None
 
     def fullmatch(self, text: str) -> bool:
-        return self._compiled.fullmatch(_encodable(text)) is not None
+        return self._compiled.fullmatch(encodable(text)) is not None
 
 
 @lru_cache(maxsize=1024)
@@ -55,7 +55,7 @@ def compile_linear(pattern: str) -> LinearRegex:
         raise RegexError(str(reason)) from None
 
 
-def _encodable(text: str) -> str:
+def encodable(text: str) -> str:
     """`text` as RE2 can read it: lone surrogates (from file names that are not UTF-8) become U+FFFD, one
     character each, so `?` and `*` count them as Python's own `re` did."""
     if not _has_surrogate(text):

@@ -10,6 +10,11 @@ from provguard.check import CheckRun
 from provguard.policy.model import Severity
 from provguard.positions import Encoding
 
+_CONTROLS = {**{c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]},
+             ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+"""Control characters as escapes: the part of a file name after a line break (`::error ...`) must not start a
+line of its own, which a CI log would obey (GitHub Actions' workflow commands)."""
+
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.HINT)
 _NOUNS = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"),
           Severity.INFO: ("info", "info"), Severity.HINT: ("hint", "hints")}
@@ -19,8 +24,8 @@ def render(run: CheckRun) -> str:
     lines: list[str] = []
     for result, finding in run.findings:
         pos = result.document.lines.position(finding.start, Encoding.UTF32)
-        lines.append(f"{result.path}:{pos.line + 1}:{pos.character + 1}: {finding.severity.value} "
-                     f"{finding.rule_id} {finding.message}")
+        lines.append(f"{result.path.translate(_CONTROLS)}:{pos.line + 1}:{pos.character + 1}: "
+                     f"{finding.severity.value} {finding.rule_id} {finding.message.translate(_CONTROLS)}")
     lines.append(summary(run))
     return "\n".join(lines) + "\n"
 
