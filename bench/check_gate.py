@@ -4,14 +4,16 @@
     python bench/check_gate.py --quick    # 200 of its files
     python bench/check_gate.py --one-file # only the one-file start-up figures (nothing written to results/)
     python bench/check_gate.py --source DIR --json out.json
+    python bench/check_gate.py --phases   # also where one core's CPU goes, phase by phase (bench/gate_phases.py)
 
 The tree: every .py file of the running interpreter's standard library (site-packages left out), copied into
 a scratch project with a provguard.toml selecting the default pack, and a ledger holding 40 agent edits
 recorded through the real Claude Code hook (functions of 20 to 60 lines taken from the same tree, so markers,
 the ledger's spans and fingerprint matching all run on every file, and some files really hold copies).
 
-Measured, each the real command in a subprocess, wall clock from spawn to exit, peak memory of the process and
-its workers (proportional set size summed, so pages forked workers share count once; sampled from /proc 20
+Measured, each the real command in a subprocess, wall clock from spawn to exit, CPU time of the command and
+its workers (user + system: what waiting for a core on a shared machine does not inflate), peak memory of the
+process and its workers (proportional set size summed, so pages forked workers share count once; sampled from /proc 20
 times a second), and the largest single process's resident set:
 - provguard check on one core (`--jobs 1 --no-cache`): what fingerprinting and analysis cost per core;
 - provguard check cold (every core, cache empty, cache written) and warm (the same tree again);
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -65,6 +68,8 @@ class Run:
     largest_process_mb: float
     """The largest single process's resident set."""
     exit_code: int
+    cpu_seconds: float = 0.0
+    """User and system time of the command and every process it waited for (its workers)."""
 
     def mb_per_s(self, size: int) -> float:
         return size / 1e6 / self.seconds if self.seconds else 0.0
@@ -74,6 +79,7 @@ def measure(name: str, command: list[str], cwd: Path, env: dict[str, str] | None
             stderr: Path | None = None) -> Run:
     """`stderr`: a file for what the command says there (else it is dropped)."""
     peak, largest = 0.0, 0.0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(stderr if stderr is not None else os.devnull, "wb") as said:
         process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=said,
@@ -94,7 +100,9 @@ def measure(name: str, command: list[str], cwd: Path, env: dict[str, str] | None
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    return Run(name, seconds, peak, largest, code)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Run(name, seconds, peak, largest, code, cpu)
 
 
 def median_seconds(command: list[str], cwd: Path, rounds: int = 7, env: dict[str, str] | None = None) -> float:
@@ -143,7 +151,7 @@ def record_edits(root: Path, files: list[Path], source: Path, seed: int) -> None
                            "tool_use_id": f"toolu_{chosen}", "cwd": str(root),
                            "tool_input": {"file_path": str(root / target), "content": "".join(lines[start:end])},
                            "tool_response": {"filePath": str(root / target), "success": True}}
-                problem, _ = record("claude-code", json.dumps(payload).encode(), root, None, False)
+                problem = record("claude-code", json.dumps(payload).encode(), root, None, False)[0]
                 if problem:
                     raise SystemExit(f"recording an edit failed: {problem}")
                 chosen += 1
@@ -159,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, default=REPO / "bench" / "results" / "check-gate.json")
     parser.add_argument("--one-file", action="store_true", help="only the one-file figures (start-up time)")
+    parser.add_argument("--phases", action="store_true", help="also one core's CPU per MB, phase by phase")
     args = parser.parse_args(argv)
     provguard = [str(BIN / "provguard")]
     ruff, ast_grep = shutil.which("ruff", path=str(BIN)), shutil.which("ast-grep", path=str(BIN)) or \
@@ -184,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         unmatched = next((line.split(": ", 1)[1] for line in said.read_text().splitlines()
                           if "not fingerprinted" in line), "") if said.exists() else ""
         shutil.rmtree(root / ".provguard" / "cache", ignore_errors=True)
+        if args.phases:
+            from gate_phases import phases
+
+            spent = phases(root)
         if not args.one_file:
             runs.append(measure("provguard, all cores, cold", [*provguard, "check", "."], root, env))
             runs.append(measure("provguard, all cores, warm", [*provguard, "check", "."], root, env))
@@ -204,10 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     if unmatched:
         print(f"prefilter (1-core run, --verbose): {unmatched}")
     if runs:
-        print(f"\n{'run':34} {'seconds':>8} {'MB/s':>7} {'peak PSS MB':>12} {'largest MB':>11}")
+        print(f"\n{'run':34} {'seconds':>8} {'MB/s':>7} {'CPU s':>7} {'peak PSS MB':>12} {'largest MB':>11}")
     for run in runs:
-        print(f"{run.name:34} {run.seconds:8.2f} {run.mb_per_s(size):7.1f} {run.peak_pss_mb:12.0f} "
-              f"{run.largest_process_mb:11.0f}")
+        print(f"{run.name:34} {run.seconds:8.2f} {run.mb_per_s(size):7.1f} {run.cpu_seconds:7.1f} "
+              f"{run.peak_pss_mb:12.0f} {run.largest_process_mb:11.0f}")
+    if args.phases:
+        print("\none core's CPU per MB of source, phase by phase (bench/gate_phases.py):")
+        for phase, seconds in spent:
+            print(f"  {phase:58} {seconds:6.3f} s/MB")
     lines = big.read_text(errors="replace").count("\n") if big.exists() else 1000
     print(f"\none file ({big.name}, about {lines} lines), median of 7:")
     for name, seconds in single.items():
@@ -232,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                                      "not_fingerprinted": unmatched,
                                      "load_average": os.getloadavg()[0],
                                      "runs": [asdict(r) for r in runs], "one_file_seconds": single,
+                                     "phases_cpu_s_per_mb": dict(spent) if args.phases else None,
                                      "targets": [{"target": t, "met": ok, "figure": f} for t, ok, f in targets]},
                                     indent=2) + "\n")
     return 0
