@@ -60,9 +60,11 @@ def generated():
 
 
 def first_diagnostics(command: tuple[str, ...], root: str, env: dict[str, str], timeout: float = 60.0,
-                      cpu: list[float] | None = None) -> float:
+                      cpu: list[float] | None = None, then: list[float] | None = None) -> float:
     """Seconds from spawning `command` to the publishDiagnostics for a file opened right after initialize;
-    `cpu` gets the CPU seconds the spawned process had used by then (on a loaded machine, steadier than wall)."""
+    `cpu` gets the CPU seconds the spawned process had used by then (on a loaded machine, steadier than wall);
+    `then` gets the seconds from spawning to the answer of a hover sent once those diagnostics came (a server
+    that defers work past its first diagnostics shows it there)."""
     import os
 
     uri = f"file://{root}/tests/test_start.py"
@@ -91,6 +93,8 @@ def first_diagnostics(command: tuple[str, ...], root: str, env: dict[str, str], 
                 seconds = perf_counter() - started
                 if cpu is not None:
                     cpu.append(cpu_seconds(process.pid))
+                if then is not None:
+                    then.append(_hover_answered(process, reader, uri, deadline) - started)
                 return seconds
             if "id" in message and "method" in message:  # a request of the server's: answer null
                 process.stdin.write(frame({"id": message["id"], "result": None}))
@@ -107,6 +111,21 @@ def first_diagnostics(command: tuple[str, ...], root: str, env: dict[str, str], 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _hover_answered(process: subprocess.Popen[bytes], reader: FrameReader, uri: str, deadline: float) -> float:
+    """perf_counter when the server answered a hover on the opened file's agent region."""
+    assert process.stdin is not None
+    process.stdin.write(frame({"id": 3, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 4, "character": 4}}}))
+    process.stdin.flush()
+    while True:
+        message = reader.next(deadline)
+        if message.get("id") == 3 and "method" not in message:
+            return perf_counter()
+        if "id" in message and "method" in message:  # a request of the server's: answer null
+            process.stdin.write(frame({"id": message["id"], "result": None}))
+            process.stdin.flush()
 
 
 def _daemon(env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -139,9 +158,10 @@ def _stop_started_daemon(env: dict[str, str], timeout: float = 60.0) -> None:
 
 
 def spawn_to_first_diagnostics(runs: int, baseline: str | None = None
-                               ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+                               ) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[float]]]:
     """Seconds per run for each server, the servers taking turns; a warm-up run of each is not counted. Also the
-    CPU seconds of the servers that run in the spawned process (not the daemon's: its forked child does the work).
+    CPU seconds of the servers that run in the spawned process (not the daemon's: its forked child does the work),
+    and the seconds from spawning to the answer of a hover sent right after the first diagnostics.
     `baseline`: a provguard source folder measured beside the installed one (its own daemon and runtime folder)."""
     import os
     import shutil
@@ -178,20 +198,23 @@ def spawn_to_first_diagnostics(runs: int, baseline: str | None = None
     try:
         times: dict[str, list[float]] = {name: [] for name in variants}
         cpus: dict[str, list[float]] = {name: [] for name in variants if not name.endswith("daemon running")}
+        hovers: dict[str, list[float]] = {name: [] for name in variants}
         for run in range(runs + 1):
             for name, (command, env) in variants.items():
                 cpu: list[float] = []
+                hover: list[float] = []
                 if name.endswith("starts a daemon"):  # a runtime folder of its own: none runs, none was tried
                     env = {**env, "PROVGUARD_RUNTIME_DIR": tempfile.mkdtemp(prefix="pgs-", dir="/tmp")}
                     runtimes.append(env["PROVGUARD_RUNTIME_DIR"])
-                seconds = first_diagnostics(command, str(root), env, cpu=cpu)
+                seconds = first_diagnostics(command, str(root), env, cpu=cpu, then=hover)
                 if name.endswith("starts a daemon"):
                     _stop_started_daemon(env)
                 if run:
                     times[name].append(seconds)
+                    hovers[name].extend(hover)
                     if name in cpus:
                         cpus[name].extend(cpu)
-        return times, cpus
+        return times, cpus, hovers
     finally:
         for daemon in daemons:
             daemon.terminate()
@@ -218,19 +241,22 @@ def main() -> None:
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
     load = os.getloadavg()[0]
-    times, cpus = spawn_to_first_diagnostics(args.runs, args.baseline)
+    times, cpus, hovers = spawn_to_first_diagnostics(args.runs, args.baseline)
     targets = {"provguard, no daemon": COLD_TARGET_MS, "provguard, starts a daemon": COLD_TARGET_MS,
                "provguard, daemon running": WARM_TARGET_MS}
     pinned = "" if args.cpu is None else f", all on CPU {args.cpu}"
     print(f"spawn -> first diagnostics, {args.runs} runs each, taking turns (median / min / max ms; CPU ms of the "
-          f"spawned process by then, median), load {load:.2f} before, {os.getloadavg()[0]:.2f} after{pinned}:")
+          f"spawned process by then, median; spawn -> answer to a hover sent right after them, median), load "
+          f"{load:.2f} before, {os.getloadavg()[0]:.2f} after{pinned}:")
     for name, seconds in times.items():
         ms = sorted(s * 1000 for s in seconds)
         target = targets.get(name)
         verdict = "" if target is None else \
             f"  target <= {target:g} ms: {'PASS' if statistics.median(ms) <= target else 'MISS'}"
         cpu = f"{statistics.median(cpus[name]) * 1000:7.0f}" if cpus.get(name) else "      -"
-        print(f"  {name:28} {statistics.median(ms):7.1f} / {ms[0]:7.1f} / {ms[-1]:7.1f}  CPU {cpu}{verdict}")
+        hover = f"{statistics.median(hovers[name]) * 1000:7.0f}" if hovers.get(name) else "      -"
+        print(f"  {name:28} {statistics.median(ms):7.1f} / {ms[0]:7.1f} / {ms[-1]:7.1f}  CPU {cpu}  hover {hover}"
+              f"{verdict}")
     print(f"  python -c pass               {interpreter_start() * 1000:7.1f}")
 
 

@@ -24,3 +24,15 @@ def test_a_mistake_on_the_serve_line_is_reported_with_the_whole_usage(tmp_path: 
     usage = whole.stderr.split("provguard: error:")[0]
     assert "check" in usage and "report" in usage
     assert served.stderr.startswith(usage)
+
+
+def test_diagnostics_are_made_and_pushed_without_the_protocol_stack() -> None:
+    """Rendering a document's diagnostics and answering `initialize` need neither lsprotocol nor pygls in memory:
+    importing those is most of a cold start, and a first answer can be made before them (issue 18)."""
+    light = ("provguard.lsp.diagnostics", "provguard.lsp.convert", "provguard.lsp.made_diagnostic",
+             "provguard.lsp.plain_json", "provguard.lsp.initialize_result", "provguard.lsp.first_answer",
+             "provguard.session")
+    code = (f"import sys\nimport {', '.join(light)}\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lsprotocol', 'pygls')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

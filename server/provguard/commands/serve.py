@@ -17,9 +17,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import gc
+    import logging
+    import sys
 
     gc.disable()  # ~100 ms of collections while importing, of objects that live on; run_stdio turns it on again
+    logging.basicConfig(level=logging.INFO, format="provguard %(levelname)s %(name)s: %(message)s")
+    handover = None
+    if "pygls.protocol" not in sys.modules:  # a daemon's forked child has the protocol stack imported already
+        from provguard.lsp.first_answer import answer_first
+
+        handover = answer_first(sys.stdin.buffer, sys.stdout.buffer)
     from provguard.lsp.server import run_stdio  # imported late: other commands need no protocol stack
 
-    run_stdio()
+    run_stdio(handover)
     return EXIT_CLEAN

@@ -1,37 +1,45 @@
-"""Core values to and from lsprotocol types, at the edge, in the negotiated position encoding."""
+"""Core values to and from LSP's values, at the edge, in the negotiated position encoding.
+
+Diagnostics are plain JSON and nothing here imports lsprotocol until a function that returns its objects is
+called: building lsprotocol's classes is most of a cold start (issue 18), and the first diagnostics need none.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from lsprotocol import types
+from typing import TYPE_CHECKING, Any
 
 from provguard.analysis import BUILTIN_HELP_URI, BUILTIN_RULES
 from provguard.findings import Finding
 from provguard.policy.model import Severity
 from provguard.positions import Encoding, LineIndex, Position
 
+if TYPE_CHECKING:
+    from lsprotocol import types
+
 SOURCE = "provguard"
 
-_SEVERITY = {
-    Severity.ERROR: types.DiagnosticSeverity.Error,
-    Severity.WARNING: types.DiagnosticSeverity.Warning,
-    Severity.INFO: types.DiagnosticSeverity.Information,
-    Severity.HINT: types.DiagnosticSeverity.Hint,
-}
+_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3, Severity.HINT: 4}
+"""LSP's DiagnosticSeverity values."""
+WARNING = _SEVERITY[Severity.WARNING]
 
-_ENCODING = {
-    types.PositionEncodingKind.Utf8: Encoding.UTF8,
-    types.PositionEncodingKind.Utf16: Encoding.UTF16,
-    types.PositionEncodingKind.Utf32: Encoding.UTF32,
-}
+_ENCODING = {"utf-8": Encoding.UTF8, "utf-16": Encoding.UTF16, "utf-32": Encoding.UTF32}
+"""LSP's PositionEncodingKind values."""
 
 
 def encoding(kind: types.PositionEncodingKind | str | None) -> Encoding:
-    return _ENCODING.get(types.PositionEncodingKind(kind), Encoding.UTF16) if kind else Encoding.UTF16
+    """The encoding a PositionEncodingKind names (UTF-16 when none is); raises ValueError for one LSP does not
+    define, as lsprotocol's enum does."""
+    if not kind:
+        return Encoding.UTF16
+    found = _ENCODING.get(str(getattr(kind, "value", kind)))
+    if found is None:
+        raise ValueError(f"{kind!r} is not a valid PositionEncodingKind")
+    return found
 
 
 def to_range(lines: LineIndex, start: int, end: int, enc: Encoding) -> types.Range:
+    from lsprotocol import types
+
     r = lines.range(start, end, enc)
     return types.Range(types.Position(r.start.line, r.start.character), types.Position(r.end.line, r.end.character))
 
@@ -41,6 +49,8 @@ def to_offset(lines: LineIndex, position: types.Position, enc: Encoding) -> int:
 
 
 def text_edit(lines: LineIndex, start: int, end: int, new_text: str, enc: Encoding) -> types.TextEdit:
+    from lsprotocol import types
+
     return types.TextEdit(range=to_range(lines, start, end, enc), new_text=new_text)
 
 
@@ -60,7 +70,7 @@ def diagnostic(finding: Finding, lines: LineIndex, enc: Encoding, version: int |
         "range": {"start": {"line": r.start.line, "character": r.start.character},
                   "end": {"line": r.end.line, "character": r.end.character}},
         "message": f"{text}\n{finding.note}" if finding.note else text,
-        "severity": _SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning).value,
+        "severity": _SEVERITY.get(finding.severity, WARNING),
         "code": finding.rule_id,
         "source": SOURCE,
         "data": {"version": version, "finding": finding.key, "fixes": [kind.value for kind in finding.fixes]},

@@ -1,28 +1,46 @@
-"""Diagnostics: pulled (textDocument/diagnostic) when the client can, pushed otherwise, never both."""
+"""Diagnostics: pulled (textDocument/diagnostic) when the client can, pushed otherwise, never both.
+
+Importing this module imports neither lsprotocol nor pygls (the server, pack files and pack reloads are imported
+where they are used): rendering and pushing diagnostics needs only plain JSON, and building lsprotocol's classes
+is most of a cold start (issue 18), so a first push can be made before the protocol stack is in memory.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Hashable, Iterable
-from typing import Any, cast
-
-from lsprotocol import types
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from provguard.documents import Document
 from provguard.edit_memo import Rendered
 from provguard.findings import Finding
-from provguard.lsp import pack_files, pack_reload, plain_json
+from provguard.lsp import plain_json
 from provguard.lsp.convert import diagnostic
 from provguard.lsp.made_diagnostic import Made
-from provguard.lsp.server import ProvguardServer
+from provguard.policy.project import CONFIG_FILES
 from provguard.positions import Encoding
 from provguard.session import OpenDocument
 
+if TYPE_CHECKING:
+    from lsprotocol import types
+
+    from provguard.lsp.server import ProvguardServer
+
 log = logging.getLogger(__name__)
+
+PUBLISH = "textDocument/publishDiagnostics"
+"""lsprotocol's types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS."""
+MAYBE_PACK = (".yaml", ".yml")
+"""pack_files.PACK_SUFFIXES."""
 
 
 def register(server: ProvguardServer) -> None:
+    from lsprotocol import types
+
+    from provguard.lsp import pack_reload
+
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(identifier="provguard", inter_file_dependencies=False,
@@ -51,13 +69,26 @@ def document_result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
 
 def for_document(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any]]:
     findings = _findings(ls, opened)
-    return rendered(findings, opened.document, ls.position_encoding, opened.uri) + pack_files.diagnostics(ls, opened)
+    return rendered(findings, opened.document, ls.position_encoding, opened.uri) + _policy_file(ls, opened)
+
+
+def _policy_file(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any]]:
+    """pack_files.diagnostics, its module imported only for a file whose name may make it a pack or the
+    project configuration (it imports lsprotocol, which a first push does without)."""
+    name = Path(ls.uri_path(opened.uri)).name
+    if name not in CONFIG_FILES and not name.lower().endswith(MAYBE_PACK):
+        return []
+    from provguard.lsp import pack_files
+
+    return pack_files.diagnostics(ls, opened)
 
 
 def _findings(ls: ProvguardServer, opened: OpenDocument) -> Iterable[Finding]:
     try:
         return ls.session.analysis(opened).findings
     except Exception:  # a bug in one rule must not take the server down with it
+        from lsprotocol import types
+
         log.exception("analysis failed for %s", opened.uri)
         ls.notify_user(f"analysis failed for {opened.relative_path}; see the log", types.MessageType.Error)
         return []
@@ -123,10 +154,10 @@ def publish(ls: ProvguardServer, uri: str) -> None:
         # costs about 1 ms a keystroke in a file with 200 findings)
         doc = opened.document
         items = encoded(_findings(ls, opened), doc, ls.position_encoding, uri)
-        items += [plain_json.dumps(extra) for extra in pack_files.diagnostics(ls, opened)]
+        items += [plain_json.dumps(extra) for extra in _policy_file(ls, opened)]
         version = json.dumps(doc.version)
         params = f'{{"uri":{plain_json.dumps(uri)},"diagnostics":[{",".join(items)}],"version":{version}}}'
-        plain_json.notify_encoded(ls, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        plain_json.notify_encoded(ls, PUBLISH, params)
 
 
 def refresh_all(ls: ProvguardServer) -> None:

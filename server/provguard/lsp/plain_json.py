@@ -19,8 +19,6 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from pygls.exceptions import JsonRpcInternalError
-
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
@@ -59,5 +57,7 @@ def notify_encoded(ls: LanguageServer, method: str, params: str) -> None:
         log.exception("sending %s: the client's pipe is closed", method)
         raise
     except Exception as error:  # as pygls's `_send_data` reports a failed write
+        from pygls.exceptions import JsonRpcInternalError  # imported here: this module needs no pygls to load
+
         log.exception("sending %s failed", method)
         protocol._server._report_server_error(error, JsonRpcInternalError)

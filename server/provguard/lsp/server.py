@@ -7,7 +7,7 @@ import gc
 import logging
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
@@ -19,6 +19,7 @@ from pygls.uris import to_fs_path
 from provguard import __version__
 from provguard.lsp.backlog import Backlog
 from provguard.lsp.convert import encoding
+from provguard.lsp.first_answer import Dropping, Handover
 from provguard.lsp.framing import FrameReader, serve
 from provguard.lsp.protocol import CustomMethod, ProvguardProtocol
 from provguard.positions import Encoding
@@ -47,15 +48,20 @@ class ProvguardServer(LanguageServer):
         cast(ProvguardProtocol, self.protocol).custom_methods[method] = CustomMethod(params, request)
         return self.feature(method)
 
-    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None,
+                 handover: Handover | None = None) -> None:
         """pygls's stdio loop with provguard's frame reader: frames within a size limit, and a bad frame
-        skipped instead of ending the server (framing.py)."""
+        skipped instead of ending the server (framing.py). With a `handover` (first_answer.py), its frames are
+        handled first, in order, and the answers it already sent are not written again."""
         self._stop_event = stop = threading.Event()
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        reader = FrameReader(stdin or sys.stdin.buffer)
+        writer = StdoutWriter(stdout or sys.stdout.buffer)
+        dropping = Dropping(writer, handover.drops) if handover is not None and handover.drops else None
+        self.protocol.set_writer(dropping or writer)
+        reader = handover.reader if handover is not None else FrameReader(stdin or sys.stdin.buffer)
         handle = cast(ProvguardProtocol, self.protocol).handle_body
+        taken = handover.frames if handover is not None else []
         try:
-            asyncio.run(self._serve(serve(reader, handle, self.thread_pool, stop)))
+            asyncio.run(self._serve(serve(reader, handle, self.thread_pool, stop), taken, dropping))
         except BrokenPipeError:
             log.error("the client's end of the connection is closed; stopping")
         except (KeyboardInterrupt, SystemExit):
@@ -63,9 +69,17 @@ class ProvguardServer(LanguageServer):
         finally:
             self.shutdown()  # type: ignore[no-untyped-call]
 
-    async def _serve(self, serving: Coroutine[Any, Any, None]) -> None:
+    async def _serve(self, serving: Coroutine[Any, Any, None], taken: Sequence[bytes] = (),
+                     dropping: Dropping | None = None) -> None:
         collecting = asyncio.create_task(self._collect_startup_garbage()) if self.startup_garbage else None
         try:
+            handle = cast(ProvguardProtocol, self.protocol).handle_body
+            for body in taken:
+                handle(body)
+            if dropping is not None:
+                await asyncio.sleep(0)  # answers of the frames taken that pygls sends from a callback
+                dropping.done()
+                self.protocol.set_writer(dropping.writer)
             await serving
         finally:
             if collecting is not None:
@@ -123,8 +137,8 @@ def build() -> ProvguardServer:
     return server
 
 
-def run_stdio() -> None:
-    logging.basicConfig(level=logging.INFO, format="provguard %(levelname)s %(name)s: %(message)s")
+def run_stdio(handover: Handover | None = None) -> None:
+    """Serves stdin/stdout; `handover`: what first_answer.py read and answered before this module was imported."""
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
     from provguard.lsp.warm import prepared, take
 
@@ -138,4 +152,4 @@ def run_stdio() -> None:
         server.startup_garbage = True  # collected once the client is quiet, not before the first answer
     gc.freeze()
     gc.enable()
-    server.start_io()
+    server.start_io(handover=handover)
