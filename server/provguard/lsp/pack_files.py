@@ -19,6 +19,7 @@ from lsprotocol import types
 
 from provguard.lsp.convert import SOURCE
 from provguard.lsp.server import ProvguardServer
+from provguard.policy.confinement import reach
 from provguard.policy.errors import SourceError
 from provguard.policy.loader import parse_pack
 from provguard.policy.open_texts import editing
@@ -83,7 +84,8 @@ def _errors(ls: ProvguardServer, opened: OpenDocument, path: Path) -> list[Sourc
         found.extend(loaded.errors)
         loaded_files = {_same(f) for f in loaded.policy.pack_files}
         if path.suffix.lower() in PACK_SUFFIXES and _same(path) not in loaded_files and _is_pack(opened):
-            found.extend(parse_pack(opened.document.text, str(path)).errors)  # a pack no one selected (yet)
+            root = reach(loaded.config.root if loaded.config is not None else project.root)
+            found.extend(parse_pack(opened.document.text, str(path), root).errors)  # a pack no one selected (yet)
         in_force = loaded.config.file if loaded.config is not None else None
         if path.name in CONFIG_FILES and (in_force is None or _same(in_force) != _same(path)):
             config = read_project_config(path)  # another folder's configuration: its own errors

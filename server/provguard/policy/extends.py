@@ -4,7 +4,8 @@ A team lead ships `extends: default` plus what differs: parameters that replace 
 chain sees them, see parameters.py), `overrides` that change a base rule's severity or disable it, and new
 rules, written in the pack or in files it `include`s. Reading goes in two passes: first every file of the
 chain is read into nodes (so the merged parameters are known), then the rules are read, base first.
-Each problem is a SourceError in the file and at the line and column that has to change.
+Each problem is a SourceError in the file and at the line and column that has to change. A pack a project
+selects reaches only files inside the project (`root`, then `project`): confinement.py says why.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 import yaml
 
 from provguard import __version__
+from provguard.policy.confinement import is_inside, outside_message
 from provguard.policy.errors import SourceError, suggest
 from provguard.policy.loaded_pack import LoadedPack as LoadedPack  # re-exported: its old place
 from provguard.policy.loaded_pack import PackIdentity as PackIdentity
 from provguard.policy.loader import PACK_KEYS, LoadResult, PackReader
 from provguard.policy.model import Rule, Severity
 from provguard.policy.parameters import Parameters, references
-from provguard.policy.references import missing_pack_message, resolve_pack
+from provguard.policy.references import is_pack_name, missing_pack_message, resolve_pack
 from provguard.policy.versions import RangeError, parse_range, parse_version
 from provguard.policy.yaml_reader import Invalid, is_null, read_source
 
@@ -34,10 +36,11 @@ MAX_EXTENDS_DEPTH = 16
 repository makes thousands long is refused at the link too many, not left to exhaust the stack."""
 
 
-def load_merged(path: str | Path, text: str | None = None) -> LoadResult:
-    """The pack at `path` (or given as `text` as if read from `path`) merged with everything it extends."""
+def load_merged(path: str | Path, text: str | None = None, root: Path | None = None) -> LoadResult:
+    """The pack at `path` (or given as `text` as if read from `path`) merged with everything it extends; with a
+    `root`, what it extends or includes by path must be inside that folder (a project's pack)."""
     family = _Family()
-    family.read(str(path), text, ())
+    family.read(str(path), text, (), root)
     return family.result()
 
 
@@ -82,8 +85,9 @@ class _Family:
             text = source
         return PackReader(text, file, self.errors)
 
-    def read(self, file: str, text: str | None, chain: tuple[Path, ...]) -> None:
-        """Reads the pack at `file` after the packs it extends (`chain`: the packs extending it, resolved)."""
+    def read(self, file: str, text: str | None, chain: tuple[Path, ...], project: Path | None) -> None:
+        """Reads the pack at `file` after the packs it extends (`chain`: the packs extending it, resolved;
+        `project`: the folder its paths must stay in, None for a pack that may reach anywhere)."""
         reader = self.reader(file, text)
         if reader is None:
             return
@@ -97,7 +101,7 @@ class _Family:
         if not {"rules", "include", "extends"} & fields.keys():
             reader.error(root, "rule pack has no 'rules' list (nor 'include' or 'extends')")
         if "extends" in fields:
-            self.read_base(reader, fields["extends"], (*chain, Path(file).resolve()))
+            self.read_base(reader, fields["extends"], (*chain, Path(file).resolve()), project)
         pack_id = reader.optional_str(fields, "pack", root, required=True)
         version = reader.optional_str(fields, "version", root) or "0"
         level = _Level(reader, fields, PackIdentity(pack_id, version, file) if pack_id else None,
@@ -109,15 +113,15 @@ class _Family:
         if "rules" in fields:
             level.rules.extend((reader, node) for node in reader.sequence(fields["rules"], "rules"))
         if "include" in fields:
-            level.rules.extend(self.includes(reader, fields["include"]))
+            level.rules.extend(self.includes(reader, fields["include"], project))
         self.levels.append(level)
 
-    def read_base(self, reader: PackReader, node: yaml.Node, chain: tuple[Path, ...]) -> None:
+    def read_base(self, reader: PackReader, node: yaml.Node, chain: tuple[Path, ...], project: Path | None) -> None:
         levels = len(self.levels)
-        self.find_base(reader, node, chain)
+        self.find_base(reader, node, chain, project)
         self.incomplete = self.incomplete or len(self.levels) == levels
 
-    def find_base(self, reader: PackReader, node: yaml.Node, chain: tuple[Path, ...]) -> None:
+    def find_base(self, reader: PackReader, node: yaml.Node, chain: tuple[Path, ...], project: Path | None) -> None:
         try:
             reference = reader.scalar(node, "'extends'").strip()
         except Invalid:
@@ -125,6 +129,10 @@ class _Family:
         if not reference:
             return reader.error(node, "'extends' names no pack; give a pack name like 'default' or a path")
         path = resolve_pack(reference, Path(reader.file).parent)
+        if is_pack_name(reference):
+            project = None  # provguard's or an installed package's pack: not the repository's to confine
+        elif project is not None and not is_inside(path, project):
+            return reader.error(node, outside_message("extend", reference, project))
         if not path.is_file():
             return reader.error(node, f"cannot extend: {missing_pack_message(reference, path)}")
         if len(chain) > MAX_EXTENDS_DEPTH:
@@ -134,7 +142,7 @@ class _Family:
         if resolved in chain:
             cycle = " -> ".join(p.name for p in (*chain[chain.index(resolved):], resolved))
             return reader.error(node, f"packs extend each other in a cycle: {cycle}")
-        self.read(str(path), None, chain)
+        self.read(str(path), None, chain, project)
 
     def check_requires(self, reader: PackReader, node: yaml.Node, pack: str) -> str | None:
         try:
@@ -155,8 +163,10 @@ class _Family:
                                f"{PROVGUARD_VERSION}; {advice}")
         return wanted.text
 
-    def includes(self, reader: PackReader, node: yaml.Node) -> list[tuple[PackReader, yaml.Node]]:
-        """The rule nodes of the files a pack includes, each a YAML list of rules, relative to the pack."""
+    def includes(self, reader: PackReader, node: yaml.Node,
+                 project: Path | None) -> list[tuple[PackReader, yaml.Node]]:
+        """The rule nodes of the files a pack includes, each a YAML list of rules, relative to the pack (and
+        inside `project` when one is given)."""
         entries = [node] if isinstance(node, yaml.ScalarNode) else list(reader.sequence(node, "'include'"))
         rules: list[tuple[PackReader, yaml.Node]] = []
         seen: set[Path] = set()
@@ -166,6 +176,9 @@ class _Family:
             except Invalid:
                 continue
             path = Path(os.path.normpath(Path(reader.file).parent / Path(name).expanduser()))
+            if name and project is not None and not is_inside(path, project):
+                reader.error(entry, outside_message("include", name, project))
+                continue
             if not name or not path.is_file():
                 reader.error(entry, f"included rule file {name!r} not found at {path}" if name
                              else "'include' lists an empty file name")

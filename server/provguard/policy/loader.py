@@ -35,18 +35,19 @@ class LoadResult:
     errors: tuple[SourceError, ...]
 
 
-def load_pack(path: str | Path) -> LoadResult:
-    """A pack with the packs it extends and the files it includes merged in (see extends.py)."""
+def load_pack(path: str | Path, root: Path | None = None) -> LoadResult:
+    """A pack with the packs it extends and the files it includes merged in (see extends.py); a project's pack
+    passes the project `root` its paths must stay in (confinement.py)."""
     from provguard.policy.extends import load_merged  # extends.py builds on this module
 
-    return load_merged(path)
+    return load_merged(path, root=root)
 
 
-def parse_pack(text: str, file: str) -> LoadResult:
-    """A pack from its text; `extends` and `include` are relative to `file`'s folder."""
+def parse_pack(text: str, file: str, root: Path | None = None) -> LoadResult:
+    """A pack from its text; `extends` and `include` are relative to `file`'s folder (and inside `root`)."""
     from provguard.policy.extends import load_merged
 
-    return load_merged(file, text)
+    return load_merged(file, text, root)
 
 
 class PackReader(YamlReader):

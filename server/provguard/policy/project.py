@@ -13,7 +13,8 @@ provguard.toml (which wins when a folder has both, as it exists only for provgua
 The file that counts is the nearest one walking up from a file or folder, up to the filesystem root or the
 folder holding `.git`; a pyproject.toml without `[tool.provguard]` is not a provguard file and the walk goes
 on. Precedence with editor settings is in precedence.py. Every problem is a SourceError at its line and
-column in the TOML file.
+column in the TOML file. The packs a project file selects, and what they extend or include by path, must be
+inside its repository (confinement.py): a cloned repository is loaded without anyone choosing its packs.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from provguard.analysis import BUILTIN_RULES
+from provguard.policy.confinement import is_inside, outside_message, reach
 from provguard.policy.errors import SourceError, suggest
 from provguard.policy.model import Pack, Severity
 from provguard.policy.policy import Policy, PolicyLoad, load_reference, resolve_pack
-from provguard.policy.references import missing_pack_message
+from provguard.policy.references import is_pack_name, missing_pack_message
 from provguard.policy.toml_positions import TomlPositions, toml_positions
 from provguard.policy.versions import RangeError, VersionRange, parse_range, parse_version
 from provguard.untrusted_toml import NotToml, loads_toml
 
 if TYPE_CHECKING:  # imported where a policy is loaded from its files: editor settings import cattrs, which a check
     # answered by the policy cache never needs
+    from provguard.policy.loader import LoadResult
     from provguard.policy.precedence import Selection
     from provguard.settings import Settings
 
@@ -221,10 +224,10 @@ def load_project_policy(start: Path, editor_settings: Settings | None = None, *,
     packs: list[Pack] = []
     for choice in selection.packs:
         path = resolve_pack(choice.reference, choice.base)
-        if config is not None and choice.source == "project" and not path.is_file():
-            errors.append(config.at_value(("packs", choice.index), missing_pack_message(choice.reference, path)))
-            continue
-        result = load_reference(choice.reference, choice.base)
+        if config is not None and choice.source == "project":
+            result = _load_project_pack(config, choice.reference, choice.index, path)
+        else:
+            result = load_reference(choice.reference, choice.base)
         errors.extend(result.errors)
         if result.pack is not None:
             packs.append(result.pack)
@@ -233,6 +236,19 @@ def load_project_policy(start: Path, editor_settings: Settings | None = None, *,
         errors.extend(_check_severity(config, selection, packs))
     policy = Policy(tuple(packs), dict(selection.severity))
     return ProjectPolicyLoad(policy, tuple(errors), config, selection)
+
+
+def _load_project_pack(config: ProjectConfig, reference: str, index: int, path: Path) -> LoadResult:
+    """A pack the project file selects: a path must lead inside the project, and so must every path the pack
+    extends or includes; a pack by name is provguard's or installed, and reaches where its author says."""
+    from provguard.policy.loader import LoadResult, load_pack
+
+    named, root = is_pack_name(reference), reach(config.root)
+    if not named and not is_inside(path, root):
+        return LoadResult(None, (config.at_value(("packs", index), outside_message("select", reference, root)),))
+    if not path.is_file():
+        return LoadResult(None, (config.at_value(("packs", index), missing_pack_message(reference, path)),))
+    return load_pack(path, None if named else root)
 
 
 def _check_requires(config: ProjectConfig, packs: list[Pack]) -> list[SourceError]:
