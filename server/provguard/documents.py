@@ -102,14 +102,14 @@ class Document:
             return self.changed[1]
         return tuple(old_tree.changed_ranges(self.tree))
 
-    def set_text(self, text: str) -> None:
-        """Replace the whole text (full-document sync) with a fresh parse."""
+    def set_text(self, text: str, parse: bool = True) -> None:
+        """Replace the whole text (full-document sync) with a fresh parse; with `parse` False the tree is
+        dropped until `ensure_tree` (a text too large to judge is never parsed)."""
         self.source = text.encode("utf-8", errors="surrogatepass")
         self.lines = LineIndex(self.source)
         self.memo.clear()
         self.changed = None
-        if self._parser is not None:
-            self.tree = self._parsed()
+        self.tree = self._parsed() if parse and self._parser is not None else None
 
     def _check(self) -> str | None:
         self.refused = self.language.refusal(self.source)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from provguard.documents import Document
 
 MAX_FILE_BYTES = 8 << 20
+"""The largest text judged anywhere: `check` skips a larger file, the language server keeps a larger open
+document's text but does not judge it (session.py), the guard and imports do not read one."""
 _CHUNK = 1 << 20
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -96,8 +98,13 @@ def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | str:
     finally:
         os.close(fd)
     if total > limit:
-        return f"larger than {limit >> 20} MiB" if limit >= 1 << 20 else f"larger than {limit} bytes"
+        return larger_than(limit)
     return b"".join(chunks)
+
+
+def larger_than(limit: int = MAX_FILE_BYTES) -> str:
+    """Why a text over `limit` bytes is not judged, said the same by `check` and the editor."""
+    return f"larger than {limit >> 20} MiB" if limit >= 1 << 20 else f"larger than {limit} bytes"
 
 
 def _open(path: Path) -> tuple[int, int] | str:

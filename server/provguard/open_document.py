@@ -29,6 +29,8 @@ class OpenDocument:
     regions_generation: int = 0
     """Bumped whenever diagnostics changed without a new version: a lookup changed `regions`, or the document's
     project (its policy) changed."""
+    oversized: bool = False
+    """Over files.MAX_FILE_BYTES: its text is kept current, nothing else is done with it (see Session.open)."""
     _analysis: Analysis | None = field(default=None, repr=False)
     _analysis_version: int | None = field(default=None, repr=False)
 

@@ -33,6 +33,7 @@ from provguard.provenance.git import GitHistory
 from provguard.provenance.origin import Origin, Span
 from provguard.provenance.tracking import SpanTracker
 from provguard.settings import Settings
+from provguard.too_large import not_judged, over_limit
 
 __all__ = ["EditorProject", "OpenDocument", "PolicyUpdate", "Session"]
 
@@ -218,32 +219,71 @@ class Session:
     # -- documents ------------------------------------------------------------------------------------------
 
     def open(self, uri: str, path: str, language_id: str | None, text: str, version: int | None) -> OpenDocument:
+        """A document over files.MAX_FILE_BYTES is `oversized`: its text is kept and edited (positions and
+        versions go on) but it is not analysed, fingerprinted, tracked, captured or looked up (its recorded
+        spans stay in the ledger, untouched) until edits bring it under the limit (too_large.py)."""
         # Parsed at its first analysis, which a pulling client may never ask for: a tree held from here would
         # stay outside the trees kept (`_keep_tree`) and never be released.
         doc = Document(path, detect(path, language_id), text.encode("utf-8", errors="surrogatepass"), version,
                        parse=False)
         project = self.project_of(Path(path))
         capture = LiveCapture(BulkThreshold(chars=project.settings.bulk_insert_chars))
-        opened = OpenDocument(uri, doc, relative_to_root(path, project.root), capture, project)
-        restored = restore(project.ledger, opened.relative_path, doc)
-        opened.ledger_error = restored.error
-        track_restored(capture.tracker, restored)
+        opened = OpenDocument(uri, doc, relative_to_root(path, project.root), capture, project,
+                              oversized=over_limit(len(doc.source)))
+        if not opened.oversized:
+            self._restore(opened)
         self.documents[uri] = opened
         return opened
+
+    def _restore(self, opened: OpenDocument) -> None:
+        restored = restore(opened.project.ledger, opened.relative_path, opened.document)
+        opened.ledger_error = restored.error
+        track_restored(opened.capture.tracker, restored)
+
+    def _sized(self, opened: OpenDocument, size: int) -> bool:
+        """Before a change leaving `size` bytes: True when it is to be applied as bare text (the document is
+        over the limit before or after it). A document going over saves its spans first (the text still is the
+        one they were tracked in) and forgets all it knew of its text."""
+        if opened.oversized or not over_limit(size):
+            return opened.oversized
+        self.persist(opened.uri)
+        opened.oversized = True
+        opened.capture = LiveCapture(opened.capture.threshold)
+        opened.tokens.reset()
+        opened.regions = []
+        opened.invalidate()
+        self._trees.pop(opened.uri, None)
+        opened.document.release_tree()
+        return True
+
+    def _resized(self, opened: OpenDocument) -> None:
+        """After a bare change: a document back under the limit is judged again, its recorded spans placed anew."""
+        if opened.oversized and not over_limit(len(opened.document.source)):
+            opened.oversized = False
+            opened.invalidate()
+            self._restore(opened)
 
     def edit(self, opened: OpenDocument, start: int, end: int, text: str, version: int) -> None:
         """One incremental change: the text, tracked spans, the tokens of the lines it touched, and regions
         found earlier moved with it (no ledger lookup here: the LSP layer calls `match` debounced)."""
-        doc = opened.document
+        doc, added = opened.document, len(text.encode("utf-8", errors="surrogatepass"))
+        if self._sized(opened, len(doc.source) - (end - start) + added):
+            doc.replace(start, end, text)
+            self._resized(opened)
+            return
         first, old_last, old_tree = doc.lines.line_of(start), doc.lines.line_of(end), doc.tree
         opened.capture.edit(doc, start, end, text, version)
-        new_last = doc.lines.line_of(start + len(text.encode("utf-8", errors="surrogatepass")))
+        new_last = doc.lines.line_of(start + added)
         opened.tokens.edited(first, old_last, new_last, doc, old_tree)
         opened.regions = [_moved(r, first, old_last, new_last) for r in opened.regions]
         self._keep_tree(opened)  # a document being edited keeps its tree, pushed or pulled
 
     def replace_all(self, opened: OpenDocument, text: str, version: int) -> None:
         """A full-document change: every line's tokens are read again at the next lookup."""
+        if self._sized(opened, len(text.encode("utf-8", errors="surrogatepass"))):
+            opened.document.set_text(text, parse=False)
+            self._resized(opened)
+            return
         opened.capture.replace_all(opened.document, text, version)
         opened.tokens.reset()
         self._keep_tree(opened)
@@ -300,7 +340,7 @@ class Session:
     def persist(self, uri: str) -> str | None:
         """Writes a document's tracked spans to the ledger; returns what went wrong, if anything."""
         opened = self.get(uri)
-        if opened is None or opened.ledger_error is not None:
+        if opened is None or opened.ledger_error is not None or opened.oversized:
             return None
         spans = stored_spans(opened.capture.tracker, opened.relative_path, opened.document)
         ledger = opened.project.ledger
@@ -322,6 +362,8 @@ class Session:
 
     def analysis(self, opened: OpenDocument) -> Analysis:
         version = opened.document.version
+        if opened.oversized:
+            return not_judged(len(opened.document.source))
         if opened._analysis is None or opened._analysis_version != version:
             history = tuple(Span(s.start, s.end, s.origin) for s in opened.capture.history.spans())
             found = analyze(opened.document, opened.relative_path, opened.project.policy,

@@ -76,8 +76,8 @@ def _policy_file(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, An
     """pack_files.diagnostics, its module imported only for a file whose name may make it a pack or the
     project configuration (it imports lsprotocol, which a first push does without)."""
     name = Path(ls.uri_path(opened.uri)).name
-    if name not in CONFIG_FILES and not name.lower().endswith(MAYBE_PACK):
-        return []
+    if opened.oversized or (name not in CONFIG_FILES and not name.lower().endswith(MAYBE_PACK)):
+        return []  # a file over the size limit is not read as a pack either (too_large.py)
     from provguard.lsp import pack_files
 
     return pack_files.diagnostics(ls, opened)

@@ -75,8 +75,8 @@ def diagnostics(ls: ProvguardServer, opened: OpenDocument) -> list[dict[str, Any
 def _errors(ls: ProvguardServer, opened: OpenDocument, path: Path) -> list[SourceError]:
     session, project = ls.session, opened.project
     paths = {Path(ls.uri_path(o.uri)): o for o in session.documents.values()}
-    texts = {p: o.document.text for p, o in paths.items()
-             if p.suffix.lower() in PACK_SUFFIXES or p.name in CONFIG_FILES}
+    texts = {p: o.document.text for p, o in paths.items()  # an oversized buffer is left to the file on disk
+             if (p.suffix.lower() in PACK_SUFFIXES or p.name in CONFIG_FILES) and not o.oversized}
     found: list[SourceError] = []
     with editing(texts):
         loaded = load_project_policy(project.root, project.settings, explicit=project.explicit,

@@ -21,7 +21,8 @@ def register(server: ProvguardServer) -> None:
         if opened.ledger_error is not None:
             ls.notify_user(opened.ledger_error)
         diagnostics.publish(ls, item.uri)  # from markers, recorded spans and rules alone: the ledger lookup
-        ls.backlog.add(ls, item.uri, Job.HISTORY, Job.LOOKUP)  # and git history follow once the client is quiet
+        if not opened.oversized:  # and git history follow once the client is quiet (never for a text not judged)
+            ls.backlog.add(ls, item.uri, Job.HISTORY, Job.LOOKUP)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ProvguardServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -31,7 +32,7 @@ def register(server: ProvguardServer) -> None:
         if opened is None:
             ls.notify_user(f"didChange for a document that is not open: {params.text_document.uri}")
             return
-        doc = opened.document
+        doc, was_oversized = opened.document, opened.oversized
         enc = ls.position_encoding
         version = params.text_document.version
         for change in params.content_changes:
@@ -44,6 +45,13 @@ def register(server: ProvguardServer) -> None:
         doc.version = version
         opened.capture.finish(doc, version, enc)
         diagnostics.publish(ls, params.text_document.uri)
+        if opened.oversized:
+            if not was_oversized:  # its history, agent edits and pack checks are not read while it is too large
+                matches.cancel(ls, params.text_document.uri)
+                ls.backlog.drop(params.text_document.uri)
+            return
+        if was_oversized:  # judged again: its history and agent edits are read as after didOpen
+            ls.backlog.add(ls, params.text_document.uri, Job.HISTORY, Job.LOOKUP)
         if pack_files.is_policy_file(ls, opened):
             pack_files.refresh_others(ls, opened)
         matches.later(ls, params.text_document.uri)
@@ -55,6 +63,8 @@ def register(server: ProvguardServer) -> None:
         problem = ls.session.persist(params.text_document.uri)
         if problem is not None:
             ls.notify_user(problem)
+        if (opened := ls.session.get(params.text_document.uri)) is not None and opened.oversized:
+            return
         history.schedule(ls, params.text_document.uri)
         matches.now(ls, params.text_document.uri)
         if ls.session.is_pack_file(Path(ls.uri_path(params.text_document.uri))):
