@@ -2,21 +2,23 @@
 unrelated human code, on a tune split and three reported splits of real code nobody on this project wrote.
 
     python bench/accuracy.py                      # tune and held-out, every language, side by side (about 5 min)
-    python bench/accuracy.py --split fresh2 --snippets 100   # the newest split: run once, thresholds fixed
-    python bench/accuracy.py --split all          # tune, held-out, fresh and fresh2
+    python bench/accuracy.py --split fresh3 --snippets 100   # the newest split: run once, thresholds fixed
+    python bench/accuracy.py --split all          # tune, held-out, fresh, fresh2 and fresh3
     python bench/accuracy.py --quick              # smaller counts, tune and held-out (about 2 min)
     python bench/accuracy.py --split tune --languages go,rust --snippets 30 --seed 3
     python bench/accuracy.py --split tune --set copy_score.MIN_COVERAGE=0.3 --set MAX_GAP_LINES=10
     python bench/accuracy.py --split tune --languages java --keep /tmp/acc   # keep copies + ledger to study
 
 Code: bench/code_corpus.py (packages from registries, split by package into background / tune / held-out /
-fresh, fresh2). Thresholds are chosen on tune; the others are only reported (held-out was reported after five
-tuning rounds, fresh after two; fresh2, packages of yet other authors added in session 9, is the clean one, run
-with --snippets 100 so every language records 100 or more functions). Until the corpus is there, the Python packages in
+fresh, fresh2, fresh3). Thresholds are chosen on tune (and, since session 10, fresh2, whose false flags were
+studied); the others are only reported (held-out was reported after five tuning rounds, fresh after two; fresh3,
+packages used nowhere before, added in session 10, is the clean one, run with --snippets 100 so every language
+records up to 100 functions). Until the corpus is there, the Python packages in
 site-packages stand in (split by package name) and the report says so. YAML is left out (data, not code).
-Within a split and language the packages are divided in two by a seeded draw: the *source* packages (about a
+Within a split and language the projects are divided in two by a seeded draw: the *source* projects (about a
 third of the bytes) give what the agent is taken to have written; the rest, the *body*, give the host files for
-copies and the false-flag scan, so a copy is always hidden in another package's file.
+copies and the false-flag scan, so a copy is always hidden in another project's file (code_corpus.project_of:
+packages of one project, @theia/core and @theia/filesystem, stay on one side).
 
 The ledger: a fresh SQLite ledger per split, every language in it, each edit an anthropic agent's hook record:
 - snippets: functions and methods (tree-sitter node types per language, bench/disguises.DIALECTS) of 8 or more
@@ -88,10 +90,10 @@ from provguard.provenance.fingerprints import insertion_prints
 from provguard.provenance.name_prints import name_prints
 from provguard.provenance.origin import Evidence, Origin
 
-SPLITS = ("tune", "held-out", "fresh", "fresh2")
+SPLITS = ("tune", "held-out", "fresh", "fresh2", "fresh3")
 """bench/code_corpus.py's splits the bench reports on: tune (thresholds chosen here), held-out (reported after each
-of five tuning rounds), fresh (other packages, reported in sessions 8 and 9) and fresh2 (yet other packages, run once
-with the thresholds fixed)."""
+of five tuning rounds), fresh (other packages, reported in sessions 8 and 9), fresh2 (yet other packages, run once in
+session 9, studied in session 10) and fresh3 (packages used nowhere before, run once with the thresholds fixed)."""
 VARIANTS = ("moved", "renamed", "re-indented", "reformatted", "edited 15%", "edited 30%", "all together", "excerpt")
 SHORT = {"moved": "moved", "renamed": "renamed", "re-indented": "reindent", "reformatted": "reformat",
          "edited 15%": "15%", "edited 30%": "30%", "all together": "all", "excerpt": "excerpt"}
@@ -143,7 +145,8 @@ class Corpus:
         return self.packages[path]
 
     def files(self, language: str, split: str) -> list[tuple[str, Path]]:
-        """(package name, file) of one language and split."""
+        """(project, file) of one language and split: a project's packages (@theia/core, @theia/filesystem) go to
+        one side of the split together (code_corpus.project_of)."""
         out = self._real_files(language, split) if self.real is not None else self._stand_in(language, split)
         self.packages.update((path, package) for package, path in out)
         return out
@@ -152,13 +155,14 @@ class Corpus:
         real = self.real
         assert real is not None
         paths = real.files(language, split)
+        project = getattr(real, "project_of", lambda pkg: pkg.name)
         if not hasattr(real, "packages") or not hasattr(real, "root"):
-            return [(real.package_of(p).name, p) for p in paths]
-        roots = {real.root(pkg): pkg.name for pkg in real.packages(language, split)}  # the deepest root wins
+            return [(project(real.package_of(p)), p) for p in paths]
+        roots = {real.root(pkg): project(pkg) for pkg in real.packages(language, split)}  # the deepest root wins
         out = []
         for path in paths:
             owner = next((roots[parent] for parent in path.parents if parent in roots), None)
-            out.append((owner if owner is not None else real.package_of(path).name, path))
+            out.append((owner if owner is not None else project(real.package_of(path)), path))
         return out
 
     @staticmethod
@@ -177,9 +181,11 @@ class Corpus:
 
 
 def divide(language: str, files: list[tuple[str, Path]], rng: random.Random) -> Body:
-    """Packages in two: in a seeded order, packages join the source side while it stays within SOURCE_SHARE of
-    the code (by bytes; the smallest package when none fits); the rest are the body (hosts, false flags), so a
-    single huge package ends up in the body, where the false-flag scan needs lines."""
+    """Projects in two (`Corpus.files` names each file's project: a package is its own project unless
+    code_corpus.project_of says otherwise): in a seeded order, projects join the source side while it stays within
+    SOURCE_SHARE of the code (by bytes; the smallest project when none fits); the rest are the body (hosts, false
+    flags), so a single huge project ends up in the body, where the false-flag scan needs lines. A split of one
+    project only is divided by file, and says so."""
     size: Counter[str] = Counter()
     by_package: dict[str, list[Path]] = defaultdict(list)
     for package, path in files:
@@ -189,7 +195,7 @@ def divide(language: str, files: list[tuple[str, Path]], rng: random.Random) -> 
     rng.shuffle(packages)
     if len(packages) < 2:
         every = [p for _, p in files]
-        return Body(language, every[::3], [p for i, p in enumerate(every) if i % 3], "one package: split by file")
+        return Body(language, every[::3], [p for i, p in enumerate(every) if i % 3], "one project: split by file")
     total, taken = sum(size.values()), 0
     source: list[str] = []
     for package in packages:
@@ -619,7 +625,7 @@ def choose(language: str, split: str, seed: int):  # type: ignore[no-untyped-def
         "snippet code lines": _spread([len(dz.code_rows(u.language, u.text, u.container)) for u in snippets]),
         "snippet fingerprints": _spread([len(kgram_prints(u)) for u in snippets]),
         "long edit code lines": _spread([len(dz.code_rows(u.language, u.text, u.container)) for u in longs]),
-        "packages": f"{len({corpus.package(p) for p in body.source})} source, "
+        "packages": f"projects: {len({corpus.package(p) for p in body.source})} source, "
                     f"{len({corpus.package(p) for p in body.body})} body"}
     edits = [_edit(u.id, u.path, u.text) for u in (*snippets, *longs, *wholes)]
     lang = dz.language_of(body.language)

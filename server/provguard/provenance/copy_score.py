@@ -138,7 +138,8 @@ class CopyScore:
     lines: int
     """Lines the region spans."""
     names: float
-    """Share of the region's names that the edit holds (0 when the region has none)."""
+    """Share of the region's names that the edit holds (0 when the region has none), names that the looked-up edits
+    of several other files also hold left out (`matching.VOCABULARY_PATHS`: a framework's API)."""
     verbatim: float
     """Share of the region's letters and digits on lines the edit holds word for word (common lines left out)."""
     shared_names: int = 0

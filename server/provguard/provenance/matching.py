@@ -30,6 +30,8 @@ passes on its own.
   found in the region), `matched` and `matched-lexical` ("shared/total" of each kind), `names` and `verbatim`
   (see `copy_score`; lines common in code at large, `background.common_lines`, weigh nothing in `verbatim`); its
   confidence is `copy_score.confidence`.
+- A region's `names` count only names of the edit that candidate edits of fewer than VOCABULARY_PATHS other files
+  hold: what the recorded code of several files shares is its framework's API, no sign of a copy.
 """
 
 from __future__ import annotations
@@ -74,6 +76,15 @@ GAP_SHARE = 0.5
 MAX_GAP_LINES = 12
 """The longest gap inside a region, however long the edit: a whole file an agent wrote must not join scattered
 structural hits across half a file."""
+VOCABULARY_PATHS = 2
+"""A name that candidate edits of this many other files also hold counts as no agreement in `CopyScore.names`: a
+framework's API (React Native's `ReactProp` and `createViewInstance`, a test set-up's `beforeEach`) is written in
+many files and agrees between any two that use it, so a region of the same shape using the same framework is no
+copy. Chosen on tune and fresh2 (bench/accuracy.py): names of 2 other files removed fresh2's React Native view
+managers and package lists matched by shape and a test set-up matching six boilerplate edits (99 of 266 falsely
+flagged lines), and cost 2 renamed copies of 570 on tune and 2 of Java's 100 on fresh2; names of 3 other files
+removed only the test set-up. The edit's own names, and a framework's names when one file alone holds them, still
+count."""
 
 
 @dataclass(frozen=True)
@@ -188,10 +199,11 @@ class _Found:
 def fingerprint_regions(ledger: FingerprintIndex, doc: Document, tokens: LineTokens) -> list[Region]:
     """Regions of `doc` that copy edits recorded anywhere, not overlapping, each kept by the edit that explains its
     lines best (see the module's docstring)."""
-    weigh = _Weigher(doc, tokens)
+    groups = _candidate_groups(ledger, tokens.prints(), tokens.name_prints())
+    weigh = _Weigher(doc, tokens, [edit for edit, _, _ in groups])
     found: list[_Found] = []
     last_line = doc.lines.line_count - 1
-    for edit, group, by_names in _candidate_groups(ledger, tokens.prints(), tokens.name_prints()):
+    for edit, group, by_names in groups:
         accepted = weigh.accepted(edit, group, 0, last_line, by_names)
         if accepted is not None:
             found.append(accepted)
@@ -236,9 +248,13 @@ def gap_lines(edit: AgentEdit) -> int:
 class _Weigher:
     """Scores groups of hits against an edit, reading the document's names and line hashes only where needed."""
 
-    def __init__(self, doc: Document, tokens: LineTokens) -> None:
+    def __init__(self, doc: Document, tokens: LineTokens, candidates: Sequence[AgentEdit] = ()) -> None:
         self._doc = doc
         self._tokens = tokens
+        self._candidates = {edit.id: edit for edit in candidates}
+        """The edits looked up for this document: whose names in several files are the code base's vocabulary."""
+        self._name_sets: dict[str, frozenset[int]] = {}
+        self._vocabulary: dict[int, frozenset[str]] = {}
         self._lines: dict[int, tuple[int, int]] = {}
         self._totals: dict[str, tuple[int, int, frozenset[int]]] = {}
         """Per edit id: its distinct structural and lexical fingerprints, and its name prints (a long edit is weighed
@@ -288,7 +304,24 @@ class _Weigher:
             mine = {n for n in mine if n <= edit.names[-1]}
             if not mine:
                 return 0.0
-        return len(mine & set(edit.names)) / len(mine)
+        agree = mine & self._names_of(edit)
+        return sum(len(self._files_holding(n) - {edit.path}) < VOCABULARY_PATHS for n in agree) / len(mine)
+
+    def _names_of(self, edit: AgentEdit) -> frozenset[int]:
+        known = self._name_sets.get(edit.id)
+        if known is None:
+            known = self._name_sets[edit.id] = frozenset(edit.names)
+        return known
+
+    def _files_holding(self, name: int) -> frozenset[str]:
+        """The paths of the candidate edits holding `name`: a name recorded in edits of VOCABULARY_PATHS other files
+        is the code base's vocabulary (a framework's API: `ReactProp`, `beforeEach`), no sign that a region copies
+        one edit rather than shares a framework with it."""
+        known = self._vocabulary.get(name)
+        if known is None:
+            known = self._vocabulary[name] = frozenset(
+                edit.path for edit in self._candidates.values() if name in self._names_of(edit))
+        return known
 
     def _verbatim(self, edit: AgentEdit, first: int, last: int) -> tuple[float, int]:
         """`CopyScore.verbatim` and `CopyScore.kept_lines` of lines first..last."""
