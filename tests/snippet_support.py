@@ -7,8 +7,9 @@ from provguard.languages import detect
 from provguard.ledger.model import AgentEdit
 from provguard.ledger.store import Ledger
 from provguard.provenance.fingerprints import document_tokens, insertion_prints
-from provguard.provenance.matching import Region, find_regions
+from provguard.provenance.matching import find_regions
 from provguard.provenance.origin import Evidence
+from provguard.provenance.region import Region
 
 SNIPPET = '''\
 def merge_intervals(intervals, tolerance=0):

@@ -17,8 +17,9 @@ from provguard.languages import detect
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.copy_score import MIN_PRINTS
 from provguard.provenance.fingerprints import document_tokens
-from provguard.provenance.matching import find_regions, spans
+from provguard.provenance.matching import find_regions
 from provguard.provenance.origin import Evidence, Kind
+from provguard.provenance.region import spans
 from snippet_support import DISGUISED, SNIPPET, UNRELATED, recorded, regions
 from test_cli import check, write
 

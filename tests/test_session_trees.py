@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from provguard.session import MAX_TREE_LINES, MAX_TREES, OpenDocument, Session
+from provguard.kept_trees import MAX_TREE_LINES, MAX_TREES
+from provguard.session import OpenDocument, Session
 from provguard.settings import Settings
 from snippet_support import DISGUISED, SNIPPET, recorded
 

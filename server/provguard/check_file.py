@@ -86,13 +86,13 @@ def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger |
         notes += [f"{shown}: recorded span {d.stored.id} dropped: {d.reason}" for d in restored.dropped]
         notes += [restored.error] if restored.error else []
         if fingerprints:
-            from provguard.provenance import matching
+            from provguard.provenance import matching, region
 
             try:
                 if prefilter is None:
                     recorded += matching.index_spans(doc, rule_path, ledger)
                 elif (tokens := prefilter.tokens(doc, ledger)) is not None:
-                    recorded += matching.spans(doc, matching.find_regions(ledger, rule_path, doc, tokens))
+                    recorded += region.spans(doc, matching.find_regions(ledger, rule_path, doc, tokens))
                 else:
                     from provguard.check_prefilter import same_file_spans
 

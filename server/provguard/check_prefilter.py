@@ -167,7 +167,8 @@ class HeldTokens(LineTokens):
 def same_file_spans(doc: Document, rule_path: str, ledger: Ledger) -> tuple[Span, ...]:
     """What `matching.index_spans` finds when no edit is a candidate: the regions of edits recorded for this very
     path, by their lines."""
-    from provguard.provenance import matching
+    from provguard.provenance.region import spans
+    from provguard.provenance.same_file import same_file_regions
 
-    own = matching.same_file_regions(ledger.agent_edits(path=rule_path), doc)
-    return matching.spans(doc, sorted(own, key=lambda r: (r.first_line, r.last_line)))
+    own = same_file_regions(ledger.agent_edits(path=rule_path), doc)
+    return spans(doc, sorted(own, key=lambda r: (r.first_line, r.last_line)))

@@ -42,6 +42,11 @@ def merged(updates: list[PolicyUpdate]) -> PolicyUpdate:
     return PolicyUpdate(errors, any(u.kept_previous for u in failed), all(u.rules_active for u in failed))
 
 
+
+def log_notice(notice: str | PolicyUpdate) -> None:
+    """Where a session's notices go when no editor shows them to a person."""
+    log.warning("%s", notice if isinstance(notice, str) else "; ".join(map(str, notice.errors)))
+
 @dataclass(eq=False)
 class EditorProject:
     root: Path

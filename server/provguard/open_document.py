@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from provguard.analysis import Analysis
 from provguard.documents import Document
 from provguard.editor_project import EditorProject
-from provguard.provenance import matching
 from provguard.provenance.capture import LiveCapture
 from provguard.provenance.fingerprints import LineTokens
+from provguard.provenance.region import Region
 
 
 @dataclass
@@ -24,7 +24,7 @@ class OpenDocument:
     """Set when the ledger could not be read for this file: then nothing is written over its records."""
     tokens: LineTokens = field(default_factory=LineTokens, repr=False)
     """The text's normalised tokens line by line, for fingerprints; edits mark lines to read again."""
-    regions: list[matching.Region] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
     """Lines recorded agent edits account for, as of the last lookup, moved along with edits since."""
     regions_generation: int = 0
     """Bumped whenever diagnostics changed without a new version: a lookup changed `regions`, or the document's
@@ -37,3 +37,12 @@ class OpenDocument:
     def invalidate(self) -> None:
         """Spans changed without a new version (a hint, a declaration): analyse again."""
         self._analysis = None
+
+    def forget_text(self) -> None:
+        """Drops all that was known of the text (it went over the size limit): captured insertions, tokens,
+        regions, the tree and the analysis."""
+        self.capture = LiveCapture(self.capture.threshold)
+        self.tokens.reset()
+        self.regions = []
+        self.invalidate()
+        self.document.release_tree()

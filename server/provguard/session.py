@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,9 +15,10 @@ from pathlib import Path
 
 from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
-from provguard.editor_project import EditorProject, PolicyUpdate, innermost_first, merged, within
+from provguard.editor_project import EditorProject, PolicyUpdate, innermost_first, log_notice, merged, within
 from provguard.files import relative_to_root
 from provguard.findings import one_per_place
+from provguard.kept_trees import KeptTrees
 from provguard.languages import detect
 from provguard.ledger.model import Declaration
 from provguard.ledger.spans import restore, stored_spans, track_restored
@@ -26,7 +26,7 @@ from provguard.ledger.store import Ledger, LedgerError
 from provguard.open_document import OpenDocument
 from provguard.policy.policy import Policy
 from provguard.projects import Roots
-from provguard.provenance import matching
+from provguard.provenance import matching, region
 from provguard.provenance.capture import LiveCapture
 from provguard.provenance.changes import BulkThreshold
 from provguard.provenance.git import GitHistory
@@ -38,13 +38,6 @@ from provguard.too_large import not_judged, over_limit
 __all__ = ["EditorProject", "OpenDocument", "PolicyUpdate", "Session"]
 
 log = logging.getLogger(__name__)
-
-MAX_TREES = 16
-"""Documents that keep a tree-sitter tree between edits (the rest re-parse when next edited or analysed)."""
-MAX_TREE_LINES = 20_000
-"""And at most this many lines in those trees together (a tree is about 1 MB per 1,000 lines); the document
-analysed last keeps its tree whatever its size."""
-
 
 class Session:
     """Open documents, each judged in its project (editor_project.py): the nearest project root above it, as
@@ -60,11 +53,11 @@ class Session:
         self.folder_settings: dict[Path, tuple[Settings, frozenset[str]]] = {}
         self.projects: dict[tuple[Path | None, Path], EditorProject] = {}
         self.documents: dict[str, OpenDocument] = {}
-        self._trees: OrderedDict[str, OpenDocument] = OrderedDict()
+        self._trees = KeptTrees()
         self._configured = False
         self._ledgers_open = False
         self._primary_key: tuple[Path | None, Path] | None = None
-        self.on_notice: Callable[[str | PolicyUpdate], None] = _log_notice
+        self.on_notice: Callable[[str | PolicyUpdate], None] = log_notice
         """Told what a project met while opening a document says (a pack error, a ledger fallback): the LSP layer
         shows it to the person."""
         self.git = GitHistory()
@@ -219,11 +212,9 @@ class Session:
     # -- documents ------------------------------------------------------------------------------------------
 
     def open(self, uri: str, path: str, language_id: str | None, text: str, version: int | None) -> OpenDocument:
-        """A document over files.MAX_FILE_BYTES is `oversized`: its text is kept and edited (positions and
-        versions go on) but it is not analysed, fingerprinted, tracked, captured or looked up (its recorded
-        spans stay in the ledger, untouched) until edits bring it under the limit (too_large.py)."""
-        # Parsed at its first analysis, which a pulling client may never ask for: a tree held from here would
-        # stay outside the trees kept (`_keep_tree`) and never be released.
+        """Parsed at its first analysis, not here (a tree held from now would escape kept_trees.py). A document
+        over files.MAX_FILE_BYTES is `oversized`: its text is kept and edited, nothing else is done with it (its
+        recorded spans stay in the ledger, untouched) until edits bring it under the limit."""
         doc = Document(path, detect(path, language_id), text.encode("utf-8", errors="surrogatepass"), version,
                        parse=False)
         project = self.project_of(Path(path))
@@ -248,12 +239,8 @@ class Session:
             return opened.oversized
         self.persist(opened.uri)
         opened.oversized = True
-        opened.capture = LiveCapture(opened.capture.threshold)
-        opened.tokens.reset()
-        opened.regions = []
-        opened.invalidate()
-        self._trees.pop(opened.uri, None)
-        opened.document.release_tree()
+        opened.forget_text()
+        self._trees.drop(opened.uri)
         return True
 
     def _resized(self, opened: OpenDocument) -> None:
@@ -275,8 +262,8 @@ class Session:
         opened.capture.edit(doc, start, end, text, version)
         new_last = doc.lines.line_of(start + added)
         opened.tokens.edited(first, old_last, new_last, doc, old_tree)
-        opened.regions = [_moved(r, first, old_last, new_last) for r in opened.regions]
-        self._keep_tree(opened)  # a document being edited keeps its tree, pushed or pulled
+        opened.regions = [r.moved(first, old_last, new_last) for r in opened.regions]
+        self._trees.keep(opened)  # a document being edited keeps its tree, pushed or pulled
 
     def replace_all(self, opened: OpenDocument, text: str, version: int) -> None:
         """A full-document change: every line's tokens are read again at the next lookup."""
@@ -286,7 +273,7 @@ class Session:
             return
         opened.capture.replace_all(opened.document, text, version)
         opened.tokens.reset()
-        self._keep_tree(opened)
+        self._trees.keep(opened)
 
     def match(self, uri: str) -> bool:
         """Looks the document up in the ledger's agent edits (after open, on save, and after edits
@@ -310,7 +297,7 @@ class Session:
         opened.invalidate()
         return True
 
-    def _find_regions(self, opened: OpenDocument) -> list[matching.Region]:
+    def _find_regions(self, opened: OpenDocument) -> list[region.Region]:
         """With no agent edit recorded there is nothing to find: the file is not tokenised at all. A document
         that keeps no tree (not analysed lately) gives back the tree and tokens the lookup needed."""
         ledger = opened.project.ledger
@@ -327,7 +314,7 @@ class Session:
     def close(self, uri: str) -> None:
         self.persist(uri)
         opened = self.documents.pop(uri, None)
-        self._trees.pop(uri, None)
+        self._trees.drop(uri)
         if opened is not None and opened.project.folder is None:
             self._drop_if_unused(opened.project)
 
@@ -367,23 +354,12 @@ class Session:
         if opened._analysis is None or opened._analysis_version != version:
             history = tuple(Span(s.start, s.end, s.origin) for s in opened.capture.history.spans())
             found = analyze(opened.document, opened.relative_path, opened.project.policy,
-                            opened.capture.tracker.spans() + matching.spans(opened.document, opened.regions),
+                            opened.capture.tracker.spans() + region.spans(opened.document, opened.regions),
                             history)
             opened._analysis = replace(found, findings=one_per_place(found.findings))
             opened._analysis_version = version
-            self._keep_tree(opened)
+            self._trees.keep(opened)
         return opened._analysis
-
-    def _keep_tree(self, opened: OpenDocument) -> None:
-        """Only the most recently analysed documents keep their trees; the others parse again on demand."""
-        self._trees.pop(opened.uri, None)
-        self._trees[opened.uri] = opened
-        lines = sum(kept.document.lines.line_count for kept in self._trees.values())
-        while len(self._trees) > MAX_TREES or (len(self._trees) > 1 and lines > MAX_TREE_LINES):
-            _, idle = self._trees.popitem(last=False)
-            lines -= idle.document.lines.line_count
-            idle.document.release_tree()
-            idle.tokens.reset()  # read again (from a new tree) at its next lookup
 
     def invalidate(self) -> None:
         """Policies or settings changed: every document is analysed again, and its report is a new one."""
@@ -419,20 +395,3 @@ class Session:
             opened.capture.tracker.remove(span_id)
             opened.invalidate()
             self.persist(uri)
-
-
-def _log_notice(notice: str | PolicyUpdate) -> None:
-    log.warning("%s", notice if isinstance(notice, str) else "; ".join(map(str, notice.errors)))
-
-
-def _moved(region: matching.Region, first: int, old_last: int, new_last: int) -> matching.Region:
-    """A region after lines first..old_last became first..new_last: below the edit it moves; an edit inside
-    it stretches or shrinks it (the next lookup settles the exact lines)."""
-    delta = new_last - old_last
-    if old_last < region.first_line:
-        return replace(region, first_line=region.first_line + delta, last_line=region.last_line + delta)
-    if first > region.last_line:
-        return region
-    start = min(region.first_line, first)
-    end = region.last_line + delta if region.last_line > old_last else new_last
-    return replace(region, first_line=start, last_line=max(start, end))

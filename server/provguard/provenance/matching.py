@@ -36,7 +36,7 @@ passes on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from provguard.documents import Document
@@ -58,13 +58,13 @@ from provguard.provenance.fingerprint_index import FingerprintIndex
 from provguard.provenance.fingerprints import MAX_NAMES, LineTokens, Print, document_tokens, line_hash
 from provguard.provenance.name_prints import name_prints
 from provguard.provenance.origin import Evidence, Origin, Span
+from provguard.provenance.region import Region, spans
+from provguard.provenance.same_file import same_file_regions
 from provguard.provenance.winnow import is_lexical
 
 MAX_EDITOR_BYTES = 4 * 1024 * 1024
 """Open documents larger than this are not looked up while edited (fingerprinting one costs about 35 ms per
 1,000 lines); `provguard check` looks up every file it reads."""
-MIN_RUN_CHARS = 20
-"""Word characters a run of lines matched by line hash must hold to count."""
 GAP_LINES = 4
 """Lines without shared fingerprints allowed inside one region (at least; see GAP_SHARE)."""
 MAX_CANDIDATES = 64
@@ -87,18 +87,6 @@ removed only the test set-up. The edit's own names, and a framework's names when
 count."""
 
 
-@dataclass(frozen=True)
-class Region:
-    """Lines first..last (0-based, inclusive) of a document accounted for by one recorded edit."""
-
-    first_line: int
-    last_line: int
-    origin: Origin
-    edit_id: str
-    strength: int
-    """How much evidence: matching lines' word characters (same file) or shared fingerprints."""
-
-
 def find_regions(ledger: FingerprintIndex, path: str | None, doc: Document, tokens: LineTokens) -> list[Region]:
     """Both kinds of regions for `doc` at `path` (relative to the root; None: a text with no file, found by
     fingerprint only), not overlapping, in line order. `ledger` is the team's ledger or a snapshot's index;
@@ -119,69 +107,7 @@ def index_spans(doc: Document, path: str | None, index: FingerprintIndex) -> tup
     return spans(doc, find_regions(index, path, doc, document_tokens(doc)))
 
 
-def spans(doc: Document, regions: Iterable[Region]) -> tuple[Span, ...]:
-    """Regions as spans of whole lines: from the first line's first non-blank byte to the last line's end."""
-    out: list[Span] = []
-    count = doc.lines.line_count
-    for region in regions:
-        if region.first_line >= count:
-            continue
-        start, first_end = doc.lines.line_bounds(region.first_line)
-        while start < first_end and doc.source[start] in b" \t":
-            start += 1
-        end = doc.lines.line_bounds(min(region.last_line, count - 1))[1]
-        if end > start:
-            out.append(Span(start, end, region.origin))
-    return tuple(out)
-
-
-# -- 1. same file, by line hashes -------------------------------------------------------------------------
-
-
-def same_file_regions(edits: Sequence[AgentEdit], doc: Document) -> list[Region]:
-    """Runs of lines whose hashes one of `edits` recorded; the newest edit claims a line first."""
-    owner: dict[int, int] = {}
-    by_hash: dict[int, int] = {}
-    for index, edit in enumerate(edits):  # oldest first: later edits overwrite
-        for h in edit.line_hashes:
-            by_hash[h] = index
-    if not by_hash:
-        return []
-    weights: dict[int, int] = {}
-    for row in range(doc.lines.line_count):
-        start, end = doc.lines.line_bounds(row)
-        text = doc.source[start:end].decode("utf-8", errors="replace")
-        if not text.strip():
-            continue
-        claimed = by_hash.get(line_hash(text))
-        if claimed is not None:
-            owner[row] = claimed
-            weights[row] = sum(ch.isalnum() or ch == "_" for ch in text)
-    regions: list[Region] = []
-    rows = sorted(owner)
-    i = 0
-    while i < len(rows):
-        j = i
-        while j + 1 < len(rows) and owner[rows[j + 1]] == owner[rows[i]] and _only_blank_between(
-                doc, rows[j], rows[j + 1]):
-            j += 1
-        weight = sum(weights[r] for r in rows[i:j + 1])
-        if weight >= MIN_RUN_CHARS:
-            edit = edits[owner[rows[i]]]
-            regions.append(Region(rows[i], rows[j], edit.origin(), edit.id, weight))
-        i = j + 1
-    return regions
-
-
-def _only_blank_between(doc: Document, row: int, next_row: int) -> bool:
-    for between in range(row + 1, next_row):
-        start, end = doc.lines.line_bounds(between)
-        if doc.source[start:end].strip():
-            return False
-    return True
-
-
-# -- 2. anywhere, by fingerprints -------------------------------------------------------------------------
+# -- anywhere, by fingerprints (same_file.py: in the edit's own file) ---------------------------------------------
 
 
 @dataclass(frozen=True)
