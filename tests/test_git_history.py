@@ -6,6 +6,7 @@ Every repository here is made by the test with `git` itself.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,28 @@ def test_outside_a_repository_untracked_or_before_the_first_commit_there_is_no_h
     for path in (plain / "a.py", repo.root / "new.py", empty.root / "a.py", tmp_path / "gone" / "x.py"):
         found = history.spans(path, HUMAN.encode())
         assert (found.spans, found.problem) == ((), None), path
+
+
+def test_outside_any_repository_no_git_process_is_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tree with no `.git` above it costs no git process per folder (check of a plain tree asked git once for
+    each of its folders); a folder in a repository still asks git."""
+    calls = tmp_path / "calls"
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "git").write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexit 128\n')
+    (tools / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    plain = tmp_path / "plain" / "sub"
+    plain.mkdir(parents=True)
+    history = GitHistory()
+
+    assert history.spans(plain / "a.py", HUMAN.encode()) == history.spans(plain.parent / "b.py", HUMAN.encode())
+    assert not calls.exists()
+    (tmp_path / "plain" / ".git").mkdir()
+    GitHistory().spans(plain / "a.py", HUMAN.encode())
+    assert calls.read_text().split() == ["rev-parse", "--show-toplevel"]
 
 
 def test_each_commit_is_read_once_for_all_files(tmp_path: Path) -> None:
