@@ -168,6 +168,19 @@ def test_usage_errors_exit_two(tmp_path: Path, args: list[str], needle: str) -> 
     assert done.stdout == ""
 
 
+@pytest.mark.parametrize(("link", "needle"), [
+    ("loop", "loop: symbolic link loop"),
+    ("dangling", "dangling: dangling symbolic link: its target does not exist"),
+])
+def test_a_link_named_on_the_command_line_that_leads_nowhere_says_why(tmp_path: Path, link: str,
+                                                                        needle: str) -> None:
+    write(tmp_path, {"app.py": UNREVIEWED_PY})
+    (tmp_path / link).symlink_to(tmp_path / ("loop" if link == "loop" else "gone"))
+    done = check(tmp_path, link)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert needle in done.stderr
+
+
 def test_broken_pack_is_reported_with_position(tmp_path: Path) -> None:
     write(tmp_path, {
         "app.py": UNREVIEWED_PY,

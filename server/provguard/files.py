@@ -134,6 +134,16 @@ def _not_regular(mode: int) -> str:
     return f"not a regular file ({kind})"
 
 
+def missing_message(path: Path) -> str:
+    """Why a path given on the command line leads to nothing: a link loop and a dangling link say so."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOENT) and os.path.islink(path):
+            return f"{path}: {_unreadable(path, exc)}"
+    return f"no such file or folder: {path}"
+
+
 def _unreadable(path: Path, exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "symbolic link loop"

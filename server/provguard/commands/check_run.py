@@ -34,6 +34,7 @@ class RunFlags:
 def setup_from(args: argparse.Namespace) -> CheckSetup | int:
     """The setup the flags give (`--pack`, `--severity`, `--ledger`, `--root`, `--no-git`), the paths checked to
     exist; else the exit code once what is wrong is printed."""
+    from provguard.files import missing_message
     from provguard.projects import CheckSetup
 
     overrides = parse_overrides(args.severity)
@@ -41,7 +42,7 @@ def setup_from(args: argparse.Namespace) -> CheckSetup | int:
         return usage_error(overrides)
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        return usage_error(f"no such file or folder: {missing[0]}")
+        return usage_error(missing_message(missing[0]))
     if args.root is not None and (wrong_root := root_error(args.root)) is not None:
         return usage_error(wrong_root)
     return CheckSetup(tuple(args.packs) if args.packs else None, overrides, args.ledger, args.root, args.git)
