@@ -98,9 +98,16 @@ def find_project_config(start: Path) -> ProjectConfig | None:
 
 
 def read_project_config(file: Path) -> ProjectConfig | None:
-    """The configuration in `file`; None for a pyproject.toml that has no `[tool.provguard]`."""
+    """The configuration in `file`; None for a pyproject.toml that has no `[tool.provguard]`, or that is a link
+    out of the project (confinement.py: a repository's file must not make provguard read another)."""
     pyproject = file.name == "pyproject.toml"
     section = PYPROJECT_SECTION if pyproject else ()
+    if not is_inside(file, reach(file.parent)):
+        if pyproject:
+            return None
+        error = SourceError(str(file), 1, 1, "a link out of the project: a repository's configuration file may "
+                            "only lead to a file in it, so it is not read")
+        return ProjectConfig(file, errors=(error,), section=section)
     from provguard.policy.yaml_reader import read_source  # imports YAML: not wanted by a check the policy cache answers
 
     text = read_source(file, "project configuration")
