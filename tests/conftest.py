@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import pytest_lsp
+from pytest_lsp import LanguageClient
 
 from ledger_support import Store, make_store
+from lsp_support import SERVER, record_registrations
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +46,12 @@ def project(tmp_path: Path) -> Path:
     (root / ".git").mkdir(parents=True)
     (root / "tests").mkdir()
     return root
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient) -> object:
+    """The real server over stdio, as an editor starts it; `client.registrations` lists the capabilities it
+    registered. A module that needs another command line or another shutdown defines its own `client`."""
+    lsp_client.registrations = record_registrations(lsp_client)  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()

@@ -10,19 +10,16 @@ import os
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from git_support import CLAUDE_FOOTER, PERSON, Repo
 from lsp_support import (
-    SERVER,
     insert_at_line,
     open_file,
     published_until,
     pushed,
     quick_fixes,
-    record_registrations,
     start,
 )
 from provguard.analysis import analyze
@@ -390,13 +387,6 @@ def test_a_project_that_trusts_git_history_gets_the_error_rules(tmp_path: Path) 
 
 
 # -- the editor ----------------------------------------------------------------------------------------
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def git_diagnostics(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:

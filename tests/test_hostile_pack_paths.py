@@ -18,10 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pulled, record_registrations, start
+from lsp_support import open_file, pulled, start
 
 HANG = 60  # seconds: far beyond any real run, reached only by a hang
 
@@ -274,13 +273,6 @@ def test_a_pack_the_person_chose_reaches_outside_the_project(tmp_path: Path) -> 
 
 
 # -- the editor -------------------------------------------------------------------------------------------------
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def test_the_editor_shows_a_refused_extends_where_it_is_written(client: LanguageClient, tmp_path: Path) -> None:

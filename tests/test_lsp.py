@@ -34,13 +34,6 @@ def generated():
 """
 
 
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    lsp_client.registrations = record_registrations(lsp_client)  # type: ignore[attr-defined]
-    yield
-    await lsp_client.shutdown_session()
-
-
 def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
     return sorted(str(d.code) for d in diagnostics)
 

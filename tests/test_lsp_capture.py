@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, insert_at_line, open_file, pulled, pushed, quick_fixes, record_registrations, start
+from lsp_support import insert_at_line, open_file, pulled, pushed, quick_fixes, start
 
 BASE = "def existing():\n    return 0\n"
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 def hint(client: LanguageClient, uri: str, version: int, start: tuple[int, int], end: tuple[int, int],

@@ -7,11 +7,10 @@ import asyncio
 import re
 from pathlib import Path
 
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pulled, record_registrations, start
+from lsp_support import open_file, pulled, start
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.names import kind_name
 from provguard.provenance.origin import Kind
@@ -43,13 +42,6 @@ rules:
     origins:
       - kind: [KINDS]
 """.replace("KINDS", ", ".join(kind.value for kind in Kind))
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    lsp_client.registrations = record_registrations(lsp_client)  # type: ignore[attr-defined]
-    yield
-    await lsp_client.shutdown_session()
 
 
 def marked(kind: Kind) -> str:

@@ -12,7 +12,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_support import SERVER, open_file, published_until, pulled, pushed, record_registrations, start
+from lsp_support import open_file, published_until, pulled, pushed, record_registrations, start
 
 PACK = """\
 pack: team
@@ -33,13 +33,6 @@ PROMPT_SERVER = ClientServerConfig(server_command=[
     "import sys; from provguard.lsp import progress; progress.LATE = 0; from provguard.cli import dispatch; "
     "sys.exit(dispatch(['serve']))"])
 """The real server, with progress for usually quick operations begun at once instead of after a second."""
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 @pytest_lsp.fixture(config=PROMPT_SERVER)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, insert_at_line, open_file, pushed, record_registrations, start
+from lsp_support import insert_at_line, open_file, pushed, start
 
 MARKED = (
     "# provguard: begin kind=ai-agent tool=claude-code\n"
@@ -21,13 +20,6 @@ MARKED = (
     "    return 2\n"
 )
 PASTE = "def pasted(rows):\n    return sorted(set(rows), key=len)\n"
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def summary(client: LanguageClient, uri: str) -> Any:

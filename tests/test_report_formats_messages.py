@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pulled, record_registrations, start
+from lsp_support import open_file, pulled, start
 from test_cli import check, sarif_of, write
 
 PASTED = """\
@@ -31,13 +30,6 @@ rules:
     origins:
       - kind: [ai-completion, ai-agent, ai-chat-paste, paste, external, human, unknown]
 """
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 def project(root: Path) -> Path:

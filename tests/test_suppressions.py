@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, apply, edits_of, open_file, pushed, quick_fixes, record_registrations, send_edits, start
+from lsp_support import apply, edits_of, open_file, pushed, quick_fixes, send_edits, start
 from provguard.analysis import analyze
 from provguard.documents import Document
 from provguard.findings import Finding
@@ -345,13 +344,6 @@ def test_sarif_lists_suppressed_results_with_their_justification(tmp_path: Path)
 
 
 # -- in the editor --------------------------------------------------------------------------------------
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 async def test_the_editor_hides_a_suppressed_finding_once_the_quick_fix_has_a_reason(

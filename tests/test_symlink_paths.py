@@ -8,24 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_support import SERVER, open_file, pulled, record_registrations, start
+from lsp_support import open_file, pulled, start
 from provguard.ledger.sqlite import SqliteLedger
 from transcript_support import payload
 
 MARKED = "# provguard: begin kind=ai-completion tool=codex vendor=openai reviewed-by=me\nx = 1\n# provguard: end\n"
 ANCHORED = "pack: team\nextends: default\nparameters:\n  training_data_paths: [data/train/**]\n"
 """Training data only at the project's own data/train: a path that is not relative to the root misses it."""
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def client(lsp_client: LanguageClient) -> object:
-    record_registrations(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
 
 
 def codes(diagnostics: list[types.Diagnostic]) -> list[str]:

@@ -129,6 +129,16 @@ class EditorProject:
         self.ledger.close()
 
 
+def local_folder(path: str | Path | None) -> Path | None:
+    """The absolute local folder a workspace folder's uri gives as `path`, normalised; None when it names none:
+    a uri of another scheme (only `file:` folders are judged), a relative path (it would be read from the
+    server's own working folder) or one holding a NUL (no system call takes it)."""
+    text = os.fspath(path) if path else ""
+    if not text or "\0" in text or not os.path.isabs(text):
+        return None
+    return Path(os.path.normpath(text))
+
+
 def innermost_first(roots: list[Path]) -> list[Path]:
     """Workspace folders in the order a document's folder is looked for: the innermost holding it wins."""
     return sorted(dict.fromkeys(roots), key=lambda p: len(p.parts), reverse=True)

@@ -175,9 +175,14 @@ try {
   process.exitCode = 1;
 } finally {
   await browser?.close().catch(() => undefined);
-  server?.kill('SIGTERM');
+  if (server && server.exitCode === null) {
+    // code-server and its extension host write logs until they exit: removing the state under them fails
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  }
   if (!opts.keep) {
-    rmSync(state, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 

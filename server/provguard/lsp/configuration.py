@@ -15,9 +15,9 @@ from typing import Any
 
 from lsprotocol import types
 
+from provguard.editor_project import local_folder
 from provguard.lsp import diagnostics, history, imports, pack_reload, workspace_diagnostics
 from provguard.lsp.server import ProvguardServer, roots_of
-from provguard.lsp.workspace_folders import local_folder
 from provguard.session import EditorProject, PolicyUpdate, Session
 from provguard.settings import Settings, SettingsResult, parse_settings
 

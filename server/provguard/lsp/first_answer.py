@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
@@ -236,11 +235,12 @@ class _Light:
     pull_diagnostics = False
 
     def __init__(self, params: dict[str, Any]) -> None:
+        from provguard.editor_project import local_folder
         from provguard.session import Session
 
         self.position_encoding: Encoding = encoding(position_encoding(params["capabilities"]))
         self.protocol = _Buffer()
-        self.session: Session = Session([r for r in map(_local_folder, map(self.uri_path, _uris(params))) if r])
+        self.session: Session = Session([r for r in map(local_folder, map(self.uri_path, _uris(params))) if r])
         self.session.on_notice = self.notify_user
 
     def configure(self, params: dict[str, Any]) -> None:
@@ -304,10 +304,3 @@ def _uris(params: dict[str, Any]) -> list[str]:
     if not uris and params.get("rootUri"):
         uris = [params["rootUri"]]
     return uris
-
-
-def _local_folder(text: str) -> Path | None:
-    """workspace_folders.local_folder (a folder of another scheme, relative, or holding a NUL: none)."""
-    if not text or "\0" in text or not os.path.isabs(text):
-        return None
-    return Path(os.path.normpath(text))

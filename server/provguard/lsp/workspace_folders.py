@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from provguard.editor_project import local_folder
 from provguard.lsp import diagnostics, imports
 from provguard.lsp.server import ProvguardServer
 
@@ -51,13 +51,3 @@ async def _settings_of(ls: ProvguardServer, added: list[Path]) -> None:
 
 def _path(folder: types.WorkspaceFolder) -> Path | None:
     return local_folder(to_fs_path(folder.uri))
-
-
-def local_folder(path: str | Path | None) -> Path | None:
-    """The absolute local folder a workspace folder's uri gives as `path`, normalised; None when it names none:
-    a uri of another scheme (only `file:` folders are judged), a relative path (it would be read from the
-    server's own working folder) or one holding a NUL (no system call takes it)."""
-    text = os.fspath(path) if path else ""
-    if not text or "\0" in text or not os.path.isabs(text):
-        return None
-    return Path(os.path.normpath(text))
