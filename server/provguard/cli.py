@@ -64,16 +64,16 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     command's arguments alike and prints the same help and errors for them (an error the front itself reports,
     which would list the commands, raises _Unparsed instead), without importing the other command modules
     (~80 ms, a sixth of a language server's cold start)."""
-    import argparse
     import importlib
 
     from provguard import __version__
+    from provguard.commands.common import PrintableErrorsParser
 
-    class OneCommandFront(argparse.ArgumentParser):
+    class OneCommandFront(PrintableErrorsParser):
         def error(self, message: str) -> NoReturn:
             raise _Unparsed(message)
 
-    front = argparse.ArgumentParser if only is None else OneCommandFront
+    front = PrintableErrorsParser if only is None else OneCommandFront
     parser = front(prog="provguard", description="Shows which code came from AI tools and keeps "
                                      "it out of training data and test tasks.")
     parser.add_argument("--version", action="version", version=f"provguard {__version__}")

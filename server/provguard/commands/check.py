@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provguard.policy.model import Severity
+from provguard.printable import printable, say
 
 from .common import (
     EXIT_CLEAN,
@@ -106,9 +107,9 @@ def run(args: argparse.Namespace) -> int:
     root = run.root or Path(".")
     fixing = _fix(args, run, setup) if args.fix or args.diff else None
     for note in run.notes:
-        print(f"provguard: {note}", file=sys.stderr)
+        say(note)
     for line in skipped_notes(run.skipped, args.verbose):
-        print(f"provguard: {line}", file=sys.stderr)
+        say(line)
     if args.verbose and run.unmatched:
         print(f"provguard: {run.unmatched} of {run.files_checked} files not fingerprinted: no recorded agent edit "
               "shares enough code with them to be found there", file=sys.stderr)
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(sarif.render(run, policy, args.reviewer or current_person(root), root=root,
                                       category=args.sarif_category,
-                                      warn=lambda message: print(f"provguard: {message}", file=sys.stderr)))
+                                      warn=say))
     elif args.format == "github":
         from provguard.report import github
 
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     if fixing is not None:
         _fix_summary(fixing, args.unsafe_fixes)
     for error in run.errors:
-        print(f"provguard: {error}", file=sys.stderr)
+        say(error)
     if run.errors:
         return EXIT_USAGE  # files the run cannot vouch for: never a pass
     if args.fail_on == "never":
@@ -184,7 +185,7 @@ def _show_diff(fixing: FixResult) -> int:
     from provguard.fix_apply import unified_diff
 
     for path, (before, after) in sorted(fixing.changes.items()):
-        sys.stdout.buffer.write(unified_diff(path, before, after))
+        sys.stdout.buffer.write(unified_diff(printable(path), before, after))  # a line break in a name: no new line
     sys.stdout.flush()
     noun = "finding" if fixing.fixed == 1 else "findings"
     more = (f" ({fixing.overlapping} more overlap them: --fix applies those in a further pass)"
@@ -197,7 +198,7 @@ def _fix_summary(fixing: FixResult, unsafe: bool) -> None:
     from provguard.fix_apply import remaining_unsafe
 
     for problem in fixing.problems:
-        print(f"provguard: {problem}", file=sys.stderr)
+        say(problem)
     remain = len(fixing.run.findings)
     hidden = 0 if unsafe else remaining_unsafe(fixing.run, fixing.reviewer)
     more = f"; {hidden} more with --unsafe-fixes" if hidden else ""

@@ -6,11 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from provguard.policy.errors import suggest
 from provguard.policy.model import Severity
 from provguard.policy.policy import DEFAULT_PACK, Policy, PolicyLoad
+from provguard.printable import printable, say
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -18,10 +19,18 @@ Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def usage_error(message: str) -> int:
     """`provguard: MESSAGE` on stderr; the exit code for a command used wrongly."""
-    print(f"provguard: {message}", file=sys.stderr)
+    say(message)
     return EXIT_USAGE
 
-class IntermixedParser(argparse.ArgumentParser):
+class PrintableErrorsParser(argparse.ArgumentParser):
+    """A parser whose errors are printable: they quote the command line, which may hold a file name a shell glob
+    brought in (`provguard doctor *` in a clone holding `--x<LF>::error ...`)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(printable(message))
+
+
+class IntermixedParser(PrintableErrorsParser):
     """Positionals before and after options alike (`import codex --root DIR PATH` as `import codex PATH --root
     DIR`): plain argparse fills every positional from the first run of them, and refuses a PATH after an option."""
 
@@ -96,7 +105,7 @@ def flagged_policy(start: Path, packs: list[str] | None, overrides: dict[str, Se
 
     loaded = project_policy(start, packs, overrides)
     for error in loaded.errors:
-        print(f"provguard: {error}", file=sys.stderr)
+        say(error)
     if loaded.errors:
         return None
     known = {rule.id for rule in loaded.policy.rules} | set(BUILTIN_RULES)

@@ -10,6 +10,8 @@ import math
 import sys
 from typing import Any
 
+from provguard.printable import printable, say
+
 from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser, usage_error
 
 
@@ -35,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
     place = locate()
     if args.status:
         found = control.status(place)
-        print(describe(found, place.socket))
+        print(printable(describe(found, place.socket)))
         return EXIT_CLEAN if isinstance(found, control.Status) else EXIT_FINDINGS
     if args.stop:
         problem = control.stop(place)
-        print(f"provguard daemon: {problem}" if problem else f"provguard daemon: stopped ({place.socket})")
+        print(printable(f"provguard daemon: {problem}" if problem else f"provguard daemon: stopped ({place.socket})"))
         return EXIT_CLEAN if problem in (None, "not running") else EXIT_FINDINGS
     from provguard.daemon.server import Daemon, idle_timeout
 
@@ -47,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     refused = Daemon(place, idle, sys.stderr, preload=args.preload).run()
     if refused is None:
         return EXIT_CLEAN
-    print(f"provguard daemon: {refused.reason}" + (f" (pid {refused.pid}, {place.socket})" if refused.pid else ""),
-          file=sys.stderr)
+    say(refused.reason + (f" (pid {refused.pid}, {place.socket})" if refused.pid else ""), "provguard daemon")
     return EXIT_CLEAN if refused.pid is not None else EXIT_FINDINGS
 
 

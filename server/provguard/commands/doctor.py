@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from provguard.printable import printable
+
 from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser
 
 DOCTOR_AGENTS = ("claude-code", "codex", "cursor", "copilot")
@@ -26,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from provguard.provenance.hooks import project_root
 
     root = args.root or project_root(None)
-    print(f"project: {root}")
+    print(f"project: {printable(str(root))}")
     broken = False
     for agent in DOCTOR_AGENTS:
         hooks = agent_hooks(agent)
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             file = hooks.file(scope, root)
             read = read_hooks_file(file)
             if isinstance(read, FileError):
-                print(f"  {agent}: cannot read {read}")
+                print(f"  {agent}: cannot read {printable(str(read))}")
                 broken = True
                 continue
             _, data = read
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             guarded, recorded = guarded or has_guard, recorded or has_record
             if has_guard or has_record:
                 what = " and ".join(w for w, on in (("guard", has_guard), ("recording", has_record)) if on)
-                found.append(f"{what} in {file} ({scope})")
+                found.append(f"{what} in {printable(str(file))} ({scope})")
         state = "guarded" if guarded else "NOT guarded"
         if record is not None:
             state += ", edits recorded" if recorded else ", edits not recorded"
@@ -54,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
             what = "guard and record it" if record is not None else "guard it"
             print(f"{'':<12} to {what}: provguard guard install {agent} [--user]")
     executable = shutil.which("provguard")
-    print(f"provguard on PATH: {executable}" if executable else
+    print(f"provguard on PATH: {printable(executable)}" if executable else
           "provguard is NOT on PATH: the agents' hooks run `provguard`; install it where they can find it, or "
           "install the hooks with --executable /path/to/provguard")
-    print(_daemon())
+    print(printable(_daemon()))
     return EXIT_FINDINGS if broken else EXIT_CLEAN
 
 

@@ -12,6 +12,7 @@ from provguard.ledger.location import ledger_source, read_ledger
 from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
 from provguard.policy.policy import Policy
+from provguard.printable import say
 
 from .common import (
     EXIT_CLEAN,
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     judge = Judge(policy, min_severity=Severity(args.min_severity), extra_spans=spans)
     result = export_paths([args.path], args.root, judge)
     for line in skipped_notes(result.skipped, args.verbose):
-        print(f"provguard: {line}", file=sys.stderr)
+        say(line)
     try:
         if args.jsonl == "-":
             sys.stdout.write(result.jsonl())
@@ -124,9 +125,9 @@ def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
         if ledger is not None:
             ledger.close()
     prints = len({h for e in edits for h in e.fingerprints})
-    print(f"provguard export: snapshot {path}: {len(policy.packs)} {'pack' if len(policy.packs) == 1 else 'packs'}, "
+    say(f"snapshot {path}: {len(policy.packs)} {'pack' if len(policy.packs) == 1 else 'packs'}, "
           f"{len(policy.rules)} rules, {len(edits)} agent {'edit' if len(edits) == 1 else 'edits'} "
-          f"({prints} distinct fingerprints), {len(data)} bytes; policy sha256:{digest}", file=sys.stderr)
+          f"({prints} distinct fingerprints), {len(data)} bytes; policy sha256:{digest}", "provguard export")
     return EXIT_CLEAN
 
 
@@ -147,9 +148,9 @@ def _write_agent_trace(args: argparse.Namespace) -> int:
     if isinstance(result, str):
         return usage_error(result)
     for line in skipped_notes(result.skipped, args.verbose):
-        print(f"provguard: {line}", file=sys.stderr)
+        say(line)
     for problem in result.problems:
-        print(f"provguard: {problem}", file=sys.stderr)
+        say(problem)
     line = json.dumps(record_json(result.record), ensure_ascii=False, separators=(",", ":")) + "\n"
     try:
         if args.jsonl == "-":

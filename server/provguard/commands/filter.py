@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from provguard.ledger.location import ledger_source, read_ledger
 from provguard.policy.model import Severity
+from provguard.printable import printable, say
 
 from .common import (
     EXIT_CLEAN,
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             config_file = config_identity(args.root)
         except AttestationError as exc:
             return usage_error(str(exc))
-    name = "<stdin>" if args.input == "-" else args.input
+    name = "<stdin>" if args.input == "-" else printable(args.input)  # shown only: bad lines are said with it
     filtering = FilterRun(config, args.workers, name, MAX_BAD_LINES_SHOWN, hashed=args.attest is not None)
     try:
         counts = filtering.run(args.input, args.output, args.report)
@@ -213,7 +214,7 @@ def write_statement(args: argparse.Namespace, facts: FilterFacts) -> int:
     except AttestationError as exc:
         return usage_error(str(exc))
     signed = f", signed ({args.attest}.sig)" if args.sign_key is not None else ""
-    print(f"provguard filter: attestation {args.attest}{signed}", file=sys.stderr)
+    say(f"attestation {args.attest}{signed}", "provguard filter")
     return EXIT_CLEAN
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from provguard.policy.model import Severity
+from provguard.printable import say
 
 from .common import EXIT_CLEAN, EXIT_USAGE, flagged_policy, usage_error
 
@@ -101,7 +102,7 @@ def run_ray(args: argparse.Namespace, overrides: dict[str, Severity]) -> int:
     finally:
         run.spool.close()
     for failed in run.failed:
-        print(f"provguard: {failed.error}", file=sys.stderr)
+        say(failed.error)
     files = len(run.results)
     print(f"provguard filter: {run.counts.summary()} ({files} {'file' if files == 1 else 'files'} on Ray)",
           file=sys.stderr)
@@ -198,7 +199,7 @@ def _show_bad_lines(run: RayRun) -> None:
             where = f"{record['file']}:{record.get('line', record.get('row'))}"
             column = f"column {record['column']}: " if record.get("column") is not None else ""
             what = "passed through" if record["written"] else "dropped"
-            print(f"provguard: {where}: {column}{record['problem']} ({what})", file=sys.stderr)
+            say(f"{where}: {column}{record['problem']} ({what})")
 
 
 def _write_report(path: Path, run: RayRun) -> None:

@@ -17,6 +17,8 @@ import sys
 from typing import Any
 
 from provguard.guard import DEFAULT_TIMEOUT
+from provguard.printable import say
+from provguard.stdin_payload import read_payload
 
 GUARD_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
@@ -61,6 +63,10 @@ class _TimedOut(Exception):
     pass
 
 
+class _Unread(Exception):
+    """The payload is larger than stdin_payload's limit."""
+
+
 def run(args: argparse.Namespace, data: bytes | None = None, spent: float = 0.0, head: bytes = b"") -> int:
     """Judges the call within `args.timeout` less `spent` seconds; stdin (after `head`) when `data` is None."""
     def expire(signum: int, frame: object) -> None:
@@ -89,23 +95,23 @@ def run(args: argparse.Namespace, data: bytes | None = None, spent: float = 0.0,
             if choice is None or not choice.fresh:
                 with contextlib.suppress(OSError):  # the folder is gone: the payload's is all there is
                     policies.presume(os.getcwd())  # the choice, before a payload that may never end is read
-            decide(args.agent, head + sys.stdin.buffer.read() if data is None else data, outcome, policies)
+            if data is None:  # a chunk at a time, so the alarm can stop a payload that keeps coming
+                payload = read_payload(head=head)
+                if payload.too_large:
+                    raise _Unread(payload.problem() or "")
+                data = payload.data
+            decide(args.agent, data, outcome, policies)
         finally:
             if bounded:
                 signal.setitimer(signal.ITIMER_REAL, 0)
     except _TimedOut:
         outcome.cannot_judge(args.agent, f"no decision within {args.timeout:g} s")
+    except _Unread as exc:
+        outcome.cannot_judge(args.agent, str(exc))
     except Exception as exc:  # the agent must not be blocked by provguard's own fault
         outcome.cannot_judge(args.agent, f"internal error: {type(exc).__name__}: {exc}")
     for note in outcome.notes:
-        print(f"provguard guard: {one_line(note)}", file=sys.stderr)
+        say(note, "provguard guard")
     sys.stdout.write(outcome.stdout)
     return 0
 
-
-def one_line(note: str) -> str:
-    """A note as one printable line: text from the payload in it (a tool name, a path) may hold line breaks,
-    terminal escapes or lone surrogates, shown escaped."""
-    if note.isprintable():
-        return note
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in note)

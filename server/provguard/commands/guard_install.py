@@ -3,19 +3,19 @@ hook into the agent's hooks file, or take them out again."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from provguard.commands.common import EXIT_CLEAN, usage_error
+from provguard.commands.common import EXIT_CLEAN, PrintableErrorsParser, usage_error
 from provguard.guard.agent_hooks import agent_hooks
 from provguard.guard.install import FileError, install, uninstall
+from provguard.printable import printable, printable_lines
 
 INSTALL_AGENTS = ("claude-code", "codex", "cursor", "copilot")
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog=f"provguard guard {argv[0]}", description=(
+    parser = PrintableErrorsParser(prog=f"provguard guard {argv[0]}", description=(
         "Add provguard's hooks (the guard before each write; the recording hook after it: Cursor's "
         "afterFileEdit, PostToolUse for the others; where the agent's hooks can match shell tools, the recording "
         "hook before and after each shell command, after a failed one too for Claude Code) to the agent's hooks "
@@ -43,11 +43,19 @@ def main(argv: list[str]) -> int:
     if isinstance(change, FileError):
         return usage_error(f"{change}; nothing changed")
     for line in change.summary:
-        print(f"{file}: {line}")
+        print(printable(f"{file}: {line}"))
     if args.dry_run:
-        sys.stdout.write(change.diff())
+        sys.stdout.write(_printable_diff(change.diff(), file))
         return EXIT_CLEAN
     change.apply()
     if change.changed and change.after is None:
-        print(f"{file}: removed (only provguard's hooks were in it)")
+        print(f"{printable(str(file))}: removed (only provguard's hooks were in it)")
     return EXIT_CLEAN
+
+
+def _printable_diff(diff: str, file: Path) -> str:
+    """The diff with its labels and lines made printable: the project's folder name and its own settings file
+    are anyone's text (the labels first, as a line break in the folder's name would split them)."""
+    for mark, label in (("---", "now"), ("+++", "after")):
+        diff = diff.replace(f"{mark} {file} ({label})\n", f"{mark} {printable(str(file))} ({label})\n", 1)
+    return printable_lines(diff)

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provguard.printable import printable
+
 from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser
 
 
@@ -180,4 +182,4 @@ def _text(health: Health) -> str:
     lines += [f"pack error: {e.file}:{e.line}:{e.column}: {e.message}" if e.line > 0 else f"pack error: {e.message}"
               for e in health.pack_errors]  # line 0: about a pack found nowhere, which has no place to point at
     lines.append("ok" if health.ok else "problems found")
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"  # names and messages from the project's packs

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provguard.stdin_payload import read_payload
+
 if TYPE_CHECKING:
     from provguard.ledger.model import AgentEdit
 
@@ -57,9 +59,14 @@ def run(args: argparse.Namespace, data: bytes | None = None) -> int:
     """Exits 0, or 2 with a report that is the Copilot CLI's recovery guidance after a failed call (it reads that
     from stdout, earlier CLIs from stderr: the report goes to both)."""
     stdout, code = "", 0
+    message: str | None
     try:
-        message, stdout, code = record(args.agent, sys.stdin.buffer.read() if data is None else data, args.root,
-                                       args.ledger, args.store_text)
+        payload = read_payload() if data is None else None
+        if payload is not None and payload.too_large:
+            message = payload.problem() or ""
+        else:
+            body = payload.data if payload is not None else data or b""
+            message, stdout, code = record(args.agent, body, args.root, args.ledger, args.store_text)
     except Exception as exc:  # the agent must never be blocked by provguard
         message = f"could not record the edit: {type(exc).__name__}: {exc}"
     if message:

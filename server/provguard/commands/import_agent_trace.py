@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
+
+from provguard.printable import say
 
 from .common import EXIT_CLEAN
 from .import_output import show_problems
@@ -18,7 +19,7 @@ def run_agent_trace(ledger: Ledger, args: argparse.Namespace) -> int:
 
     sources = args.paths or default_sources(args.root)
     if not args.paths and not sources[0].is_file():
-        print(f"provguard: no Agent Trace records at {sources[0]}", file=sys.stderr)
+        say(f"no Agent Trace records at {sources[0]}")
     report = import_traces(ledger, args.root, sources)
     not_ai = sum(report.not_ai.values())
     pseudo = sum(report.pseudo_files.values())

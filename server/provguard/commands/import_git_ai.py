@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from provguard.printable import say
 
 from .common import EXIT_CLEAN, usage_error
 from .import_output import show_problems
@@ -22,7 +23,7 @@ def run_git_ai(args: argparse.Namespace) -> int:
     if isinstance(notes, Failure):
         return usage_error(notes.reason)
     if notes is None:
-        print(f"provguard: no git-ai notes ({NOTES_REF}) in this repository: nothing to import", file=sys.stderr)
+        say(f"no git-ai notes ({NOTES_REF}) in this repository: nothing to import")
         return EXIT_CLEAN
     opened = open_ledger(args.root, args.ledger, store_text=args.store_text)
     try:

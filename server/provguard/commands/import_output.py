@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
+from provguard.printable import printable
+
 SHOWN_PROBLEMS = 20
 
 
@@ -19,8 +21,8 @@ class Problem(Protocol):
 def show_problems(problems: Sequence[Problem], prefix: str = "") -> None:
     """The first SHOWN_PROBLEMS problems one a line, then how many more and their commonest reasons."""
     for problem in problems[:SHOWN_PROBLEMS]:
-        print(f"  {prefix}{problem}")
+        print(f"  {printable(f'{prefix}{problem}')}")
     if len(problems) > SHOWN_PROBLEMS:
         reasons = Counter(p.reason for p in problems[SHOWN_PROBLEMS:])
         print(f"  ... and {len(problems) - SHOWN_PROBLEMS} more: "
-              + ", ".join(f"{n} x {reason}" for reason, n in reasons.most_common(5)))
+              + printable(", ".join(f"{n} x {reason}" for reason, n in reasons.most_common(5))))

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from provguard.printable import say
+
 from .common import EXIT_CLEAN, EXIT_USAGE, add_parser, add_policy_arguments, usage_error
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(checked, int):
         return checked
     for note in checked.notes:
-        print(f"provguard: {note}", file=sys.stderr)
+        say(note)
     summary = summarize(checked, _ledgers(checked, setup), args.git)
     if since is not None:
         weekly = history(args.paths, args.root, since, _measure_then(args, checked, setup))
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return usage_error(f"cannot write {args.output}: {exc.strerror or exc}")
     for error in checked.errors:
-        print(f"provguard: {error}", file=sys.stderr)
+        say(error)
     return EXIT_USAGE if checked.errors else EXIT_CLEAN  # files the run cannot vouch for: the figures are short
 
 

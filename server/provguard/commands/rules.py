@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from provguard.printable import printable, printable_lines, say
+
 from .common import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, add_parser, project_policy, usage_error
 
 TEST = "test"
@@ -33,12 +35,12 @@ def run(args: argparse.Namespace) -> int:
         return usage_error("--update only goes with 'provguard rules test'")
     loaded = project_policy(Path.cwd(), packs, {})
     for error in loaded.errors:
-        print(f"provguard: {error}", file=sys.stderr)
+        say(error)
     for pack in loaded.policy.packs:
-        print(f"{pack.id} {pack.version} ({pack.source})")
+        print(printable(f"{pack.id} {pack.version} ({pack.source})"))
         for rule in pack.rules:
             locked = ", not suppressible" if not rule.suppressible else ""
-            print(f"  {rule.id} [{rule.severity.value}{locked}] {rule.note or ''}".rstrip())
+            print(printable(f"  {rule.id} [{rule.severity.value}{locked}] {rule.note or ''}".rstrip()))
     return EXIT_USAGE if loaded.errors else EXIT_CLEAN
 
 
@@ -58,19 +60,19 @@ def run_tests(packs: list[str], update: bool) -> int:
             result = run_reference(reference, Path.cwd(), update)
             if isinstance(result, tuple):
                 for error in result:
-                    print(f"provguard: {error}", file=sys.stderr)
+                    say(error)
                 failed = True
                 continue
             runs.append(result)
     else:
         loaded = project_policy(Path.cwd(), None, {})
         for error in loaded.errors:
-            print(f"provguard: {error}", file=sys.stderr)
+            say(error)
         if loaded.errors:
             return EXIT_USAGE
         runs = [run_pack(pack, update) for pack in loaded.policy.packs]
     if runs:
-        sys.stdout.write(report.render(runs))
+        sys.stdout.write(printable_lines(report.render(runs)))
     if failed:
         return EXIT_USAGE
     return EXIT_CLEAN if all(run.passed for run in runs) else EXIT_FINDINGS

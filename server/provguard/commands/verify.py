@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
+
+from provguard.printable import say
 
 from .common import EXIT_CLEAN, EXIT_FINDINGS, add_parser, usage_error
 
@@ -35,13 +36,12 @@ def run(args: argparse.Namespace) -> int:
     except AttestationError as exc:
         return usage_error(str(exc))
     for difference in result.differences:
-        print(f"provguard: {args.attestation}: {difference}", file=sys.stderr)
+        say(f"{args.attestation}: {difference}")
     files = f"{result.files} {'file' if result.files == 1 else 'files'}"
     if result.differences:
         count = len(result.differences)
-        print(f"provguard verify: {args.attestation}: FAILED, {count} {'difference' if count == 1 else 'differences'}"
-              f" (signature {result.signature}; {files} named)", file=sys.stderr)
+        say(f"{args.attestation}: FAILED, {count} {'difference' if count == 1 else 'differences'}"
+            f" (signature {result.signature}; {files} named)", "provguard verify")
         return EXIT_FINDINGS
-    print(f"provguard verify: {args.attestation}: OK (signature {result.signature}; {files} match their digests)",
-          file=sys.stderr)
+    say(f"{args.attestation}: OK (signature {result.signature}; {files} match their digests)", "provguard verify")
     return EXIT_CLEAN

@@ -24,6 +24,7 @@ import time
 from provguard.daemon import peer, wire
 from provguard.daemon.place import Place, enabled, identity, locate, unsafe
 from provguard.guard import DEFAULT_TIMEOUT
+from provguard.stdin_payload import read_payload
 
 CONNECT_TIMEOUT = 0.5
 """A live daemon accepts at once (the kernel queues the connection); this only covers a wedged one."""
@@ -105,22 +106,10 @@ def _forwardable(command: str, argv: list[str]) -> bool:
 
 
 def _read_input(seconds: float) -> tuple[bytes, bool]:
-    """stdin to its end, and True; what came within `seconds` (0: no bound), and False, when it did not end.
-    The guard's `--timeout` covers the whole call, reading the payload included."""
-    if seconds <= 0:
-        return sys.stdin.buffer.read(), True
-    import select  # an extension module of a few hundred microseconds, only for the guard
-
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + seconds
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([0], [], [], left)[0]:
-            return b"".join(chunks), False
-        chunk = os.read(0, 1 << 16)
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
+    """stdin to its end, and True; what came within `seconds` (0: no bound) or up to the payload limit, and
+    False, when it did not end. The guard's `--timeout` covers the whole call, reading the payload included."""
+    payload = read_payload(seconds=seconds if seconds > 0 else None)
+    return payload.data, payload.ended
 
 
 def _timeout(argv: list[str]) -> float:

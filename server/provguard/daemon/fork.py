@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from provguard.daemon import wire
 from provguard.daemon.place import identity
 from provguard.daemon.session import forwardable
+from provguard.printable import printable
 
 STREAMS = 4
 """stdin, stdout, stderr and the read end of the caller's go pipe."""
@@ -235,7 +236,7 @@ def _run(argv: list[str]) -> int:
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
-        print(exc.code, file=sys.stderr)
+        print(printable(str(exc.code)), file=sys.stderr)
         return 1
 
 

@@ -19,6 +19,7 @@ from typing import TextIO
 from provguard.daemon import calls, fork, peer, wire
 from provguard.daemon.freshness import LoadedCode
 from provguard.daemon.place import Place, identity, prepare
+from provguard.printable import printable
 
 DEFAULT_IDLE = 600.0
 IDLE_ENV = "PROVGUARD_DAEMON_IDLE"
@@ -261,7 +262,7 @@ class Daemon:
 
     def _say(self, line: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # a log that cannot be written must not stop the daemon
-            print(f"provguard daemon: {line}", file=self.log, flush=True)
+            print(f"provguard daemon: {printable(line)}", file=self.log, flush=True)  # clients' bytes in it
 
 
 def _pid(lock: int) -> int | None:

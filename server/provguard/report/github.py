@@ -5,7 +5,8 @@ changed files. Paths are as in the other reports (relative to the project root),
 expects when the project root is the repository root. Lines and columns are 1-based and count Unicode code
 points, as in the text report; columns are given only for a finding on one line, since GitHub accepts
 `col`/`endColumn` only when `line` and `endLine` are the same. Values are escaped as the Actions toolkit
-does: `%`, CR and LF in the message, and also `:` and `,` in the properties. The last line is the text
+does: `%`, CR and LF in the message, and also `:` and `,` in the properties; other controls, which the
+toolkit has no encoding for, are written as escapes (printable.py). The last line is the text
 report's summary, which GitHub shows as a plain log line.
 """
 
@@ -15,6 +16,7 @@ from provguard.check import CheckRun, FileResult
 from provguard.findings import Finding
 from provguard.policy.model import Severity
 from provguard.positions import Encoding, Position
+from provguard.printable import github_data, github_property
 from provguard.report.text import summary
 
 COMMANDS: dict[Severity, str] = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice",
@@ -33,8 +35,8 @@ def annotation(result: FileResult, finding: Finding) -> str:
     if start.line == end.line:  # end.character is exclusive 0-based, so the 1-based inclusive end column
         properties += [("col", str(start.character + 1)), ("endColumn", str(max(end.character, start.character + 1)))]
     properties.append(("title", finding.rule_id))
-    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::{COMMANDS[finding.severity]} {props}::{escape_data(finding.message)}"
+    props = ",".join(f"{key}={github_property(value)}" for key, value in properties)
+    return f"::{COMMANDS[finding.severity]} {props}::{github_data(finding.message)}"
 
 
 def finding_range(result: FileResult, finding: Finding) -> tuple[Position, Position]:
@@ -46,11 +48,3 @@ def finding_range(result: FileResult, finding: Finding) -> tuple[Position, Posit
     if end.line > start.line and end.character == 0:
         end = lines.position(lines.line_bounds(end.line - 1)[1], Encoding.UTF32)
     return start, end
-
-
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,7 +1,8 @@
 """`path:line:col: severity rule-id message`, the format editors and CI logs link up.
 
-Lines and columns are 1-based; columns count Unicode code points. The last line sums the run up, e.g.
-`5 files checked: 4 errors, 4 warnings, 2 info`.
+Lines and columns are 1-based; columns count Unicode code points. Names, rule ids and messages are made
+printable (printable.py): a line break in a file name must not start a line a CI log obeys. The last line
+sums the run up, e.g. `5 files checked: 4 errors, 4 warnings, 2 info`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,7 @@ from __future__ import annotations
 from provguard.check import CheckRun
 from provguard.policy.model import Severity
 from provguard.positions import Encoding
-
-_CONTROLS = {**{c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]},
-             ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
-"""Control characters as escapes: the part of a file name after a line break (`::error ...`) must not start a
-line of its own, which a CI log would obey (GitHub Actions' workflow commands)."""
+from provguard.printable import printable
 
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO, Severity.HINT)
 _NOUNS = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"),
@@ -24,8 +21,8 @@ def render(run: CheckRun) -> str:
     lines: list[str] = []
     for result, finding in run.findings:
         pos = result.document.lines.position(finding.start, Encoding.UTF32)
-        lines.append(f"{result.path.translate(_CONTROLS)}:{pos.line + 1}:{pos.character + 1}: "
-                     f"{finding.severity.value} {finding.rule_id} {finding.message.translate(_CONTROLS)}")
+        lines.append(f"{printable(result.path)}:{pos.line + 1}:{pos.character + 1}: "
+                     f"{finding.severity.value} {printable(finding.rule_id)} {printable(finding.message)}")
     lines.append(summary(run))
     return "\n".join(lines) + "\n"
 
