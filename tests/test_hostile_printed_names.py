@@ -3,7 +3,7 @@
 A file name may hold a line break followed by `::error file=...` (a GitHub Actions workflow command once it
 starts a line of a job's log), an escape sequence that retitles or clears a terminal, a carriage return that
 overwrites the line, a right-to-left override that shows text in another order. So may a pack's id, a rule's
-id, message and note, or a folder's name. Every command that prints them prints them escaped (`\\n`, `\\x1b`,
+message and note, or a folder's name. Every command that prints them prints them escaped (`\\n`, `\\x1b`,
 `\\u202e`), each still recognisable; the JSON formats need nothing more, as JSON escapes them itself.
 """
 
@@ -32,7 +32,7 @@ HOSTILE_PACK = """\
 pack: "evil\\e]0;owned\\a"
 version: "1\\e[2J"
 rules:
-  - id: "r\\e[31m\\nnext"
+  - id: r-next
     severity: warning
     message: "agent code\\n::error file=ci.yml::forged \\e[2J\\u202e"
     note: "more\\r\\e[1m"
@@ -218,28 +218,28 @@ def test_guard_install_writes_a_hostile_project_folder_escaped(hostile_root: Pat
 # -- what packs say -----------------------------------------------------------------------------------------------
 
 
-def test_a_packs_hostile_rule_id_and_message_are_escaped_in_the_text_report(hostile_pack: Path) -> None:
+def test_a_packs_hostile_message_is_escaped_in_the_text_report(hostile_pack: Path) -> None:
     done = provguard("check", "made.py", cwd=hostile_pack)
 
     assert_printable(done)
-    assert ("made.py:1:1: warning r\\x1b[31m\\nnext agent code\\n::error file=ci.yml::forged \\x1b[2J\\u202e\n"
+    assert ("made.py:1:1: warning r-next agent code\\n::error file=ci.yml::forged \\x1b[2J\\u202e\n"
             in done.stdout)
 
 
-def test_a_packs_hostile_rule_id_and_message_are_escaped_in_the_github_format(hostile_pack: Path) -> None:
+def test_a_packs_hostile_message_is_escaped_in_the_github_format(hostile_pack: Path) -> None:
     done = provguard("check", "--format", "github", "made.py", cwd=hostile_pack)
 
     assert_printable(done)
-    assert done.stdout.startswith("::warning file=made.py,line=1,endLine=3,title=r\\x1b[31m%0Anext::agent code%0A"
+    assert done.stdout.startswith("::warning file=made.py,line=1,endLine=3,title=r-next::agent code%0A"
                                   "::error file=ci.yml::forged \\x1b[2J\\u202e\n")
 
 
 @pytest.mark.parametrize("report", ["json", "sarif", "gitlab"])
-def test_a_packs_hostile_rule_id_is_kept_exact_by_the_json_formats(hostile_pack: Path, report: str) -> None:
+def test_a_packs_hostile_message_is_kept_exact_by_the_json_formats(hostile_pack: Path, report: str) -> None:
     done = provguard("check", "--format", report, "made.py", cwd=hostile_pack)
 
     assert_printable(done)
-    assert '"r\\u001b[31m\\nnext"' in done.stdout
+    assert "agent code\\n::error file=ci.yml::forged \\u001b[2J" in done.stdout
 
 
 def test_rules_lists_a_hostile_pack_escaped(hostile_pack: Path) -> None:
@@ -247,7 +247,7 @@ def test_rules_lists_a_hostile_pack_escaped(hostile_pack: Path) -> None:
 
     assert_printable(done)
     assert "evil\\x1b]0;owned\\x07 1\\x1b[2J (" in done.stdout
-    assert "  r\\x1b[31m\\nnext [warning] more\\r\\x1b[1m\n" in done.stdout
+    assert "  r-next [warning] more\\r\\x1b[1m\n" in done.stdout
 
 
 def test_health_names_a_hostile_pack_escaped(hostile_pack: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pack_support import RULE, errors, load, only_error, pointed_at, rule_pack, scope_pack
+from provguard.policy.errors import MAX_ERRORS_PER_FILE
 
 # -- rule problems -----------------------------------------------------------------------------------
 
@@ -45,6 +46,41 @@ def test_duplicate_rule_id_points_at_the_second_and_names_the_first(tmp_path: Pa
 
     assert (error.line, error.column) == (8, 9)
     assert error.message == "duplicate rule id 'no-agents' (first defined on line 3)"
+
+
+@pytest.mark.parametrize(("written", "bad"), [
+    ('"r\\e[31m\\nnext"', "\\e"),      # an escape sequence and a line break, as a double-quoted YAML string
+    ('"line\\nbreak"', "\\n"),
+    ("'two words'", " "),
+    ("r\u00e8gle", "\u00e8"),                # what a suppression comment's `allow[...]` could not name
+    ("-leading-dash", "-leading"),
+])
+def test_a_rule_id_holding_what_a_suppression_could_not_name_is_refused_at_that_character(
+        tmp_path: Path, written: str, bad: str) -> None:
+    error = only_error(tmp_path, "pack: p\nrules:\n" + RULE.replace("no-agents", written))
+
+    assert error.line == 3
+    assert pointed_at(tmp_path, error).startswith(bad)
+    assert "rule ids are ASCII letters, digits, '_', '.' and '-', starting with a letter or digit" in error.message
+
+
+def test_a_rule_id_of_letters_digits_dots_dashes_and_underscores_loads(tmp_path: Path) -> None:
+    result = load(tmp_path, "pack: p\nrules:\n" + RULE.replace("no-agents", "Team_2.no-agents"))
+
+    assert result.errors == ()
+    assert result.pack is not None and [rule.id for rule in result.pack.rules] == ["Team_2.no-agents"]
+
+
+def test_a_pack_with_thousands_of_broken_rules_says_the_first_fifty_and_how_many_more(tmp_path: Path) -> None:
+    broken = 3_000
+    found = errors(tmp_path, "pack: p\nrules:\n" + "  - 1\n" * broken)
+
+    assert len(found) == MAX_ERRORS_PER_FILE + 1
+    assert [e.line for e in found[:MAX_ERRORS_PER_FILE]] == list(range(3, 3 + MAX_ERRORS_PER_FILE))
+    assert all(e.message == "rule must be a mapping of keys to values" for e in found[:-1])
+    last = found[-1]
+    assert (last.line, last.column) == (3 + MAX_ERRORS_PER_FILE, 5)  # where the first one not listed is
+    assert last.message == f"... and {broken - MAX_ERRORS_PER_FILE:,} more errors in this file, not listed"
 
 
 def test_unknown_rule_key_suggests_the_close_one(tmp_path: Path) -> None:

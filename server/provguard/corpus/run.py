@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO, cast
 
 from provguard.files import relative_to_root
+from provguard.printable import say
 
 from . import compression
 from .pipeline import FilterConfig, Outcome, run_filter
@@ -135,11 +136,10 @@ class FilterRun:
         assert outcome.problem is not None
         if seen <= self.bad_lines_shown:
             what = "passed through" if outcome.written else "dropped"
-            print(f"provguard: {self.input_label}:{outcome.line}: {outcome.problem.describe()} ({what})",
-                  file=self.err)
+            say(f"{self.input_label}:{outcome.line}: {outcome.problem.describe()} ({what})", stream=self.err)
         elif seen == self.bad_lines_shown + 1:
             where = "listed in the report" if reported else "counted (use --report FILE to list them all)"
-            print(f"provguard: more bad lines: {where}", file=self.err)
+            say(f"more bad lines: {where}", stream=self.err)
 
 
 class _Hashing(io.RawIOBase):

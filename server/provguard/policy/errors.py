@@ -39,3 +39,28 @@ def suggest(value: str, allowed: Collection[str]) -> str:
     choices = [str(a) for a in allowed] if ordered else sorted(str(a) for a in allowed)
     hint = difflib.get_close_matches(value, choices, n=1)
     return f"; did you mean {hint[0]!r}?" if hint else f"; expected one of {', '.join(choices)}"
+
+
+MAX_ERRORS_PER_FILE = 50
+"""Errors said for one file; a file holding more (a pack of 100,000 broken rules is under 1 MiB) says how many
+more in one last error, so a command's output and an editor's problem list stay readable and bounded."""
+
+
+def capped(errors: Sequence[SourceError], limit: int = MAX_ERRORS_PER_FILE) -> tuple[SourceError, ...]:
+    """`errors` in their order with at most `limit` for each file, then for a file with more, one error at the
+    first left out saying how many were (fix the ones said, and the rest are said on the next run)."""
+    shown: dict[str, int] = {}
+    first_left_out: dict[str, SourceError] = {}
+    left_out: dict[str, int] = {}
+    out: list[SourceError] = []
+    for error in errors:
+        if shown.setdefault(error.file, 0) < limit:
+            shown[error.file] += 1
+            out.append(error)
+        else:
+            first_left_out.setdefault(error.file, error)
+            left_out[error.file] = left_out.get(error.file, 0) + 1
+    for file, first in first_left_out.items():
+        out.append(SourceError(file, first.line, first.column,
+                               f"... and {left_out[file]:,} more errors in this file, not listed"))
+    return tuple(out)

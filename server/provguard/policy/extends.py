@@ -19,7 +19,7 @@ import yaml
 
 from provguard import __version__
 from provguard.policy.confinement import is_inside, outside_message
-from provguard.policy.errors import SourceError, suggest
+from provguard.policy.errors import SourceError, capped, suggest
 from provguard.policy.loaded_pack import LoadedPack as LoadedPack  # re-exported: its old place
 from provguard.policy.loaded_pack import PackIdentity as PackIdentity
 from provguard.policy.loader import PACK_KEYS, LoadResult, PackReader
@@ -70,7 +70,12 @@ class _Family:
     def result(self) -> LoadResult:
         pack = self.merge() if self.levels and not self.incomplete else None
         rank = {file: index for index, file in enumerate(self.files)}
-        errors = sorted(dict.fromkeys(self.errors), key=lambda e: (rank.get(e.file, len(rank)), e.line, e.column))
+
+        def order(error: SourceError) -> tuple[int, int, int]:
+            return rank.get(error.file, len(rank)), error.line, error.column
+
+        # capped keeps each file's first errors by position; sorted again, a file's "... and N more" follows them
+        errors = sorted(capped(sorted(dict.fromkeys(self.errors), key=order)), key=order)
         return LoadResult(None if errors else pack, tuple(errors))
 
     # -- pass 1: the files ---------------------------------------------------------------------------

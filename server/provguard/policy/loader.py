@@ -15,7 +15,16 @@ import yaml
 
 from provguard.languages import known_ids
 from provguard.policy.errors import SourceError, suggest
-from provguard.policy.model import AgentWrite, FixKind, OriginSelector, Pack, Rule, Severity, message_problems
+from provguard.policy.model import (
+    AgentWrite,
+    FixKind,
+    OriginSelector,
+    Pack,
+    Rule,
+    Severity,
+    message_problems,
+    rule_id_problem,
+)
 from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
 from provguard.policy.scopes import ScopeQueryError, compile_scope
 from provguard.policy.yaml_reader import FLOAT_TAG, INT_TAG, Invalid, YamlReader, file_of
@@ -64,7 +73,10 @@ class PackReader(YamlReader):
             return None
         before = len(self.errors)
         rule_id = self.optional_str(fields, "id", node, required=True)
-        if rule_id is not None:
+        if rule_id is not None and rule_id.strip() and (problem := rule_id_problem(rule_id)) is not None:
+            at, why = problem
+            self.error_at(fields["id"], rule_id.count("\n", 0, at), at - (rule_id.rfind("\n", 0, at) + 1), why)
+        elif rule_id is not None:
             if rule_id in seen:
                 first, file = seen[rule_id].start_mark.line + 1, file_of(seen[rule_id])
                 where = f"on line {first}" if file in (None, self.file) else f"at {file}:{first}"

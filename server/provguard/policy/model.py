@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -104,6 +105,24 @@ class Pack:
     fails_closed: bool = False
     """`agent-write-on-error: deny`: a guard that cannot judge a write (a malformed payload, an internal error,
     no answer in time) refuses it instead of letting it through."""
+
+
+RULE_ID_SYNTAX = ("rule ids are ASCII letters, digits, '_', '.' and '-', starting with a letter or digit, as a "
+                  "`provguard: allow[rule-id]` comment names them")
+_RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def rule_id_problem(rule_id: str) -> tuple[int, str] | None:
+    """(character index, what is wrong) at the first character a rule id may not hold; None for a good id.
+    An id is printed in every finding and CI annotation and written in suppression comments: a control
+    character or line break in one is refused where it is written, not escaped later everywhere it goes."""
+    found = _RULE_ID.match(rule_id)
+    at = found.end() if found else 0
+    if at == len(rule_id):
+        return None
+    char = rule_id[at]
+    shown = repr(char) if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+    return at, f"rule id {rule_id!r} may not hold {shown} (character {at + 1}): {RULE_ID_SYNTAX}"
 
 
 PLACEHOLDERS = ("origin", "kind", "tool", "vendor", "model", "path", "language", "rule")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from provguard.analysis import BUILTIN_RULES
 from provguard.policy.confinement import is_inside, outside_message, reach
-from provguard.policy.errors import SourceError, suggest
+from provguard.policy.errors import SourceError, capped, suggest
 from provguard.policy.model import Pack, Severity
 from provguard.policy.policy import Policy, PolicyLoad, load_reference, resolve_pack
 from provguard.policy.references import is_pack_name, missing_pack_message
@@ -90,7 +90,8 @@ def find_project_config(start: Path) -> ProjectConfig | None:
         folder = folder.parent
     for current in (folder, *folder.parents):
         for name in CONFIG_FILES:
-            if (current / name).is_file() and (config := read_project_config(current / name)) is not None:
+            # lexists, not is_file: a FIFO, a device or a dangling link there is an error, not "no configuration"
+            if os.path.lexists(current / name) and (config := read_project_config(current / name)) is not None:
                 return config
         if (current / ".git").exists():
             return None
@@ -99,10 +100,12 @@ def find_project_config(start: Path) -> ProjectConfig | None:
 
 def read_project_config(file: Path) -> ProjectConfig | None:
     """The configuration in `file`; None for a pyproject.toml that has no `[tool.provguard]`, or that is a link
-    out of the project (confinement.py: a repository's file must not make provguard read another)."""
+    out of the project (confinement.py: a repository's file must not make provguard read another). A file that
+    cannot be read (a FIFO, a device, a folder, a dangling link: never opened, so never a hang) is an error at
+    its first line, a pyproject.toml's too, as its `[tool.provguard]` cannot be known to be absent."""
     pyproject = file.name == "pyproject.toml"
     section = PYPROJECT_SECTION if pyproject else ()
-    if not is_inside(file, reach(file.parent)):
+    if not is_inside(file, reach(file.parent)) and os.path.isfile(file):  # else read_source says what it is
         if pyproject:
             return None
         error = SourceError(str(file), 1, 1, "a link out of the project: a repository's configuration file may "
@@ -146,7 +149,7 @@ class _Reader:
         requires = self.table(data.get("requires", {}), "requires", self.version_range)
         exclude = self.patterns(data["exclude"], "exclude") if "exclude" in data else None
         extend_exclude = self.patterns(data.get("extend-exclude", []), "extend-exclude") or ()
-        return ProjectConfig(config.file, packs, severity, requires, tuple(self.errors), config.section,
+        return ProjectConfig(config.file, packs, severity, requires, capped(self.errors), config.section,
                              config.positions, exclude, extend_exclude)
 
     def packs(self, value: object) -> tuple[str, ...] | None:

@@ -2,16 +2,16 @@
 knows YAML, not rules.
 
 Only YAML's safe composer is used (a pack is data; loading one never executes anything), and anchors are
-refused (a small file could expand to a huge pack). Every problem is recorded, not just the first, so a team
-lead can fix a file in one pass; a field's reader raises `Invalid` after recording its error to skip the rest
-of that field.
+refused as they are met while composing (a small file could expand to a huge pack; an alias is never resolved).
+Every problem is recorded, not just the first, so a team lead can fix a file in one pass; a field's reader
+raises `Invalid` after recording its error to skip the rest of that field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 import yaml
 
@@ -26,8 +26,37 @@ Items = tuple[tuple[str, yaml.Node], ...]
 """Values with the node each was written at, so an error points at the value even through a `$name`."""
 
 
-_LOADER = yaml.SafeLoader
-"""The pure-Python loader: libyaml's gives other marks for some scalars and errors, which moves positions."""
+MAX_ANCHOR_ERRORS = 10
+"""Anchors and aliases said one by one, each at its place; the rest of a file's are counted in one more error,
+so a pack of 240,000 aliases is ten lines, not 240,000."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The pure-Python safe loader (libyaml's gives other marks for some scalars and errors, which moves
+    positions) that records anchors and aliases instead of resolving them: an alias composes to an empty value,
+    an anchor is not kept, so neither a bomb nor a reused or unknown anchor costs anything or says more."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.anchored: list[tuple[int, int, str]] = []
+        """(0-based line, column, what) of the first anchors and aliases met."""
+        self.more_anchors = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            alias = isinstance(event, yaml.AliasEvent)
+            if len(self.anchored) < MAX_ANCHOR_ERRORS:
+                line, column = (mark.line, mark.column) if (mark := event.start_mark) else (0, 0)
+                self.anchored.append((line, column, f"alias *{event.anchor}" if alias else f"anchor &{event.anchor}"))
+            else:
+                self.more_anchors += 1
+            if alias:
+                self.get_event()  # type: ignore[no-untyped-call]
+                start, end = (cast("yaml.Mark | None", mark) for mark in (event.start_mark, event.end_mark))
+                return yaml.ScalarNode(NULL_TAG, "", start, end)  # the pure loader's marks (stubs allow libyaml's)
+            event.anchor = None
+        return super().compose_node(parent, index)
 
 
 class Invalid(Exception):
@@ -109,17 +138,16 @@ class YamlReader:
     def document(self) -> yaml.Node | None:
         """The file's YAML tree; None when the file is empty; raises Invalid (errors recorded) when it is not
         valid YAML or uses anchors."""
-        root = self.compose()
-        if self.has_anchors():
-            raise Invalid()
-        return root
+        return self.compose()
 
     def compose(self) -> yaml.Node | None:
-        loader: yaml.SafeLoader | None = None
+        loader: _Loader | None = None
         try:
-            loader = _LOADER(self.text)
+            loader = _Loader(self.text)
             loader.name = self.file  # every mark, so every node, names its file
-            return loader.get_single_node()
+            root = loader.get_single_node()
+            if not self.refuse_anchors(loader):
+                return root
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
@@ -134,19 +162,20 @@ class YamlReader:
             self.add(0, 0, "rule pack is nested too deeply")
         finally:
             if loader is not None:
+                self.refuse_anchors(loader)  # also those met before a syntax error
                 loader.dispose()
         raise Invalid()
 
-    def has_anchors(self) -> bool:
-        """Anchors and aliases would let a small file expand to a huge pack; packs are written out in full."""
-        before = len(self.errors)
-        for event in yaml.parse(self.text, Loader=_LOADER):
-            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-                what = f"alias *{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"anchor &{event.anchor}"
-                line, column = (mark.line, mark.column) if (mark := event.start_mark) else (0, 0)
-                self.add(line, column, f"YAML {what}: anchors and aliases are not allowed in rule packs; "
-                                       "write the value out in full")
-        return len(self.errors) > before
+    def refuse_anchors(self, loader: _Loader) -> bool:
+        """Records the anchors and aliases the loader met (once): whether there were any. Anchors and aliases
+        would let a small file expand to a huge pack; packs are written out in full."""
+        found, more = loader.anchored, loader.more_anchors
+        loader.anchored, loader.more_anchors = [], 0
+        for index, (line, column, what) in enumerate(found):
+            tail = f" (and {more:,} more anchors and aliases after it)" if more and index == len(found) - 1 else ""
+            self.add(line, column, f"YAML {what}: anchors and aliases are not allowed in rule packs; "
+                                   f"write the value out in full{tail}")
+        return bool(found)
 
     # -- structure helpers -------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from provguard.printable import printable
 from provguard.ruletest.runner import PackTest, RuleResult, shown_path
 
 
@@ -27,7 +28,7 @@ def render(runs: Sequence[PackTest]) -> str:
         for path in run.written:
             out.append(f"  {'wrote' if path.is_file() else 'removed'} {shown_path(path)}")
     out.append(summary(runs))
-    return "\n".join(out) + "\n"
+    return "\n".join(map(printable, out)) + "\n"  # each record one line: a line break in a fixture's name is escaped
 
 
 def _rule(rule: RuleResult, width: int) -> list[str]:
