@@ -213,3 +213,96 @@ def test_the_installed_hooks_file_is_one_every_copilot_cli_loads_whatever_events
     assert set(written["hooks"]) == {"PreToolUse", "PostToolUse", "PostToolUseFailure"}
     assert theirs.read_bytes() == before
 
+
+
+# -- the CLI's matcher, and its camelCase payloads, which name no event -------------------------------------------
+
+RUNTIME_TOOLS = {"bash": "Bash", "powershell": "Bash", "view": "Read", "create": "Write", "edit": "Edit",
+                 "str_replace_editor": "Edit", "apply_patch": "Edit", "grep": "Grep", "rg": "Grep", "glob": "Glob",
+                 "web_fetch": "WebFetch", "web_search": "WebSearch", "ask_user": "AskUserQuestion",
+                 "update_todo": "TodoWrite", "task": "Agent", "report_intent": None, "skill": None}
+"""The CLI's tools and the Claude Code name each has under the PascalCase events (GitHub's hooks reference; None:
+no Claude Code name, the runtime name is used)."""
+
+
+def fires(matcher: str, runtime: str, claude: str | None) -> bool:
+    """Whether a PascalCase `PreToolUse` entry with this matcher runs for the tool, by the reference's Claude-format
+    rules: `*` or empty for all; a `|` list of plain names when one equals the runtime or the Claude Code name; any
+    other value a regex that must match the whole Claude Code name (the runtime one when there is none)."""
+    import re
+
+    if matcher in ("", "*", "**"):
+        return True
+    if re.fullmatch(r"[\w| -]+", matcher):
+        return bool({token.strip() for token in matcher.split("|")} & {runtime, claude})
+    return re.fullmatch(matcher, claude or runtime) is not None
+
+
+def test_the_shell_pre_hook_runs_before_the_clis_shell_tools_only_and_the_guard_before_every_tool() -> None:
+    """Read the CLI's way (1.0.62 and later), and the way 1.0.36 to 1.0.61 read a matcher: a regex matching the whole
+    runtime name. VS Code drops the field: there the pre hook runs before every call and answers at once."""
+    import re
+
+    from provguard.guard.agent_hooks import agent_hooks
+
+    entries = {(entry.event, entry.command.split()[-2]): entry.hook for entry in agent_hooks("copilot").entries}
+    shell_pre = entries[("PreToolUse", "hook")]["matcher"]
+
+    assert sorted(tool for tool, claude in RUNTIME_TOOLS.items() if fires(shell_pre, tool, claude)) == [
+        "bash", "powershell"]
+    assert sorted(tool for tool in RUNTIME_TOOLS if re.fullmatch(shell_pre, tool)) == ["bash", "powershell"]
+    assert [key for key, hook in entries.items() if "matcher" in hook] == [("PreToolUse", "hook")]
+
+
+def test_a_camelcase_pre_tool_payload_sent_to_the_recording_hook_records_nothing(repo: Repo) -> None:
+    """Before the call there is nothing to record: the payload has no result (the CLI's camelCase preToolUse)."""
+    arguments = {"path": str(repo.root / "src" / "invoice.py"), "file_text": "X = 1\n"}
+    pre = {"sessionId": "7c1d2e3f", "timestamp": 1765138502114, "cwd": str(repo.root), "toolName": "create",
+           "toolArgs": json.dumps(arguments)}
+
+    done = run("hook", "copilot", pre, repo.root)
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert not (repo.root / ".provguard" / "ledger.sqlite3").exists()
+
+
+@pytest.mark.parametrize(("pre_shape", "post_args"), [("camelCase", "string"), ("camelCase", "object"),
+                                                      ("PascalCase", "object")])
+def test_a_shell_write_between_payloads_of_either_shape_is_recorded_and_reported(
+        repo: Repo, pre_shape: str, post_args: str) -> None:
+    """The CLI's camelCase payloads name no event (their shape does) and give `toolArgs` as a JSON string (the
+    reference's example) or an object (what 1.0.89 and later send); a PascalCase pre names the tool `Bash`, a
+    camelCase post `bash`: the pre and post payloads of one call still meet."""
+    arguments = {"command": WRITE_ROWS, "description": "Write rows"}
+    camel = {"sessionId": "7c1d2e3f", "timestamp": 1765138502114, "cwd": str(repo.root), "toolName": "bash",
+             "toolArgs": json.dumps(arguments) if post_args == "string" else arguments}
+    pre = camel if pre_shape == "camelCase" else {**pre_tool_use(repo.root, "Bash", arguments),
+                                                  "session_id": "7c1d2e3f"}
+
+    assert (before := run("hook", "copilot", pre, repo.root)).returncode == 0 and before.stderr == ""
+    subprocess.run(["bash", "-c", WRITE_ROWS], cwd=repo.root, check=True, timeout=60)
+    done = run("hook", "copilot", {**camel, "toolResult": {"resultType": "success", "textResultForLlm": ""}},
+               repo.root)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["additionalContext"].startswith(
+        "provguard: your bash command wrote to data/train/rows.py, which agents may not write:")
+    edits = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
+    assert [(e.path, e.tool, e.source, e.session_id) for e in edits] == [
+        ("data/train/rows.py", "copilot", "shell", "7c1d2e3f")]
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    ("task_complete", {"summary": "Done: rows added."}),  # CLI 1.0.77/1.0.78 session records (Irrlicht)
+    ("read_agent", {"agent_id": "a1", "timeout": 30, "wait": True}),
+    ("report_intent", {"intent": "Exploring the codebase"}),
+    ("skill", {"skill": "fix-pr"}),
+])
+def test_the_clis_own_tools_that_write_no_file_pass_the_guard_without_a_word(repo: Repo, tool: str,
+                                                                                  arguments: dict[str, Any]) -> None:
+    """The guard entry has no matcher, so every tool the CLI runs reaches it: one it knows writes nothing is let
+    through with no note on stderr (camelCase payload, `toolArgs` an object as 1.0.89 and later send it)."""
+    data = {"sessionId": "7c1d2e3f", "timestamp": 1765138502114, "cwd": str(repo.root), "toolName": tool,
+            "toolArgs": arguments}
+
+    assert allowed(guard("copilot", json.dumps(data).encode(), cwd=repo.root)) == ""

@@ -195,13 +195,62 @@ def test_cursor_install_adds_the_guard_with_its_matcher_and_the_recording_after_
 
     after = json.loads(file.read_text(encoding="utf-8"))
     before["hooks"]["preToolUse"].append({"command": "provguard guard cursor",
-                                          "matcher": "Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10})
+                                          "matcher": "Write|StrReplace|Edit|MultiEdit|ApplyPatch"
+                                                     "|MCP:(write_file|edit_file)", "timeout": 10})
     before["hooks"]["afterFileEdit"].append({"command": "provguard hook cursor", "timeout": 10})
     before["hooks"].setdefault("afterTabFileEdit", []).append({"command": "provguard hook cursor", "timeout": 10})
     shell = {"command": "provguard hook cursor", "matcher": "Shell|run_terminal_cmd", "timeout": 10}
     before["hooks"]["preToolUse"].append(shell)  # before and after a shell command: the files it changed
-    before["hooks"].setdefault("postToolUse", []).append(shell)
+    before["hooks"].setdefault("postToolUse", []).append(  # and after an MCP server's write, which no afterFileEdit
+        {**shell, "matcher": "Shell|run_terminal_cmd|MCP:(write_file|edit_file)"})  # reports
     assert after == before
+
+
+def test_installing_again_brings_an_earlier_provguards_cursor_matchers_up_to_date(project: Path, home: Path) -> None:
+    """Hooks an earlier provguard wrote, before Cursor's MCP tools (`MCP:<tool>`) were judged and recorded: each
+    gets today's matcher in place of its own, and the other tools' hooks stay."""
+    file = with_other_hooks(project, "cursor")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    theirs = json.loads(json.dumps(data))
+    shell = {"command": "provguard hook cursor", "matcher": "Shell|run_terminal_cmd", "timeout": 10}
+    data["hooks"]["preToolUse"] += [{"command": "provguard guard cursor",
+                                     "matcher": "Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10}, shell]
+    data["hooks"]["afterFileEdit"].append({"command": "provguard hook cursor", "timeout": 10})
+    data["hooks"]["afterTabFileEdit"] = [{"command": "provguard hook cursor", "timeout": 10}]
+    data["hooks"]["postToolUse"] = [*data["hooks"].get("postToolUse", []), shell]
+    file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+    done = provguard("guard", "install", "cursor", cwd=project, home=home)
+
+    assert [line.split(": ", 1)[1] for line in done.stdout.splitlines() if "matcher updated" in line] == [
+        "preToolUse `provguard guard cursor` matcher updated to Write|StrReplace|Edit|MultiEdit|ApplyPatch"
+        "|MCP:(write_file|edit_file)",
+        "postToolUse `provguard hook cursor` matcher updated to Shell|run_terminal_cmd|MCP:(write_file|edit_file)"]
+    after = json.loads(file.read_text(encoding="utf-8"))["hooks"]
+    assert [hook for hook in after["preToolUse"] if "provguard" not in hook["command"]] == theirs["hooks"][
+        "preToolUse"]
+    assert [hook["matcher"] for hook in after["postToolUse"] if "provguard" in hook["command"]] == [
+        "Shell|run_terminal_cmd|MCP:(write_file|edit_file)"]
+    again = provguard("guard", "install", "cursor", cwd=project, home=home)
+    assert all(line.endswith("is already installed") for line in again.stdout.splitlines())
+
+
+def test_a_copilot_shell_pre_hook_added_by_hand_gets_its_matcher(project: Path, home: Path) -> None:
+    """What the README advised before `guard install copilot` added it: a `PreToolUse` entry running `provguard
+    hook copilot` with no matcher (so it ran before every call)."""
+    file = project / ".github" / "hooks" / "provguard.json"
+    file.parent.mkdir(parents=True)
+    file.write_text(json.dumps({"version": 1, "hooks": {"PreToolUse": [
+        copilot_entry("provguard guard copilot"), copilot_entry("provguard hook copilot")]}}, indent=2) + "\n",
+        encoding="utf-8")
+
+    done = provguard("guard", "install", "copilot", cwd=project, home=home)
+
+    assert f"{file}: PreToolUse `provguard hook copilot` matcher updated to run_in_terminal|bash|powershell|Bash" in (
+        done.stdout.splitlines())
+    pre = json.loads(file.read_text(encoding="utf-8"))["hooks"]["PreToolUse"]
+    assert pre == [copilot_entry("provguard guard copilot"),
+                   {"matcher": "run_in_terminal|bash|powershell|Bash", **copilot_entry("provguard hook copilot")}]
 
 
 def test_copilot_install_writes_its_own_file_that_both_the_cli_and_vscode_read(project: Path, home: Path) -> None:
@@ -210,9 +259,12 @@ def test_copilot_install_writes_its_own_file_that_both_the_cli_and_vscode_read(p
     file = project / ".github" / "hooks" / "provguard.json"
     assert done.stdout == (f"{file}: PreToolUse `provguard guard copilot` added\n"
                            f"{file}: PostToolUse `provguard hook copilot` added\n"
+                           f"{file}: PreToolUse `provguard hook copilot` added\n"
                            f"{file}: PostToolUseFailure `provguard hook copilot` added\n")
     assert json.loads(file.read_text(encoding="utf-8")) == {"version": 1, "hooks": {
-        "PreToolUse": [copilot_entry("provguard guard copilot")],
+        "PreToolUse": [copilot_entry("provguard guard copilot"),  # every tool: unknown names are judged too
+                       {"matcher": "run_in_terminal|bash|powershell|Bash",  # the CLI's matcher, VS Code's tool
+                        **copilot_entry("provguard hook copilot")}],  # only before a shell command
         "PostToolUse": [copilot_entry("provguard hook copilot")],
         "PostToolUseFailure": [copilot_entry("provguard hook copilot")]}}  # the CLI sends it for a failed call
 
@@ -230,6 +282,8 @@ def test_copilot_install_appends_its_hooks_after_the_other_tools_hooks_in_the_sa
 
     before["hooks"]["PreToolUse"].append(copilot_entry("provguard guard copilot"))
     before["hooks"]["PostToolUse"].append(copilot_entry("provguard hook copilot"))
+    before["hooks"]["PreToolUse"].append({"matcher": "run_in_terminal|bash|powershell|Bash",
+                                          **copilot_entry("provguard hook copilot")})
     before["hooks"].setdefault("PostToolUseFailure", []).append(copilot_entry("provguard hook copilot"))
     assert json.loads(file.read_text(encoding="utf-8")) == before
 

@@ -114,10 +114,10 @@ def test_a_one_line_file_stays_on_one_line_and_its_diff_is_that_line(project: Pa
         "-" + original,
         '+{"version": 1, "hooks": {"afterFileEdit": [{"command": "./format.sh"}, {"command": "provguard hook cursor", '
         '"timeout": 10}], "preToolUse": [{"command": "provguard guard cursor", "matcher": '
-        '"Write|StrReplace|Edit|MultiEdit|ApplyPatch", "timeout": 10}, {"command": "provguard hook cursor", '
-        '"matcher": "Shell|run_terminal_cmd", "timeout": 10}], "afterTabFileEdit": [{"command": "provguard hook '
-        'cursor", "timeout": 10}], "postToolUse": [{"command": "provguard hook cursor", '
-        '"matcher": "Shell|run_terminal_cmd", "timeout": 10}]}}']
+        '"Write|StrReplace|Edit|MultiEdit|ApplyPatch|MCP:(write_file|edit_file)", "timeout": 10}, {"command": '
+        '"provguard hook cursor", "matcher": "Shell|run_terminal_cmd", "timeout": 10}], "afterTabFileEdit": '
+        '[{"command": "provguard hook cursor", "timeout": 10}], "postToolUse": [{"command": "provguard hook cursor", '
+        '"matcher": "Shell|run_terminal_cmd|MCP:(write_file|edit_file)", "timeout": 10}]}}']
     assert "\\ No newline at end of file" in lines
     assert file.read_text(encoding="utf-8") == original
 

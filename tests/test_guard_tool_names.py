@@ -20,6 +20,7 @@ import pytest
 from git_support import Repo
 from guard_support import SAMPLE_ROOT, allowed, answer, guard, payload
 from provguard.agent_tools import (
+    CLAUDE_EDIT,
     CLAUDE_NAMES,
     READ_ONLY_TOOLS,
     SHELL_TOOLS,
@@ -98,14 +99,31 @@ def test_a_host_prefix_or_another_spelling_is_the_same_tool(agent: str, sent: st
     ("claude-code", "mcp__filesystem__write_file", "write_file"),
     ("codex", "mcp__my_files__edit_file", "edit_file"),
     ("copilot", "mcp_mcp-filesystem_edit_file", "edit_file"),
+    ("copilot", "filesystem-write_file", "write_file"),  # the Copilot CLI: `<server>-<tool>`
+    ("copilot", "mcp-filesystem-edit_file", "edit_file"),
+    ("cursor", "MCP:write_file", "write_file"),  # Cursor names no server: `MCP:<tool>`
+    ("cursor", "MCP:edit_file", "edit_file"),
 ])
 def test_an_mcp_file_system_write_is_known_under_any_server_name(agent: str, sent: str, table: str) -> None:
     tool = known(agent, sent)
     assert tool is not None and (tool.name, tool.mcp) == (table, True)
 
 
-def test_an_mcp_tool_that_reads_is_not_a_write() -> None:
-    assert known("claude-code", "mcp__filesystem__read_file") is None
+@pytest.mark.parametrize(("agent", "sent"), [("claude-code", "mcp__filesystem__read_file"),
+                                             ("cursor", "MCP:browser_navigate"), ("copilot", "filesystem-read_file")])
+def test_an_mcp_tool_that_reads_is_not_a_write(agent: str, sent: str) -> None:
+    assert known(agent, sent) is None
+
+
+def test_an_mcp_write_as_cursor_names_it_reaches_the_installed_guard_and_is_refused(project: Path) -> None:
+    """cursor-agent names an MCP server's tool `MCP:<tool>` (`MCP:browser_navigate` in its postToolUse payloads):
+    the guard's matcher (an unanchored regex in Cursor) must reach `MCP:write_file`, which is judged by its input."""
+    pattern = next(entry.hook["matcher"] for entry in agent_hooks("cursor").entries
+                   if entry.command.endswith("guard cursor"))
+    tool_input, _ = sample_input("cursor", "MCP:write_file", project)
+
+    assert re.search(pattern, "MCP:write_file") and not re.search(pattern, "MCP:browser_navigate")
+    assert refused("cursor", guard("cursor", call("cursor", "MCP:write_file", tool_input, project, "PreToolUse")))
 
 
 def test_an_mcp_edit_file_dry_run_writes_nothing(project: Path) -> None:
@@ -233,8 +251,10 @@ def call(agent: str, name: str, tool_input: dict[str, Any], root: Path, event: s
 
 
 def mcp_names(agent: str) -> list[str]:
-    server = "mcp_filesystem_" if agent == "copilot" else "mcp__filesystem__"
-    return [server + "write_file", server + "edit_file"]
+    """The MCP file-system server's writing tools as the agent's host names them (the Copilot CLI's and VS Code's
+    for Copilot)."""
+    hosts = {"copilot": ("mcp_filesystem_", "filesystem-"), "cursor": ("MCP:",)}.get(agent, ("mcp__filesystem__",))
+    return [host + tool for host in hosts for tool in ("write_file", "edit_file")]
 
 
 ALL_WRITE_TOOLS = [(agent, name) for agent in WRITE_TOOLS for name in [*WRITE_TOOLS[agent], *mcp_names(agent)]]
@@ -254,18 +274,40 @@ def test_every_write_tool_in_the_table_is_judged_by_the_guard_and_recorded_by_th
     assert [edit.path for edit in edits] == [where]
 
 
+CLAUDE_NAMED_WRITES = [(agent, claude, own) for agent, names in CLAUDE_NAMES.items() for claude, own in names.items()
+                       if own in WRITE_TOOLS[agent]] + [(agent, "Edit", own) for agent, owns in CLAUDE_EDIT.items()
+                                                         for own in owns]
+"""Each writing tool an agent's hooks may name the Claude Code way (the Copilot CLI under its PascalCase events)."""
+
+
+@pytest.mark.parametrize(("agent", "claude", "own"), CLAUDE_NAMED_WRITES)
+def test_every_write_tool_under_its_claude_code_name_is_judged_by_the_guard_and_recorded_by_the_hook(
+        project: Path, agent: str, claude: str, own: str) -> None:
+    tool_input, where = sample_input(agent, own, project)
+
+    assert refused(agent, guard(agent, call(agent, claude, tool_input, project, "PreToolUse")))
+    done = subprocess.run([sys.executable, "-m", "provguard", "hook", agent],
+                          input=call(agent, claude, tool_input, project, "PostToolUse").decode(),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    edits = SqliteLedger(project / ".provguard" / "ledger.sqlite3").agent_edits()
+    assert [edit.path for edit in edits] == [where]
+
+
 @pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor"])
 def test_the_installed_guard_and_recording_matchers_reach_every_write_tool_in_the_table(agent: str) -> None:
     names = [name for name, kind in WRITE_TOOLS[agent].items() if kind is not Kind.SHELL]
-    names += mcp_names(agent) if agent != "cursor" else []
+    names += mcp_names(agent)
     names += ["functions.apply_patch"] if agent == "codex" else []
 
     for entry in agent_hooks(agent).entries:
         pattern = entry.matcher if entry.matcher is not None else entry.hook.get("matcher")
         if pattern is None:
             continue  # Cursor's afterFileEdit: every edit
-        if pattern == shell_matcher(agent):  # the recording hook around a shell command, before and after it
+        if pattern.startswith(shell_matcher(agent)):  # the recording hook around a shell command, before and after
             assert [name for name in SHELL_TOOLS[agent] if not re.fullmatch(pattern, name)] == []
+            if agent == "cursor" and entry.event == "postToolUse":  # and after an MCP write: no afterFileEdit for it
+                assert [name for name in mcp_names(agent) if not re.fullmatch(pattern, name)] == []
             continue
         assert pattern == matcher(agent, with_shell=entry.event == "PostToolUse")
         assert [name for name in names if not re.fullmatch(pattern, name)] == []
@@ -277,7 +319,10 @@ def test_the_claude_code_transcript_import_records_the_same_tools_the_guard_judg
     assert frozenset(WRITE_TOOLS["claude-code"]) == claude_code.EDIT_TOOLS
 
 
-SHELL_CALLS = [(agent, name) for agent, names in SHELL_TOOLS.items() for name in names]
+SHELL_CALLS = [(agent, name) for agent, names in SHELL_TOOLS.items() for name in names] + [
+    (agent, claude) for agent, names in CLAUDE_NAMES.items() for claude, own in names.items()
+    if own in SHELL_TOOLS[agent]]
+"""Each agent's shell tools, under their own names and the Claude Code ones its hooks may send (`Bash`)."""
 
 
 @pytest.mark.parametrize(("agent", "name"), SHELL_CALLS)

@@ -47,8 +47,9 @@ here as well as in SHELL_TOOLS: a command of theirs may carry an apply_patch her
 
 MCP_WRITE_TOOLS: dict[str, Kind] = {"write_file": Kind.WHOLE_FILE, "edit_file": Kind.MULTI_EDIT}
 """The MCP file-system server's writing tools (`write_file {path, content}`, `edit_file {path, edits: [{oldText,
-newText}], dryRun}`), under any server name: `mcp__<server>__<tool>` (Claude Code, Codex) or
-`mcp_<server>_<tool>` (VS Code)."""
+newText}], dryRun}`), under any server name: `mcp__<server>__<tool>` (Claude Code, Codex), `mcp_<server>_<tool>`
+(VS Code), `<server>-<tool>` (the Copilot CLI) or `MCP:<tool>`, no server named (Cursor: `MCP:browser_navigate`
+as cursor-agent 2026.09.02 sent it to a postToolUse hook)."""
 
 READ_ONLY_TOOLS: dict[str, frozenset[str]] = {
     "claude-code": frozenset({"Read", "Bash", "BashOutput", "KillShell", "Glob", "Grep", "LS", "WebFetch",
@@ -59,9 +60,12 @@ READ_ONLY_TOOLS: dict[str, frozenset[str]] = {
     "copilot": frozenset({"ask_user", "bash", "glob", "grep", "powershell", "task", "view", "web_fetch",
                           "read_file", "list_dir", "file_search", "grep_search", "semantic_search",
                           "run_in_terminal", "get_terminal_output", "get_errors", "fetch_webpage",
-                          "manage_todo_list", "runSubagent", "rg", "web_search", "update_todo"}),
+                          "manage_todo_list", "runSubagent", "rg", "web_search", "update_todo", "report_intent",
+                          "task_complete", "read_agent", "skill"}),
 }
-"""Tools each agent documents that write no file: let through without a word."""
+"""Tools each agent documents that write no file: let through without a word. (The Copilot CLI's `report_intent`,
+`task_complete`, `read_agent` and `skill` are seen in its real session records and other projects' captures of its
+hook payloads: its guard entry has no matcher, so they reach it.)"""
 
 CLAUDE_NAMES: dict[str, dict[str, str]] = {
     "copilot": {"Write": "create", "Read": "view", "Bash": "bash", "Grep": "grep", "Glob": "glob",
@@ -70,8 +74,11 @@ CLAUDE_NAMES: dict[str, dict[str, str]] = {
 }
 """The agent's own tool behind each Claude Code tool name its hooks may send: the Copilot CLI names its tools the
 Claude Code way in the payloads of hooks installed under the PascalCase `PreToolUse` (GitHub's hooks reference,
-"Claude-format matchers"). `Edit` stands for three of its tools (`edit`, `str_replace_editor`, `apply_patch`):
-provguard.guard.copilot tells them apart by their input."""
+"Claude-format matchers"). `Edit` stands for three of its tools (CLAUDE_EDIT): provguard.guard.copilot tells them
+apart by their input."""
+
+CLAUDE_EDIT: dict[str, tuple[str, ...]] = {"copilot": ("edit", "str_replace_editor", "apply_patch")}
+"""The agent's own tools that its hooks name `Edit` under the PascalCase events."""
 
 SHELL_TOOLS: dict[str, tuple[str, ...]] = {
     "claude-code": ("Bash", "PowerShell"),
@@ -88,7 +95,8 @@ commands with its `PowerShell` tool (same `command` input as `Bash`). Codex's ho
 PREFIXES = ("functions.",)
 """Namespaces some hosts put before a tool's name (Codex Desktop: `functions.apply_patch`)."""
 
-_MCP = re.compile(r"mcp__.+__(?P<tool>[^_].*)|mcp_.+?_(?P<vscode>write_file|edit_file)")
+_MCP = re.compile(r"mcp__.+__(?P<tool>[^_].*)|mcp_.+?_(?P<vscode>write_file|edit_file)"
+                  r"|MCP:(?P<cursor>write_file|edit_file)|[\w.-]+-(?P<cli>write_file|edit_file)")
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ def known(agent: str, name: object) -> Tool | None:
         return Tool(own, tools[own])
     match = _MCP.fullmatch(name)
     if match is not None:
-        tool = match.group("tool") or match.group("vscode")
+        tool = match.group("tool") or match.group("vscode") or match.group("cursor") or match.group("cli")
         if tool in MCP_WRITE_TOOLS:
             return Tool(tool, MCP_WRITE_TOOLS[tool], mcp=True)
     return None
@@ -143,9 +151,9 @@ def by_fields(agent: str, name: object) -> bool:
 
 
 def mcp_tool(name: object) -> bool:
-    """An MCP tool (`mcp__server__tool`, VS Code's `mcp_server_tool`, `server/tool`)."""
+    """An MCP tool (`mcp__server__tool`, VS Code's `mcp_server_tool`, Cursor's `MCP:tool`, `server/tool`)."""
     text = normalise(str(name))
-    return text.startswith("mcp_") or "/" in text
+    return text.startswith(("mcp_", "MCP:")) or "/" in text
 
 
 def shell(agent: str, name: object) -> bool:
@@ -156,8 +164,11 @@ def shell(agent: str, name: object) -> bool:
 
 
 def shell_matcher(agent: str) -> str:
-    """The hook matcher of the agent's shell tools (the pre-tool hook that snapshots the files before one)."""
-    return "|".join(SHELL_TOOLS[agent])
+    """The hook matcher of the agent's shell tools (the pre-tool hook that snapshots the files before one), with the
+    Claude Code names its hooks may match them by (the Copilot CLI's `Bash`)."""
+    names = list(SHELL_TOOLS[agent])
+    names += [claude for claude, own in CLAUDE_NAMES.get(agent, {}).items() if own in names and claude not in names]
+    return "|".join(names)
 
 
 def matcher(agent: str, with_shell: bool = False) -> str:
@@ -169,9 +180,16 @@ def matcher(agent: str, with_shell: bool = False) -> str:
         names += [prefix + name for prefix in PREFIXES for name in list(names)]
     if with_shell:
         names += [name for name in SHELL_TOOLS[agent] if name not in names]
-    if agent in ("claude-code", "codex"):
-        names.append(f"mcp__.*__({'|'.join(MCP_WRITE_TOOLS)})")
+    if (mcp := mcp_matcher(agent)) is not None:
+        names.append(mcp)
     return "|".join(names)
+
+
+def mcp_matcher(agent: str) -> str | None:
+    """The hook matcher of the MCP file-system server's writing tools under the agent's naming (None for Copilot,
+    whose guard entry has no matcher)."""
+    tools = "|".join(MCP_WRITE_TOOLS)
+    return {"claude-code": f"mcp__.*__({tools})", "codex": f"mcp__.*__({tools})", "cursor": f"MCP:({tools})"}.get(agent)
 
 
 PATH_FIELDS = ("file_path", "path", "filePath", "target_file", "targetFile", "filename", "file", "notebook_path",

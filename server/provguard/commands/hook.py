@@ -84,7 +84,7 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
     code (shell_hook.After.code)."""
     from provguard.ledger.location import open_ledger
     from provguard.provenance.hooks import hook_edits, parse_payload, payload_cwd
-    from provguard.provenance.shell_hook import PRE_EVENTS, after, before, failed, shell_call
+    from provguard.provenance.shell_hook import PRE_EVENTS, after, before, event_of, failed, shell_call
     from provguard.provenance.transcripts.paths import project_roots
 
     payload = parse_payload(data)
@@ -96,8 +96,8 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
     shell = shell_call(agent, payload)
     if shell is not None and shell.pre:  # before a shell command: snapshot the changed files
         return before(project, shell, payload), "", 0
-    if agent == "copilot" and payload.get("hook_event_name", payload.get("hookEventName")) in PRE_EVENTS:
-        return None, "", 0  # its hooks have no matcher: a pre-tool hook added for the shell sees every call
+    if agent == "copilot" and event_of(payload) in PRE_EVENTS:
+        return None, "", 0  # VS Code ignores the shell pre-tool hook's matcher: it sees every call (agent_hooks.py)
     if shell is None and failed(payload):
         return None, "", 0  # a file tool that failed wrote nothing (Copilot's failure hook sees every tool's failures)
     roots = project_roots(project)

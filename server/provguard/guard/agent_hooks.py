@@ -3,8 +3,14 @@ recording hook (`provguard hook`); for the agent's shell tool the recording hook
 snapshots the files git reports as changed, provenance/shell_writes.py), and after a failed one
 (PostToolUseFailure: a failing command may have written files) for Claude Code and Copilot (its CLI 1.0.15+ sends
 it in place of PostToolUse; VS Code's reader of the file skips event names it does not know). Codex has no such
-event: it sends PostToolUse for a failed call. Copilot's hooks have no matcher, so the shell's pre-tool hook would
-run before every call: it is not installed for Copilot. guard/install.py edits the files.
+event: it sends PostToolUse for a failed call. guard/install.py edits the files.
+
+Copilot's shell pre-tool hook carries a `matcher` on the entry itself: the Copilot CLI honours one on preToolUse
+since 1.0.36, and under the PascalCase `PreToolUse` reads it the Claude Code way (a `|` list of names, each matching
+the runtime tool or its Claude Code name: `Bash` is `bash` and `powershell`; 1.0.62 and later); VS Code's agent mode
+drops the field and runs the hook before every call, where provguard answers a non-shell call at once. Its guard and
+post-tool hooks have none: they must see every tool, a file write under an unknown or MCP name included (judged,
+and recorded, by its input's fields; the CLI names MCP tools `<server>-<tool>`, VS Code `mcp_<server>_<tool>`).
 
 - Claude Code: `.claude/settings.json` (project), `~/.claude/settings.json` (user); matcher groups,
   `{"hooks": {"<Event>": [{"matcher", "hooks": [{"type": "command", "command", "timeout"}]}]}}`.
@@ -25,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provguard.agent_tools import matcher, shell_matcher
+from provguard.agent_tools import matcher, mcp_matcher, shell_matcher
 
 GUARD_TIMEOUT_SECONDS = 10
 """What the agent waits at most; the guard answers within its own `--timeout` (5 s) well before."""
@@ -103,15 +109,17 @@ def agent_hooks(agent: str, executable: str = "provguard") -> AgentHooks:
     if agent == "cursor":
         entry = {"command": guard, "matcher": matcher(agent), "timeout": GUARD_TIMEOUT_SECONDS}
         shell = {"command": hook, "matcher": shell_matcher(agent), "timeout": GUARD_TIMEOUT_SECONDS}
+        after = {**shell, "matcher": f"{shell_matcher(agent)}|{mcp_matcher(agent)}"}  # MCP writes: no afterFileEdit
         return AgentHooks(agent, ".cursor/hooks.json", home / ".cursor" / "hooks.json", (
             HookEntry("preToolUse", guard, entry),
             HookEntry("afterFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS}),
             HookEntry("afterTabFileEdit", hook, {"command": hook, "timeout": GUARD_TIMEOUT_SECONDS}),
-            HookEntry("preToolUse", hook, shell), HookEntry("postToolUse", hook, shell)), {"version": 1})
+            HookEntry("preToolUse", hook, shell), HookEntry("postToolUse", hook, after)), {"version": 1})
     if agent == "copilot":
         copilot_home = Path(os.environ["COPILOT_HOME"]) if os.environ.get("COPILOT_HOME") else home / ".copilot"
         return AgentHooks(agent, ".github/hooks/provguard.json", copilot_home / "hooks" / "provguard.json", (
             HookEntry("PreToolUse", guard, _copilot_hook(guard)),
             HookEntry("PostToolUse", hook, _copilot_hook(hook)),
+            HookEntry("PreToolUse", hook, {"matcher": shell_matcher(agent), **_copilot_hook(hook)}),
             HookEntry("PostToolUseFailure", hook, _copilot_hook(hook))), {"version": 1})
     raise ValueError(f"no hooks file known for {agent}")

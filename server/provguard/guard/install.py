@@ -143,7 +143,8 @@ def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
             text = json_text.append(text, events.value, [entry.new_item()], style, entry.event)
         else:
             text = json_text.append(text, groups.value, entry.new_item(), style)
-        summary.append(f"{entry.event} `{entry.command}` " + (f"matcher updated to {entry.matcher}" if outdated
+        wanted = entry.matcher if entry.matcher is not None else entry.hook.get("matcher")
+        summary.append(f"{entry.event} `{entry.command}` " + (f"matcher updated to {wanted}" if outdated
                                                                is not None else "added"))
     return (text if summary_changed(summary) else before or ""), summary
 
@@ -151,10 +152,19 @@ def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
 def _outdated_group(data: dict[str, Any], entry: HookEntry) -> int | None:
     """The index of a matcher group in the entry's event that holds only this provguard hook under another
     matcher (installed by an earlier provguard, before the tool list grew), unless today's group is there too.
-    A group shared with other tools' hooks is left as it is."""
+    A group shared with other tools' hooks is left as it is. For a hook written directly in the event's list with
+    its own `matcher` (Cursor's, Copilot's shell pre hook): the index of this hook under another matcher or none."""
     items = data.get("hooks", {}).get(entry.event, []) if isinstance(data.get("hooks"), dict) else []
-    if entry.matcher is None or not isinstance(items, list):
+    if not isinstance(items, list):
         return None
+    if entry.matcher is None:
+        wanted = entry.hook.get("matcher")
+        if wanted is None:
+            return None
+        ours = [index for index, item in enumerate(items) if _ours(item, entry)]
+        if not ours or any(items[index].get("matcher") == wanted for index in ours):
+            return None
+        return ours[-1]
     found = None
     for index, item in enumerate(items):
         hooks = _hooks_of(item, entry) if isinstance(item, dict) else []

@@ -28,7 +28,7 @@ from provguard.ledger.model import AgentEdit
 from provguard.project_markers import nearest_project
 from provguard.provenance.origin import Evidence
 from provguard.provenance.transcripts import paths
-from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, field, now, text
+from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, field, input_call_id, now, text
 from provguard.untrusted_json import NotJson, json_object, loads_untrusted
 
 POST_EVENTS = (None, "PostToolUse", "postToolUse", "afterFileEdit", "afterTabFileEdit")
@@ -98,13 +98,16 @@ def _claude(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: 
              if transcript is not None and possible(transcript) else None)  # no NUL byte, nothing unencodable
     if found is not None:
         call_id, model, agent = found.id, found.model, agent or found.agent
-    if call_id is None:
-        return HookEdits([], cwd, f"no tool_use_id, and the {name} call is not in the transcript")
+    note = None
+    if call_id is None:  # Claude Code before tool_use_id was sent, its transcript unreadable: the edit still counts
+        call_id = input_call_id(name, tool_input)
+        note = (f"no tool_use_id, and the {name} call is not in the transcript: recorded under an id derived from "
+                "its input, with no model")
     writes = claude_code.writes(tool.name, tool_input, payload.get("tool_response"), cwd)
     if isinstance(writes, str):
         return HookEdits([], cwd, writes)
     call = Call(text(payload.get("session_id")), call_id, model, now(), f"hook{claude_code.subagent_label(agent)}")
-    return HookEdits(agent_edits(recorder, call, writes), cwd)
+    return HookEdits(agent_edits(recorder, call, writes), cwd, note)
 
 
 def _codex(recorder: Recorder, payload: dict[str, Any], name: str, tool_input: dict[str, Any],

@@ -16,7 +16,6 @@ post hook does not come) and reported to that call's agent by its own post hook.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -29,7 +28,8 @@ from provguard.ledger.model import AgentEdit
 from provguard.provenance import shell_snapshots, shell_writes
 from provguard.provenance.origin import Evidence
 from provguard.provenance.transcripts import paths
-from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, now, text
+from provguard.provenance.transcripts.records import Call, Recorder, Write, agent_edits, input_call_id, now, text
+from provguard.untrusted_json import NotJson, loads_untrusted
 
 PRE_EVENTS = ("PreToolUse", "preToolUse")
 POST_EVENTS = ("PostToolUse", "postToolUse")
@@ -41,10 +41,22 @@ command may still have written files, so it is handled as the post-tool event. C
 PostToolUse for a failed call too."""
 
 
-def failed(payload: dict[str, Any]) -> bool:
-    """The payload reports a failed call: its event says so, or (the Copilot CLI's camelCase payloads, which name
-    no event) it carries an `error` and no result."""
+def event_of(payload: dict[str, Any]) -> object:
+    """The payload's hook event. The Copilot CLI's camelCase payloads name none (the hooks file's key does), so
+    theirs is read from their shape: a `toolResult` is postToolUse's, an `error` without one postToolUseFailure's,
+    neither preToolUse's (GitHub's hooks reference). None for any other payload without an event name."""
     event = payload.get("hook_event_name", payload.get("hookEventName"))
+    if event is not None or "toolName" not in payload:
+        return event
+    if any(key in payload for key in ("toolResult", "tool_result", "tool_response")):
+        return "postToolUse"
+    return "postToolUseFailure" if "error" in payload else "preToolUse"
+
+
+def failed(payload: dict[str, Any]) -> bool:
+    """The payload reports a failed call: its event says so, or (a payload naming no event) it carries an `error`
+    and no result."""
+    event = event_of(payload)
     if event is not None:
         return event in FAILURE_EVENTS
     return "error" in payload and not any(key in payload for key in ("toolResult", "tool_result", "tool_response"))
@@ -79,17 +91,19 @@ class After:
 def shell_call(agent: str, payload: dict[str, Any]) -> ShellCall | None:
     """The payload's call when it is a pre- or post-tool event of one of the agent's shell tools."""
     name = payload.get("tool_name", payload.get("toolName"))
-    event = payload.get("hook_event_name", payload.get("hookEventName"))
+    event = event_of(payload)
     if not agent_tools.shell(agent, name) or (event not in (*PRE_EVENTS, *POST_EVENTS, *FAILURE_EVENTS)
                                               and not (event is None and failed(payload))):
         return None
     tool_input = payload.get("tool_input", payload.get("toolArgs"))
+    if isinstance(tool_input, str):  # the Copilot CLI's camelCase toolArgs may be a JSON string
+        parsed = loads_untrusted(tool_input)
+        tool_input = tool_input if isinstance(parsed, NotJson) else parsed
     session = (text(payload.get("session_id")) or text(payload.get("sessionId"))
                or text(payload.get("conversation_id")))
     call_id = text(payload.get("tool_use_id")) or text(payload.get("toolUseId"))
-    if call_id is None:  # older Claude Code: the call's input is what the pre and post payloads share
-        call_id = hashlib.blake2b(json.dumps([name, tool_input], sort_keys=True, default=str).encode(
-            "utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    if call_id is None:  # older Claude Code, the Copilot CLI: the call's input is what its pre and post payloads
+        call_id = input_call_id("shell", tool_input)  # share (not the name: `Bash` in one, `bash` in another)
     return ShellCall(agent, str(name), event in PRE_EVENTS, session, call_id, tool_input)
 
 

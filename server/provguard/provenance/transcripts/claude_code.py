@@ -41,8 +41,10 @@ if TYPE_CHECKING:
 TOOL = "claude-code"
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 QUIET_TYPES = frozenset({"summary", "system", "file-history-snapshot", "queue-operation", "progress", "result",
-                         "attachment", "ai-title", "custom-title", "last-prompt", "permission-mode", "tag"})
-"""Line types that never describe an edit: skipped without a word."""
+                         "attachment", "ai-title", "custom-title", "last-prompt", "permission-mode", "tag", "mode",
+                         "agent-name", "worktree-state", "atis-latch"})
+"""Line types that never describe an edit: skipped without a word (`mode`, `agent-name`, `worktree-state` and
+`atis-latch` as Claude Code 2.1 writes them: session metadata, seen in real transcripts)."""
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ class CodexParser:
             kind, payload = "response_item", record
         elif kind is None and "id" in record and "timestamp" in record:
             kind, payload = "session_meta", record  # the legacy first line
+        elif kind is None and "record_type" in record:
+            return  # the legacy format's state markers (`{"record_type": "state"}`): no edit in them
         if isinstance(kind, str) and kind and kind not in TOP_TYPES:
             if kind not in QUIET_TYPES:
                 self.skipped[kind] += 1

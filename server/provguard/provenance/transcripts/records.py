@@ -9,6 +9,7 @@ cannot turn one edit into two.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -65,6 +66,13 @@ class Call:
 def edit_id(tool: str, session_id: str | None, call_id: str, path: str, index: int) -> str:
     key = "\0".join((tool, session_id or "", call_id, path, str(index)))
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def input_call_id(name: object, tool_input: object) -> str:
+    """A call id for a payload that names none (Claude Code before tool_use_id was sent): derived from the tool
+    and its input, which the call's pre- and post-tool payloads share, so both find the same id."""
+    key = json.dumps([name, tool_input], sort_keys=True, default=str)
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def agent_edits(recorder: Recorder, call: Call, writes: Iterable[Write]) -> list[AgentEdit]:

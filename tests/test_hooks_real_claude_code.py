@@ -1,0 +1,130 @@
+"""A real Claude Code session's hook payloads (tests/fixtures/claude-code/real/SOURCE.md: ranaroussi/quantstats,
+Apache-2.0), replayed through the public commands as Claude Code runs them: `provguard guard claude-code` before each
+call, `provguard hook claude-code` after it (and before a shell call), on the files the session edited.
+
+That Claude Code sent no `tool_use_id`, and the transcript its payloads name is not on this machine: the edits must
+be recorded all the same, each under one id its pre- and post-tool payloads share.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from git_support import Repo
+from guard_support import allowed, decision, guard
+from provguard.ledger.sqlite import SqliteLedger
+
+REAL = Path(__file__).parent / "fixtures" / "claude-code" / "real"
+SESSION_ROOT = "/private/var/folders/5b/dd_48lts2zsbcg8dpyl1k1_40000gn/T/vibe-kanban/vk-2b7f-please-fix"
+SESSION_ID = "b23e5d8a-855f-44c5-95f0-075485a6ffcf"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """The project as it was when the session started (the commit before the session's own)."""
+    repo = Repo(tmp_path / "quantstats")
+    project = REAL / "project"
+    repo.commit({str(path.relative_to(project)): path.read_text(encoding="utf-8")
+                 for path in sorted(project.rglob("*")) if path.is_file()}, "before the session")
+    return repo
+
+
+def payloads(root: Path) -> list[dict[str, Any]]:
+    """The session's payloads, in the order Claude Code sent them, for the project at `root`."""
+    text = (REAL / "session-b23e5d8a.jsonl").read_text(encoding="utf-8").replace(SESSION_ROOT, str(root))
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def hook(data: dict[str, Any], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "provguard", "hook", "claude-code"], input=json.dumps(data),
+                          capture_output=True, text=True, cwd=cwd, timeout=60, check=False)
+
+
+def added_lines(post: dict[str, Any]) -> list[str]:
+    """The lines the Edit added, as its result's structured patch gives them."""
+    return [line[1:] for hunk in post["tool_response"]["structuredPatch"] for line in hunk["lines"]
+            if line.startswith("+")]
+
+
+def apply(call: dict[str, Any]) -> None:
+    """What the Edit did to the file on disk."""
+    arguments = call["tool_input"]
+    file = Path(arguments["file_path"])
+    before = file.read_text(encoding="utf-8")
+    assert before.count(arguments["old_string"]) == 1
+    file.write_text(before.replace(arguments["old_string"], arguments["new_string"]), encoding="utf-8")
+
+
+def test_the_session_passes_the_guard_and_each_edit_is_recorded_with_the_lines_it_added(repo: Repo) -> None:
+    sent = payloads(repo.root)
+    notes: list[str] = []
+    for call in sent:
+        if call["hook_event_name"] == "PreToolUse":
+            assert allowed(guard("claude-code", json.dumps(call).encode(), cwd=repo.root)) == ""
+            if call["tool_name"] == "Bash":
+                assert (done := hook(call, repo.root)).returncode == 0 and done.stdout == ""
+            if call["tool_name"] == "Edit":
+                apply(call)
+            continue
+        done = hook(call, repo.root)
+        assert (done.returncode, done.stdout) == (0, "")
+        notes += done.stderr.splitlines()
+
+    posts = [call for call in sent if call["hook_event_name"] == "PostToolUse" and call["tool_name"] == "Edit"]
+    recorded = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
+    assert sorted((e.path, e.tool, e.session_id, e.model, e.source, e.lines) for e in recorded) == sorted(
+        (str(Path(post["tool_input"]["file_path"]).relative_to(repo.root)), "claude-code", SESSION_ID, None, "hook",
+         len(added_lines(post))) for post in posts)
+    assert all(edit.tool_call_id for edit in recorded)
+    assert notes == ["provguard hook: no tool_use_id, and the Edit call is not in the transcript: recorded under an "
+                     "id derived from its input, with no model"] * len(posts)
+
+
+def test_recording_a_call_again_stores_nothing_new(repo: Repo) -> None:
+    """The id derived from the call's input is the same each time: a hook run twice records the edit once."""
+    pre, post = [call for call in payloads(repo.root) if call["tool_name"] == "Edit"][:2]
+    apply(pre)
+
+    for _ in range(2):
+        assert hook(post, repo.root).returncode == 0
+
+    assert len(SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()) == 1
+
+
+def test_the_sessions_edit_aimed_at_training_data_is_refused(repo: Repo) -> None:
+    """The version.py Edit as sent, its file moved under training_data/ (the payload's only change)."""
+    repo.commit({"training_data/version.py": (REAL / "project" / "quantstats" / "version.py").read_text("utf-8")},
+                "training data")
+    pre = next(call for call in payloads(repo.root)
+               if call["tool_name"] == "Edit" and call["tool_input"]["file_path"].endswith("version.py"))
+    pre["tool_input"]["file_path"] = str(repo.root / "training_data" / "version.py")
+
+    verdict, reason = decision("claude-code", guard("claude-code", json.dumps(pre).encode(), cwd=repo.root))
+
+    assert verdict == "deny"
+    assert "training_data/version.py" in reason and "rival-ai-output-in-training-data" in reason
+
+
+def test_a_file_the_sessions_bash_call_writes_into_training_data_is_recorded_and_reported(repo: Repo) -> None:
+    """The session's Bash call, its pre- and post-tool payloads as sent (no tool_use_id); what its command wrote is
+    played by the test between the two."""
+    pre, post = [call for call in payloads(repo.root) if call["tool_name"] == "Bash"]
+
+    assert hook(pre, repo.root).returncode == 0
+    repo.write("training_data/rows.py", "ROWS = [1, 2]\n")
+    done = hook(post, repo.root)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    answer = json.loads(done.stdout)
+    assert answer["decision"] == "block"
+    assert answer["reason"].startswith("provguard: your Bash command wrote to training_data/rows.py, which agents "
+                                       "may not write:")
+    recorded = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
+    assert [(e.path, e.source, e.session_id, e.lines) for e in recorded] == [
+        ("training_data/rows.py", "shell", SESSION_ID, 1)]
