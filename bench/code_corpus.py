@@ -26,6 +26,11 @@ background ones where the registries allow it:
 - fresh3: packages used in no split before (session 10), every language of at least two projects, run once with
   the thresholds fixed. Java: JPype's Java and the Android Java of five React Native libraries of other authors
   than React Native's; C: the C of PyPI sdists that build without system libraries.
+- fresh4: packages used in no split before (session 11), every language of at least two projects, run once with
+  the thresholds fixed. Java: the Android Java of seven React Native libraries and three Cordova plugins of yet other
+  authors than fresh's and fresh2's (the PyPI
+  sdists with Java, Jep and PyJNIus, need a JDK or a Cython build to be downloaded); C: the C of PyPI sdists that
+  download without system libraries; C++: header-only libraries of Debian.
 
 The accuracy bench divides a split's packages by project (`project_of`: an npm scope, or SAME_PROJECT), so one
 project's packages are never both what the agent wrote and where its copies are hidden (session 9's fresh2 had
@@ -63,7 +68,7 @@ from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("python", "javascript", "typescript", "go", "rust", "java", "c", "cpp", "ruby", "lua")
 """Every language provguard ships a grammar for, except YAML (configuration, not code a detector is asked about)."""
-SPLITS = ("background", "tune", "held-out", "fresh", "fresh2", "fresh3")
+SPLITS = ("background", "tune", "held-out", "fresh", "fresh2", "fresh3", "fresh4")
 MAX_BYTES = 256 * 1024
 
 EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -100,7 +105,7 @@ class Package:
     split: str
 
 
-BG, TUNE, HELD, FRESH, FRESH2, FRESH3 = SPLITS
+BG, TUNE, HELD, FRESH, FRESH2, FRESH3, FRESH4 = SPLITS
 GO_SRC = "debian:golang-1.19-src=1.19.8-2:/usr/share/go-1.19/src"
 GOCODE = "/usr/share/gocode/src"
 CARGO = "/usr/share/cargo/registry"
@@ -184,6 +189,8 @@ PACKAGES: tuple[Package, ...] = (
            "prompt_toolkit==3.0.48|BSD-3-Clause; packaging==24.1|Apache-2.0 OR BSD-2-Clause;"
            "pycparser==2.22|BSD-3-Clause;"
            "beautifulsoup4==4.12.3|MIT; sortedcontainers==2.4.0|Apache-2.0; filelock==3.16.1|Unlicense"),
+    *_pypi("python", FRESH4, "networkx==3.3|BSD-3-Clause; pyasn1==0.6.1|BSD-2-Clause; watchdog==5.0.3|Apache-2.0;"
+           "docutils==0.21.2|BSD-2-Clause AND Public-Domain; colorama==0.4.6|BSD-3-Clause; wcwidth==0.2.13|MIT"),
     # JavaScript: the npm sources, not a build of them (lib/ or src/ where a package ships both)
     *_npm("javascript", BG, "npm@10.8.3|Artistic-2.0; npm@10.8.3:node_modules|ISC, MIT, BSD (npm's bundled deps);"
           "core-js@3.38.1|MIT;"
@@ -199,6 +206,8 @@ PACKAGES: tuple[Package, ...] = (
           "three@0.169.0:src|MIT"),
     *_npm("javascript", FRESH3, "semver@7.6.3|ISC; postcss@8.4.47:lib|MIT; uglify-js@3.19.3:lib|BSD-2-Clause;"
           "jsdom@25.0.1:lib|MIT; koa@2.15.3:lib|MIT; ejs@3.1.10:lib|Apache-2.0; request@2.88.2|Apache-2.0"),
+    *_npm("javascript", FRESH4, "nodemailer@6.9.15:lib|MIT-0; markdown-it@14.1.0:lib|MIT; node-forge@1.3.1:lib|"
+          "BSD-3-Clause OR GPL-2.0-only; js-yaml@4.1.0:lib|MIT; qs@6.13.0:lib|BSD-3-Clause; luxon@3.5.0:src|MIT"),
     # TypeScript: packages that ship their .ts sources
     *_npm("typescript", BG, "effect@3.10.0:src|MIT"),
     *_npm("typescript", TUNE, "rxjs@7.8.1:src|Apache-2.0; @reduxjs/toolkit@2.2.7:src|MIT; mobx@6.13.5:src|MIT;"
@@ -215,6 +224,9 @@ PACKAGES: tuple[Package, ...] = (
           "EPL-2.0 OR GPL-2.0-only WITH Classpath-exception-2.0"),
     *_npm("typescript", FRESH3, "chevrotain@11.0.3:src|Apache-2.0; @azure/msal-common@14.15.0:src|MIT;"
           "@aws-amplify/core@6.4.4:src|Apache-2.0"),
+    *_npm("typescript", FRESH4, "@loaders.gl/core@4.5.4:src|MIT; @loaders.gl/loader-utils@4.5.4:src|MIT;"
+          "@math.gl/core@4.1.0:src|MIT; @feathersjs/feathers@5.0.50:src|MIT; @feathersjs/schema@5.0.50:src|MIT;"
+          "@feathersjs/authentication@5.0.50:src|MIT; @feathersjs/transport-commons@5.0.50:src|MIT"),
     # Go: the standard library less net/ (tune) and go/ (held-out), and modules of other authors
     Package("go", "go-std", GO_SRC, "BSD-3-Clause", BG),
     Package("go", "go-std/net", f"{GO_SRC}/net", "BSD-3-Clause", TUNE),
@@ -253,6 +265,17 @@ PACKAGES: tuple[Package, ...] = (
          "golang-github-xeipuuv-gojsonschema-dev=1.2.0-3|github.com/xeipuuv/gojsonschema|Apache-2.0;"
          "golang-github-shopspring-decimal-dev=1.2.0-2|github.com/shopspring/decimal|MIT;"
          "golang-github-robfig-cron-dev=3.0.1-1|github.com/robfig/cron|MIT"),
+    *_go(FRESH4, "golang-github-pelletier-go-toml-dev=1.9.4-1|github.com/pelletier/go-toml|MIT;"
+         "golang-github-klauspost-compress-dev=1.15.12+ds1-3|github.com/klauspost/compress|BSD-3-Clause AND Apache-2.0;"
+         "golang-github-google-btree-dev=1.0.0-1|github.com/google/btree|Apache-2.0;"
+         "golang-github-dustin-go-humanize-dev=1.0.0-3|github.com/dustin/go-humanize|MIT;"
+         "golang-github-fatih-color-dev=1.7.0-1|github.com/fatih/color|MIT;"
+         "golang-github-cenkalti-backoff-dev=4.1.3-1|github.com/cenkalti/backoff|MIT;"
+         "golang-github-pierrec-lz4-dev=2.5.2-2|github.com/pierrec/lz4|BSD-3-Clause;"
+         "golang-github-gofrs-uuid-dev=4.3.1-1|github.com/gofrs/uuid|MIT;"
+         "golang-github-mattn-go-runewidth-dev=0.0.14-1|github.com/mattn/go-runewidth|MIT;"
+         "golang-github-gobwas-glob-dev=0.2.3+git20180208.19c076c-2|github.com/gobwas/glob|MIT;"
+         "golang-github-patrickmn-go-cache-dev=2.1.0-1.1|github.com/patrickmn/go-cache|MIT"),
     # Rust: crate sources of Debian's librust-*-dev packages
     *_crates(BG, "tokio|1.24.2|1.24.2-1|MIT; syn|1.0.107|1.0.107-1|; serde|1.0.152|1.0.152-2|;"
              "serde_json|1.0.87|1.0.87-1|; clap|4.0.32|4.0.32-1|; futures-util|0.3.21|0.3.21-1|;"
@@ -285,6 +308,10 @@ PACKAGES: tuple[Package, ...] = (
              "rmp|0.8.11|0.8.11-1+b1|MIT; ron|0.7.1|0.7.1-1|; tera|1.17.1|1.17.1-1|MIT; socket2|0.4.4|0.4.4-1|;"
              "ahash|0.7.6|0.7.6-7|; miniz_oxide|0.6.2|0.6.2-1|MIT OR Zlib OR Apache-2.0; ureq|2.6.2|2.6.2-3|;"
              "notify|5.0.0|5.0.0-1|CC0-1.0 OR Artistic-2.0; unicode-width|0.1.10|0.1.10-1|"),
+    *_crates(FRESH4, "fnv|1.0.7|1.0.7-1|; arrayvec|0.7.2|0.7.2-2|; either|1.6.1|1.6.1-1|; crc32fast|1.3.2|1.3.2-2|;"
+             "tinytemplate|1.2.1|1.2.1-1|; phf|0.10.1|0.10.1-2|MIT; ordered-float|2.10.0|2.10.0-2|MIT;"
+             "hashlink|0.8.0|0.8.0-1+b1|; cookie|0.16.0|0.16.0-1|; httpdate|1.0.2|1.0.2-1|; yansi|0.5.1|0.5.1-1|;"
+             "nu-ansi-term|0.46.0|0.46.0-1+b1|MIT; futures-lite|1.12.0|1.12.0-1+b1|; siphasher|0.3.10|0.3.10-1|"),
     # Java: modules of the JDK 17 sources
     *_jdk(BG, "java.base"),
     *_jdk(TUNE, "java.net.http, java.sql, java.logging, jdk.httpserver"),
@@ -299,6 +326,13 @@ PACKAGES: tuple[Package, ...] = (
     *_npm("java", FRESH3, "react-native-webview@13.12.2:android/src|MIT; react-native-camera@4.2.1:android/src|MIT;"
           "react-native-ble-plx@3.2.1:android/src|Apache-2.0; react-native-fs@2.20.0:android/src|MIT;"
           "react-native-device-info@14.0.0:android/src|MIT"),
+    *_npm("java", FRESH4, "react-native-sqlite-storage@6.0.1:platforms/android/src|MIT;"
+          "react-native-image-picker@7.1.2:android/src|MIT; react-native-vector-icons@10.2.0:android/src|MIT;"
+          "react-native-sound@0.11.2:android/src|MIT; react-native-document-picker@9.3.1:android/src|MIT;"
+          "react-native-push-notification@8.1.1:android/src|MIT; react-native-splash-screen@3.3.0:android/src|MIT"),
+    *_npm("java", FRESH4, "cordova-sqlite-storage@7.0.0:src/android|MIT;"
+          "cordova-plugin-advanced-http@3.3.1:src/android|MIT; cordova-plugin-local-notification@1.2.3:src/android|"
+          "Apache-2.0"),
     # C and C++
     Package("c", "usr-include", "local:/usr/include", "various (system headers)", BG),
     Package("cpp", "libstdc++-headers", "debian:libstdc++-12-dev=12.2.0-14+deb12u1:/usr/include/c++",
@@ -316,6 +350,8 @@ PACKAGES: tuple[Package, ...] = (
     *_pypi("c", FRESH3, "wrapt==1.16.0:src|BSD-2-Clause; netifaces==0.11.0|MIT; pyrsistent==0.20.0|MIT;"
            "pyppmd==1.1.0:src|LGPL-2.1-or-later; ciso8601==2.3.1|MIT; time-machine==2.16.0:src|MIT;"
            "lmdb==1.5.1|OLDAP-2.8; python-ldap==3.4.4:Modules|Python-2.0"),
+    *_pypi("c", FRESH4, "zope.interface==7.0.3:src|ZPL-2.1; crc32c==2.7.1:src|LGPL-2.1-or-later;"
+           "PyAudio==0.2.14:src|MIT; pymongo==4.10.1|Apache-2.0; zstd==1.5.5.1|BSD-2-Clause; crcmod==1.7|MIT"),
     *_pypi("cpp", TUNE, "lightgbm==4.5.0|MIT; greenlet==3.1.1|MIT AND PSF-2.0; pyodbc==5.2.0|MIT"),
     *_pypi("cpp", HELD, "jsonnet==0.20.0|Apache-2.0; marisa-trie==1.2.1|BSD-2-Clause OR LGPL-2.1-or-later;"
            "ujson==5.10.0|BSD-3-Clause; kiwisolver==1.4.7|BSD-3-Clause"),
@@ -326,6 +362,9 @@ PACKAGES: tuple[Package, ...] = (
           "libpugixml-dev=1.13-0.2|MIT; libeigen3-dev=3.4.0-4|MPL-2.0", path="/usr/include"),
     *_deb("cpp", FRESH3, "libasio-dev=1:1.22.1-1|BSL-1.0; libcxxopts-dev=3.1.1-1|MIT; libmsgsl-dev=4.0.0-2+deb12u1|MIT;"
           "libyaml-cpp-dev=0.7.0+dfsg-8+b1|MIT", path="/usr/include"),
+    *_deb("cpp", FRESH4, "libtclap-dev=1.2.5-1+b1|MIT; libmsgpack-cxx-dev=4.1.3-1|BSL-1.0;"
+          "libtinyxml2-dev=9.0.0+dfsg-3.1|Zlib; libjsoncpp-dev=1.9.5-4|MIT; libutfcpp-dev=3.2.3-1|BSL-1.0;"
+          "libtomlplusplus-dev=3.3.0+ds-1|MIT; libxtensor-dev=0.24.3-1|BSD-3-Clause", path="/usr/include"),
     # Ruby
     *_deb("ruby", BG, "libruby3.1=3.1.7+really3.1.2-0+deb12u1|Ruby OR BSD-2-Clause;"
           "ruby-rouge=3.30.0-2|MIT AND BSD-2-Clause"),
@@ -343,6 +382,9 @@ PACKAGES: tuple[Package, ...] = (
     *_deb("ruby", FRESH3, "puma=5.6.5-3+deb12u2|BSD-3-Clause; ruby-hashie=5.0.0-2|MIT; ruby-tilt=2.0.11-2|MIT;"
           "ruby-highline=2.0.3-2|Ruby OR GPL-2.0-only; ruby-prawn=2.4.0+dfsg-1~|Ruby OR GPL-2.0-only OR GPL-3.0-only;"
           "ruby-gettext=3.3.3-2|Ruby OR LGPL-3.0-or-later"),
+    *_deb("ruby", FRESH4, "rake=13.0.6-3|MIT; ruby-zip=2.3.2-1|BSD-2-Clause OR Ruby; ruby-rainbow=3.1.1-1|MIT;"
+          "ruby-mechanize=2.8.5-1|MIT; ruby-erubi=1.9.0-2|MIT; ruby-graphql=1.13.15-1|MIT;"
+          "ruby-asciidoctor=2.0.18-2|MIT"),
     # Lua
     *_deb("lua", BG, "lua-penlight=1.13.1-3|MIT; lua-busted=2.1.1-1|MIT; lua-luassert=1.9.0-1|MIT; lua-say=1.4.1-2|MIT;"
           "lua-ldoc=1.4.6-2|MIT; lua-lgi=0.9.2-3|MIT; lua-cliargs=3.0-2-5|MIT; lua-argparse=0.7.1-2|MIT;"
@@ -356,6 +398,8 @@ PACKAGES: tuple[Package, ...] = (
           "lua-posix=33.4.0-3+b1|MIT; lua-cosmo=13.01.30-3|MIT; lua-orbit=2.2.1+dfsg-2|MIT; lua-wsapi=1.6.1-2|MIT"),
     *_deb("lua", FRESH3, "rspamd=3.4-1|Apache-2.0; lua-sec=1.2.0-2|MIT; lua-ansicolors=1.0.2-3|MIT;"
           "lua-compat53=0.7-2|MIT"),
+    *_deb("lua", FRESH4, "knot-resolver=5.6.0-1+deb12u1|GPL-3.0-or-later; lua-check=1.1.0-1|MIT;"
+          "lua-resty-core=0.1.25-1|BSD-2-Clause; lua-messagepack=0.5.2-1|MIT; lua-logging=1.3.0-2|MIT"),
 )
 
 
@@ -561,10 +605,14 @@ SAME_PROJECT: dict[str, str] = {
     "rayon-core": "rayon", "regex-syntax": "regex", "globset": "ripgrep", "ignore": "ripgrep", "h2": "hyperium",
     "hyper": "hyperium", "redux": "@reduxjs", "msw": "@mswjs", "d3-shape": "d3", "d3-scale": "d3",
     "npm (bundled deps)": "npm", "@microsoft/signalr": "signalr", "@azure/msal-common": "msal",
+    "@math.gl/core": "vis.gl", "@loaders.gl/core": "vis.gl", "@loaders.gl/loader-utils": "vis.gl",
+    "react-native-sqlite-storage": "cordova-sqlite-storage",
 }
 """Packages of one project under different names, and packages of an npm scope that is an organisation of many
 projects (@microsoft, @azure). Other npm scopes are one project each, recognised by themselves: @theia/core and
-@theia/filesystem are one project)."""
+@theia/filesystem are one project). A port counts as its original's project: react-native-sqlite-storage's Java is
+Chris Brody's Cordova SQLite plugin (fresh4's only run had them on both sides: 29 lines of real copies counted as
+false flags)."""
 
 
 def project_of(pkg: Package) -> str:

@@ -41,6 +41,12 @@ def test_packages_of_one_npm_scope_are_one_project() -> None:
     assert {code_corpus.project_of(p) for p in theia} == {"@theia"}
 
 
+def test_a_port_of_another_package_is_that_packages_project() -> None:
+    ports = [p for p in code_corpus.PACKAGES if p.name.endswith("sqlite-storage")]
+    assert len(ports) == 2
+    assert len({code_corpus.project_of(p) for p in ports}) == 1
+
+
 def test_a_project_is_on_one_side_of_every_split(tmp_path: Path) -> None:
     for split in code_corpus.SPLITS[1:]:
         for language in code_corpus.LANGUAGES:
@@ -76,14 +82,15 @@ def test_fresh2_theia_packages_stay_together(tmp_path: Path) -> None:
         assert theia <= set(body.source) or theia <= set(body.body)
 
 
+@pytest.mark.parametrize("split", ["fresh3", "fresh4"])
 @pytest.mark.parametrize("language", ["python", "javascript", "typescript", "go", "rust", "java", "c", "cpp",
                                       "ruby", "lua"])
-def test_fresh3_has_projects_of_its_own_on_both_sides(language: str) -> None:
+def test_a_new_split_has_projects_of_its_own_on_both_sides(split: str, language: str) -> None:
     earlier: dict[str, set[str]] = defaultdict(set)
     for pkg in code_corpus.PACKAGES:
-        if pkg.split != "fresh3":
+        if pkg.split != split:
             earlier[pkg.language] |= {code_corpus.project_of(pkg).lower(), pkg.name.lower()}
-    mine = code_corpus.packages(language, "fresh3")
+    mine = code_corpus.packages(language, split)
     projects = {code_corpus.project_of(p).lower() for p in mine}
     assert len(projects) >= 2, "a split needs two projects to divide without cutting one"
     assert not (projects | {p.name.lower() for p in mine}) & earlier[language]

@@ -265,5 +265,5 @@ def test_a_renamed_function_whose_every_name_is_local_is_a_copy_when_it_holds_al
 
 def test_five_structural_fingerprints_and_no_names_are_no_copy_however_complete() -> None:
     assert not accepted(shape(shared=5, total=5, print_lines=3, names=0.0))
-    assert not accepted(shape(shared=6, total=6, print_lines=3, names=0.0))
+    assert not accepted(shape(shared=6, total=6, print_lines=1, names=0.0))
     assert not accepted(shape(shared=6, total=7, print_lines=4, names=0.0))

@@ -23,9 +23,9 @@ def test_the_whole_shape_with_none_of_the_edits_names_is_no_copy() -> None:
     assert not accepted(region(shared=5, total=5, print_lines=3, names=0.0))
 
 
-def test_a_small_whole_shape_or_one_on_two_lines_still_needs_more_of_its_names() -> None:
+def test_a_small_whole_shape_or_one_on_one_line_still_needs_more_of_its_names() -> None:
     assert not accepted(region(shared=3, total=3, print_lines=3, names=0.2))
-    assert not accepted(region(shared=5, total=5, print_lines=2, names=0.2))
+    assert not accepted(region(shared=5, total=5, print_lines=1, names=0.2))
 
 
 def test_most_of_a_larger_shape_with_one_of_its_names_kept_is_a_copy() -> None:

@@ -62,14 +62,17 @@ WHOLE_SHAPE_PRINTS = 4
 copy when WHOLE_SHAPE_NAMES of its names agree: a short function, renamed, whose shape is mostly common keeps only
 a few fingerprints, but all of them, and its calls, fields and types."""
 WHOLE_SHAPE_NAMES = 0.3
-KEPT_NAME_LINES = 3
+KEPT_NAME_LINES = 2
 """On this many lines or more, a region holding every one of the edit's structural fingerprints (at least
-WHOLE_SHAPE_PRINTS) is a copy when any of its names is the edit's: the names that count are rare in code at large
-(`background.Table.has_name` leaves the common ones out), and a renamed short function keeps only its calls,
-fields and types, one or two of them, among as many new local names (`acc0(key1)` calling
-`AccessController.doPrivileged`: one name in five). On the tune split the unrelated regions holding the whole shape
-of an edit of four or more structural fingerprints (TypeScript boilerplate, 5 of 5 on 3 lines) held none of its
-names."""
+WHOLE_SHAPE_PRINTS) is a copy when any of its names is the edit's, or any of its lines of code (not common in code
+at large) is the edit's word for word: the names that count are rare in code at large (`background.Table.has_name`
+leaves the common ones out), and a renamed short function keeps only its calls, fields and types, one or two of
+them, among as many new local names (`acc0(key1)` calling `AccessController.doPrivileged`: one name in five), or a
+line without a local name (`return Err(Error::Eof);`). Its fingerprints are often on two lines only: a Go or Java
+signature and the line that uses its parameters (3 lines, before, lost 6 renamed copies of tune, fresh2 and
+fresh3). The unrelated regions of those splits (1.5 million lines) holding the whole shape of an edit of four or
+more structural fingerprints (TypeScript boilerplate, 5 of 5 on 2 or 3 lines) held none of its names and none of its
+lines."""
 FEW_SHAPE_PRINTS = 3
 """With fewer fingerprints (at least this many), or all on one line (a long signature over a body of common
 code), the whole shape needs FEW_SHAPE_NAMES of the region's names: a function of the same shape and signature
@@ -80,7 +83,10 @@ WHOLE_CODE_PRINTS = 6
 or more, is a copy whatever its names: a renamed function whose every name is local (or common in code at large)
 keeps nothing but its shape, and unrelated code never held all of an edit's six or more (tune split: a
 boilerplate edit's 5, on 3 lines, was the nearest)."""
-WHOLE_CODE_LINES = 4
+WHOLE_CODE_LINES = 2
+"""On this many lines or more: a renamed Go or Java method's six to nine fingerprints are often all in its signature
+and one line, and unrelated code of the tune, fresh2 and fresh3 splits never held all of an edit's six or more on any
+number of lines (4 lines, before, lost 7 renamed copies there)."""
 CONFIRMED_PRINTS = 3
 """Structural fingerprints a region confirmed by its names or lines must share."""
 MIN_COVERAGE = 0.35
@@ -211,7 +217,8 @@ def accepted(score: CopyScore) -> bool:
                                                                          score.print_lines, whole):
         return False
     if whole and (score.names >= _whole_shape_names(score) or (
-            score.names > 0 and score.print_lines >= KEPT_NAME_LINES and score.shared >= WHOLE_SHAPE_PRINTS)):
+            (score.names > 0 or score.kept_lines > 0) and score.print_lines >= KEPT_NAME_LINES
+            and score.shared >= WHOLE_SHAPE_PRINTS)):
         return True
     if score.print_lines < MIN_LINES:
         return False

@@ -32,6 +32,10 @@ passes on its own.
   confidence is `copy_score.confidence`.
 - A region's `names` count only names of the edit that candidate edits of fewer than VOCABULARY_PATHS other files
   hold: what the recorded code of several files shares is its framework's API, no sign of a copy.
+- A region holding the edit's whole shape has its `names` weighed also over as many lines as the edit has, from its
+  first shared fingerprint (the better of the two counts): a renamed method's structural fingerprints are often all
+  in its signature and the next line, while the calls, fields and types it kept are in the lines below, which a copy
+  of the whole edit spans.
 """
 
 from __future__ import annotations
@@ -204,9 +208,13 @@ class _Weigher:
         first = max(low, group[0].first_line)
         last = min(high, max(p.last_line for p in group))
         verbatim, kept_lines = self._verbatim(edit, first, last)
+        names = self._names(edit, first, last)
+        spans_to = min(high, first + edit.lines - 1)
+        if spans_to > last and whole_shape(len(hashes) - spelled, total):
+            names = max(names, self._names(edit, first, spans_to))
         score = CopyScore(shared=len(hashes) - spelled, total=total, shared_lexical=spelled,
                           total_lexical=total_lexical, print_lines=print_lines, lines=last - first + 1,
-                          names=self._names(edit, first, last), verbatim=verbatim, kept_lines=kept_lines,
+                          names=names, verbatim=verbatim, kept_lines=kept_lines,
                           shared_names=shared_names, name_lines=name_lines)
         if not (named_copy(score) if by_names else accepted(score)):
             return None
