@@ -13,7 +13,7 @@ import pytest
 from provguard.files import MAX_FILE_BYTES
 from provguard.session import OpenDocument, Session
 from provguard.settings import Settings
-from provguard.too_large import RULE_ID
+from provguard.too_large import HARD_CAP, RULE_ID
 from raw_lsp_support import RawServer
 
 pytestmark = pytest.mark.timeout(300)
@@ -120,6 +120,55 @@ def test_edits_apply_to_a_huge_document_and_shrinking_it_judges_it_again(server:
     assert server.alive()
 
 
+def test_a_document_growing_past_the_hard_cap_is_let_go_until_it_is_reopened(server: RawServer) -> None:
+    """Every insert is one message under the 64 MiB frame limit, but together they would grow the kept text without
+    bound: past the hard cap the server lets the text go and says so, and keeps serving."""
+    assert 2 * len(huge()) > HARD_CAP >= len(huge())
+    small = server.open("small.py", UNTERMINATED + "x = 1\n# provguard: end\n")
+    pushed(server, small, 1)
+    uri = server.open("grows.py", "x = 1\n")
+    assert pushed(server, uri, 1) == []
+    change(server, uri, 2, {"range": {"start": at(1), "end": at(1)}, "text": huge()})
+    assert "reopen" not in pushed(server, uri, 2)[0]["message"], "under the hard cap the text is kept"
+    change(server, uri, 3, {"range": {"start": at(1), "end": at(1)}, "text": huge()})
+    report = pushed(server, uri, 3)
+    assert codes(report) == [RULE_ID] and "reopen" in report[0]["message"]
+    assert report[0]["range"] == {"start": at(0), "end": at(0)}
+    change(server, uri, 4, {"range": {"start": at(1), "end": at(1 + 2 * BIG_LINES)}, "text": ""})
+    after = pushed(server, uri, 4)
+    assert [(d["code"], d["message"]) for d in after] == [(RULE_ID, report[0]["message"])], \
+        "an edit to a text let go is not applied: there is none to apply it to"
+    hover = server.request("textDocument/hover", {"textDocument": {"uri": small}, "position": at(1)})
+    assert "codex" in str(server.response(hover, timeout=GUARD)["result"]["contents"])
+
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    server.open("grows.py", UNTERMINATED + "y = 2\n")
+    assert codes(pushed(server, uri, 1)) == ["marker-unterminated"], "reopened, it is judged again"
+    assert server.alive()
+
+
+def test_a_whole_text_change_gives_a_document_let_go_its_text_back(server: RawServer) -> None:
+    uri = server.open("full.py", huge(), language="python")
+    pushed(server, uri, 1)
+    change(server, uri, 2, {"range": {"start": at(0), "end": at(0)}, "text": huge()})
+    assert "reopen" in pushed(server, uri, 2)[0]["message"]
+    change(server, uri, 3, {"text": huge(UNTERMINATED)})
+    report = pushed(server, uri, 3)
+    assert codes(report) == [RULE_ID] and "reopen" not in report[0]["message"], "kept again, still too large"
+    change(server, uri, 4, {"range": {"start": at(1), "end": at(1 + BIG_LINES)}, "text": ""})
+    assert codes(pushed(server, uri, 4)) == ["marker-unterminated"], "its edits are followed again"
+
+
+def test_a_document_opened_past_the_hard_cap_is_not_kept() -> None:
+    session = Session([])
+    text = huge() * 2
+    opened = session.open("file:///big.py", "/big.py", "python", text, 1)
+    assert opened.document.source == b""
+    [finding] = session.analysis(opened).findings
+    assert finding.rule_id == RULE_ID and "reopen" in finding.message and f"{len(text) / (1 << 20):.1f} MiB" in \
+        finding.message
+
+
 def test_a_whole_text_replacement_over_and_back_under_the_limit(server: RawServer) -> None:
     uri = server.open("full.py", "x = 1\n")
     assert pushed(server, uri, 1) == []
@@ -171,3 +220,10 @@ def test_recorded_spans_outlive_a_spell_over_the_limit_and_a_close_while_over_it
     session.close(uri)  # while over the limit: what the ledger holds for the file stays
     reopened = session.open(uri, path, "python", "x = 1\n" + PASTED, 1)
     assert judged(session, reopened, 1) == tracked
+
+    session.edit(reopened, end, end, huge(), 2)
+    session.edit(reopened, end, end, huge(), 3)
+    assert reopened.dropped is not None and reopened.document.source == b"", "past the hard cap: let go"
+    session.close(uri)
+    again = session.open(uri, path, "python", "x = 1\n" + PASTED, 1)
+    assert judged(session, again, 1) == tracked, "the text let go, the recorded span stays in the ledger"

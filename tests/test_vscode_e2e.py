@@ -159,3 +159,41 @@ def test_a_python_without_the_compiled_dependencies_gets_one_message_naming_them
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
     run_e2e(setup, "broken-server", project_with_app(tmp_path, config=True), str(bare / "bin" / "python"))
     assert (ARTIFACTS / "vscode-broken-server.png").stat().st_size > 0
+
+
+CODEX = "# provguard: kind=ai-agent tool=codex vendor=openai\ndef marked():\n    pass\n"
+TEAM_PACK = """\
+pack: team
+version: 1.0.0
+rules:
+  - id: no-codex
+    severity: error
+    message: "no {tool} in this project"
+    origins:
+      - tool: codex
+"""
+
+
+def test_a_multi_root_workspace_judges_each_folder_under_its_own_packs_and_ledger(tmp_path: Path) -> None:
+    """Three workspace folders of one `.code-workspace`, the same Codex code in each, different packs; the third
+    folder's own settings file keeps its ledger in memory."""
+    setup = e2e_setup()
+    for name, packs in (("plain", '["default"]'), ("team", '["team.yaml"]')):
+        (tmp_path / name / "src").mkdir(parents=True)
+        (tmp_path / name / "provguard.toml").write_text(f"packs = {packs}\n")
+        (tmp_path / name / "src" / f"{name}_app.py").write_text(CODEX)
+    (tmp_path / "team" / "team.yaml").write_text(TEAM_PACK)
+    scratch = tmp_path / "scratch"  # a folder whose own .vscode/settings.json keeps its ledger in memory
+    (scratch / "src").mkdir(parents=True)
+    (scratch / "provguard.toml").write_text('packs = ["default"]\n')
+    (scratch / "src" / "scratch_app.py").write_text(CODEX)
+    (scratch / ".vscode").mkdir()
+    (scratch / ".vscode" / "settings.json").write_text(json.dumps({"provguard.ledger": ":memory:"}))
+    workspace = tmp_path / "three.code-workspace"
+    workspace.write_text(json.dumps({"folders": [{"path": "plain"}, {"path": "team"}, {"path": "scratch"}]}))
+    run_e2e(setup, "multi-root", workspace, sys.executable)
+    assert (ARTIFACTS / "vscode-multi-root.png").stat().st_size > 0
+    for name in ("plain", "team"):  # each project keeps its own ledger, none is made above them
+        assert (tmp_path / name / ".provguard" / "ledger.sqlite3").is_file()
+    assert not (tmp_path / ".provguard").exists()
+    assert not (scratch / ".provguard" / "ledger.sqlite3").exists()  # a folder's own settings reach the server

@@ -31,6 +31,9 @@ class OpenDocument:
     project (its policy) changed."""
     oversized: bool = False
     """Over files.MAX_FILE_BYTES: its text is kept current, nothing else is done with it (see Session.open)."""
+    dropped: int | None = None
+    """The size its text reached past too_large.HARD_CAP, when the text was dropped (then it is empty and edits are
+    ignored) until a reopen or a whole-text change; None while the text is kept."""
     _analysis: Analysis | None = field(default=None, repr=False)
     _analysis_version: int | None = field(default=None, repr=False)
 

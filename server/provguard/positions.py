@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import accumulate
@@ -52,48 +53,105 @@ def trimmed(source: bytes, start: int, end: int) -> tuple[int, int]:
     return start, start + len(stripped.rstrip())
 
 
-class LineIndex:
-    """Start offsets of the lines of a UTF-8 text (LSP line breaks: \\n, \\r\\n, \\r)."""
+BLOCK = 2048
+"""Line starts per block: an edit rewrites the blocks it touches and moves the later ones by a number each."""
 
-    __slots__ = ("_source", "starts")
+
+class LineIndex:
+    """Start offsets of the lines of a UTF-8 text (LSP line breaks: \\n, \\r\\n, \\r).
+
+    The starts are kept in blocks of about BLOCK lines, each with a shift added to all its entries: an edit splits
+    again only the lines it touched, rewrites their block and adds its length change to the shifts of the blocks
+    after it, so a keystroke in a 50 MiB text costs what it touched and a number per block, not a pass over every
+    line after it."""
+
+    __slots__ = ("_blocks", "_firsts", "_heads", "_line_count", "_shifts", "_source")
 
     def __init__(self, source: bytes) -> None:
         self._source = source
         # bytes.splitlines breaks exactly on \n, \r\n and \r, as LSP does, and runs in C.
-        # an array of machine integers: a tenth of a list of Python ints for a large file
-        self.starts = array("q", accumulate(map(len, source.splitlines(keepends=True)), initial=0))
+        # arrays of machine integers: a tenth of a list of Python ints for a large file
+        starts = array("q", accumulate(map(len, source.splitlines(keepends=True)), initial=0))
         if source and source[-1:] not in b"\r\n":
-            self.starts.pop()  # the last line has no line break: no line starts after it
+            starts.pop()  # the last line has no line break: no line starts after it
+        self._line_count = len(starts)
+        self._blocks = [starts[i : i + BLOCK] for i in range(0, len(starts), BLOCK)]
+        """Each block's starts, less its shift."""
+        self._shifts = [0] * len(self._blocks)
+        self._firsts = list(range(0, len(starts), BLOCK))
+        """The line each block begins with."""
+        self._heads = [block[0] for block in self._blocks]
+        """Where each block's first line starts (its first entry plus its shift): what line_of bisects."""
+
+    @property
+    def starts(self) -> LineStarts:
+        """starts[line]: the offset where `line` starts (a view made per use: one kept would make a reference
+        cycle, and an index holding a closed document's text would wait for the cyclic collector)."""
+        return LineStarts(self)
+
+    def start(self, line: int) -> int:
+        """Offset of the start of `line` (negative lines count from the end, as in a list)."""
+        if line < 0:
+            line += self._line_count
+            if line < 0:
+                raise IndexError("line out of range")
+        block = bisect_right(self._firsts, line) - 1
+        return self._blocks[block][line - self._firsts[block]] + self._shifts[block]
 
     def edited(self, start: int, old_end: int, source: bytes) -> None:
         """Bytes [start, old_end) of the indexed text were replaced, giving `source`: only the lines around
         the edit are split again (from the line before it, since "\\r" + "\\n" may join into one break), the
-        starts after it move."""
-        starts = self.starts
+        blocks holding them are rewritten and the blocks after them shifted."""
         delta = len(source) - len(self._source)
         first = max(self.line_of(start) - 1, 0)
-        after = bisect_right(starts, old_end + 1)  # the first line whose break before it the edit left alone
-        low = starts[first]
-        high = starts[after] + delta if after < len(starts) else len(source)
-        piece = source[low:high]
-        middle = array("q", accumulate(map(len, piece.splitlines(keepends=True)), initial=low))
-        if after < len(starts) or (source and source[-1:] not in b"\r\n"):
-            middle.pop()  # the start of line `after` (kept below), or no line after a last line without a break
-        tail = starts[after:]
-        self.starts = starts[:first] + middle + (array("q", map(delta.__add__, tail)) if delta else tail)
+        after = self.line_of(old_end + 1) + 1  # the first line whose break before it the edit left alone
+        count = self._line_count
+        low = self.start(first)
+        high = self.start(after) + delta if after < count else len(source)
+        middle = array("q", accumulate(map(len, source[low:high].splitlines(keepends=True)), initial=low))
+        if after < count or (source and source[-1:] not in b"\r\n"):
+            middle.pop()  # the start of line `after` (kept), or no line after a last line without a break
+        self._splice(first, after, middle, delta)
+        self._line_count += len(middle) - (after - first)
         self._source = source
+
+    def _splice(self, first: int, after: int, middle: array[int], delta: int) -> None:
+        """Lines [first, after) become `middle` (true starts) and the lines after them move by `delta` bytes."""
+        blocks, shifts, firsts, heads = self._blocks, self._shifts, self._firsts, self._heads
+        low, high = bisect_right(firsts, first) - 1, bisect_right(firsts, after - 1) - 1
+        combined = _shifted(blocks[low][: first - firsts[low]], shifts[low]) + middle
+        combined += _shifted(blocks[high][after - firsts[high] :], shifts[high] + delta)
+        end = high + 1
+        if len(combined) < BLOCK // 2 and end < len(blocks):  # a small block takes the next one in
+            combined += _shifted(blocks[end], shifts[end] + delta)
+            end += 1
+        size = -(-len(combined) // -(-len(combined) // BLOCK))  # as even as can be, at most BLOCK
+        made = [combined[i : i + size] for i in range(0, len(combined), size)]
+        blocks[low:end] = made
+        shifts[low:end] = [0] * len(made)
+        heads[low:end] = [block[0] for block in made]
+        firsts[low:end] = accumulate(map(len, made[:-1]), initial=firsts[low])
+        later, lines = low + len(made), len(middle) - (after - first)
+        if delta:
+            shifts[later:] = map(delta.__add__, shifts[later:])
+            heads[later:] = map(delta.__add__, heads[later:])
+        if lines:
+            firsts[later:] = map(lines.__add__, firsts[later:])
 
     @property
     def line_count(self) -> int:
-        return len(self.starts)
+        return self._line_count
 
     def line_of(self, offset: int) -> int:
-        return bisect_right(self.starts, offset) - 1
+        block = bisect_right(self._heads, offset) - 1
+        if block < 0:
+            return -1
+        return self._firsts[block] + bisect_right(self._blocks[block], offset - self._shifts[block]) - 1
 
     def line_bounds(self, line: int) -> tuple[int, int]:
         """[start, end) of the line's text without its line break."""
-        start = self.starts[line]
-        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self._source)
+        start = self.start(line)
+        end = self.start(line + 1) if line + 1 < self._line_count else len(self._source)
         while end > start and self._source[end - 1] in b"\r\n":
             end -= 1
         return start, end
@@ -101,7 +159,7 @@ class LineIndex:
     def point(self, offset: int) -> tuple[int, int]:
         """tree-sitter point (row, byte column) for an offset."""
         line = self.line_of(offset)
-        return line, offset - self.starts[line]
+        return line, offset - self.start(line)
 
     def offset(self, position: Position, encoding: Encoding) -> int:
         """Byte offset of a client position; out-of-range positions are clamped as LSP asks: a line past the
@@ -109,7 +167,7 @@ class LineIndex:
         inside a UTF-16 surrogate pair or a UTF-8 sequence to the start of that character."""
         if position.line < 0:
             return 0
-        if position.line >= len(self.starts):
+        if position.line >= self._line_count:
             return len(self._source)
         start, end = self.line_bounds(position.line)
         if position.character <= 0:
@@ -141,6 +199,28 @@ class LineIndex:
 
     def range(self, start: int, end: int, encoding: Encoding) -> Range:
         return Range(self.position(start, encoding), self.position(end, encoding))
+
+
+class LineStarts:
+    """A line index's starts by line number (`lines.starts[line]`), read through its pending shift."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, index: LineIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, line: int) -> int:
+        return self._index.start(line)
+
+    def __len__(self) -> int:
+        return self._index.line_count
+
+    def __iter__(self) -> Iterator[int]:
+        return map(self._index.start, range(self._index.line_count))
+
+
+def _shifted(starts: array[int], shift: int) -> array[int]:
+    return array("q", map(shift.__add__, starts)) if shift else starts
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")

@@ -15,7 +15,16 @@ from pathlib import Path
 
 from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
-from provguard.editor_project import EditorProject, PolicyUpdate, innermost_first, log_notice, merged, within
+from provguard.editor_project import (
+    EditorProject,
+    LedgersOpened,
+    PolicyUpdate,
+    innermost_first,
+    log_notice,
+    merged,
+    restore_anew,
+    within,
+)
 from provguard.files import relative_to_root
 from provguard.findings import one_per_place
 from provguard.kept_trees import KeptTrees
@@ -33,9 +42,9 @@ from provguard.provenance.git import GitHistory
 from provguard.provenance.origin import Origin, Span
 from provguard.provenance.tracking import SpanTracker
 from provguard.settings import Settings
-from provguard.too_large import not_judged, over_limit
+from provguard.too_large import not_judged, not_kept, over_cap, over_limit
 
-__all__ = ["EditorProject", "OpenDocument", "PolicyUpdate", "Session"]
+__all__ = ["EditorProject", "LedgersOpened", "OpenDocument", "PolicyUpdate", "Session"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +65,9 @@ class Session:
         self._trees = KeptTrees()
         self._configured = False
         self._ledgers_open = False
+        self._awaiting: set[Path] = set()
+        """Workspace folders whose own settings were asked of the client and have not come: their projects keep
+        memory, so no ledger is made that those settings would not choose."""
         self._primary_key: tuple[Path | None, Path] | None = None
         self.on_notice: Callable[[str | PolicyUpdate], None] = log_notice
         """Told what a project met while opening a document says (a pack error, a ledger fallback): the LSP layer
@@ -109,7 +121,8 @@ class Session:
                 update = project.reload_policy()
                 if update.errors:
                     self.on_notice(update)
-            if self._ledgers_open and (warning := project.open_ledger()) is not None:
+            if self._ledgers_open and (warning := project.open_ledger(
+                    self._notice, provisional=folder in self._awaiting)) is not None:
                 self.on_notice(warning)
         return project
 
@@ -119,14 +132,50 @@ class Session:
             self.settings, self.explicit)
 
     def open_ledger(self) -> str | None:
+        """`open_ledgers`' first warning."""
+        warnings = self.open_ledgers().warnings
+        return warnings[0] if warnings else None
+
+    def open_ledgers(self) -> LedgersOpened:
         """(Re)opens every project's ledger whose settings changed (or that is in memory) and, from now on,
-        each new project's; returns the first warning when one fell back to memory."""
+        each new project's, except in folders whose settings are on their way (`await_folder_settings`)."""
         self._ensure_primary()  # opened with the others below, once
         self._ledgers_open = True
-        warnings = [w for project in list(self.projects.values())
-                    if project.ledger_outdated or not project.ledger.persistent
-                    if (w := project.open_ledger()) is not None]
-        return warnings[0] if warnings else None
+        opened, instead = LedgersOpened([], []), set[str]()
+        for project in list(self.projects.values()):
+            awaiting = project.folder in self._awaiting
+            if awaiting and project.provisional:
+                continue
+            other = project.provisional and project.ledger.persistent  # opened before its folder's settings
+            in_memory = not project.ledger.persistent
+            if project.ledger_outdated or project.waiting or (in_memory and not project.provisional):
+                if (warning := project.open_ledger(self._notice, provisional=awaiting)) is not None:
+                    opened.warnings.append(warning)
+                if other or (in_memory and project.ledger.persistent):  # its documents' spans: from another
+                    uris = [o.uri for o in self.documents.values() if o.project is project]
+                    opened.documents.extend(uris)
+                    instead.update(uris if other else ())
+            project.provisional = awaiting
+        for uri in opened.documents:
+            restore_anew(self.documents[uri], uri in instead)
+        return opened
+
+    @property
+    def awaiting_settings(self) -> bool:
+        """Whether some workspace folder's settings, and so its ledger, are still on their way."""
+        return bool(self._awaiting)
+
+    def await_folder_settings(self, folders: list[Path]) -> None:
+        """The client is asked for these folders' own settings: their ledgers wait for the answer."""
+        self._awaiting.update(folders)
+
+    def folder_settings_known(self, folders: list[Path]) -> LedgersOpened:
+        """The folders' settings came (or the client gave none): their ledgers open if ledgers are in use."""
+        self._awaiting.difference_update(folders)
+        return self.open_ledgers() if self._ledgers_open else LedgersOpened([], [])
+
+    def _notice(self, notice: str) -> None:
+        self.on_notice(notice)
 
     @property
     def ledger_outdated(self) -> bool:
@@ -189,6 +238,7 @@ class Session:
         """Workspace folders were added or removed: documents move to the projects they now belong to (their
         spans saved in the ledger they leave), and projects nothing uses any more are closed."""
         self.roots = innermost_first(roots)
+        self._awaiting.intersection_update(self.roots)
         for folder in [f for f in self.folder_settings if f not in self.roots]:
             del self.folder_settings[folder]
         self._rehome()
@@ -214,13 +264,16 @@ class Session:
     def open(self, uri: str, path: str, language_id: str | None, text: str, version: int | None) -> OpenDocument:
         """Parsed at its first analysis, not here (a tree held from now would escape kept_trees.py). A document
         over files.MAX_FILE_BYTES is `oversized`: its text is kept and edited, nothing else is done with it (its
-        recorded spans stay in the ledger, untouched) until edits bring it under the limit."""
-        doc = Document(path, detect(path, language_id), text.encode("utf-8", errors="surrogatepass"), version,
-                       parse=False)
+        recorded spans stay in the ledger, untouched) until edits bring it under the limit; one over
+        too_large.HARD_CAP is not even kept."""
+        source = text.encode("utf-8", errors="surrogatepass")
+        size = len(source)
+        doc = Document(path, detect(path, language_id), b"" if over_cap(size) else source, version, parse=False)
+        del source
         project = self.project_of(Path(path))
         capture = LiveCapture(BulkThreshold(chars=project.settings.bulk_insert_chars))
         opened = OpenDocument(uri, doc, relative_to_root(path, project.root), capture, project,
-                              oversized=over_limit(len(doc.source)))
+                              oversized=over_limit(size), dropped=size if over_cap(size) else None)
         if not opened.oversized:
             self._restore(opened)
         self.documents[uri] = opened
@@ -243,6 +296,11 @@ class Session:
         self._trees.drop(opened.uri)
         return True
 
+    def _drop(self, opened: OpenDocument, size: int) -> None:
+        """A change would leave `size` bytes, past too_large.HARD_CAP: the text is let go (see too_large.py)."""
+        opened.dropped = size
+        opened.document.set_text("", parse=False)
+
     def _resized(self, opened: OpenDocument) -> None:
         """After a bare change: a document back under the limit is judged again, its recorded spans placed anew."""
         if opened.oversized and not over_limit(len(opened.document.source)):
@@ -254,7 +312,13 @@ class Session:
         """One incremental change: the text, tracked spans, the tokens of the lines it touched, and regions
         found earlier moved with it (no ledger lookup here: the LSP layer calls `match` debounced)."""
         doc, added = opened.document, len(text.encode("utf-8", errors="surrogatepass"))
-        if self._sized(opened, len(doc.source) - (end - start) + added):
+        if opened.dropped is not None:
+            return  # no text to apply it to (too_large.py)
+        size = len(doc.source) - (end - start) + added
+        if self._sized(opened, size):
+            if over_cap(size):
+                self._drop(opened, size)
+                return
             doc.replace(start, end, text)
             self._resized(opened)
             return
@@ -267,7 +331,12 @@ class Session:
 
     def replace_all(self, opened: OpenDocument, text: str, version: int) -> None:
         """A full-document change: every line's tokens are read again at the next lookup."""
-        if self._sized(opened, len(text.encode("utf-8", errors="surrogatepass"))):
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+        if self._sized(opened, size):
+            if over_cap(size):
+                self._drop(opened, size)
+                return
+            opened.dropped = None  # the whole text again: kept, edited and judged as any text of its size
             opened.document.set_text(text, parse=False)
             self._resized(opened)
             return
@@ -341,6 +410,7 @@ class Session:
     def shutdown(self) -> None:
         for uri in list(self.documents):
             self.persist(uri)
+        self._ledgers_open = False  # settings that come after this open nothing
         for project in self.projects.values():
             project.close()
 
@@ -350,7 +420,7 @@ class Session:
     def analysis(self, opened: OpenDocument) -> Analysis:
         version = opened.document.version
         if opened.oversized:
-            return not_judged(len(opened.document.source))
+            return not_judged(len(opened.document.source)) if opened.dropped is None else not_kept(opened.dropped)
         if opened._analysis is None or opened._analysis_version != version:
             history = tuple(Span(s.start, s.end, s.origin) for s in opened.capture.history.spans())
             found = analyze(opened.document, opened.relative_path, opened.project.policy,

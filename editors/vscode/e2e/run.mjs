@@ -13,7 +13,10 @@
 // Problems row and the status bar appear. Scenario `broken-server` is given a bare Python and waits for the one
 // notification that names what it lacks and how to install it. Scenario `not-applicable` is a Python project
 // that never uses provguard: the log says the server was not started, and no notification or status bar item
-// shows. In every scenario the interpreter comes from `provguard.interpreter` (the Python extension cannot be
+// shows. Scenario `multi-root` is given a `.code-workspace` file holding folders `plain`, `team` and `scratch`, whose
+// provguard.toml select different packs and whose src/<folder>_app.py hold the same Codex-marked code (scratch's own
+// settings file keeps its ledger in memory): Problems lists each file under its own folder's pack (the default pack's unreviewed warning, the team
+// pack's "no Codex in this project"). In every scenario the interpreter comes from `provguard.interpreter` (the Python extension cannot be
 // installed offline) and no `provguard` is on PATH. The script prints one line per step, keeps screenshots in
 // the artifacts folder, and exits 1 with the reason when a step does not happen in time.
 
@@ -150,7 +153,8 @@ try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   page = await context.newPage();
-  await page.goto(`${origin}/?folder=${encodeURIComponent(opts.workspace)}`);
+  const opened = opts.workspace.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  await page.goto(`${origin}/?${opened}=${encodeURIComponent(opts.workspace)}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   log('workbench loaded');
 
@@ -160,6 +164,8 @@ try {
     await zeroSetup();
   } else if (opts.scenario === 'not-applicable') {
     await notApplicable();
+  } else if (opts.scenario === 'multi-root') {
+    await multiRoot();
   } else {
     await edit();
   }
@@ -314,6 +320,22 @@ async function notApplicable() {
   }
   log('no notification and no status bar item');
   await page.screenshot({ path: join(opts.artifacts, 'vscode-not-applicable.png') });
+}
+
+async function multiRoot() {
+  await openFile('plain_app.py');
+  await openFile('team_app.py');
+  await openFile('scratch_app.py');
+  await page.keyboard.press('Control+Shift+M');
+  await problemRow(/Code written by Codex has not been reviewed/);
+  log('Problems lists the plain folder\'s file under the default pack');
+  await problemRow(/no Codex in this project/);
+  log('Problems lists the team folder\'s file under the team pack');
+  const rows = await problemTexts();
+  if (rows.filter((t) => /no Codex in this project/.test(t)).length !== 1) {
+    throw new Error(`the team pack's rule should apply to the team folder's file only: ${JSON.stringify(rows)}`);
+  }
+  await page.screenshot({ path: join(opts.artifacts, 'vscode-multi-root.png') });
 }
 
 async function runCommand(title) {

@@ -102,6 +102,24 @@ def open_ledger(root: Path | None, setting: str | None = None, busy_timeout: flo
         return _fallback(str(target), str(exc), store_text)
 
 
+def unplaced(root: Path, home: Path | None = None) -> str | None:
+    """Why no default ledger is made at `root`, or None when one may be: the file system's root, the home
+    folder and the folders above it are never a project's place (an editor opened there, or a dotfiles `.git` in
+    the home folder, would otherwise leave a `.provguard/` there that every project below then shares)."""
+    folder = Path(os.path.realpath(root))
+    try:
+        mine = Path(os.path.realpath(home if home is not None else Path.home()))
+    except RuntimeError:  # no home folder known: only the root is refused
+        mine = None
+    if folder.parent == folder:
+        return "it is the file system's root"
+    if mine is not None and folder == mine:
+        return "it is your home folder"
+    if mine is not None and folder in mine.parents:
+        return "it holds your home folder"
+    return None
+
+
 def redact(url: str) -> str:
     """`url` without its password and query (which may hold one): what messages may show."""
     if not is_url(url):

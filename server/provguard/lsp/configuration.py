@@ -16,14 +16,16 @@ from typing import Any
 from lsprotocol import types
 
 from provguard.editor_project import local_folder
-from provguard.lsp import diagnostics, history, imports, pack_reload, workspace_diagnostics
+from provguard.lsp import diagnostics, history, imports, matches, pack_reload, workspace_diagnostics
 from provguard.lsp.server import ProvguardServer, roots_of
-from provguard.session import EditorProject, PolicyUpdate, Session
+from provguard.session import EditorProject, LedgersOpened, PolicyUpdate, Session
 from provguard.settings import Settings, SettingsResult, parse_settings
 
 PACK_WATCH_ID = "provguard-pack-files"
 ASK_TIMEOUT = 30.0
 """Seconds a client has to answer workspace/configuration: pulls wait meanwhile (a reload may follow)."""
+SHUTDOWN_WAIT = 5.0
+"""Seconds `shutdown` waits for that answer, when it has not come, before the session's records are saved."""
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def register(server: ProvguardServer) -> None:
         ls.session = Session([root for root in map(local_folder, roots_of(params)) if root is not None])
         ls.session.on_notice = lambda notice: (
             ls.notify_user(notice) if isinstance(notice, str) else report(ls, notice))
+        if asks_folders(params.capabilities):
+            ls.session.await_folder_settings(ls.session.roots)
         caps = params.capabilities.text_document
         ls.pull_diagnostics = caps is not None and caps.diagnostic is not None
         apply_settings(ls, params.initialization_options)
@@ -55,9 +59,10 @@ def register(server: ProvguardServer) -> None:
             diagnostics.refresh_all(ls)
 
     @server.feature(types.SHUTDOWN)
-    def shutdown(ls: ProvguardServer, params: None) -> None:
+    async def shutdown(ls: ProvguardServer, params: None) -> None:
         imports.stop(ls)
         workspace_diagnostics.stop(ls)
+        await _folder_settings_came(ls)
         ls.session.shutdown()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -81,6 +86,18 @@ def register(server: ProvguardServer) -> None:
     async def did_change_watched_files(ls: ProvguardServer, params: types.DidChangeWatchedFilesParams) -> None:
         if any(ls.session.is_pack_file(Path(ls.uri_path(change.uri))) for change in params.changes):
             await reload_packs(ls)
+
+
+async def _folder_settings_came(ls: ProvguardServer) -> None:
+    """Before the last spans are saved: a short session (a file opened, pasted into and saved at once) may end
+    before the client answered for its folders, and what it recorded waits in memory for the ledger those
+    settings choose. Waits SHUTDOWN_WAIT seconds at most; then what stays in memory is said in the log."""
+    try:
+        async with asyncio.timeout(SHUTDOWN_WAIT):
+            while ls.session.awaiting_settings:
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        log.warning("the client did not give its folders' settings: what was recorded in them ends with the session")
 
 
 def apply_settings(ls: ProvguardServer, raw: object) -> None:
@@ -118,8 +135,19 @@ async def pull_folder_settings(ls: ProvguardServer, folders: list[Path]) -> bool
         changed, projects = _folder_settings_in_force(ls, await _ask_folders(ls, folders))
         return projects
 
-    report(ls, await pack_reload.reload(ls, change))
+    try:
+        report(ls, await pack_reload.reload(ls, change))
+    finally:  # the folders' ledgers open now, chosen by their settings (or the editor's, when none came)
+        _told(ls, ls.session.folder_settings_known(folders))
+        imports.configure(ls)  # the ledger agent sessions go to may have opened only now
     return changed
+
+
+def asks_folders(client: types.ClientCapabilities) -> bool:
+    """Whether each workspace folder's settings are asked of this client (`_ask_folders`): until they come, its
+    folders' ledgers are provisional (Session.await_folder_settings: no `.provguard/` is made where the folder's
+    settings name another ledger). The light start (first_answer.py) asks the same of the raw capabilities."""
+    return client.workspace is not None and bool(client.workspace.configuration)
 
 
 async def _ask_folders(ls: ProvguardServer, folders: list[Path]) -> list[tuple[Path, SettingsResult | None]]:
@@ -170,9 +198,17 @@ def _folder_settings(parsed: SettingsResult | None) -> tuple[Settings, frozenset
 
 
 def _reopen_ledgers(ls: ProvguardServer) -> None:
-    warning = ls.session.open_ledger()
-    if warning is not None:
+    _told(ls, ls.session.open_ledgers())
+
+
+def _told(ls: ProvguardServer, opened: LedgersOpened) -> None:
+    """The person told of ledgers kept in memory, and documents whose ledger opened only now judged again with
+    the spans it holds for them and looked up in its agent edits."""
+    for warning in opened.warnings:
         ls.notify_user(warning)
+    for uri in opened.documents:
+        diagnostics.refresh(ls, uri)
+        matches.later(ls, uri)
 
 
 async def reload_packs(ls: ProvguardServer) -> None:

@@ -208,6 +208,12 @@ def _is_did_open(message: dict[str, Any]) -> bool:
             and isinstance(item.get("text"), str) and type(item.get("version")) is int)
 
 
+def _asks_folders(params: dict[str, Any]) -> bool:
+    """configuration.asks_folders: the client answers workspace/configuration."""
+    workspace = params["capabilities"].get("workspace")
+    return isinstance(workspace, dict) and workspace.get("configuration") is True
+
+
 def _pulls(params: dict[str, Any]) -> bool:
     """configuration.py's test: the client declares pull diagnostics."""
     documents = params["capabilities"].get("textDocument")
@@ -244,12 +250,17 @@ class _Light:
         self.session.on_notice = self.notify_user
 
     def configure(self, params: dict[str, Any]) -> None:
-        """configuration.apply_settings, for settings that have nothing to tell the person."""
+        """configuration.apply_settings, for settings that have nothing to tell the person. For a client asked for
+        each folder's settings (configuration.asks_folders) the folders' ledgers are provisional, as in the real
+        server until the answer comes: the file the editor's settings choose when it exists, else memory; none is
+        made here."""
         from provguard.settings import parse_settings
 
         parsed = parse_settings(params.get("initializationOptions"))
         if parsed.problems or parsed.settings.import_agents:
             raise _Unanswered("settings the person is told about, or agents to import")
+        if _asks_folders(params):
+            self.session.await_folder_settings(self.session.roots)
         projects = self.session.set_settings(parsed.settings, parsed.explicit)
         if self.session.open_ledger() is not None or self.session.reload_policy(projects).errors:
             raise _Unanswered("a ledger or a pack the person is told about")

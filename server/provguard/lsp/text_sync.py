@@ -45,6 +45,8 @@ def register(server: ProvguardServer) -> None:
         doc.version = version
         opened.capture.finish(doc, version, enc)
         diagnostics.publish(ls, params.text_document.uri)
+        if not ls.pull_diagnostics:  # the diagnostics are out: the tree the edit replaced can go (a pull frees
+            doc.free_retired()  # it after its answer, see diagnostics.pull)
         if opened.oversized:
             if not was_oversized:  # its history, agent edits and pack checks are not read while it is too large
                 matches.cancel(ls, params.text_document.uri)

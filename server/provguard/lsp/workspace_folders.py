@@ -16,6 +16,7 @@ from pygls.uris import to_fs_path
 
 from provguard.editor_project import local_folder
 from provguard.lsp import diagnostics, imports
+from provguard.lsp.configuration import asks_folders, pull_folder_settings
 from provguard.lsp.server import ProvguardServer
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ def register(server: ProvguardServer) -> None:
     def did_change_workspace_folders(ls: ProvguardServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
         removed = {p for p in map(_path, params.event.removed) if p is not None}
         added = [p for p in map(_path, params.event.added) if p is not None and p not in removed]
+        if added and asks_folders(ls.client_capabilities):
+            ls.session.await_folder_settings(added)  # their ledgers open once their settings came
         # dict.fromkeys: in order, each once, in time linear in the folders (a client may send thousands)
         ls.session.set_folders(list(dict.fromkeys([*(r for r in ls.session.roots if r not in removed), *added])))
         imports.configure(ls)  # the outermost folder, whose project agent sessions go to, may be another
@@ -40,8 +43,6 @@ def register(server: ProvguardServer) -> None:
 
 
 async def _settings_of(ls: ProvguardServer, added: list[Path]) -> None:
-    from provguard.lsp.configuration import pull_folder_settings  # it registers before this module is used
-
     try:
         if await pull_folder_settings(ls, added):
             diagnostics.refresh_all(ls)
