@@ -163,7 +163,7 @@ def test_the_client_path_imports_nothing_of_the_analysis_core(run: Daemons, proj
     assert run.served() == 1
     assert sorted(m for m in imported if m.startswith("provguard")) == [
         "provguard", "provguard.cli", "provguard.daemon", "provguard.daemon.client", "provguard.daemon.peer",
-        "provguard.daemon.place", "provguard.daemon.wire", "provguard.guard"]
+        "provguard.daemon.place", "provguard.daemon.wire", "provguard.guard", "provguard.stdin_payload"]
     assert imported.isdisjoint({"typing", "json", "socket", "argparse", "dataclasses", "re", "yaml", "sqlite3"})
 
 

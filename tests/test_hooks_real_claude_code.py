@@ -23,6 +23,8 @@ from provguard.ledger.sqlite import SqliteLedger
 REAL = Path(__file__).parent / "fixtures" / "claude-code" / "real"
 SESSION_ROOT = "/private/var/folders/5b/dd_48lts2zsbcg8dpyl1k1_40000gn/T/vibe-kanban/vk-2b7f-please-fix"
 SESSION_ID = "b23e5d8a-855f-44c5-95f0-075485a6ffcf"
+MODEL = "claude-sonnet-4-20250514"
+"""The model the transcript written here names (the session's own transcript is not published)."""
 
 
 @pytest.fixture
@@ -128,3 +130,80 @@ def test_a_file_the_sessions_bash_call_writes_into_training_data_is_recorded_and
     recorded = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
     assert [(e.path, e.source, e.session_id, e.lines) for e in recorded] == [
         ("training_data/rows.py", "shell", SESSION_ID, 1)]
+
+
+def transcript_line(kind: str, message: dict[str, Any], root: Path, **extra: Any) -> str:
+    """One line as Claude Code writes its transcript (the fields provguard reads; see claude_code.py)."""
+    return json.dumps({"type": kind, "isSidechain": False, "sessionId": SESSION_ID, "cwd": str(root),
+                       "timestamp": "2025-07-21T10:00:00Z", "message": message, **extra}) + "\n"
+
+
+def session_transcript(root: Path, calls: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    """The transcript of the session the payloads name (not published): each call as the model made it (its
+    input, under a tool_use id of the transcript's own) and its result (the PostToolUse's tool_response)."""
+    lines = [transcript_line("user", {"role": "user", "content": "please fix the numpy pin"}, root)]
+    for number, (tool_input, response) in enumerate(calls, 1):
+        call_id = f"toolu_01Real{number:02d}"
+        use = {"type": "tool_use", "id": call_id, "name": "Edit" if "old_string" in tool_input else "Write",
+               "input": tool_input}
+        lines.append(transcript_line("assistant", {"model": MODEL, "role": "assistant", "content": [use]}, root))
+        lines.append(transcript_line("user", {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": call_id, "content": "The file has been updated."}]}, root,
+            toolUseResult=response))
+    return "".join(lines)
+
+
+def import_transcript(transcript: Path, root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "provguard", "import", "claude-code", str(transcript), "--root",
+                           str(root)], capture_output=True, text=True, cwd=root, timeout=60, check=False)
+
+
+def test_importing_the_transcript_later_records_the_hooked_edits_once(repo: Repo, tmp_path: Path) -> None:
+    """The hooks recorded the session's Edits under ids derived from their input; the transcript, read later,
+    names the same calls under its own ids. Each edit stays one record; a call only the transcript holds (a Write
+    no hook saw) is recorded from it, with the model it names."""
+    sent = payloads(repo.root)
+    posts = [call for call in sent if call["hook_event_name"] == "PostToolUse" and call["tool_name"] == "Edit"]
+    for call in sent:
+        if call["hook_event_name"] == "PreToolUse" and call["tool_name"] == "Edit":
+            apply(call)
+    for post in posts:
+        assert hook(post, repo.root).returncode == 0
+    ledger = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3")
+    hooked = {e.id for e in ledger.agent_edits()}
+    notes = repo.root / "NOTES.md"
+    written = {"file_path": str(notes), "content": "numpy 2 is supported from 0.0.67 on\n"}
+    transcript = tmp_path / f"{SESSION_ID}.jsonl"
+    transcript.write_text(session_transcript(repo.root, [
+        *((post["tool_input"], post["tool_response"]) for post in posts),
+        (written, {"type": "create", "filePath": str(notes), "content": written["content"], "structuredPatch": []})]),
+        encoding="utf-8")
+
+    done = import_transcript(transcript, repo.root)
+
+    assert done.returncode == 0, done.stderr
+    assert "1 new edits recorded (3 already known)" in done.stdout
+    recorded = ledger.agent_edits()
+    assert len(hooked) == len(posts) == 3
+    assert {e.id for e in recorded} >= hooked
+    assert sorted((e.path, e.source.split(" ")[0] if e.source else None, e.model) for e in recorded) == sorted(
+        [*((str(Path(post["tool_input"]["file_path"]).relative_to(repo.root)), "hook", None) for post in posts),
+         ("NOTES.md", "transcript", MODEL)])
+    assert import_transcript(transcript, repo.root).returncode == 0 and len(ledger.agent_edits()) == 4
+
+
+def test_a_default_the_hook_payload_fills_in_derives_the_same_id(repo: Repo, tmp_path: Path) -> None:
+    """A version whose hook payload carries the Edit's defaults (`replace_all: false`) while the model's input in
+    the transcript leaves them out: the same call, one record."""
+    pre, post = [call for call in payloads(repo.root) if call["tool_name"] == "Edit"][:2]
+    apply(pre)
+    model_input = dict(post["tool_input"])
+    post["tool_input"] = {**model_input, "replace_all": False}
+    assert hook(post, repo.root).returncode == 0
+    transcript = tmp_path / f"{SESSION_ID}.jsonl"
+    transcript.write_text(session_transcript(repo.root, [(model_input, post["tool_response"])]), encoding="utf-8")
+
+    done = import_transcript(transcript, repo.root)
+
+    assert "0 new edits recorded (1 already known)" in done.stdout
+    assert len(SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()) == 1

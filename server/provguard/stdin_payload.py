@@ -17,6 +17,9 @@ import time
 MAX_PAYLOAD_BYTES = 64 << 20
 """The largest payload read, as for a record or transcript line: an agent's payload holds a file's new text
 (at most 8 MiB is judged) and perhaps its old text and a tool's output beside it."""
+PAYLOAD_WAIT = 5.0
+"""Seconds a hook's payload may take to arrive and end (the guard's default `--timeout`): an agent that leaves
+stdin open and sends nothing, or stops halfway, would otherwise hold `provguard hook` until it kills it."""
 _CHUNK = 1 << 16
 
 

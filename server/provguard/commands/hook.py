@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from provguard.stdin_payload import read_payload
+from provguard.stdin_payload import PAYLOAD_WAIT, Payload, read_payload
 
 if TYPE_CHECKING:
     from provguard.ledger.model import AgentEdit
@@ -43,9 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep the inserted text in the ledger, not only its fingerprints")
 
 
-def main(argv: list[str], data: bytes | None = None) -> int:
+def main(argv: list[str], data: bytes | Payload | None = None) -> int:
     """`provguard hook ...` in this process: `provguard.daemon.client` comes here when no daemon answered (with
-    stdin already read, as `data`), and the daemon comes here for every call it serves."""
+    stdin already read, as `data`, or what came of it when it did not end), and the daemon comes here for every
+    call it serves."""
     parser = argparse.ArgumentParser(prog="provguard hook")
     add_arguments(parser)
     try:
@@ -55,17 +56,20 @@ def main(argv: list[str], data: bytes | None = None) -> int:
     return run(args, data)
 
 
-def run(args: argparse.Namespace, data: bytes | None = None) -> int:
+def run(args: argparse.Namespace, data: bytes | Payload | None = None) -> int:
     """Exits 0, or 2 with a report that is the Copilot CLI's recovery guidance after a failed call (it reads that
     from stdout, earlier CLIs from stderr: the report goes to both)."""
     stdout, code = "", 0
     message: str | None
     try:
-        payload = read_payload() if data is None else None
+        payload = read_payload(seconds=PAYLOAD_WAIT) if data is None else data if isinstance(data, Payload) else None
         if payload is not None and payload.too_large:
             message = payload.problem() or ""
+        elif payload is not None and not payload.ended:
+            message = (f"{'the payload did not end' if payload.data else 'no payload came on stdin'} within "
+                       f"{PAYLOAD_WAIT:g} s: nothing recorded")
         else:
-            body = payload.data if payload is not None else data or b""
+            body = payload.data if payload is not None else data if isinstance(data, bytes) else b""
             message, stdout, code = record(args.agent, body, args.root, args.ledger, args.store_text)
     except Exception as exc:  # the agent must never be blocked by provguard
         message = f"could not record the edit: {type(exc).__name__}: {exc}"

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from provguard.files import open_regular
+
 from .common import EXIT_CLEAN, add_parser, root_error, usage_error
 from .import_output import show_problems
 
@@ -48,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         return usage_error(f"no such file or folder: {missing[0]}")
+    for path in args.paths:
+        if (kind := _not_file_or_folder(path)) is not None:
+            return usage_error(f"{path}: {kind}: give a transcript or trace file, or a folder of them")
     opened = open_ledger(args.root, args.ledger, store_text=args.store_text)
     try:
         if opened.warning is not None:
@@ -69,3 +74,15 @@ def run(args: argparse.Namespace) -> int:
           f"({report.edits_found - report.edits_new} already known); {len(report.problems)} lines skipped")
     show_problems(report.problems, "skipped ")
     return EXIT_CLEAN
+
+
+def _not_file_or_folder(path: Path) -> str | None:
+    """Why a named path is neither a regular file nor a folder (a FIFO, a socket, a device such as /dev/zero),
+    links followed; None when it is one. Such a path was once dropped silently ("0 of 0 files read")."""
+    if path.is_dir():
+        return None
+    opened = open_regular(path)  # never opens what is not a regular file
+    if not isinstance(opened, str):
+        opened.close()
+        return None
+    return opened if opened.startswith("not a regular file") else None  # unreadable: the import's problem to say

@@ -20,6 +20,7 @@ commits: no network, and the signature (FILE.sig) checks with `ssh-keygen -Y ver
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from provguard import __version__
-from provguard.files import write_atomic
+from provguard.files import open_regular, write_atomic
 from provguard.ledger.location import is_url, read_ledger, redact
 from provguard.ledger.store import LedgerError
 from provguard.policy.policy import Policy
@@ -148,8 +149,13 @@ def snapshot_ledger(snapshot: Snapshot) -> LedgerIdentity | None:
 
 
 def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of the regular file at `path`. Raises OSError, also for anything else found there: a pack or
+    configuration swapped for a FIFO or a device after the policy loaded is refused, never waited on or read."""
+    opened = open_regular(Path(path))
+    if isinstance(opened, str):
+        raise OSError(errno.EINVAL, opened.removeprefix("cannot read: "))
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
+    with opened as stream:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

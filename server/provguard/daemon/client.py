@@ -24,7 +24,7 @@ import time
 from provguard.daemon import peer, wire
 from provguard.daemon.place import Place, enabled, identity, locate, unsafe
 from provguard.guard import DEFAULT_TIMEOUT
-from provguard.stdin_payload import read_payload
+from provguard.stdin_payload import PAYLOAD_WAIT, read_payload
 
 CONNECT_TIMEOUT = 0.5
 """A live daemon accepts at once (the kernel queues the connection); this only covers a wedged one."""
@@ -51,10 +51,18 @@ def main(command: str, argv: list[str]) -> int:
     if not _forwardable(command, argv):
         return in_process(command, argv, None, 0.0)
     started = time.monotonic()
-    data, ended = _read_input(_wait(command, argv) if command == "guard" and _timeout(argv) > 0 else 0.0)
-    if not ended:  # an agent that does not close stdin: the rest of the time bound is the in-process path's,
-        # which knows the project's choice on errors (a deny pack refuses the call) before reading on
-        return in_process(command, argv, None, time.monotonic() - started, data)
+    if command == "hook":
+        payload = read_payload(seconds=PAYLOAD_WAIT)
+        if not payload.ended:  # the hook says why and records nothing (reading on would double the wait)
+            from provguard.commands.hook import main as hook_main
+
+            return hook_main(argv, payload)
+        data = payload.data
+    else:
+        data, ended = _read_input(_wait(command, argv) if _timeout(argv) > 0 else 0.0)
+        if not ended:  # an agent that does not close stdin: the rest of the time bound is the in-process path's,
+            # which knows the project's choice on errors (a deny pack refuses the call) before reading on
+            return in_process(command, argv, None, time.monotonic() - started, data)
     place: Place | None = None
     try:
         place = locate()

@@ -5,7 +5,9 @@ Installing adds each of provguard's hooks that is not there yet at the end of it
 `hooks`, is added at the end of its object when missing) and touches nothing else: the file's text is edited
 in place, what is added written in the file's own style (indentation by spaces or tabs, or all on one line;
 separators; line endings), so a dry run's diff shows only the added lines. A missing file is created as the
-agent's skeleton, two-space indented.
+agent's skeleton, two-space indented. A provguard hook already there under another matcher gets today's when
+that matcher is none or an earlier provguard's (some of today's names); one of the person's own is kept, and the
+summary says whether it reaches every tool provguard's does (guard/matchers.py) or which it misses.
 
 Uninstalling removes provguard's hooks (found by their command), and a matcher group they were all of. Whether
 the containers this leaves empty (an event's list, the `hooks` object, the file) go too is decided from the
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provguard.guard import json_text
+from provguard.guard import json_text, matchers
 from provguard.guard.agent_hooks import AgentHooks, HookEntry, agent_hooks
 
 
@@ -120,6 +122,23 @@ def install(hooks: AgentHooks, file: Path) -> Change | FileError:
     return Change(file, before, after, tuple(summary))
 
 
+@dataclass(frozen=True)
+class OwnMatcher:
+    """provguard's hook under a matcher of the person's own, left as it is on install."""
+
+    matcher: str
+    wanted: str
+    """provguard's matcher for the hook."""
+    missed: tuple[str, ...]
+    """Tools provguard's matcher reaches and this one does not: none when it reaches them all."""
+
+    def __str__(self) -> str:
+        if not self.missed:
+            return f"is already installed (its own matcher {self.matcher} reaches every tool provguard's does)"
+        return (f"left as it is: its own matcher {self.matcher} does not reach {', '.join(self.missed)} "
+                f"(provguard's is {self.wanted})")
+
+
 def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
     """The file's text with each of provguard's hooks that is not there yet added at the end of its event's
     list, in the file's style; a new file is the agent's skeleton in the default style."""
@@ -127,11 +146,14 @@ def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
     style = json_text.style_of(text) if before is not None and before.strip() else json_text.DEFAULT_STYLE
     summary: list[str] = []
     for entry in hooks.entries:
-        outdated = _outdated_group(json.loads(text), entry)
-        if outdated is not None:  # an earlier provguard's group for this hook: replaced by today's
+        placed = _placed(json.loads(text), entry)
+        if isinstance(placed, OwnMatcher):  # a person's own choice of tools for provguard's hook: theirs to make
+            summary.append(f"{entry.event} `{entry.command}` {placed}")
+            continue
+        if placed is not None:  # an earlier provguard's hook for this entry: replaced by today's
             groups = json_text.member(_events(text), entry.event)
             assert groups is not None
-            text = json_text.remove(text, groups.value, outdated)
+            text = json_text.remove(text, groups.value, placed)
         elif installed(json.loads(text), entry):
             summary.append(f"{entry.event} `{entry.command}` is already installed")
             continue
@@ -143,37 +165,46 @@ def _installed(hooks: AgentHooks, before: str | None) -> tuple[str, list[str]]:
             text = json_text.append(text, events.value, [entry.new_item()], style, entry.event)
         else:
             text = json_text.append(text, groups.value, entry.new_item(), style)
-        wanted = entry.matcher if entry.matcher is not None else entry.hook.get("matcher")
-        summary.append(f"{entry.event} `{entry.command}` " + (f"matcher updated to {wanted}" if outdated
+        summary.append(f"{entry.event} `{entry.command}` " + (f"matcher updated to {_wanted(entry)}" if placed
                                                                is not None else "added"))
     return (text if summary_changed(summary) else before or ""), summary
 
 
-def _outdated_group(data: dict[str, Any], entry: HookEntry) -> int | None:
-    """The index of a matcher group in the entry's event that holds only this provguard hook under another
-    matcher (installed by an earlier provguard, before the tool list grew), unless today's group is there too.
-    A group shared with other tools' hooks is left as it is. For a hook written directly in the event's list with
-    its own `matcher` (Cursor's, Copilot's shell pre hook): the index of this hook under another matcher or none."""
+def _wanted(entry: HookEntry) -> str | None:
+    """The matcher provguard gives the entry: its group's, or (Cursor, Copilot) the hook's own."""
+    wanted = entry.matcher if entry.matcher is not None else entry.hook.get("matcher")
+    return wanted if isinstance(wanted, str) else None
+
+
+def _placed(data: dict[str, Any], entry: HookEntry) -> int | OwnMatcher | None:
+    """Where provguard's hook for the entry is, when it is there under another matcher: the index (in the event's
+    list) of the item to replace with today's, or the person's own matcher to leave; None when it is not there,
+    or there with today's matcher.
+
+    The item is a matcher group holding only this provguard hook, or, for a hook written directly in the event's
+    list with its own `matcher` (Cursor's, Copilot's shell pre hook), the hook. A group shared with other tools'
+    hooks is left as it is. An item with no matcher, or one naming only some of today's tools, is an earlier
+    provguard's (before the tool list grew) or the README's advice of old: it gets today's. A matcher of the
+    person's own (one that names another tool or pattern) is kept: it may reach more than provguard's."""
+    wanted = _wanted(entry)
     items = data.get("hooks", {}).get(entry.event, []) if isinstance(data.get("hooks"), dict) else []
-    if not isinstance(items, list):
+    if wanted is None or not isinstance(items, list):
         return None
-    if entry.matcher is None:
-        wanted = entry.hook.get("matcher")
-        if wanted is None:
-            return None
-        ours = [index for index, item in enumerate(items) if _ours(item, entry)]
-        if not ours or any(items[index].get("matcher") == wanted for index in ours):
-            return None
+    ours = [index for index, item in enumerate(items) if _only_ours(item, entry)]
+    if not ours or any(items[index].get("matcher") == wanted for index in ours):
+        return None
+    theirs = items[ours[-1]].get("matcher")
+    if not isinstance(theirs, str) or set(matchers.alternatives(theirs)) <= set(matchers.alternatives(wanted)):
         return ours[-1]
-    found = None
-    for index, item in enumerate(items):
-        hooks = _hooks_of(item, entry) if isinstance(item, dict) else []
-        if not hooks or not all(_ours(hook, entry) for hook in hooks):
-            continue
-        if item.get("matcher") == entry.matcher:
-            return None
-        found = index
-    return found
+    return OwnMatcher(theirs, wanted, matchers.missed(theirs, wanted))
+
+
+def _only_ours(item: Any, entry: HookEntry) -> bool:
+    """The item is provguard's hook for the entry, or a matcher group holding nothing else."""
+    if not isinstance(item, dict):
+        return False
+    hooks = _hooks_of(item, entry)
+    return bool(hooks) and all(_ours(hook, entry) for hook in hooks)
 
 
 def _fresh(hooks: AgentHooks) -> str:

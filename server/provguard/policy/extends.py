@@ -107,7 +107,7 @@ class _Family:
             reader.error(root, "rule pack has no 'rules' list (nor 'include' or 'extends')")
         if "extends" in fields:
             self.read_base(reader, fields["extends"], (*chain, Path(file).resolve()), project)
-        pack_id = reader.optional_str(fields, "pack", root, required=True)
+        pack_id = reader.pack_id(fields, root)
         version = reader.optional_str(fields, "version", root) or "0"
         level = _Level(reader, fields, PackIdentity(pack_id, version, file) if pack_id else None,
                        reader.optional_str(fields, "description", root), reader.optional_str(fields, "owner", root))

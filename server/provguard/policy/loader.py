@@ -23,6 +23,7 @@ from provguard.policy.model import (
     Rule,
     Severity,
     message_problems,
+    pack_id_problem,
     rule_id_problem,
 )
 from provguard.policy.paths import GlobError, GlobSet, glob_to_regex
@@ -64,6 +65,18 @@ class PackReader(YamlReader):
     the right file even when a parameter of one file is used by a rule of another; readers of one pack share
     their `errors` list."""
 
+    def pack_id(self, fields: dict[str, yaml.Node], root: yaml.Node) -> str | None:
+        """The pack's required `pack` id, with an error at its first character outside the id syntax
+        (model.pack_id_problem)."""
+        pack_id = self.optional_str(fields, "pack", root, required=True)
+        if pack_id is not None and pack_id.strip() and (problem := pack_id_problem(pack_id)) is not None:
+            self.id_error(fields["pack"], pack_id, problem)
+        return pack_id
+
+    def id_error(self, node: yaml.Node, value: str, problem: tuple[int, str]) -> None:
+        at, why = problem
+        self.error_at(node, value.count("\n", 0, at), at - (value.rfind("\n", 0, at) + 1), why)
+
     # -- rules -------------------------------------------------------------------------------------
 
     def rule(self, node: yaml.Node, seen: dict[str, yaml.Node]) -> Rule | None:
@@ -74,8 +87,7 @@ class PackReader(YamlReader):
         before = len(self.errors)
         rule_id = self.optional_str(fields, "id", node, required=True)
         if rule_id is not None and rule_id.strip() and (problem := rule_id_problem(rule_id)) is not None:
-            at, why = problem
-            self.error_at(fields["id"], rule_id.count("\n", 0, at), at - (rule_id.rfind("\n", 0, at) + 1), why)
+            self.id_error(fields["id"], rule_id, problem)
         elif rule_id is not None:
             if rule_id in seen:
                 first, file = seen[rule_id].start_mark.line + 1, file_of(seen[rule_id])

@@ -109,20 +109,32 @@ class Pack:
 
 RULE_ID_SYNTAX = ("rule ids are ASCII letters, digits, '_', '.' and '-', starting with a letter or digit, as a "
                   "`provguard: allow[rule-id]` comment names them")
-_RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+PACK_ID_SYNTAX = ("pack ids are ASCII letters, digits, '_', '.' and '-', starting with a letter or digit, as rule "
+                  "ids are")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def rule_id_problem(rule_id: str) -> tuple[int, str] | None:
     """(character index, what is wrong) at the first character a rule id may not hold; None for a good id.
     An id is printed in every finding and CI annotation and written in suppression comments: a control
     character or line break in one is refused where it is written, not escaped later everywhere it goes."""
-    found = _RULE_ID.match(rule_id)
+    return _id_problem(rule_id, "rule id", RULE_ID_SYNTAX)
+
+
+def pack_id_problem(pack_id: str) -> tuple[int, str] | None:
+    """As `rule_id_problem`, for a pack's id: `rules`, `health`, SARIF, snapshots and attestations print it, and
+    a project's `requires` names it as a key, so it is held to the same syntax rather than escaped everywhere."""
+    return _id_problem(pack_id, "pack id", PACK_ID_SYNTAX)
+
+
+def _id_problem(value: str, what: str, syntax: str) -> tuple[int, str] | None:
+    found = _ID.match(value)
     at = found.end() if found else 0
-    if at == len(rule_id):
+    if at == len(value):
         return None
-    char = rule_id[at]
+    char = value[at]
     shown = repr(char) if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
-    return at, f"rule id {rule_id!r} may not hold {shown} (character {at + 1}): {RULE_ID_SYNTAX}"
+    return at, f"{what} {value!r} may not hold {shown} (character {at + 1}): {syntax}"
 
 
 PLACEHOLDERS = ("origin", "kind", "tool", "vendor", "model", "path", "language", "rule")

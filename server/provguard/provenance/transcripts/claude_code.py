@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
@@ -32,7 +32,7 @@ from provguard.languages import by_id
 from provguard.ledger.model import AgentEdit
 from provguard.untrusted_json import loads_untrusted
 
-from . import paths
+from . import paths, records
 from .records import Call, Recorder, Write, added_lines, agent_edits, field, now, text, utc_time
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ class ClaudeCodeParser:
         self.skipped: Counter[str] = Counter()
         self._pending: dict[str, _Pending] = {}
         self._file_agent = _agent_from_name(name)
+        self.aliases: dict[str, str] = {}
+        """Each edit's id -> the id a hook that was sent no tool_use_id gave the same write (see `hook_aliases`)."""
 
     def resume(self, file: BinaryIO, offset: int) -> None:
         """Every line carries its own session, folder and model: nothing to recover."""
@@ -130,9 +132,20 @@ class ClaudeCodeParser:
                         pending.model, utc_time(record.get("timestamp")) or now(),
                         f"transcript {self.name}:{line.number}{subagent_label(pending.agent)}")
             self.edits.extend(agent_edits(self.recorder, call, found))
+            self.aliases.update(hook_aliases(self.recorder.tool, call, pending.name, pending.tool_input, found))
 
     def _agent(self, record: dict[str, Any]) -> str | None:
         return _line_agent(record, self._file_agent)
+
+
+def hook_aliases(tool: str, call: Call, name: str, tool_input: dict[str, Any],
+                 writes: list[Write]) -> dict[str, str]:
+    """Each write's edit id -> the id the PostToolUse hook of a Claude Code that sent no `tool_use_id` (mid-2025)
+    recorded it under, from the call's input (`records.input_call_id`): an import finding that one in the ledger
+    knows the edit already."""
+    derived = replace(call, call_id=records.input_call_id(name, tool_input))
+    ids, hooked = records.write_ids(tool, call, writes), records.write_ids(tool, derived, writes)
+    return {id_: alias for (_, id_), (_, alias) in zip(ids, hooked, strict=True)}
 
 
 def _line_agent(record: dict[str, Any], file_agent: str | None) -> str | None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provguard.ledger.model import AgentEdit
 from provguard.ledger.store import Ledger
 from provguard.provenance.origin import Evidence
 
@@ -67,7 +68,8 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
         key = str(file.absolute())
         cursor = ledger.import_cursor(key)
         try:
-            read = read_transcript(file, PARSERS[agent](recorder, str(file)), cursor, settled=_settled(file))
+            parser = PARSERS[agent](recorder, str(file))
+            read = read_transcript(file, parser, cursor, settled=_settled(file))
         except OSError as exc:
             report.problems.append(Problem(str(file), 0, f"cannot read: {exc.strerror or exc}"))
             continue
@@ -78,11 +80,23 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
         report.edits_found += len(read.edits)
         report.problems.extend(read.problems)
         report.skipped.update(read.skipped)
-        if read.edits:
-            report.edits_new += ledger.add_agent_edits(read.edits)
+        edits = read.edits
+        if edits and isinstance(parser, claude_code.ClaudeCodeParser):
+            edits = _not_hooked(ledger, edits, parser.aliases)
+        if edits:
+            report.edits_new += ledger.add_agent_edits(edits)
         if read.cursor != cursor:
             ledger.save_import_cursor(key, read.cursor)
     return report
+
+
+def _not_hooked(ledger: Ledger, edits: list[AgentEdit], aliases: dict[str, str]) -> list[AgentEdit]:
+    """The edits a hook did not record already under the id it derived from the call's input (Claude Code sent
+    it no tool_use_id): the same write, once in the ledger. The hook's record stands, without the model the
+    transcript names: the ledger keeps the first record of an edit."""
+    wanted = sorted({aliases[e.id] for e in edits if e.id in aliases})
+    known = {e.id for e in ledger.agent_edits(ids=wanted)} if wanted else set()
+    return [e for e in edits if aliases.get(e.id) not in known]
 
 
 def _settled(file: Path) -> bool:

@@ -70,26 +70,35 @@ def edit_id(tool: str, session_id: str | None, call_id: str, path: str, index: i
 
 def input_call_id(name: object, tool_input: object) -> str:
     """A call id for a payload that names none (Claude Code before tool_use_id was sent): derived from the tool
-    and its input, which the call's pre- and post-tool payloads share, so both find the same id."""
-    key = json.dumps([name, tool_input], sort_keys=True, default=str)
+    and its input, which the call's pre- and post-tool payloads and its transcript line share, so all three find
+    the same id. Fields left empty or false (a default one version fills in, `replace_all: false`) are left out."""
+    given = {k: v for k, v in tool_input.items() if v is not None and v is not False and v != ""} \
+        if isinstance(tool_input, dict) else tool_input
+    key = json.dumps([name, given], sort_keys=True, default=str)
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def agent_edits(recorder: Recorder, call: Call, writes: Iterable[Write]) -> list[AgentEdit]:
-    """One edit per write that inserted text; pure deletions insert nothing to recognise later."""
+def write_ids(tool: str, call: Call, writes: Iterable[Write]) -> list[tuple[Write, str]]:
+    """The writes that inserted text, each with its edit's id; pure deletions insert nothing to recognise later."""
     seen: Counter[str] = Counter()
-    edits: list[AgentEdit] = []
-    model = call.model if call.model and not call.model.startswith("<") else None  # "<synthetic>" is no model
+    found: list[tuple[Write, str]] = []
     for write in writes:
         index = seen[write.path]
         seen[write.path] += 1
-        if not write.text.strip():
-            continue
+        if write.text.strip():
+            found.append((write, edit_id(tool, call.session_id, call.call_id, write.path, index)))
+    return found
+
+
+def agent_edits(recorder: Recorder, call: Call, writes: Iterable[Write]) -> list[AgentEdit]:
+    """One edit per write that inserted text."""
+    edits: list[AgentEdit] = []
+    model = call.model if call.model and not call.model.startswith("<") else None  # "<synthetic>" is no model
+    for write, id_ in write_ids(recorder.tool, call, writes):
         stored_path = paths.project_path(write.path, recorder.roots)
         prints = insertion_prints(write.text, write.grammar or stored_path)
         edits.append(AgentEdit(
-            id=edit_id(recorder.tool, call.session_id, call.call_id, write.path, index),
-            tool=recorder.tool, path=stored_path, time=call.time, evidence=recorder.evidence,
+            id=id_, tool=recorder.tool, path=stored_path, time=call.time, evidence=recorder.evidence,
             vendor=infer_vendor(recorder.tool, model), model=model, session_id=call.session_id,
             tool_call_id=call.call_id, lines=prints.lines, fingerprints=prints.fingerprints,
             line_hashes=prints.line_hashes, names=prints.names, text=write.text, source=call.source))
