@@ -6,13 +6,12 @@ today's."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from test_guard_install import provguard
 
 CURSOR_SHELL = "Shell|run_terminal_cmd"
 CURSOR_AFTER = "Shell|run_terminal_cmd|MCP:(write_file|edit_file)"
@@ -23,11 +22,6 @@ def home(tmp_path: Path) -> Path:
     folder = tmp_path / "home"
     folder.mkdir()
     return folder
-
-
-def provguard(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "provguard", *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "HOME": str(home)}, timeout=60, check=False)
 
 
 def cursor_file(project: Path, hooks: dict[str, list[dict[str, Any]]]) -> Path:

@@ -19,18 +19,8 @@ import pytest
 
 from corpus_support import REPO
 from ray_support import corpus_lines
+from test_attestation import PACK
 
-PACK = """\
-pack: team-policy
-version: "1.2.0"
-rules:
-  - id: no-rival-agents
-    severity: error
-    message: rival agent code
-    origins:
-      - kind: ai-agent
-        vendor: anthropic
-"""
 SWAPPING_FILTER = """\
 import os, sys
 from pathlib import Path

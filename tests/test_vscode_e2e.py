@@ -20,6 +20,7 @@ import pytest
 
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.origin import Evidence, Kind
+from test_project_selection import TEAM_PACK
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = ROOT / "editors" / "vscode"
@@ -162,16 +163,6 @@ def test_a_python_without_the_compiled_dependencies_gets_one_message_naming_them
 
 
 CODEX = "# provguard: kind=ai-agent tool=codex vendor=openai\ndef marked():\n    pass\n"
-TEAM_PACK = """\
-pack: team
-version: 1.0.0
-rules:
-  - id: no-codex
-    severity: error
-    message: "no {tool} in this project"
-    origins:
-      - tool: codex
-"""
 
 
 def test_a_multi_root_workspace_judges_each_folder_under_its_own_packs_and_ledger(tmp_path: Path) -> None:
