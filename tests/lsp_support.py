@@ -93,11 +93,37 @@ def open_file(client: LanguageClient, path: Path, text: str, language_id: str = 
 
 
 async def pushed(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
-    """Waits for the diagnostics the server pushes for one document version."""
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == uri and params.version == version:
-            return list(params.diagnostics)
+    """The diagnostics of the next push for one document version after this call.
+
+    Reads what `_pushes` recorded rather than waiting for the next notification: two pushes that arrive together
+    (another version's refresh, then this one) are handled before a test awaiting the first could wait again."""
+    pushes = _pushes(client)
+    seen = len(pushes)
+    async with asyncio.timeout(120):
+        while True:
+            found = next((p for p in pushes[seen:] if (p.uri, p.version) == (uri, version)), None)
+            if found is not None:
+                return list(found.diagnostics)
+            seen = len(pushes)
+            await asyncio.sleep(0.01)
+
+
+def _pushes(client: LanguageClient) -> list[types.PublishDiagnosticsParams]:
+    """Every push the client receives from now on, in order: wraps the handler pytest-lsp registered, which keeps
+    only the latest diagnostics per document."""
+    pushes: list[types.PublishDiagnosticsParams] | None = getattr(client, "pushes", None)
+    if pushes is None:
+        pushes = []
+        features = client.protocol.fm.features
+        shown = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+        def recording(params: types.PublishDiagnosticsParams) -> object:
+            pushes.append(params)
+            return shown(params)
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = recording
+        client.pushes = pushes  # type: ignore[attr-defined]
+    return pushes
 
 
 async def published_until(client: LanguageClient, uri: str,
