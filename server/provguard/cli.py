@@ -25,6 +25,8 @@ COMMANDS = ("serve", "check", "rules", "imports", "hook", "guard", "export", "fi
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if not _working_folder_usable(arguments):
+        return 2  # EXIT_USAGE, without importing commands.common
     if arguments[:1] in (["hook"], ["guard"]):  # agents wait for these: a resident daemon answers, else in-process
         from provguard.daemon.client import main as agent_call
 
@@ -36,6 +38,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if forwardable(arguments):
             return forked(arguments)
     return dispatch(arguments)
+
+
+def _working_folder_usable(arguments: list[str]) -> bool:
+    """A working folder deleted under the shell makes every relative path and `os.getcwd()` fail. An agent's call
+    and the editor's server name their files by absolute paths, and must answer whatever happens: they go on from
+    `/` (never a project: no ledger is made there). Any other command says so instead of a traceback."""
+    import os
+
+    try:
+        os.getcwd()
+        return True
+    except FileNotFoundError:
+        if arguments[:1] in (["hook"], ["guard"], ["serve"]):
+            os.chdir("/")
+            return True
+    sys.stderr.write("provguard: the working folder no longer exists (deleted?): change to an existing folder\n")
+    return False
 
 
 def dispatch(arguments: list[str]) -> int:
