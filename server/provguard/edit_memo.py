@@ -49,11 +49,15 @@ class EditMemo:
     """The edits since `marker_scan` was made (it is moved over one; more, and it is made again)."""
     diagnostics: dict[tuple[int, Hashable], Rendered] = field(default_factory=dict)
     """Renderings of findings by (start, what else the rendering depends on, with offsets from the start)."""
+    evaluation: object | None = None
+    """What rule evaluation keeps between edits (policy/evaluate.py owns it): origins met and rule messages,
+    neither of which depends on the text, so edits leave it as it is."""
 
     def clear(self) -> None:
         self.scopes.clear()
         self.comments.clear()
         self.diagnostics.clear()
+        self.evaluation = None
         self.marker_scan = None
         self.scan_edits.clear()
 
