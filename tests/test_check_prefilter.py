@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from provguard import check_prefilter
 from provguard.check import RunOptions, check_paths, run_check
 from provguard.check_prefilter import HeldTokens, LedgerPrints
 from provguard.commands.check_run import project_policy
@@ -164,10 +165,41 @@ def test_an_edit_recorded_during_a_run_is_looked_up_in_the_files_checked_after_i
         prints = LedgerPrints.load(ledger)
         assert prints is not None
         copy = Document("data/calendar.py", detect("calendar.py"), DISGUISED.encode())
-        assert prints.tokens(copy, ledger) is None, "no edit recorded yet could be found in it"
+        assert prints.tokens(copy, ledger).ruled_out, "no edit recorded yet could be found in it"
         record_claude_write(root, "agent/merge.py", SNIPPET, "toolu_later")
         copy = Document("data/calendar.py", detect("calendar.py"), DISGUISED.encode())
-        assert prints.tokens(copy, ledger) is not None
-        assert prints.skipped == 1
+        verdict = prints.tokens(copy, ledger)
+        assert not verdict.ruled_out and verdict.tokens is not None
     finally:
         ledger.close()
+
+
+def test_the_prefilter_holds_every_hash_the_recorded_edits_hold(project: Path) -> None:
+    ledger = SqliteLedger(project / ".provguard" / "ledger.sqlite3")
+    try:
+        prints = LedgerPrints.load(ledger)
+        assert prints is not None
+        assert prints.hashes == {h for edit in ledger.agent_edits() for h in edit.fingerprints}
+    finally:
+        ledger.close()
+
+
+def test_a_ledger_with_more_hashes_than_the_cap_is_looked_up_file_by_file_with_the_same_findings(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = SqliteLedger(project / ".provguard" / "ledger.sqlite3")
+    try:
+        held = ledger.fingerprint_hashes(10**6)
+        assert held
+        monkeypatch.setattr(check_prefilter, "MAX_LEDGER_PRINTS", len(held) - 1)
+        assert LedgerPrints.load(ledger) is None
+    finally:
+        ledger.close()
+    setup = CheckSetup(git=False, pack_base=project)
+    capped = run_check([project], setup, RunOptions(jobs=1, cache=False), lambda root: project_policy(root, setup))
+    monkeypatch.undo()
+    prefiltered = run_check([project], setup, RunOptions(jobs=1, cache=False),
+                            lambda root: project_policy(root, setup))
+    assert capped.unmatched == 0 and prefiltered.unmatched == len(UNRELATED)
+    assert {r.path: _verdicts(r.analysis.findings) for r in capped.files} == {
+        r.path: _verdicts(r.analysis.findings) for r in prefiltered.files}
+    assert {r.path for r in capped.files} >= {"agent/merge.py", "data/train/calendar.py"}

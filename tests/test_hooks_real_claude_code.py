@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -158,10 +159,11 @@ def import_transcript(transcript: Path, root: Path) -> subprocess.CompletedProce
                            str(root)], capture_output=True, text=True, cwd=root, timeout=60, check=False)
 
 
-def test_importing_the_transcript_later_records_the_hooked_edits_once(repo: Repo, tmp_path: Path) -> None:
-    """The hooks recorded the session's Edits under ids derived from their input; the transcript, read later,
-    names the same calls under its own ids. Each edit stays one record; a call only the transcript holds (a Write
-    no hook saw) is recorded from it, with the model it names."""
+def test_importing_the_transcript_later_records_the_hooked_edits_once_with_its_model(repo: Repo,
+                                                                                   tmp_path: Path) -> None:
+    """The hooks recorded the session's Edits under ids derived from their input, with no model; the transcript,
+    read later, names the same calls under its own ids, and the model. Each edit stays one record, the hook's,
+    which gets the model; a call only the transcript holds (a Write no hook saw) is recorded from it."""
     sent = payloads(repo.root)
     posts = [call for call in sent if call["hook_event_name"] == "PostToolUse" and call["tool_name"] == "Edit"]
     for call in sent:
@@ -187,7 +189,7 @@ def test_importing_the_transcript_later_records_the_hooked_edits_once(repo: Repo
     assert len(hooked) == len(posts) == 3
     assert {e.id for e in recorded} >= hooked
     assert sorted((e.path, e.source.split(" ")[0] if e.source else None, e.model) for e in recorded) == sorted(
-        [*((str(Path(post["tool_input"]["file_path"]).relative_to(repo.root)), "hook", None) for post in posts),
+        [*((str(Path(post["tool_input"]["file_path"]).relative_to(repo.root)), "hook", MODEL) for post in posts),
          ("NOTES.md", "transcript", MODEL)])
     assert import_transcript(transcript, repo.root).returncode == 0 and len(ledger.agent_edits()) == 4
 
@@ -207,3 +209,79 @@ def test_a_default_the_hook_payload_fills_in_derives_the_same_id(repo: Repo, tmp
 
     assert "0 new edits recorded (1 already known)" in done.stdout
     assert len(SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()) == 1
+
+
+def test_a_hook_after_the_transcripts_import_records_no_second_copy(repo: Repo, tmp_path: Path) -> None:
+    """The other order: the session's transcript imported first (copied from the machine that ran it), then the
+    session's own hooks here, sent no tool_use_id and naming a transcript path that does not exist on this machine.
+    Each Edit stays the import's one record, with its model, and stderr says why nothing was added."""
+    sent = payloads(repo.root)
+    posts = [call for call in sent if call["hook_event_name"] == "PostToolUse" and call["tool_name"] == "Edit"]
+    transcript = tmp_path / f"{SESSION_ID}.jsonl"
+    transcript.write_text(session_transcript(repo.root, [(post["tool_input"], post["tool_response"])
+                                                         for post in posts]), encoding="utf-8")
+    assert import_transcript(transcript, repo.root).returncode == 0
+    ledger = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3")
+    imported = ledger.agent_edits()
+    notes: list[str] = []
+    for call in sent:
+        if call["hook_event_name"] == "PreToolUse" and call["tool_name"] == "Edit":
+            apply(call)
+    for post in posts:
+        assert not Path(post["transcript_path"]).exists()
+        done = hook(post, repo.root)
+        assert (done.returncode, done.stdout) == (0, "")
+        notes += done.stderr.splitlines()
+
+    assert ledger.agent_edits() == imported
+    assert len(imported) == len(posts) == 3 and {e.model for e in imported} == {MODEL}
+    assert notes == ["provguard hook: no tool_use_id, and the Edit call is not in the transcript: 1 of its edits "
+                     "already recorded by an import of that transcript (the same session, file and text), not "
+                     "recorded again"] * len(posts)
+
+
+def test_a_hook_after_the_import_still_records_an_edit_the_transcript_does_not_hold(repo: Repo,
+                                                                                    tmp_path: Path) -> None:
+    """Only the same write is left out: another Edit of the same session and file, or the same Edit in another
+    session, is recorded."""
+    pre, post = [call for call in payloads(repo.root) if call["tool_name"] == "Edit"][:2]
+    transcript = tmp_path / f"{SESSION_ID}.jsonl"
+    transcript.write_text(session_transcript(repo.root, [(post["tool_input"], post["tool_response"])]),
+                          encoding="utf-8")
+    assert import_transcript(transcript, repo.root).returncode == 0
+    apply(pre)
+    other_session = {**post, "session_id": "0b5e1f8e-0000-4000-8000-000000000000"}
+    changed = json.loads(json.dumps(post))
+    changed["tool_input"]["new_string"] += "\n# pinned\n"
+    changed["tool_response"]["structuredPatch"][0]["lines"].append("+# pinned")
+
+    for call in (other_session, changed):
+        done = hook(call, repo.root)
+        assert done.returncode == 0 and "not recorded again" not in done.stderr
+
+    recorded = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3").agent_edits()
+    assert sorted((e.session_id, e.source.split(" ")[0] if e.source else None, e.lines) for e in recorded) == sorted([
+        (SESSION_ID, "transcript", len(added_lines(post))),
+        ("0b5e1f8e-0000-4000-8000-000000000000", "hook", len(added_lines(post))),
+        (SESSION_ID, "hook", len(added_lines(post)) + 1)])
+
+
+def test_a_hook_given_the_call_id_but_no_transcript_gets_the_model_when_the_transcript_is_imported(
+        repo: Repo, tmp_path: Path) -> None:
+    """A newer Claude Code sends tool_use_id: hook and import agree on the edit's id, and the import fills in the
+    model the hook could not read."""
+    pre, post = [call for call in payloads(repo.root) if call["tool_name"] == "Edit"][:2]
+    apply(pre)
+    post["tool_use_id"] = "toolu_01Real01"  # the id session_transcript gives the first call
+    assert hook(post, repo.root).returncode == 0
+    ledger = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3")
+    [hooked] = ledger.agent_edits()
+    transcript = tmp_path / f"{SESSION_ID}.jsonl"
+    transcript.write_text(session_transcript(repo.root, [(post["tool_input"], post["tool_response"])]),
+                          encoding="utf-8")
+
+    done = import_transcript(transcript, repo.root)
+
+    assert "0 new edits recorded (1 already known)" in done.stdout, done.stdout
+    assert (hooked.model, hooked.tool_call_id) == (None, "toolu_01Real01")
+    assert ledger.agent_edits() == [replace(hooked, model=MODEL)]

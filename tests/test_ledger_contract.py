@@ -132,6 +132,32 @@ def test_an_imported_claim_keeps_its_evidence_and_confidence(store: Store) -> No
     assert [e.evidence for e in again.agent_edits(ids=["note-1"])] == [Evidence.GIT_AI]
 
 
+def test_a_later_record_of_a_known_edit_fills_in_the_model_it_lacks_and_replaces_nothing(store: Store) -> None:
+    """A hook that could not tell the model records the edit without one; a transcript imported later names it.
+    The ledger keeps the first record and gives it what it lacked, and only that."""
+    ledger = store.open()
+    blind = replace(agent_edit("e1"), model=None, vendor=None, source="hook")
+    told = replace(agent_edit("e1", prints=(9,)), path="src/elsewhere.py", source="transcript /t/a.jsonl:3")
+    kept = replace(agent_edit("e2"), model="claude-opus-4-1", vendor=None)
+    ledger.add_agent_edits([blind, kept])
+    before = ledger.generation()
+
+    assert ledger.add_agent_edits([told, replace(told, id="e2", vendor="anthropic", model="claude-sonnet-4-5")]) == 0
+    assert ledger.generation() > before, "checks must see the model"
+    ledger.close()
+
+    again = store.open()
+    [filled, other] = again.agent_edits(ids=["e1", "e2"])
+    assert filled == replace(blind, model="claude-sonnet-4-5", vendor="anthropic"), "only model and vendor"
+    assert (other.model, other.vendor) == ("claude-opus-4-1", None), "another model's vendor is not taken"
+    again.add_agent_edits([replace(blind, model="gpt-5", vendor="openai"), replace(agent_edit("e3"), model=None)])
+    assert [(e.id, e.model, e.vendor) for e in again.agent_edits(ids=["e1", "e3"])] == [
+        ("e1", "claude-sonnet-4-5", "anthropic"), ("e3", None, "anthropic")], "a model there is never replaced"
+    again.add_agent_edits([replace(agent_edit("e3"), model="claude-haiku-4-5", vendor="other")])
+    assert [(e.model, e.vendor) for e in again.agent_edits(ids=["e3"])] == [("claude-haiku-4-5", "anthropic")]
+    again.close()
+
+
 def test_edits_stored_before_confidence_existed_read_as_fully_believed(store: Store,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     module = BACKENDS[store.backend]
@@ -433,3 +459,17 @@ def test_edits_recorded_before_name_prints_existed_are_indexed_by_their_names_on
     [edit] = ledger.agent_edits()
     assert set(edit.fingerprints) == set(prints.fingerprints), "the same prints a new recording holds"
     assert ledger.match_fingerprints(by_name) == {"old": len(by_name)}
+
+
+def test_the_fingerprint_hashes_are_every_distinct_print_of_every_edit_or_none_past_the_cap(store: Store) -> None:
+    """What a check's prefilter holds in memory: read without reading an edit, and not at all past its cap."""
+    ledger = store.open()
+    assert ledger.fingerprint_hashes(10) == frozenset()
+    ledger.add_agent_edits([agent_edit("e1", prints=(7, -3, 2**63 - 1)), agent_edit("e2", prints=(7, 8, -(2**63))),
+                            agent_edit("e3", path="src/b.py", prints=(100,))])
+    every = {h for edit in ledger.agent_edits() for h in edit.fingerprints}
+    assert every == {7, -3, 2**63 - 1, 8, -(2**63), 100}
+    assert ledger.fingerprint_hashes(len(every)) == every, "a print two edits hold is one hash"
+    assert ledger.fingerprint_hashes(len(every) - 1) is None
+    assert ledger.fingerprint_hashes(0) is None
+    ledger.close()

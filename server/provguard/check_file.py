@@ -23,7 +23,7 @@ from provguard.projects import CheckSetup, Projects
 from provguard.provenance.origin import Span
 
 if TYPE_CHECKING:  # the rest is imported where used: a project without a ledger or git history needs none of it
-    from provguard.check_prefilter import LedgerPrints
+    from provguard.check_prefilter import LedgerPrints, Screened
     from provguard.provenance.git.history import GitHistory
     from provguard.provenance.line_origins import LineCounts
 
@@ -69,11 +69,12 @@ class FileOutcome:
 
 def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger | None, git: GitHistory | None,
                  path: Path, fingerprints: bool = True, shown_as: str | None = None,
-                 prefilter: LedgerPrints | None = None) -> tuple[Analysis, list[str]]:
+                 screened: Screened | None = None) -> tuple[Analysis, list[str]]:
     """Findings for one file read from disk: the spans the ledger recorded (where their exact text is still
     found), copies of recorded agent edits (unless the ledger holds none), and with `git`, lines of commits
     whose trailers name an AI tool (see provenance/git). Returns notes a person should see beside them.
-    `prefilter` (the ledger's prints) spares fingerprinting a file no recorded edit can be found in, and counts it."""
+    `screened`, the prefilter's verdict on `doc` (`LedgerPrints.tokens`), spares fingerprinting a file no recorded
+    edit can be found in, and gives the tokens to look up one that passes."""
     shown = shown_as or rule_path
     doc.ensure_tree()
     notes: list[str] = []
@@ -89,10 +90,10 @@ def analyze_file(doc: Document, rule_path: str, policy: Policy, ledger: Ledger |
             from provguard.provenance import matching, region
 
             try:
-                if prefilter is None:
+                if screened is None:
                     recorded += matching.index_spans(doc, rule_path, ledger)
-                elif (tokens := prefilter.tokens(doc, ledger)) is not None:
-                    recorded += region.spans(doc, matching.find_regions(ledger, rule_path, doc, tokens))
+                elif screened.tokens is not None:
+                    recorded += region.spans(doc, matching.find_regions(ledger, rule_path, doc, screened.tokens))
                 else:
                     from provguard.check_prefilter import same_file_spans
 
@@ -149,10 +150,10 @@ class Checker:
             return self._outcome(task, doc, *cached, hit=key)
         project = self.projects.get(task.root)
         state = self._ledger(task.root)
-        ruled_out = state.prints.skipped if state.prints is not None else 0
+        screened = self._screen(state, doc)
         analysis, notes = analyze_file(doc, task.rule_path, project.policy, state.ledger, self.git,
-                                       Path(task.path), state.fingerprints, task.display, state.prints)
-        unmatched = state.prints is not None and state.prints.skipped > ruled_out
+                                       Path(task.path), state.fingerprints, task.display, screened)
+        unmatched = screened is not None and screened.ruled_out
         lines = None
         if self.lines:
             from provguard.provenance.line_origins import count_lines
@@ -175,6 +176,18 @@ class Checker:
         if root not in self._caches:
             self._caches[root] = CheckCache(root, self.cache_key)
         return self._caches[root]
+
+    @staticmethod
+    def _screen(state: _LedgerState, doc: Document) -> Screened | None:
+        """The prefilter's verdict on `doc`, or None to look it up in full (no prefilter, or the ledger failed to
+        answer it: the full lookup then says what fails)."""
+        if state.prints is None or state.ledger is None or not state.fingerprints:
+            return None
+        doc.ensure_tree()
+        try:
+            return state.prints.tokens(doc, state.ledger)
+        except LedgerError:
+            return None
 
     def _ledger(self, root: Path) -> _LedgerState:
         state = self._ledgers.get(root)

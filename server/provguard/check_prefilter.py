@@ -11,9 +11,11 @@ same-file regions (by line hashes, cheap) remain, and the verdict is the one the
 
 The test reads the same tokens the matcher would (kept for it when the test passes: `tokens.tree_token_columns`),
 hashes every k-gram at once in C (`winnow.every_kgram`) and intersects them with every hash the ledger holds,
-loaded once per process and again whenever the ledger's generation moves. A file that passes is looked up with
-`HeldTokens`: only the fingerprints the ledger holds, chosen as winnowing the whole text would choose them. Ledgers
-too large to hold in memory are not prefiltered.
+loaded once per process (`Ledger.fingerprint_hashes`: the hashes alone, no edit read) and again whenever the
+ledger's generation moves. A file that passes is looked up with `HeldTokens`: only the fingerprints the ledger
+holds, chosen as winnowing the whole text would choose them. Ledgers too large to hold in memory are not
+prefiltered. The verdict on a file is a value (`Screened`) returned to the caller, which says whether it was
+ruled out.
 """
 
 from __future__ import annotations
@@ -36,15 +38,27 @@ MAX_LEDGER_PRINTS = 500_000
 up file by file as before."""
 
 
+@dataclass(frozen=True)
+class Screened:
+    """The prefilter's verdict on one file, returned with the tokens it read so the caller needs no other signal."""
+
+    tokens: LineTokens | None
+    """What to look the file up with (`matching.find_regions`); None when it is ruled out."""
+
+    @property
+    def ruled_out(self) -> bool:
+        """No recorded edit can be found in the file by fingerprint: only its own edits' lines are to be looked up
+        (`same_file_spans`)."""
+        return self.tokens is None
+
+
 @dataclass
 class LedgerPrints:
-    """Every fingerprint hash a ledger's edits hold, and how many files this process ruled out with them."""
+    """Every fingerprint hash a ledger's edits hold, to rule out files no recorded edit can be found in."""
 
     hashes: frozenset[int]
     generation: int
     """The ledger's generation when they were read."""
-    skipped: int = 0
-    """Files found to share too few k-grams with every recorded edit, so not fingerprinted."""
     gave_up: bool = False
     """The ledger grew too large to hold during the run: every file is looked up in full from then on."""
     _names: dict[int, int | None] = field(default_factory=dict, init=False, repr=False)
@@ -53,32 +67,28 @@ class LedgerPrints:
 
     @classmethod
     def load(cls, ledger: Ledger) -> LedgerPrints | None:
-        """None when the ledger cannot be read whole or is too large (each file is then looked up as before)."""
-        hashes: set[int] = set()
+        """None when the ledger cannot be read or holds too many hashes (each file is then looked up as before)."""
         try:
-            generation = ledger.generation()
-            for edit in ledger.agent_edits():
-                hashes.update(edit.fingerprints)
-                if len(hashes) > MAX_LEDGER_PRINTS:
-                    return None
+            generation = ledger.generation()  # first: an edit recorded meanwhile makes the next file read them again
+            hashes = ledger.fingerprint_hashes(MAX_LEDGER_PRINTS)
         except LedgerError:
             return None
-        return cls(frozenset(hashes), generation)
+        return None if hashes is None else cls(hashes, generation)
 
-    def tokens(self, doc: Document, ledger: Ledger) -> LineTokens | None:
-        """None when no recorded edit can be found in `doc` by fingerprint (see the module's docstring); else the
-        tokens to look it up with (`matching.find_regions`): for a text with a grammar, those whose prints are only
-        the ones the ledger holds, the rest being no evidence for any edit.
+    def tokens(self, doc: Document, ledger: Ledger) -> Screened:
+        """Whether a recorded edit can be found in `doc` by fingerprint (see the module's docstring), and if so the
+        tokens to look it up with: for a text with a grammar, those whose prints are only the ones the ledger holds,
+        the rest being no evidence for any edit.
 
         Raises `LedgerError` when the ledger cannot be asked (as the full lookup would)."""
         tree = doc.tree
         if tree is None or not doc.language.has_grammar or self.gave_up:  # no shortcut
-            return document_tokens(doc)
+            return Screened(document_tokens(doc))
         if ledger.generation() != self.generation:  # edits recorded since: every hash is read again
             fresh = LedgerPrints.load(ledger)
             if fresh is None:
                 self.gave_up = True
-                return document_tokens(doc)
+                return Screened(document_tokens(doc))
             self.hashes, self.generation, self._names = fresh.hashes, fresh.generation, {}
         columns = tree_token_columns(tree, doc.language, 0, len(doc.source), doc.source, keep=True)
         kgrams = every_kgram(columns[1], columns[2])
@@ -89,9 +99,8 @@ class LedgerPrints:
         if len(shared) >= MIN_PRINTS and any(n >= MIN_PRINTS for n in ledger.match_fingerprints(shared).values()):
             held = HeldTokens(columns, kgrams, self.hashes, named)
             held.refresh(doc)
-            return held
-        self.skipped += 1
-        return None
+            return Screened(held)
+        return Screened(None)
 
     def _name_prints(self, names: list[int]) -> dict[int, int]:
         """The file's evidence names whose name prints (`LineTokens.name_prints`) the ledger holds, and those prints."""

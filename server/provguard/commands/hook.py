@@ -124,7 +124,18 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
         if opened.warning is not None:
             return (opened.warning.replace("for this session only", "nowhere: the edit is not recorded"), stdout,
                     code)
-        opened.ledger.add_agent_edits([landed(edit, project) for edit in edits])
+        recorded = [landed(edit, project) for edit in edits]
+        if agent == "claude-code":  # a write an import of the session's transcript recorded already: not again
+            from provguard.provenance.transcripts.claude_code import imported_already
+
+            recorded, imported = imported_already(opened.ledger, recorded, payload.get("tool_name"),
+                                                  payload.get("tool_input"))
+            if imported:
+                notes[:1] = [f"no tool_use_id, and the {payload.get('tool_name')} call is not in the transcript: "
+                             f"{imported} of its edits already recorded by an import of that transcript (the same "
+                             "session, file and text), not recorded again"]
+                message = "; ".join(note for note in notes if note) or None
+        opened.ledger.add_agent_edits(recorded)
     finally:
         opened.ledger.close()
     return message, stdout, code

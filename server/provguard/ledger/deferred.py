@@ -85,6 +85,9 @@ class DeferredLedger:
     def has_agent_edits(self) -> bool:
         return self._current.has_agent_edits()
 
+    def fingerprint_hashes(self, most: int) -> frozenset[int] | None:
+        return self._current.fingerprint_hashes(most)
+
     def generation(self) -> int:
         return self._current.generation()
 

@@ -151,6 +151,10 @@ class PostgresLedger:
                 else:
                     known.append(edit)
                 cur.nextset()
+            cur.executemany(  # what a known edit lacks filled in from this record of it, nothing replaced
+                "UPDATE agent_edits SET model = coalesce(model, %s), vendor = coalesce(vendor, %s) "
+                "WHERE id = %s AND (model IS NULL OR vendor IS NULL) AND (model IS NULL OR model = %s)",
+                [(edit.model, edit.vendor, edit.id, edit.model) for edit in known if edit.model or edit.vendor])
             for edit in known:  # refreshed only when its prints are of an older scheme
                 cur.execute("UPDATE agent_edits SET lines = %s, print_count = %s, line_hashes = %s, names = %s, "
                             "scheme = %s WHERE id = %s AND scheme < %s RETURNING seq",
@@ -209,6 +213,12 @@ class PostgresLedger:
             cur.execute("SELECT EXISTS (SELECT 1 FROM agent_edits)")
             row = cur.fetchone()
         return bool(row and row[0])
+
+    def fingerprint_hashes(self, most: int) -> frozenset[int] | None:
+        with self._transaction() as cur:
+            cur.execute("SELECT DISTINCT hash FROM edit_prints LIMIT %s", (most + 1,))
+            rows = cur.fetchall()
+        return frozenset(h for h, in rows) if len(rows) <= most else None
 
     def generation(self) -> int:
         with self._transaction() as cur:

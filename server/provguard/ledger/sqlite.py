@@ -154,6 +154,8 @@ class SqliteLedger:
                     (*_edit_to_row(edit, self.store_text), PRINT_SCHEME),
                 )
                 seq: int | None = cursor.lastrowid if cursor.rowcount == 1 else None
+                if seq is None and (edit.model or edit.vendor):  # known: what it lacks filled in, nothing replaced
+                    conn.execute(_FILL_SQL, (edit.model, edit.vendor, edit.id, edit.model))
                 if seq is None:  # known: refreshed only when its prints are of an older scheme
                     row = conn.execute("SELECT seq FROM agent_edits WHERE id = ? AND scheme < ?",
                                        (edit.id, PRINT_SCHEME)).fetchone()
@@ -224,6 +226,11 @@ class SqliteLedger:
         with self._read() as conn:
             return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM agent_edits)").fetchone()[0])
 
+    def fingerprint_hashes(self, most: int) -> frozenset[int] | None:
+        with self._read() as conn:  # the primary key's b-tree, in hash order: no edit row is read
+            rows = conn.execute("SELECT DISTINCT hash FROM edit_prints LIMIT ?", (most + 1,)).fetchall()
+        return frozenset(h for h, in rows) if len(rows) <= most else None
+
     def generation(self) -> int:
         with self._read() as conn:
             return int(conn.execute("SELECT n FROM generation").fetchone()[0])
@@ -268,6 +275,9 @@ class SqliteLedger:
 
 _EDIT_COLUMNS = ("id, tool, path, time, evidence, vendor, model, session_id, tool_call_id, lines, print_count, "
                  "line_hashes, text, source, confidence, names")
+_FILL_SQL = ("UPDATE agent_edits SET model = coalesce(model, ?), vendor = coalesce(vendor, ?) "
+             "WHERE id = ? AND (model IS NULL OR vendor IS NULL) AND (model IS NULL OR model = ?)")
+"""A known edit's missing model and vendor from another record of it; a vendor only beside no model or the same."""
 _MATCH_SQL = ("SELECT (SELECT group_concat(edit) FROM (SELECT edit FROM edit_prints WHERE hash = h.value LIMIT ?)) "
               "FROM json_each(?) AS h")
 """Per hash given (a JSON array), the edits holding it, at most the limit: comma-separated, NULL for none."""

@@ -63,8 +63,11 @@ class Ledger(Protocol):
 
     def add_agent_edits(self, edits: Sequence[AgentEdit]) -> int:
         """Stores edits not yet known (by id) with their fingerprints, in one transaction; returns how many
-        were new or refreshed (a known edit whose fingerprints were of an older scheme gets the given ones). An
-        edit's text is dropped unless the ledger was opened with `store_text`."""
+        were new or refreshed (a known edit whose fingerprints were of an older scheme gets the given ones). A
+        known edit with no model or vendor gets the given edit's (a hook that could not tell the model, a
+        transcript imported later that names it; uncounted): what is stored is never replaced, and a vendor is
+        taken only for an edit with no model or the same one. An edit's text is dropped unless the ledger was
+        opened with `store_text`."""
         ...
 
     def stale_edits(self) -> int:
@@ -82,6 +85,11 @@ class Ledger(Protocol):
 
     def has_agent_edits(self) -> bool:
         """Whether any agent edit is recorded: when none is, no file need be fingerprinted."""
+        ...
+
+    def fingerprint_hashes(self, most: int) -> frozenset[int] | None:
+        """Every distinct fingerprint hash the agent edits hold (what `agent_edits` would give, without reading
+        the edits), or None when there are more than `most`: a check's prefilter needs no more."""
         ...
 
     def generation(self) -> int:

@@ -36,6 +36,8 @@ from . import paths, records
 from .records import Call, Recorder, Write, added_lines, agent_edits, field, now, text, utc_time
 
 if TYPE_CHECKING:
+    from provguard.ledger.store import Ledger
+
     from .reader import Line
 
 TOOL = "claude-code"
@@ -146,6 +148,31 @@ def hook_aliases(tool: str, call: Call, name: str, tool_input: dict[str, Any],
     derived = replace(call, call_id=records.input_call_id(name, tool_input))
     ids, hooked = records.write_ids(tool, call, writes), records.write_ids(tool, derived, writes)
     return {id_: alias for (_, id_), (_, alias) in zip(ids, hooked, strict=True)}
+
+
+def imported_already(ledger: Ledger, edits: list[AgentEdit], name: object,
+                     tool_input: object) -> tuple[list[AgentEdit], int]:
+    """The hook's edits still to record, and how many were left out: an edit under the id derived from the call's
+    input (a Claude Code that sent no `tool_use_id`, its transcript unreadable) whose write an import of that
+    transcript recorded already under the transcript's id. The same write is the same session, tool, file and
+    inserted text (its prints: the text itself is seldom stored); the import's record, with its model, stands."""
+    derived = records.input_call_id(name, tool_input)
+    stored: dict[str, list[AgentEdit]] = {}
+    kept: list[AgentEdit] = []
+    for edit in edits:
+        if edit.tool_call_id == derived:
+            if edit.path not in stored:
+                stored[edit.path] = ledger.agent_edits(path=edit.path)
+            if any(other.id != edit.id and _same_write(edit, other) for other in stored[edit.path]):
+                continue
+        kept.append(edit)
+    return kept, len(edits) - len(kept)
+
+
+def _same_write(one: AgentEdit, other: AgentEdit) -> bool:
+    return ((one.tool, one.session_id, one.path, one.lines, one.line_hashes, one.names)
+            == (other.tool, other.session_id, other.path, other.lines, other.line_hashes, other.names)
+            and set(one.fingerprints) == set(other.fingerprints))
 
 
 def _line_agent(record: dict[str, Any], file_agent: str | None) -> str | None:

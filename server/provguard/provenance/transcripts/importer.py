@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from provguard.ledger.model import AgentEdit
@@ -80,23 +80,30 @@ def import_agent(ledger: Ledger, agent: str, root: Path, sources: Sequence[Path]
         report.edits_found += len(read.edits)
         report.problems.extend(read.problems)
         report.skipped.update(read.skipped)
-        edits = read.edits
+        edits, hooked = read.edits, list[AgentEdit]()
         if edits and isinstance(parser, claude_code.ClaudeCodeParser):
-            edits = _not_hooked(ledger, edits, parser.aliases)
+            edits, hooked = _not_hooked(ledger, edits, parser.aliases)
         if edits:
             report.edits_new += ledger.add_agent_edits(edits)
+        if hooked:
+            ledger.add_agent_edits(hooked)  # known: the hook's records get the model they lacked, nothing more
         if read.cursor != cursor:
             ledger.save_import_cursor(key, read.cursor)
     return report
 
 
-def _not_hooked(ledger: Ledger, edits: list[AgentEdit], aliases: dict[str, str]) -> list[AgentEdit]:
+def _not_hooked(ledger: Ledger, edits: list[AgentEdit],
+                aliases: dict[str, str]) -> tuple[list[AgentEdit], list[AgentEdit]]:
     """The edits a hook did not record already under the id it derived from the call's input (Claude Code sent
-    it no tool_use_id): the same write, once in the ledger. The hook's record stands, without the model the
-    transcript names: the ledger keeps the first record of an edit."""
+    it no tool_use_id), and the transcript's word on each of the others under the hook's id: the same write stays
+    one record, the hook's, and the ledger gives it the model and vendor the transcript names when it has none
+    (the hook could not read the transcript)."""
     wanted = sorted({aliases[e.id] for e in edits if e.id in aliases})
-    known = {e.id for e in ledger.agent_edits(ids=wanted)} if wanted else set()
-    return [e for e in edits if aliases.get(e.id) not in known]
+    known = {e.id: e for e in ledger.agent_edits(ids=wanted)} if wanted else {}
+    new = [e for e in edits if aliases.get(e.id) not in known]
+    lacking = [replace(e, id=hook.id) for e in edits if (hook := known.get(aliases.get(e.id, ""))) is not None
+               and (e.model or e.vendor) and (hook.model is None or hook.vendor is None)]
+    return new, lacking
 
 
 def _settled(file: Path) -> bool:
