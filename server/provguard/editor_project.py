@@ -215,10 +215,13 @@ def restore_anew(opened: OpenDocument, instead: bool) -> None:
 
 
 def _existing_file(root: Path, setting: str | None, default: bool) -> bool:
-    """Whether the ledger `setting` chooses is a file that exists (opening it creates nothing)."""
+    """Whether opening the ledger `setting` chooses makes nothing in the folder: a file that exists, or a team
+    ledger (a postgresql:// URL in the setting, or PROVGUARD_LEDGER_URL when there is no setting)."""
     if default:
         return unplaced(root) is None and default_location(root).is_file()
-    return bool(setting) and setting != MEMORY and not is_url(setting) and Path(str(setting)).expanduser().is_file()
+    if setting is None or is_url(setting):
+        return True
+    return setting != MEMORY and Path(setting).expanduser().is_file()
 
 
 def _carry(memory: Ledger, into: Ledger) -> None:
