@@ -263,15 +263,17 @@ ALL_WRITE_TOOLS = [(agent, name) for agent in WRITE_TOOLS for name in [*WRITE_TO
 @pytest.mark.parametrize(("agent", "name"), ALL_WRITE_TOOLS)
 def test_every_write_tool_in_the_table_is_judged_by_the_guard_and_recorded_by_the_hook(
         project: Path, agent: str, name: str) -> None:
-    tool_input, where = sample_input(agent, name, project)
+    assert judged_and_recorded(agent, name, name, project) == (True, 0, "", True)
 
-    assert refused(agent, guard(agent, call(agent, name, tool_input, project, "PreToolUse")))
-    done = subprocess.run([sys.executable, "-m", "provguard", "hook", agent],
-                          input=call(agent, name, tool_input, project, "PostToolUse").decode(),
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert (done.returncode, done.stderr) == (0, "")
+
+def judged_and_recorded(agent: str, sent: str, own: str, project: Path) -> tuple[bool, int, str, bool]:
+    """The agent's call of its tool `own`, sent under the name `sent`: whether the guard refused it before the write,
+    the recording hook's exit code and stderr after it, and whether the ledger then holds that one edit."""
+    tool_input, where = sample_input(agent, own, project)
+    refuses = refused(agent, guard(agent, call(agent, sent, tool_input, project, "PreToolUse")))
+    done = hook_run(agent, call(agent, sent, tool_input, project, "PostToolUse"), project)
     edits = SqliteLedger(project / ".provguard" / "ledger.sqlite3").agent_edits()
-    assert [edit.path for edit in edits] == [where]
+    return refuses, done.returncode, done.stderr, [edit.path for edit in edits] == [where]
 
 
 CLAUDE_NAMED_WRITES = [(agent, claude, own) for agent, names in CLAUDE_NAMES.items() for claude, own in names.items()
@@ -283,15 +285,7 @@ CLAUDE_NAMED_WRITES = [(agent, claude, own) for agent, names in CLAUDE_NAMES.ite
 @pytest.mark.parametrize(("agent", "claude", "own"), CLAUDE_NAMED_WRITES)
 def test_every_write_tool_under_its_claude_code_name_is_judged_by_the_guard_and_recorded_by_the_hook(
         project: Path, agent: str, claude: str, own: str) -> None:
-    tool_input, where = sample_input(agent, own, project)
-
-    assert refused(agent, guard(agent, call(agent, claude, tool_input, project, "PreToolUse")))
-    done = subprocess.run([sys.executable, "-m", "provguard", "hook", agent],
-                          input=call(agent, claude, tool_input, project, "PostToolUse").decode(),
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert (done.returncode, done.stderr) == (0, "")
-    edits = SqliteLedger(project / ".provguard" / "ledger.sqlite3").agent_edits()
-    assert [edit.path for edit in edits] == [where]
+    assert judged_and_recorded(agent, claude, own, project) == (True, 0, "", True)
 
 
 @pytest.mark.parametrize("agent", ["claude-code", "codex", "cursor"])
