@@ -120,7 +120,7 @@ class EditorProject:
             setting = MEMORY
         default = setting is None and ledger_url(None) is None
         self.provisional = provisional
-        if provisional and not _existing_file(self.root, setting, default):
+        if provisional and not _opens_without_making(self.root, setting, default):
             ledger: Ledger = SqliteLedger(MEMORY, store_text=store_text)
         elif default and (reason := unplaced(self.root)) is not None:
             ledger = MemoryTold(f"provguard keeps what is recorded in {self.root} in memory, for this session only: "
@@ -214,9 +214,11 @@ def restore_anew(opened: OpenDocument, instead: bool) -> None:
     opened.invalidate()
 
 
-def _existing_file(root: Path, setting: str | None, default: bool) -> bool:
-    """Whether opening the ledger `setting` chooses makes nothing in the folder: a file that exists, or a team
-    ledger (a postgresql:// URL in the setting, or PROVGUARD_LEDGER_URL when there is no setting)."""
+def _opens_without_making(root: Path, setting: str | None, default: bool) -> bool:
+    """Whether the ledger `setting` chooses may be opened before the folder's own settings come: opening it makes
+    no file or folder anywhere. True for a ledger file that exists (the default one only where a ledger may be
+    kept: ledger/location.py's `unplaced`) and for a team ledger (a postgresql:// URL in the setting, or
+    PROVGUARD_LEDGER_URL when there is no setting); False for memory, which stands in meanwhile all the same."""
     if default:
         return unplaced(root) is None and default_location(root).is_file()
     if setting is None or is_url(setting):

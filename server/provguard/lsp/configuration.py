@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,15 @@ SHUTDOWN_WAIT = 5.0
 
 log = logging.getLogger(__name__)
 
+_settings_came: weakref.WeakKeyDictionary[ProvguardServer, asyncio.Event] = weakref.WeakKeyDictionary()
+"""Set each time some workspace folders' settings become known (`pull_folder_settings`), for `shutdown`."""
+
+
+def _settings_signal(ls: ProvguardServer) -> asyncio.Event:
+    if (came := _settings_came.get(ls)) is None:
+        came = _settings_came[ls] = asyncio.Event()
+    return came
+
 
 def register(server: ProvguardServer) -> None:
     @server.feature(types.INITIALIZE)
@@ -38,8 +48,7 @@ def register(server: ProvguardServer) -> None:
             ls.notify_user(notice) if isinstance(notice, str) else report(ls, notice))
         if asks_folders(params.capabilities):
             ls.session.await_folder_settings(ls.session.roots)
-        caps = params.capabilities.text_document
-        ls.pull_diagnostics = caps is not None and caps.diagnostic is not None
+        ls.pull_diagnostics = pulls(params.capabilities)
         apply_settings(ls, params.initialization_options)
 
     @server.feature(types.INITIALIZED)
@@ -92,10 +101,12 @@ async def _folder_settings_came(ls: ProvguardServer) -> None:
     """Before the last spans are saved: a short session (a file opened, pasted into and saved at once) may end
     before the client answered for its folders, and what it recorded waits in memory for the ledger those
     settings choose. Waits SHUTDOWN_WAIT seconds at most; then what stays in memory is said in the log."""
+    came = _settings_signal(ls)
     try:
         async with asyncio.timeout(SHUTDOWN_WAIT):
-            while ls.session.awaiting_settings:
-                await asyncio.sleep(0.01)
+            while ls.session.awaiting_settings:  # other folders' may still be on their way after a signal
+                came.clear()
+                await came.wait()
     except TimeoutError:
         log.warning("the client did not give its folders' settings: what was recorded in them ends with the session")
 
@@ -138,7 +149,9 @@ async def pull_folder_settings(ls: ProvguardServer, folders: list[Path]) -> bool
     try:
         report(ls, await pack_reload.reload(ls, change))
     finally:  # the folders' ledgers open now, chosen by their settings (or the editor's, when none came)
-        _told(ls, ls.session.folder_settings_known(folders))
+        known = ls.session.folder_settings_known(folders)
+        _settings_signal(ls).set()  # a waiting shutdown goes on once this block has run
+        _told(ls, known)
         imports.configure(ls)  # the ledger agent sessions go to may have opened only now
     return changed
 
@@ -148,6 +161,12 @@ def asks_folders(client: types.ClientCapabilities) -> bool:
     folders' ledgers are provisional (Session.await_folder_settings: no `.provguard/` is made where the folder's
     settings name another ledger). The light start (first_answer.py) asks the same of the raw capabilities."""
     return client.workspace is not None and bool(client.workspace.configuration)
+
+
+def pulls(client: types.ClientCapabilities) -> bool:
+    """Whether the client pulls diagnostics (textDocument/diagnostic) rather than waits for them to be pushed.
+    The light start (first_answer.py) asks the same of the raw capabilities."""
+    return client.text_document is not None and client.text_document.diagnostic is not None
 
 
 async def _ask_folders(ls: ProvguardServer, folders: list[Path]) -> list[tuple[Path, SettingsResult | None]]:

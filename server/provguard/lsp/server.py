@@ -21,8 +21,10 @@ from provguard.lsp.backlog import Backlog
 from provguard.lsp.convert import encoding
 from provguard.lsp.first_answer import Dropping, Handover
 from provguard.lsp.framing import FrameReader, serve
+from provguard.lsp.log_lines import escape_handlers
 from provguard.lsp.protocol import CustomMethod, ProvguardProtocol
 from provguard.positions import Encoding
+from provguard.printable import printable
 from provguard.session import Session
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,15 @@ class ProvguardServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=f"provguard: {message}"))
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
+    def window_log_message(self, params: types.LogMessageParams) -> None:
+        """A line in the editor's log of this server (an output channel, which renders ANSI): made printable, as
+        its messages name files and quote packs, so that none writes a line of its own or repaints the view."""
+        super().window_log_message(types.LogMessageParams(type=params.type, message=printable(params.message)))
+
+    def window_show_message(self, params: types.ShowMessageParams) -> None:
+        """A message shown to the person, printable as the log's lines are."""
+        super().window_show_message(types.ShowMessageParams(type=params.type, message=printable(params.message)))
+
 
 def roots_of(params: types.InitializeParams) -> list[Path]:
     uris = [folder.uri for folder in params.workspace_folders or []]
@@ -140,6 +151,7 @@ def build() -> ProvguardServer:
 def run_stdio(handover: Handover | None = None) -> None:
     """Serves stdin/stdout; `handover`: what first_answer.py read and answered before this module was imported."""
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    escape_handlers()  # names from the workspace and the client, printable on stderr (log_lines.py)
     from provguard.lsp.warm import prepared, take
 
     forked = prepared()

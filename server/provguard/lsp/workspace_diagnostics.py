@@ -9,6 +9,12 @@ a time, and stops at the next file when the request is cancelled ($/cancelReques
 button). Only files with findings are kept, as JSON diagnostics. Clients pull again right after each answer,
 so pulled scans are paced (PACE).
 
+The file system's root, the home folder and the folders above it are never scanned (ledger/location.py's
+`unplaced`, where the ledger stays in memory too): a scan reads every file below, and its cache would make a
+`.provguard/` there, which makes the folder a project. Such a folder's report is its open documents' alone, and the
+person is told why once. A folder whose project is such a place (a dotfiles `.git` in the home folder) is scanned
+with no cache.
+
 Open documents are never judged from disk here: their report is their live one (the same items and resultId
 as textDocument/diagnostic, with the document's version), so the two never disagree. A file's resultId is a
 digest of its diagnostics: a client that sends it back gets `unchanged`; a file it knows whose findings are gone
@@ -36,7 +42,7 @@ from provguard.check import FileResult, ProjectError, RunOptions, run_check
 from provguard.editor_project import EditorProject
 from provguard.findings import one_per_place
 from provguard.ignores import Selection, check_selection
-from provguard.ledger.location import is_url
+from provguard.ledger.location import is_url, unplaced
 from provguard.ledger.sqlite import MEMORY
 from provguard.lsp import diagnostics, plain_json, progress
 from provguard.lsp.convert import diagnostic
@@ -67,6 +73,8 @@ class FolderPlan:
     explicit: frozenset[str]
     policies: dict[Path, Policy]
     """The policies of the projects in this folder the session has met, by root (the last good ones)."""
+    unplaced: str | None = None
+    """Why the folder is not scanned (it is the file system's root, the home folder or above it), or None."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def plan_of(session: Session) -> Plan:
     for folder in session.roots:
         settings, explicit = session.settings_of(folder)
         policies = {p.root: p.policy for p in session.projects.values() if p.folder == folder}
-        folders.append(FolderPlan(folder, settings, explicit, policies))
+        folders.append(FolderPlan(folder, settings, explicit, policies, unplaced(folder)))
     return Plan(tuple(folders))
 
 
@@ -104,6 +112,8 @@ class _State:
     running: threading.Event | None = None
     """The running scan's stop signal."""
     shutting_down: bool = False
+    told_unplaced: set[Path] = field(default_factory=set)
+    """Folders not scanned whose reason the person was told (once per session, as the ledger's notice)."""
 
     async def paced(self) -> None:
         loop = asyncio.get_running_loop()
@@ -220,6 +230,7 @@ async def scan(ls: ProvguardServer, on_result: Callable[[FileResult, Path], None
     state = _state(ls)
     async with state.lock:
         plan = plan_of(ls.session)
+        _tell_unplaced(ls, state, plan)
         loop = asyncio.get_running_loop()
         stop = state.running = threading.Event()
         if state.shutting_down:
@@ -254,6 +265,15 @@ async def scan(ls: ProvguardServer, on_result: Callable[[FileResult, Path], None
         state.problems = problems
 
 
+def _tell_unplaced(ls: ProvguardServer, state: _State, plan: Plan) -> None:
+    for folder in plan.folders:
+        if folder.unplaced is not None and folder.folder not in state.told_unplaced:
+            state.told_unplaced.add(folder.folder)
+            ls.notify_user(f"{folder.folder}: the workspace is not checked as a whole ({folder.unplaced}): the "
+                           "Problems list shows open documents only. Open a project's folder to see the findings of "
+                           "files never opened.", types.MessageType.Info)
+
+
 def stop(ls: ProvguardServer) -> None:
     """The server is shutting down: it waits for no scan (the running one stops at its next file)."""
     state = _state(ls)
@@ -269,6 +289,8 @@ def run_scan(plan: Plan, found: Callable[[FileResult, Path], None], done: Callab
     for folder in plan.folders:
         if stop.is_set():
             break
+        if folder.unplaced is not None:  # nothing is read or made there (module docstring)
+            continue
         try:
             problem = _scan_folder(folder, found, done, problems)
         except Stopped:
@@ -326,7 +348,8 @@ def _check(plan: FolderPlan, paths: list[Path], aside: NestedAside | None,
         return project.policy
 
     setup = CheckSetup(None, {}, _ledger(plan.settings, folder), roots.given, plan.settings.git, folder)
-    options = RunOptions(jobs=1, selection=selection, progress=progress, on_result=result)
+    cache = all(unplaced(roots.of(path, path)) is None for path in paths)  # no `.provguard/` in the home folder
+    options = RunOptions(jobs=1, cache=cache, selection=selection, progress=progress, on_result=result)
     try:
         run = run_check(paths, setup, options, policy)
     except ProjectError as exc:
