@@ -2,7 +2,7 @@
 # VS Code for the extension's end-to-end test (tests/test_vscode_e2e.py): Debian's Chromium, Node 24 and
 # code-server from the npm registry, the extension built into a .vsix (its bundled provguard and pure-Python
 # dependencies fetched by pip: the registry may be used here, not in the tests), and `compiled-venv`, a Python
-# with only provguard's compiled dependencies (tree-sitter and its grammars, google-re2, zstandard, PyYAML, at
+# with only provguard's compiled dependencies (tree-sitter and its grammars, google-re2, zstandard, PyYAML, mmh3, at
 # the checkout's .venv versions) for the zero-set-up test. Everything goes into editors/vscode/.e2e/
 # (git-ignored) and is reused when already there. Exports PROVGUARD_VSCODE_E2E.
 # Nothing keeps running: each test run starts and stops its own code-server, so nothing is pushed on CLEANUP.

@@ -1,7 +1,7 @@
 """Puts provguard and its pure-Python dependencies into bundled/libs for the .vsix (run at package time).
 
 The extension runs `python -m provguard serve` with bundled/libs on PYTHONPATH, so an interpreter needs
-only the compiled dependencies (tree-sitter and its grammars, google-re2, zstandard, PyYAML) in its own
+only the compiled dependencies (tree-sitter and its grammars, google-re2, zstandard, PyYAML, mmh3) in its own
 environment: a .vsix with compiled code would have to be built per platform and Python version. Which
 dependencies are pure is read from their installed wheels (`Root-Is-Purelib`), so the split follows
 pyproject.toml by itself. The versions are those of the given interpreter's environment (the checkout's

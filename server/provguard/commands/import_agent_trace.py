@@ -32,6 +32,7 @@ def run_agent_trace(ledger: Ledger, args: argparse.Namespace) -> int:
              if report.working_tree else "")
           + (f"; {_count(report.later, 'range')} found after the record's revision (at a later commit or in the "
              "working tree)" if report.later else "")
+          + (f"; {_count(report.outside, 'entry')} outside the repository skipped" if report.outside else "")
           + (f"; {_count(pseudo, 'pseudo-file entry')} skipped ({', '.join(sorted(report.pseudo_files))})"
              if pseudo else "")
           + f"; {_count(len(report.problems), 'problem')}")

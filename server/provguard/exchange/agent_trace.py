@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import mmh3
+
 SPEC_VERSION = "0.1.0"
 """The version this module writes."""
 READ_VERSIONS = frozenset({(0, 1), (1, 0)})
@@ -114,16 +116,35 @@ def sha256_prefix(value: str) -> str | None:
     return digits
 
 
+def murmur3_digest(value: str) -> str | None:
+    """The 32 hex digits of a `murmur3:` content_hash (opentraces' records), lower case; None otherwise."""
+    digits = value.removeprefix("murmur3:").lower()
+    return digits if digits != value.lower() and len(digits) == 32 and set(digits) <= _HEX else None
+
+
+def hash_form_problem(value: str) -> str | None:
+    """Why a `sha256:` content_hash cannot be checked (malformed), None when it can be or is not one."""
+    if value.startswith("sha256:") and sha256_prefix(value) is None:
+        return f"content_hash {value[:80]!r} is not a sha256 digest or a prefix of at least {MIN_HASH_PREFIX} of " \
+            "its hex digits"
+    return None
+
+
 def hash_matches(value: str, lines: bytes) -> bool | None:
     """Whether a record's `content_hash` is that of `lines`: None when it is not a hash provguard computes
-    (another tool's algorithm), so it is neither trusted nor held against the record. The value may be a
-    prefix of the hex digest (Cursor keeps 16 digits); a `sha256:` value too short or not hex matches nothing.
-    A sha256 without the last line's break counts too: tools differ on that."""
+    (another tool's algorithm), so it is neither trusted nor held against the record. A `sha256:` value may be
+    a prefix of the hex digest (Cursor keeps 16 digits), and one too short or not hex matches nothing; a
+    `murmur3:` one of 32 hex digits (opentraces) is MurmurHash3 x64 128 of the text written (shorter ones, as in
+    the spec's example, are left alone). The text without the last line's break counts too: tools differ on
+    that (opentraces hashes an Edit's new_string, which rarely ends in one)."""
+    texts = (lines, lines.rstrip(b"\r\n"))
+    digest = murmur3_digest(value)
+    if digest is not None:
+        return any(f"{mmh3.hash128(text, signed=False):032x}" == digest for text in texts)
     if not value.startswith("sha256:"):
         return None
     expected = sha256_prefix(value)
-    return expected is not None and any(hashlib.sha256(text).hexdigest().startswith(expected)
-                                        for text in (lines, lines.rstrip(b"\r\n")))
+    return expected is not None and any(hashlib.sha256(text).hexdigest().startswith(expected) for text in texts)
 
 
 def split_model_id(model_id: str) -> tuple[str | None, str]:

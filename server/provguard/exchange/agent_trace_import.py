@@ -13,7 +13,8 @@ one) is looked for where its lines match: at the record's revision, else at the 
 to HEAD) that changed the file, else in the working tree; lines are never taken from a revision where they do
 not match. A range without such a hash can only be read at the revision it names. Cursor also traces shell
 commands under a pseudo-file (`.shell-history`): a dot-named path that is in no commit and not in the working
-tree is counted and skipped, not reported.
+tree is counted and skipped, not reported. opentraces' flat lines in the same file (`agent_trace_flat`) name
+absolute paths: those inside the repository are read as relative to it, the others counted and skipped.
 
 Files are read incrementally with the transcripts' reader (a cursor per file in the ledger; a half-written
 last line is read again next time), and edit ids derive from the record id, file, conversation and range, so
@@ -44,15 +45,16 @@ from provguard.provenance.transcripts.importer import SETTLED_SECONDS
 from provguard.provenance.transcripts.reader import Line, Problem, read_transcript
 
 from .agent_trace import (
-    MIN_HASH_PREFIX,
     Conversation,
     LineRange,
+    TracedFile,
     TraceRecord,
+    hash_form_problem,
     hash_matches,
-    sha256_prefix,
     split_model_id,
 )
 from .agent_trace_budget import ClaimBudget
+from .agent_trace_flat import inside_repository, is_absolute
 from .agent_trace_read import read_record
 
 AI_CONFIDENCE = 0.9
@@ -87,6 +89,9 @@ class TraceImport:
     later: int = 0
     """Ranges whose lines match their content_hash not at the record's revision but at a later commit or in the
     working tree (Cursor's records name the commit before the edit)."""
+    outside: int = 0
+    """File entries naming an absolute path outside the repository (opentraces traces every Write and Edit of
+    the session, the agent's memory files in the home folder too): not the project's, skipped."""
     pseudo_files: Counter[str] = field(default_factory=Counter)
     """File entries skipped as pseudo-files (Cursor's `.shell-history`), by path."""
     problems: list[Problem] = field(default_factory=list)
@@ -276,6 +281,12 @@ class TraceParser:
         revision = record.vcs.revision if record.vcs is not None and record.vcs.type == "git" else None
         for file_index, traced in enumerate(record.files):
             where = f"files[{file_index}]"
+            if is_absolute(traced.path):
+                inside = inside_repository(traced.path, self.texts.repository)
+                if inside is None:
+                    self.report.outside += 1
+                    continue
+                traced = TracedFile(inside, traced.conversations)
             stored = self.texts.ledger_path(traced.path)
             if stored is not None and self.texts.is_pseudo_file(traced.path):
                 self.report.pseudo_files[traced.path] += 1
@@ -334,9 +345,9 @@ class TraceParser:
         span = f"lines {line_range.start_line}-{line_range.end_line} of {traced}"
         value = line_range.content_hash
         checkable = value is not None and hash_matches(value, b"") is not None
-        if value is not None and checkable and sha256_prefix(value) is None:
-            return f"content_hash {value[:80]!r} is not a sha256 digest or a prefix of at least {MIN_HASH_PREFIX} " \
-                "of its hex digits"
+        malformed = hash_form_problem(value) if value is not None else None
+        if malformed is not None:
+            return malformed
         places: list[str | None] = [revision]
         if revision is not None and checkable:
             places += [*self.texts.later_commits(traced, revision), None]

@@ -28,6 +28,7 @@ from .agent_trace import (
     TraceRecord,
     Vcs,
 )
+from .agent_trace_flat import is_flat, read_flat
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -49,7 +50,11 @@ class _Invalid(Exception):
 
 
 def read_record(data: dict[str, Any]) -> ReadRecord:
-    """The record in `data` (one parsed JSON line), keeping every sound file, conversation and range."""
+    """The record in `data` (one parsed JSON line), keeping every sound file, conversation and range; an
+    opentraces flat line (`agent_trace_flat`) as the one-range record it describes."""
+    if is_flat(data):
+        flat = read_flat(data)
+        return ReadRecord(None, (flat,)) if isinstance(flat, str) else ReadRecord(flat, ())
     problems: list[str] = []
     try:
         version = _text(data, "version", "")

@@ -5,9 +5,14 @@ object. Each attestation names a file (quoted with double quotes when it holds a
 followed by lines indented by exactly two spaces: `KEY RANGES`, where RANGES is `12`, `3-9` or a comma
 list of both, 1-based, in that commit's version of the file. The key says who wrote the lines:
 `s_<hex>::t_<hex>` an AI session (one trace per checkpoint) looked up in `sessions` by the part before
-`::`, `h_<hex>` a known human (in `humans`, not AI, so not read here), and bare hex (7 or 16 digits) an
+`::`, `h_<hex>` a known human (in `humans`, not AI, so not read here), and bare hex (7 or 16 digits, or a UUID) an
 older AI session looked up in `prompts`. A session's `agent_id` holds the tool, the tool's own session id
-and the model.
+and the model. Released git-ai (1.3.5 to 1.5.x) also writes the bare checkpoint kinds `ai_agent` and `ai_tab`
+as keys, with no metadata entry, for lines an agent changed outside any session it knew (lock files an agent's
+`npm install` rewrote, in git-ai's own notes): git-ai counts every author but a human as AI, so these are AI
+lines of an agent the note does not name. Its earlier notes (2025, seen in its own repository) also key
+`prompts` by the agent's session UUID and write a legacy `human` key (a person's lines, not AI); a session key
+may come without its `::t_` trace.
 
 What a note gets wrong is a `NoteProblem` at the note's line, never an exception: an attestation line that
 cannot be read is skipped and the rest of the note still counts, and so does a note whose `base_commit_sha`,
@@ -30,10 +35,12 @@ MAX_LINE_NUMBER = 1 << 31
 """A larger line number is no line of any file git can blame: the note is wrong, not the file long."""
 
 _HEX = r"[0-9a-f]+"
-_SESSION_KEY = re.compile(rf"(s_{_HEX})::t_{_HEX}")
-_HUMAN_KEY = re.compile(rf"h_{_HEX}")
-_PROMPT_KEY = re.compile(r"[0-9a-f]{7}|[0-9a-f]{16}")
+_SESSION_KEY = re.compile(rf"(s_{_HEX})(?:::t_{_HEX})?")
+_HUMAN_KEY = re.compile(rf"h_{_HEX}|human")
+_PROMPT_KEY = re.compile(r"[0-9a-f]{7}|[0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _RANGE = re.compile(r"([0-9]+)(?:-([0-9]+))?")
+_KIND_KEYS = {"ai_agent": "ai_agent", "ai_tab": "ai_tab"}
+"""Checkpoint kinds git-ai writes as attestation keys when it knows no session -> the tool id recorded."""
 _UNKNOWN_MODELS = frozenset({"", "unknown"})
 """What git-ai writes when the agent did not say which model ran."""
 
@@ -75,7 +82,8 @@ class Attestation:
     path: str
     """As the note names it (relative to the repository root, unquoted)."""
     session_key: str
-    """The key of `sessions` (`s_...`) or `prompts` (bare hex) the lines belong to; traces are merged."""
+    """The key of `sessions` (`s_...`) or `prompts` (bare hex) the lines belong to, traces merged; or a
+    checkpoint kind (`ai_agent`, `ai_tab`) that names no session."""
     ranges: tuple[Range, ...]
     line: int
     """The note line it was read from."""
@@ -121,6 +129,10 @@ def parse_note(commit: str, raw: bytes) -> ParsedNote:
     agents: dict[str, Agent] = {}
     attestations: list[Attestation] = []
     for attestation in _attestations(commit, lines[:divider], problems):
+        if attestation.session_key in _KIND_KEYS:
+            agents[attestation.session_key] = Agent(_KIND_KEYS[attestation.session_key], "", None)
+            attestations.append(attestation)
+            continue
         table, name = (sessions, "sessions") if attestation.session_key.startswith("s_") else (prompts, "prompts")
         if table is None:
             continue  # the table itself is the problem, said once
@@ -211,7 +223,7 @@ def _attestations(commit: str, lines: list[str], problems: list[NoteProblem]) ->
         if _HUMAN_KEY.fullmatch(key):
             continue  # a known human's lines: not AI
         session = _SESSION_KEY.fullmatch(key)
-        if session is None and not _PROMPT_KEY.fullmatch(key):
+        if session is None and not _PROMPT_KEY.fullmatch(key) and key not in _KIND_KEYS:
             problems.append(NoteProblem(commit, number, f"unknown attestation key {key!r}"))
             continue
         ranges = parse_ranges(ranges_text)

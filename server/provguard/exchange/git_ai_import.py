@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provguard.exchange.git_ai import Agent, NoteProblem, ParsedNote
-from provguard.exchange.git_ai_notes import TIMEOUT, Failure, Notes, read_notes, renames
+from provguard.exchange.git_ai_notes import TIMEOUT, Failure, Notes, head_paths, read_notes, renames
 from provguard.ledger.model import AgentEdit
 from provguard.ledger.store import Ledger
 from provguard.provenance.fingerprints import insertion_prints
@@ -49,6 +49,11 @@ TOOL_IDS: dict[str, str] = {
     "codex-cloud": "codex",
 }
 """git-ai's tool names -> provguard's, where they differ; others (gemini, windsurf, amp, ...) are kept."""
+
+
+FEW_COMMITS = 64
+"""Up to this many noted commits, renames are looked for between each and HEAD at once; past it, only for the
+commits with a noted path HEAD no longer has (one more git command, a far cheaper rename detection)."""
 
 
 @dataclass
@@ -104,12 +109,20 @@ def record_notes(ledger: Ledger, notes: Notes, root: Path, worktree: bool = Fals
 def attributed_edits(notes: Notes, root: Path, worktree: bool, timeout: float,
                      report: GitAiReport) -> list[AgentEdit] | Failure:
     attributed = _attributed_lines(notes.notes)
-    moved = renames(notes.top, notes.head, list({commit for commit, _ in attributed}), timeout)
+    noted = sorted({commit for commit, _ in attributed})
+    if len(noted) > FEW_COMMITS:
+        # Only a commit with a noted path gone from HEAD can have renamed it: rename detection between each
+        # commit's tree and HEAD's is git's slowest step (git-ai's own 3,000 noted commits: over 120 s).
+        present = head_paths(notes.top, notes.head, timeout)
+        if isinstance(present, Failure):
+            return present
+        noted = sorted({commit for commit, path in attributed if path not in present})
+    moved = renames(notes.top, notes.head, noted, timeout)
     if isinstance(moved, Failure):
         return moved
     files: dict[str, list[Source]] = defaultdict(list)
     for commit, path in attributed:
-        files[moved[commit].get(path, path)].append((commit, path))
+        files[moved.get(commit, {}).get(path, path)].append((commit, path))
     commits = CommitCache().get(notes.top, {commit for commit, _ in attributed}, timeout)
     if isinstance(commits, GitFailure):
         return Failure(f"cannot read the noted commits: {commits.reason}")

@@ -108,3 +108,11 @@ def renames(repo: Path, head: str, commits: list[str], timeout: float = TIMEOUT)
         else:
             at += 1
     return found
+
+
+def head_paths(repo: Path, head: str, timeout: float = TIMEOUT) -> set[str] | Failure:
+    """Every file path at HEAD: a noted path still there needs no rename detection (blame follows it)."""
+    out = run_git(repo, ["ls-tree", "-r", "-z", "--name-only", "--full-tree", head], timeout=timeout)
+    if isinstance(out, GitFailure):
+        return Failure(f"cannot list the files at HEAD: {out.reason}")
+    return {name.decode("utf-8", "surrogateescape") for name in out.split(b"\0") if name}

@@ -44,9 +44,11 @@ TOOL = "claude-code"
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 QUIET_TYPES = frozenset({"summary", "system", "file-history-snapshot", "queue-operation", "progress", "result",
                          "attachment", "ai-title", "custom-title", "last-prompt", "permission-mode", "tag", "mode",
-                         "agent-name", "worktree-state", "atis-latch"})
+                         "agent-name", "worktree-state", "atis-latch", "opentraces_hook"})
 """Line types that never describe an edit: skipped without a word (`mode`, `agent-name`, `worktree-state` and
-`atis-latch` as Claude Code 2.1 writes them: session metadata, seen in real transcripts)."""
+`atis-latch` as Claude Code 2.1 writes them: session metadata, seen in real transcripts; `opentraces_hook`, which
+opentraces' PostToolUse hook appends to the session's transcript after each tool call: a copy of what the call's
+own lines already hold)."""
 
 
 @dataclass(frozen=True)
