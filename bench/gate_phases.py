@@ -4,7 +4,8 @@ Each phase runs over the whole tree in this process and is timed as CPU time (im
 shared machine), per MB of source. Beside the token walk stand two floors of the tree-sitter binding itself: a
 cursor moved over every node and nothing else, and the same asking each node's kind; a token walk cannot cost
 less than the second, whatever it does with the nodes. The prefilter phase is what `provguard check` does per file
-once it has the tree (`LedgerPrints.tokens`: token walk, k-gram hashing, name prints, the ledger's intersection).
+once it has the tree (`LedgerPrints.tokens`: token walk, k-gram hashing, name prints, the ledger's intersection);
+it hashes with NumPy once the process has hashed enough tokens (`check_kgrams`), as a check does.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pathlib import Path
 
 import tree_sitter as ts
 
+from provguard.check_kgrams import kgram_arrays
 from provguard.check_prefilter import LedgerPrints
 from provguard.documents import Document
 from provguard.languages import detect
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.tokens import tree_token_columns
-from provguard.provenance.winnow import every_kgram
+from provguard.provenance.winnow import K, every_kgram
 
 
 def _navigate(tree: ts.Tree) -> None:
@@ -50,7 +52,8 @@ def _kinds(tree: ts.Tree) -> None:
 
 PHASES = ("read the files", "tree-sitter parse", "binding floor: a cursor over every node",
           "binding floor: ... asking each node's kind", "token walk (tree_token_columns)",
-          "k-gram hashing (every_kgram)", "prefilter per file, tree given (walk + hashing + ledger)")
+          "k-gram hashing (every_kgram)", "the same hashes with NumPy (check_kgrams.kgram_arrays)",
+          "prefilter per file, tree given (walk + hashing + ledger)")
 
 
 def phases(root: Path, batch: int = 100) -> list[tuple[str, float]]:
@@ -91,6 +94,10 @@ def _batch(files: list[Path], prints: LedgerPrints, ledger: SqliteLedger, spent:
     for _, ids, names in columns:
         every_kgram(ids, names)
     marks.append(clock())
+    for _, ids, names in columns:
+        if len(ids) >= K:
+            kgram_arrays(ids, names)
+    marks.append(clock())
     docs = [Document(str(p), language, s, parse=False) for p, s in zip(files, sources, strict=True)]
     for doc, tree in zip(docs, trees, strict=True):
         doc.tree = tree
@@ -99,7 +106,7 @@ def _batch(files: list[Path], prints: LedgerPrints, ledger: SqliteLedger, spent:
         prints.tokens(doc, ledger)
     marks += [started, clock()]
     durations = [b - a for a, b in pairwise(marks)]
-    durations = durations[:6] + durations[7:]  # the documents' set-up between the last two phases is not timed
+    durations = durations[:7] + durations[8:]  # the documents' set-up between the last two phases is not timed
     for i, seconds in enumerate(durations):
         spent[i] += seconds
     return sum(map(len, sources))

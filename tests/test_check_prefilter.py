@@ -19,6 +19,7 @@ import pytest
 
 from provguard import check_prefilter
 from provguard.check import RunOptions, check_paths, run_check
+from provguard.check_kgrams import KgramHasher
 from provguard.check_prefilter import HeldTokens, LedgerPrints
 from provguard.commands.check_run import project_policy
 from provguard.documents import Document
@@ -86,7 +87,12 @@ def _verdicts(findings: tuple[Finding, ...]) -> list[tuple[object, ...]]:
     return [(f.rule_id, f.severity, f.start, f.end, f.message, f.origin) for f in findings]
 
 
-def test_every_verdict_is_the_one_the_full_lookup_of_every_file_gives(project: Path) -> None:
+@pytest.mark.parametrize("hasher", ["python", "numpy"])
+def test_every_verdict_is_the_one_the_full_lookup_of_every_file_gives(
+        project: Path, hasher: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if hasher == "numpy":  # k-grams hashed with NumPy from the first file on (`check_kgrams`)
+        pytest.importorskip("numpy")
+        monkeypatch.setattr(check_prefilter, "_every_kgram", KgramHasher(numpy_after=0))
     setup = CheckSetup(git=False, pack_base=project)
     policy = project_policy(project, setup)
     assert policy is not None

@@ -21,6 +21,7 @@ from provguard.findings import Finding
 from provguard.fixes import Fix, fixes_for
 from provguard.ignores import Selection
 from provguard.languages import by_id, detect
+from provguard.ledger.location import unplaced
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.policy.policy import Policy
 from provguard.project_markers import nearest_project
@@ -263,9 +264,10 @@ def _result(outcome: FileOutcome) -> FileResult:
 
 
 def _cacheable(root: Path) -> bool:
-    """Whether results may be cached in the root's `.provguard/cache`: only in a project's root. A folder that
-    is in no project gets no `.provguard` folder from a check: it would make the folder a project."""
-    return nearest_project(root) == root
+    """Whether results may be cached in the root's `.provguard/cache`: only in a project's root, and never at
+    `/`, the home folder or above (a dotfiles `.git` makes home a project). A folder that is in no project gets
+    no `.provguard` folder from a check: it would make the folder a project."""
+    return nearest_project(root) == root and unplaced(root) is None
 
 
 def _meet(root: Path, met: Projects, setup: CheckSetup, load_policy: Callable[[Path], Policy | None],

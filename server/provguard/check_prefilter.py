@@ -10,12 +10,12 @@ file's k-gram hashes and name prints, no edit is a candidate and no region is fo
 same-file regions (by line hashes, cheap) remain, and the verdict is the one the full lookup gives.
 
 The test reads the same tokens the matcher would (kept for it when the test passes: `tokens.tree_token_columns`),
-hashes every k-gram at once in C (`winnow.every_kgram`) and intersects them with every hash the ledger holds,
-loaded once per process (`Ledger.fingerprint_hashes`: the hashes alone, no edit read) and again whenever the
-ledger's generation moves. A file that passes is looked up with `HeldTokens`: only the fingerprints the ledger
-holds, chosen as winnowing the whole text would choose them. Ledgers too large to hold in memory are not
-prefiltered. The verdict on a file is a value (`Screened`) returned to the caller, which says whether it was
-ruled out.
+hashes every k-gram at once in C (`winnow.every_kgram`; the same hashes with NumPy when it is installed:
+`check_kgrams`) and intersects them with every hash the ledger holds, loaded once per process
+(`Ledger.fingerprint_hashes`: the hashes alone, no edit read) and again whenever the ledger's generation moves. A
+file that passes is looked up with `HeldTokens`: only the fingerprints the ledger holds, chosen as winnowing the
+whole text would choose them. Ledgers too large to hold in memory are not prefiltered. The verdict on a file is a
+value (`Screened`) returned to the caller, which says whether it was ruled out.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import compress
 
+from provguard.check_kgrams import HeldHashes, KgramHasher
 from provguard.documents import Document
 from provguard.ledger.store import Ledger, LedgerError
 from provguard.provenance import background
@@ -31,7 +32,7 @@ from provguard.provenance.fingerprints import LineTokens, Print, document_tokens
 from provguard.provenance.name_prints import name_print
 from provguard.provenance.origin import Span
 from provguard.provenance.tokens import Columns, evidence_names, tree_token_columns
-from provguard.provenance.winnow import LEXICAL_WINDOW, WINDOW, K, chosen_among, every_kgram, nameless
+from provguard.provenance.winnow import LEXICAL_WINDOW, WINDOW, K, chosen_among, nameless
 
 MAX_LEDGER_PRINTS = 500_000
 """Hashes of every recorded edit held in memory at most (about 40 MB as a Python set); a larger ledger is looked
@@ -64,6 +65,7 @@ class LedgerPrints:
     _names: dict[int, int | None] = field(default_factory=dict, init=False, repr=False)
     """Per name (`tokens.name_value`) met in earlier files: its name print when the ledger holds it and it is an
     evidence name, else None (files of one tree share most of their names)."""
+    _held: HeldHashes | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(cls, ledger: Ledger) -> LedgerPrints | None:
@@ -91,13 +93,14 @@ class LedgerPrints:
                 return Screened(document_tokens(doc))
             self.hashes, self.generation, self._names = fresh.hashes, fresh.generation, {}
         columns = tree_token_columns(tree, doc.language, 0, len(doc.source), doc.source, keep=True)
-        kgrams = every_kgram(columns[1], columns[2])
-        shared = set(self.hashes.intersection(kgrams[0]))  # no set of the file's hashes is built
-        shared.update(self.hashes.intersection(kgrams[1]))
+        file_kgrams = _every_kgram(columns[1], columns[2])
+        if self._held is None or self._held.hashes is not self.hashes:
+            self._held = HeldHashes(self.hashes)
+        shared = file_kgrams.held(self._held)
         named = self._name_prints(columns[2])
         shared.update(named.values())
         if len(shared) >= MIN_PRINTS and any(n >= MIN_PRINTS for n in ledger.match_fingerprints(shared).values()):
-            held = HeldTokens(columns, kgrams, self.hashes, named)
+            held = HeldTokens(columns, file_kgrams.lists(), self.hashes, named)
             held.refresh(doc)
             return Screened(held)
         return Screened(None)
@@ -117,6 +120,9 @@ class LedgerPrints:
                 known[name] = printed if printed in self.hashes else None
         return {name: p for name in distinct if (p := known.get(name)) is not None}
 
+
+_every_kgram = KgramHasher()
+"""`winnow.every_kgram`, in NumPy once a process has hashed enough tokens to pay for importing it."""
 
 MAX_NAMES_KNOWN = 200_000
 """Names whose verdict `LedgerPrints` remembers at most (a few MB)."""
