@@ -132,10 +132,9 @@ def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
 
 
 def _write_agent_trace(args: argparse.Namespace) -> int:
-    import json
-
     from provguard.exchange.agent_trace import record_json
     from provguard.exchange.agent_trace_export import export_revision
+    from provguard.readable_json import readable_json
 
     ledger = read_ledger(args.ledger, args.root)
     if isinstance(ledger, str):
@@ -151,7 +150,7 @@ def _write_agent_trace(args: argparse.Namespace) -> int:
         say(line)
     for problem in result.problems:
         say(problem)
-    line = json.dumps(record_json(result.record), ensure_ascii=False, separators=(",", ":")) + "\n"
+    line = readable_json(record_json(result.record), separators=(",", ":")) + "\n"  # may go to a terminal
     try:
         if args.jsonl == "-":
             sys.stdout.write(line)

@@ -74,7 +74,9 @@ def run(args: argparse.Namespace, data: bytes | Payload | None = None) -> int:
     except Exception as exc:  # the agent must never be blocked by provguard
         message = f"could not record the edit: {type(exc).__name__}: {exc}"
     if message:
-        print(f"provguard hook: {message}", file=sys.stderr)
+        from provguard.printable import say
+
+        say(message, "provguard hook")  # it names paths and tools from the payload: escaped
     if code:
         sys.stderr.write(stdout)
     sys.stdout.write(stdout)
@@ -126,6 +128,7 @@ def record(agent: str, data: bytes, root: Path | None, ledger_setting: str | Non
                     code)
         recorded = [landed(edit, project) for edit in edits]
         if agent == "claude-code":  # a write an import of the session's transcript recorded already: not again
+            # (said here; an import at the same instant is kept out by the ledger's write key, write_key.py)
             from provguard.provenance.transcripts.claude_code import imported_already
 
             recorded, imported = imported_already(opened.ledger, recorded, payload.get("tool_name"),

@@ -5,11 +5,11 @@ import_agent_trace.py, import_git_ai.py)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from provguard.files import open_regular
+from provguard.printable import say
 
 from .common import EXIT_CLEAN, add_parser, root_error, usage_error
 from .import_output import show_problems
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         opened.ledger.close()
     if not args.paths and report.files == 0:
         where = ", ".join(str(s) for s in report.sources) or "its default folder"
-        print(f"provguard: no {args.agent} transcripts for {args.root} in {where}", file=sys.stderr)
+        say(f"no {args.agent} transcripts for {args.root} in {where}")
     print(f"{args.agent}: {report.files_read} of {report.files} transcript files read "
           f"({report.lines} lines); {report.edits_new} new edits recorded "
           f"({report.edits_found - report.edits_new} already known); {len(report.problems)} lines skipped")

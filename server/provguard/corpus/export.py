@@ -8,7 +8,6 @@ exclude by path). Both are sorted by path, then byte range, so two runs over the
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from provguard.files import SkippedFile, read_document, relative_to_root, walk
 from provguard.policy.model import Severity
 from provguard.provenance.origin import Origin
+from provguard.readable_json import readable_json
 from provguard.report.json import origin_fields
 
 from .judge import Judge
@@ -56,7 +56,8 @@ class ExportRun:
         return tuple(sorted({s.path for s in self.spans}))
 
     def jsonl(self) -> str:
-        return "".join(json.dumps(s.as_json(), ensure_ascii=False, sort_keys=True) + "\n" for s in self.spans)
+        """One record a line; by default on stdout, so nothing in a path or message a terminal obeys goes raw."""
+        return "".join(readable_json(s.as_json(), sort_keys=True) + "\n" for s in self.spans)
 
     def summary(self) -> str:
         text = (f"{self.files_judged} {'file' if self.files_judged == 1 else 'files'} judged: {len(self.spans)} "

@@ -18,7 +18,7 @@ import yaml
 
 from provguard.policy.extends import LoadedPack
 from provguard.policy.loader import parse_pack
-from provguard.policy.model import AgentWrite, OriginSelector, Pack, Rule, Severity
+from provguard.policy.model import AgentWrite, OriginSelector, Pack, Rule, Severity, rule_id_problem
 from provguard.policy.policy import Policy
 
 
@@ -39,11 +39,17 @@ class FrozenPolicy:
 
     @staticmethod
     def from_json(data: Any) -> FrozenPolicy:
+        """The policy section of a snapshot, which anyone who can write the file may have edited: a rule id it
+        names is held to the syntax a pack's is (model.rule_id_problem), so none reaches a report or an
+        attestation holding what a terminal or CI log obeys."""
         try:
             packs = tuple((str(p["source"]), str(p["yaml"])) for p in data["packs"])
             severity = {str(k): str(v) for k, v in dict(data["severity"]).items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise FrozenPolicyError(f"the policy section is malformed ({type(exc).__name__}: {exc})") from exc
+        for number, rule_id in enumerate(severity, 1):  # the packs' own ids are checked by the loader (`thaw`)
+            if (problem := rule_id_problem(rule_id)) is not None:
+                raise FrozenPolicyError(f"the policy section's severity override {number} is refused: {problem[1]}")
         return FrozenPolicy(packs, severity)
 
 

@@ -23,6 +23,7 @@ from provguard.guard.outcome import Outcome
 from provguard.guard.proposed import ProposedWrite, proposed
 from provguard.guard.run import Policies
 from provguard.policy.model import AgentWrite
+from provguard.printable import printable
 from provguard.provenance.origin import Evidence, Kind, Origin
 from provguard.provenance.shell_writes import Protected, ShellWrite
 from provguard.provenance.tools import infer_vendor
@@ -53,8 +54,8 @@ def report(agent: str, tool: str, writes: list[ShellWrite], model: str | None,
     if not refused:
         return "", outcome.notes
     reason = " ".join(_reason(tool, verdict) for verdict in refused)
-    if failure_guidance(agent, event == "PostToolUseFailure"):
-        return reason + "\n", outcome.notes
+    if failure_guidance(agent, event == "PostToolUseFailure"):  # plain text on a terminal's streams: escaped
+        return printable(reason) + "\n", outcome.notes
     return answer(agent, reason, event) + "\n", outcome.notes
 
 

@@ -20,6 +20,7 @@ import re
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -33,6 +34,7 @@ from .postgres_schema import LOCK_CLASS, limit, migrate
 from .rows import SPAN_COLUMNS, SpanRow, evidence, pack_names, span_from_row, span_to_row, stored_text, unpack_names
 from .sqlite import DEFAULT_BUSY_TIMEOUT
 from .store import LedgerError, origin_from_json, origin_to_json
+from .write_key import write_key
 
 log = logging.getLogger(__name__)
 
@@ -136,21 +138,26 @@ class PostgresLedger:
     def add_agent_edits(self, edits: Sequence[AgentEdit]) -> int:
         if not edits:
             return 0
-        rows = [self._edit_to_row(edit) for edit in edits]
+        keys = [write_key(edit) for edit in edits]
+        keyed = any(key is not None for key in keys)
+        rows = [(*self._edit_to_row(edit), PRINT_SCHEME, *((key,) if keyed else ()))
+                for edit, key in zip(edits, keys, strict=True)]
         new: list[tuple[int, AgentEdit]] = []
         with self._transaction() as cur:
-            # An id already stored (by this or a concurrent writer) returns no row: it is not new.
-            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join(['%s'] * 17)}) "
-                            "ON CONFLICT (id) DO NOTHING RETURNING seq", [(*row, PRINT_SCHEME) for row in rows],
+            # An id, or a write key (the same write under another id), already stored by this or a concurrent
+            # writer returns no row: it is not new. Without a conflict target, every unique index counts.
+            cur.executemany(f"INSERT INTO agent_edits ({_EDIT_COLUMNS}, scheme{', write_key' if keyed else ''}) "
+                            f"VALUES ({', '.join(['%s'] * len(rows[0]))}) ON CONFLICT DO NOTHING RETURNING seq", rows,
                             returning=True)
-            known: list[AgentEdit] = []
-            for edit in edits:
+            seen: list[tuple[AgentEdit, str | None]] = []
+            for edit, key in zip(edits, keys, strict=True):
                 row = cur.fetchone()
                 if row is not None:
                     new.append((row[0], edit))
                 else:
-                    known.append(edit)
+                    seen.append((edit, key))
                 cur.nextset()
+            known = [edit if key is None else replace(edit, id=_stored_id(cur, edit.id, key)) for edit, key in seen]
             cur.executemany(  # what a known edit lacks filled in from this record of it, nothing replaced
                 "UPDATE agent_edits SET model = coalesce(model, %s), vendor = coalesce(vendor, %s) "
                 "WHERE id = %s AND (model IS NULL OR vendor IS NULL) AND (model IS NULL OR model = %s)",
@@ -295,6 +302,14 @@ class PostgresLedger:
 
     def _reason(self, exc: psycopg.Error) -> str:
         return reason(exc, self._busy_timeout, self._conninfo)
+
+
+def _stored_id(cur: psycopg.Cursor[Any], edit_id: str, key: str) -> str:
+    """The id the ledger holds the edit under: its own, else that of the record of the same write (write_key)."""
+    cur.execute("SELECT id FROM agent_edits WHERE id = %s OR write_key = %s ORDER BY id = %s DESC LIMIT 1",
+                (edit_id, key, edit_id))
+    row = cur.fetchone()
+    return str(row[0]) if row is not None else edit_id
 
 
 def _edit_from_row(row: Sequence[Any]) -> AgentEdit:

@@ -128,6 +128,10 @@ MIGRATIONS: tuple[tuple[str | Callable[[psycopg.Cursor[Any]], None], ...], ...] 
      "FOR EACH STATEMENT EXECUTE FUNCTION provguard_next_generation()",),
     # 7: name prints for edits whose shape is mostly common code, recorded before they existed (computed here).
     (_index_names,),
+    # 8: one record per Claude Code write whether its hook or a transcript import writes first, as SQLite's
+    # migration 9 (write_key.py).
+    ("ALTER TABLE agent_edits ADD COLUMN write_key text COLLATE \"C\"",
+     "CREATE UNIQUE INDEX agent_edits_write_key ON agent_edits (write_key) WHERE write_key IS NOT NULL"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

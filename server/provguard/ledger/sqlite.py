@@ -40,6 +40,7 @@ from .rows import (
 )
 from .sqlite_schema import migrate, transaction
 from .store import LedgerError, origin_from_json, origin_to_json
+from .write_key import write_key
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another process's transaction before giving up."""
@@ -149,16 +150,21 @@ class SqliteLedger:
         added = 0
         with self._write() as conn:
             for edit in edits:
+                key = write_key(edit)  # the same write under another id (hook and import at once): ignored too
+                row_values = (*_edit_to_row(edit, self.store_text), PRINT_SCHEME)
                 cursor = conn.execute(
                     f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}, scheme) VALUES ({', '.join('?' * 17)})",
-                    (*_edit_to_row(edit, self.store_text), PRINT_SCHEME),
-                )
+                    row_values,
+                ) if key is None else conn.execute(
+                    f"INSERT OR IGNORE INTO agent_edits ({_EDIT_COLUMNS}, scheme, write_key) "
+                    f"VALUES ({', '.join('?' * 18)})", (*row_values, key))
                 seq: int | None = cursor.lastrowid if cursor.rowcount == 1 else None
+                stored = edit.id if seq is not None or key is None else _stored_id(conn, edit.id, key)
                 if seq is None and (edit.model or edit.vendor):  # known: what it lacks filled in, nothing replaced
-                    conn.execute(_FILL_SQL, (edit.model, edit.vendor, edit.id, edit.model))
+                    conn.execute(_FILL_SQL, (edit.model, edit.vendor, stored, edit.model))
                 if seq is None:  # known: refreshed only when its prints are of an older scheme
                     row = conn.execute("SELECT seq FROM agent_edits WHERE id = ? AND scheme < ?",
-                                       (edit.id, PRINT_SCHEME)).fetchone()
+                                       (stored, PRINT_SCHEME)).fetchone()
                     if row is None:
                         continue
                     seq = row[0]
@@ -283,6 +289,13 @@ _MATCH_SQL = ("SELECT (SELECT group_concat(edit) FROM (SELECT edit FROM edit_pri
 """Per hash given (a JSON array), the edits holding it, at most the limit: comma-separated, NULL for none."""
 _CHUNK = 500
 """Parameters per IN (...) list: well under SQLite's limit, few round trips."""
+
+
+def _stored_id(conn: sqlite3.Connection, edit_id: str, key: str | None) -> str:
+    """The id the ledger holds the edit under: its own, else that of the record of the same write (write_key)."""
+    row = conn.execute("SELECT id FROM agent_edits WHERE id = ? OR write_key = ? ORDER BY id = ? DESC LIMIT 1",
+                       (edit_id, key, edit_id)).fetchone()
+    return str(row[0]) if row is not None else edit_id
 
 
 def _edit_to_row(edit: AgentEdit, store_text: bool) -> tuple[object, ...]:

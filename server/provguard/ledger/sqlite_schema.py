@@ -119,6 +119,10 @@ MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] =
      f"CREATE TRIGGER agent_edits_delete_generation AFTER DELETE ON agent_edits {_NEXT_GENERATION}",),
     # 8: name prints for edits whose shape is mostly common code, recorded before they existed (computed here).
     (_index_names,),
+    # 9: one record per Claude Code write whether its hook or a transcript import writes first (write_key.py);
+    # edits stored before have none, as the recorders' own look-up kept them apart.
+    ("ALTER TABLE agent_edits ADD COLUMN write_key TEXT",
+     "CREATE UNIQUE INDEX agent_edits_write_key ON agent_edits (write_key) WHERE write_key IS NOT NULL"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

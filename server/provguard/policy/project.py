@@ -99,15 +99,14 @@ def find_project_config(start: Path) -> ProjectConfig | None:
 
 
 def read_project_config(file: Path) -> ProjectConfig | None:
-    """The configuration in `file`; None for a pyproject.toml that has no `[tool.provguard]`, or that is a link
-    out of the project (confinement.py: a repository's file must not make provguard read another). A file that
-    cannot be read (a FIFO, a device, a folder, a dangling link: never opened, so never a hang) is an error at
-    its first line, a pyproject.toml's too, as its `[tool.provguard]` cannot be known to be absent."""
+    """The configuration in `file`; None for a pyproject.toml that has no `[tool.provguard]`. A link out of the
+    project is an error at its first line, never read (confinement.py: a repository's file must not make
+    provguard read another); so is a file that cannot be read (a FIFO, a device, a folder, a dangling link: never
+    opened, so never a hang). Both hold for a pyproject.toml too, as its `[tool.provguard]` cannot be known to
+    be absent: skipped silently, a team's own rules would not be in force and nothing would say so."""
     pyproject = file.name == "pyproject.toml"
     section = PYPROJECT_SECTION if pyproject else ()
     if not is_inside(file, reach(file.parent)) and os.path.isfile(file):  # else read_source says what it is
-        if pyproject:
-            return None
         error = SourceError(str(file), 1, 1, "a link out of the project: a repository's configuration file may "
                             "only lead to a file in it, so it is not read")
         return ProjectConfig(file, errors=(error,), section=section)

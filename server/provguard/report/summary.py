@@ -9,7 +9,6 @@ test-task paths are the path lists of the two rules that guard them, as each pro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from provguard.policy.paths import GlobSet
 from provguard.policy.policy import Policy
 from provguard.provenance.line_origins import FileLines, LineOrigin
 from provguard.provenance.origin import AI_KINDS, Kind
+from provguard.readable_json import readable_json
 
 UNRECORDED = "unrecorded"
 """Lines no source said anything about (no marker, ledger record or git trailer)."""
@@ -208,7 +208,7 @@ class Summary:
     version: int = 1
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
+        return readable_json(asdict(self), indent=2) + "\n"  # read on a terminal: nothing raw it obeys
 
 
 def category(origin: LineOrigin) -> str:
