@@ -31,6 +31,11 @@ background ones where the registries allow it:
   authors than fresh's and fresh2's (the PyPI
   sdists with Java, Jep and PyJNIus, need a JDK or a Cython build to be downloaded); C: the C of PyPI sdists that
   download without system libraries; C++: header-only libraries of Debian.
+- fresh5: packages used in no split before (session 12), every language of at least two projects, run once with
+  the rules fixed. Java: the Android Java of seven React Native libraries (React Native Navigation, CodePush, Share,
+  Firebase, Contacts, Blob Util, NFC Manager) and two Cordova plugins, whole packages (only .java files count);
+  TypeScript: Solana's web3.js, two ethers v5 packages (one project, @ethersproject) and react-native-screens;
+  C: PyPI sdists that download without system libraries; C++: header-only libraries of Debian.
 
 The accuracy bench divides a split's packages by project (`project_of`: an npm scope, or SAME_PROJECT), so one
 project's packages are never both what the agent wrote and where its copies are hidden (session 9's fresh2 had
@@ -68,7 +73,7 @@ from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("python", "javascript", "typescript", "go", "rust", "java", "c", "cpp", "ruby", "lua")
 """Every language provguard ships a grammar for, except YAML (configuration, not code a detector is asked about)."""
-SPLITS = ("background", "tune", "held-out", "fresh", "fresh2", "fresh3", "fresh4")
+SPLITS = ("background", "tune", "held-out", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")
 MAX_BYTES = 256 * 1024
 
 EXTENSIONS: dict[str, tuple[str, ...]] = {
@@ -105,7 +110,7 @@ class Package:
     split: str
 
 
-BG, TUNE, HELD, FRESH, FRESH2, FRESH3, FRESH4 = SPLITS
+BG, TUNE, HELD, FRESH, FRESH2, FRESH3, FRESH4, FRESH5 = SPLITS
 GO_SRC = "debian:golang-1.19-src=1.19.8-2:/usr/share/go-1.19/src"
 GOCODE = "/usr/share/gocode/src"
 CARGO = "/usr/share/cargo/registry"
@@ -191,6 +196,8 @@ PACKAGES: tuple[Package, ...] = (
            "beautifulsoup4==4.12.3|MIT; sortedcontainers==2.4.0|Apache-2.0; filelock==3.16.1|Unlicense"),
     *_pypi("python", FRESH4, "networkx==3.3|BSD-3-Clause; pyasn1==0.6.1|BSD-2-Clause; watchdog==5.0.3|Apache-2.0;"
            "docutils==0.21.2|BSD-2-Clause AND Public-Domain; colorama==0.4.6|BSD-3-Clause; wcwidth==0.2.13|MIT"),
+    *_pypi("python", FRESH5, "fsspec==2024.9.0|BSD-3-Clause; h11==0.14.0|MIT; dill==0.3.9|BSD-3-Clause;"
+           "chardet==5.2.0|LGPL-2.1-or-later; jinja2==3.1.4|BSD-3-Clause"),
     # JavaScript: the npm sources, not a build of them (lib/ or src/ where a package ships both)
     *_npm("javascript", BG, "npm@10.8.3|Artistic-2.0; npm@10.8.3:node_modules|ISC, MIT, BSD (npm's bundled deps);"
           "core-js@3.38.1|MIT;"
@@ -208,6 +215,8 @@ PACKAGES: tuple[Package, ...] = (
           "jsdom@25.0.1:lib|MIT; koa@2.15.3:lib|MIT; ejs@3.1.10:lib|Apache-2.0; request@2.88.2|Apache-2.0"),
     *_npm("javascript", FRESH4, "nodemailer@6.9.15:lib|MIT-0; markdown-it@14.1.0:lib|MIT; node-forge@1.3.1:lib|"
           "BSD-3-Clause OR GPL-2.0-only; js-yaml@4.1.0:lib|MIT; qs@6.13.0:lib|BSD-3-Clause; luxon@3.5.0:src|MIT"),
+    *_npm("javascript", FRESH5, "pg@8.13.0:lib|MIT; mysql@2.18.1:lib|MIT; joi@17.13.3:lib|BSD-3-Clause;"
+          "chokidar@3.6.0|MIT; json5@2.2.3:lib|MIT; jsonwebtoken@9.0.2|MIT"),
     # TypeScript: packages that ship their .ts sources
     *_npm("typescript", BG, "effect@3.10.0:src|MIT"),
     *_npm("typescript", TUNE, "rxjs@7.8.1:src|Apache-2.0; @reduxjs/toolkit@2.2.7:src|MIT; mobx@6.13.5:src|MIT;"
@@ -227,6 +236,8 @@ PACKAGES: tuple[Package, ...] = (
     *_npm("typescript", FRESH4, "@loaders.gl/core@4.5.4:src|MIT; @loaders.gl/loader-utils@4.5.4:src|MIT;"
           "@math.gl/core@4.1.0:src|MIT; @feathersjs/feathers@5.0.50:src|MIT; @feathersjs/schema@5.0.50:src|MIT;"
           "@feathersjs/authentication@5.0.50:src|MIT; @feathersjs/transport-commons@5.0.50:src|MIT"),
+    *_npm("typescript", FRESH5, "@solana/web3.js@1.95.3:src|MIT; @ethersproject/providers@5.7.2:src.ts|MIT;"
+          "@ethersproject/abi@5.7.0:src.ts|MIT; react-native-screens@3.34.0:src|MIT"),
     # Go: the standard library less net/ (tune) and go/ (held-out), and modules of other authors
     Package("go", "go-std", GO_SRC, "BSD-3-Clause", BG),
     Package("go", "go-std/net", f"{GO_SRC}/net", "BSD-3-Clause", TUNE),
@@ -276,6 +287,14 @@ PACKAGES: tuple[Package, ...] = (
          "golang-github-mattn-go-runewidth-dev=0.0.14-1|github.com/mattn/go-runewidth|MIT;"
          "golang-github-gobwas-glob-dev=0.2.3+git20180208.19c076c-2|github.com/gobwas/glob|MIT;"
          "golang-github-patrickmn-go-cache-dev=2.1.0-1.1|github.com/patrickmn/go-cache|MIT"),
+    *_go(FRESH5, "golang-github-gorilla-websocket-dev=1.5.0-2|github.com/gorilla/websocket|BSD-2-Clause;"
+         "golang-github-hashicorp-golang-lru-dev=0.5.4-2|github.com/hashicorp/golang-lru|MPL-2.0;"
+         "golang-github-spf13-pflag-dev=1.0.6~git20210604-d5e0c0615ace-1|github.com/spf13/pflag|BSD-3-Clause;"
+         "golang-github-kr-pretty-dev=0.3.0-1|github.com/kr/pretty|MIT;"
+         "golang-github-davecgh-go-spew-dev=1.1.1-3|github.com/davecgh/go-spew|ISC;"
+         "golang-github-hashicorp-hcl-dev=1.0.0-1.1|github.com/hashicorp/hcl|MPL-2.0;"
+         "golang-github-russross-blackfriday-v2-dev=2.1.0-1|github.com/russross/blackfriday|BSD-2-Clause;"
+         "golang-github-golang-snappy-dev=0.0.2-3|github.com/golang/snappy|BSD-3-Clause"),
     # Rust: crate sources of Debian's librust-*-dev packages
     *_crates(BG, "tokio|1.24.2|1.24.2-1|MIT; syn|1.0.107|1.0.107-1|; serde|1.0.152|1.0.152-2|;"
              "serde_json|1.0.87|1.0.87-1|; clap|4.0.32|4.0.32-1|; futures-util|0.3.21|0.3.21-1|;"
@@ -312,6 +331,9 @@ PACKAGES: tuple[Package, ...] = (
              "tinytemplate|1.2.1|1.2.1-1|; phf|0.10.1|0.10.1-2|MIT; ordered-float|2.10.0|2.10.0-2|MIT;"
              "hashlink|0.8.0|0.8.0-1+b1|; cookie|0.16.0|0.16.0-1|; httpdate|1.0.2|1.0.2-1|; yansi|0.5.1|0.5.1-1|;"
              "nu-ansi-term|0.46.0|0.46.0-1+b1|MIT; futures-lite|1.12.0|1.12.0-1+b1|; siphasher|0.3.10|0.3.10-1|"),
+    *_crates(FRESH5, "semver|1.0.14|1.0.14-1|; byteorder|1.4.3|1.4.3-2|Unlicense OR MIT; csv|1.1.6|1.1.6-1|"
+             "Unlicense OR MIT; serde_yaml|0.8.26|0.8.26-1|; termcolor|1.1.2|1.1.2-1|Unlicense OR MIT;"
+             "md5|0.7.0|0.7.0-2|; memmap2|0.5.7|0.5.7-1|"),
     # Java: modules of the JDK 17 sources
     *_jdk(BG, "java.base"),
     *_jdk(TUNE, "java.net.http, java.sql, java.logging, jdk.httpserver"),
@@ -333,6 +355,10 @@ PACKAGES: tuple[Package, ...] = (
     *_npm("java", FRESH4, "cordova-sqlite-storage@7.0.0:src/android|MIT;"
           "cordova-plugin-advanced-http@3.3.1:src/android|MIT; cordova-plugin-local-notification@1.2.3:src/android|"
           "Apache-2.0"),
+    *_npm("java", FRESH5, "react-native-navigation@7.40.1|MIT; react-native-code-push@8.3.1|MIT;"
+          "react-native-share@12.3.1|MIT; @react-native-firebase/app@21.0.0|Apache-2.0;"
+          "react-native-contacts@7.0.8|MIT; react-native-blob-util@0.19.11|MIT; react-native-nfc-manager@3.16.0|"
+          "Apache-2.0; cordova-plugin-camera@8.0.0|Apache-2.0; cordova-plugin-inappbrowser@6.0.0|Apache-2.0"),
     # C and C++
     Package("c", "usr-include", "local:/usr/include", "various (system headers)", BG),
     Package("cpp", "libstdc++-headers", "debian:libstdc++-12-dev=12.2.0-14+deb12u1:/usr/include/c++",
@@ -352,6 +378,8 @@ PACKAGES: tuple[Package, ...] = (
            "lmdb==1.5.1|OLDAP-2.8; python-ldap==3.4.4:Modules|Python-2.0"),
     *_pypi("c", FRESH4, "zope.interface==7.0.3:src|ZPL-2.1; crc32c==2.7.1:src|LGPL-2.1-or-later;"
            "PyAudio==0.2.14:src|MIT; pymongo==4.10.1|Apache-2.0; zstd==1.5.5.1|BSD-2-Clause; crcmod==1.7|MIT"),
+    *_pypi("c", FRESH5, "pycosat==0.6.6|MIT; bsdiff4==1.2.4|BSD-2-Clause; pybase64==1.4.0|BSD-2-Clause;"
+           "markupsafe==2.1.5:src|BSD-3-Clause"),
     *_pypi("cpp", TUNE, "lightgbm==4.5.0|MIT; greenlet==3.1.1|MIT AND PSF-2.0; pyodbc==5.2.0|MIT"),
     *_pypi("cpp", HELD, "jsonnet==0.20.0|Apache-2.0; marisa-trie==1.2.1|BSD-2-Clause OR LGPL-2.1-or-later;"
            "ujson==5.10.0|BSD-3-Clause; kiwisolver==1.4.7|BSD-3-Clause"),
@@ -365,6 +393,9 @@ PACKAGES: tuple[Package, ...] = (
     *_deb("cpp", FRESH4, "libtclap-dev=1.2.5-1+b1|MIT; libmsgpack-cxx-dev=4.1.3-1|BSL-1.0;"
           "libtinyxml2-dev=9.0.0+dfsg-3.1|Zlib; libjsoncpp-dev=1.9.5-4|MIT; libutfcpp-dev=3.2.3-1|BSL-1.0;"
           "libtomlplusplus-dev=3.3.0+ds-1|MIT; libxtensor-dev=0.24.3-1|BSD-3-Clause", path="/usr/include"),
+    *_deb("cpp", FRESH5, "rapidjson-dev=1.1.0+dfsg2-7.1|MIT; robin-map-dev=1.2.1-1|MIT; doctest-dev=2.4.9~ds-1|MIT;"
+          "libcpp-httplib-dev=0.11.4+ds-1+deb12u1|MIT; catch2=2.13.10-1|BSL-1.0; libnanoflann-dev=1.4.3+ds-2|"
+          "BSD-2-Clause; libsparsehash-dev=2.0.3-2|BSD-3-Clause", path="/usr/include"),
     # Ruby
     *_deb("ruby", BG, "libruby3.1=3.1.7+really3.1.2-0+deb12u1|Ruby OR BSD-2-Clause;"
           "ruby-rouge=3.30.0-2|MIT AND BSD-2-Clause"),
@@ -385,6 +416,9 @@ PACKAGES: tuple[Package, ...] = (
     *_deb("ruby", FRESH4, "rake=13.0.6-3|MIT; ruby-zip=2.3.2-1|BSD-2-Clause OR Ruby; ruby-rainbow=3.1.1-1|MIT;"
           "ruby-mechanize=2.8.5-1|MIT; ruby-erubi=1.9.0-2|MIT; ruby-graphql=1.13.15-1|MIT;"
           "ruby-asciidoctor=2.0.18-2|MIT"),
+    *_deb("ruby", FRESH5, "ruby-rest-client=2.1.0-3|MIT; yard=0.9.28-2+deb12u2|MIT; ruby-coderay=1.1.3-8|MIT;"
+          "ruby-redcarpet=3.5.1-1+b4|MIT; ruby-terminal-table=3.0.2-1|MIT; ruby-awesome-print=1.9.2-1|MIT;"
+          "ruby-net-http-persistent=3.1.0-2|MIT; ruby-faker=2.21.0-1|MIT"),
     # Lua
     *_deb("lua", BG, "lua-penlight=1.13.1-3|MIT; lua-busted=2.1.1-1|MIT; lua-luassert=1.9.0-1|MIT; lua-say=1.4.1-2|MIT;"
           "lua-ldoc=1.4.6-2|MIT; lua-lgi=0.9.2-3|MIT; lua-cliargs=3.0-2-5|MIT; lua-argparse=0.7.1-2|MIT;"
@@ -400,6 +434,9 @@ PACKAGES: tuple[Package, ...] = (
           "lua-compat53=0.7-2|MIT"),
     *_deb("lua", FRESH4, "knot-resolver=5.6.0-1+deb12u1|GPL-3.0-or-later; lua-check=1.1.0-1|MIT;"
           "lua-resty-core=0.1.25-1|BSD-2-Clause; lua-messagepack=0.5.2-1|MIT; lua-logging=1.3.0-2|MIT"),
+    *_deb("lua", FRESH5, "lua-nginx-kafka=0.07-1|BSD-2-Clause; lua-uri=0.1+20130926+git14fa255d-2|MIT;"
+          "lua-soap=3.0+git91419a7-2|MIT; lua-xmlrpc=1.2.1-8|MIT; lua-leg=0.1.3-2|MIT; lua-basexx=0.3-2.1|MIT;"
+          "lua-mediator=1.1.2-0-8|MIT; lua-term=0.07-1+b1|MIT"),
 )
 
 
@@ -607,12 +644,15 @@ SAME_PROJECT: dict[str, str] = {
     "npm (bundled deps)": "npm", "@microsoft/signalr": "signalr", "@azure/msal-common": "msal",
     "@math.gl/core": "vis.gl", "@loaders.gl/core": "vis.gl", "@loaders.gl/loader-utils": "vis.gl",
     "react-native-sqlite-storage": "cordova-sqlite-storage",
+    "lua-soap": "kepler", "lua-xmlrpc": "kepler", "cordova-plugin-camera": "cordova",
+    "cordova-plugin-inappbrowser": "cordova", "cordova-plugin-file": "cordova", "cordova-android": "cordova",
 }
 """Packages of one project under different names, and packages of an npm scope that is an organisation of many
 projects (@microsoft, @azure). Other npm scopes are one project each, recognised by themselves: @theia/core and
 @theia/filesystem are one project). A port counts as its original's project: react-native-sqlite-storage's Java is
 Chris Brody's Cordova SQLite plugin (fresh4's only run had them on both sides: 29 lines of real copies counted as
-false flags)."""
+false flags). The Kepler Project's lua-soap and lua-xmlrpc share their servers' dispatch code (fresh5's only run had
+them on both sides: 12 lines), and Apache Cordova's own plugins are one project (entered after that run)."""
 
 
 def project_of(pkg: Package) -> str:

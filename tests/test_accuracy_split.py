@@ -82,9 +82,15 @@ def test_fresh2_theia_packages_stay_together(tmp_path: Path) -> None:
         assert theia <= set(body.source) or theia <= set(body.body)
 
 
-@pytest.mark.parametrize("split", ["fresh3", "fresh4"])
-@pytest.mark.parametrize("language", ["python", "javascript", "typescript", "go", "rust", "java", "c", "cpp",
-                                      "ruby", "lua"])
+SHARED_AFTER_THE_RUN = pytest.mark.xfail(strict=True, reason=(
+    "fresh5's Java holds two Apache Cordova plugins, and Cordova's cordova-android and cordova-plugin-file are in "
+    "the fresh split: found after fresh5's one run (its README figures say so)"))
+
+
+@pytest.mark.parametrize(("split", "language"), [
+    pytest.param(split, language, marks=SHARED_AFTER_THE_RUN if (split, language) == ("fresh5", "java") else ())
+    for split in ("fresh3", "fresh4", "fresh5")
+    for language in ("python", "javascript", "typescript", "go", "rust", "java", "c", "cpp", "ruby", "lua")])
 def test_a_new_split_has_projects_of_its_own_on_both_sides(split: str, language: str) -> None:
     earlier: dict[str, set[str]] = defaultdict(set)
     for pkg in code_corpus.PACKAGES:

@@ -40,8 +40,9 @@ from .snapshot_index import SECTIONS, IndexLayoutError, SnapshotIndex, build_sec
 
 MAGIC = b"PGSNAP\r\n"
 END = b"PGSNEND\n"
-FORMAT_VERSION = 3
-"""3: fingerprint scheme 3 (provenance/fingerprint_index.py PRINT_SCHEME), edits' names; 2: scheme 2. An older
+FORMAT_VERSION = 4
+"""4: fingerprint scheme 4 (JavaScript and TypeScript class members read inside a class body); 3: fingerprint
+scheme 3 (provenance/fingerprint_index.py PRINT_SCHEME), edits' names; 2: scheme 2. An older
 snapshot holds prints that would never match again, so it is refused with a message, not read."""
 _PREFIX = struct.Struct("<8sIIQ")
 _TRAILER = 32 + len(END)

@@ -132,6 +132,8 @@ MIGRATIONS: tuple[tuple[str | Callable[[psycopg.Cursor[Any]], None], ...], ...] 
     # migration 9 (write_key.py).
     ("ALTER TABLE agent_edits ADD COLUMN write_key text COLLATE \"C\"",
      "CREATE UNIQUE INDEX agent_edits_write_key ON agent_edits (write_key) WHERE write_key IS NOT NULL"),
+    # 9: fingerprint scheme 4, as SQLite's migration 10 (import cursors rewound where edits exist).
+    ("DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

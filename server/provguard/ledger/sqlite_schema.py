@@ -123,6 +123,9 @@ MIGRATIONS: tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...] =
     # edits stored before have none, as the recorders' own look-up kept them apart.
     ("ALTER TABLE agent_edits ADD COLUMN write_key TEXT",
      "CREATE UNIQUE INDEX agent_edits_write_key ON agent_edits (write_key) WHERE write_key IS NOT NULL"),
+    # 10: fingerprint scheme 4 (JavaScript and TypeScript class members read inside a class body): import cursors
+    # rewound where edits exist, so the next import refreshes the older edits' prints, as migrations 5 and 6 did.
+    ("DELETE FROM import_cursors WHERE EXISTS (SELECT 1 FROM agent_edits)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

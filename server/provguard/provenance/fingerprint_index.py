@@ -13,11 +13,13 @@ from typing import Protocol
 
 from provguard.ledger.model import AgentEdit
 
-PRINT_SCHEME = 3
+PRINT_SCHEME = 4
 """Which fingerprints an edit holds: bumped whenever what a fingerprint is changes (tokens, K, WINDOW, hash,
-background table), since prints of two schemes never match. 1: k = 8, window 8, imports kept (until
+background table), since prints of two schemes need not match. 1: k = 8, window 8, imports kept (until
 2026-11-25); 2: k = 8, window 4, imports skipped (until 2026-12-07); 3: the background table of every grammar
-language, and each edit's names kept beside its prints. Ledgers record each edit's scheme; `provguard health` counts
+language, and each edit's names kept beside its prints (until 2026-12-08); 4: JavaScript and TypeScript class
+members recorded alone are read inside a class body (`fragments.fragment_tokens`; every other edit's prints are
+those of scheme 3). Ledgers record each edit's scheme; `provguard health` counts
 the edits of an older one (`Ledger.stale_edits`), and importing again refreshes them (the migration that added
 the scheme also rewound the import cursors). Snapshots carry the scheme in their format version."""
 

@@ -24,6 +24,7 @@ import tree_sitter as ts
 from provguard.documents import Document
 from provguard.languages import Language, detect
 from provguard.provenance import background
+from provguard.provenance.fragments import fragment_tokens
 from provguard.provenance.name_prints import name_print, prints_to_add
 from provguard.provenance.tokens import Columns, evidence_names, is_literal, plain_token_columns, tree_token_columns
 from provguard.provenance.winnow import K, chosen_hashes
@@ -61,12 +62,13 @@ def insertion_prints(text: str, path: str) -> InsertionPrints:
     """Fingerprints of `text`, inserted into the file at `path` (its name picks the grammar).
 
     The text is dedented first: an agent's edit is often a fragment from inside a class or function, and
-    a fragment parsed at its own indentation reads as the code it is rather than as a syntax error.
+    a fragment parsed at its own indentation reads as the code it is rather than as a syntax error. Class members
+    that their grammar reads as an error alone are read inside a class body (`fragments.fragment_tokens`).
     """
     lines = text.splitlines()
     language = detect(path)
     source = textwrap.dedent(text).encode("utf-8", errors="surrogatepass")
-    _, ids, token_names = _tokens(source, language)
+    _, ids, token_names = fragment_tokens(source, language)
     table = background.common()
     chosen = dict.fromkeys(h for _, h in sorted(chosen_hashes(ids, token_names, table.__contains__,
                                                               table.has_name if language.has_grammar else None)))
