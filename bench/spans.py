@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
 
-from lsprotocol import types
 from workload import Edit, EditMaker, Line, Source, generate, weighted
 
-from provguard.lsp.convert import diagnostic
+from provguard.lsp.diagnostics import PUBLISH, encoded
+from provguard.lsp.plain_json import dumps
 from provguard.positions import Encoding, Position, Range
 from provguard.provenance.capture import HintKind, HintOutcome, InsertionHint
 from provguard.session import OpenDocument, Session
@@ -202,16 +202,17 @@ class SessionPipeline:
         self.publish()
 
     def publish(self) -> tuple[float, float, float]:
-        """analyze, convert, serialize: seconds of each."""
+        """analyze, convert, serialize: seconds of each, as the server's push makes them (diagnostics.publish:
+        each finding's JSON reused from the last push where the finding did not change, then joined)."""
         doc = self.opened.document
         t0 = perf_counter()
         analysis = self.session.analysis(self.opened)
         t1 = perf_counter()
-        diagnostics = [diagnostic(f, doc.lines, Encoding.UTF16, doc.version) for f in analysis.findings]
+        items = encoded(analysis.findings, doc, Encoding.UTF16, self.uri)
         t2 = perf_counter()
-        params = {"uri": self.uri, "diagnostics": diagnostics, "version": doc.version}
-        json.dumps({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
-        self.findings = len(diagnostics)
+        params = f'{{"uri":{dumps(self.uri)},"diagnostics":[{",".join(items)}],"version":{json.dumps(doc.version)}}}'
+        f'{{"jsonrpc":"2.0","method":{dumps(PUBLISH)},"params":{params}}}'.encode()
+        self.findings = len(items)
         return t1 - t0, t2 - t1, perf_counter() - t2
 
     def change(self, edit: Edit, version: int) -> tuple[float, float]:

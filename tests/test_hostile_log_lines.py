@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from provguard.lsp.log_lines import PrintableFormatter
 from raw_lsp_support import RawServer
 from test_hostile_printed_names import OBEYED
@@ -89,8 +87,6 @@ def test_a_client_uri_with_control_characters_is_logged_escaped(tmp_path: Path) 
     assert_own_lines("\n".join(told(server, first)))
 
 
-@pytest.mark.xfail(strict=True, reason="protocol.py's _refuse sends its logMessage with protocol.notify, not through "
-                   "ProvguardServer.window_log_message: the method's name goes out raw (stderr is escaped)")
 def test_a_refused_notification_with_a_hostile_method_name_is_logged_escaped(tmp_path: Path) -> None:
     root = hostile_project(tmp_path / "shop", broken_pack=False)
     with RawServer(root) as server:
@@ -104,8 +100,6 @@ def test_a_refused_notification_with_a_hostile_method_name_is_logged_escaped(tmp
     assert_own_lines("\n".join(told(server, first)))
 
 
-@pytest.mark.xfail(strict=True, reason="the light start (first_answer.py) logs before run_stdio escapes the log: "
-                   "commands/serve.py must call log_lines.escape_handlers() right after logging.basicConfig")
 def test_a_pack_named_to_forge_log_lines_is_logged_escaped_from_the_first_answer(tmp_path: Path) -> None:
     root = hostile_project(tmp_path / "shop", broken_pack=True)
     with RawServer(root) as server:

@@ -8,7 +8,6 @@ every step.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from provguard import languages
 from provguard.analysis import Analysis, analyze
 from provguard.documents import Document
 from provguard.findings import one_per_place
+from provguard.lsp import plain_json
 from provguard.lsp.convert import diagnostic
 from provguard.lsp.diagnostics import encoded, rendered
 from provguard.policy.policy import Policy
@@ -141,7 +141,7 @@ def _differences(doc: Document, policies: list[Policy]) -> list[str]:
     want = [diagnostic(f, fresh.lines, Encoding.UTF16, doc.version, URI) for f in findings]
     # pushed (encoded text, its pieces kept across edits) and pulled (JSON values) in turn, sharing one memo
     if (doc.version or 0) % 2 == 0:
-        if [json.loads(text) for text in encoded(findings, doc, Encoding.UTF16, URI)] != want:
+        if encoded(findings, doc, Encoding.UTF16, URI) != [plain_json.dumps(value) for value in want]:
             found.append("pushed diagnostics")
     elif rendered(findings, doc, Encoding.UTF16, URI) != want:
         found.append("diagnostics JSON")

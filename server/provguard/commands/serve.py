@@ -22,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
 
     gc.disable()  # ~100 ms of collections while importing, of objects that live on; run_stdio turns it on again
     logging.basicConfig(level=logging.INFO, format="provguard %(levelname)s %(name)s: %(message)s")
+    from provguard.lsp.log_lines import escape_handlers
+
+    escape_handlers()  # before the light start logs a name from the workspace (log_lines.py)
     handover = None
     if "pygls.protocol" not in sys.modules:  # a daemon's forked child has the protocol stack imported already
         from provguard.lsp.first_answer import answer_first

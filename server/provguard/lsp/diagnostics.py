@@ -47,8 +47,9 @@ def register(server: ProvguardServer) -> None:
         types.DiagnosticOptions(identifier="provguard", inter_file_dependencies=False,
                                 workspace_diagnostics=False),
     )
-    async def pull(ls: ProvguardServer, params: types.DocumentDiagnosticParams) -> dict[str, Any]:
-        """The report as plain JSON (see convert.diagnostic for why); once a running pack reload has ended."""
+    async def pull(ls: ProvguardServer, params: types.DocumentDiagnosticParams) -> dict[str, Any] | plain_json.Encoded:
+        """The report as plain JSON (see convert.diagnostic for why), a full one encoded from the pieces kept
+        between edits as a push is; once a running pack reload has ended."""
         if pack_reload.running(ls):
             await pack_reload.settled(ls)
         ls.backlog.touch()
@@ -62,7 +63,8 @@ def register(server: ProvguardServer) -> None:
         result_id = document_result_id(ls, opened)
         if params.previous_result_id == result_id:
             return {"kind": "unchanged", "resultId": result_id}
-        return {"kind": "full", "items": for_document(ls, opened), "resultId": result_id}
+        items = _encoded_items(ls, opened, opened.uri)
+        return plain_json.Encoded(f'{{"kind":"full","items":[{items}],"resultId":{plain_json.dumps(result_id)}}}')
 
 
 def document_result_id(ls: ProvguardServer, opened: OpenDocument) -> str:
@@ -120,7 +122,8 @@ def _rendered(findings: Iterable[Finding], doc: Document, enc: Encoding, uri: st
     lines = doc.lines
     for finding in findings:
         start = finding.start
-        related = tuple(_related_key(other, start) for other in finding.related) if uri is not None else ()
+        related = (tuple([_related_key(other, start) for other in finding.related])
+                   if uri is not None and finding.related else ())
         key = (start, (enc, uri, finding.rule_id, finding.severity, finding.message,
                        finding.note, finding.url, finding.fixes, finding.end - start, related))
         earlier = known.get(key)
@@ -156,12 +159,17 @@ def publish(ls: ProvguardServer, uri: str) -> None:
         # encoded JSON straight to the transport: each diagnostic's encoding is kept in pieces between pushes
         # (the protocol's typed notification would need lsprotocol objects, and json.dumps of all of them
         # costs about 1 ms a keystroke in a file with 200 findings)
-        doc = opened.document
-        items = encoded(_findings(ls, opened), doc, ls.position_encoding, uri)
-        items += [plain_json.dumps(extra) for extra in _policy_file(ls, opened)]
-        version = json.dumps(doc.version)
-        params = f'{{"uri":{plain_json.dumps(uri)},"diagnostics":[{",".join(items)}],"version":{version}}}'
+        version = json.dumps(opened.document.version)
+        items = _encoded_items(ls, opened, uri)
+        params = f'{{"uri":{plain_json.dumps(uri)},"diagnostics":[{items}],"version":{version}}}'
         plain_json.notify_encoded(ls, PUBLISH, params)
+
+
+def _encoded_items(ls: ProvguardServer, opened: OpenDocument, uri: str) -> str:
+    """A document's diagnostics, encoded and joined by commas (what `for_document` gives, as text)."""
+    items = encoded(_findings(ls, opened), opened.document, ls.position_encoding, uri)
+    items += [plain_json.dumps(extra) for extra in _policy_file(ls, opened)]
+    return ",".join(items)
 
 
 def refresh_all(ls: ProvguardServer) -> None:

@@ -211,7 +211,7 @@ def _is_did_open(message: dict[str, Any]) -> bool:
 def _asks_folders(params: dict[str, Any]) -> bool:
     """configuration.asks_folders: the client answers workspace/configuration."""
     workspace = params["capabilities"].get("workspace")
-    return isinstance(workspace, dict) and workspace.get("configuration") is True
+    return isinstance(workspace, dict) and bool(workspace.get("configuration"))  # truthy, as lsprotocol reads it
 
 
 def _pulls(params: dict[str, Any]) -> bool:

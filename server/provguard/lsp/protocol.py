@@ -37,6 +37,8 @@ from pygls.exceptions import (
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import MsgId
 
+from provguard.lsp import plain_json
+from provguard.printable import printable
 from provguard.untrusted_json import NotJson, describe, loads_untrusted
 
 log = logging.getLogger(__name__)
@@ -172,7 +174,7 @@ class ProvguardProtocol(LanguageServerProtocol):
             log.warning("request %r refused: %s", invalid.msg_id, invalid.error.message)
             self._answer_error(invalid.msg_id, invalid.error)
             return
-        message = f"{invalid.method or 'notification'} ignored: {invalid.error.message}"
+        message = printable(f"{invalid.method or 'notification'} ignored: {invalid.error.message}")
         log.warning("%s", message)
         self.notify(types.WINDOW_LOG_MESSAGE, types.LogMessageParams(type=types.MessageType.Warning, message=message))
 
@@ -192,6 +194,16 @@ class ProvguardProtocol(LanguageServerProtocol):
             self._send_response(msg_id, error=exc.to_response_error())
             return
         super()._send_handler_result(future, msg_id=msg_id)
+
+    def _send_response(self, msg_id: MsgId, result: Any | None = None,
+                       error: types.ResponseError | None = None) -> None:
+        """A result the handler gave already encoded (a pulled report, kept encoded between edits as a push's
+        diagnostics are) is written as is: pygls would have cattrs walk it and json.dumps it whole again."""
+        if error is None and isinstance(result, plain_json.Encoded) and msg_id is not None:
+            self._result_types.pop(msg_id, None)
+            plain_json.respond_encoded(self, msg_id, result)
+            return
+        super()._send_response(msg_id, result, error)
 
     # -- documents are the session's, not pygls's ---------------------------------------------------------
 
