@@ -138,8 +138,7 @@ GOOD_META = '{\n  "schema_version": "authorship/3.0.0",\n  "base_commit_sha": "c
       (3, "not a line range: '9-x' (expected N or N-M)"),
       (4, "not a line range: '5-4' (lines are 1-based, N-M with N <= M)"),
       (5, "no line ranges"),
-      (6, "unknown attestation key 'agent'"),
-      (7, "s_000000000000aa is not in the metadata's sessions")]),
+      (6, "unknown attestation key 'agent'")]),  # line 7's session is missing: no problem, an unnamed agent's
     ("src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 1\n  s_4be1c07d9a3f52::t_5d8f3b6a2e1c90 2\n---\n"
      + GOOD_META.replace('"agent_id"', '"agent"'),
      [(10, "sessions.s_4be1c07d9a3f52: agent_id is missing")]),
@@ -163,22 +162,41 @@ def test_the_readable_lines_of_a_note_with_bad_lines_still_count() -> None:
 PROMPTS = '"prompts": {"0123456": {"agent_id": {"tool": "codex", "id": "p1", "model": "m"}}}'
 
 
-@pytest.mark.parametrize(("change", "problem", "read"), [
-    (('"base_commit_sha": "c0ffee",\n', ""), (5, "base_commit_sha is missing"), ["s_4be1c07d9a3f52", "0123456"]),
+@pytest.mark.parametrize(("change", "problem", "tools"), [
+    (('"base_commit_sha": "c0ffee",\n', ""), (5, "base_commit_sha is missing"), ["claude", "codex"]),
     (('"base_commit_sha": "c0ffee"', '"base_commit_sha": 7'), (7, "base_commit_sha is not a JSON string"),
-     ["s_4be1c07d9a3f52", "0123456"]),
-    ((PROMPTS, '"prompts": []'), (8, "prompts is not a JSON object"), ["s_4be1c07d9a3f52"]),
-    ((PROMPTS + ",\n", ""), (5, "prompts is missing"), ["s_4be1c07d9a3f52"]),
+     ["claude", "codex"]),
+    # the prompt's lines are still claimed as AI: an unnamed agent's, not dropped
+    ((PROMPTS, '"prompts": []'), (8, "prompts is not a JSON object"), ["claude", "ai_agent"]),
+    ((PROMPTS + ",\n", ""), (5, "prompts is missing"), ["claude", "ai_agent"]),
 ])
 def test_a_note_with_a_bad_field_is_still_read_where_it_can_be_and_the_field_is_a_problem_at_its_line(
-        change: tuple[str, str], problem: tuple[int, str], read: list[str]) -> None:
+        change: tuple[str, str], problem: tuple[int, str], tools: list[str]) -> None:
     meta = GOOD_META.replace('"prompts": {}', PROMPTS).replace(*change)
     note = "src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 2-3\n  0123456 7\n---\n" + meta
     parsed = parse_note("c0ffee", note.encode())
 
     assert [(p.line, p.reason) for p in parsed.problems] == [problem]
     assert parsed.note is not None
-    assert [a.session_key for a in parsed.note.attestations] == read
+    assert [a.session_key for a in parsed.note.attestations] == ["s_4be1c07d9a3f52", "0123456"]
+    assert [parsed.note.agents[a.session_key].tool for a in parsed.note.attestations] == tools
+    assert parsed.note.unnamed == ()  # a table that is not one is the problem said, not a pruned entry
+
+
+def test_a_key_whose_metadata_entry_is_missing_is_an_unnamed_agents_ai_lines_not_a_problem() -> None:
+    """git-ai prunes entries that attestations still name: the key's form claims the lines as AI (fail closed)."""
+    note = ("src/a.py\n  s_4be1c07d9a3f52::t_0c7e2a91b4d6f3 1-2\n  s_000000000000aa::t_0c7e2a91b4d6f3 4\n"
+            "  0123456 6\n  s_000000000000aa 8-9\n  h_9f8e7d6c5b4a39 10\n---\n" + GOOD_META)
+    parsed = parse_note("c0ffee", note.encode())
+
+    assert parsed.problems == ()
+    assert parsed.note is not None
+    assert [(a.session_key, a.ranges) for a in parsed.note.attestations] == [
+        ("s_4be1c07d9a3f52", ((1, 2),)), ("s_000000000000aa", ((4, 4),)), ("0123456", ((6, 6),)),
+        ("s_000000000000aa", ((8, 9),))]
+    assert {key: agent.tool for key, agent in parsed.note.agents.items()} == {
+        "s_4be1c07d9a3f52": "claude", "s_000000000000aa": "ai_agent", "0123456": "ai_agent"}
+    assert parsed.note.unnamed == ("s_000000000000aa", "0123456")
 
 
 def test_a_note_that_is_not_utf8_is_a_problem_at_its_line() -> None:

@@ -78,14 +78,34 @@ def test_failed_calls_and_tools_that_are_not_file_writes_record_nothing(ledger: 
     assert "toolu_01NotebookTouch8Pe" not in calls  # a markdown cell: prose, no code
 
 
-def test_malformed_and_unknown_lines_are_reported_with_file_and_line_and_the_rest_is_imported(
+def test_malformed_lines_are_reported_with_file_and_line_unknown_types_once_and_the_rest_is_imported(
         ledger: SqliteLedger, session: Path) -> None:
     report = import_agent(ledger, "claude-code", ROOT, [session])
 
-    assert [(p.file, p.line) for p in report.problems] == [(str(session), 15), (str(session), 16)]
+    assert [(p.file, p.line) for p in report.problems] == [(str(session), 15), (str(session), 0)]
     assert report.problems[0].reason.startswith("not JSON")
-    assert report.problems[1].reason == "unknown line type 'telemetry-beacon'"
+    assert report.problems[1].reason == "1 line of types this version does not read: 'telemetry-beacon' (1)"
     assert len(ledger.agent_edits()) == 4
+
+
+def test_line_types_newer_than_the_importer_are_one_line_per_file_naming_each_type_and_its_count(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    transcript = fresh(CLAUDE_FIXTURE, tmp_path / "projects")  # it holds one telemetry-beacon line already
+    newer = [b'{"type":"telemetry-beacon","sessionId":"%s"}' % CLAUDE_SESSION.encode(),
+             b'{"type":"plan-snapshot","sessionId":"%s","plan":[]}' % CLAUDE_SESSION.encode(),
+             b'{"type":"telemetry-beacon","sessionId":"%s"}' % CLAUDE_SESSION.encode(),
+             b'{"type":"agent-name","name":"helper"}']  # known to hold no edit: not a word
+    lines, _, cut = transcript.read_bytes().rpartition(b"\n")  # before the last line Claude Code is still writing
+    transcript.write_bytes(lines + b"\n" + b"".join(line + b"\n" for line in newer) + cut)
+
+    assert main(["import", "claude-code", str(transcript), "--root", str(tmp_path),
+                 "--ledger", str(tmp_path / "ledger.sqlite3")]) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out[1:] if "not JSON" not in line] == [
+        f"  skipped {transcript}: 4 lines of types this version does not read: 'telemetry-beacon' (3), "
+        "'plan-snapshot' (1)"]
+    assert len(SqliteLedger(tmp_path / "ledger.sqlite3").agent_edits()) == 4
 
 
 def test_a_second_import_adds_nothing_and_a_truncated_last_line_is_read_once_it_is_complete(
@@ -115,7 +135,7 @@ def test_a_transcript_untouched_for_an_hour_is_finished_its_cut_line_reported_an
     first = import_agent(ledger, "claude-code", ROOT, [transcript])
     again = import_agent(ledger, "claude-code", ROOT, [transcript])
 
-    assert [(p.line, p.reason.split(":")[0]) for p in first.problems][-1] == (21, "not JSON")
+    assert [(p.line, p.reason.split(":")[0]) for p in first.problems if p.line][-1] == (21, "not JSON")
     assert (first.edits_new, again.lines, again.problems) == (4, 0, [])  # the unanswered rename was abandoned
 
 
@@ -140,7 +160,7 @@ def test_a_transcript_from_windows_keeps_drive_paths_with_forward_slashes(ledger
         "C:/Users/dana/work/shop/src/discount.py",
         "C:/Users/dana/work/shop/tests/test_cart.py",
     ]
-    assert [p.line for p in report.problems] == [15, 16]  # CRLF line ends count as one break
+    assert [p.line for p in report.problems] == [15, 0]  # CRLF line ends count as one break; 0: the file's note
 
 
 def test_text_is_stored_only_when_asked(ledger: SqliteLedger, tmp_path: Path, session: Path) -> None:

@@ -98,6 +98,69 @@ def test_a_session_key_without_its_trace_is_the_sessions() -> None:
     assert parsed.note.agents["s_7dde216d12f721"].tool == "test-agent"
 
 
+PRUNED = REAL / "576308b4f8a9.note"
+HOOKS = "src/commands/hooks"
+
+
+def test_a_real_note_whose_session_and_prompt_entries_git_ai_pruned_reads_their_lines_as_an_unnamed_agents() -> None:
+    """git-ai 1.3.3 wrote `"prompts": {}` and no `sessions` under attestations naming a prompt and a session."""
+    parsed = parse_note("576308b4f8a9", PRUNED.read_bytes())
+
+    assert parsed.problems == ()
+    assert parsed.note is not None
+    assert [(a.path, a.session_key, a.ranges) for a in parsed.note.attestations] == [
+        (f"{HOOKS}/stash_hooks.rs", "617049f94f0d2a17", ((141, 141), (144, 144), (153, 153))),
+        (f"{HOOKS}/push_hooks.rs", "s_8d9d36585aec71", ((3, 3),)),
+    ]
+    assert parsed.note.unnamed == ("617049f94f0d2a17", "s_8d9d36585aec71")
+    assert {(agent.tool, agent.session, agent.model) for agent in parsed.note.agents.values()} == {
+        ("ai_agent", "", None)}
+
+
+def test_importing_a_real_note_with_pruned_entries_records_the_lines_and_says_so_once(tmp_path: Path) -> None:
+    """The push_hooks.rs line the pruned session wrote is recorded as AI; the stash_hooks.rs lines are gone from
+    HEAD (not kept here), so nothing of theirs is. One line names both keys; none is a problem per attestation."""
+    repo = Repo(tmp_path / "git-ai")
+    path = f"{HOOKS}/push_hooks.rs"
+    repo.commit({path: (REAL / "before" / "push_hooks.rs").read_text(encoding="utf-8")}, "hooks")
+    commit = repo.commit({path: (REAL / "after" / "push_hooks.rs").read_text(encoding="utf-8")},
+                         "refactor: remove dead wrapper-only hook entry points")
+    repo.git("notes", "--ref=ai", "add", "-F", str(PRUNED), commit)
+
+    done = provguard(repo.root, "import", "git-ai", "--store-text")
+
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().splitlines() == [
+        "git-ai: 2 commits read, 1 notes found; 1 new edits recorded (0 already known), 1 lines attributed at HEAD; "
+        "0 problems",
+        "  git-ai notes: 2 attestation keys with no entry in the note's sessions or prompts (git-ai pruned it), in 1 "
+        "note: 617049f94f0d2a17 (1 note), s_8d9d36585aec71 (1 note); their lines are recorded as AI of an unnamed "
+        "agent (ai_agent)"]
+    ledger = SqliteLedger(repo.root / ".provguard" / "ledger.sqlite3")
+    edits = [(e.path, e.tool, e.model, e.vendor, e.session_id, e.lines, e.text) for e in ledger.agent_edits()]
+    ledger.close()
+    assert edits == [(path, "ai_agent", None, None, "s_8d9d36585aec71", 1, "use crate::git::repository::Repository;\n")]
+
+
+def test_an_import_says_once_how_many_notes_name_each_key_without_metadata(tmp_path: Path) -> None:
+    """135 notes of git-ai's own history name `s_8d9d36585aec71` with no entry: one line, counted per key."""
+    repo = Repo(tmp_path / "git-ai")
+    pruned = PRUNED.read_text(encoding="utf-8")
+    for n in range(3):
+        commit = repo.commit({f"{HOOKS}/push_hooks.rs": f"// hook {n}\n" * 3}, f"hooks {n}")
+        repo.git("notes", "--ref=ai", "add", "-m", pruned if n else pruned.replace("  617049f94f0d2a17 141,144,153\n",
+                                                                                     ""), commit)
+
+    report = import_git_ai(SqliteLedger(tmp_path / "ledger.sqlite3"), repo.root)
+
+    assert isinstance(report, GitAiReport)
+    assert dict(report.unnamed) == {"s_8d9d36585aec71": 3, "617049f94f0d2a17": 2}
+    assert [str(p) for p in report.problems] == [
+        "git-ai notes: 2 attestation keys with no entry in the note's sessions or prompts (git-ai pruned it), in 3 "
+        "notes: s_8d9d36585aec71 (3 notes), 617049f94f0d2a17 (2 notes); their lines are recorded as AI of an unnamed "
+        "agent (ai_agent)"]
+
+
 def note(commit: str, path: str, ranges: str) -> str:
     """A note in the shape of the kept ones: one Claude session, one file."""
     return (f"{path}\n  s_be3d6789a4739f::t_a1f7a658162ab1 {ranges}\n---\n"

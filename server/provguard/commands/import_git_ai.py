@@ -11,7 +11,7 @@ from .import_output import show_problems
 
 
 def run_git_ai(args: argparse.Namespace) -> int:
-    from provguard.exchange.git_ai_import import record_notes
+    from provguard.exchange.git_ai_import import UnnamedKeys, record_notes
     from provguard.exchange.git_ai_notes import NOTES_REF, Failure, read_notes
     from provguard.ledger.location import open_ledger
     from provguard.ledger.store import LedgerError
@@ -38,6 +38,7 @@ def run_git_ai(args: argparse.Namespace) -> int:
         return usage_error(report.reason)
     print(f"git-ai: {report.commits} commits read, {report.notes} notes found; {report.edits_new} new edits "
           f"recorded ({report.edits_found - report.edits_new} already known), {report.lines} lines attributed "
-          f"{'in the work tree' if args.worktree else 'at HEAD'}; {len(report.problems)} problems")
+          f"{'in the work tree' if args.worktree else 'at HEAD'}; "
+          f"{sum(not isinstance(p, UnnamedKeys) for p in report.problems)} problems")  # keys without metadata: a note
     show_problems(report.problems)
     return EXIT_CLEAN

@@ -12,13 +12,17 @@ as keys, with no metadata entry, for lines an agent changed outside any session 
 `npm install` rewrote, in git-ai's own notes): git-ai counts every author but a human as AI, so these are AI
 lines of an agent the note does not name. Its earlier notes (2025, seen in its own repository) also key
 `prompts` by the agent's session UUID and write a legacy `human` key (a person's lines, not AI); a session key
-may come without its `::t_` trace.
+may come without its `::t_` trace. git-ai also prunes metadata entries that attestations still name (446
+attestations in its own history, `prompts: {}` and no `sessions`): the key's form still claims the lines as AI,
+so they are read as an unnamed agent's, as are lines whose entry cannot be read (fail closed: a note's AI lines
+are never dropped for want of who wrote them).
 
 What a note gets wrong is a `NoteProblem` at the note's line, never an exception: an attestation line that
 cannot be read is skipped and the rest of the note still counts, and so does a note whose `base_commit_sha`,
-`prompts` or `sessions` is missing or of the wrong type (each said; attestations that need a table the note
-lacks are skipped under that one problem). A note whose structure or schema version is not understood is
-skipped whole (guessing at another version's line numbers could call a person's lines AI).
+`prompts` or `sessions` is missing or of the wrong type (each said once; the attestations that need it are an
+unnamed agent's). A key with no entry at all is no problem of the note's: `AuthorshipNote.unnamed` lists it.
+A note whose structure or schema version is not understood is skipped whole (guessing at another version's line
+numbers could call a person's lines AI).
 """
 
 from __future__ import annotations
@@ -75,6 +79,11 @@ class Agent:
     human_author: str | None = None
 
 
+UNNAMED = Agent("ai_agent", "", None)
+"""The agent of AI lines whose key has no readable metadata: what git-ai's own `ai_agent` kind stands for (the
+edit's session is then the key itself)."""
+
+
 @dataclass(frozen=True)
 class Attestation:
     """Lines of one file at the noted commit that one AI session wrote."""
@@ -99,7 +108,10 @@ class AuthorshipNote:
     attestations: tuple[Attestation, ...]
     """AI lines only, in note order; known-human lines are left out."""
     agents: dict[str, Agent]
-    """Session key -> agent, for every key some attestation uses."""
+    """Session key -> agent, for every key some attestation uses (`UNNAMED` where the metadata cannot say)."""
+    unnamed: tuple[str, ...] = ()
+    """Keys some attestation uses that have no entry in the metadata's `sessions` or `prompts` (git-ai pruned
+    it), in note order: their lines are `UNNAMED`'s."""
 
 
 @dataclass(frozen=True)
@@ -127,30 +139,25 @@ def parse_note(commit: str, raw: bytes) -> ParsedNote:
         return ParsedNote(None, tuple(problems))
     base, version, sessions, prompts = metadata
     agents: dict[str, Agent] = {}
-    attestations: list[Attestation] = []
-    for attestation in _attestations(commit, lines[:divider], problems):
-        if attestation.session_key in _KIND_KEYS:
-            agents[attestation.session_key] = Agent(_KIND_KEYS[attestation.session_key], "", None)
-            attestations.append(attestation)
+    unnamed: dict[str, None] = {}
+    attestations = _attestations(commit, lines[:divider], problems)
+    for attestation in attestations:
+        key = attestation.session_key
+        if key in agents:
             continue
-        table, name = (sessions, "sessions") if attestation.session_key.startswith("s_") else (prompts, "prompts")
-        if table is None:
-            continue  # the table itself is the problem, said once
-        record = table.get(attestation.session_key)
-        if record is None:
-            problems.append(NoteProblem(commit, attestation.line,
-                                        f"{attestation.session_key} is not in the metadata's {name}"))
+        if key in _KIND_KEYS:
+            agents[key] = Agent(_KIND_KEYS[key], "", None)
             continue
-        agent = _agent(record)
+        table, name = (sessions, "sessions") if key.startswith("s_") else (prompts, "prompts")
+        record = None if table is None else table.get(key)  # a table that is not one: said once already
+        agent = UNNAMED if record is None else _agent(record)
+        if record is None and table is not None:
+            unnamed[key] = None
         if isinstance(agent, str):
-            problem = NoteProblem(commit, _json_line(lines, divider, attestation.session_key),
-                                  f"{name}.{attestation.session_key}: {agent}")
-            if problem not in problems:  # said once, however many attestations name the session
-                problems.append(problem)
-            continue
-        agents[attestation.session_key] = agent
-        attestations.append(attestation)
-    note = AuthorshipNote(commit, base, version, tuple(attestations), agents)
+            problems.append(NoteProblem(commit, _json_line(lines, divider, key), f"{name}.{key}: {agent}"))
+            agent = UNNAMED
+        agents[key] = agent
+    note = AuthorshipNote(commit, base, version, tuple(attestations), agents, tuple(unnamed))
     return ParsedNote(note, tuple(problems))
 
 

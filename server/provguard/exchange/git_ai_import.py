@@ -14,6 +14,10 @@ hashes of the surviving lines, so `provguard check`, the editor and the corpus f
 matcher every recorded edit goes through. Its id is derived from the commit, the file as noted, the session
 and the file's path now: importing again stores nothing new, and lines that moved to another file since are
 recorded there as well.
+
+Lines whose key has no metadata entry (git-ai pruned it) are recorded as an unnamed agent's (`git_ai.UNNAMED`):
+the note still claims them as AI. The import says so once, in one line naming the keys, however many notes
+name them.
 """
 
 from __future__ import annotations
@@ -22,11 +26,11 @@ import bisect
 import hashlib
 import heapq
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provguard.exchange.git_ai import Agent, NoteProblem, ParsedNote
+from provguard.exchange.git_ai import UNNAMED, Agent, NoteProblem, ParsedNote
 from provguard.exchange.git_ai_notes import TIMEOUT, Failure, Notes, head_paths, read_notes, renames
 from provguard.ledger.model import AgentEdit
 from provguard.ledger.store import Ledger
@@ -56,6 +60,32 @@ FEW_COMMITS = 64
 commits with a noted path HEAD no longer has (one more git command, a far cheaper rename detection)."""
 
 
+SHOWN_KEYS = 3
+"""Keys without metadata named in the import's one line about them, those in the most notes first."""
+
+
+@dataclass(frozen=True)
+class UnnamedKeys:
+    """The keys an import read without their metadata entry, said once (not a problem line per attestation)."""
+
+    keys: tuple[tuple[str, int], ...]
+    """(key, notes naming it), the most named first."""
+    notes: int
+    """Notes naming at least one of them."""
+
+    @property
+    def reason(self) -> str:
+        keys, named = len(self.keys), self.notes
+        shown = ", ".join(f"{key} ({n} note{'' if n == 1 else 's'})" for key, n in self.keys[:SHOWN_KEYS])
+        more = f" and {keys - SHOWN_KEYS} more" if keys > SHOWN_KEYS else ""
+        return (f"{keys} attestation key{'' if keys == 1 else 's'} with no entry in the note's sessions or prompts "
+                f"(git-ai pruned it), in {named} note{'' if named == 1 else 's'}: {shown}{more}; their lines are "
+                f"recorded as AI of an unnamed agent ({UNNAMED.tool})")
+
+    def __str__(self) -> str:
+        return f"git-ai notes: {self.reason}"
+
+
 @dataclass
 class GitAiReport:
     repository: Path | None = None
@@ -69,7 +99,10 @@ class GitAiReport:
     """Lines attributed to a session today."""
     edits_found: int = 0
     edits_new: int = 0
-    problems: list[NoteProblem] = field(default_factory=list)
+    problems: list[NoteProblem | UnnamedKeys] = field(default_factory=list)
+    """The notes' problems; first, when some key had no metadata, the one line saying which (`UnnamedKeys`)."""
+    unnamed: Counter[str] = field(default_factory=Counter)
+    """Key without metadata -> notes naming it."""
 
 
 Source = tuple[str, str]
@@ -96,9 +129,13 @@ def record_notes(ledger: Ledger, notes: Notes, root: Path, worktree: bool = Fals
     report = GitAiReport(notes.top, True, notes.commits, len(notes.notes))
     for parsed in notes.notes.values():
         report.problems.extend(parsed.problems)
+        report.unnamed.update(parsed.note.unnamed if parsed.note else ())
     edits = attributed_edits(notes, root, worktree, timeout, report)
     if isinstance(edits, Failure):
         return edits
+    if report.unnamed:
+        naming = sum(1 for parsed in notes.notes.values() if parsed.note and parsed.note.unnamed)
+        report.problems.insert(0, UnnamedKeys(tuple(report.unnamed.most_common()), naming))
     report.edits_found = len(edits)
     report.lines = sum(edit.lines for edit in edits)
     if edits:
