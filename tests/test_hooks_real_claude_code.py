@@ -28,14 +28,18 @@ MODEL = "claude-sonnet-4-20250514"
 """The model the transcript written here names (the session's own transcript is not published)."""
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    """The project as it was when the session started (the commit before the session's own)."""
-    repo = Repo(tmp_path / "quantstats")
+def before_the_session(root: Path) -> Repo:
+    """The project as it was when the session started (the commit before the session's own), at `root`."""
+    repo = Repo(root)
     project = REAL / "project"
     repo.commit({str(path.relative_to(project)): path.read_text(encoding="utf-8")
                  for path in sorted(project.rglob("*")) if path.is_file()}, "before the session")
     return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return before_the_session(tmp_path / "quantstats")
 
 
 def payloads(root: Path) -> list[dict[str, Any]]:

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from printed_support import OBEYED
 from provguard.lsp.log_lines import PrintableFormatter
 from raw_lsp_support import RawServer
-from test_hostile_printed_names import OBEYED
 
 FORGED = "provguard ERROR provguard.lsp.server: forged"
 PACK = f"x\n{FORGED}\x1b]0;owned\x07\u202e.yaml"

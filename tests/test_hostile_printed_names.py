@@ -11,23 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
 from guard_support import allowed, guard, payload
+from printed_support import HOSTILE, OBEYED, SHOWN, assert_printable, provguard, strings
 
 AI_FILE = "# provguard: kind=ai-agent tool=claude-code vendor=anthropic\ndef generated():\n    return 1\n"
-HOSTILE = "a\n::error file=ci.yml,line=1::forged\x1b]0;owned\x07\r\u202eb"
-"""A line a CI log obeys, a terminal title change, a carriage return and a right-to-left override."""
-SHOWN = "a\\n::error file=ci.yml,line=1::forged\\x1b]0;owned\\x07\\r\\u202eb"
-"""The same name as every text output writes it."""
-OBEYED = {*map(chr, range(0x20)), *map(chr, range(0x7f, 0xa0)), "\u2028", "\u2029",
-          *map(chr, range(0x202a, 0x202f)), *map(chr, range(0x2066, 0x206a))} - {"\n"}
-"""What a terminal or log viewer acts on, besides the line break that ends each line of output."""
 HOSTILE_PACK = """\
 pack: evil  # a pack id with an escape is refused (test_hostile_pack_ids.py); its version is free text
 version: "1\\e[2J"
@@ -39,32 +31,6 @@ rules:
     origins:
       - kind: ai-agent
 """
-
-
-def provguard(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "provguard", *args], cwd=cwd, input=stdin, capture_output=True,
-                          text=True, errors="surrogateescape", timeout=120, check=False)
-
-
-def assert_printable(done: subprocess.CompletedProcess[str]) -> None:
-    """Nothing on stdout or stderr a terminal or log would obey, and no line starting with a forged command."""
-    assert "Traceback" not in done.stderr, done.stderr
-    for name, text in (("stdout", done.stdout), ("stderr", done.stderr)):
-        raw = sorted({f"U+{ord(c):04X}" for c in text if c in OBEYED})
-        assert not raw, f"{name} holds {raw}: {text!r}"
-        forged = [line for line in text.splitlines() if line.startswith("::error file=ci.yml")]
-        assert not forged, f"{name}: {forged}"
-
-
-def strings(value: object) -> list[str]:
-    """Every string in parsed JSON, keys included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for key, item in value.items() for s in (key, *strings(item))]
-    if isinstance(value, list):
-        return [s for item in value for s in strings(item)]
-    return []
 
 
 @pytest.fixture

@@ -7,25 +7,17 @@ covers the file names and pack texts every other command prints.)
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from printed_support import HOSTILE, SHOWN, obeyed, provguard
 from provguard.corpus.judge import Judge
 from provguard.corpus.pipeline import FilterConfig
 from provguard.corpus.run import FilterRun
 from provguard.corpus.samples import Fields
 from provguard.policy.model import RULE_ID_SYNTAX
 from provguard.policy.policy import Policy
-
-HOSTILE = "a\n::error file=ci.yml,line=1::forged\x1b]0;owned\x07\r\u202eb"
-"""A line a CI log obeys, a terminal title change, a carriage return and a right-to-left override."""
-SHOWN = "a\\n::error file=ci.yml,line=1::forged\\x1b]0;owned\\x07\\r\\u202eb"
-OBEYED = {*map(chr, range(0x20)), *map(chr, range(0x7f, 0xa0)), "\u2028", "\u2029",
-          *map(chr, range(0x202a, 0x202f)), *map(chr, range(0x2066, 0x206a))} - {"\n"}
-"""What a terminal or log viewer acts on, besides the line break that ends each line of output."""
 
 PACK = """\
 pack: team
@@ -37,15 +29,6 @@ rules:
 """
 FIXTURE = "# expect: no-agents\ndef written():\n    return 2\n"
 """A case that fails: it expects a finding that a person's code does not get."""
-
-
-def provguard(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "provguard", *args], cwd=cwd, capture_output=True, text=True,
-                          errors="surrogateescape", timeout=120, check=False)
-
-
-def obeyed(text: str) -> list[str]:
-    return sorted({f"U+{ord(c):04X}" for c in text if c in OBEYED})
 
 
 def test_a_rule_tests_failure_in_a_hostile_named_fixture_is_one_escaped_line(project: Path) -> None:

@@ -22,7 +22,7 @@ from git_support import Repo
 from lsp_support import capabilities, open_file, pulled, session
 from provguard.ledger.sqlite import SqliteLedger
 from provguard.provenance.origin import Evidence
-from test_hooks_real_claude_code import REAL, SESSION_ID, hook, payloads
+from test_hooks_real_claude_code import SESSION_ID, before_the_session, hook, payloads
 
 RULE = "rival-ai-output-in-training-data"
 RETURNS = "RETURNS = [0.01, -0.02, 0.03, -0.01, 0.02]\nSHARPE = 4.593220484431882\n"
@@ -31,12 +31,7 @@ RETURNS = "RETURNS = [0.01, -0.02, 0.03, -0.01, 0.02]\nSHARPE = 4.59322048443188
 
 @pytest.fixture
 def project(tmp_path: Path) -> Repo:
-    """The project as the session found it (the files it edited, at the commit before its own)."""
-    repo = Repo(tmp_path / "quantstats")
-    files = REAL / "project"
-    repo.commit({str(path.relative_to(files)): path.read_text(encoding="utf-8")
-                 for path in sorted(files.rglob("*")) if path.is_file()}, "before the session")
-    return repo
+    return before_the_session(tmp_path / "quantstats")
 
 
 def bash_pair(root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
