@@ -3,9 +3,13 @@
 An editor restoring fifty tabs sends fifty didOpens at once. Each document's first diagnostics come from its
 markers, recorded spans and rules alone (milliseconds); looking it up in the ledger's agent edits (tokenising
 the whole file) and reading its git history would, run right after each didOpen, hold back every later
-document's diagnostics. So they queue here and run one document at a time, only after QUIET seconds without a
+document's diagnostics. So they queue here and run one document at a time, after QUIET seconds without a
 message from the client, the documents asked about most recently (pulled, edited) first; a document whose
 regions or history changed gets its diagnostics again (pushed, or a refresh asked of a pulling client).
+
+A client may never be quiet (an editor pulling on a timer, a person typing without a pause): each message
+postponing the work would starve it of the very findings it keeps asking for, so a job waits PATIENCE seconds at
+most, whatever else the client sends, once documents stop being added.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ log = logging.getLogger(__name__)
 
 QUIET = 0.2
 """Seconds without a message from the client before the next queued job runs."""
+PATIENCE = 1.0
+"""Seconds the next queued job waits for QUIET at most, counted from the end of the job before it or the last
+document added, whichever is later: a client that is never quiet gets a job run each PATIENCE, those of the
+documents it asks about first, and restored tabs (didOpens back to back, however long they take to diagnose) are
+all answered before any job runs."""
 
 
 class Job(Enum):
@@ -37,21 +46,29 @@ class Backlog:
         self._queue: OrderedDict[tuple[str, Job], None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._last_message = 0.0
+        self._patient_from = 0.0
 
     def __len__(self) -> int:
         return len(self._queue)
 
     def touch(self) -> None:
-        """A message came in: queued work waits another QUIET seconds."""
+        """A message came in: queued work waits another QUIET seconds (within its PATIENCE)."""
         self._last_message = asyncio.get_running_loop().time()
 
     async def quiet(self) -> None:
-        """Returns once the client has sent nothing that asks for diagnostics for QUIET seconds."""
+        """Returns once the client has sent nothing that asks for diagnostics for QUIET seconds, or after
+        PATIENCE seconds of traffic."""
+        await self._turn(asyncio.get_running_loop().time())
+
+    async def _turn(self, since: float) -> None:
+        """Returns once the client is quiet, or PATIENCE seconds after `since` or the last document added."""
         loop = asyncio.get_running_loop()
-        while (wait := self._last_message + QUIET - loop.time()) > 0:
+        while (wait := min(self._last_message + QUIET, max(since, self._patient_from) + PATIENCE)
+               - loop.time()) > 0:
             await asyncio.sleep(wait)
 
     def add(self, ls: ProvguardServer, uri: str, *jobs: Job) -> None:
+        self._patient_from = asyncio.get_running_loop().time()
         for job in jobs:
             self._queue[(uri, job)] = None
         self._start(ls)
@@ -75,10 +92,9 @@ class Backlog:
 
         loop = asyncio.get_running_loop()
         while self._queue:
-            wait = self._last_message + QUIET - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
+            await self._turn(loop.time())
+            if not self._queue:  # the documents were closed meanwhile
+                return
             (uri, job), _ = self._queue.popitem(last=False)
             try:
                 if job is Job.HISTORY:

@@ -52,8 +52,8 @@ def register(server: ProvguardServer) -> None:
         between edits as a push is; once a running pack reload has ended."""
         if pack_reload.running(ls):
             await pack_reload.settled(ls)
-        ls.backlog.touch()
-        ls.backlog.first(params.text_document.uri)
+        ls.backlog.touch()  # the queued lookups wait for a pause, PATIENCE at most: a client pulling on a timer
+        ls.backlog.first(params.text_document.uri)  # gets them too, this document's first
         opened = ls.session.get(params.text_document.uri)
         if opened is None:
             return {"kind": "full", "items": []}
