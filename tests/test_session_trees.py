@@ -67,6 +67,32 @@ def test_trees_kept_together_hold_a_bounded_number_of_lines(tmp_path: Path) -> N
     assert sum(doc.document.lines.line_count for doc in kept) <= MAX_TREE_LINES
 
 
+
+def test_a_document_edited_after_giving_its_tree_up_is_judged_as_if_opened_with_its_new_text(
+        tmp_path: Path) -> None:
+    session = Session([tmp_path])
+    session.configure(Settings())
+    long_text = MARKED + "x = 1\n" * (MAX_TREE_LINES // 2)
+    opened = [session.open(f"file:///{i}.py", str(tmp_path / f"e{i}.py"), "python", long_text, 1) for i in range(3)]
+    for doc in opened:
+        session.analysis(doc)
+    idle = opened[0]
+    assert idle.document.tree is None, "gave its tree up to the documents analysed after it"
+
+    session.edit(idle, 0, 0, "import os\n", 2)
+    end = len(idle.document.source)
+    session.edit(idle, end - 2, end - 1, "2", 3)
+    idle.document.version = 3
+    fresh = Session([tmp_path])
+    fresh.configure(Settings())
+    same = fresh.open("file:///same.py", str(tmp_path / "same.py"), "python", idle.document.text, 3)
+    found = [(f.rule_id, f.start, f.end) for f in session.analysis(idle).findings]
+    assert found == [(f.rule_id, f.start, f.end) for f in fresh.analysis(same).findings]
+    assert [rule for rule, _, _ in found] == ["ai-output-unreviewed"]
+    assert idle.document.text.endswith("x = 1\nx = 2\n")
+    assert idle.document.tree is not None and same.document.tree is not None
+    assert str(idle.document.tree.root_node) == str(same.document.tree.root_node)
+
 def test_a_released_tree_is_freed_after_scope_queries_with_regex_predicates_ran_on_it(tmp_path: Path) -> None:
     session = Session([tmp_path])
     session.configure(Settings())

@@ -9,9 +9,10 @@ from provguard.open_document import OpenDocument
 
 MAX_TREES = 16
 """Documents that keep a tree-sitter tree between edits."""
-MAX_TREE_LINES = 20_000
-"""And at most this many lines in those trees together; the document analysed last keeps its tree whatever its
-size."""
+MAX_TREE_LINES = 10_000
+"""And at most this many lines in those trees together (a 5,000-line tree is ~4.7 MB; the next edit of a document
+that gave its tree up parses it whole: ~22 ms for 5,000 lines); the document analysed last keeps its tree whatever
+its size."""
 
 
 class KeptTrees:

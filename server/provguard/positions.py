@@ -65,13 +65,18 @@ class LineIndex:
     after it, so a keystroke in a 50 MiB text costs what it touched and a number per block, not a pass over every
     line after it."""
 
-    __slots__ = ("_blocks", "_firsts", "_heads", "_line_count", "_shifts", "_source")
+    __slots__ = ("_blocks", "_code", "_firsts", "_heads", "_line_count", "_shifts", "_source")
 
     def __init__(self, source: bytes) -> None:
+        self._build(source)
+
+    def _build(self, source: bytes) -> None:
         self._source = source
+        self._code = _typecode(len(source))
         # bytes.splitlines breaks exactly on \n, \r\n and \r, as LSP does, and runs in C.
-        # arrays of machine integers: a tenth of a list of Python ints for a large file
-        starts = array("q", accumulate(map(len, source.splitlines(keepends=True)), initial=0))
+        # arrays of 4-byte integers: a twentieth of a list of Python ints, and what a line costs most in 200 open
+        # documents after their text (4 MB a million lines in 8-byte ones)
+        starts = array(self._code, accumulate(map(len, source.splitlines(keepends=True)), initial=0))
         if source and source[-1:] not in b"\r\n":
             starts.pop()  # the last line has no line break: no line starts after it
         self._line_count = len(starts)
@@ -102,13 +107,16 @@ class LineIndex:
         """Bytes [start, old_end) of the indexed text were replaced, giving `source`: only the lines around
         the edit are split again (from the line before it, since "\\r" + "\\n" may join into one break), the
         blocks holding them are rewritten and the blocks after them shifted."""
+        if _typecode(len(source)) != self._code:  # past 4 GiB: wider integers throughout
+            self._build(source)
+            return
         delta = len(source) - len(self._source)
         first = max(self.line_of(start) - 1, 0)
         after = self.line_of(old_end + 1) + 1  # the first line whose break before it the edit left alone
         count = self._line_count
         low = self.start(first)
         high = self.start(after) + delta if after < count else len(source)
-        middle = array("q", accumulate(map(len, source[low:high].splitlines(keepends=True)), initial=low))
+        middle = array(self._code, accumulate(map(len, source[low:high].splitlines(keepends=True)), initial=low))
         if after < count or (source and source[-1:] not in b"\r\n"):
             middle.pop()  # the start of line `after` (kept), or no line after a last line without a break
         self._splice(first, after, middle, delta)
@@ -219,8 +227,13 @@ class LineStarts:
         return map(self._index.start, range(self._index.line_count))
 
 
+def _typecode(size: int) -> str:
+    """Unsigned 4-byte offsets for a text under 4 GiB (any text the server keeps), 8-byte ones past that."""
+    return "I" if size < 1 << 32 else "q"
+
+
 def _shifted(starts: array[int], shift: int) -> array[int]:
-    return array("q", map(shift.__add__, starts)) if shift else starts
+    return array(starts.typecode, map(shift.__add__, starts)) if shift else starts
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
