@@ -595,8 +595,8 @@ ROWS = (
     ("core.replace", "core: Document.replace (bytes, LineIndex, reparse)"),
     ("core.analyze", "core: analyze (markers, rules, findings)"),
     ("core", "core: replace + analyze"),
-    ("core.convert", "lsp: findings -> diagnostic JSON objects"),
-    ("core.serialize", "lsp: json.dumps of the notification"),
+    ("core.convert", "lsp: findings -> encoded diagnostics (kept text reused)"),
+    ("core.serialize", "lsp: the notification joined from them"),
     ("core.through_serialize", "in-process total: core + convert + serialize"),
 )
 SPAN_ROWS = (
@@ -606,8 +606,8 @@ SPAN_ROWS = (
     ("spans.core.replace", "Session: Document.replace (bytes, LineIndex, reparse)"),
     ("spans.core.tracking", "Session: span tracking (capture.edit + finish)"),
     ("spans.core.analyze", "Session: analysis (markers, tracked spans, rules)"),
-    ("spans.core.convert", "lsp: findings -> diagnostic JSON objects"),
-    ("spans.core.serialize", "lsp: json.dumps of the notification"),
+    ("spans.core.convert", "lsp: findings -> encoded diagnostics (kept text reused)"),
+    ("spans.core.serialize", "lsp: the notification joined from them"),
     ("spans.core.total", "in-process total: Session + convert + serialize"),
 )
 GROWTH_ROWS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from provguard.ledger.location import ledger_source, read_ledger
 from provguard.ledger.store import Ledger
 from provguard.policy.model import Severity
 from provguard.policy.policy import Policy
-from provguard.printable import say
+from provguard.printable import printable, say
 
 from .common import (
     EXIT_CLEAN,
@@ -96,17 +97,32 @@ def run(args: argparse.Namespace) -> int:
     result = export_paths([args.path], args.root, judge)
     for line in skipped_notes(result.skipped, args.verbose):
         say(line)
+    listed = _path_list(result.files) if args.paths is not None else b""
+    if isinstance(listed, str):
+        return usage_error(listed)
     try:
         if args.jsonl == "-":
             sys.stdout.write(result.jsonl())
         else:
             Path(args.jsonl).write_text(result.jsonl(), encoding="utf-8")
         if args.paths is not None:
-            args.paths.write_text("".join(f"{p}\n" for p in result.files), encoding="utf-8")
+            args.paths.write_bytes(listed)
     except OSError as exc:
         return usage_error(f"cannot write {exc.filename}: {exc.strerror or exc}")
     print(f"provguard export: {result.summary()}", file=sys.stderr)
     return EXIT_CLEAN
+
+
+def _path_list(files: tuple[str, ...]) -> bytes | str:
+    """The flagged files one a line, each as its name's own bytes (a name that is not UTF-8 is still excluded by
+    the tool reading the list). A name holding a line break would be cut in two and not excluded at all, letting
+    a flagged file through: an error naming it, before anything is written."""
+    broken = [path for path in files if "\n" in path]
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        return (f"--paths lists one file a line, and {printable(broken[0])}{more} holds a line break in its name: "
+                "nothing was written")
+    return b"".join(os.fsencode(path) + b"\n" for path in files)
 
 
 def _write_snapshot(path: Path, policy: Policy, ledger: Ledger | None) -> int:
