@@ -15,18 +15,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from provguard.provenance.tokens import LITERAL, WEAK
-from provguard.provenance.winnow import K, every_kgram
+from provguard.provenance.winnow import _BASE, _MASK, _NAMED, _REF, K, every_kgram  # the same hashes, in arrays
 
 if TYPE_CHECKING:
     import numpy as np
-
-_BASE = 0x100000001B3
-"""`winnow._BASE`: the k-gram polynomial's base."""
-_REF = 0x9E3779B97F4A7C15
-"""`winnow._REF`: what a back-reference of length 1 adds."""
-_NAMED = 1 << 32
-"""`winnow._NAMED`: added to a name's value in lexical k-grams."""
-_MASK = (1 << 64) - 1
 
 
 NUMPY_AFTER = 300_000
